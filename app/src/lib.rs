@@ -1,0 +1,65 @@
+//! Okta Groups Sync's single-page app: the shell (navigation, backend status) and one page per
+//! screen. It talks to the edge only through `api`, with the wire types of `groupsync-core`.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use components::backend_status::BackendStatus;
+use pages::groups::GroupsPage;
+use pages::invite::InvitePage;
+use pages::not_found::NotFoundPage;
+use pages::settings::OktaSettingsPage;
+
+/// The whole app: header, navigation and the routed screens.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">"Skip to main content"</a>
+            <header class="app-header">
+                <a class="app-header__brand" href="/">"Okta Groups Sync"</a>
+                <BackendStatus />
+            </header>
+            <div class="app-layout">
+                <Navigation />
+                <main id="main" class="app-main" tabindex="-1">
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("/") view=|| view! { <Redirect path="/groups" /> } />
+                        <Route path=path!("/groups") view=GroupsPage />
+                        <Route path=path!("/invite") view=InvitePage />
+                        <Route path=path!("/settings/okta") view=OktaSettingsPage />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// The main navigation, grouped as the product's menus are: User Management, then Settings.
+#[component]
+fn Navigation() -> impl IntoView {
+    view! {
+        <nav class="app-nav" aria-label="Main">
+            <p class="app-nav__section" id="nav-user-management">"User Management"</p>
+            <ul aria-labelledby="nav-user-management">
+                <li>
+                    <A href="/groups">"User Groups"</A>
+                </li>
+                <li>
+                    <A href="/invite">"Invite User"</A>
+                </li>
+            </ul>
+            <p class="app-nav__section" id="nav-settings">"Settings"</p>
+            <ul aria-labelledby="nav-settings">
+                <li>
+                    <A href="/settings/okta">"Okta API Access"</A>
+                </li>
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,3 @@
+//! Adapters to the Workers platform: the only modules that know SQL, KV keys or binding objects.
+
+pub(crate) mod d1;

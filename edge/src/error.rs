@@ -1,0 +1,116 @@
+//! `ApiError`, everything that can go wrong while answering an API request, and its mapping to
+//! `application/problem+json`: the only place where errors become HTTP answers.
+
+use groupsync_core::api::{Problem, ProblemCode};
+
+use crate::http::routes::Method;
+
+/// The longest request path echoed back in a `not_found` detail; longer paths are cut.
+const MAX_ECHOED_PATH_CHARS: usize = 200;
+
+/// Everything that can go wrong while answering an API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No API route matches the request's path.
+    #[error("No API route matches {}.", shorten(path))]
+    NotFound {
+        /// The request path, as received.
+        path: String,
+    },
+    /// A route matches the path, but not the request's method.
+    #[error("This resource does not answer {method}; it answers {}.", list_methods(allowed))]
+    MethodNotAllowed {
+        /// The method of the request.
+        method: String,
+        /// The methods the resource answers, for the `Allow` header.
+        allowed: Vec<Method>,
+    },
+    /// Storage failed. Never sent to the client beyond a generic message.
+    #[error("storage failure")]
+    Internal(#[from] StoreError),
+}
+
+impl ApiError {
+    /// The problem body sent to the client.
+    ///
+    /// Client mistakes echo a precise detail; internal failures answer with a generic one,
+    /// because their causes can name tables, queries or bindings.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            Self::NotFound { .. } => Problem::new(ProblemCode::NotFound, self.to_string()),
+            Self::MethodNotAllowed { .. } => {
+                Problem::new(ProblemCode::MethodNotAllowed, self.to_string())
+            }
+            Self::Internal(_) => Problem::new(
+                ProblemCode::Internal,
+                "The service failed to answer this request. Try again; if it keeps failing, \
+                 the operators can find the cause in the Worker's logs.",
+            ),
+        }
+    }
+
+    /// Whether this error is the service's fault, and so must be logged with its cause.
+    pub fn is_server_error(&self) -> bool {
+        self.to_problem().status >= 500
+    }
+}
+
+/// A failure of D1 or KV, carrying the runtime's message for the logs.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A D1 statement failed or a binding was missing.
+    #[error("D1 failed: {0}")]
+    Database(String),
+}
+
+fn shorten(path: &str) -> String {
+    if path.chars().count() <= MAX_ECHOED_PATH_CHARS {
+        return path.to_owned();
+    }
+    let mut cut: String = path.chars().take(MAX_ECHOED_PATH_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+fn list_methods(methods: &[Method]) -> String {
+    methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_echoes_the_path_in_its_detail() {
+        let problem = ApiError::NotFound { path: "/api/v1/nope".into() }.to_problem();
+        assert_eq!(problem.status, 404);
+        assert_eq!(problem.code, "not_found");
+        assert_eq!(problem.detail, "No API route matches /api/v1/nope.");
+    }
+
+    #[test]
+    fn not_found_cuts_a_very_long_path() {
+        let path = format!("/api/v1/{}", "a".repeat(5_000));
+        let detail = ApiError::NotFound { path }.to_problem().detail;
+        assert!(detail.chars().count() < MAX_ECHOED_PATH_CHARS + 40, "{detail}");
+        assert!(detail.contains('…'));
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_methods() {
+        let error =
+            ApiError::MethodNotAllowed { method: "DELETE".into(), allowed: vec![Method::Get] };
+        let problem = error.to_problem();
+        assert_eq!(problem.status, 405);
+        assert_eq!(problem.detail, "This resource does not answer DELETE; it answers GET.");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let error = ApiError::from(StoreError::Database("no such table: schema_version".into()));
+        let problem = error.to_problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("schema_version"), "{}", problem.detail);
+        assert!(error.is_server_error());
+    }
+}

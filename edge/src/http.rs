@@ -1,0 +1,9 @@
+//! The HTTP surface of the Worker: the route table (pure, native-testable) and, in wasm32, the
+//! handlers and the response helpers that turn results into HTTP answers.
+
+pub mod routes;
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod handlers;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod respond;

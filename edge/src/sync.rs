@@ -1,0 +1,3 @@
+//! Sync coordination: the Durable Object through which sync runs will go, one at a time.
+
+pub(crate) mod coordinator;

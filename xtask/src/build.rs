@@ -1,0 +1,101 @@
+//! Release builds of the Worker (`edge/build/`, by worker-build) and of the SPA (`app/dist/`, by
+//! cargo, wasm-bindgen and wasm-opt: the same output as trunk without its 11-minute install).
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use test_support::{node_bin, workspace_root};
+
+use crate::process::{self, Failure, Outcome, step};
+use crate::tools::Tools;
+
+/// Builds the Worker and the SPA. Expects the tools installed (`setup`).
+pub(crate) fn run() -> Outcome {
+    let root = workspace_root();
+    let tools = Tools::locate(&root)?;
+    step("build the Worker (worker-build --release)", || build_edge(&root, &tools))?;
+    step("build the SPA (cargo, wasm-bindgen, wasm-opt)", || build_app(&root, &tools))
+}
+
+fn build_edge(root: &Path, tools: &Tools) -> Outcome {
+    let mut command = Command::new(tools.worker_build());
+    command.current_dir(root.join("edge")).arg("--release");
+    tools.apply_env(&mut command, root);
+    process::run(&mut command)
+}
+
+fn build_app(root: &Path, tools: &Tools) -> Outcome {
+    process::run(Command::new("cargo").current_dir(root).args([
+        "build",
+        "--locked",
+        "--release",
+        "--package",
+        "app",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    let dist = root.join("app").join("dist");
+    if dist.exists() {
+        fs::remove_dir_all(&dist).map_err(|e| io_failure("clearing app/dist", e))?;
+    }
+    fs::create_dir_all(&dist).map_err(|e| io_failure("creating app/dist", e))?;
+
+    let wasm = target_dir(root).join("wasm32-unknown-unknown").join("release").join("app.wasm");
+    process::run(
+        Command::new(tools.wasm_bindgen())
+            .args(["--target", "web", "--no-typescript"])
+            // The name and producers sections are ~40 % of the module and only help debuggers.
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .arg("--out-dir")
+            .arg(&dist)
+            .args(["--out-name", "app"])
+            .arg(&wasm),
+    )?;
+    let module = dist.join("app_bg.wasm");
+    process::run(
+        Command::new(node_bin(root, "wasm-opt")).arg("-Oz").arg(&module).arg("-o").arg(&module),
+    )?;
+
+    copy_static_files(&root.join("app").join("static"), &dist)?;
+    bundle_styles(&root.join("style"), &dist.join("app.css"))
+}
+
+/// Copies `index.html`, `boot.js` and the other static files next to the wasm.
+fn copy_static_files(from: &Path, to: &Path) -> Outcome {
+    for entry in fs::read_dir(from).map_err(|e| io_failure("reading app/static", e))? {
+        let path = entry.map_err(|e| io_failure("reading app/static", e))?.path();
+        if let Some(name) = path.file_name() {
+            fs::copy(&path, to.join(name)).map_err(|e| io_failure("copying app/static", e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Concatenates `style/*.css` in file-name order into one stylesheet: one request, no bundler.
+/// Foundations are named `_*.css` so that they come before the components they underlie.
+fn bundle_styles(from: &Path, to: &Path) -> Outcome {
+    let mut sheets: Vec<PathBuf> = fs::read_dir(from)
+        .map_err(|e| io_failure("reading style/", e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "css"))
+        .collect();
+    sheets.sort();
+    let mut bundle = String::new();
+    for sheet in sheets {
+        let css = fs::read_to_string(&sheet).map_err(|e| io_failure("reading a stylesheet", e))?;
+        bundle.push_str(&css);
+        bundle.push('\n');
+    }
+    fs::write(to, bundle).map_err(|e| io_failure("writing app.css", e))
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+fn io_failure(what: &str, error: std::io::Error) -> Failure {
+    Failure::new(format!("{what}: {error}"))
+}

@@ -1,0 +1,90 @@
+//! Installing what the builds and tests need, each piece only when it is missing: Debian's
+//! chromium and chromium-driver (tests only), the wasm32 target, the npm packages of the
+//! committed lockfile, and the pinned cargo tools.
+
+use std::env;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use test_support::workspace_root;
+
+use crate::process::{self, Failure, Outcome, step};
+use crate::tools::Tools;
+
+/// What the task about to run needs installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needs {
+    /// Building and running the product.
+    Build,
+    /// Building, plus a browser and its driver for the browser tests.
+    Browser,
+}
+
+/// Where `npm ci` leaves a copy of the lockfile it installed, to skip the next install when the
+/// lockfile has not changed.
+const NPM_STAMP: &str = "node_modules/.okta-groups-sync-installed-lock.json";
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Installs whatever `needs` requires and is missing.
+pub(crate) fn run(needs: Needs) -> Outcome {
+    let root = workspace_root();
+    if needs == Needs::Browser {
+        step("system packages: chromium, chromium-driver", ensure_browser)?;
+    }
+    step("rust target wasm32-unknown-unknown", ensure_wasm_target)?;
+    step("npm packages (package-lock.json)", || ensure_npm_packages(&root))?;
+    step("cargo tools: wasm-bindgen-cli, worker-build", || Tools::locate(&root)?.install_missing())
+}
+
+fn ensure_browser() -> Outcome {
+    if on_path("chromium") && on_path("chromedriver") {
+        return Ok(());
+    }
+    let user = process::output(Command::new("id").arg("-u"))?;
+    if user.trim() != "0" {
+        return Err(Failure::new(
+            "the browser tests need Debian's chromium and chromium-driver: \
+             run `apt-get install chromium chromium-driver` as root",
+        ));
+    }
+    process::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    process::run(
+        Command::new("apt-get")
+            // Another apt (unattended upgrades, a parallel job) may hold the lock for a while.
+            .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq"])
+            .args(["chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn ensure_wasm_target() -> Outcome {
+    let installed =
+        process::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    process::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_npm_packages(root: &Path) -> Outcome {
+    let lock = fs::read(root.join("package-lock.json"))
+        .map_err(|e| Failure::new(format!("reading package-lock.json: {e}")))?;
+    if fs::read(root.join(NPM_STAMP)).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    process::run(Command::new("npm").current_dir(root).args([
+        "ci",
+        "--no-fund",
+        "--no-audit",
+        "--no-update-notifier",
+    ]))?;
+    fs::write(root.join(NPM_STAMP), lock)
+        .map_err(|e| Failure::new(format!("writing {NPM_STAMP}: {e}")))
+}
+
+fn on_path(program: &str) -> bool {
+    env::var_os("PATH")
+        .is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
