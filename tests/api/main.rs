@@ -1,1 +1,8 @@
+//! Black-box tests of the edge API: the built Worker running in workerd under `wrangler dev`,
+//! with fresh local D1/KV/DO state, driven over HTTP like any other client.
+//!
+//! Run with `cargo xtask test` (which builds the Worker and the SPA first).
 
+mod health;
+mod helpers;
+mod routing;

@@ -1,0 +1,218 @@
+//! [`Supervised`]: a child process that cannot outlive the process that started it.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::stack::StackError;
+
+/// Runs the command given as its arguments and ends it, with every process it started, when its
+/// own standard input closes, that is when the process that started it exits, however it exits
+/// (normally, by a panic, or killed). It also ends when the command exits on its own. All of it
+/// runs in one process group, which `kill 0` ends as a whole (wrangler starts workerd children).
+const WATCHDOG: &str = r#"
+exec 3<&0
+"$@" </dev/null &
+command=$!
+cat <&3 >/dev/null &
+wait -n
+trap '' TERM
+kill -TERM 0 2>/dev/null
+for _ in $(seq 50); do kill -0 "$command" 2>/dev/null || break; sleep 0.1; done
+kill -KILL 0
+"#;
+
+/// Where a supervised process's output goes.
+#[derive(Debug, Clone)]
+pub enum Logs {
+    /// To this process's own stdout and stderr (`cargo xtask dev`).
+    Inherit,
+    /// Into this file (tests: shown only when something fails).
+    File(PathBuf),
+}
+
+/// A child process (and all of its own children) that ends when this value is dropped or when
+/// this process exits, even by a crash: tests that panic leave no server behind.
+#[derive(Debug)]
+pub struct Supervised {
+    watchdog: Child,
+    /// Held open for as long as the child runs: closing it tells the watchdog to end the child.
+    lifeline: Option<ChildStdin>,
+    log: Option<PathBuf>,
+}
+
+impl Supervised {
+    /// Starts `command` under the watchdog, with its output sent to `logs`.
+    ///
+    /// # Errors
+    ///
+    /// When the log file cannot be created or the process cannot be started.
+    pub fn spawn(command: &Command, logs: &Logs) -> Result<Self, StackError> {
+        let mut watched = Command::new("bash");
+        watched.arg("-c").arg(WATCHDOG).arg("watchdog").arg(command.get_program());
+        watched.args(command.get_args()).stdin(Stdio::piped());
+        if let Some(dir) = command.get_current_dir() {
+            watched.current_dir(dir);
+        }
+        for (name, value) in command.get_envs() {
+            match value {
+                Some(value) => watched.env(name, value),
+                None => watched.env_remove(name),
+            };
+        }
+        // Its own process group, so that the watchdog's `kill 0` reaches only what it started.
+        watched.process_group(0);
+        let log = match logs {
+            Logs::Inherit => None,
+            Logs::File(path) => {
+                let file = File::create(path)
+                    .map_err(|e| StackError::Io(format!("creating {}", path.display()), e))?;
+                let err = file.try_clone().map_err(|e| StackError::Io("a log file".into(), e))?;
+                watched.stdout(file).stderr(err);
+                Some(path.clone())
+            }
+        };
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut watchdog =
+            watched.spawn().map_err(|e| StackError::Io(format!("starting {program}"), e))?;
+        let lifeline = watchdog.stdin.take();
+        Ok(Self { watchdog, lifeline, log })
+    }
+
+    /// Waits until `GET path` on 127.0.0.1:`port` gets an HTTP answer (any status).
+    ///
+    /// # Errors
+    ///
+    /// [`StackError::NotReady`], with the last lines of the log, when the process exits first or
+    /// nothing answers within `timeout`.
+    pub fn wait_until_answers(
+        &mut self,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<(), StackError> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.watchdog.try_wait() {
+                return Err(StackError::NotReady(format!(
+                    "it exited ({status}){}",
+                    self.log_tail()
+                )));
+            }
+            if http_status(port, path).is_some() {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                return Err(StackError::NotReady(format!(
+                    "no answer within {timeout:?}{}",
+                    self.log_tail()
+                )));
+            }
+            thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Blocks until the child exits by itself.
+    ///
+    /// # Errors
+    ///
+    /// When waiting on the process fails.
+    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+        self.watchdog.wait()
+    }
+
+    /// The last lines of the log file, to explain a failure.
+    pub fn log_tail(&self) -> String {
+        log_tail(self.log.as_deref())
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        // Closing the lifeline makes the watchdog end the child and its children; wait for it so
+        // that ports and state directories are free when this returns.
+        drop(self.lifeline.take());
+        let _ = self.watchdog.wait();
+    }
+}
+
+/// The status code of `GET path` on 127.0.0.1:`port`, or `None` when nothing answers.
+///
+/// A minimal HTTP/1.1 exchange, so that this crate needs no HTTP client.
+pub fn http_status(port: u16, path: &str) -> Option<u16> {
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut head = [0_u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    let head = std::str::from_utf8(&head).ok()?;
+    head.strip_prefix("HTTP/1.1 ")?.parse().ok()
+}
+
+fn log_tail(log: Option<&Path>) -> String {
+    let Some(text) = log.and_then(|path| fs::read_to_string(path).ok()) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+    format!("; its last lines:\n{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use super::*;
+    use crate::free_port;
+
+    #[test]
+    fn http_status_reads_the_status_line_of_an_answer() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = thread::spawn(move || {
+            let (mut connection, _) = listener.accept().unwrap();
+            let mut request = [0_u8; 256];
+            let _ = connection.read(&mut request).unwrap();
+            connection.write_all(b"HTTP/1.1 503 Service Unavailable\r\n\r\n").unwrap();
+        });
+        assert_eq!(http_status(port, "/api/v1/health"), Some(503));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn http_status_is_none_when_nothing_listens() {
+        let port = free_port().unwrap();
+        assert_eq!(http_status(port, "/"), None);
+    }
+
+    #[test]
+    fn dropping_a_supervised_process_ends_it_and_its_children() {
+        let marker = std::env::temp_dir().join(format!("supervised-{}", std::process::id()));
+        let mut command = Command::new("bash");
+        // A grandchild that would write the marker if it outlived the drop.
+        command.arg("-c").arg(format!("(sleep 2; touch {}) & wait", marker.display()));
+        let child = Supervised::spawn(&command, &Logs::Inherit).unwrap();
+        drop(child);
+        thread::sleep(Duration::from_secs(3));
+        assert!(!marker.exists(), "a child outlived its supervisor");
+    }
+
+    #[test]
+    fn a_child_that_exits_early_is_reported_with_its_log() {
+        let log = std::env::temp_dir().join(format!("supervised-{}.log", std::process::id()));
+        let mut command = Command::new("bash");
+        command.arg("-c").arg("echo 'port already in use'; exit 3");
+        let mut child = Supervised::spawn(&command, &Logs::File(log.clone())).unwrap();
+        let port = free_port().unwrap();
+        let error = child.wait_until_answers(port, "/", Duration::from_secs(20)).unwrap_err();
+        assert!(error.to_string().contains("port already in use"), "{error}");
+        let _ = fs::remove_file(log);
+    }
+}
