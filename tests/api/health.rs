@@ -30,3 +30,16 @@ async fn api_answers_are_never_cached_or_sniffed() {
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn health_is_degraded_with_503_when_d1_cannot_answer() {
+    let app = TestApp::without_migrations();
+
+    let response = app.get("/api/v1/health").await;
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: HealthResponse = response.json().await.unwrap();
+    assert_eq!(health.status, ServiceStatus::Degraded);
+    assert!(!health.database_ok);
+    assert_eq!(health.schema_version, None);
+}

@@ -1,15 +1,17 @@
 //! `TestApp`: typed access to the Worker under test, started once per test binary.
 
-use std::fs;
 use std::sync::OnceLock;
 
 use groupsync_core::api::{PROBLEM_CONTENT_TYPE, Problem};
 use reqwest::{Response, StatusCode};
 use test_support::{LocalStack, Logs, StackOptions, workspace_root};
 
-/// The stack every test of this binary talks to. It is never dropped: its watchdog ends wrangler
-/// when the test process exits.
+/// The stack most tests of this binary talk to. Stacks are never dropped: their watchdogs end
+/// wrangler when the test process exits.
 static STACK: OnceLock<LocalStack> = OnceLock::new();
+
+/// A stack whose D1 migrations were never applied: a database that cannot answer.
+static UNMIGRATED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A client of the Worker under test.
 pub(crate) struct TestApp {
@@ -20,7 +22,15 @@ pub(crate) struct TestApp {
 impl TestApp {
     /// Connects to the shared stack, starting it (with fresh state) on first use.
     pub(crate) fn new() -> Self {
-        let stack = STACK.get_or_init(start_stack);
+        Self::connect(STACK.get_or_init(|| start_stack("api", true)))
+    }
+
+    /// Connects to a stack whose database has no schema.
+    pub(crate) fn without_migrations() -> Self {
+        Self::connect(UNMIGRATED_STACK.get_or_init(|| start_stack("api-unmigrated", false)))
+    }
+
+    fn connect(stack: &LocalStack) -> Self {
         // A client per test: each test has its own async runtime, and pooled connections are
         // bound to the runtime that opened them.
         let http = reqwest::Client::builder()
@@ -77,17 +87,8 @@ pub(crate) fn content_type(response: &Response) -> &str {
     response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn start_stack() -> LocalStack {
+fn start_stack(name: &str, migrate: bool) -> LocalStack {
     let root = workspace_root();
-    let dir = root.join("target").join("test-stacks").join("api");
-    // Fresh state for every run: no rows from an earlier run can make a test pass.
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("the test stack's directory can be created");
-    let options = StackOptions {
-        port: None,
-        state_dir: dir.join("state"),
-        vars: Vec::new(),
-        logs: Logs::File(dir.join("wrangler.log")),
-    };
+    let options = StackOptions { migrate, ..StackOptions::fresh_for_tests(&root, name).unwrap() };
     LocalStack::start(&root, options).unwrap_or_else(|e| panic!("the local stack starts: {e}"))
 }

@@ -20,6 +20,7 @@ pub(crate) fn run(args: &[String]) -> Outcome {
         port: Some(port),
         state_dir: root.join(".wrangler").join("state"),
         vars: Vec::new(),
+        migrate: true,
         logs: Logs::Inherit,
     };
     let mut stack = None;

@@ -25,8 +25,36 @@ pub struct StackOptions {
     pub state_dir: PathBuf,
     /// Worker variables, passed as `--var NAME:VALUE`.
     pub vars: Vec<(String, String)>,
+    /// Whether to apply the D1 migrations first (tests of a broken database turn this off).
+    pub migrate: bool,
     /// Where wrangler's output goes.
     pub logs: Logs,
+}
+
+impl StackOptions {
+    /// Options for a test stack named `name`: a free port, migrated, fresh state and a log file
+    /// under `target/test-stacks/<name>/`, emptied first so that no rows from an earlier run can
+    /// make a test pass.
+    ///
+    /// # Errors
+    ///
+    /// When the directory cannot be emptied or created.
+    pub fn fresh_for_tests(root: &Path, name: &str) -> Result<Self, StackError> {
+        let dir = root.join("target").join("test-stacks").join(name);
+        if dir.exists() {
+            fs::remove_dir_all(&dir)
+                .map_err(|e| StackError::Io(format!("emptying {}", dir.display()), e))?;
+        }
+        fs::create_dir_all(&dir)
+            .map_err(|e| StackError::Io(format!("creating {}", dir.display()), e))?;
+        Ok(Self {
+            port: None,
+            state_dir: dir.join("state"),
+            vars: Vec::new(),
+            migrate: true,
+            logs: Logs::File(dir.join("wrangler.log")),
+        })
+    }
 }
 
 /// Why the local stack (or another supervised process) did not start.
@@ -67,7 +95,7 @@ pub struct LocalStack {
 }
 
 impl LocalStack {
-    /// Applies the D1 migrations to `options.state_dir`, starts `wrangler dev` on 127.0.0.1 and
+    /// Applies the D1 migrations to `options.state_dir` (unless told not to), starts `wrangler dev` on 127.0.0.1 and
     /// waits until the Worker answers `GET /api/v1/health` (with any status).
     ///
     /// # Errors
@@ -81,7 +109,9 @@ impl LocalStack {
         }
         fs::create_dir_all(&options.state_dir)
             .map_err(|e| StackError::Io(format!("creating {}", options.state_dir.display()), e))?;
-        apply_migrations(root, &options)?;
+        if options.migrate {
+            apply_migrations(root, &options)?;
+        }
 
         let port = match options.port {
             Some(port) => port,
@@ -187,10 +217,26 @@ mod tests {
             port: None,
             state_dir: empty.join("state"),
             vars: Vec::new(),
+            migrate: true,
             logs: Logs::Inherit,
         };
         let error = LocalStack::start(&empty, options).unwrap_err();
         assert!(matches!(error, StackError::NotBuilt(_)), "{error}");
         assert!(error.to_string().contains("cargo xtask build"), "{error}");
+    }
+
+    #[test]
+    fn fresh_test_options_empty_the_stack_directory() {
+        let root = std::env::temp_dir().join(format!("fresh-stack-{}", std::process::id()));
+        let leftover = root.join("target/test-stacks/unit/state/leftover.sqlite");
+        fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+        fs::write(&leftover, b"old rows").unwrap();
+
+        let options = StackOptions::fresh_for_tests(&root, "unit").unwrap();
+
+        assert!(!leftover.exists());
+        assert!(options.state_dir.starts_with(root.join("target/test-stacks/unit")));
+        assert!(options.migrate);
+        let _ = fs::remove_dir_all(root);
     }
 }
