@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use groupsync_core::api::{PROBLEM_CONTENT_TYPE, Problem};
 use reqwest::{Response, StatusCode};
-use test_support::{LocalStack, Logs, StackOptions, workspace_root};
+use test_support::{LocalStack, StackOptions, workspace_root};
 
 /// The stack most tests of this binary talk to. Stacks are never dropped: their watchdogs end
 /// wrangler when the test process exits.
@@ -89,6 +89,9 @@ pub(crate) fn content_type(response: &Response) -> &str {
 
 fn start_stack(name: &str, migrate: bool) -> LocalStack {
     let root = workspace_root();
-    let options = StackOptions { migrate, ..StackOptions::fresh_for_tests(&root, name).unwrap() };
+    let options = StackOptions {
+        migrate,
+        ..StackOptions::fresh_for_tests(&root, name).expect("a test stack directory")
+    };
     LocalStack::start(&root, options).unwrap_or_else(|e| panic!("the local stack starts: {e}"))
 }

@@ -1,5 +1,6 @@
-//! The route table: every endpoint the Worker serves, with its method and path pattern, and the
-//! matching of a request against it. Pure, so the table is tested natively and can be compared
+//! The route table: every endpoint the Worker serves, with its method and path pattern.
+//!
+//! Matching a request against it is pure, so the table is tested natively and can be compared
 //! with the published API description.
 
 use std::fmt;
