@@ -1,0 +1,528 @@
+//! [`OktaClient`]: the calls the product makes to Okta, with paging, retries, the rate governor
+//! and the in-flight limit applied to every one of them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_lock::Semaphore;
+use futures_util::future::{Either, select};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::date::parse_http_date;
+use super::error::{OktaError, OktaErrorBody, OktaErrorKind};
+use super::governor::{Admission, Bucket, Governor, RateHeaders};
+use super::link::next_link;
+use super::model::{OktaApp, OktaGroup, OktaGroupAssignment, OktaUser};
+use super::origin::TenantOrigin;
+use super::token::OktaToken;
+use super::transport::{Clock, HttpRequest, HttpResponse, HttpTransport, TransportError};
+
+/// The largest page each listing asks for (CONTRACT.md §2: app groups allow at most 200, and
+/// Okta recommends 200 for group members and users).
+const PAGE_SIZE: u32 = 200;
+
+/// How the client behaves; the defaults follow CONTRACT.md and the Workers platform's limits.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The share of each rate-limit bucket this client may use per window (default 0.5, the
+    /// per-token share Okta allows by default).
+    pub rate_share: f64,
+    /// Requests in flight at once (default 6, the Workers per-invocation connection limit).
+    pub max_in_flight: usize,
+    /// How long one request may take (default 30 s).
+    pub request_timeout: Duration,
+    /// The largest answer read (default 8 MiB; a page of 200 users is a few hundred KiB).
+    pub max_body_bytes: usize,
+    /// The most pages one listing may have (default 10,000).
+    pub max_pages: usize,
+    /// Retries of a request answered 429 (default 4).
+    pub max_rate_limit_retries: u32,
+    /// Retries of a request that failed with a 5xx, a timeout or a network error (default 3).
+    pub max_transient_retries: u32,
+    /// The first backoff after a transient failure; it doubles each time (default 500 ms).
+    pub initial_backoff: Duration,
+    /// The `User-Agent` sent with every request.
+    pub user_agent: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            rate_share: 0.5,
+            max_in_flight: 6,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 8 * 1024 * 1024,
+            max_pages: 10_000,
+            max_rate_limit_retries: 4,
+            max_transient_retries: 3,
+            initial_backoff: Duration::from_millis(500),
+            user_agent: format!("OktaGroupsSync/{}", crate::VERSION),
+        }
+    }
+}
+
+/// What the client has done so far, for run records and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Pages of listings read.
+    pub pages: u64,
+    /// Requests retried (after a 429, a 5xx, a timeout or a network error).
+    pub retries: u64,
+    /// Answers with status 429.
+    pub rate_limited: u64,
+    /// Times the client waited for a rate-limit window to reset.
+    pub rate_limit_waits: u64,
+    /// Total time spent in those waits.
+    pub rate_limit_wait_ms: u64,
+}
+
+/// The URL of one page of a listing: the first page's, or a checked `next` link.
+///
+/// A `next` link becomes a `PageUrl` only when it is on the tenant's origin. Callers that read
+/// a listing page by page (a sync spread over several invocations) keep it between pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageUrl(Url);
+
+impl PageUrl {
+    /// The URL as text, to store between invocations.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The page's elements.
+    pub items: Vec<T>,
+    /// The next page, or `None` when this was the last one.
+    pub next: Option<PageUrl>,
+}
+
+/// A client of one Okta tenant's Management API.
+#[derive(Debug)]
+pub struct OktaClient<T, C> {
+    origin: TenantOrigin,
+    token: OktaToken,
+    transport: T,
+    clock: C,
+    config: ClientConfig,
+    governor: RefCell<Governor>,
+    in_flight: Semaphore,
+    stats: Cell<ClientStats>,
+    jitter_seed: Cell<u64>,
+}
+
+impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
+    /// A client of the tenant at `origin`, authenticating with `token`.
+    pub fn new(
+        origin: TenantOrigin,
+        token: OktaToken,
+        transport: T,
+        clock: C,
+        config: ClientConfig,
+    ) -> Self {
+        let jitter_seed = clock.now_ms() | 1;
+        Self {
+            governor: RefCell::new(Governor::new(config.rate_share)),
+            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            origin,
+            token,
+            transport,
+            clock,
+            config,
+            stats: Cell::new(ClientStats::default()),
+            jitter_seed: Cell::new(jitter_seed),
+        }
+    }
+
+    /// What the client has done so far.
+    pub fn stats(&self) -> ClientStats {
+        self.stats.get()
+    }
+
+    /// `GET /api/v1/apps/{appId}`: the app, to check that it exists, is SAML 2.0 and is active.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]; an unknown app is `NotFound("app")`.
+    pub async fn get_app(&self, app_id: &str) -> Result<OktaApp, OktaError> {
+        let url = self.origin.url(&format!("/api/v1/apps/{}", okta_id(app_id, "App ID")?));
+        self.get_json(&url, "app").await.map(|(app, _)| app)
+    }
+
+    /// The first page of the app's group assignments, each with its group embedded
+    /// (`GET /api/v1/apps/{appId}/groups?limit=200&expand=group`).
+    ///
+    /// # Errors
+    ///
+    /// When the App ID is not an Okta id.
+    pub fn app_groups_first_page(&self, app_id: &str) -> Result<PageUrl, OktaError> {
+        let mut url =
+            self.origin.url(&format!("/api/v1/apps/{}/groups", okta_id(app_id, "App ID")?));
+        url.query_pairs_mut()
+            .append_pair("limit", &PAGE_SIZE.to_string())
+            .append_pair("expand", "group");
+        Ok(PageUrl(url))
+    }
+
+    /// The first page of a group's members (`GET /api/v1/groups/{groupId}/users?limit=200`).
+    ///
+    /// # Errors
+    ///
+    /// When the group id is not an Okta id.
+    pub fn group_members_first_page(&self, group_id: &str) -> Result<PageUrl, OktaError> {
+        let mut url =
+            self.origin.url(&format!("/api/v1/groups/{}/users", okta_id(group_id, "group id")?));
+        url.query_pairs_mut().append_pair("limit", &PAGE_SIZE.to_string());
+        Ok(PageUrl(url))
+    }
+
+    /// Every group assigned to the app, complete or not at all.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]: a listing is never returned short.
+    pub async fn list_app_groups(
+        &self,
+        app_id: &str,
+    ) -> Result<Vec<OktaGroupAssignment>, OktaError> {
+        self.list_all(self.app_groups_first_page(app_id)?, "app").await
+    }
+
+    /// Every member of a group, complete or not at all.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]: a listing is never returned short.
+    pub async fn list_group_members(&self, group_id: &str) -> Result<Vec<OktaUser>, OktaError> {
+        self.list_all(self.group_members_first_page(group_id)?, "group").await
+    }
+
+    /// The members of each group, listed concurrently (at most `max_in_flight` requests at
+    /// once), in the order of `group_ids`. Stops at the first failure.
+    ///
+    /// # Errors
+    ///
+    /// The first listing's error; no partial result is returned.
+    pub async fn list_members_of_groups(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<Vec<OktaUser>>, OktaError> {
+        stream::iter(group_ids)
+            .map(|id| self.list_group_members(id))
+            .buffered(self.config.max_in_flight.max(1))
+            .try_collect()
+            .await
+    }
+
+    /// `GET /api/v1/groups/{groupId}`.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]; an unknown group is `NotFound("group")`.
+    pub async fn get_group(&self, group_id: &str) -> Result<OktaGroup, OktaError> {
+        let url = self.origin.url(&format!("/api/v1/groups/{}", okta_id(group_id, "group id")?));
+        self.get_json(&url, "group").await.map(|(group, _)| group)
+    }
+
+    /// The users whose primary email is `email` (case-insensitive; deprovisioned users included,
+    /// as Okta's search returns them).
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]; an email that cannot be put in a search expression is `InvalidInput`.
+    pub async fn find_users_by_email(&self, email: &str) -> Result<Vec<OktaUser>, OktaError> {
+        if email.is_empty()
+            || email.len() > 254
+            || email.chars().any(|c| c == '"' || c == '\\' || c.is_control())
+        {
+            return Err(OktaError::new(
+                OktaErrorKind::InvalidInput("not a searchable email".into()),
+                None,
+            ));
+        }
+        let mut url = self.origin.url("/api/v1/users");
+        url.query_pairs_mut()
+            .append_pair("search", &format!("profile.email eq \"{email}\""))
+            .append_pair("limit", &PAGE_SIZE.to_string());
+        self.list_all(PageUrl(url), "user").await
+    }
+
+    /// Reads one page of a listing and checks where its `next` link points.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]; a `next` link off the tenant's origin is `ForeignNextLink`.
+    pub async fn fetch_page<I: DeserializeOwned>(
+        &self,
+        page: &PageUrl,
+        resource: &'static str,
+    ) -> Result<Page<I>, OktaError> {
+        let (items, response) = self.get_json::<Vec<I>>(&page.0, resource).await?;
+        self.add_stats(|s| s.pages += 1);
+        let request_id = request_id(&response);
+        let next = match next_link(response.headers_named("link")) {
+            None => None,
+            Some(target) => {
+                let url = Url::parse(target).map_err(|_| {
+                    OktaError::new(
+                        OktaErrorKind::Malformed(format!(
+                            "a next link that is not a URL: {target}"
+                        )),
+                        request_id.clone(),
+                    )
+                })?;
+                if !self.origin.is_origin_of(&url) {
+                    return Err(OktaError::new(
+                        OktaErrorKind::ForeignNextLink(origin_of(&url)),
+                        request_id,
+                    ));
+                }
+                Some(PageUrl(url))
+            }
+        };
+        Ok(Page { items, next })
+    }
+
+    /// Follows a listing from `first` to its last page, verbatim, with a page cap and a loop check.
+    async fn list_all<I: DeserializeOwned>(
+        &self,
+        first: PageUrl,
+        resource: &'static str,
+    ) -> Result<Vec<I>, OktaError> {
+        let mut seen = HashSet::new();
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        while let Some(page_url) = next {
+            if seen.len() >= self.config.max_pages {
+                return Err(OktaError::new(
+                    OktaErrorKind::TooManyPages(self.config.max_pages),
+                    None,
+                ));
+            }
+            if !seen.insert(page_url.0.as_str().to_owned()) {
+                return Err(OktaError::new(OktaErrorKind::PaginationLoop, None));
+            }
+            let page = self.fetch_page(&page_url, resource).await?;
+            items.extend(page.items);
+            next = page.next;
+        }
+        Ok(items)
+    }
+
+    /// One GET with every policy applied, decoded as `R`; the answer is returned for its headers.
+    async fn get_json<R: DeserializeOwned>(
+        &self,
+        url: &Url,
+        resource: &'static str,
+    ) -> Result<(R, HttpResponse), OktaError> {
+        let response = self.send_with_retries(url, resource).await?;
+        let value = serde_json::from_slice(&response.body).map_err(|e| {
+            OktaError::new(OktaErrorKind::Malformed(e.to_string()), request_id(&response))
+        })?;
+        Ok((value, response))
+    }
+
+    /// Sends until a success, a final error, or the retries run out.
+    async fn send_with_retries(
+        &self,
+        url: &Url,
+        resource: &'static str,
+    ) -> Result<HttpResponse, OktaError> {
+        let bucket = Bucket::for_path(url.path());
+        let mut rate_limit_retries = 0;
+        let mut transient_retries = 0;
+        let mut previous_request_id = None;
+        loop {
+            self.admit(bucket).await;
+            let attempt = rate_limit_retries + transient_retries;
+            let outcome = self.send_once(url, attempt, previous_request_id.as_deref()).await;
+            let rate = outcome.as_ref().ok().and_then(rate_headers);
+            let too_many = matches!(&outcome, Ok(r) if r.status == 429);
+            let jitter = self.jitter_ms();
+            self.governor.borrow_mut().record(bucket, rate, too_many, self.clock.now_ms(), jitter);
+
+            let failure = match outcome {
+                Ok(response) if (200..300).contains(&response.status) => return Ok(response),
+                Ok(response) if response.status == 429 => {
+                    self.add_stats(|s| s.rate_limited += 1);
+                    if rate_limit_retries >= self.config.max_rate_limit_retries {
+                        let kind = OktaErrorKind::RateLimited { retries: rate_limit_retries };
+                        return Err(OktaError::new(kind, request_id(&response)));
+                    }
+                    rate_limit_retries += 1;
+                    previous_request_id = request_id(&response);
+                    if rate.is_some_and(|r| r.is_concurrency_signal()) || rate.is_none() {
+                        // A concurrency 429 has no usable reset: back off briefly instead.
+                        self.clock.sleep(self.backoff(rate_limit_retries)).await;
+                    }
+                    self.add_stats(|s| s.retries += 1);
+                    continue;
+                }
+                Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => {
+                    let kind = OktaErrorKind::Upstream {
+                        status: response.status,
+                        error_code: error_code(&response),
+                    };
+                    OktaError::new(kind, request_id(&response))
+                }
+                Ok(response) => return Err(classify_refusal(&response, resource)),
+                Err(failure) => failure,
+            };
+            if transient_retries >= self.config.max_transient_retries {
+                return Err(failure);
+            }
+            transient_retries += 1;
+            previous_request_id = failure.request_id.clone();
+            self.add_stats(|s| s.retries += 1);
+            self.clock.sleep(self.backoff(transient_retries)).await;
+        }
+    }
+
+    /// Waits until the governor lets a request to `bucket` go.
+    async fn admit(&self, bucket: Bucket) {
+        loop {
+            let jitter = self.jitter_ms();
+            let admission = self.governor.borrow_mut().admit(bucket, self.clock.now_ms(), jitter);
+            match admission {
+                Admission::Go => return,
+                Admission::Wait { duration, budget_wait } => {
+                    if budget_wait {
+                        self.add_stats(|s| {
+                            s.rate_limit_waits += 1;
+                            s.rate_limit_wait_ms +=
+                                u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+                        });
+                    }
+                    self.clock.sleep(duration).await;
+                }
+            }
+        }
+    }
+
+    /// Sends one request within the in-flight limit and the timeout.
+    async fn send_once(
+        &self,
+        url: &Url,
+        attempt: u32,
+        retry_for: Option<&str>,
+    ) -> Result<HttpResponse, OktaError> {
+        let _slot = self.in_flight.acquire().await;
+        self.add_stats(|s| s.requests += 1);
+        let mut headers = vec![
+            ("Authorization", format!("SSWS {}", self.token.expose())),
+            ("Accept", "application/json".to_owned()),
+            ("User-Agent", self.config.user_agent.clone()),
+        ];
+        if attempt > 0 {
+            // Okta's suggested retry headers, so its support can tie a retry to the failure.
+            headers.push(("X-Okta-Retry-Count", attempt.to_string()));
+            if let Some(id) = retry_for {
+                headers.push(("X-Okta-Retry-For", id.to_owned()));
+            }
+        }
+        let request = HttpRequest {
+            url: url.as_str().to_owned(),
+            headers,
+            max_body_bytes: self.config.max_body_bytes,
+        };
+        let send = std::pin::pin!(self.transport.get(request));
+        let timeout = std::pin::pin!(self.clock.sleep(self.config.request_timeout));
+        match select(send, timeout).await {
+            Either::Left((Ok(response), _)) => {
+                if response.body.len() > self.config.max_body_bytes {
+                    return Err(OktaError::new(
+                        OktaErrorKind::TooLarge(self.config.max_body_bytes),
+                        request_id(&response),
+                    ));
+                }
+                Ok(response)
+            }
+            Either::Left((Err(TransportError::BodyTooLarge(limit)), _)) => {
+                Err(OktaError::new(OktaErrorKind::TooLarge(limit), None))
+            }
+            Either::Left((Err(TransportError::Failed(why)), _)) => {
+                Err(OktaError::new(OktaErrorKind::Unreachable(why), None))
+            }
+            Either::Right(((), _)) => {
+                Err(OktaError::new(OktaErrorKind::Timeout(self.config.request_timeout), None))
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter: initial, ×2, ×4, … plus up to 250 ms.
+    fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2_u32.saturating_pow(retry.saturating_sub(1));
+        self.config.initial_backoff.saturating_mul(factor) + Duration::from_millis(self.jitter_ms())
+    }
+
+    /// 0–250 ms of jitter, from a xorshift seeded by the clock (no I/O, no dependency).
+    fn jitter_ms(&self) -> u64 {
+        let mut x = self.jitter_seed.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter_seed.set(x);
+        x % 251
+    }
+
+    fn add_stats(&self, update: impl FnOnce(&mut ClientStats)) {
+        let mut stats = self.stats.get();
+        update(&mut stats);
+        self.stats.set(stats);
+    }
+}
+
+/// Maps a 3xx or 4xx (other than 429) to its error.
+fn classify_refusal(response: &HttpResponse, resource: &'static str) -> OktaError {
+    let kind = match response.status {
+        300..=399 => OktaErrorKind::Redirect(response.status),
+        401 => OktaErrorKind::InvalidToken,
+        403 => OktaErrorKind::PermissionDenied,
+        404 => OktaErrorKind::NotFound(resource),
+        status => OktaErrorKind::Rejected { status, error_code: error_code(response) },
+    };
+    OktaError::new(kind, request_id(response))
+}
+
+fn rate_headers(response: &HttpResponse) -> Option<RateHeaders> {
+    let number = |name| response.header(name).and_then(|v| v.trim().parse::<u64>().ok());
+    Some(RateHeaders {
+        limit: u32::try_from(number("x-rate-limit-limit")?).ok()?,
+        remaining: u32::try_from(number("x-rate-limit-remaining")?).ok()?,
+        reset_s: number("x-rate-limit-reset")?,
+        date_s: response.header("date").and_then(parse_http_date),
+    })
+}
+
+fn request_id(response: &HttpResponse) -> Option<String> {
+    response.header("x-okta-request-id").map(str::to_owned)
+}
+
+fn error_code(response: &HttpResponse) -> Option<String> {
+    serde_json::from_slice::<OktaErrorBody>(&response.body).ok().and_then(|b| b.error_code)
+}
+
+/// `scheme://host[:port]` of a URL, for an error message (never its path or query).
+fn origin_of(url: &Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or(""))
+}
+
+/// Checks that an id can go into a URL path: Okta ids are 20 ASCII letters and digits.
+fn okta_id<'a>(id: &'a str, what: &str) -> Result<&'a str, OktaError> {
+    if id.len() == 20 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(id)
+    } else {
+        Err(OktaError::new(
+            OktaErrorKind::InvalidInput(format!("{what} must be 20 letters and digits")),
+            None,
+        ))
+    }
+}

@@ -1,0 +1,1 @@
+//! A fake Okta Management API for tests.
