@@ -375,7 +375,11 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
                 Ok(response) => return Err(classify_refusal(&response, resource)),
                 Err(failure) => failure,
             };
-            if transient_retries >= self.config.max_transient_retries {
+            let transient = matches!(
+                failure.kind,
+                OktaErrorKind::Upstream { .. } | OktaErrorKind::Timeout(_) | OktaErrorKind::Unreachable(_)
+            );
+            if !transient || transient_retries >= self.config.max_transient_retries {
                 return Err(failure);
             }
             transient_retries += 1;
@@ -526,3 +530,6 @@ fn okta_id<'a>(id: &'a str, what: &str) -> Result<&'a str, OktaError> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests;
