@@ -5,6 +5,7 @@
 //! natively (where most of the project's unit tests run) and for `wasm32-unknown-unknown`.
 
 pub mod api;
+pub mod domain;
 pub mod okta;
 
 /// The version of this build, reported by `GET /api/v1/health` and shown in the SPA.
