@@ -1,0 +1,163 @@
+//! The access model's vocabulary: the fixed permission catalog, the built-in roles as named
+//! permission sets, and the check every API route makes. Which roles a caller holds is decided
+//! by the Worker from D1 on every request; this module only says what they allow.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One thing a caller may be allowed to do. The catalog is fixed: roles combine these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read the synced groups, their members and roles.
+    ReadGroups,
+    /// Read users, invitations and effective access.
+    ReadUsers,
+    /// Read the audit log.
+    ReadAudit,
+    /// Start, confirm or discard Okta syncs.
+    RunSync,
+    /// Assign roles to groups.
+    AssignRoles,
+    /// Invite users.
+    InviteUsers,
+    /// Read and change the Okta API settings and test the connection.
+    ManageSettings,
+}
+
+impl Permission {
+    /// Every permission of the catalog.
+    pub const ALL: [Self; 7] = [
+        Self::ReadGroups,
+        Self::ReadUsers,
+        Self::ReadAudit,
+        Self::RunSync,
+        Self::AssignRoles,
+        Self::InviteUsers,
+        Self::ManageSettings,
+    ];
+
+    /// Whether the permission only reads (so a read-only machine client may hold it).
+    pub const fn is_read_only(self) -> bool {
+        matches!(self, Self::ReadGroups | Self::ReadUsers | Self::ReadAudit)
+    }
+
+    /// The wire spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadGroups => "read_groups",
+            Self::ReadUsers => "read_users",
+            Self::ReadAudit => "read_audit",
+            Self::RunSync => "run_sync",
+            Self::AssignRoles => "assign_roles",
+            Self::InviteUsers => "invite_users",
+            Self::ManageSettings => "manage_settings",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A built-in role: a named set of permissions that groups can grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuiltInRole {
+    /// Reads groups and users.
+    Viewer,
+    /// A Viewer who also assigns roles and invites users.
+    Editor,
+    /// An Editor who also runs syncs and reads the audit log.
+    Admin,
+}
+
+impl BuiltInRole {
+    /// Every built-in role, least to most powerful.
+    pub const ALL: [Self; 3] = [Self::Viewer, Self::Editor, Self::Admin];
+
+    /// The role's permissions. Settings stay with superAdmins: no role grants them.
+    pub fn permissions(self) -> BTreeSet<Permission> {
+        use Permission::*;
+        let granted: &[Permission] = match self {
+            Self::Viewer => &[ReadGroups, ReadUsers],
+            Self::Editor => &[ReadGroups, ReadUsers, AssignRoles, InviteUsers],
+            Self::Admin => &[ReadGroups, ReadUsers, ReadAudit, AssignRoles, InviteUsers, RunSync],
+        };
+        granted.iter().copied().collect()
+    }
+
+    /// The wire spelling (`viewer`, `editor`, `admin`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Editor => "editor",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The name shown to people.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Self::Viewer => "Viewer",
+            Self::Editor => "Editor",
+            Self::Admin => "Admin",
+        }
+    }
+
+    /// Reads a role from its wire spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// The permissions a person holds: the union of their roles', or everything for a superAdmin.
+pub fn permissions_of(roles: &[BuiltInRole], super_admin: bool) -> BTreeSet<Permission> {
+    if super_admin {
+        return Permission::ALL.into_iter().collect();
+    }
+    roles.iter().flat_map(|role| role.permissions()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_grow_from_viewer_to_admin() {
+        let [viewer, editor, admin] = BuiltInRole::ALL.map(BuiltInRole::permissions);
+        assert!(viewer.is_subset(&editor) && editor.is_subset(&admin));
+        assert!(viewer.iter().all(|p| p.is_read_only()));
+    }
+
+    #[test]
+    fn only_super_admins_manage_settings() {
+        for role in BuiltInRole::ALL {
+            assert!(!role.permissions().contains(&Permission::ManageSettings), "{role:?}");
+        }
+        assert!(permissions_of(&[], true).contains(&Permission::ManageSettings));
+        assert!(permissions_of(&BuiltInRole::ALL, false).len() < Permission::ALL.len());
+    }
+
+    #[test]
+    fn permissions_are_the_union_of_the_roles() {
+        let both = permissions_of(&[BuiltInRole::Viewer, BuiltInRole::Editor], false);
+        assert_eq!(both, BuiltInRole::Editor.permissions());
+        assert!(permissions_of(&[], false).is_empty(), "no role, no permission: deny by default");
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for role in BuiltInRole::ALL {
+            assert_eq!(BuiltInRole::parse(role.as_str()), Some(role));
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        }
+        for permission in Permission::ALL {
+            assert_eq!(serde_json::to_value(permission).unwrap(), permission.as_str());
+        }
+    }
+}
