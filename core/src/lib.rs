@@ -5,6 +5,7 @@
 //! natively (where most of the project's unit tests run) and for `wasm32-unknown-unknown`.
 
 pub mod api;
+pub mod auth;
 pub mod domain;
 pub mod okta;
 

@@ -377,7 +377,9 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
             };
             let transient = matches!(
                 failure.kind,
-                OktaErrorKind::Upstream { .. } | OktaErrorKind::Timeout(_) | OktaErrorKind::Unreachable(_)
+                OktaErrorKind::Upstream { .. }
+                    | OktaErrorKind::Timeout(_)
+                    | OktaErrorKind::Unreachable(_)
             );
             if !transient || transient_retries >= self.config.max_transient_retries {
                 return Err(failure);

@@ -1,0 +1,168 @@
+//! Tests of token verification, key sets and the key-cache policy, with keys minted here.
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::PrivateKey;
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+
+use super::*;
+
+const ISS: &str = "https://acme.cloudflareaccess.com";
+const AUD: &str = "aud-tag-0123456789";
+const NOW: u64 = 1_800_000_000;
+
+/// Two signing keys (generating RSA keys is slow, so once per test binary).
+fn keys() -> &'static [PrivateKey; 2] {
+    static KEYS: OnceLock<[PrivateKey; 2]> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        use rsa::Generate;
+        [PrivateKey::generate(), PrivateKey::generate()]
+    })
+}
+
+fn jwk(kid: &str, key: &PrivateKey) -> Value {
+    let public = key.to_public_key();
+    json!({ "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(public.n_bytes()), "e": URL_SAFE_NO_PAD.encode(public.e_bytes()) })
+}
+
+fn key_set() -> Vec<VerificationKey> {
+    let set = json!({ "keys": [jwk("k1", &keys()[0]), jwk("k2", &keys()[1])] });
+    parse_jwks(set.to_string().as_bytes()).unwrap()
+}
+
+fn expect() -> Expectations {
+    Expectations { issuer: ISS.into(), audience: AUD.into(), leeway_s: 60 }
+}
+
+fn person_claims() -> Value {
+    json!({ "iss": ISS, "aud": [AUD], "sub": "u-1", "email": "ann@example.com",
+            "exp": NOW + 300, "nbf": NOW - 10, "iat": NOW - 10 })
+}
+
+fn token(claims: &Value) -> String {
+    sign_rs256(claims, "k1", &keys()[0])
+}
+
+fn with(mut claims: Value, key: &str, value: Value) -> Value {
+    claims[key] = value;
+    claims
+}
+
+#[test]
+fn a_valid_person_token_verifies_to_its_email() {
+    let claims = verify(&token(&person_claims()), &key_set(), &expect(), NOW).unwrap();
+    assert_eq!(claims.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(claims.subject, "u-1");
+}
+
+#[test]
+fn a_service_token_verifies_to_its_common_name() {
+    let claims = json!({ "iss": ISS, "aud": AUD, "sub": "", "common_name": "svc.access", "exp": NOW + 60 });
+    let verified = verify(&token(&claims), &key_set(), &expect(), NOW).unwrap();
+    assert_eq!(verified.common_name.as_deref(), Some("svc.access"));
+    assert_eq!(verified.email, None);
+}
+
+#[test]
+fn the_second_key_of_a_rotation_verifies_too() {
+    let token = sign_rs256(&person_claims(), "k2", &keys()[1]);
+    assert!(verify(&token, &key_set(), &expect(), NOW).is_ok());
+}
+
+#[test]
+fn claims_outside_the_expectations_are_refused() {
+    let cases = [
+        (with(person_claims(), "iss", json!("https://evil.cloudflareaccess.com")), JwtError::Issuer),
+        (with(person_claims(), "iss", json!(format!("{ISS}/"))), JwtError::Issuer),
+        (with(person_claims(), "aud", json!(["other-app"])), JwtError::Audience),
+        (with(person_claims(), "aud", json!("other-app")), JwtError::Audience),
+        (with(person_claims(), "exp", json!(NOW - 61)), JwtError::Expired),
+        (with(person_claims(), "nbf", json!(NOW + 61)), JwtError::NotYetValid),
+        (with(with(person_claims(), "email", json!("")), "sub", json!("x")), JwtError::NoIdentity),
+    ];
+    for (claims, expected) in cases {
+        assert_eq!(verify(&token(&claims), &key_set(), &expect(), NOW), Err(expected.clone()), "{claims}");
+    }
+}
+
+#[test]
+fn the_leeway_tolerates_small_clock_skew() {
+    assert!(verify(&token(&with(person_claims(), "exp", json!(NOW - 59))), &key_set(), &expect(), NOW).is_ok());
+    assert!(verify(&token(&with(person_claims(), "nbf", json!(NOW + 59))), &key_set(), &expect(), NOW).is_ok());
+}
+
+#[test]
+fn forged_algorithms_are_refused_before_any_key_is_used() {
+    let payload = URL_SAFE_NO_PAD.encode(person_claims().to_string());
+    for alg in ["none", "HS256", "RS512", "ES256", "PS256", "rs256"] {
+        let header = URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "kid": "k1" }).to_string());
+        let forged = format!("{header}.{payload}.");
+        assert_eq!(verify(&forged, &key_set(), &expect(), NOW), Err(JwtError::Algorithm(alg.into())), "{alg}");
+    }
+}
+
+#[test]
+fn tampered_or_wrongly_signed_tokens_are_refused() {
+    let good = token(&person_claims());
+    let (head, rest) = good.split_once('.').unwrap();
+    let signature = rest.split_once('.').unwrap().1;
+    let admin = URL_SAFE_NO_PAD.encode(with(person_claims(), "email", json!("root@example.com")).to_string());
+    let tampered = format!("{head}.{admin}.{signature}");
+    assert_eq!(verify(&tampered, &key_set(), &expect(), NOW), Err(JwtError::BadSignature));
+
+    // Signed by key 2 but claiming key 1.
+    let wrong_key = sign_rs256(&person_claims(), "k1", &keys()[1]);
+    assert_eq!(verify(&wrong_key, &key_set(), &expect(), NOW), Err(JwtError::BadSignature));
+}
+
+#[test]
+fn unknown_keys_missing_kids_and_malformed_tokens_are_refused() {
+    let unknown = sign_rs256(&person_claims(), "k9", &keys()[0]);
+    assert_eq!(verify(&unknown, &key_set(), &expect(), NOW), Err(JwtError::UnknownKey));
+    let no_kid = format!(
+        "{}.{}.x",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#),
+        URL_SAFE_NO_PAD.encode(person_claims().to_string())
+    );
+    assert_eq!(verify(&no_kid, &key_set(), &expect(), NOW), Err(JwtError::MissingKeyId));
+    for malformed in ["", "a", "a.b", "a.b.c.d", "!!.??.x", ".."] {
+        assert!(matches!(verify(malformed, &key_set(), &expect(), NOW), Err(JwtError::Malformed(_))), "{malformed:?}");
+    }
+    let oversized = "a".repeat(MAX_TOKEN_BYTES + 1);
+    assert_eq!(verify(&oversized, &key_set(), &expect(), NOW), Err(JwtError::TooLarge));
+}
+
+#[test]
+fn key_sets_keep_only_rsa_signing_keys_of_2048_bits_or_more() {
+    let set = json!({ "keys": [
+        jwk("good", &keys()[0]),
+        { "kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA" },
+        with(jwk("enc", &keys()[0]), "use", json!("enc")),
+        with(jwk("hs", &keys()[0]), "alg", json!("HS256")),
+        with(jwk("short", &keys()[0]), "n", json!(URL_SAFE_NO_PAD.encode([0xff_u8; 128]))),
+        { "kty": "RSA", "n": "AQAB", "e": "AQAB" },
+    ]});
+    let parsed = parse_jwks(set.to_string().as_bytes()).unwrap();
+    let kids: Vec<&str> = parsed.iter().map(|k| k.kid.as_str()).collect();
+    assert_eq!(kids, ["good"]);
+    assert_eq!(parse_jwks(b"{\"keys\":[]}"), Err(JwksError::NoUsableKey));
+    assert_eq!(parse_jwks(b"<html>"), Err(JwksError::NotAKeySet));
+}
+
+#[test]
+fn the_key_cache_refetches_unknown_ids_at_most_once_per_interval() {
+    let mut cache = KeyCache::default();
+    assert_eq!(cache.lookup("k1", 0, 3_600, 60), KeyLookup::Refetch, "empty: fetch");
+    cache.replace(key_set(), 1_000);
+    assert!(matches!(cache.lookup("k1", 1_001, 3_600, 60), KeyLookup::Found(k) if k.kid == "k1"));
+    // A flood of forged ids right after a fetch causes no fetch.
+    for i in 0..1_000 {
+        assert_eq!(cache.lookup(&format!("forged-{i}"), 1_010, 3_600, 60), KeyLookup::Unknown);
+    }
+    assert_eq!(cache.lookup("rotated-in", 1_060, 3_600, 60), KeyLookup::Refetch, "after the interval");
+    assert_eq!(cache.lookup("k1", 4_600, 3_600, 60), KeyLookup::Refetch, "a stale set is refreshed");
+}
