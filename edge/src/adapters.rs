@@ -1,3 +1,4 @@
 //! Adapters to the Workers platform: the only modules that know SQL, KV keys or binding objects.
 
 pub(crate) mod d1;
+pub(crate) mod okta_http;

@@ -1,7 +1,7 @@
 //! `cargo xtask dev`: the whole product on this machine, with local D1/KV/DO state that persists
 //! across runs under `.wrangler/state`.
 
-use test_support::{LocalStack, Logs, StackOptions, workspace_root};
+use test_support::{FakeOktaProcess, LocalStack, Logs, StackOptions, workspace_root};
 
 use crate::build;
 use crate::process::{Failure, Outcome, step};
@@ -10,12 +10,27 @@ use crate::setup::{self, Needs};
 /// The port the product is served on unless `--port` says otherwise.
 const DEFAULT_PORT: u16 = 8787;
 
+/// The fake Okta's demo tenant: a small company with believable groups and people.
+const DEMO_TENANT: (&str, u64) = ("demo", 7);
+
 /// Installs what is missing, builds, and serves the product until Ctrl-C.
 pub(crate) fn run(args: &[String]) -> Outcome {
     let port = parse_port(args)?;
     setup::run(Needs::Build)?;
     build::run()?;
     let root = workspace_root();
+    let mut fake_okta = None;
+    step("start the fake Okta (demo tenant)", || {
+        let log = root.join(".run").join("fake-okta.log");
+        std::fs::create_dir_all(root.join(".run"))
+            .map_err(|e| Failure::new(format!("creating .run/: {e}")))?;
+        let (tenant, seed) = DEMO_TENANT;
+        let process = FakeOktaProcess::start(&root, tenant, seed, 0, &log)
+            .map_err(|e| Failure::new(e.to_string()))?;
+        fake_okta = Some(process);
+        Ok(())
+    })?;
+    let demo = fake_okta.as_ref().map(|f| demo_summary(f.info_json())).unwrap_or_default();
     let options = StackOptions {
         port: Some(port),
         state_dir: root.join(".wrangler").join("state"),
@@ -31,7 +46,8 @@ pub(crate) fn run(args: &[String]) -> Outcome {
     let Some(mut stack) = stack else {
         return Err(Failure::new("the local stack did not start"));
     };
-    println!("\nOkta Groups Sync is running at {}/  (Ctrl-C stops it)\n", stack.base_url());
+    println!("\nOkta Groups Sync is running at {}/  (Ctrl-C stops it)", stack.base_url());
+    println!("{demo}\n");
     let status = stack.wait().map_err(|e| Failure::new(format!("waiting for wrangler: {e}")))?;
     Err(Failure::new(format!("wrangler dev exited ({status})")))
 }
@@ -44,4 +60,20 @@ fn parse_port(args: &[String]) -> Result<u16, Failure> {
             .map_err(|_| Failure::new(format!("--port takes a port number, not `{port}`"))),
         _ => Err(Failure::new("usage: cargo xtask dev [--port N]")),
     }
+}
+
+/// What a person needs to connect the app to the demo tenant, from the fake's first line.
+fn demo_summary(info_json: &str) -> String {
+    let Ok(info) = serde_json::from_str::<serde_json::Value>(info_json) else {
+        return format!("Fake Okta: {info_json}");
+    };
+    let field = |name: &str| info[name].as_str().unwrap_or("?").to_owned();
+    format!(
+        "Fake Okta (demo tenant, {} groups, {} memberships) at {}\n  App ID: {}\n  API token: {}",
+        info["groups"],
+        info["memberships"],
+        field("base_url"),
+        field("app_id"),
+        field("token")
+    )
 }

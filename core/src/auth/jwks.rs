@@ -70,6 +70,10 @@ fn rsa_signing_key(jwk: Jwk) -> Option<VerificationKey> {
     if bits < MIN_MODULUS_BITS || e.len() > 8 {
         return None;
     }
-    let key = PublicKey::new(BoxedUint::from_be_slice(&n, bits).ok()?, BoxedUint::from_be_slice(&e, 64).ok()?).ok()?;
+    let key = PublicKey::new(
+        BoxedUint::from_be_slice(&n, bits).ok()?,
+        BoxedUint::from_be_slice(&e, 64).ok()?,
+    )
+    .ok()?;
     Some(VerificationKey { kid: jwk.kid?, key })
 }

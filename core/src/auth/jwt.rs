@@ -135,12 +135,19 @@ pub fn key_id(token: &str) -> Result<String, JwtError> {
 /// # Errors
 ///
 /// See [`JwtError`].
-pub fn verify(token: &str, keys: &[VerificationKey], expect: &Expectations, now_s: u64) -> Result<Claims, JwtError> {
+pub fn verify(
+    token: &str,
+    keys: &[VerificationKey],
+    expect: &Expectations,
+    now_s: u64,
+) -> Result<Claims, JwtError> {
     let kid = key_id(token)?;
     let key = keys.iter().find(|k| k.kid == kid).ok_or(JwtError::UnknownKey)?;
     let (header, payload, signature) = split(token)?;
-    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| JwtError::Malformed("signature encoding"))?;
-    let signature = Signature::try_from(signature.as_slice()).map_err(|_| JwtError::BadSignature)?;
+    let signature =
+        URL_SAFE_NO_PAD.decode(signature).map_err(|_| JwtError::Malformed("signature encoding"))?;
+    let signature =
+        Signature::try_from(signature.as_slice()).map_err(|_| JwtError::BadSignature)?;
     let signed = &token[..header.len() + 1 + payload.len()];
     VerifyingKey::<Sha256>::new(key.key.clone())
         .verify(signed.as_bytes(), &signature)

@@ -26,7 +26,13 @@ pub enum KeyLookup<'a> {
 impl KeyCache {
     /// Looks up `kid` at `now_s`. `max_age_s` is how long a fetched set is trusted;
     /// `min_refetch_interval_s` is how soon an unknown id may trigger another fetch.
-    pub fn lookup(&self, kid: &str, now_s: u64, max_age_s: u64, min_refetch_interval_s: u64) -> KeyLookup<'_> {
+    pub fn lookup(
+        &self,
+        kid: &str,
+        now_s: u64,
+        max_age_s: u64,
+        min_refetch_interval_s: u64,
+    ) -> KeyLookup<'_> {
         let Some(fetched_at) = self.fetched_at_s else { return KeyLookup::Refetch };
         let age = now_s.saturating_sub(fetched_at);
         if age >= max_age_s {

@@ -61,7 +61,8 @@ fn a_valid_person_token_verifies_to_its_email() {
 
 #[test]
 fn a_service_token_verifies_to_its_common_name() {
-    let claims = json!({ "iss": ISS, "aud": AUD, "sub": "", "common_name": "svc.access", "exp": NOW + 60 });
+    let claims =
+        json!({ "iss": ISS, "aud": AUD, "sub": "", "common_name": "svc.access", "exp": NOW + 60 });
     let verified = verify(&token(&claims), &key_set(), &expect(), NOW).unwrap();
     assert_eq!(verified.common_name.as_deref(), Some("svc.access"));
     assert_eq!(verified.email, None);
@@ -76,7 +77,10 @@ fn the_second_key_of_a_rotation_verifies_too() {
 #[test]
 fn claims_outside_the_expectations_are_refused() {
     let cases = [
-        (with(person_claims(), "iss", json!("https://evil.cloudflareaccess.com")), JwtError::Issuer),
+        (
+            with(person_claims(), "iss", json!("https://evil.cloudflareaccess.com")),
+            JwtError::Issuer,
+        ),
         (with(person_claims(), "iss", json!(format!("{ISS}/"))), JwtError::Issuer),
         (with(person_claims(), "aud", json!(["other-app"])), JwtError::Audience),
         (with(person_claims(), "aud", json!("other-app")), JwtError::Audience),
@@ -85,14 +89,24 @@ fn claims_outside_the_expectations_are_refused() {
         (with(with(person_claims(), "email", json!("")), "sub", json!("x")), JwtError::NoIdentity),
     ];
     for (claims, expected) in cases {
-        assert_eq!(verify(&token(&claims), &key_set(), &expect(), NOW), Err(expected.clone()), "{claims}");
+        assert_eq!(
+            verify(&token(&claims), &key_set(), &expect(), NOW),
+            Err(expected.clone()),
+            "{claims}"
+        );
     }
 }
 
 #[test]
 fn the_leeway_tolerates_small_clock_skew() {
-    assert!(verify(&token(&with(person_claims(), "exp", json!(NOW - 59))), &key_set(), &expect(), NOW).is_ok());
-    assert!(verify(&token(&with(person_claims(), "nbf", json!(NOW + 59))), &key_set(), &expect(), NOW).is_ok());
+    assert!(
+        verify(&token(&with(person_claims(), "exp", json!(NOW - 59))), &key_set(), &expect(), NOW)
+            .is_ok()
+    );
+    assert!(
+        verify(&token(&with(person_claims(), "nbf", json!(NOW + 59))), &key_set(), &expect(), NOW)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -101,7 +115,11 @@ fn forged_algorithms_are_refused_before_any_key_is_used() {
     for alg in ["none", "HS256", "RS512", "ES256", "PS256", "rs256"] {
         let header = URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "kid": "k1" }).to_string());
         let forged = format!("{header}.{payload}.");
-        assert_eq!(verify(&forged, &key_set(), &expect(), NOW), Err(JwtError::Algorithm(alg.into())), "{alg}");
+        assert_eq!(
+            verify(&forged, &key_set(), &expect(), NOW),
+            Err(JwtError::Algorithm(alg.into())),
+            "{alg}"
+        );
     }
 }
 
@@ -110,7 +128,8 @@ fn tampered_or_wrongly_signed_tokens_are_refused() {
     let good = token(&person_claims());
     let (head, rest) = good.split_once('.').unwrap();
     let signature = rest.split_once('.').unwrap().1;
-    let admin = URL_SAFE_NO_PAD.encode(with(person_claims(), "email", json!("root@example.com")).to_string());
+    let admin = URL_SAFE_NO_PAD
+        .encode(with(person_claims(), "email", json!("root@example.com")).to_string());
     let tampered = format!("{head}.{admin}.{signature}");
     assert_eq!(verify(&tampered, &key_set(), &expect(), NOW), Err(JwtError::BadSignature));
 
@@ -130,7 +149,10 @@ fn unknown_keys_missing_kids_and_malformed_tokens_are_refused() {
     );
     assert_eq!(verify(&no_kid, &key_set(), &expect(), NOW), Err(JwtError::MissingKeyId));
     for malformed in ["", "a", "a.b", "a.b.c.d", "!!.??.x", ".."] {
-        assert!(matches!(verify(malformed, &key_set(), &expect(), NOW), Err(JwtError::Malformed(_))), "{malformed:?}");
+        assert!(
+            matches!(verify(malformed, &key_set(), &expect(), NOW), Err(JwtError::Malformed(_))),
+            "{malformed:?}"
+        );
     }
     let oversized = "a".repeat(MAX_TOKEN_BYTES + 1);
     assert_eq!(verify(&oversized, &key_set(), &expect(), NOW), Err(JwtError::TooLarge));
@@ -163,6 +185,14 @@ fn the_key_cache_refetches_unknown_ids_at_most_once_per_interval() {
     for i in 0..1_000 {
         assert_eq!(cache.lookup(&format!("forged-{i}"), 1_010, 3_600, 60), KeyLookup::Unknown);
     }
-    assert_eq!(cache.lookup("rotated-in", 1_060, 3_600, 60), KeyLookup::Refetch, "after the interval");
-    assert_eq!(cache.lookup("k1", 4_600, 3_600, 60), KeyLookup::Refetch, "a stale set is refreshed");
+    assert_eq!(
+        cache.lookup("rotated-in", 1_060, 3_600, 60),
+        KeyLookup::Refetch,
+        "after the interval"
+    );
+    assert_eq!(
+        cache.lookup("k1", 4_600, 3_600, 60),
+        KeyLookup::Refetch,
+        "a stale set is refreshed"
+    );
 }

@@ -1,8 +1,8 @@
-//! A small deterministic random number generator (SplitMix64), so that a tenant generated from a
+//! A small deterministic random number generator (`SplitMix64`), so that a tenant generated from a
 //! seed is the same on every platform and every run, without a dependency whose output could
 //! change between versions.
 
-/// SplitMix64: fast, well mixed, and fully specified by its seed.
+/// `SplitMix64`: fast, well mixed, and fully specified by its seed.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng(u64);
 
@@ -62,7 +62,7 @@ impl Rng {
     }
 }
 
-/// The SplitMix64 finaliser, also used on its own as a keyed hash.
+/// The `SplitMix64` finaliser, also used on its own as a keyed hash.
 pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -75,16 +75,18 @@ mod tests {
 
     #[test]
     fn same_seed_gives_same_numbers() {
-        let a: Vec<u64> = (0..5).map({
-            let mut r = Rng::new(7, 1);
-            move |_| r.next_u64()
-        })
-        .collect();
-        let b: Vec<u64> = (0..5).map({
-            let mut r = Rng::new(7, 1);
-            move |_| r.next_u64()
-        })
-        .collect();
+        let a: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7, 1);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7, 1);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
     }
 

@@ -100,7 +100,14 @@ impl Builder {
             }
         };
         let apps = vec![
-            app(&mut ids, &mut times, "examplecorp_oktagroupssync_1", "Okta Groups Sync", true, true),
+            app(
+                &mut ids,
+                &mut times,
+                "examplecorp_oktagroupssync_1",
+                "Okta Groups Sync",
+                true,
+                true,
+            ),
             app(&mut ids, &mut times, "oidc_client", "Internal Dashboard", false, true),
             app(&mut ids, &mut times, "examplecorp_legacywiki_1", "Legacy Wiki", true, false),
         ];
@@ -148,12 +155,11 @@ impl Builder {
             UserStatus::Staged => None,
             _ => Some(at(last_login.or(activated).unwrap_or(created))),
         };
-        let last_updated =
-            [Some(created), activated, password_changed, last_login, status_changed]
-                .into_iter()
-                .flatten()
-                .max()
-                .unwrap_or(created);
+        let last_updated = [Some(created), activated, password_changed, last_login, status_changed]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(created);
         let id = self.unique_id("00u");
         let ix = self.tenant.users.len() as u32;
         self.tenant.user_ix.insert(id.clone(), ix);
@@ -245,7 +251,8 @@ impl Builder {
         let all_groups = DEMO_GROUPS.iter().chain(DEMO_UNASSIGNED_GROUPS);
         for (i, ((name, description), mut members)) in all_groups.zip(memberships).enumerate() {
             members.sort_unstable();
-            let description = description.map_or(Description::Absent, |d| Description::Text(d.into()));
+            let description =
+                description.map_or(Description::Absent, |d| Description::Text(d.into()));
             let g = self.add_group((*name).to_owned(), description, GroupKind::Okta, members);
             if i < DEMO_GROUPS.len() {
                 self.assign(g);

@@ -399,7 +399,11 @@ impl Tenant {
     }
 
     /// Sets a user's status (e.g. suspends them), updating `statusChanged` and `lastUpdated`.
-    pub(crate) fn set_status(&mut self, user: &str, status: UserStatus) -> Result<(), ControlError> {
+    pub(crate) fn set_status(
+        &mut self,
+        user: &str,
+        status: UserStatus,
+    ) -> Result<(), ControlError> {
         let u = self.known_user(user)?;
         let user = &mut self.users[u as usize];
         let now = later_than(user.last_updated);

@@ -1,0 +1,185 @@
+//! The state a running fake shares between its connections ([`Shared`]) and the in-process
+//! control handle ([`Control`]): tenant changes between syncs, faults, rate-limit knobs, added
+//! latency and counters. The `/__control` HTTP routes (see `control_http`) call the same methods.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use crate::counters::Counters;
+use crate::faults::{FaultBook, FaultSpec, FaultState};
+use crate::info::{TenantInfo, Truth};
+use crate::rate_limit::{InFlight, RateLimitConfig, Windows};
+use crate::tenant::{ControlError, Tenant, UserStatus};
+
+/// Everything the server's connections share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// The facts about the tenant at start.
+    pub(crate) info: TenantInfo,
+    pub(crate) tenant: RwLock<Tenant>,
+    pub(crate) limits: Mutex<(RateLimitConfig, Windows)>,
+    pub(crate) in_flight: InFlight,
+    pub(crate) faults: Mutex<FaultBook>,
+    pub(crate) counters: Mutex<Counters>,
+    pub(crate) latency: Mutex<Duration>,
+    /// Numbers each request, for `X-Okta-Request-Id`.
+    pub(crate) request_seq: AtomicU64,
+}
+
+/// Locks a mutex; a panic elsewhere while holding it leaves plain data, still usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(
+        info: TenantInfo,
+        tenant: Tenant,
+        limits: RateLimitConfig,
+        latency: Duration,
+    ) -> Shared {
+        Shared {
+            info,
+            tenant: RwLock::new(tenant),
+            limits: Mutex::new((limits, Windows::default())),
+            in_flight: InFlight::default(),
+            faults: Mutex::new(FaultBook::default()),
+            counters: Mutex::new(Counters::default()),
+            latency: Mutex::new(latency),
+            request_seq: AtomicU64::new(0),
+        }
+    }
+}
+
+/// In-process control of a running fake; cheap to clone. Each method has an HTTP twin under
+/// `/__control` (listed in the crate docs).
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Control {
+    /// The facts about the tenant at start (the same as [`crate::FakeOkta::info`]).
+    pub fn info(&self) -> &TenantInfo {
+        &self.shared.info
+    }
+
+    fn tenant(&self) -> RwLockWriteGuard<'_, Tenant> {
+        write(&self.shared.tenant)
+    }
+
+    /// Assigns a group to the app (a no-op if it already is).
+    pub fn assign_group(&self, group_id: &str) -> Result<(), ControlError> {
+        self.tenant().assign(group_id)
+    }
+
+    /// Removes a group's assignment to the app.
+    pub fn unassign_group(&self, group_id: &str) -> Result<(), ControlError> {
+        self.tenant().unassign(group_id)
+    }
+
+    /// Deletes a group: it leaves every listing and `GET /groups/{id}` answers 404.
+    pub fn delete_group(&self, group_id: &str) -> Result<(), ControlError> {
+        self.tenant().delete_group(group_id)
+    }
+
+    /// Renames a group (its `lastUpdated` moves).
+    pub fn rename_group(&self, group_id: &str, name: &str) -> Result<(), ControlError> {
+        self.tenant().rename_group(group_id, name)
+    }
+
+    /// Creates an empty `OKTA_GROUP`, assigned to the app if `assign`; returns its id.
+    pub fn create_group(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        assign: bool,
+    ) -> Result<String, ControlError> {
+        self.tenant().create_group(name, description, assign)
+    }
+
+    /// Adds a user (id or login) to a group (its `lastMembershipUpdated` moves).
+    pub fn add_member(&self, group_id: &str, user: &str) -> Result<(), ControlError> {
+        self.tenant().add_member(group_id, user)
+    }
+
+    /// Removes a user (id or login) from a group (its `lastMembershipUpdated` moves).
+    pub fn remove_member(&self, group_id: &str, user: &str) -> Result<(), ControlError> {
+        self.tenant().remove_member(group_id, user)
+    }
+
+    /// Sets a user's (id or login) status, e.g. suspends them.
+    pub fn set_user_status(&self, user: &str, status: UserStatus) -> Result<(), ControlError> {
+        self.tenant().set_status(user, status)
+    }
+
+    /// Revokes an API token: it gets 401 `E0000011` from then on.
+    pub fn revoke_token(&self, token: &str) -> Result<(), ControlError> {
+        self.tenant().revoke(token)
+    }
+
+    /// The live truth: the assigned groups with their members' ids, logins and statuses.
+    pub fn truth(&self) -> Truth {
+        Truth::of(&read(&self.shared.tenant))
+    }
+
+    /// Adds a fault rule and returns its id.
+    pub fn add_fault(&self, spec: FaultSpec) -> u64 {
+        lock(&self.shared.faults).add(spec)
+    }
+
+    /// The fault rules and how often each fired.
+    pub fn faults(&self) -> Vec<FaultState> {
+        lock(&self.shared.faults).list()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Sets the latency added to every Okta request.
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.shared.latency) = latency;
+    }
+
+    /// The latency added to every Okta request.
+    pub fn latency(&self) -> Duration {
+        *lock(&self.shared.latency)
+    }
+
+    /// The rate-limit knobs in force.
+    pub fn limits(&self) -> RateLimitConfig {
+        lock(&self.shared.limits).0
+    }
+
+    /// Replaces the rate-limit knobs; running windows keep their end, new ones use the new
+    /// length.
+    pub fn set_limits(&self, limits: RateLimitConfig) {
+        lock(&self.shared.limits).0 = limits;
+    }
+
+    /// Forgets every rate-limit window, as if no request had been made.
+    pub fn reset_rate_limits(&self) {
+        lock(&self.shared.limits).1.clear();
+    }
+
+    /// The request counters.
+    pub fn counters(&self) -> Counters {
+        lock(&self.shared.counters).clone()
+    }
+
+    /// Zeroes the request counters.
+    pub fn reset_counters(&self) {
+        *lock(&self.shared.counters) = Counters::default();
+    }
+}

@@ -1,0 +1,338 @@
+//! The Okta surface's request pipeline, in the order real Okta appears to apply it:
+//!
+//! 1. count the request (per endpoint);
+//! 2. the org's concurrency limit (429, `Limit`/`Remaining` 0, counted in no bucket);
+//! 3. the added latency;
+//! 4. the rate-limit bucket: every request counts, 429 past the org-wide limit;
+//! 5. auth: `Authorization: SSWS {token}` with a known, unrevoked token, else 401 `E0000011`;
+//! 6. the token's share of the bucket: 429 past it;
+//! 7. permission: the restricted token gets 403 `E0000006` outside `/api/v1/apps/*`;
+//! 8. method: only GET is served (405 `E0000022`);
+//! 9. an injected fault, if one is due;
+//! 10. the endpoint itself (404 `E0000007` for unknown ids or paths).
+//!
+//! Every response, errors included, carries `Date`, `X-Okta-Request-Id` and the
+//! `X-Rate-Limit-*` headers; listings carry `Link` lines `rel="self"` and (unless last)
+//! `rel="next"`, built on the origin the client called.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderValue, LINK, LOCATION,
+};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::Value;
+
+use crate::clock::{http_date, now_ms};
+use crate::control::{Shared, lock, read};
+use crate::errors::OktaError;
+use crate::faults::{DEFAULT_HANG, FaultKind};
+use crate::handlers::{self, Reply};
+use crate::query::Query;
+use crate::rate_limit::{Verdict, concurrency_verdict};
+use crate::rng::Rng;
+use crate::route::Route;
+use crate::server::ResponseBody;
+use crate::tenant::Access;
+
+/// Answers one request on the Okta surface.
+pub(crate) async fn handle(
+    shared: &Shared,
+    req: Request<Incoming>,
+    origin: String,
+) -> Response<ResponseBody> {
+    let path = req.uri().path().to_owned();
+    let query = Query::parse(req.uri().query());
+    let route = Route::parse(&path);
+    lock(&shared.counters).request(route.endpoint);
+    let seq = shared.request_seq.fetch_add(1, Ordering::Relaxed);
+    let ids = RequestIds::new(seq, read(&shared.tenant).cursor_salt);
+
+    let config = lock(&shared.limits).0;
+    let Some(_slot) = shared.in_flight.enter(config.concurrency_limit) else {
+        lock(&shared.counters).concurrency_rejected += 1;
+        return finish(shared, error(OktaError::RateLimited, &concurrency_verdict(), &ids));
+    };
+    let latency = *lock(&shared.latency);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("SSWS "))
+        .map(str::to_owned);
+    let access = token.as_deref().and_then(|t| read(&shared.tenant).access(t));
+    let verdict = {
+        let mut limits = lock(&shared.limits);
+        let (config, windows) = &mut *limits;
+        windows.hit(config, route.bucket(&path), access.and(token.as_deref()))
+    };
+    let refusal = if verdict.over_org_limit {
+        Some(OktaError::RateLimited)
+    } else if access.is_none() {
+        Some(OktaError::InvalidToken)
+    } else if verdict.over_token_share {
+        Some(OktaError::RateLimited)
+    } else if access == Some(Access::AppsOnly) && !route.is_apps_scope() {
+        Some(OktaError::Forbidden)
+    } else if req.method() != Method::GET {
+        Some(OktaError::MethodNotAllowed)
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        return finish(shared, error(refusal, &verdict, &ids));
+    }
+
+    let fault = lock(&shared.faults).take(route.endpoint, &path);
+    if fault.is_some() {
+        lock(&shared.counters).faults_fired += 1;
+    }
+    match &fault {
+        Some(FaultKind::Error { status }) => {
+            let mut response = error(OktaError::for_status(*status, &path), &verdict, &ids);
+            *response.status_mut() =
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return finish(shared, response);
+        }
+        Some(FaultKind::Redirect { location }) => {
+            let target = location.clone().unwrap_or_else(|| {
+                format!("http://redirected.invalid{}", path_and_query(&path, query.raw()))
+            });
+            let mut response =
+                base(StatusCode::FOUND, ResponseBody::full(Bytes::new()), &verdict, &ids);
+            if let Ok(value) = HeaderValue::from_str(&target) {
+                response.headers_mut().insert(LOCATION, value);
+            }
+            return finish(shared, response);
+        }
+        Some(FaultKind::Hang { ms }) => {
+            tokio::time::sleep(ms.map_or(DEFAULT_HANG, Duration::from_millis)).await;
+        }
+        _ => {}
+    }
+
+    let result = {
+        let tenant = read(&shared.tenant);
+        handlers::dispatch(&tenant, &route, &query, &origin, &path)
+    };
+    let response = match result {
+        Ok(reply) => success(reply, &origin, &path, &query, fault.as_ref(), &verdict, &ids),
+        Err(e) => error(e, &verdict, &ids),
+    };
+    finish(shared, response)
+}
+
+/// `X-Okta-Request-Id` and `errorId` of one request: unique, opaque.
+struct RequestIds {
+    request_id: String,
+    error_id: String,
+}
+
+impl RequestIds {
+    fn new(seq: u64, salt: u64) -> RequestIds {
+        let mut rng = Rng::new(salt ^ now_ms() as u64, seq);
+        let request_id = format!("{}{}", rng.base62(20), base62_counter(seq));
+        RequestIds { request_id, error_id: format!("oae{}", rng.base62(22)) }
+    }
+}
+
+/// A counter in base62, so that request ids never repeat within a run.
+fn base62_counter(mut n: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(ALPHABET[(n % 62) as usize]);
+        n /= 62;
+        if n == 0 {
+            break;
+        }
+    }
+    while out.len() < 7 {
+        out.push(b'0');
+    }
+    out.reverse();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn finish(shared: &Shared, response: Response<ResponseBody>) -> Response<ResponseBody> {
+    lock(&shared.counters).response(response.status().as_u16());
+    response
+}
+
+fn path_and_query(path: &str, raw_query: &str) -> String {
+    if raw_query.is_empty() { path.to_owned() } else { format!("{path}?{raw_query}") }
+}
+
+/// A response with the headers every Okta response carries.
+fn base(
+    status: StatusCode,
+    body: ResponseBody,
+    verdict: &Verdict,
+    ids: &RequestIds,
+) -> Response<ResponseBody> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    let now_secs = now_ms().div_euclid(1000);
+    let pairs = [
+        (DATE.as_str(), http_date(now_secs)),
+        ("x-okta-request-id", ids.request_id.clone()),
+        ("x-rate-limit-limit", verdict.limit.to_string()),
+        ("x-rate-limit-remaining", verdict.remaining.to_string()),
+        ("x-rate-limit-reset", verdict.reset.to_string()),
+    ];
+    for (name, value) in pairs {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+fn json_bytes(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn error(e: OktaError, verdict: &Verdict, ids: &RequestIds) -> Response<ResponseBody> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = ResponseBody::full(json_bytes(&e.body(&ids.error_id)));
+    let mut response = base(status, body, verdict, ids);
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn success(
+    reply: Reply,
+    origin: &str,
+    path: &str,
+    query: &Query,
+    fault: Option<&FaultKind>,
+    verdict: &Verdict,
+    ids: &RequestIds,
+) -> Response<ResponseBody> {
+    let bytes = json_bytes(&reply.body);
+    let body = match fault {
+        Some(FaultKind::MalformedJson) => {
+            let mut broken = bytes[..bytes.len().saturating_sub(1)].to_vec();
+            broken.extend_from_slice(b",}");
+            ResponseBody::full(broken)
+        }
+        Some(FaultKind::TruncatedBody) => ResponseBody::cut(bytes.slice(..bytes.len() / 2)),
+        _ => ResponseBody::full(bytes.clone()),
+    };
+    let mut response = base(StatusCode::OK, body, verdict, ids);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if matches!(fault, Some(FaultKind::TruncatedBody)) {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    }
+    if let Some(next) = reply.page {
+        for link in links(origin, path, query, next, fault) {
+            if let Ok(value) = HeaderValue::from_str(&link) {
+                headers.append(LINK, value);
+            }
+        }
+    }
+    response
+}
+
+/// The `Link` lines of a page: `self`, then `next` unless this is the last page (or a fault
+/// rewrites it).
+fn links(
+    origin: &str,
+    path: &str,
+    query: &Query,
+    next_after: Option<String>,
+    fault: Option<&FaultKind>,
+) -> Vec<String> {
+    let self_url = format!("{origin}{}", path_and_query(path, query.raw()));
+    let kept: Vec<&str> = query
+        .raw()
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some("after"))
+        .collect();
+    let first_url = format!("{origin}{}", path_and_query(path, &kept.join("&")));
+    let next_url = next_after.map(|after| {
+        let mut params = kept.clone();
+        let after = format!("after={after}");
+        params.push(&after);
+        format!("{origin}{path}?{}", params.join("&"))
+    });
+    let host = origin.trim_start_matches("http://");
+    let rehome = |new_origin: String| {
+        let url = next_url.clone().unwrap_or_else(|| self_url.clone());
+        Some(format!("{new_origin}{}", &url[origin.len()..]))
+    };
+    let next_url = match fault {
+        Some(FaultKind::NextLinkForeignHost) => rehome("http://okta.evil.invalid".into()),
+        Some(FaultKind::NextLinkOtherScheme) => rehome(format!("https://{host}")),
+        Some(FaultKind::NextLinkOtherPort) => {
+            let (name, port) = host.rsplit_once(':').unwrap_or((host, "80"));
+            let port = port.parse::<u32>().map_or(81, |p| p + 1);
+            rehome(format!("http://{name}:{port}"))
+        }
+        Some(FaultKind::PaginationLoop) => Some(first_url),
+        _ => next_url,
+    };
+    let mut lines = vec![format!("<{self_url}>; rel=\"self\"")];
+    lines.extend(next_url.map(|url| format!("<{url}>; rel=\"next\"")));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_keeps_every_parameter_and_replaces_after() {
+        let q = Query::parse(Some("limit=200&expand=group&after=old"));
+        let lines = links("http://h:1", "/api/v1/x", &q, Some("NEW".into()), None);
+        assert_eq!(
+            lines[0],
+            "<http://h:1/api/v1/x?limit=200&expand=group&after=old>; rel=\"self\""
+        );
+        assert_eq!(
+            lines[1],
+            "<http://h:1/api/v1/x?limit=200&expand=group&after=NEW>; rel=\"next\""
+        );
+    }
+
+    #[test]
+    fn the_last_page_has_only_a_self_link() {
+        let lines = links("http://h:1", "/api/v1/x", &Query::default(), None, None);
+        assert_eq!(lines, vec!["<http://h:1/api/v1/x>; rel=\"self\"".to_owned()]);
+    }
+
+    #[test]
+    fn link_faults_rewrite_the_origin_of_next() {
+        let q = Query::parse(Some("limit=20"));
+        let next =
+            |fault| links("http://h:1000", "/p", &q, Some("C".into()), Some(&fault))[1].clone();
+        assert_eq!(
+            next(FaultKind::NextLinkOtherScheme),
+            "<https://h:1000/p?limit=20&after=C>; rel=\"next\""
+        );
+        assert_eq!(
+            next(FaultKind::NextLinkOtherPort),
+            "<http://h:1001/p?limit=20&after=C>; rel=\"next\""
+        );
+        assert_eq!(
+            next(FaultKind::NextLinkForeignHost),
+            "<http://okta.evil.invalid/p?limit=20&after=C>; rel=\"next\""
+        );
+    }
+
+    #[test]
+    fn request_ids_are_unique() {
+        let a = RequestIds::new(1, 9).request_id;
+        let b = RequestIds::new(2, 9).request_id;
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,43 @@
+//! The `fake-okta` binary: its first stdout line is the tenant info, and SIGTERM stops it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_binary_prints_tenant_info_first_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-okta"))
+        .args(["--listen", "127.0.0.1:0", "--tenant", "s", "--seed", "7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let info: Value = serde_json::from_str(&line).expect("the first line is JSON");
+    assert_eq!(info["groups"], 50);
+    assert_eq!(info["memberships"], 2000);
+    let base = info["base_url"].as_str().unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    let response = reqwest::Client::new()
+        .get(format!("{base}/api/v1/apps/{}", info["app_id"].as_str().unwrap()))
+        .header("Authorization", format!("SSWS {}", info["token"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "exits promptly on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,179 @@
+//! Rate limits: bucket figures, decreasing `Remaining`, window resets, the per-token share,
+//! 429s counting toward usage, and the concurrency limit.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fake_okta::{BucketLimits, FakeOktaConfig, RateLimitConfig, TenantSize, TenantSpec};
+use serde_json::Value;
+
+use crate::helpers::{error_code, get, get_as, header, header_u64, start, start_with};
+
+fn config(limits: RateLimitConfig) -> FakeOktaConfig {
+    FakeOktaConfig {
+        tenant: TenantSpec { size: TenantSize::Demo, seed: 7 },
+        limits,
+        ..FakeOktaConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn each_endpoint_reports_its_buckets_workforce_limit() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let info = fake.info();
+    let group = fake.control().truth().groups[0].id.clone();
+    let cases = [
+        (format!("/api/v1/apps/{}", info.app_id), 500),
+        (format!("/api/v1/apps/{}/groups", info.app_id), 100),
+        (format!("/api/v1/groups/{group}"), 1000),
+        (format!("/api/v1/groups/{group}/users"), 1200),
+        ("/api/v1/users".to_owned(), 600),
+        ("/api/v1/users/admin@example.com/groups".to_owned(), 1200),
+        ("/api/v1/groups".to_owned(), 500),
+    ];
+    for (path, limit) in cases {
+        let response = get(&fake, &path).await;
+        assert_eq!(header_u64(&response, "x-rate-limit-limit"), limit, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn remaining_counts_down_and_reset_is_the_end_of_the_window() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    let first = get(&fake, &path).await;
+    let second = get(&fake, &path).await;
+    assert_eq!(header_u64(&first, "x-rate-limit-remaining"), 99);
+    assert_eq!(header_u64(&second, "x-rate-limit-remaining"), 98);
+    let reset = header_u64(&first, "x-rate-limit-reset");
+    assert_eq!(reset, header_u64(&second, "x-rate-limit-reset"), "one window");
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    assert!((now + 59..=now + 61).contains(&reset), "reset {reset}, now {now}");
+}
+
+#[tokio::test]
+async fn a_token_gets_429_at_exactly_its_share_while_the_org_has_quota_left() {
+    let buckets = BucketLimits { apps: 10, ..BucketLimits::default() };
+    let fake = start_with(config(RateLimitConfig { buckets, ..RateLimitConfig::default() })).await;
+    let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    for i in 0..5 {
+        assert_eq!(get(&fake, &path).await.status(), 200, "request {i}");
+    }
+    let refused = get(&fake, &path).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(header_u64(&refused, "x-rate-limit-limit"), 10);
+    assert_eq!(header_u64(&refused, "x-rate-limit-remaining"), 4);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000047");
+    assert_eq!(body["errorSummary"], "API call exceeded rate limit due to too many requests.");
+    // Another token still has its own share.
+    let other = format!("SSWS {}", fake.info().restricted_token);
+    let response = get_as(&format!("{}{path}", fake.base_url()), Some(&other)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(fake.control().counters().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn requests_answered_429_still_count_toward_the_bucket() {
+    let buckets = BucketLimits { apps: 4, ..BucketLimits::default() };
+    let limits =
+        RateLimitConfig { buckets, token_share_percent: 100, ..RateLimitConfig::default() };
+    let fake = start_with(config(limits)).await;
+    let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    for _ in 0..4 {
+        assert_eq!(get(&fake, &path).await.status(), 200);
+    }
+    for _ in 0..3 {
+        let response = get(&fake, &path).await;
+        assert_eq!(response.status(), 429);
+        assert_eq!(header_u64(&response, "x-rate-limit-remaining"), 0);
+    }
+    // The org limit holds for every token.
+    let other = format!("SSWS {}", fake.info().restricted_token);
+    let response = get_as(&format!("{}{path}", fake.base_url()), Some(&other)).await;
+    assert_eq!(response.status(), 429);
+    assert_eq!(fake.control().counters().rate_limited, 4);
+}
+
+#[tokio::test]
+async fn a_new_window_starts_after_the_configured_length() {
+    let buckets = BucketLimits { apps: 2, ..BucketLimits::default() };
+    let limits = RateLimitConfig {
+        buckets,
+        window: Duration::from_millis(1200),
+        ..RateLimitConfig::default()
+    };
+    let fake = start_with(config(limits)).await;
+    let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    let first = get(&fake, &path).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(get(&fake, &path).await.status(), 429);
+    let reset = header_u64(&first, "x-rate-limit-reset");
+    let server_now = httpdate_secs(&header(&first, "date"));
+    assert!(
+        (server_now + 1..=server_now + 3).contains(&reset),
+        "reset {reset} vs date {server_now}"
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let later = get(&fake, &path).await;
+    assert_eq!(later.status(), 200);
+    assert_eq!(header_u64(&later, "x-rate-limit-remaining"), 1);
+    assert!(header_u64(&later, "x-rate-limit-reset") > reset);
+}
+
+/// Seconds of an RFC 7231 date (`Sun, 06 Nov 1994 08:49:37 GMT`), for comparing with `Reset`.
+fn httpdate_secs(date: &str) -> u64 {
+    let parts: Vec<&str> = date.split([' ', ':']).collect();
+    let day: i64 = parts[1].parse().expect("an RFC 7231 date");
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == parts[2])
+        .expect("an RFC 7231 date") as i64
+        + 1;
+    let year: i64 = parts[3].parse().expect("an RFC 7231 date");
+    let (h, m, s): (i64, i64, i64) = (
+        parts[4].parse().expect("an RFC 7231 date"),
+        parts[5].parse().expect("an RFC 7231 date"),
+        parts[6].parse().expect("an RFC 7231 date"),
+    );
+    // Days from civil (Howard Hinnant).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days * 86_400 + h * 3600 + m * 60 + s) as u64
+}
+
+#[tokio::test]
+async fn requests_over_the_concurrency_limit_get_429_with_limit_and_remaining_zero() {
+    let limits = RateLimitConfig { concurrency_limit: 2, ..RateLimitConfig::default() };
+    let fake =
+        start_with(FakeOktaConfig { latency: Duration::from_millis(400), ..config(limits) }).await;
+    let path = format!("/api/v1/apps/{}", fake.info().app_id);
+    let responses = futures_join(&fake, &path, 5).await;
+    let refused: Vec<&reqwest::Response> = responses.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!(refused.len(), 3);
+    for r in &refused {
+        assert_eq!(header_u64(r, "x-rate-limit-limit"), 0);
+        assert_eq!(header_u64(r, "x-rate-limit-remaining"), 0);
+    }
+    let counters = fake.control().counters();
+    assert_eq!(counters.concurrency_rejected, 3);
+    assert_eq!(counters.rate_limited, 3);
+    let after = get(&fake, &path).await;
+    assert_eq!(after.status(), 200, "slots are released");
+    assert_eq!(error_code(get(&fake, "/api/v1/users?limit=0").await).await, "E0000001");
+}
+
+/// Sends `n` requests at once and waits for all answers.
+async fn futures_join(fake: &fake_okta::FakeOkta, path: &str, n: usize) -> Vec<reqwest::Response> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let url = format!("{}{path}", fake.base_url());
+        let auth = format!("SSWS {}", fake.info().token);
+        set.spawn(async move { get_as(&url, Some(&auth)).await });
+    }
+    set.join_all().await
+}
