@@ -1,11 +1,24 @@
 //! Wire types of the edge API (`/api/v1`): what travels as JSON between the Worker, the SPA and
 //! other services. Types here carry no logic beyond construction and small accessors.
 
+mod access;
 mod health;
 mod problem;
+mod settings;
 
+pub use access::{
+    ApiKey, AuditEntry, CallerKind, CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest,
+    DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse,
+    ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
+    RegisterServiceTokenRequest, RoleDescription, ServiceToken, SuperAdmin,
+};
 pub use health::{HealthResponse, ServiceStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
+pub use settings::{
+    ConnectionFailure, CreateGroupRequest, GroupSummary, ListGroupsResponse, OktaSettingsResponse,
+    TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
+    UpdateOktaSettingsRequest,
+};
 
 /// The path prefix every edge API route lives under.
 pub const API_PREFIX: &str = "/api/v1";

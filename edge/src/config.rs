@@ -1,11 +1,295 @@
-//! The names of the Worker's bindings: the contract between `wrangler.toml` and this code.
-//! Every binding name appears here once and nowhere else in the Rust code.
+//! The Worker's configuration: binding names and the typed [`Config`].
+//!
+//! The names are the contract with `wrangler.toml`. [`Config`] is read from vars and secrets
+//! and checked once, so that a dangerous combination (the dev sign-in in production) stops the
+//! Worker from serving rather than weakening it.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use groupsync_core::auth::VerificationKey;
+use groupsync_core::domain::TenantUrlPolicy;
+use groupsync_core::okta::OktaToken;
+use rsa::PrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
 
 /// The D1 database holding all durable state.
 pub const DB_BINDING: &str = "DB";
-
 /// The KV namespace used for caches only; nothing that authorizes a request is read from it.
 pub const CACHE_BINDING: &str = "CACHE";
-
 /// The Durable Object namespace of the sync coordinator.
 pub const SYNC_COORDINATOR_BINDING: &str = "SYNC_COORDINATOR";
+
+/// `production` (the default, and what `wrangler.toml` says) or `local`.
+pub const ENVIRONMENT: &str = "ENVIRONMENT";
+/// The Access team domain, `https://<team>.cloudflareaccess.com`: the exact JWT issuer.
+pub const ACCESS_TEAM_DOMAIN: &str = "ACCESS_TEAM_DOMAIN";
+/// The AUD tag of the Access application.
+pub const ACCESS_AUD: &str = "ACCESS_AUD";
+/// `true` turns on the dev sign-in: refused unless the environment is `local`.
+pub const DEV_SIGN_IN: &str = "DEV_SIGN_IN";
+/// The dev sign-in's RSA key, base64 of PKCS#8 DER (generated into `.dev.vars` locally).
+pub const DEV_SIGNING_KEY: &str = "DEV_SIGNING_KEY";
+/// Comma-separated emails made superAdmin on sign-in while no superAdmin exists.
+pub const SUPER_ADMIN_BOOTSTRAP: &str = "SUPER_ADMIN_BOOTSTRAP";
+/// Comma-separated extra tenant hosts the operator allows (custom Okta domains).
+pub const OKTA_TENANT_ALLOWLIST: &str = "OKTA_TENANT_ALLOWLIST";
+/// A deployment-managed Okta API token; it wins over a typed one.
+pub const OKTA_API_TOKEN: &str = "OKTA_API_TOKEN";
+/// 32 bytes (base64) that encrypt the typed Okta token at rest.
+pub const TOKEN_ENCRYPTION_KEY: &str = "TOKEN_ENCRYPTION_KEY";
+/// A secret (base64, at least 32 bytes) that keys the hashes of API keys.
+pub const API_KEY_PEPPER: &str = "API_KEY_PEPPER";
+
+/// The dev sign-in's issuer and audience: never those of a real Access team.
+pub const DEV_ISSUER: &str = "urn:okta-groups-sync:dev-sign-in";
+/// The dev sign-in's audience.
+pub const DEV_AUDIENCE: &str = "okta-groups-sync-local";
+/// The key id of the dev sign-in's key.
+pub const DEV_KEY_ID: &str = "dev-sign-in";
+
+/// Where configuration values come from (the Worker's env, or a map in tests).
+pub trait ConfigSource {
+    /// The value of a var or secret, when set.
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// Which kind of deployment this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// A real deployment: Access is required, no dev paths, https only.
+    Production,
+    /// `cargo xtask dev` and the tests: loopback fakes allowed, dev sign-in possible.
+    Local,
+}
+
+/// How Cloudflare Access tokens are verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessSettings {
+    /// The exact `iss`.
+    pub issuer: String,
+    /// The AUD tag `aud` must contain.
+    pub audience: String,
+    /// Where the signing keys are published.
+    pub certs_url: String,
+}
+
+/// The local dev sign-in's key pair.
+#[derive(Debug, Clone)]
+pub struct DevSignIn {
+    /// Signs the dev tokens.
+    pub signing_key: PrivateKey,
+    /// Verifies them, through the same verifier as Access tokens.
+    pub verification_key: VerificationKey,
+}
+
+/// The Worker's whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Production or local.
+    pub environment: Environment,
+    /// Access verification, when configured.
+    pub access: Option<AccessSettings>,
+    /// The dev sign-in, only ever in the local environment.
+    pub dev_sign_in: Option<DevSignIn>,
+    /// Emails that become superAdmin while there is none.
+    pub bootstrap_super_admins: Vec<String>,
+    /// Which tenant URLs are acceptable.
+    pub tenant_policy: TenantUrlPolicy,
+    /// The deployment's Okta token, which wins over a typed one.
+    pub deployment_okta_token: Option<OktaToken>,
+    /// The key that encrypts a typed Okta token; without it, tokens can only come from the
+    /// deployment.
+    pub token_encryption_key: Option<[u8; 32]>,
+    /// The key of API-key hashes; without it, API keys are off.
+    pub api_key_pepper: Option<Vec<u8>>,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `ENVIRONMENT` is neither `production` nor `local`.
+    #[error("ENVIRONMENT must be production or local, not {0:?}")]
+    Environment(String),
+    /// The dev sign-in was switched on outside the local environment.
+    #[error("DEV_SIGN_IN is set in a {0} environment; the dev sign-in exists only locally")]
+    DevSignInOutsideLocal(&'static str),
+    /// The dev sign-in is on but its key is missing or unreadable.
+    #[error("DEV_SIGNING_KEY is missing or not a base64 PKCS#8 RSA key")]
+    DevSigningKey,
+    /// The Access team domain is not https (or loopback http, locally).
+    #[error("ACCESS_TEAM_DOMAIN must be https://<team>.cloudflareaccess.com")]
+    AccessTeamDomain,
+    /// Only one of the Access team domain and AUD tag is set.
+    #[error("ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together")]
+    AccessIncomplete,
+    /// The token encryption key is not 32 bytes of base64.
+    #[error("TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded")]
+    TokenEncryptionKey,
+    /// The API key pepper is too short or not base64.
+    #[error("API_KEY_PEPPER must be at least 32 bytes, base64-encoded")]
+    ApiKeyPepper,
+}
+
+impl Config {
+    /// Reads and checks the configuration.
+    ///
+    /// # Errors
+    ///
+    /// See [`ConfigError`]: every one of them stops the Worker from serving.
+    pub fn load(source: &dyn ConfigSource) -> Result<Self, ConfigError> {
+        let environment = match source.get(ENVIRONMENT).as_deref().map(str::trim) {
+            None | Some("" | "production") => Environment::Production,
+            Some("local") => Environment::Local,
+            Some(other) => return Err(ConfigError::Environment(other.to_owned())),
+        };
+        let local = environment == Environment::Local;
+        let dev_requested = source.get(DEV_SIGN_IN).is_some_and(|v| is_truthy(&v));
+        let dev_sign_in = match (dev_requested, local) {
+            (false, _) => None,
+            (true, false) => return Err(ConfigError::DevSignInOutsideLocal("production")),
+            (true, true) => Some(dev_key(source.get(DEV_SIGNING_KEY))?),
+        };
+        Ok(Self {
+            environment,
+            access: access_settings(source, local)?,
+            dev_sign_in,
+            bootstrap_super_admins: list(source.get(SUPER_ADMIN_BOOTSTRAP)).map(|e| e.to_lowercase()).collect(),
+            tenant_policy: TenantUrlPolicy {
+                extra_hosts: list(source.get(OKTA_TENANT_ALLOWLIST)).map(|h| h.to_lowercase()).collect(),
+                allow_loopback_http: local,
+            },
+            deployment_okta_token: source.get(OKTA_API_TOKEN).filter(|t| !t.trim().is_empty()).map(OktaToken::new),
+            token_encryption_key: match source.get(TOKEN_ENCRYPTION_KEY) {
+                None => None,
+                Some(text) => Some(
+                    decode(&text).and_then(|k| k.try_into().ok()).ok_or(ConfigError::TokenEncryptionKey)?,
+                ),
+            },
+            api_key_pepper: match source.get(API_KEY_PEPPER) {
+                None => None,
+                Some(text) => Some(decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?),
+            },
+        })
+    }
+}
+
+fn access_settings(source: &dyn ConfigSource, local: bool) -> Result<Option<AccessSettings>, ConfigError> {
+    let team = source.get(ACCESS_TEAM_DOMAIN).filter(|v| !v.trim().is_empty());
+    let audience = source.get(ACCESS_AUD).filter(|v| !v.trim().is_empty());
+    let (team, audience) = match (team, audience) {
+        (None, None) => return Ok(None),
+        (Some(team), Some(audience)) => (team.trim().trim_end_matches('/').to_owned(), audience.trim().to_owned()),
+        _ => return Err(ConfigError::AccessIncomplete),
+    };
+    let secure = team.starts_with("https://");
+    let loopback = team.starts_with("http://127.0.0.1:") || team.starts_with("http://localhost:");
+    if !(secure || (local && loopback)) {
+        return Err(ConfigError::AccessTeamDomain);
+    }
+    Ok(Some(AccessSettings { certs_url: format!("{team}/cdn-cgi/access/certs"), issuer: team, audience }))
+}
+
+fn dev_key(encoded: Option<String>) -> Result<DevSignIn, ConfigError> {
+    let der = encoded.as_deref().and_then(decode).ok_or(ConfigError::DevSigningKey)?;
+    let signing_key = PrivateKey::from_pkcs8_der(&der).map_err(|_| ConfigError::DevSigningKey)?;
+    let verification_key = VerificationKey { kid: DEV_KEY_ID.to_owned(), key: signing_key.to_public_key() };
+    Ok(DevSignIn { signing_key, verification_key })
+}
+
+fn decode(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text.trim()).ok()
+}
+
+fn is_truthy(value: &str) -> bool {
+    matches!(value.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on")
+}
+
+fn list(value: Option<String>) -> impl Iterator<Item = String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    impl ConfigSource for HashMap<&str, &str> {
+        fn get(&self, name: &str) -> Option<String> {
+            HashMap::get(self, name).map(|v| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn an_empty_configuration_is_production_with_nothing_optional() {
+        let config = Config::load(&HashMap::new()).unwrap();
+        assert_eq!(config.environment, Environment::Production);
+        assert!(config.access.is_none() && config.dev_sign_in.is_none());
+        assert!(!config.tenant_policy.allow_loopback_http);
+    }
+
+    #[test]
+    fn the_production_configuration_refuses_the_dev_sign_in() {
+        for environment in [None, Some("production")] {
+            let mut source = HashMap::from([(DEV_SIGN_IN, "true"), (DEV_SIGNING_KEY, "AAAA")]);
+            if let Some(environment) = environment {
+                source.insert(ENVIRONMENT, environment);
+            }
+            assert_eq!(Config::load(&source).unwrap_err(), ConfigError::DevSignInOutsideLocal("production"));
+        }
+    }
+
+    #[test]
+    fn access_needs_https_in_production_and_both_values() {
+        let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "http://127.0.0.1:9999"), (ACCESS_AUD, "aud")]);
+        assert_eq!(Config::load(&source).unwrap_err(), ConfigError::AccessTeamDomain);
+        let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "https://acme.cloudflareaccess.com")]);
+        assert_eq!(Config::load(&source).unwrap_err(), ConfigError::AccessIncomplete);
+        let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "https://acme.cloudflareaccess.com/"), (ACCESS_AUD, "aud")]);
+        let access = Config::load(&source).unwrap().access.unwrap();
+        assert_eq!(access.issuer, "https://acme.cloudflareaccess.com");
+        assert_eq!(access.certs_url, "https://acme.cloudflareaccess.com/cdn-cgi/access/certs");
+    }
+
+    #[test]
+    fn locally_a_loopback_access_team_and_loopback_tenants_are_allowed() {
+        let source = HashMap::from([
+            (ENVIRONMENT, "local"),
+            (ACCESS_TEAM_DOMAIN, "http://127.0.0.1:9999"),
+            (ACCESS_AUD, "aud"),
+        ]);
+        let config = Config::load(&source).unwrap();
+        assert!(config.access.is_some() && config.tenant_policy.allow_loopback_http);
+    }
+
+    #[test]
+    fn keys_must_have_their_sizes() {
+        let short = HashMap::from([(TOKEN_ENCRYPTION_KEY, "AAAA")]);
+        assert_eq!(Config::load(&short).unwrap_err(), ConfigError::TokenEncryptionKey);
+        let key = STANDARD.encode([7_u8; 32]);
+        let ok = HashMap::from([(TOKEN_ENCRYPTION_KEY, key.as_str()), (API_KEY_PEPPER, key.as_str())]);
+        let config = Config::load(&ok).unwrap();
+        assert_eq!(config.token_encryption_key, Some([7; 32]));
+        let bad_pepper = HashMap::from([(API_KEY_PEPPER, "c2hvcnQ=")]);
+        assert_eq!(Config::load(&bad_pepper).unwrap_err(), ConfigError::ApiKeyPepper);
+        let unknown = HashMap::from([(ENVIRONMENT, "staging")]);
+        assert!(matches!(Config::load(&unknown), Err(ConfigError::Environment(_))));
+    }
+
+    #[test]
+    fn bootstrap_emails_and_allowed_hosts_are_trimmed_and_lowercased() {
+        let source = HashMap::from([
+            (SUPER_ADMIN_BOOTSTRAP, " Ann@Example.com, ,bob@example.com "),
+            (OKTA_TENANT_ALLOWLIST, "Login.Example.com"),
+        ]);
+        let config = Config::load(&source).unwrap();
+        assert_eq!(config.bootstrap_super_admins, ["ann@example.com", "bob@example.com"]);
+        assert_eq!(config.tenant_policy.extra_hosts, ["login.example.com"]);
+    }
+}

@@ -50,23 +50,91 @@ impl fmt::Display for Problem {
 /// New codes may be added; existing ones keep their spelling and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProblemCode {
+    /// The request carries no valid identity (no, or an invalid, Access JWT or API key).
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// A state-changing request failed the cross-site request checks.
+    CsrfRejected,
     /// The path names no API resource.
     NotFound,
     /// The resource exists but does not answer this HTTP method.
     MethodNotAllowed,
+    /// The body is not valid JSON, or not of the expected shape.
+    InvalidJson,
+    /// The body parsed, but a value is invalid; `detail` names it.
+    InvalidInput,
+    /// The body is larger than the 64 KiB cap.
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// Groups come from Okta while sync is on, so none can be made by hand.
+    SyncEnabled,
+    /// Changing the tenant URL or App ID needs the API token again.
+    TokenRequired,
+    /// The token is a deployment secret, so the settings cannot be changed here.
+    TokenManagedByDeployment,
+    /// The last superAdmin cannot be removed.
+    LastSuperAdmin,
+    /// It exists already.
+    AlreadyExists,
+    /// The connection test with the given settings failed; nothing was saved.
+    OktaTestFailed,
+    /// Okta is not configured yet.
+    OktaNotConfigured,
+    /// Too many requests of this kind; retry after the `Retry-After` seconds.
+    RateLimited,
+    /// The Worker's configuration is invalid; nothing is served until an operator fixes it.
+    Misconfigured,
     /// Storage or another internal dependency failed; the detail stays generic.
     Internal,
 }
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 3] = [Self::NotFound, Self::MethodNotAllowed, Self::Internal];
+    pub const ALL: [Self; 19] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::CsrfRejected,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::InvalidJson,
+        Self::InvalidInput,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::SyncEnabled,
+        Self::TokenRequired,
+        Self::TokenManagedByDeployment,
+        Self::LastSuperAdmin,
+        Self::AlreadyExists,
+        Self::OktaTestFailed,
+        Self::OktaNotConfigured,
+        Self::RateLimited,
+        Self::Misconfigured,
+        Self::Internal,
+    ];
 
     /// The wire spelling of the code.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::InvalidJson => "invalid_json",
+            Self::InvalidInput => "invalid_input",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::SyncEnabled => "sync_enabled",
+            Self::TokenRequired => "token_required",
+            Self::TokenManagedByDeployment => "token_managed_by_deployment",
+            Self::LastSuperAdmin => "last_super_admin",
+            Self::AlreadyExists => "already_exists",
+            Self::OktaTestFailed => "okta_test_failed",
+            Self::OktaNotConfigured => "okta_not_configured",
+            Self::RateLimited => "rate_limited",
+            Self::Misconfigured => "misconfigured",
             Self::Internal => "internal",
         }
     }
@@ -74,17 +142,45 @@ impl ProblemCode {
     /// The HTTP status every response with this code carries.
     pub const fn status(self) -> u16 {
         match self {
+            Self::InvalidJson => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden | Self::CsrfRejected => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Internal => 500,
+            Self::SyncEnabled
+            | Self::TokenManagedByDeployment
+            | Self::LastSuperAdmin
+            | Self::AlreadyExists
+            | Self::OktaNotConfigured => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidInput | Self::TokenRequired | Self::OktaTestFailed => 422,
+            Self::RateLimited => 429,
+            Self::Misconfigured | Self::Internal => 500,
         }
     }
 
     /// The short human summary used as the problem's `title`.
     pub const fn title(self) -> &'static str {
         match self {
+            Self::Unauthenticated => "Sign-in required",
+            Self::Forbidden => "Not allowed",
+            Self::CsrfRejected => "Cross-site request refused",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
+            Self::InvalidJson => "Invalid request body",
+            Self::InvalidInput => "Invalid input",
+            Self::PayloadTooLarge => "Request body too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::SyncEnabled => "Okta sync is on",
+            Self::TokenRequired => "API token required",
+            Self::TokenManagedByDeployment => "Token managed by the deployment",
+            Self::LastSuperAdmin => "Last superAdmin",
+            Self::AlreadyExists => "Already exists",
+            Self::OktaTestFailed => "Okta connection test failed",
+            Self::OktaNotConfigured => "Okta not configured",
+            Self::RateLimited => "Too many requests",
+            Self::Misconfigured => "Service misconfigured",
             Self::Internal => "Internal error",
         }
     }

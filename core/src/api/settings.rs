@@ -1,0 +1,146 @@
+//! Wire types of Settings → Okta API Access and of local groups.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/settings/okta`: the settings, with the token described, never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OktaSettingsResponse {
+    /// The tenant URL (`https://acme.okta.com`), once set.
+    pub tenant_url: Option<String>,
+    /// The App ID of the Okta SAML app, once set.
+    pub app_id: Option<String>,
+    /// What is known about the API token.
+    pub token: TokenStatus,
+    /// Whether groups come from Okta (and so cannot be created by hand).
+    pub sync_enabled: bool,
+    /// Who last changed the settings, and when.
+    pub updated_by: Option<String>,
+    /// When the settings last changed.
+    pub updated_at: Option<String>,
+    /// Whether the settings can be changed here (false when the token is managed by the
+    /// deployment).
+    pub read_only: bool,
+}
+
+/// The API token, described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenStatus {
+    /// Whether a token is available.
+    pub configured: bool,
+    /// The token's last four characters, to recognize it.
+    pub last4: Option<String>,
+    /// Who set it (an email, or `deployment`).
+    pub set_by: Option<String>,
+    /// When it was set.
+    pub set_at: Option<String>,
+    /// `deployment` (a Worker secret, which wins), `stored` (typed here, encrypted), or `none`.
+    pub source: TokenSource,
+}
+
+/// Where the token comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// `wrangler secret put OKTA_API_TOKEN`: it wins, and the screen is read-only.
+    Deployment,
+    /// Typed on the settings screen, stored encrypted.
+    Stored,
+    /// No token yet.
+    None,
+}
+
+/// `PUT /api/v1/settings/okta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOktaSettingsRequest {
+    /// The tenant URL.
+    pub tenant_url: String,
+    /// The App ID.
+    pub app_id: String,
+    /// A new API token; saved only after a successful connection test. Required when the
+    /// tenant URL or App ID changes.
+    #[serde(default)]
+    pub api_token: Option<String>,
+    /// Whether groups come from Okta; unchanged when absent.
+    #[serde(default)]
+    pub sync_enabled: Option<bool>,
+}
+
+/// `POST /api/v1/settings/okta/test`: values to test; stored values fill the gaps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestOktaConnectionRequest {
+    /// The tenant URL to test.
+    #[serde(default)]
+    pub tenant_url: Option<String>,
+    /// The App ID to test.
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// The token to test.
+    #[serde(default)]
+    pub api_token: Option<String>,
+}
+
+/// The outcome of a connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestOktaConnectionResponse {
+    /// Whether every check passed.
+    pub ok: bool,
+    /// Why not, when not.
+    pub failure: Option<ConnectionFailure>,
+    /// What happened, in words.
+    pub message: String,
+    /// The app's label in Okta, when it was read.
+    pub app_label: Option<String>,
+}
+
+/// Why a connection test failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionFailure {
+    /// Okta rejected the token.
+    InvalidToken,
+    /// The token may not read the app, its groups or their members.
+    MissingPermission,
+    /// No app has this App ID.
+    AppNotFound,
+    /// The app does not sign in with SAML 2.0.
+    NotSaml,
+    /// The app is not active.
+    AppInactive,
+    /// Okta's rate limit was hit.
+    RateLimited,
+    /// Okta could not be reached or answered wrongly.
+    Unreachable,
+}
+
+/// A group as listed by `GET /api/v1/groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    /// The id (an Okta group id, or `loc…` for local groups).
+    pub id: String,
+    /// `okta` or `local`.
+    pub source: String,
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+}
+
+/// `GET /api/v1/groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListGroupsResponse {
+    /// The groups.
+    pub groups: Vec<GroupSummary>,
+}
+
+/// `POST /api/v1/groups`: a group made by hand (refused while sync is on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroupRequest {
+    /// The name.
+    pub name: String,
+    /// The description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
