@@ -3,6 +3,7 @@
 
 use groupsync_core::api::{Problem, ProblemCode};
 
+use crate::config::ConfigError;
 use crate::http::routes::Method;
 
 /// The longest request path echoed back in a `not_found` detail; longer paths are cut.
@@ -25,28 +26,71 @@ pub enum ApiError {
         /// The methods the resource answers, for the `Allow` header.
         allowed: Vec<Method>,
     },
+    /// No valid identity. The reason is logged, never sent: it would help forgers.
+    #[error("Sign in through Cloudflare Access, or send an API key, to use this API.")]
+    Unauthenticated {
+        /// Why the credentials were refused (for the logs).
+        reason: String,
+    },
+    /// A client mistake or a refusal, with a precise detail for the caller.
+    #[error("{detail}")]
+    Client {
+        /// The stable code.
+        code: ProblemCode,
+        /// What went wrong, for the caller.
+        detail: String,
+    },
+    /// Too many requests of this kind from this caller.
+    #[error("Too many requests of this kind; try again in {retry_after_s} seconds.")]
+    RateLimited {
+        /// Seconds until the window resets, for `Retry-After`.
+        retry_after_s: u64,
+    },
+    /// The Worker's configuration is invalid; nothing but health is served.
+    #[error("The service is misconfigured; its operators can find the cause in the Worker's logs.")]
+    Misconfigured(#[source] ConfigError),
     /// Storage failed. Never sent to the client beyond a generic message.
     #[error("storage failure")]
     Internal(#[from] StoreError),
 }
 
 impl ApiError {
+    /// A client error with `code` and a detail for the caller.
+    pub fn client(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self::Client { code, detail: detail.into() }
+    }
+
+    /// A refusal for lack of `what`.
+    pub fn forbidden(what: impl Into<String>) -> Self {
+        Self::client(ProblemCode::Forbidden, what)
+    }
+
+    /// An invalid value of `field`.
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::client(ProblemCode::InvalidInput, format!("{field}: {message}"))
+    }
+
     /// The problem body sent to the client.
     ///
     /// Client mistakes echo a precise detail; internal failures answer with a generic one,
     /// because their causes can name tables, queries or bindings.
     pub fn to_problem(&self) -> Problem {
-        match self {
-            Self::NotFound { .. } => Problem::new(ProblemCode::NotFound, self.to_string()),
-            Self::MethodNotAllowed { .. } => {
-                Problem::new(ProblemCode::MethodNotAllowed, self.to_string())
+        let code = match self {
+            Self::NotFound { .. } => ProblemCode::NotFound,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            Self::Unauthenticated { .. } => ProblemCode::Unauthenticated,
+            Self::Client { code, .. } => *code,
+            Self::RateLimited { .. } => ProblemCode::RateLimited,
+            Self::Misconfigured(_) => ProblemCode::Misconfigured,
+            Self::Internal(_) => {
+                return Problem::new(
+                    ProblemCode::Internal,
+                    "The service failed to answer this request. Try again; if it keeps failing, \
+                     the operators can find the cause in the Worker's logs.",
+                );
             }
-            Self::Internal(_) => Problem::new(
-                ProblemCode::Internal,
-                "The service failed to answer this request. Try again; if it keeps failing, \
-                 the operators can find the cause in the Worker's logs.",
-            ),
-        }
+        };
+        Problem::new(code, self.to_string())
     }
 
     /// Whether this error is the service's fault, and so must be logged with its cause.
@@ -98,8 +142,7 @@ mod tests {
 
     #[test]
     fn method_not_allowed_names_the_allowed_methods() {
-        let error =
-            ApiError::MethodNotAllowed { method: "DELETE".into(), allowed: vec![Method::Get] };
+        let error = ApiError::MethodNotAllowed { method: "DELETE".into(), allowed: vec![Method::Get] };
         let problem = error.to_problem();
         assert_eq!(problem.status, 405);
         assert_eq!(problem.detail, "This resource does not answer DELETE; it answers GET.");
@@ -112,5 +155,20 @@ mod tests {
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("schema_version"), "{}", problem.detail);
         assert!(error.is_server_error());
+    }
+
+    #[test]
+    fn unauthenticated_answers_never_say_why() {
+        let error = ApiError::Unauthenticated { reason: "the token's key is not one of the issuer's keys".into() };
+        let problem = error.to_problem();
+        assert_eq!((problem.status, problem.code.as_str()), (401, "unauthenticated"));
+        assert!(!problem.detail.contains("issuer"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn misconfiguration_is_a_generic_500() {
+        let problem = ApiError::Misconfigured(ConfigError::DevSignInOutsideLocal("production")).to_problem();
+        assert_eq!((problem.status, problem.code.as_str()), (500, "misconfigured"));
+        assert!(!problem.detail.contains("DEV_SIGN_IN"));
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface of the Worker: the route table (pure, native-testable) and, in wasm32, the
 //! handlers and the response helpers that turn results into HTTP answers.
 
+pub mod guard;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,31 +1,408 @@
-//! D1, the source of truth. Every SQL statement of the Worker lives in this module.
+//! D1, the source of truth. Every SQL statement of the Worker lives in this module, always with
+//! bound parameters. Changes and their audit rows go to D1 in one batch, which D1 runs as one
+//! transaction.
 
 use serde::Deserialize;
-use worker::Env;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
+use crate::service::access::Actor;
 
-#[derive(Deserialize)]
-struct SchemaVersionRow {
-    version: Option<u32>,
+/// The database of this request.
+pub(crate) struct Store {
+    db: D1Database,
 }
 
-/// The newest schema version recorded by the applied migrations.
-///
-/// # Errors
-///
-/// [`StoreError::Database`] when the binding is missing, the query fails (for example because
-/// the migrations were never applied), or no version is recorded.
-pub(crate) async fn schema_version(env: &Env) -> Result<u32, StoreError> {
-    let db = env.d1(DB_BINDING).map_err(database)?;
-    let row: Option<SchemaVersionRow> = db
-        .prepare("SELECT MAX(version) AS version FROM schema_version")
-        .first(None)
+/// An audit row to write with a change.
+#[derive(Debug)]
+pub(crate) struct AuditRecord<'a> {
+    pub(crate) actor: &'a Actor,
+    pub(crate) action: &'static str,
+    pub(crate) target: Option<String>,
+    pub(crate) before: Option<serde_json::Value>,
+    pub(crate) after: Option<serde_json::Value>,
+}
+
+/// A row of `okta_settings`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SettingsRow {
+    pub(crate) tenant_url: Option<String>,
+    pub(crate) app_id: Option<String>,
+    pub(crate) token_ciphertext: Option<String>,
+    pub(crate) token_last4: Option<String>,
+    pub(crate) token_set_by: Option<String>,
+    pub(crate) token_set_at: Option<String>,
+    pub(crate) sync_enabled: i64,
+    pub(crate) updated_by: Option<String>,
+    pub(crate) updated_at: Option<String>,
+}
+
+/// A row of `api_keys` or `service_tokens` as the authenticator needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct MachineRow {
+    pub(crate) name: String,
+    pub(crate) scopes: String,
+}
+
+/// A row of `api_keys`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ApiKeyRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) scopes: String,
+    pub(crate) created_by: String,
+    pub(crate) created_at: String,
+    pub(crate) expires_at: String,
+    pub(crate) revoked_at: Option<String>,
+}
+
+/// A row of `service_tokens`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ServiceTokenRow {
+    pub(crate) common_name: String,
+    pub(crate) name: String,
+    pub(crate) scopes: String,
+    pub(crate) created_by: String,
+    pub(crate) created_at: String,
+    pub(crate) revoked_at: Option<String>,
+}
+
+/// A row of `super_admins`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SuperAdminRow {
+    pub(crate) email: String,
+    pub(crate) granted_by: String,
+    pub(crate) granted_at: String,
+}
+
+/// A row of `groups`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct GroupRow {
+    pub(crate) id: String,
+    pub(crate) source: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+}
+
+/// A row of `audit_log`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct AuditRow {
+    pub(crate) id: i64,
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) actor_kind: String,
+    pub(crate) action: String,
+    pub(crate) target: Option<String>,
+    pub(crate) before: Option<String>,
+    pub(crate) after: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
+impl Store {
+    /// The database bound as `DB`.
+    pub(crate) fn open(env: &Env) -> Result<Self, StoreError> {
+        Ok(Self { db: env.d1(DB_BINDING).map_err(database)? })
+    }
+
+    /// The newest schema version recorded by the applied migrations.
+    pub(crate) async fn schema_version(&self) -> Result<u32, StoreError> {
+        #[derive(Deserialize)]
+        struct Row {
+            version: Option<u32>,
+        }
+        let row: Option<Row> = self.first("SELECT MAX(version) AS version FROM schema_version", &[]).await?;
+        row.and_then(|r| r.version).ok_or_else(|| StoreError::Database("schema_version holds no rows".into()))
+    }
+
+    // --- superAdmins -------------------------------------------------------------------------
+
+    pub(crate) async fn is_super_admin(&self, email: &str) -> Result<bool, StoreError> {
+        let row: Option<Count> =
+            self.first("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)]).await?;
+        Ok(row.is_some_and(|r| r.n > 0))
+    }
+
+    /// Makes `email` a superAdmin if, and only if, there is none yet (the deploy-time bootstrap).
+    /// Returns whether it did.
+    pub(crate) async fn bootstrap_super_admin(&self, email: &str, now: &str) -> Result<bool, StoreError> {
+        let system = Actor { name: "bootstrap".into(), kind: "system" };
+        let insert = self.statement(
+            "INSERT INTO super_admins (email, granted_by, granted_at) \
+             SELECT ?1, 'bootstrap', ?2 WHERE NOT EXISTS (SELECT 1 FROM super_admins)",
+            &[text(email), text(now)],
+        )?;
+        let audit = self.audit_if_changed(
+            &AuditRecord {
+                actor: &system,
+                action: "super_admin.bootstrapped",
+                target: Some(email.to_owned()),
+                before: None,
+                after: None,
+            },
+            now,
+        )?;
+        let results = self.db.batch(vec![insert, audit]).await.map_err(database)?;
+        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        Ok(changed > 0)
+    }
+
+    pub(crate) async fn list_super_admins(&self) -> Result<Vec<SuperAdminRow>, StoreError> {
+        self.all("SELECT email, granted_by, granted_at FROM super_admins ORDER BY email", &[]).await
+    }
+
+    /// Grants superAdmin; `false` when the person already is one.
+    pub(crate) async fn grant_super_admin(&self, email: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO super_admins (email, granted_by, granted_at) VALUES (?1, ?2, ?3) ON CONFLICT(email) DO NOTHING",
+            &[text(email), text(&audit.actor.name), text(now)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+
+    /// Revokes superAdmin unless it is the last one; `false` when nothing was removed.
+    pub(crate) async fn revoke_super_admin(&self, email: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let delete = self.statement(
+            "DELETE FROM super_admins WHERE email = ?1 AND (SELECT COUNT(*) FROM super_admins) > 1",
+            &[text(email)],
+        )?;
+        self.change_with_audit(delete, audit, now).await
+    }
+
+    // --- machine clients ---------------------------------------------------------------------
+
+    /// The unrevoked, unexpired API key with this hash.
+    pub(crate) async fn find_api_key(&self, secret_hash: &str, now: &str) -> Result<Option<MachineRow>, StoreError> {
+        self.first(
+            "SELECT name, scopes FROM api_keys WHERE secret_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            &[text(secret_hash), text(now)],
+        )
         .await
-        .map_err(database)?;
-    row.and_then(|r| r.version)
-        .ok_or_else(|| StoreError::Database("schema_version holds no rows".to_owned()))
+    }
+
+    /// The unrevoked service token with this common name.
+    pub(crate) async fn find_service_token(&self, common_name: &str) -> Result<Option<MachineRow>, StoreError> {
+        self.first(
+            "SELECT name, scopes FROM service_tokens WHERE common_name = ?1 AND revoked_at IS NULL",
+            &[text(common_name)],
+        )
+        .await
+    }
+
+    pub(crate) async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO api_keys (id, name, secret_hash, scopes, created_by, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                text(&row.id),
+                text(&row.name),
+                text(secret_hash),
+                text(&row.scopes),
+                text(&row.created_by),
+                text(&row.created_at),
+                text(&row.expires_at),
+            ],
+        )?;
+        self.change_with_audit(insert, audit, now).await.map(|_| ())
+    }
+
+    pub(crate) async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
+        self.all(
+            "SELECT id, name, scopes, created_by, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at DESC, id",
+            &[],
+        )
+        .await
+    }
+
+    /// Revokes a key; `false` when no unrevoked key has this id.
+    pub(crate) async fn revoke_api_key(&self, id: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+            &[text(id), text(now), text(&audit.actor.name)],
+        )?;
+        self.change_with_audit(update, audit, now).await
+    }
+
+    /// Registers a service token; `false` when one with this common name exists.
+    pub(crate) async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO service_tokens (common_name, name, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(common_name) DO NOTHING",
+            &[text(&row.common_name), text(&row.name), text(&row.scopes), text(&row.created_by), text(&row.created_at)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+
+    pub(crate) async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRow>, StoreError> {
+        self.all(
+            "SELECT common_name, name, scopes, created_by, created_at, revoked_at FROM service_tokens ORDER BY common_name",
+            &[],
+        )
+        .await
+    }
+
+    /// Revokes a service token; `false` when no unrevoked one has this common name.
+    pub(crate) async fn revoke_service_token(&self, common_name: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE service_tokens SET revoked_at = ?2 WHERE common_name = ?1 AND revoked_at IS NULL",
+            &[text(common_name), text(now)],
+        )?;
+        self.change_with_audit(update, audit, now).await
+    }
+
+    // --- Okta settings -----------------------------------------------------------------------
+
+    pub(crate) async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
+        let row: Option<SettingsRow> = self
+            .first(
+                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
+                 updated_by, updated_at FROM okta_settings WHERE id = 1",
+                &[],
+            )
+            .await?;
+        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
+    }
+
+    pub(crate) async fn save_okta_settings(&self, row: &SettingsRow, audit: &AuditRecord<'_>, now: &str) -> Result<(), StoreError> {
+        let update = self.statement(
+            "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
+             token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
+             version = version + 1 WHERE id = 1",
+            &[
+                opt(row.tenant_url.as_deref()),
+                opt(row.app_id.as_deref()),
+                opt(row.token_ciphertext.as_deref()),
+                opt(row.token_last4.as_deref()),
+                opt(row.token_set_by.as_deref()),
+                opt(row.token_set_at.as_deref()),
+                JsValue::from_f64(row.sync_enabled as f64),
+                opt(row.updated_by.as_deref()),
+                opt(row.updated_at.as_deref()),
+            ],
+        )?;
+        self.change_with_audit(update, audit, now).await.map(|_| ())
+    }
+
+    /// Writes an audit row alone (for actions that change nothing stored, like a test).
+    pub(crate) async fn audit(&self, audit: &AuditRecord<'_>, now: &str) -> Result<(), StoreError> {
+        self.audit_statement(audit, now)?.run().await.map_err(database).map(|_| ())
+    }
+
+    // --- groups ------------------------------------------------------------------------------
+
+    pub(crate) async fn list_groups(&self) -> Result<Vec<GroupRow>, StoreError> {
+        self.all("SELECT id, source, name, description FROM groups ORDER BY name COLLATE NOCASE, id", &[]).await
+    }
+
+    /// Creates a local group, unless sync is enabled (checked in the same statement, so a
+    /// concurrent switch cannot slip between check and insert). Returns whether it did.
+    pub(crate) async fn create_local_group(&self, row: &GroupRow, created_by: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO groups (id, source, name, description, created_by, created_at) \
+             SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
+            &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+
+    // --- audit log and rate limits -----------------------------------------------------------
+
+    pub(crate) async fn list_audit(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
+        self.all(
+            "SELECT id, at, actor, actor_kind, action, target, before, after FROM audit_log \
+             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+            &[before.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)), JsValue::from_f64(f64::from(limit))],
+        )
+        .await
+    }
+
+    /// Counts one more request in `bucket`'s fixed window starting at `window_start`, and returns
+    /// the count in that window.
+    pub(crate) async fn count_request(&self, bucket: &str, window_start: i64) -> Result<i64, StoreError> {
+        let row: Option<Count> = self
+            .first(
+                "INSERT INTO rate_limit_windows (bucket, window_start, count) VALUES (?1, ?2, 1) \
+                 ON CONFLICT(bucket) DO UPDATE SET \
+                 count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END, \
+                 window_start = excluded.window_start \
+                 RETURNING count AS n",
+                &[text(bucket), JsValue::from_f64(window_start as f64)],
+            )
+            .await?;
+        Ok(row.map_or(1, |r| r.n))
+    }
+
+    // --- plumbing ----------------------------------------------------------------------------
+
+    /// Runs `change` and its audit row in one batch; the audit row is written only when the
+    /// change changed a row. Returns whether it did.
+    async fn change_with_audit(&self, change: D1PreparedStatement, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+        let audit = self.audit_if_changed(audit, now)?;
+        let results = self.db.batch(vec![change, audit]).await.map_err(database)?;
+        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        Ok(changed > 0)
+    }
+
+    fn audit_if_changed(&self, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
+        self.audit_row("SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0", audit, now)
+    }
+
+    fn audit_statement(&self, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
+        self.audit_row("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", audit, now)
+    }
+
+    fn audit_row(&self, source: &str, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
+        let json = |value: &Option<serde_json::Value>| value.as_ref().map(serde_json::Value::to_string);
+        self.statement(
+            &format!("INSERT INTO audit_log (at, actor, actor_kind, action, target, before, after) {source}"),
+            &[
+                text(now),
+                text(&audit.actor.name),
+                text(audit.actor.kind),
+                text(audit.action),
+                opt(audit.target.as_deref()),
+                opt(json(&audit.before).as_deref()),
+                opt(json(&audit.after).as_deref()),
+            ],
+        )
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db.prepare(sql).bind(args).map_err(database)
+    }
+
+    async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> Result<Option<T>, StoreError> {
+        self.statement(sql, args)?.first(None).await.map_err(database)
+    }
+
+    async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> Result<Vec<T>, StoreError> {
+        self.statement(sql, args)?.all().await.map_err(database)?.results().map_err(database)
+    }
+}
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn opt(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 fn database(error: worker::Error) -> StoreError {

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use groupsync_core::domain::Permission;
+
 use crate::error::ApiError;
 
 /// An HTTP method the route table can name.
@@ -53,6 +55,55 @@ impl fmt::Display for Method {
 pub enum Endpoint {
     /// `GET /api/v1/health`: whether the Worker runs and D1 answers.
     Health,
+    /// `GET /api/v1/me`: the caller's identity, roles and permissions.
+    Me,
+    /// `GET /api/v1/roles`: the role and permission catalog.
+    ListRoles,
+    /// `GET /api/v1/settings/okta`.
+    GetOktaSettings,
+    /// `PUT /api/v1/settings/okta`.
+    UpdateOktaSettings,
+    /// `POST /api/v1/settings/okta/test`.
+    TestOktaConnection,
+    /// `GET /api/v1/super-admins`.
+    ListSuperAdmins,
+    /// `POST /api/v1/super-admins`.
+    GrantSuperAdmin,
+    /// `DELETE /api/v1/super-admins/{email}`.
+    RevokeSuperAdmin,
+    /// `GET /api/v1/api-keys`.
+    ListApiKeys,
+    /// `POST /api/v1/api-keys`.
+    CreateApiKey,
+    /// `DELETE /api/v1/api-keys/{id}`.
+    RevokeApiKey,
+    /// `GET /api/v1/service-tokens`.
+    ListServiceTokens,
+    /// `POST /api/v1/service-tokens`.
+    RegisterServiceToken,
+    /// `DELETE /api/v1/service-tokens/{common_name}`.
+    RevokeServiceToken,
+    /// `GET /api/v1/groups`.
+    ListGroups,
+    /// `POST /api/v1/groups`: a local group (refused while sync is on).
+    CreateGroup,
+    /// `GET /api/v1/audit`.
+    ListAudit,
+    /// `POST /api/v1/dev/sign-in`: local only.
+    DevSignIn,
+}
+
+/// Who may call a route. Decided on the server for every request; deny by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, the local dev sign-in).
+    Public,
+    /// Any caller with a valid identity.
+    Authenticated,
+    /// Callers holding this permission.
+    Permission(Permission),
+    /// superAdmins only (never machine clients).
+    SuperAdmin,
 }
 
 /// One row of the route table.
@@ -64,17 +115,49 @@ pub struct Route {
     pub pattern: &'static str,
     /// What answers it.
     pub endpoint: Endpoint,
+    /// Who may call it.
+    pub access: Access,
+}
+
+const fn route(method: Method, pattern: &'static str, endpoint: Endpoint, access: Access) -> Route {
+    Route { method, pattern, endpoint, access }
 }
 
 /// The route table of the edge API.
-pub const ROUTES: &[Route] =
-    &[Route { method: Method::Get, pattern: "/api/v1/health", endpoint: Endpoint::Health }];
+pub const ROUTES: &[Route] = {
+    use Access::{Authenticated, Public, SuperAdmin};
+    use Endpoint::*;
+    use Method::{Delete, Get, Post, Put};
+    &[
+        route(Get, "/api/v1/health", Health, Public),
+        route(Get, "/api/v1/me", Me, Authenticated),
+        route(Get, "/api/v1/roles", ListRoles, Authenticated),
+        route(Get, "/api/v1/settings/okta", GetOktaSettings, SuperAdmin),
+        route(Put, "/api/v1/settings/okta", UpdateOktaSettings, SuperAdmin),
+        route(Post, "/api/v1/settings/okta/test", TestOktaConnection, SuperAdmin),
+        route(Get, "/api/v1/super-admins", ListSuperAdmins, SuperAdmin),
+        route(Post, "/api/v1/super-admins", GrantSuperAdmin, SuperAdmin),
+        route(Delete, "/api/v1/super-admins/{email}", RevokeSuperAdmin, SuperAdmin),
+        route(Get, "/api/v1/api-keys", ListApiKeys, SuperAdmin),
+        route(Post, "/api/v1/api-keys", CreateApiKey, SuperAdmin),
+        route(Delete, "/api/v1/api-keys/{id}", RevokeApiKey, SuperAdmin),
+        route(Get, "/api/v1/service-tokens", ListServiceTokens, SuperAdmin),
+        route(Post, "/api/v1/service-tokens", RegisterServiceToken, SuperAdmin),
+        route(Delete, "/api/v1/service-tokens/{common_name}", RevokeServiceToken, SuperAdmin),
+        route(Get, "/api/v1/groups", ListGroups, Access::Permission(Permission::ReadGroups)),
+        route(Post, "/api/v1/groups", CreateGroup, Access::Permission(Permission::AssignRoles)),
+        route(Get, "/api/v1/audit", ListAudit, Access::Permission(Permission::ReadAudit)),
+        route(Post, "/api/v1/dev/sign-in", DevSignIn, Public),
+    ]
+};
 
 /// A request matched to an endpoint, with the values of its path parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Matched {
     /// The endpoint that answers the request.
     pub endpoint: Endpoint,
+    /// Who may call it.
+    pub access: Access,
     params: Vec<(&'static str, String)>,
 }
 
@@ -96,7 +179,7 @@ pub fn resolve(method: &str, path: &str) -> Result<Matched, ApiError> {
     for route in ROUTES {
         let Some(params) = match_pattern(route.pattern, path) else { continue };
         if Method::parse(method) == Some(route.method) {
-            return Ok(Matched { endpoint: route.endpoint, params });
+            return Ok(Matched { endpoint: route.endpoint, access: route.access, params });
         }
         allowed.push(route.method);
     }
@@ -167,6 +250,25 @@ mod tests {
         );
         assert_eq!(match_pattern("/api/v1/groups/{id}", "/api/v1/groups/"), None);
         assert_eq!(match_pattern("/api/v1/groups/{id}", "/api/v1/groups/a/b"), None);
+    }
+
+    #[test]
+    fn only_health_and_the_dev_sign_in_are_public() {
+        let public: Vec<&str> =
+            ROUTES.iter().filter(|r| r.access == Access::Public).map(|r| r.pattern).collect();
+        assert_eq!(public, ["/api/v1/health", "/api/v1/dev/sign-in"]);
+    }
+
+    #[test]
+    fn every_write_needs_more_than_a_valid_identity() {
+        for route in ROUTES.iter().filter(|r| r.method != Method::Get && r.endpoint != Endpoint::DevSignIn) {
+            assert!(
+                matches!(route.access, Access::SuperAdmin | Access::Permission(_)),
+                "{} {}",
+                route.method,
+                route.pattern
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,158 @@
+//! Who is calling and what they may do: the [`Principal`] of a request and the decision for a
+//! route's [`Access`]. Pure: the Worker fills the principal from D1 on every request (never from
+//! KV or token claims), so a revoked role stops working on the next request.
+
+use std::collections::BTreeSet;
+
+use groupsync_core::domain::{BuiltInRole, Permission, permissions_of};
+
+use crate::error::ApiError;
+use crate::http::guard::is_write;
+use crate::http::routes::Access;
+
+/// Who sent a request, as their credentials proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A person, by the email Access (or the dev sign-in) vouched for, lowercased.
+    Person {
+        /// The email.
+        email: String,
+    },
+    /// A machine client: an API key or an Access service token.
+    Machine {
+        /// The credential's name.
+        name: String,
+        /// What it was granted.
+        scopes: BTreeSet<Permission>,
+    },
+}
+
+/// The caller with everything the decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Who.
+    pub caller: Caller,
+    /// Whether a person is a superAdmin.
+    pub super_admin: bool,
+    /// A person's roles through their groups.
+    pub roles: Vec<BuiltInRole>,
+    /// Everything the caller may do.
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// Who did something, as the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// An email, a machine client's name, or `system`.
+    pub name: String,
+    /// `person`, `machine` or `system`.
+    pub kind: &'static str,
+}
+
+impl Principal {
+    /// A person with their superAdmin status and roles.
+    pub fn person(email: String, super_admin: bool, roles: Vec<BuiltInRole>) -> Self {
+        let permissions = permissions_of(&roles, super_admin);
+        Self { caller: Caller::Person { email }, super_admin, roles, permissions }
+    }
+
+    /// A machine client; whatever its stored scopes say, it only ever reads.
+    pub fn machine(name: String, scopes: BTreeSet<Permission>) -> Self {
+        let permissions: BTreeSet<Permission> = scopes.iter().copied().filter(|p| p.is_read_only()).collect();
+        Self { caller: Caller::Machine { name, scopes }, super_admin: false, roles: Vec::new(), permissions }
+    }
+
+    /// Decides whether this principal may call a route with `access` using `method`.
+    ///
+    /// # Errors
+    ///
+    /// `forbidden` (403), naming what is missing.
+    pub fn authorize(&self, access: Access, method: &str) -> Result<(), ApiError> {
+        if matches!(self.caller, Caller::Machine { .. }) && is_write(method) && access != Access::Public {
+            return Err(ApiError::forbidden("Machine clients may only read."));
+        }
+        match access {
+            Access::Public | Access::Authenticated => Ok(()),
+            Access::Permission(permission) if self.permissions.contains(&permission) => Ok(()),
+            Access::Permission(permission) => {
+                Err(ApiError::forbidden(format!("This needs the {permission} permission.")))
+            }
+            Access::SuperAdmin if self.super_admin => Ok(()),
+            Access::SuperAdmin => Err(ApiError::forbidden("Only superAdmins may do this.")),
+        }
+    }
+
+    /// The principal as the audit log names it.
+    pub fn actor(&self) -> Actor {
+        match &self.caller {
+            Caller::Person { email } => Actor { name: email.clone(), kind: "person" },
+            Caller::Machine { name, .. } => Actor { name: name.clone(), kind: "machine" },
+        }
+    }
+}
+
+/// Reads stored scopes (a JSON array of permission names); unknown names are dropped.
+pub fn parse_scopes(json: &str) -> BTreeSet<Permission> {
+    serde_json::from_str::<Vec<serde_json::Value>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_read() -> BTreeSet<Permission> {
+        Permission::ALL.into_iter().filter(|p| p.is_read_only()).collect()
+    }
+
+    #[test]
+    fn nobody_gets_anything_by_default() {
+        let nobody = Principal::person("ann@example.com".into(), false, Vec::new());
+        assert!(nobody.authorize(Access::Authenticated, "GET").is_ok());
+        for permission in Permission::ALL {
+            assert!(nobody.authorize(Access::Permission(permission), "GET").is_err(), "{permission}");
+        }
+        assert!(nobody.authorize(Access::SuperAdmin, "GET").is_err());
+    }
+
+    #[test]
+    fn roles_grant_their_permissions_and_no_more() {
+        let viewer = Principal::person("v@example.com".into(), false, vec![BuiltInRole::Viewer]);
+        assert!(viewer.authorize(Access::Permission(Permission::ReadGroups), "GET").is_ok());
+        let error = viewer.authorize(Access::Permission(Permission::AssignRoles), "POST").unwrap_err();
+        assert_eq!(error.to_problem().detail, "This needs the assign_roles permission.");
+        assert!(viewer.authorize(Access::SuperAdmin, "GET").is_err());
+    }
+
+    #[test]
+    fn super_admins_may_do_everything() {
+        let root = Principal::person("root@example.com".into(), true, Vec::new());
+        for permission in Permission::ALL {
+            assert!(root.authorize(Access::Permission(permission), "PUT").is_ok());
+        }
+        assert!(root.authorize(Access::SuperAdmin, "DELETE").is_ok());
+    }
+
+    #[test]
+    fn machine_clients_only_ever_read() {
+        let granted_everything: BTreeSet<Permission> = Permission::ALL.into_iter().collect();
+        let machine = Principal::machine("reporting".into(), granted_everything);
+        assert_eq!(machine.permissions, all_read(), "write scopes in storage are ignored");
+        assert!(machine.authorize(Access::Permission(Permission::ReadUsers), "GET").is_ok());
+        for method in ["POST", "PUT", "DELETE", "PATCH"] {
+            assert!(machine.authorize(Access::Permission(Permission::ReadUsers), method).is_err(), "{method}");
+            assert!(machine.authorize(Access::Authenticated, method).is_err(), "{method}");
+        }
+        assert!(machine.authorize(Access::SuperAdmin, "GET").is_err());
+        assert!(machine.authorize(Access::Permission(Permission::RunSync), "GET").is_err());
+    }
+
+    #[test]
+    fn stored_scopes_parse_leniently() {
+        assert_eq!(parse_scopes(r#"["read_groups","no_such","read_audit"]"#).len(), 2);
+        assert!(parse_scopes("not json").is_empty());
+    }
+}
