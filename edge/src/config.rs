@@ -39,6 +39,12 @@ pub const OKTA_API_TOKEN: &str = "OKTA_API_TOKEN";
 pub const TOKEN_ENCRYPTION_KEY: &str = "TOKEN_ENCRYPTION_KEY";
 /// A secret (base64, at least 32 bytes) that keys the hashes of API keys.
 pub const API_KEY_PEPPER: &str = "API_KEY_PEPPER";
+/// How soon (seconds) a token with an unknown key id may trigger another fetch of Access's keys
+/// (default 30; the tests shorten it to see a key rotation quickly).
+pub const ACCESS_KEYS_REFETCH_SECONDS: &str = "ACCESS_KEYS_REFETCH_SECONDS";
+
+/// The default of [`ACCESS_KEYS_REFETCH_SECONDS`].
+const DEFAULT_REFETCH_INTERVAL_S: u64 = 30;
 
 /// The dev sign-in's issuer and audience: never those of a real Access team.
 pub const DEV_ISSUER: &str = "urn:okta-groups-sync:dev-sign-in";
@@ -71,6 +77,8 @@ pub struct AccessSettings {
     pub audience: String,
     /// Where the signing keys are published.
     pub certs_url: String,
+    /// How soon an unknown key id may trigger another fetch of the keys.
+    pub refetch_interval_s: u64,
 }
 
 /// The local dev sign-in's key pair.
@@ -153,32 +161,48 @@ impl Config {
             environment,
             access: access_settings(source, local)?,
             dev_sign_in,
-            bootstrap_super_admins: list(source.get(SUPER_ADMIN_BOOTSTRAP)).map(|e| e.to_lowercase()).collect(),
+            bootstrap_super_admins: list(source.get(SUPER_ADMIN_BOOTSTRAP))
+                .map(|e| e.to_lowercase())
+                .collect(),
             tenant_policy: TenantUrlPolicy {
-                extra_hosts: list(source.get(OKTA_TENANT_ALLOWLIST)).map(|h| h.to_lowercase()).collect(),
+                extra_hosts: list(source.get(OKTA_TENANT_ALLOWLIST))
+                    .map(|h| h.to_lowercase())
+                    .collect(),
                 allow_loopback_http: local,
             },
-            deployment_okta_token: source.get(OKTA_API_TOKEN).filter(|t| !t.trim().is_empty()).map(OktaToken::new),
+            deployment_okta_token: source
+                .get(OKTA_API_TOKEN)
+                .filter(|t| !t.trim().is_empty())
+                .map(OktaToken::new),
             token_encryption_key: match source.get(TOKEN_ENCRYPTION_KEY) {
                 None => None,
                 Some(text) => Some(
-                    decode(&text).and_then(|k| k.try_into().ok()).ok_or(ConfigError::TokenEncryptionKey)?,
+                    decode(&text)
+                        .and_then(|k| k.try_into().ok())
+                        .ok_or(ConfigError::TokenEncryptionKey)?,
                 ),
             },
             api_key_pepper: match source.get(API_KEY_PEPPER) {
                 None => None,
-                Some(text) => Some(decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?),
+                Some(text) => {
+                    Some(decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?)
+                }
             },
         })
     }
 }
 
-fn access_settings(source: &dyn ConfigSource, local: bool) -> Result<Option<AccessSettings>, ConfigError> {
+fn access_settings(
+    source: &dyn ConfigSource,
+    local: bool,
+) -> Result<Option<AccessSettings>, ConfigError> {
     let team = source.get(ACCESS_TEAM_DOMAIN).filter(|v| !v.trim().is_empty());
     let audience = source.get(ACCESS_AUD).filter(|v| !v.trim().is_empty());
     let (team, audience) = match (team, audience) {
         (None, None) => return Ok(None),
-        (Some(team), Some(audience)) => (team.trim().trim_end_matches('/').to_owned(), audience.trim().to_owned()),
+        (Some(team), Some(audience)) => {
+            (team.trim().trim_end_matches('/').to_owned(), audience.trim().to_owned())
+        }
         _ => return Err(ConfigError::AccessIncomplete),
     };
     let secure = team.starts_with("https://");
@@ -186,13 +210,24 @@ fn access_settings(source: &dyn ConfigSource, local: bool) -> Result<Option<Acce
     if !(secure || (local && loopback)) {
         return Err(ConfigError::AccessTeamDomain);
     }
-    Ok(Some(AccessSettings { certs_url: format!("{team}/cdn-cgi/access/certs"), issuer: team, audience }))
+    let refetch_interval_s = source
+        .get(ACCESS_KEYS_REFETCH_SECONDS)
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|s| (1..=3_600).contains(s))
+        .unwrap_or(DEFAULT_REFETCH_INTERVAL_S);
+    Ok(Some(AccessSettings {
+        certs_url: format!("{team}/cdn-cgi/access/certs"),
+        issuer: team,
+        audience,
+        refetch_interval_s,
+    }))
 }
 
 fn dev_key(encoded: Option<String>) -> Result<DevSignIn, ConfigError> {
     let der = encoded.as_deref().and_then(decode).ok_or(ConfigError::DevSigningKey)?;
     let signing_key = PrivateKey::from_pkcs8_der(&der).map_err(|_| ConfigError::DevSigningKey)?;
-    let verification_key = VerificationKey { kid: DEV_KEY_ID.to_owned(), key: signing_key.to_public_key() };
+    let verification_key =
+        VerificationKey { kid: DEV_KEY_ID.to_owned(), key: signing_key.to_public_key() };
     Ok(DevSignIn { signing_key, verification_key })
 }
 
@@ -241,17 +276,24 @@ mod tests {
             if let Some(environment) = environment {
                 source.insert(ENVIRONMENT, environment);
             }
-            assert_eq!(Config::load(&source).unwrap_err(), ConfigError::DevSignInOutsideLocal("production"));
+            assert_eq!(
+                Config::load(&source).unwrap_err(),
+                ConfigError::DevSignInOutsideLocal("production")
+            );
         }
     }
 
     #[test]
     fn access_needs_https_in_production_and_both_values() {
-        let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "http://127.0.0.1:9999"), (ACCESS_AUD, "aud")]);
+        let source =
+            HashMap::from([(ACCESS_TEAM_DOMAIN, "http://127.0.0.1:9999"), (ACCESS_AUD, "aud")]);
         assert_eq!(Config::load(&source).unwrap_err(), ConfigError::AccessTeamDomain);
         let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "https://acme.cloudflareaccess.com")]);
         assert_eq!(Config::load(&source).unwrap_err(), ConfigError::AccessIncomplete);
-        let source = HashMap::from([(ACCESS_TEAM_DOMAIN, "https://acme.cloudflareaccess.com/"), (ACCESS_AUD, "aud")]);
+        let source = HashMap::from([
+            (ACCESS_TEAM_DOMAIN, "https://acme.cloudflareaccess.com/"),
+            (ACCESS_AUD, "aud"),
+        ]);
         let access = Config::load(&source).unwrap().access.unwrap();
         assert_eq!(access.issuer, "https://acme.cloudflareaccess.com");
         assert_eq!(access.certs_url, "https://acme.cloudflareaccess.com/cdn-cgi/access/certs");
@@ -273,7 +315,8 @@ mod tests {
         let short = HashMap::from([(TOKEN_ENCRYPTION_KEY, "AAAA")]);
         assert_eq!(Config::load(&short).unwrap_err(), ConfigError::TokenEncryptionKey);
         let key = STANDARD.encode([7_u8; 32]);
-        let ok = HashMap::from([(TOKEN_ENCRYPTION_KEY, key.as_str()), (API_KEY_PEPPER, key.as_str())]);
+        let ok =
+            HashMap::from([(TOKEN_ENCRYPTION_KEY, key.as_str()), (API_KEY_PEPPER, key.as_str())]);
         let config = Config::load(&ok).unwrap();
         assert_eq!(config.token_encryption_key, Some([7; 32]));
         let bad_pepper = HashMap::from([(API_KEY_PEPPER, "c2hvcnQ=")]);

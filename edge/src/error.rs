@@ -142,7 +142,8 @@ mod tests {
 
     #[test]
     fn method_not_allowed_names_the_allowed_methods() {
-        let error = ApiError::MethodNotAllowed { method: "DELETE".into(), allowed: vec![Method::Get] };
+        let error =
+            ApiError::MethodNotAllowed { method: "DELETE".into(), allowed: vec![Method::Get] };
         let problem = error.to_problem();
         assert_eq!(problem.status, 405);
         assert_eq!(problem.detail, "This resource does not answer DELETE; it answers GET.");
@@ -159,7 +160,9 @@ mod tests {
 
     #[test]
     fn unauthenticated_answers_never_say_why() {
-        let error = ApiError::Unauthenticated { reason: "the token's key is not one of the issuer's keys".into() };
+        let error = ApiError::Unauthenticated {
+            reason: "the token's key is not one of the issuer's keys".into(),
+        };
         let problem = error.to_problem();
         assert_eq!((problem.status, problem.code.as_str()), (401, "unauthenticated"));
         assert!(!problem.detail.contains("issuer"), "{}", problem.detail);
@@ -167,7 +170,8 @@ mod tests {
 
     #[test]
     fn misconfiguration_is_a_generic_500() {
-        let problem = ApiError::Misconfigured(ConfigError::DevSignInOutsideLocal("production")).to_problem();
+        let problem =
+            ApiError::Misconfigured(ConfigError::DevSignInOutsideLocal("production")).to_problem();
         assert_eq!((problem.status, problem.code.as_str()), (500, "misconfigured"));
         assert!(!problem.detail.contains("DEV_SIGN_IN"));
     }

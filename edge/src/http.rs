@@ -5,6 +5,10 @@ pub mod guard;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod context;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod handlers;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod identity;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod respond;

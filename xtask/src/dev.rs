@@ -13,6 +13,10 @@ const DEFAULT_PORT: u16 = 8787;
 /// The fake Okta's demo tenant: a small company with believable groups and people.
 const DEMO_TENANT: (&str, u64) = ("demo", 7);
 
+/// The demo tenant's port, fixed so that settings saved in one run still point at it in the next
+/// (its token is fixed by the seed).
+const DEMO_OKTA_PORT: u16 = 8788;
+
 /// Installs what is missing, builds, and serves the product until Ctrl-C.
 pub(crate) fn run(args: &[String]) -> Outcome {
     let port = parse_port(args)?;
@@ -25,16 +29,16 @@ pub(crate) fn run(args: &[String]) -> Outcome {
         std::fs::create_dir_all(root.join(".run"))
             .map_err(|e| Failure::new(format!("creating .run/: {e}")))?;
         let (tenant, seed) = DEMO_TENANT;
-        let process = FakeOktaProcess::start(&root, tenant, seed, 0, &log)
+        let process = FakeOktaProcess::start(&root, tenant, seed, DEMO_OKTA_PORT, &log)
             .map_err(|e| Failure::new(e.to_string()))?;
         fake_okta = Some(process);
         Ok(())
     })?;
-    let demo = fake_okta.as_ref().map(|f| demo_summary(f.info_json())).unwrap_or_default();
+    let info_json = fake_okta.as_ref().map(|f| f.info_json().to_owned()).unwrap_or_default();
     let options = StackOptions {
         port: Some(port),
         state_dir: root.join(".wrangler").join("state"),
-        vars: Vec::new(),
+        vars: local_vars(&root, &info_json)?,
         migrate: true,
         logs: Logs::Inherit,
     };
@@ -47,7 +51,7 @@ pub(crate) fn run(args: &[String]) -> Outcome {
         return Err(Failure::new("the local stack did not start"));
     };
     println!("\nOkta Groups Sync is running at {}/  (Ctrl-C stops it)", stack.base_url());
-    println!("{demo}\n");
+    println!("{}\n", demo_summary(&info_json));
     let status = stack.wait().map_err(|e| Failure::new(format!("waiting for wrangler: {e}")))?;
     Err(Failure::new(format!("wrangler dev exited ({status})")))
 }
@@ -69,11 +73,29 @@ fn demo_summary(info_json: &str) -> String {
     };
     let field = |name: &str| info[name].as_str().unwrap_or("?").to_owned();
     format!(
-        "Fake Okta (demo tenant, {} groups, {} memberships) at {}\n  App ID: {}\n  API token: {}",
+        "Sign in (dev sign-in) as {}, the first superAdmin.\n\
+         Fake Okta (demo tenant, {} groups, {} memberships) at {}\n  App ID: {}\n  API token: {}",
+        field("admin_login"),
         info["groups"],
         info["memberships"],
         field("base_url"),
         field("app_id"),
         field("token")
     )
+}
+
+/// The local environment: the dev sign-in on, its secrets, and the demo tenant's admin as the
+/// first superAdmin.
+fn local_vars(root: &std::path::Path, info_json: &str) -> Result<Vec<(String, String)>, Failure> {
+    let admin = serde_json::from_str::<serde_json::Value>(info_json)
+        .ok()
+        .and_then(|info| info["admin_login"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "admin@example.com".to_owned());
+    let mut vars = vec![
+        ("ENVIRONMENT".to_owned(), "local".to_owned()),
+        ("DEV_SIGN_IN".to_owned(), "true".to_owned()),
+        ("SUPER_ADMIN_BOOTSTRAP".to_owned(), admin),
+    ];
+    vars.extend(crate::dev_secrets::load_or_create(root)?);
+    Ok(vars)
 }

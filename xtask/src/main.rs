@@ -5,6 +5,7 @@
 
 mod build;
 mod dev;
+mod dev_secrets;
 mod process;
 mod setup;
 mod size;

@@ -117,21 +117,28 @@ impl Store {
         struct Row {
             version: Option<u32>,
         }
-        let row: Option<Row> = self.first("SELECT MAX(version) AS version FROM schema_version", &[]).await?;
-        row.and_then(|r| r.version).ok_or_else(|| StoreError::Database("schema_version holds no rows".into()))
+        let row: Option<Row> =
+            self.first("SELECT MAX(version) AS version FROM schema_version", &[]).await?;
+        row.and_then(|r| r.version)
+            .ok_or_else(|| StoreError::Database("schema_version holds no rows".into()))
     }
 
     // --- superAdmins -------------------------------------------------------------------------
 
     pub(crate) async fn is_super_admin(&self, email: &str) -> Result<bool, StoreError> {
-        let row: Option<Count> =
-            self.first("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)]).await?;
+        let row: Option<Count> = self
+            .first("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])
+            .await?;
         Ok(row.is_some_and(|r| r.n > 0))
     }
 
     /// Makes `email` a superAdmin if, and only if, there is none yet (the deploy-time bootstrap).
     /// Returns whether it did.
-    pub(crate) async fn bootstrap_super_admin(&self, email: &str, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn bootstrap_super_admin(
+        &self,
+        email: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let system = Actor { name: "bootstrap".into(), kind: "system" };
         let insert = self.statement(
             "INSERT INTO super_admins (email, granted_by, granted_at) \
@@ -149,7 +156,11 @@ impl Store {
             now,
         )?;
         let results = self.db.batch(vec![insert, audit]).await.map_err(database)?;
-        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
         Ok(changed > 0)
     }
 
@@ -158,7 +169,12 @@ impl Store {
     }
 
     /// Grants superAdmin; `false` when the person already is one.
-    pub(crate) async fn grant_super_admin(&self, email: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn grant_super_admin(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let insert = self.statement(
             "INSERT INTO super_admins (email, granted_by, granted_at) VALUES (?1, ?2, ?3) ON CONFLICT(email) DO NOTHING",
             &[text(email), text(&audit.actor.name), text(now)],
@@ -167,7 +183,12 @@ impl Store {
     }
 
     /// Revokes superAdmin unless it is the last one; `false` when nothing was removed.
-    pub(crate) async fn revoke_super_admin(&self, email: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn revoke_super_admin(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let delete = self.statement(
             "DELETE FROM super_admins WHERE email = ?1 AND (SELECT COUNT(*) FROM super_admins) > 1",
             &[text(email)],
@@ -178,7 +199,11 @@ impl Store {
     // --- machine clients ---------------------------------------------------------------------
 
     /// The unrevoked, unexpired API key with this hash.
-    pub(crate) async fn find_api_key(&self, secret_hash: &str, now: &str) -> Result<Option<MachineRow>, StoreError> {
+    pub(crate) async fn find_api_key(
+        &self,
+        secret_hash: &str,
+        now: &str,
+    ) -> Result<Option<MachineRow>, StoreError> {
         self.first(
             "SELECT name, scopes FROM api_keys WHERE secret_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             &[text(secret_hash), text(now)],
@@ -187,7 +212,10 @@ impl Store {
     }
 
     /// The unrevoked service token with this common name.
-    pub(crate) async fn find_service_token(&self, common_name: &str) -> Result<Option<MachineRow>, StoreError> {
+    pub(crate) async fn find_service_token(
+        &self,
+        common_name: &str,
+    ) -> Result<Option<MachineRow>, StoreError> {
         self.first(
             "SELECT name, scopes FROM service_tokens WHERE common_name = ?1 AND revoked_at IS NULL",
             &[text(common_name)],
@@ -227,7 +255,12 @@ impl Store {
     }
 
     /// Revokes a key; `false` when no unrevoked key has this id.
-    pub(crate) async fn revoke_api_key(&self, id: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn revoke_api_key(
+        &self,
+        id: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let update = self.statement(
             "UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1 AND revoked_at IS NULL",
             &[text(id), text(now), text(&audit.actor.name)],
@@ -259,7 +292,12 @@ impl Store {
     }
 
     /// Revokes a service token; `false` when no unrevoked one has this common name.
-    pub(crate) async fn revoke_service_token(&self, common_name: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn revoke_service_token(
+        &self,
+        common_name: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let update = self.statement(
             "UPDATE service_tokens SET revoked_at = ?2 WHERE common_name = ?1 AND revoked_at IS NULL",
             &[text(common_name), text(now)],
@@ -280,7 +318,12 @@ impl Store {
         row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
     }
 
-    pub(crate) async fn save_okta_settings(&self, row: &SettingsRow, audit: &AuditRecord<'_>, now: &str) -> Result<(), StoreError> {
+    pub(crate) async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
         let update = self.statement(
             "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
              token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
@@ -308,12 +351,22 @@ impl Store {
     // --- groups ------------------------------------------------------------------------------
 
     pub(crate) async fn list_groups(&self) -> Result<Vec<GroupRow>, StoreError> {
-        self.all("SELECT id, source, name, description FROM groups ORDER BY name COLLATE NOCASE, id", &[]).await
+        self.all(
+            "SELECT id, source, name, description FROM groups ORDER BY name COLLATE NOCASE, id",
+            &[],
+        )
+        .await
     }
 
     /// Creates a local group, unless sync is enabled (checked in the same statement, so a
     /// concurrent switch cannot slip between check and insert). Returns whether it did.
-    pub(crate) async fn create_local_group(&self, row: &GroupRow, created_by: &str, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        created_by: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let insert = self.statement(
             "INSERT INTO groups (id, source, name, description, created_by, created_at) \
              SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
@@ -324,18 +377,29 @@ impl Store {
 
     // --- audit log and rate limits -----------------------------------------------------------
 
-    pub(crate) async fn list_audit(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
+    pub(crate) async fn list_audit(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, StoreError> {
         self.all(
             "SELECT id, at, actor, actor_kind, action, target, before, after FROM audit_log \
              WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
-            &[before.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)), JsValue::from_f64(f64::from(limit))],
+            &[
+                before.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)),
+                JsValue::from_f64(f64::from(limit)),
+            ],
         )
         .await
     }
 
     /// Counts one more request in `bucket`'s fixed window starting at `window_start`, and returns
     /// the count in that window.
-    pub(crate) async fn count_request(&self, bucket: &str, window_start: i64) -> Result<i64, StoreError> {
+    pub(crate) async fn count_request(
+        &self,
+        bucket: &str,
+        window_start: i64,
+    ) -> Result<i64, StoreError> {
         let row: Option<Count> = self
             .first(
                 "INSERT INTO rate_limit_windows (bucket, window_start, count) VALUES (?1, ?2, 1) \
@@ -353,23 +417,46 @@ impl Store {
 
     /// Runs `change` and its audit row in one batch; the audit row is written only when the
     /// change changed a row. Returns whether it did.
-    async fn change_with_audit(&self, change: D1PreparedStatement, audit: &AuditRecord<'_>, now: &str) -> Result<bool, StoreError> {
+    async fn change_with_audit(
+        &self,
+        change: D1PreparedStatement,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let audit = self.audit_if_changed(audit, now)?;
         let results = self.db.batch(vec![change, audit]).await.map_err(database)?;
-        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
         Ok(changed > 0)
     }
 
-    fn audit_if_changed(&self, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
+    fn audit_if_changed(
+        &self,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.audit_row("SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0", audit, now)
     }
 
-    fn audit_statement(&self, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
+    fn audit_statement(
+        &self,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<D1PreparedStatement, StoreError> {
         self.audit_row("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", audit, now)
     }
 
-    fn audit_row(&self, source: &str, audit: &AuditRecord<'_>, now: &str) -> Result<D1PreparedStatement, StoreError> {
-        let json = |value: &Option<serde_json::Value>| value.as_ref().map(serde_json::Value::to_string);
+    fn audit_row(
+        &self,
+        source: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<D1PreparedStatement, StoreError> {
+        let json =
+            |value: &Option<serde_json::Value>| value.as_ref().map(serde_json::Value::to_string);
         self.statement(
             &format!("INSERT INTO audit_log (at, actor, actor_kind, action, target, before, after) {source}"),
             &[
@@ -388,11 +475,19 @@ impl Store {
         self.db.prepare(sql).bind(args).map_err(database)
     }
 
-    async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> Result<Option<T>, StoreError> {
+    async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Option<T>, StoreError> {
         self.statement(sql, args)?.first(None).await.map_err(database)
     }
 
-    async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> Result<Vec<T>, StoreError> {
+    async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<Vec<T>, StoreError> {
         self.statement(sql, args)?.all().await.map_err(database)?.results().map_err(database)
     }
 }

@@ -11,7 +11,6 @@ use worker::{Date, Delay, Fetch, Headers, Method, Request, RequestInit, RequestR
 
 /// Sends the Okta client's requests with Workers fetch.
 #[derive(Debug, Clone, Copy, Default)]
-#[expect(dead_code, reason = "constructed by the Okta settings test (#4) and the sync engine (#5)")]
 pub(crate) struct WorkersFetch;
 
 impl HttpTransport for WorkersFetch {
@@ -49,7 +48,6 @@ impl HttpTransport for WorkersFetch {
 
 /// The Workers runtime's clock and timers.
 #[derive(Debug, Clone, Copy, Default)]
-#[expect(dead_code, reason = "constructed by the Okta settings test (#4) and the sync engine (#5)")]
 pub(crate) struct WorkersClock;
 
 impl Clock for WorkersClock {

@@ -1,6 +1,7 @@
-//! The checks every request passes before any handler runs: cross-site request forgery
-//! defences for state-changing requests, the body's size and type. Pure, over the few request
-//! facts they need, so they are tested natively.
+//! The checks every request passes before any handler runs.
+//!
+//! They are cross-site request forgery defences for state-changing requests, and the body's
+//! size and type. Pure, over the few request facts they need, so they are tested natively.
 //!
 //! Behind Cloudflare Access, a browser's requests carry its identity automatically (Access turns
 //! its cookie into the JWT header), so a state-changing request must prove that this app's own
@@ -60,32 +61,47 @@ pub fn check(facts: &RequestFacts<'_>) -> Result<(), ApiError> {
     if facts.csrf_header != Some(CSRF_HEADER.1) {
         return Err(ApiError::client(
             ProblemCode::CsrfRejected,
-            format!("State-changing requests must carry the header {}: {}.", CSRF_HEADER.0, CSRF_HEADER.1),
+            format!(
+                "State-changing requests must carry the header {}: {}.",
+                CSRF_HEADER.0, CSRF_HEADER.1
+            ),
         ));
     }
     if let Some(site) = facts.sec_fetch_site
         && !matches!(site, "same-origin" | "none")
     {
-        return Err(ApiError::client(ProblemCode::CsrfRejected, "The request came from another site."));
+        return Err(ApiError::client(
+            ProblemCode::CsrfRejected,
+            "The request came from another site.",
+        ));
     }
     if let Some(origin) = facts.origin
         && !origin.eq_ignore_ascii_case(facts.own_origin)
     {
-        return Err(ApiError::client(ProblemCode::CsrfRejected, "The request came from another origin."));
+        return Err(ApiError::client(
+            ProblemCode::CsrfRejected,
+            "The request came from another origin.",
+        ));
     }
-    let is_json = facts
-        .content_type
-        .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    let is_json = facts.content_type.is_some_and(|t| {
+        t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
     let has_body = facts.content_length.is_some_and(|l| l.trim() != "0");
     if has_body && !is_json {
-        return Err(ApiError::client(ProblemCode::UnsupportedMediaType, "Send the request body as application/json."));
+        return Err(ApiError::client(
+            ProblemCode::UnsupportedMediaType,
+            "Send the request body as application/json.",
+        ));
     }
     Ok(())
 }
 
 /// The error for a body over [`MAX_BODY_BYTES`] (also when the length was not declared).
 pub fn too_large_error() -> ApiError {
-    ApiError::client(ProblemCode::PayloadTooLarge, format!("The request body is larger than {MAX_BODY_BYTES} bytes."))
+    ApiError::client(
+        ProblemCode::PayloadTooLarge,
+        format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+    )
 }
 
 #[cfg(test)]
@@ -133,7 +149,12 @@ mod tests {
 
     #[test]
     fn form_and_text_bodies_are_refused() {
-        for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")] {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data"),
+        ] {
             let facts = RequestFacts { content_type, ..write() };
             assert_eq!(code(&facts).as_deref(), Some("unsupported_media_type"), "{content_type:?}");
         }
@@ -151,7 +172,13 @@ mod tests {
 
     #[test]
     fn reads_need_no_header() {
-        let read = RequestFacts { method: "GET", csrf_header: None, content_type: None, content_length: None, ..write() };
+        let read = RequestFacts {
+            method: "GET",
+            csrf_header: None,
+            content_type: None,
+            content_length: None,
+            ..write()
+        };
         assert_eq!(code(&read), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use groupsync_core::api::{PROBLEM_CONTENT_TYPE, Problem};
 use serde::Serialize;
-use worker::{Headers, Response, console_error};
+use worker::{Headers, Response, console_error, console_warn};
 
 use crate::error::{ApiError, StoreError};
 
@@ -19,13 +19,20 @@ pub(crate) fn finish(result: Result<Response, ApiError>) -> worker::Result<Respo
     let mut response = match result {
         Ok(response) => response,
         Err(error) => {
-            if error.is_server_error() {
-                console_error!("request failed: {error}: {}", source_chain(&error));
+            match &error {
+                error if error.is_server_error() => {
+                    console_error!("request failed: {error}: {}", source_chain(error));
+                }
+                // Why credentials were refused goes to the logs only, never to the caller.
+                ApiError::Unauthenticated { reason } => {
+                    console_warn!("unauthenticated request: {reason}")
+                }
+                _ => {}
             }
             problem_response(&error)?
         }
     };
-    add_api_headers(response.headers_mut())?;
+    add_security_headers(response.headers_mut())?;
     Ok(response)
 }
 
@@ -33,20 +40,32 @@ fn problem_response(error: &ApiError) -> worker::Result<Response> {
     let problem: Problem = error.to_problem();
     let headers = Headers::new();
     headers.set("Content-Type", PROBLEM_CONTENT_TYPE)?;
-    if let ApiError::MethodNotAllowed { allowed, .. } = error {
-        let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
-        headers.set("Allow", &allow.join(", "))?;
+    match error {
+        ApiError::MethodNotAllowed { allowed, .. } => {
+            let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+            headers.set("Allow", &allow.join(", "))?;
+        }
+        ApiError::RateLimited { retry_after_s } => {
+            headers.set("Retry-After", &retry_after_s.to_string())?
+        }
+        ApiError::Unauthenticated { .. } => headers.set("WWW-Authenticate", "Bearer")?,
+        _ => {}
     }
     let body = serde_json::to_string(&problem)?;
     Ok(Response::ok(body)?.with_status(problem.status).with_headers(headers))
 }
 
-/// Headers that every API answer carries: API responses are per-caller and never cached, and
-/// browsers must not guess their content type.
-fn add_api_headers(headers: &mut Headers) -> worker::Result<()> {
+/// Headers that every API answer carries: per-caller answers are never cached, browsers must not
+/// guess types, render the JSON as a page, frame it, or send referrers; HTTPS is sticky. No CORS
+/// header is ever sent: other origins cannot read this API from a browser.
+fn add_security_headers(headers: &mut Headers) -> worker::Result<()> {
     headers.set("Cache-Control", "no-store")?;
     headers.set("X-Content-Type-Options", "nosniff")?;
     headers.set("Referrer-Policy", "no-referrer")?;
+    headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")?;
+    headers.set("X-Frame-Options", "DENY")?;
+    headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")?;
+    headers.set("Cross-Origin-Resource-Policy", "same-origin")?;
     Ok(())
 }
 

@@ -261,7 +261,9 @@ mod tests {
 
     #[test]
     fn every_write_needs_more_than_a_valid_identity() {
-        for route in ROUTES.iter().filter(|r| r.method != Method::Get && r.endpoint != Endpoint::DevSignIn) {
+        for route in
+            ROUTES.iter().filter(|r| r.method != Method::Get && r.endpoint != Endpoint::DevSignIn)
+        {
             assert!(
                 matches!(route.access, Access::SuperAdmin | Access::Permission(_)),
                 "{} {}",

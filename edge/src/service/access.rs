@@ -1,6 +1,7 @@
-//! Who is calling and what they may do: the [`Principal`] of a request and the decision for a
-//! route's [`Access`]. Pure: the Worker fills the principal from D1 on every request (never from
-//! KV or token claims), so a revoked role stops working on the next request.
+//! Who is calling and what they may do: the [`Principal`] and the decision for an [`Access`].
+//!
+//! Pure: the Worker fills the principal from D1 on every request (never from KV or token
+//! claims), so a revoked role stops working on the next request.
 
 use std::collections::BTreeSet;
 
@@ -58,8 +59,14 @@ impl Principal {
 
     /// A machine client; whatever its stored scopes say, it only ever reads.
     pub fn machine(name: String, scopes: BTreeSet<Permission>) -> Self {
-        let permissions: BTreeSet<Permission> = scopes.iter().copied().filter(|p| p.is_read_only()).collect();
-        Self { caller: Caller::Machine { name, scopes }, super_admin: false, roles: Vec::new(), permissions }
+        let permissions: BTreeSet<Permission> =
+            scopes.iter().copied().filter(|p| p.is_read_only()).collect();
+        Self {
+            caller: Caller::Machine { name, scopes },
+            super_admin: false,
+            roles: Vec::new(),
+            permissions,
+        }
     }
 
     /// Decides whether this principal may call a route with `access` using `method`.
@@ -68,7 +75,10 @@ impl Principal {
     ///
     /// `forbidden` (403), naming what is missing.
     pub fn authorize(&self, access: Access, method: &str) -> Result<(), ApiError> {
-        if matches!(self.caller, Caller::Machine { .. }) && is_write(method) && access != Access::Public {
+        if matches!(self.caller, Caller::Machine { .. })
+            && is_write(method)
+            && access != Access::Public
+        {
             return Err(ApiError::forbidden("Machine clients may only read."));
         }
         match access {
@@ -113,7 +123,10 @@ mod tests {
         let nobody = Principal::person("ann@example.com".into(), false, Vec::new());
         assert!(nobody.authorize(Access::Authenticated, "GET").is_ok());
         for permission in Permission::ALL {
-            assert!(nobody.authorize(Access::Permission(permission), "GET").is_err(), "{permission}");
+            assert!(
+                nobody.authorize(Access::Permission(permission), "GET").is_err(),
+                "{permission}"
+            );
         }
         assert!(nobody.authorize(Access::SuperAdmin, "GET").is_err());
     }
@@ -122,7 +135,8 @@ mod tests {
     fn roles_grant_their_permissions_and_no_more() {
         let viewer = Principal::person("v@example.com".into(), false, vec![BuiltInRole::Viewer]);
         assert!(viewer.authorize(Access::Permission(Permission::ReadGroups), "GET").is_ok());
-        let error = viewer.authorize(Access::Permission(Permission::AssignRoles), "POST").unwrap_err();
+        let error =
+            viewer.authorize(Access::Permission(Permission::AssignRoles), "POST").unwrap_err();
         assert_eq!(error.to_problem().detail, "This needs the assign_roles permission.");
         assert!(viewer.authorize(Access::SuperAdmin, "GET").is_err());
     }
@@ -143,7 +157,10 @@ mod tests {
         assert_eq!(machine.permissions, all_read(), "write scopes in storage are ignored");
         assert!(machine.authorize(Access::Permission(Permission::ReadUsers), "GET").is_ok());
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
-            assert!(machine.authorize(Access::Permission(Permission::ReadUsers), method).is_err(), "{method}");
+            assert!(
+                machine.authorize(Access::Permission(Permission::ReadUsers), method).is_err(),
+                "{method}"
+            );
             assert!(machine.authorize(Access::Authenticated, method).is_err(), "{method}");
         }
         assert!(machine.authorize(Access::SuperAdmin, "GET").is_err());

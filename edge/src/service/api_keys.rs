@@ -45,7 +45,8 @@ pub fn looks_like_key(text: &str) -> bool {
 
 /// The stored form of a key: hex HMAC-SHA256 under `pepper`.
 pub fn hash(pepper: &[u8], key: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(pepper).expect("HMAC takes keys of any length");
     mac.update(key.as_bytes());
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }

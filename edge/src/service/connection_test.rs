@@ -6,10 +6,15 @@
 
 use groupsync_core::api::{ConnectionFailure, TestOktaConnectionResponse};
 use groupsync_core::domain::AppId;
-use groupsync_core::okta::{Clock, HttpTransport, OktaClient, OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser};
+use groupsync_core::okta::{
+    Clock, HttpTransport, OktaClient, OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser,
+};
 
 /// Runs every check in order and stops at the first failure.
-pub async fn run<T: HttpTransport, C: Clock>(client: &OktaClient<T, C>, app_id: &AppId) -> TestOktaConnectionResponse {
+pub async fn run<T: HttpTransport, C: Clock>(
+    client: &OktaClient<T, C>,
+    app_id: &AppId,
+) -> TestOktaConnectionResponse {
     let app = match client.get_app(app_id.as_str()).await {
         Ok(app) => app,
         Err(error) => return failed(classify(&error, Step::App), None),
@@ -17,11 +22,18 @@ pub async fn run<T: HttpTransport, C: Clock>(client: &OktaClient<T, C>, app_id: 
     let label = app.label.clone();
     if !app.is_saml2() {
         let mode = app.sign_on_mode.as_deref().unwrap_or("an unknown method");
-        let message = format!("The app exists, but people sign in to it with {mode}, not SAML 2.0.");
+        let message =
+            format!("The app exists, but people sign in to it with {mode}, not SAML 2.0.");
         return failed((ConnectionFailure::NotSaml, message), label);
     }
     if !app.is_active() {
-        return failed((ConnectionFailure::AppInactive, "The app exists, but it is not active in Okta.".into()), label);
+        return failed(
+            (
+                ConnectionFailure::AppInactive,
+                "The app exists, but it is not active in Okta.".into(),
+            ),
+            label,
+        );
     }
     let first_page = match client.app_groups_first_page(app_id.as_str()) {
         Ok(page) => client.fetch_page::<OktaGroupAssignment>(&page, "app").await,
@@ -42,7 +54,9 @@ pub async fn run<T: HttpTransport, C: Clock>(client: &OktaClient<T, C>, app_id: 
     }
     let message = match assignments.len() {
         0 => "Connected. The app has no groups assigned yet.".to_owned(),
-        n if n >= 200 => "Connected. The token can read the app, its groups and their members.".to_owned(),
+        n if n >= 200 => {
+            "Connected. The token can read the app, its groups and their members.".to_owned()
+        }
         n => format!("Connected. The token can read the app, its {n} groups and their members."),
     };
     TestOktaConnectionResponse { ok: true, failure: None, message, app_label: label }
@@ -57,30 +71,43 @@ enum Step {
 
 fn classify(error: &OktaError, step: Step) -> (ConnectionFailure, String) {
     use ConnectionFailure as F;
-    let reference = error.request_id.as_deref().map(|id| format!(" (Okta request id {id})")).unwrap_or_default();
+    let reference = error
+        .request_id
+        .as_deref()
+        .map(|id| format!(" (Okta request id {id})"))
+        .unwrap_or_default();
     let (failure, message) = match (&error.kind, step) {
-        (OktaErrorKind::InvalidToken, _) => {
-            (F::InvalidToken, "Okta rejected the API token: it is wrong, expired or revoked.".to_owned())
-        }
+        (OktaErrorKind::InvalidToken, _) => (
+            F::InvalidToken,
+            "Okta rejected the API token: it is wrong, expired or revoked.".to_owned(),
+        ),
         (OktaErrorKind::PermissionDenied, Step::App) => {
             (F::MissingPermission, "The token works, but it may not read this app.".to_owned())
         }
-        (OktaErrorKind::PermissionDenied, Step::Groups) => {
-            (F::MissingPermission, "The token works, but it may not read this app's groups.".to_owned())
-        }
+        (OktaErrorKind::PermissionDenied, Step::Groups) => (
+            F::MissingPermission,
+            "The token works, but it may not read this app's groups.".to_owned(),
+        ),
         (OktaErrorKind::PermissionDenied, Step::Members) => (
             F::MissingPermission,
             "The token works, but it may not read the members of the app's groups.".to_owned(),
         ),
-        (OktaErrorKind::NotFound(_), _) => (F::AppNotFound, "Okta has no app with this App ID.".to_owned()),
+        (OktaErrorKind::NotFound(_), _) => {
+            (F::AppNotFound, "Okta has no app with this App ID.".to_owned())
+        }
         (OktaErrorKind::RateLimited { .. }, _) => {
             (F::RateLimited, "Okta's rate limit was reached; try again in a minute.".to_owned())
         }
-        (kind, _) => (F::Unreachable, format!("Okta could not be reached or answered wrongly: {kind}.")),
+        (kind, _) => {
+            (F::Unreachable, format!("Okta could not be reached or answered wrongly: {kind}."))
+        }
     };
     (failure, format!("{message}{reference}"))
 }
 
-fn failed((failure, message): (ConnectionFailure, String), app_label: Option<String>) -> TestOktaConnectionResponse {
+fn failed(
+    (failure, message): (ConnectionFailure, String),
+    app_label: Option<String>,
+) -> TestOktaConnectionResponse {
     TestOktaConnectionResponse { ok: false, failure: Some(failure), message, app_label }
 }

@@ -32,13 +32,21 @@ pub enum SealError {
 /// # Errors
 ///
 /// [`SealError::Random`] when no nonce can be drawn.
-pub fn seal(key: &[u8; 32], token: &OktaToken, tenant_url: &str, app_id: &str) -> Result<String, SealError> {
+pub fn seal(
+    key: &[u8; 32],
+    token: &OktaToken,
+    tenant_url: &str,
+    app_id: &str,
+) -> Result<String, SealError> {
     let mut nonce = [0_u8; NONCE_BYTES];
     getrandom::fill(&mut nonce).map_err(|_| SealError::Random)?;
     let cipher = Aes256Gcm::new(key.into());
     let aad = associated_data(tenant_url, app_id);
     let ciphertext = cipher
-        .encrypt(&Nonce::from(nonce), Payload { msg: token.expose().as_bytes(), aad: aad.as_bytes() })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload { msg: token.expose().as_bytes(), aad: aad.as_bytes() },
+        )
         .map_err(|_| SealError::Open)?;
     let mut sealed = nonce.to_vec();
     sealed.extend_from_slice(&ciphertext);
@@ -50,7 +58,12 @@ pub fn seal(key: &[u8; 32], token: &OktaToken, tenant_url: &str, app_id: &str) -
 /// # Errors
 ///
 /// See [`SealError`].
-pub fn open(key: &[u8; 32], sealed: &str, tenant_url: &str, app_id: &str) -> Result<OktaToken, SealError> {
+pub fn open(
+    key: &[u8; 32],
+    sealed: &str,
+    tenant_url: &str,
+    app_id: &str,
+) -> Result<OktaToken, SealError> {
     let bytes = STANDARD.decode(sealed).map_err(|_| SealError::Format)?;
     if bytes.len() <= NONCE_BYTES {
         return Err(SealError::Format);
@@ -97,7 +110,10 @@ mod tests {
     #[test]
     fn every_seal_uses_a_fresh_nonce() {
         let token = OktaToken::new("same");
-        assert_ne!(seal(&KEY, &token, TENANT, APP).unwrap(), seal(&KEY, &token, TENANT, APP).unwrap());
+        assert_ne!(
+            seal(&KEY, &token, TENANT, APP).unwrap(),
+            seal(&KEY, &token, TENANT, APP).unwrap()
+        );
     }
 
     #[test]

@@ -1,0 +1,93 @@
+//! Identity endpoints: `/me`, the role catalog, and the local dev sign-in.
+
+use groupsync_core::api::{
+    CallerKind, DevSignInRequest, DevSignInResponse, ListRolesResponse, MeResponse, ProblemCode,
+    RoleDescription,
+};
+use groupsync_core::auth::sign_rs256;
+use groupsync_core::domain::{BuiltInRole, Permission};
+use worker::{Request, Response};
+
+use crate::config::{DEV_AUDIENCE, DEV_ISSUER};
+use crate::error::ApiError;
+use crate::http::context::{Ctx, is_loopback_request, read_json};
+use crate::http::respond;
+use crate::service::access::{Caller, Principal};
+
+/// How long a dev sign-in lasts.
+const DEV_TOKEN_LIFETIME_S: u64 = 8 * 3_600;
+
+/// `GET /api/v1/me`.
+pub(crate) fn get_me(principal: &Principal) -> Result<Response, ApiError> {
+    let (kind, name) = match &principal.caller {
+        Caller::Person { email } => (CallerKind::Person, email.clone()),
+        Caller::Machine { name, .. } => (CallerKind::Machine, name.clone()),
+    };
+    let me = MeResponse {
+        kind,
+        name,
+        super_admin: principal.super_admin,
+        roles: principal.roles.clone(),
+        permissions: principal.permissions.iter().copied().collect(),
+    };
+    respond::json(&me, 200)
+}
+
+/// `GET /api/v1/roles`.
+pub(crate) fn list_roles() -> Result<Response, ApiError> {
+    let roles = BuiltInRole::ALL
+        .into_iter()
+        .map(|role| RoleDescription {
+            id: role,
+            name: role.display_name().to_owned(),
+            permissions: role.permissions().into_iter().collect(),
+        })
+        .collect();
+    respond::json(&ListRolesResponse { roles, permissions: Permission::ALL.to_vec() }, 200)
+}
+
+/// `POST /api/v1/dev/sign-in`: mints a token for any email, so only when the dev sign-in is on
+/// (never in production: the configuration refuses it) and the request came to a loopback host.
+/// Otherwise the route does not exist.
+pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let dev = match &ctx.config.dev_sign_in {
+        Some(dev) if is_loopback_request(req) => dev,
+        _ => return Err(ApiError::NotFound { path: req.path() }),
+    };
+    let body: DevSignInRequest = read_json(req).await?;
+    let email = body.email.trim().to_lowercase();
+    if !looks_like_email(&email) {
+        return Err(ApiError::invalid("email", "enter an email address such as ann@example.com"));
+    }
+    ctx.rate_limit("dev-sign-in", "loopback", 60).await?;
+    let expires_at = ctx.now_s + DEV_TOKEN_LIFETIME_S;
+    let claims = serde_json::json!({
+        "iss": DEV_ISSUER, "aud": [DEV_AUDIENCE], "sub": email, "email": email,
+        "iat": ctx.now_s, "nbf": ctx.now_s, "exp": expires_at,
+    });
+    let token = sign_rs256(&claims, &dev.verification_key.kid, &dev.signing_key);
+    respond::json(&DevSignInResponse { token, expires_at }, 200)
+}
+
+/// A plausible email: one `@`, something on each side, a dot in the domain, no spaces, at most
+/// 254 characters. Delivery is Okta's concern; this only keeps nonsense out.
+pub(crate) fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    email.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ','))
+}
+
+/// The error for an email that is not one.
+pub(crate) fn invalid_email() -> ApiError {
+    ApiError::client(
+        ProblemCode::InvalidInput,
+        "email: enter an email address such as ann@example.com",
+    )
+}
