@@ -39,6 +39,10 @@ pub const OKTA_API_TOKEN: &str = "OKTA_API_TOKEN";
 pub const TOKEN_ENCRYPTION_KEY: &str = "TOKEN_ENCRYPTION_KEY";
 /// A secret (base64, at least 32 bytes) that keys the hashes of API keys.
 pub const API_KEY_PEPPER: &str = "API_KEY_PEPPER";
+/// Admin writes allowed per person per minute (default 30).
+pub const RATE_LIMIT_ADMIN_WRITES: &str = "RATE_LIMIT_ADMIN_WRITES_PER_MINUTE";
+/// Okta connection tests allowed per person per minute (default 10).
+pub const RATE_LIMIT_OKTA_TESTS: &str = "RATE_LIMIT_OKTA_TESTS_PER_MINUTE";
 /// How soon (seconds) a token with an unknown key id may trigger another fetch of Access's keys
 /// (default 30; the tests shorten it to see a key rotation quickly).
 pub const ACCESS_KEYS_REFETCH_SECONDS: &str = "ACCESS_KEYS_REFETCH_SECONDS";
@@ -110,6 +114,17 @@ pub struct Config {
     pub token_encryption_key: Option<[u8; 32]>,
     /// The key of API-key hashes; without it, API keys are off.
     pub api_key_pepper: Option<Vec<u8>>,
+    /// Per-person, per-minute limits on admin writes and on Okta connection tests.
+    pub rate_limits: RateLimits,
+}
+
+/// Per-person, per-minute limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Admin writes (settings, superAdmins, credentials, groups).
+    pub admin_writes: i64,
+    /// Okta connection tests (each makes up to four Okta requests).
+    pub okta_tests: i64,
 }
 
 /// Why the configuration was refused.
@@ -188,6 +203,10 @@ impl Config {
                     Some(decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?)
                 }
             },
+            rate_limits: RateLimits {
+                admin_writes: limit(source.get(RATE_LIMIT_ADMIN_WRITES), 30),
+                okta_tests: limit(source.get(RATE_LIMIT_OKTA_TESTS), 10),
+            },
         })
     }
 }
@@ -229,6 +248,13 @@ fn dev_key(encoded: Option<String>) -> Result<DevSignIn, ConfigError> {
     let verification_key =
         VerificationKey { kid: DEV_KEY_ID.to_owned(), key: signing_key.to_public_key() };
     Ok(DevSignIn { signing_key, verification_key })
+}
+
+fn limit(value: Option<String>, default: i64) -> i64 {
+    value
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|l| (1..=100_000).contains(l))
+        .unwrap_or(default)
 }
 
 fn decode(text: &str) -> Option<Vec<u8>> {

@@ -3,8 +3,11 @@
 use std::sync::OnceLock;
 
 use groupsync_core::api::{PROBLEM_CONTENT_TYPE, Problem};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
 use test_support::{LocalStack, StackOptions, workspace_root};
+
+use crate::world::World;
 
 /// The stack most tests of this binary talk to. Stacks are never dropped: their watchdogs end
 /// wrangler when the test process exits.
@@ -12,6 +15,15 @@ static STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A stack whose D1 migrations were never applied: a database that cannot answer.
 static UNMIGRATED_STACK: OnceLock<LocalStack> = OnceLock::new();
+
+/// A local stack with the dev sign-in on.
+static DEV_STACK: OnceLock<LocalStack> = OnceLock::new();
+
+/// A stack with the default rate limits.
+static LIMITED_STACK: OnceLock<LocalStack> = OnceLock::new();
+
+/// A production stack that was (wrongly) given the dev sign-in.
+static MISCONFIGURED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A client of the Worker under test.
 pub(crate) struct TestApp {
@@ -22,12 +34,77 @@ pub(crate) struct TestApp {
 impl TestApp {
     /// Connects to the shared stack, starting it (with fresh state) on first use.
     pub(crate) fn new() -> Self {
-        Self::connect(STACK.get_or_init(|| start_stack("api", true)))
+        Self::connect(STACK.get_or_init(|| start_stack("api", true, World::get().stack_vars())))
     }
 
     /// Connects to a stack whose database has no schema.
     pub(crate) fn without_migrations() -> Self {
-        Self::connect(UNMIGRATED_STACK.get_or_init(|| start_stack("api-unmigrated", false)))
+        Self::connect(
+            UNMIGRATED_STACK.get_or_init(|| start_stack("api-unmigrated", false, Vec::new())),
+        )
+    }
+
+    /// Connects to a stack with the default rate limits (the main stack lifts them).
+    pub(crate) fn with_default_rate_limits() -> Self {
+        Self::connect(LIMITED_STACK.get_or_init(|| {
+            let vars = World::get()
+                .stack_vars()
+                .into_iter()
+                .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
+                .collect();
+            start_stack("api-limits", true, vars)
+        }))
+    }
+
+    /// Connects to a local stack with the dev sign-in on.
+    pub(crate) fn with_dev_sign_in() -> Self {
+        Self::connect(DEV_STACK.get_or_init(|| {
+            let mut vars: Vec<(String, String)> = World::get()
+                .stack_vars()
+                .into_iter()
+                .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
+                .collect();
+            vars.push(("DEV_SIGN_IN".into(), "true".into()));
+            vars.push(("DEV_SIGNING_KEY".into(), World::get().dev_signing_key.clone()));
+            start_stack("api-dev", true, vars)
+        }))
+    }
+
+    /// Connects to a production stack given the dev sign-in, which must refuse to serve.
+    pub(crate) fn production_with_dev_sign_in() -> Self {
+        Self::connect(MISCONFIGURED_STACK.get_or_init(|| {
+            let vars = vec![
+                ("ENVIRONMENT".into(), "production".into()),
+                ("DEV_SIGN_IN".into(), "true".into()),
+                ("DEV_SIGNING_KEY".into(), World::get().dev_signing_key.clone()),
+            ];
+            start_stack("api-misconfigured", true, vars)
+        }))
+    }
+
+    /// Requests as a person signed in through Access.
+    pub(crate) fn as_person(&self, email: &str) -> Caller<'_> {
+        self.with_jwt(&World::get().person(email))
+    }
+
+    /// Requests carrying this `Cf-Access-Jwt-Assertion`.
+    pub(crate) fn with_jwt(&self, token: &str) -> Caller<'_> {
+        Caller { app: self, headers: vec![("Cf-Access-Jwt-Assertion", token.to_owned())] }
+    }
+
+    /// Requests carrying `Authorization: Bearer <key>`.
+    pub(crate) fn with_api_key(&self, key: &str) -> Caller<'_> {
+        Caller { app: self, headers: vec![("Authorization", format!("Bearer {key}"))] }
+    }
+
+    /// Requests carrying exactly these headers as credentials.
+    pub(crate) fn with_headers(&self, headers: Vec<(&'static str, String)>) -> Caller<'_> {
+        Caller { app: self, headers }
+    }
+
+    /// A raw request, for tests that shape every header themselves.
+    pub(crate) fn raw(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, self.url(path))
     }
 
     fn connect(stack: &LocalStack) -> Self {
@@ -70,6 +147,48 @@ impl TestApp {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
+
+    /// The origin of the stack (`http://127.0.0.1:PORT`).
+    pub(crate) fn origin(&self) -> &str {
+        &self.base_url
+    }
+}
+
+/// Requests with one caller's credentials, shaped as the SPA sends them.
+pub(crate) struct Caller<'a> {
+    app: &'a TestApp,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Caller<'_> {
+    /// `GET path`.
+    pub(crate) async fn get(&self, path: &str) -> Response {
+        self.builder(Method::GET, path).send().await.expect("the Worker answers")
+    }
+
+    /// A write with a JSON body, carrying the anti-CSRF header as the SPA does.
+    pub(crate) async fn send(&self, method: Method, path: &str, body: &Value) -> Response {
+        self.write(method, path).json(body).send().await.expect("the Worker answers")
+    }
+
+    /// `DELETE path`, carrying the anti-CSRF header.
+    pub(crate) async fn delete(&self, path: &str) -> Response {
+        self.write(Method::DELETE, path).send().await.expect("the Worker answers")
+    }
+
+    /// A request with the credentials and the anti-CSRF header, to shape further.
+    pub(crate) fn write(&self, method: Method, path: &str) -> RequestBuilder {
+        self.builder(method, path).header("X-Requested-By", "okta-groups-sync")
+    }
+
+    /// A request with the credentials only.
+    pub(crate) fn builder(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut builder = self.app.raw(method, path).header("Accept", "application/json");
+        for (name, value) in &self.headers {
+            builder = builder.header(*name, value);
+        }
+        builder
+    }
 }
 
 /// Asserts that `response` is a problem+json answer with `status` and `code`, and returns it.
@@ -87,10 +206,11 @@ pub(crate) fn content_type(response: &Response) -> &str {
     response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn start_stack(name: &str, migrate: bool) -> LocalStack {
+fn start_stack(name: &str, migrate: bool, vars: Vec<(String, String)>) -> LocalStack {
     let root = workspace_root();
     let options = StackOptions {
         migrate,
+        vars,
         ..StackOptions::fresh_for_tests(&root, name).expect("a test stack directory")
     };
     LocalStack::start(&root, options).unwrap_or_else(|e| panic!("the local stack starts: {e}"))

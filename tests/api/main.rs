@@ -3,6 +3,10 @@
 //!
 //! Run with `cargo xtask test` (which builds the Worker and the SPA first).
 
+mod admin;
+mod auth;
 mod health;
 mod helpers;
 mod routing;
+mod settings;
+mod world;

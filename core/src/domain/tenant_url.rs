@@ -88,7 +88,11 @@ impl TenantUrl {
             Some(Host::Ipv6(ip)) => return Self::loopback(&url, IpAddr::V6(ip), policy),
             None => return Err(TenantUrlError::NotAUrl),
         };
-        if host == "localhost" && policy.allow_loopback_http {
+        if host == "localhost"
+            && policy.allow_loopback_http
+            && url.scheme() == "http"
+            && url.port().is_some()
+        {
             return Self::from_url(&url);
         }
         if url.scheme() != "https" {
@@ -123,8 +127,14 @@ impl TenantUrl {
         self.0.as_str()
     }
 
+    /// Only `http://127.0.0.1:PORT` (or `[::1]`), and only where the local demo allows it: the
+    /// fake Okta. Every other IP literal is refused.
     fn loopback(url: &Url, ip: IpAddr, policy: &TenantUrlPolicy) -> Result<Self, TenantUrlError> {
-        if policy.allow_loopback_http && ip.is_loopback() {
+        if policy.allow_loopback_http
+            && ip.is_loopback()
+            && url.scheme() == "http"
+            && url.port().is_some()
+        {
             return Self::from_url(url);
         }
         Err(TenantUrlError::IpAddress)
@@ -255,6 +265,13 @@ mod tests {
         );
         assert!(TenantUrl::parse("http://localhost:9000", &demo).is_ok());
         assert_eq!(TenantUrl::parse("http://10.0.0.1:9000", &demo), Err(TenantUrlError::IpAddress));
+        assert_eq!(TenantUrl::parse("https://127.0.0.1", &demo), Err(TenantUrlError::IpAddress));
+        assert_eq!(
+            TenantUrl::parse("http://2130706433:80", &demo),
+            Err(TenantUrlError::IpAddress),
+            "no port given"
+        );
+        assert_eq!(TenantUrl::parse("https://localhost", &demo), Err(TenantUrlError::NotOkta));
         assert_eq!(
             TenantUrl::parse("http://127.0.0.1:9000", &TenantUrlPolicy::default()),
             Err(TenantUrlError::IpAddress)

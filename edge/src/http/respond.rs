@@ -25,7 +25,7 @@ pub(crate) fn finish(result: Result<Response, ApiError>) -> worker::Result<Respo
                 }
                 // Why credentials were refused goes to the logs only, never to the caller.
                 ApiError::Unauthenticated { reason } => {
-                    console_warn!("unauthenticated request: {reason}")
+                    console_warn!("unauthenticated request: {reason}");
                 }
                 _ => {}
             }
@@ -46,7 +46,7 @@ fn problem_response(error: &ApiError) -> worker::Result<Response> {
             headers.set("Allow", &allow.join(", "))?;
         }
         ApiError::RateLimited { retry_after_s } => {
-            headers.set("Retry-After", &retry_after_s.to_string())?
+            headers.set("Retry-After", &retry_after_s.to_string())?;
         }
         ApiError::Unauthenticated { .. } => headers.set("WWW-Authenticate", "Bearer")?,
         _ => {}

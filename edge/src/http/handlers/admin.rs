@@ -19,8 +19,6 @@ use crate::http::respond;
 use crate::service::access::{Principal, parse_scopes};
 use crate::service::api_keys;
 
-/// Admin writes allowed per person per minute.
-pub(crate) const ADMIN_WRITES_PER_MINUTE: i64 = 30;
 const DEFAULT_KEY_DAYS: u32 = 90;
 const MAX_KEY_DAYS: u32 = 365;
 const MAX_AUDIT_PAGE: u32 = 200;
@@ -47,7 +45,7 @@ pub(crate) async fn grant_super_admin(
         return Err(invalid_email());
     }
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let audit = AuditRecord {
         actor: &actor,
         action: "super_admin.granted",
@@ -72,7 +70,7 @@ pub(crate) async fn revoke_super_admin(
 ) -> Result<Response, ApiError> {
     let email = email.trim().to_lowercase();
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     if !ctx.store.is_super_admin(&email).await? {
         return Err(ApiError::client(
             ProblemCode::NotFound,
@@ -124,7 +122,7 @@ pub(crate) async fn create_api_key(
         )
     })?;
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let issued = api_keys::issue()
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness to make a key."))?;
     let expires = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
@@ -159,7 +157,7 @@ pub(crate) async fn revoke_api_key(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let audit = AuditRecord {
         actor: &actor,
         action: "api_key.revoked",
@@ -199,7 +197,7 @@ pub(crate) async fn register_service_token(
     }
     let scopes = read_scopes(body.scopes)?;
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let row = ServiceTokenRow {
         common_name: common_name.clone(),
         name: checked_name(&body.name)?,
@@ -231,7 +229,7 @@ pub(crate) async fn revoke_service_token(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let audit = AuditRecord {
         actor: &actor,
         action: "service_token.revoked",
@@ -260,7 +258,7 @@ pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, Api
                     value
                         .parse::<i64>()
                         .map_err(|_| ApiError::invalid("before", "must be an entry id"))?,
-                )
+                );
             }
             "limit" => {
                 limit = value

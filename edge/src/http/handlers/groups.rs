@@ -7,7 +7,6 @@ use worker::{Request, Response};
 use crate::adapters::d1::{AuditRecord, GroupRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::admin::ADMIN_WRITES_PER_MINUTE;
 use crate::http::respond;
 use crate::service::access::Principal;
 
@@ -44,7 +43,7 @@ pub(crate) async fn create_group(
         return Err(ApiError::invalid("description", "at most 1,000 characters"));
     }
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
     let mut id_bytes = [0_u8; 8];
     getrandom::fill(&mut id_bytes)
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness for an id."))?;

@@ -19,8 +19,6 @@ use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::{connection_test, sealed_token};
 
-/// Connection tests allowed per person per minute (each makes up to four Okta requests).
-const TESTS_PER_MINUTE: i64 = 10;
 /// The longest token accepted (Okta's SSWS tokens are 42 characters).
 const MAX_TOKEN_CHARS: usize = 512;
 
@@ -43,7 +41,7 @@ pub(crate) async fn update_okta_settings(
     let app_id = AppId::parse(&body.app_id).map_err(|e| ApiError::invalid("app_id", e))?;
     let typed_token = body.api_token.as_deref().map(checked_token).transpose()?;
     let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, super::admin::ADMIN_WRITES_PER_MINUTE).await?;
+    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
 
     let before = ctx.store.okta_settings().await?;
     let mut after = before.clone();
@@ -60,7 +58,7 @@ pub(crate) async fn update_okta_settings(
             test_or_refuse(&tenant, &app_id, deployment_token.clone()).await?;
         }
     } else if let Some(token) = typed_token {
-        ctx.rate_limit("okta-test", &actor.name, TESTS_PER_MINUTE).await?;
+        ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
         test_or_refuse(&tenant, &app_id, token.clone()).await?;
         let key = ctx.config.token_encryption_key.as_ref().ok_or_else(|| {
             ApiError::client(
@@ -116,7 +114,7 @@ pub(crate) async fn test_okta_connection(
         None => current_token(ctx, &stored, &tenant, &app_id)?,
     };
     let actor = principal.actor();
-    ctx.rate_limit("okta-test", &actor.name, TESTS_PER_MINUTE).await?;
+    ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
     let result = run_test(&tenant, &app_id, token).await;
     let audit = AuditRecord {
         actor: &actor,

@@ -1,0 +1,183 @@
+//! The world outside the Worker that the tests control: the Access team's signing keys and the
+//! key-set endpoint that publishes them (with a fetch counter), and the fake Okta's demo tenant.
+//! Both run on one background runtime for the whole test binary.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use fake_okta::{FakeOkta, FakeOktaConfig, TenantInfo};
+use groupsync_core::auth::sign_rs256;
+use rsa::pkcs8::EncodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Generate, PrivateKey};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// The AUD tag the test stacks expect.
+pub(crate) const AUDIENCE: &str = "test-access-aud-0123456789abcdef";
+
+/// Everything the tests control.
+pub(crate) struct World {
+    /// The Access team's issuer (`http://127.0.0.1:PORT`): the key-set server's origin.
+    pub(crate) issuer: String,
+    /// The signing keys: `keys[0]` and `keys[1]` are published from the start (`k1`, `k2`);
+    /// `keys[2]` is not, until a test rotates it in (`k3`); `keys[3]` is never published.
+    pub(crate) keys: Vec<PrivateKey>,
+    published: Arc<Mutex<Vec<Value>>>,
+    fetches: Arc<AtomicUsize>,
+    /// The fake Okta's demo tenant.
+    pub(crate) okta: TenantInfo,
+    /// A key for the dev sign-in stack (base64 PKCS#8 DER).
+    pub(crate) dev_signing_key: String,
+}
+
+impl World {
+    /// The world, started on first use.
+    pub(crate) fn get() -> &'static World {
+        static WORLD: OnceLock<World> = OnceLock::new();
+        WORLD.get_or_init(start)
+    }
+
+    /// How many times the key set has been fetched.
+    pub(crate) fn key_fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Publishes key `index` as `kid` beside the others (a rotation with overlap).
+    pub(crate) fn publish(&self, index: usize, kid: &str) {
+        self.published.lock().expect("the key list").push(jwk(kid, &self.keys[index]));
+    }
+
+    /// A token signed with key `index` under `kid`.
+    pub(crate) fn token(&self, claims: &Value, kid: &str, index: usize) -> String {
+        sign_rs256(claims, kid, &self.keys[index])
+    }
+
+    /// A person's token as Access would mint it, valid for five minutes.
+    pub(crate) fn person(&self, email: &str) -> String {
+        self.token(&self.person_claims(email), "k1", 0)
+    }
+
+    /// The claims of a person's token.
+    pub(crate) fn person_claims(&self, email: &str) -> Value {
+        let now = now_s();
+        json!({ "iss": self.issuer, "aud": [AUDIENCE], "sub": format!("sub-{email}"), "email": email,
+                "iat": now, "nbf": now - 5, "exp": now + 300, "type": "app" })
+    }
+
+    /// The variables of a stack that verifies Access tokens against this world.
+    pub(crate) fn stack_vars(&self) -> Vec<(String, String)> {
+        [
+            ("ENVIRONMENT", "local".to_owned()),
+            ("ACCESS_TEAM_DOMAIN", self.issuer.clone()),
+            ("ACCESS_AUD", AUDIENCE.to_owned()),
+            ("ACCESS_KEYS_REFETCH_SECONDS", "2".to_owned()),
+            ("SUPER_ADMIN_BOOTSTRAP", "root@example.com".to_owned()),
+            ("TOKEN_ENCRYPTION_KEY", STANDARD.encode([11_u8; 32])),
+            ("API_KEY_PEPPER", STANDARD.encode([22_u8; 32])),
+            // Many tests write as root at once; the limit itself is tested on the dev stack.
+            ("RATE_LIMIT_ADMIN_WRITES_PER_MINUTE", "100000".to_owned()),
+            ("RATE_LIMIT_OKTA_TESTS_PER_MINUTE", "100000".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+    }
+}
+
+/// Seconds since the epoch.
+pub(crate) fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// The JWK of a key.
+pub(crate) fn jwk(kid: &str, key: &PrivateKey) -> Value {
+    let public = key.to_public_key();
+    json!({ "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(public.n_bytes()), "e": URL_SAFE_NO_PAD.encode(public.e_bytes()) })
+}
+
+fn start() -> World {
+    let keys: Vec<PrivateKey> = (0..4).map(|_| PrivateKey::generate()).collect();
+    let published = Arc::new(Mutex::new(vec![jwk("k1", &keys[0]), jwk("k2", &keys[1])]));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let dev_key = PrivateKey::generate();
+    let dev_signing_key = STANDARD.encode(dev_key.to_pkcs8_der().expect("a PKCS#8 key").as_bytes());
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (set, count) = (Arc::clone(&published), Arc::clone(&fetches));
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
+            let issuer = format!("http://{}", listener.local_addr().expect("an address"));
+            tokio::spawn(serve_keys(listener, set, count));
+            let okta =
+                FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .await
+                    .expect("the fake Okta starts");
+            ready_tx.send((issuer, okta.info().clone())).expect("the tests wait");
+            // Keep the fake alive for the whole test binary.
+            std::future::pending::<()>().await;
+            drop(okta);
+        });
+    });
+    let (issuer, okta) = ready_rx.recv().expect("the background servers start");
+    World { issuer, keys, published, fetches, okta, dev_signing_key }
+}
+
+/// Serves the key set at `/cdn-cgi/access/certs`, counting fetches.
+async fn serve_keys(
+    listener: TcpListener,
+    published: Arc<Mutex<Vec<Value>>>,
+    fetches: Arc<AtomicUsize>,
+) {
+    loop {
+        let Ok((mut connection, _)) = listener.accept().await else { continue };
+        let (published, fetches) = (Arc::clone(&published), Arc::clone(&fetches));
+        tokio::spawn(async move {
+            let _ = answer(&mut connection, &published, &fetches).await;
+        });
+    }
+}
+
+async fn answer(
+    connection: &mut tokio::net::TcpStream,
+    published: &Mutex<Vec<Value>>,
+    fetches: &AtomicUsize,
+) -> io::Result<()> {
+    let mut head = Vec::new();
+    let mut buffer = [0_u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = connection.read(&mut buffer).await?;
+        if read == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buffer[..read]);
+    }
+    let is_certs = head.starts_with(b"GET /cdn-cgi/access/certs ");
+    let (status, body) = if is_certs {
+        fetches.fetch_add(1, Ordering::SeqCst);
+        let keys = published.lock().expect("the key list").clone();
+        ("200 OK", json!({ "keys": keys }).to_string())
+    } else {
+        ("404 Not Found", "{}".to_owned())
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    connection.write_all(response.as_bytes()).await?;
+    connection.shutdown().await
+}
