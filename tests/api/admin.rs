@@ -119,7 +119,7 @@ async fn the_audit_log_pages_newest_first() {
 #[tokio::test]
 async fn admin_writes_are_rate_limited_per_person() {
     // 30 admin writes per person per minute.
-    let app = TestApp::with_default_rate_limits();
+    let app = TestApp::deployment();
     let root = app.as_person("root@example.com");
     let granted = root
         .send(Method::POST, "/api/v1/super-admins", &json!({ "email": "busy@example.com" }))

@@ -19,7 +19,7 @@ static UNMIGRATED_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A local stack with the dev sign-in on.
 static DEV_STACK: OnceLock<LocalStack> = OnceLock::new();
 
-/// A stack with the default rate limits.
+/// A stack with the default rate limits and the Okta token set by the deployment.
 static LIMITED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A production stack that was (wrongly) given the dev sign-in.
@@ -44,15 +44,18 @@ impl TestApp {
         )
     }
 
-    /// Connects to a stack with the default rate limits (the main stack lifts them).
-    pub(crate) fn with_default_rate_limits() -> Self {
+    /// Connects to a stack with the default rate limits (the main stack lifts them) whose Okta
+    /// token is a deployment secret (`OKTA_API_TOKEN`).
+    pub(crate) fn deployment() -> Self {
         Self::connect(LIMITED_STACK.get_or_init(|| {
-            let vars = World::get()
+            let world = World::get();
+            let mut vars: Vec<(String, String)> = world
                 .stack_vars()
                 .into_iter()
                 .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
                 .collect();
-            start_stack("api-limits", true, vars)
+            vars.push(("OKTA_API_TOKEN".into(), world.okta.token.clone()));
+            start_stack("api-deployment", true, vars)
         }))
     }
 

@@ -342,3 +342,25 @@ async fn no_cors_is_granted_and_security_headers_are_everywhere() {
     assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
 }
+
+#[tokio::test]
+async fn a_deployment_token_wins_and_makes_the_token_read_only() {
+    let app = TestApp::deployment();
+    let root = app.as_person("root@example.com");
+    let okta = &World::get().okta;
+
+    let settings: Value = root.get(SETTINGS).await.json().await.unwrap();
+    assert_eq!(settings["read_only"], true);
+    assert_eq!(settings["token"]["source"], "deployment");
+    assert_eq!(settings["token"]["last4"], okta.token[okta.token.len() - 4..]);
+
+    let typed = root.send(Method::PUT, SETTINGS, &demo(Some("00another-token-abcd"), None)).await;
+    expect_problem(typed, StatusCode::CONFLICT, "token_managed_by_deployment").await;
+    // Tenant and App ID are still set here, tested with the deployment's token.
+    let saved: Value =
+        root.send(Method::PUT, SETTINGS, &demo(None, None)).await.json().await.unwrap();
+    assert_eq!(saved["app_id"], okta.app_id.as_str());
+    let tested: Value = root.send(Method::POST, TEST, &json!({})).await.json().await.unwrap();
+    assert_eq!(tested["ok"], true, "{tested}");
+    assert!(!saved.to_string().contains(&okta.token) && !tested.to_string().contains(&okta.token));
+}

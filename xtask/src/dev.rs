@@ -38,7 +38,8 @@ pub(crate) fn run(args: &[String]) -> Outcome {
     let options = StackOptions {
         port: Some(port),
         state_dir: root.join(".wrangler").join("state"),
-        vars: local_vars(&root, &info_json)?,
+        vars: local_vars(&info_json),
+        env_files: vec![crate::dev_secrets::env_file(&root)?],
         migrate: true,
         logs: Logs::Inherit,
     };
@@ -84,18 +85,16 @@ fn demo_summary(info_json: &str) -> String {
     )
 }
 
-/// The local environment: the dev sign-in on, its secrets, and the demo tenant's admin as the
-/// first superAdmin.
-fn local_vars(root: &std::path::Path, info_json: &str) -> Result<Vec<(String, String)>, Failure> {
+/// The local environment: the dev sign-in on, and the demo tenant's admin as the first
+/// superAdmin. (The secrets come from the env file.)
+fn local_vars(info_json: &str) -> Vec<(String, String)> {
     let admin = serde_json::from_str::<serde_json::Value>(info_json)
         .ok()
         .and_then(|info| info["admin_login"].as_str().map(str::to_owned))
         .unwrap_or_else(|| "admin@example.com".to_owned());
-    let mut vars = vec![
+    vec![
         ("ENVIRONMENT".to_owned(), "local".to_owned()),
         ("DEV_SIGN_IN".to_owned(), "true".to_owned()),
         ("SUPER_ADMIN_BOOTSTRAP".to_owned(), admin),
-    ];
-    vars.extend(crate::dev_secrets::load_or_create(root)?);
-    Ok(vars)
+    ]
 }

@@ -25,6 +25,9 @@ pub struct StackOptions {
     pub state_dir: PathBuf,
     /// Worker variables, passed as `--var NAME:VALUE`.
     pub vars: Vec<(String, String)>,
+    /// Files of `NAME=VALUE` lines passed with `--env-file`: wrangler treats their values as
+    /// secrets and never prints them.
+    pub env_files: Vec<PathBuf>,
     /// Whether to apply the D1 migrations first (tests of a broken database turn this off).
     pub migrate: bool,
     /// Where wrangler's output goes.
@@ -51,6 +54,7 @@ impl StackOptions {
             port: None,
             state_dir: dir.join("state"),
             vars: Vec::new(),
+            env_files: Vec::new(),
             migrate: true,
             logs: Logs::File(dir.join("wrangler.log")),
         })
@@ -129,6 +133,9 @@ impl LocalStack {
             .args(["--show-interactive-dev-session=false", "--test-scheduled"]);
         for (name, value) in &options.vars {
             command.arg("--var").arg(format!("{name}:{value}"));
+        }
+        for file in &options.env_files {
+            command.arg("--env-file").arg(file);
         }
         let mut wrangler = Supervised::spawn(&command, &options.logs)?;
         wrangler.wait_until_answers(port, "/api/v1/health", READY_TIMEOUT)?;
@@ -217,6 +224,7 @@ mod tests {
             port: None,
             state_dir: empty.join("state"),
             vars: Vec::new(),
+            env_files: Vec::new(),
             migrate: true,
             logs: Logs::Inherit,
         };
