@@ -26,6 +26,13 @@ pub(crate) struct AuditRecord<'a> {
     pub(crate) after: Option<serde_json::Value>,
 }
 
+impl<'a> AuditRecord<'a> {
+    /// A record of `action` on `target`, with no before/after state.
+    pub(crate) fn of(actor: &'a Actor, action: &'static str, target: impl Into<String>) -> Self {
+        Self { actor, action, target: Some(target.into()), before: None, after: None }
+    }
+}
+
 /// A row of `okta_settings`.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct SettingsRow {

@@ -10,6 +10,7 @@ use crate::adapters::d1::Store;
 use crate::config::{Config, ConfigSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
+use crate::service::access::{Actor, Principal};
 
 /// The Worker's env as a [`ConfigSource`]: secrets and vars are both string bindings.
 struct EnvSource<'a>(&'a Env);
@@ -39,6 +40,13 @@ impl Ctx {
         let now = String::from(date.to_iso_string());
         let now_s = (date.get_time() / 1000.0) as u64;
         Ok(Self { config, store, now, now_s })
+    }
+
+    /// Admits one admin write by `principal` under the per-person limit, and names its actor.
+    pub(crate) async fn admin_write(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        let actor = principal.actor();
+        self.rate_limit("admin-write", &actor.name, self.config.rate_limits.admin_writes).await?;
+        Ok(actor)
     }
 
     /// Counts one more request of `action` by `who` and refuses it past `per_minute`.

@@ -44,15 +44,8 @@ pub(crate) async fn grant_super_admin(
     if !looks_like_email(&email) {
         return Err(invalid_email());
     }
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "super_admin.granted",
-        target: Some(email.clone()),
-        before: None,
-        after: None,
-    };
+    let actor = ctx.admin_write(principal).await?;
+    let audit = AuditRecord::of(&actor, "super_admin.granted", email.clone());
     if !ctx.store.grant_super_admin(&email, &audit, &ctx.now).await? {
         return Err(ApiError::client(
             ProblemCode::AlreadyExists,
@@ -69,21 +62,14 @@ pub(crate) async fn revoke_super_admin(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let email = email.trim().to_lowercase();
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
+    let actor = ctx.admin_write(principal).await?;
     if !ctx.store.is_super_admin(&email).await? {
         return Err(ApiError::client(
             ProblemCode::NotFound,
             format!("{email} is not a superAdmin."),
         ));
     }
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "super_admin.revoked",
-        target: Some(email.clone()),
-        before: None,
-        after: None,
-    };
+    let audit = AuditRecord::of(&actor, "super_admin.revoked", email.clone());
     if !ctx.store.revoke_super_admin(&email, &audit, &ctx.now).await? {
         return Err(ApiError::client(
             ProblemCode::LastSuperAdmin,
@@ -121,8 +107,7 @@ pub(crate) async fn create_api_key(
             "API keys are off: the operator has not set API_KEY_PEPPER.",
         )
     })?;
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
+    let actor = ctx.admin_write(principal).await?;
     let issued = api_keys::issue()
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness to make a key."))?;
     let expires = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
@@ -156,15 +141,8 @@ pub(crate) async fn revoke_api_key(
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "api_key.revoked",
-        target: Some(id.to_owned()),
-        before: None,
-        after: None,
-    };
+    let actor = ctx.admin_write(principal).await?;
+    let audit = AuditRecord::of(&actor, "api_key.revoked", id.to_owned());
     if !ctx.store.revoke_api_key(id, &audit, &ctx.now).await? {
         return Err(ApiError::client(ProblemCode::NotFound, "No active API key has this id."));
     }
@@ -196,8 +174,7 @@ pub(crate) async fn register_service_token(
         ));
     }
     let scopes = read_scopes(body.scopes)?;
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
+    let actor = ctx.admin_write(principal).await?;
     let row = ServiceTokenRow {
         common_name: common_name.clone(),
         name: checked_name(&body.name)?,
@@ -228,15 +205,8 @@ pub(crate) async fn revoke_service_token(
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "service_token.revoked",
-        target: Some(common_name.to_owned()),
-        before: None,
-        after: None,
-    };
+    let actor = ctx.admin_write(principal).await?;
+    let audit = AuditRecord::of(&actor, "service_token.revoked", common_name.to_owned());
     if !ctx.store.revoke_service_token(common_name, &audit, &ctx.now).await? {
         return Err(ApiError::client(
             ProblemCode::NotFound,

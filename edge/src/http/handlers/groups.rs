@@ -42,8 +42,7 @@ pub(crate) async fn create_group(
     if description.as_ref().is_some_and(|d| d.chars().count() > 1_000) {
         return Err(ApiError::invalid("description", "at most 1,000 characters"));
     }
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
+    let actor = ctx.admin_write(principal).await?;
     let mut id_bytes = [0_u8; 8];
     getrandom::fill(&mut id_bytes)
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness for an id."))?;

@@ -40,8 +40,7 @@ pub(crate) async fn update_okta_settings(
         .map_err(|e| ApiError::invalid("tenant_url", e))?;
     let app_id = AppId::parse(&body.app_id).map_err(|e| ApiError::invalid("app_id", e))?;
     let typed_token = body.api_token.as_deref().map(checked_token).transpose()?;
-    let actor = principal.actor();
-    ctx.rate_limit("admin-write", &actor.name, ctx.config.rate_limits.admin_writes).await?;
+    let actor = ctx.admin_write(principal).await?;
 
     let before = ctx.store.okta_settings().await?;
     let mut after = before.clone();
