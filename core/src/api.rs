@@ -5,6 +5,7 @@ mod access;
 mod health;
 mod problem;
 mod settings;
+mod sync;
 
 pub use access::{
     ApiKey, AuditEntry, CallerKind, CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest,
@@ -18,6 +19,12 @@ pub use settings::{
     ConnectionFailure, CreateGroupRequest, GroupSummary, ListGroupsResponse, OktaSettingsResponse,
     TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
     UpdateOktaSettingsRequest,
+};
+pub use sync::{
+    AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
+    GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
+    ListUsersResponse, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncDiff,
+    SyncProgress, SyncRun, SyncState, UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

@@ -2,9 +2,18 @@
 //! the program, or a precise error.
 
 mod access;
+mod effective_access;
 mod okta_ids;
+mod sync_plan;
 mod tenant_url;
 
 pub use access::{BuiltInRole, Permission, permissions_of};
+pub use effective_access::{
+    AccessReason, EffectiveAccess, GroupGrant, NO_GROUP_NOTE, SUPER_ADMIN_NOTE, effective_access,
+};
 pub use okta_ids::{AppId, AppIdError};
+pub use sync_plan::{
+    GroupChange, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts, SyncPlan,
+    groups_to_refetch, guard, plan_sync,
+};
 pub use tenant_url::{TenantUrl, TenantUrlError, TenantUrlPolicy};

@@ -254,6 +254,49 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
         self.list_all(PageUrl(url), "user").await
     }
 
+    /// The first page of the users whose status is not `ACTIVE`
+    /// (`GET /api/v1/users?search=status eq "SUSPENDED" or …`).
+    ///
+    /// An incremental sync reads this instead of every group's members to learn which members
+    /// lost (or regained) their active status: Okta does not change a group's
+    /// `lastMembershipUpdated` when a member is suspended.
+    pub fn inactive_users_first_page(&self) -> PageUrl {
+        const INACTIVE: [&str; 7] = [
+            "DEPROVISIONED",
+            "LOCKED_OUT",
+            "PASSWORD_EXPIRED",
+            "PROVISIONED",
+            "RECOVERY",
+            "STAGED",
+            "SUSPENDED",
+        ];
+        let expression = INACTIVE
+            .iter()
+            .map(|status| format!("status eq \"{status}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let mut url = self.origin.url("/api/v1/users");
+        url.query_pairs_mut()
+            .append_pair("search", &expression)
+            .append_pair("limit", &PAGE_SIZE.to_string());
+        PageUrl(url)
+    }
+
+    /// A page URL kept between invocations, checked again against the tenant's origin.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when it is not a URL, `ForeignNextLink` when it is off the tenant.
+    pub fn resume_page(&self, stored: &str) -> Result<PageUrl, OktaError> {
+        let url = Url::parse(stored).map_err(|_| {
+            OktaError::new(OktaErrorKind::Malformed("a stored page URL".into()), None)
+        })?;
+        if !self.origin.is_origin_of(&url) {
+            return Err(OktaError::new(OktaErrorKind::ForeignNextLink(origin_of(&url)), None));
+        }
+        Ok(PageUrl(url))
+    }
+
     /// Reads one page of a listing and checks where its `next` link points.
     ///
     /// # Errors

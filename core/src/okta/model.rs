@@ -137,6 +137,41 @@ pub enum OktaUserStatus {
     Unknown,
 }
 
+impl OktaUserStatus {
+    /// Every status, in Okta's order of the lifecycle, `Unknown` last.
+    pub const ALL: [Self; 9] = [
+        Self::Staged,
+        Self::Provisioned,
+        Self::Active,
+        Self::Recovery,
+        Self::PasswordExpired,
+        Self::LockedOut,
+        Self::Suspended,
+        Self::Deprovisioned,
+        Self::Unknown,
+    ];
+
+    /// Okta's spelling (`ACTIVE`, `LOCKED_OUT`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Deprovisioned => "DEPROVISIONED",
+            Self::LockedOut => "LOCKED_OUT",
+            Self::PasswordExpired => "PASSWORD_EXPIRED",
+            Self::Provisioned => "PROVISIONED",
+            Self::Recovery => "RECOVERY",
+            Self::Staged => "STAGED",
+            Self::Suspended => "SUSPENDED",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Reads Okta's spelling; anything else is `Unknown`.
+    pub fn parse(text: &str) -> Self {
+        Self::ALL.into_iter().find(|s| s.as_str() == text).unwrap_or(Self::Unknown)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +200,18 @@ mod tests {
         let user: OktaUser =
             serde_json::from_str(r#"{"id":"00u1","status":"LOCKED_OUT"}"#).unwrap();
         assert_eq!(user.status, OktaUserStatus::LockedOut);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_spelling() {
+        for status in OktaUserStatus::ALL {
+            assert_eq!(OktaUserStatus::parse(status.as_str()), status);
+            let json = serde_json::to_string(status.as_str()).unwrap();
+            if status != OktaUserStatus::Unknown {
+                assert_eq!(serde_json::from_str::<OktaUserStatus>(&json).unwrap(), status);
+            }
+        }
+        assert_eq!(OktaUserStatus::parse("active"), OktaUserStatus::Unknown);
     }
 
     #[test]

@@ -1,0 +1,255 @@
+//! Wire types of sync runs, synced groups with their roles, invitations and effective access.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{BuiltInRole, EffectiveAccess, GuardReason, SyncCounts};
+
+/// `POST /api/v1/sync`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSyncRequest {
+    /// Compute the diff without committing it.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Re-read every group's members, not only those whose membership changed.
+    #[serde(default)]
+    pub full: bool,
+}
+
+/// The answer of `POST /api/v1/sync`: the run started, or the one already running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartSyncResponse {
+    /// The run.
+    pub run: SyncRun,
+    /// Whether the request joined a run that was already running.
+    pub joined: bool,
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Reading Okta.
+    Running,
+    /// Read completely; held by the guard until a superAdmin confirms or discards it.
+    NeedsConfirmation,
+    /// Committed (or, for a dry run, diffed).
+    Succeeded,
+    /// Failed; nothing was committed.
+    Failed,
+    /// Held, then discarded by a superAdmin; nothing was committed.
+    Discarded,
+}
+
+/// How far a run has read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// Pages of the app's group assignments read.
+    pub group_pages: u32,
+    /// Groups found assigned to the app.
+    pub groups_found: u32,
+    /// Groups whose members must be read (all, or the changed ones).
+    pub member_groups_total: u32,
+    /// Of those, read so far.
+    pub member_groups_read: u32,
+    /// Pages of users with a non-active status read (incremental runs).
+    pub status_pages: u32,
+}
+
+/// A group named in a diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffGroup {
+    /// The Okta group id.
+    pub id: String,
+    /// The name (the new one for renames).
+    pub name: String,
+    /// The previous name, for renames.
+    pub previous_name: Option<String>,
+}
+
+/// What a run would change (dry runs and held runs), with the first groups of each kind named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDiff {
+    /// Groups added.
+    pub groups_added: Vec<DiffGroup>,
+    /// Groups renamed or re-described.
+    pub groups_changed: Vec<DiffGroup>,
+    /// Groups removed (unassigned from the app or deleted).
+    pub groups_removed: Vec<DiffGroup>,
+}
+
+/// One sync run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    /// The run id.
+    pub id: String,
+    /// Where it is.
+    pub state: SyncState,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+    /// Who started it (an email, or `system`).
+    pub started_by: String,
+    /// Whether it only computes the diff.
+    pub dry_run: bool,
+    /// Whether it re-reads every group.
+    pub full: bool,
+    /// When it started.
+    pub started_at: String,
+    /// When it ended.
+    pub ended_at: Option<String>,
+    /// How far it has read.
+    pub progress: SyncProgress,
+    /// What it changed (or would change).
+    pub counts: Option<SyncCounts>,
+    /// Okta requests made.
+    pub okta_requests: u64,
+    /// Times it waited for an Okta rate-limit window.
+    pub rate_limit_waits: u64,
+    /// Why it failed, in words.
+    pub error: Option<String>,
+    /// Why the guard holds it.
+    pub held_reason: Option<GuardReason>,
+    /// The diff, for dry runs and held runs.
+    pub diff: Option<SyncDiff>,
+}
+
+/// `GET /api/v1/sync/runs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSyncRunsResponse {
+    /// Runs, newest first.
+    pub runs: Vec<SyncRun>,
+}
+
+/// A group with its roles (`GET /api/v1/groups`, `GET /api/v1/groups/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    /// The id.
+    pub id: String,
+    /// `okta` or `local`.
+    pub source: String,
+    /// The name (Okta text: render as text only).
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// Members.
+    pub member_count: u32,
+    /// The roles the group grants.
+    pub roles: Vec<BuiltInRole>,
+    /// The version of the roles, for `PUT …/roles` (also the `ETag`).
+    pub roles_version: i64,
+    /// When a sync last saw it.
+    pub last_synced_at: Option<String>,
+    /// The members (only in `GET /api/v1/groups/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<GroupMember>>,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    /// The Okta user id.
+    pub id: String,
+    /// The email.
+    pub email: Option<String>,
+    /// The name.
+    pub name: Option<String>,
+    /// The Okta status (`ACTIVE`, `SUSPENDED`, …).
+    pub status: String,
+}
+
+/// `GET /api/v1/groups?q=&sort=&page=&per_page=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPage {
+    /// The groups of this page.
+    pub groups: Vec<GroupDetail>,
+    /// Groups matching the search, over all pages.
+    pub total: u32,
+    /// This page (from 1).
+    pub page: u32,
+    /// Groups per page.
+    pub per_page: u32,
+}
+
+/// `PUT /api/v1/groups/{id}/roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetGroupRolesRequest {
+    /// The roles the group grants from now on.
+    pub roles: Vec<BuiltInRole>,
+    /// The `roles_version` the change is based on; a different current version is a conflict.
+    pub version: i64,
+}
+
+/// `POST /api/v1/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitationRequest {
+    /// Who to invite.
+    pub email: String,
+}
+
+/// An invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The invited email (lowercased).
+    pub email: String,
+    /// The Okta user found by that email when invited.
+    pub okta_user_id: Option<String>,
+    /// `invited`, or `active` after the first sign-in.
+    pub status: String,
+    /// Who invited.
+    pub invited_by: String,
+    /// When.
+    pub invited_at: String,
+    /// When they first signed in.
+    pub activated_at: Option<String>,
+}
+
+/// The answer of `POST /api/v1/invitations`: the invitation and what it will grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateInvitationResponse {
+    /// The invitation.
+    pub invitation: Invitation,
+    /// The roles the user will get, and why.
+    pub access: EffectiveAccess,
+    /// A warning, when the user is in no group assigned to the app (or unknown to Okta).
+    pub warning: Option<String>,
+}
+
+/// `GET /api/v1/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListInvitationsResponse {
+    /// Invitations, newest first.
+    pub invitations: Vec<Invitation>,
+}
+
+/// A user of the app (`GET /api/v1/users`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppUser {
+    /// The email.
+    pub email: String,
+    /// `invited` or `active`.
+    pub status: String,
+    /// Their effective roles now.
+    pub roles: Vec<BuiltInRole>,
+}
+
+/// `GET /api/v1/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListUsersResponse {
+    /// The invited and active users.
+    pub users: Vec<AppUser>,
+}
+
+/// `GET /api/v1/users/{email}/access`: what the user may do, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAccessResponse {
+    /// The email asked about.
+    pub email: String,
+    /// The Okta user id, when the email is an Okta user in a synced group.
+    pub okta_user_id: Option<String>,
+    /// The Okta status.
+    pub okta_status: Option<String>,
+    /// Roles, permissions and the explanation.
+    pub access: EffectiveAccess,
+}

@@ -1,0 +1,306 @@
+//! Effective access: what a user may do, and why.
+//!
+//! The Worker reads the user's Okta status, the groups they are a member of with the roles each
+//! group grants, and whether they are a superAdmin; [`effective_access`] turns that into roles,
+//! permissions and sentences people can read (DESIGN.md §4). Depends only on the access
+//! vocabulary and the Okta models' [`OktaUserStatus`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{BuiltInRole, Permission, permissions_of};
+use crate::okta::OktaUserStatus;
+
+/// One group the user is a member of, with the roles the group grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupGrant {
+    /// The Okta group id (`00g…`).
+    pub group_id: String,
+    /// The group's name, for explanations.
+    pub group_name: String,
+    /// The roles the group grants its ACTIVE members.
+    pub roles: Vec<BuiltInRole>,
+}
+
+/// Why the user holds a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessReason {
+    /// The role held.
+    pub role: BuiltInRole,
+    /// The Okta group that grants it.
+    pub group_id: String,
+    /// That group's name.
+    pub group_name: String,
+    /// A sentence for people: `Admin via Okta group Engineering (00g1emaKYZTWRYYRRTSK)`.
+    pub explanation: String,
+}
+
+/// What a user may do, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectiveAccess {
+    /// Whether the user is a superAdmin (and so holds every permission).
+    pub super_admin: bool,
+    /// The roles granted by the user's groups, sorted and unique.
+    pub roles: Vec<BuiltInRole>,
+    /// The permissions held, sorted and unique.
+    pub permissions: Vec<Permission>,
+    /// Each (role, group) that grants a role, sorted by role, then group name, then group id.
+    pub reasons: Vec<AccessReason>,
+    /// Sentences for people, e.g. why the user holds no role.
+    pub notes: Vec<String>,
+}
+
+/// The note of a superAdmin's access.
+pub const SUPER_ADMIN_NOTE: &str = "superAdmin: every permission";
+
+/// The note of a user who is in no group assigned to the app.
+pub const NO_GROUP_NOTE: &str = "The user is in no group assigned to the app.";
+
+/// The union of the roles of the groups of an ACTIVE user, plus everything for a superAdmin.
+///
+/// `status` `None` means unknown to Okta (invited but not found): no group roles. Any status
+/// other than `OktaUserStatus::Active` grants no group roles, and `notes` says so. A superAdmin
+/// has every permission whatever their status; `reasons` still lists their group roles when
+/// they are active, and `notes` ends with [`SUPER_ADMIN_NOTE`].
+pub fn effective_access(
+    status: Option<OktaUserStatus>,
+    grants: &[GroupGrant],
+    super_admin: bool,
+) -> EffectiveAccess {
+    let mut notes = Vec::new();
+    let active = status == Some(OktaUserStatus::Active);
+    match status {
+        None => notes.push("The user is not known to Okta, so no group grants them a role.".into()),
+        Some(OktaUserStatus::Active) => {}
+        Some(OktaUserStatus::Unknown) => {
+            notes.push("The user's Okta status is unknown, so their groups grant no roles.".into());
+        }
+        Some(other) => notes.push(format!(
+            "The user is {} in Okta, so their groups grant no roles.",
+            other.as_str()
+        )),
+    }
+    if status.is_some() && grants.is_empty() {
+        notes.push(NO_GROUP_NOTE.to_owned());
+    }
+
+    let mut reasons: Vec<AccessReason> = if active {
+        grants
+            .iter()
+            .flat_map(|grant| {
+                grant.roles.iter().map(|&role| AccessReason {
+                    role,
+                    group_id: grant.group_id.clone(),
+                    group_name: grant.group_name.clone(),
+                    explanation: format!(
+                        "{} via Okta group {} ({})",
+                        role.display_name(),
+                        grant.group_name,
+                        grant.group_id
+                    ),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    reasons.sort_by(|a, b| {
+        (a.role, &a.group_name, &a.group_id).cmp(&(b.role, &b.group_name, &b.group_id))
+    });
+    reasons.dedup();
+    if active && !grants.is_empty() && reasons.is_empty() {
+        notes.push("None of the user's groups grants a role.".to_owned());
+    }
+
+    let mut roles: Vec<BuiltInRole> = reasons.iter().map(|reason| reason.role).collect();
+    roles.dedup();
+    let permissions = permissions_of(&roles, super_admin).into_iter().collect();
+    if super_admin {
+        notes.push(SUPER_ADMIN_NOTE.to_owned());
+    }
+    EffectiveAccess { super_admin, roles, permissions, reasons, notes }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn grant(id: &str, name: &str, roles: &[BuiltInRole]) -> GroupGrant {
+        GroupGrant { group_id: id.to_owned(), group_name: name.to_owned(), roles: roles.to_vec() }
+    }
+
+    #[test]
+    fn active_user_holds_the_union_of_their_groups_roles() {
+        let grants = [
+            grant("00g2", "Support", &[BuiltInRole::Viewer]),
+            grant("00g1", "Engineering", &[BuiltInRole::Editor, BuiltInRole::Viewer]),
+        ];
+        let access = effective_access(Some(OktaUserStatus::Active), &grants, false);
+        assert_eq!(access.roles, vec![BuiltInRole::Viewer, BuiltInRole::Editor]);
+        let expected: Vec<Permission> = BuiltInRole::Editor.permissions().into_iter().collect();
+        assert_eq!(access.permissions, expected);
+        assert!(!access.super_admin && access.notes.is_empty(), "{access:?}");
+    }
+
+    #[test]
+    fn explanation_names_the_role_and_the_group() {
+        let grants = [grant("00g1emaKYZTWRYYRRTSK", "Engineering", &[BuiltInRole::Admin])];
+        let access = effective_access(Some(OktaUserStatus::Active), &grants, false);
+        assert_eq!(
+            access.reasons,
+            vec![AccessReason {
+                role: BuiltInRole::Admin,
+                group_id: "00g1emaKYZTWRYYRRTSK".to_owned(),
+                group_name: "Engineering".to_owned(),
+                explanation: "Admin via Okta group Engineering (00g1emaKYZTWRYYRRTSK)".to_owned(),
+            }]
+        );
+    }
+
+    #[test]
+    fn reasons_are_sorted_by_role_then_group_name_then_id() {
+        let grants = [
+            grant("00g3", "Beta", &[BuiltInRole::Admin, BuiltInRole::Viewer]),
+            grant("00g2", "Alpha", &[BuiltInRole::Viewer]),
+            grant("00g1", "Beta", &[BuiltInRole::Viewer, BuiltInRole::Viewer]),
+        ];
+        let access = effective_access(Some(OktaUserStatus::Active), &grants, false);
+        let order: Vec<(BuiltInRole, &str)> =
+            access.reasons.iter().map(|r| (r.role, r.group_id.as_str())).collect();
+        assert_eq!(
+            order,
+            vec![
+                (BuiltInRole::Viewer, "00g2"),
+                (BuiltInRole::Viewer, "00g1"),
+                (BuiltInRole::Viewer, "00g3"),
+                (BuiltInRole::Admin, "00g3"),
+            ]
+        );
+        let mut reversed = grants.to_vec();
+        reversed.reverse();
+        assert_eq!(effective_access(Some(OktaUserStatus::Active), &reversed, false), access);
+    }
+
+    #[test]
+    fn suspended_user_gets_no_group_role_and_a_note() {
+        let grants = [grant("00g1", "Engineering", &[BuiltInRole::Admin])];
+        let access = effective_access(Some(OktaUserStatus::Suspended), &grants, false);
+        assert!(access.roles.is_empty() && access.permissions.is_empty());
+        assert!(access.reasons.is_empty());
+        assert_eq!(
+            access.notes,
+            vec!["The user is SUSPENDED in Okta, so their groups grant no roles.".to_owned()]
+        );
+    }
+
+    #[test]
+    fn user_unknown_to_okta_gets_no_group_role() {
+        let grants = [grant("00g1", "Engineering", &[BuiltInRole::Admin])];
+        let access = effective_access(None, &grants, false);
+        assert!(access.roles.is_empty() && access.permissions.is_empty());
+        assert_eq!(access.notes.len(), 1, "{access:?}");
+        let unknown = effective_access(Some(OktaUserStatus::Unknown), &grants, false);
+        assert!(unknown.roles.is_empty());
+        assert!(unknown.notes[0].contains("unknown"), "{unknown:?}");
+    }
+
+    #[test]
+    fn user_in_no_group_is_told_so() {
+        let access = effective_access(Some(OktaUserStatus::Active), &[], false);
+        assert!(access.permissions.is_empty());
+        assert_eq!(access.notes, vec![NO_GROUP_NOTE.to_owned()]);
+    }
+
+    #[test]
+    fn groups_without_roles_grant_nothing_and_say_so() {
+        let access =
+            effective_access(Some(OktaUserStatus::Active), &[grant("00g1", "Eng", &[])], false);
+        assert!(access.permissions.is_empty());
+        assert_eq!(access.notes, vec!["None of the user's groups grants a role.".to_owned()]);
+    }
+
+    #[test]
+    fn super_admin_has_every_permission_and_keeps_group_reasons() {
+        let grants = [grant("00g1", "Engineering", &[BuiltInRole::Viewer])];
+        let access = effective_access(Some(OktaUserStatus::Active), &grants, true);
+        assert!(access.super_admin);
+        assert_eq!(access.permissions, Permission::ALL.to_vec());
+        assert_eq!(access.roles, vec![BuiltInRole::Viewer]);
+        assert_eq!(access.reasons.len(), 1);
+        assert_eq!(access.notes, vec![SUPER_ADMIN_NOTE.to_owned()]);
+
+        let suspended = effective_access(Some(OktaUserStatus::Suspended), &grants, true);
+        assert_eq!(suspended.permissions, Permission::ALL.to_vec());
+        assert!(suspended.roles.is_empty() && suspended.reasons.is_empty());
+        assert_eq!(suspended.notes.last().map(String::as_str), Some(SUPER_ADMIN_NOTE));
+    }
+
+    #[test]
+    fn effective_access_serializes_in_snake_case() {
+        let grants = [grant("00g1", "Eng", &[BuiltInRole::Viewer])];
+        let json =
+            serde_json::to_value(effective_access(Some(OktaUserStatus::Active), &grants, false))
+                .unwrap();
+        assert_eq!(json["roles"], serde_json::json!(["viewer"]));
+        assert_eq!(json["permissions"], serde_json::json!(["read_groups", "read_users"]));
+        assert_eq!(json["reasons"][0]["group_id"], "00g1");
+    }
+
+    const STATUSES: [Option<OktaUserStatus>; 5] = [
+        None,
+        Some(OktaUserStatus::Active),
+        Some(OktaUserStatus::Suspended),
+        Some(OktaUserStatus::Deprovisioned),
+        Some(OktaUserStatus::Unknown),
+    ];
+
+    fn grants_strategy() -> impl Strategy<Value = Vec<GroupGrant>> {
+        prop::collection::vec(
+            (
+                prop::sample::select(vec!["00g1", "00g2", "00g3"]),
+                prop::sample::select(vec!["Eng", "Ops"]),
+                prop::collection::vec(prop::sample::select(BuiltInRole::ALL.to_vec()), 0..3),
+            )
+                .prop_map(|(id, name, roles)| grant(id, name, &roles)),
+            0..5,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn permissions_are_the_active_users_group_roles_or_everything(
+            status in prop::sample::select(STATUSES.to_vec()),
+            grants in grants_strategy(),
+            super_admin in any::<bool>(),
+        ) {
+            let access = effective_access(status, &grants, super_admin);
+            let active = status == Some(OktaUserStatus::Active);
+            let expected: BTreeSet<Permission> = if super_admin {
+                Permission::ALL.into_iter().collect()
+            } else if active {
+                grants.iter().flat_map(|g| &g.roles).flat_map(|r| r.permissions()).collect()
+            } else {
+                BTreeSet::new()
+            };
+            prop_assert_eq!(access.permissions.iter().copied().collect::<BTreeSet<_>>(), expected);
+            prop_assert!(access.permissions.windows(2).all(|w| w[0] < w[1]));
+            prop_assert!(access.roles.windows(2).all(|w| w[0] < w[1]));
+            if active {
+                let granted: BTreeSet<BuiltInRole> =
+                    grants.iter().flat_map(|g| g.roles.iter().copied()).collect();
+                prop_assert_eq!(access.roles.iter().copied().collect::<BTreeSet<_>>(), granted);
+            } else {
+                prop_assert!(access.roles.is_empty() && access.reasons.is_empty());
+                prop_assert!(!access.notes.is_empty());
+            }
+            for reason in &access.reasons {
+                prop_assert!(access.roles.contains(&reason.role));
+            }
+        }
+    }
+}
