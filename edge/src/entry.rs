@@ -3,13 +3,14 @@
 //! → handler; errors become problem+json in one place (`http::respond`).
 
 use worker::{
-    Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_log, event,
+    Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_error, console_log,
+    event,
 };
 
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
-use crate::http::handlers::{access, admin, groups, health, settings};
+use crate::http::handlers::{access, admin, groups, health, people, settings, sync};
 use crate::http::routes::{self, Access, Endpoint, Matched};
 use crate::http::{identity, respond};
 use crate::service::access::{Caller, Principal};
@@ -32,6 +33,9 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     if matched.endpoint == Endpoint::Health {
         return health::get_health(&env).await;
     }
+    if matched.endpoint == Endpoint::OpenApi {
+        return respond::json(&crate::http::openapi::document(), 200);
+    }
     let ctx = Ctx::new(&env)?;
     if matched.access == Access::Public {
         return dispatch_public(&matched, req, &ctx).await;
@@ -39,7 +43,7 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     let caller = identity::authenticate(req, &ctx).await?;
     let principal = load_principal(caller, &ctx).await?;
     principal.authorize(matched.access, &method)?;
-    dispatch(&matched, req, &ctx, &principal).await
+    dispatch(&matched, req, &ctx, &env, &principal).await
 }
 
 fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
@@ -64,8 +68,9 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
     })
 }
 
-/// Fills the principal from D1: superAdmin status (bootstrapping the first one from the
-/// deploy-time list) and, from the sync engine on, roles through groups.
+/// Fills the principal from D1 on every request: superAdmin status (bootstrapping the first one
+/// from the deploy-time list), the roles of the person's synced Okta groups (only while they are
+/// ACTIVE in Okta), and the first sign-in of an invited person.
 async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError> {
     match caller {
         Caller::Person { email } => {
@@ -73,7 +78,9 @@ async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError
             if !super_admin && ctx.config.bootstrap_super_admins.contains(&email) {
                 super_admin = ctx.store.bootstrap_super_admin(&email, &ctx.now).await?;
             }
-            Ok(Principal::person(email, super_admin, Vec::new()))
+            ctx.store.activate_invitation(&email, &ctx.now).await?;
+            let roles = people::roles_of_person(&ctx.store, &email).await?;
+            Ok(Principal::person(email, super_admin, roles))
         }
         Caller::Machine { name, scopes } => Ok(Principal::machine(name, scopes)),
     }
@@ -94,6 +101,7 @@ async fn dispatch(
     matched: &Matched,
     req: &mut Request,
     ctx: &Ctx,
+    env: &Env,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let param = |name: &str| matched.param(name).map(percent_decode).unwrap_or_default();
@@ -116,10 +124,27 @@ async fn dispatch(
         Endpoint::RevokeServiceToken => {
             admin::revoke_service_token(&param("common_name"), ctx, principal).await
         }
-        Endpoint::ListGroups => groups::list_groups(ctx).await,
+        Endpoint::ListGroups => groups::list_groups(req, ctx).await,
+        Endpoint::GetGroup => groups::get_group(&param("id"), ctx).await,
+        Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
+        Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
+        Endpoint::ListSyncRuns => sync::list_sync_runs(ctx).await,
+        Endpoint::GetSyncRun => sync::get_sync_run(&param("id"), ctx).await,
+        Endpoint::ConfirmSyncRun => {
+            sync::resolve_sync_run(&param("id"), true, ctx, env, principal).await
+        }
+        Endpoint::DiscardSyncRun => {
+            sync::resolve_sync_run(&param("id"), false, ctx, env, principal).await
+        }
+        Endpoint::CreateInvitation => people::create_invitation(req, ctx, principal).await,
+        Endpoint::ListInvitations => people::list_invitations(ctx).await,
+        Endpoint::ListUsers => people::list_users(ctx).await,
+        Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
         Endpoint::ListAudit => admin::list_audit(req, ctx).await,
-        Endpoint::Health | Endpoint::DevSignIn => Err(ApiError::NotFound { path: req.path() }),
+        Endpoint::Health | Endpoint::DevSignIn | Endpoint::OpenApi => {
+            Err(ApiError::NotFound { path: req.path() })
+        }
     }
 }
 
@@ -131,9 +156,18 @@ fn percent_decode(segment: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The cron trigger: the same sync as the button, when Okta is configured and sync is on.
 #[event(scheduled)]
-async fn scheduled(event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {
-    // The scheduled Okta sync arrives with the sync engine; until then the trigger only proves
-    // that the cron wiring reaches the Worker.
-    console_log!("cron trigger {} fired; scheduled sync is not enabled yet", event.cron());
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let started = match Ctx::new(&env) {
+        Ok(ctx) => sync::start_scheduled_sync(&ctx, &env).await,
+        Err(error) => Err(error),
+    };
+    match started {
+        Ok(Some(run)) => console_log!("cron {}: sync run {run} started (or joined)", event.cron()),
+        Ok(None) => console_log!("cron {}: Okta sync is off; nothing to do", event.cron()),
+        Err(error) => {
+            console_error!("cron {}: the scheduled sync did not start: {error}", event.cron());
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! handlers and the response helpers that turn results into HTTP answers.
 
 pub mod guard;
+pub mod openapi;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

@@ -15,4 +15,6 @@ mod adapters;
 #[cfg(target_arch = "wasm32")]
 mod entry;
 #[cfg(target_arch = "wasm32")]
+mod okta_target;
+#[cfg(target_arch = "wasm32")]
 mod sync;

@@ -1,3 +1,4 @@
-//! Sync coordination: the Durable Object through which sync runs will go, one at a time.
+//! Sync runs: the Durable Object that coordinates them, one at a time, and the engine it drives.
 
 pub(crate) mod coordinator;
+pub(crate) mod engine;

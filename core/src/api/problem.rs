@@ -78,6 +78,10 @@ pub enum ProblemCode {
     LastSuperAdmin,
     /// It exists already.
     AlreadyExists,
+    /// The resource is not in a state that allows this (for example, a run not held).
+    Conflict,
+    /// Someone else changed it first: reload, then apply the change again.
+    VersionConflict,
     /// The connection test with the given settings failed; nothing was saved.
     OktaTestFailed,
     /// Okta is not configured yet.
@@ -92,7 +96,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::CsrfRejected,
@@ -107,6 +111,8 @@ impl ProblemCode {
         Self::TokenManagedByDeployment,
         Self::LastSuperAdmin,
         Self::AlreadyExists,
+        Self::Conflict,
+        Self::VersionConflict,
         Self::OktaTestFailed,
         Self::OktaNotConfigured,
         Self::RateLimited,
@@ -131,6 +137,8 @@ impl ProblemCode {
             Self::TokenManagedByDeployment => "token_managed_by_deployment",
             Self::LastSuperAdmin => "last_super_admin",
             Self::AlreadyExists => "already_exists",
+            Self::Conflict => "conflict",
+            Self::VersionConflict => "version_conflict",
             Self::OktaTestFailed => "okta_test_failed",
             Self::OktaNotConfigured => "okta_not_configured",
             Self::RateLimited => "rate_limited",
@@ -151,6 +159,8 @@ impl ProblemCode {
             | Self::TokenManagedByDeployment
             | Self::LastSuperAdmin
             | Self::AlreadyExists
+            | Self::Conflict
+            | Self::VersionConflict
             | Self::OktaNotConfigured => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -177,6 +187,8 @@ impl ProblemCode {
             Self::TokenManagedByDeployment => "Token managed by the deployment",
             Self::LastSuperAdmin => "Last superAdmin",
             Self::AlreadyExists => "Already exists",
+            Self::Conflict => "Conflict",
+            Self::VersionConflict => "Changed by someone else",
             Self::OktaTestFailed => "Okta connection test failed",
             Self::OktaNotConfigured => "Okta not configured",
             Self::RateLimited => "Too many requests",

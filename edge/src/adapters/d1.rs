@@ -357,14 +357,6 @@ impl Store {
 
     // --- groups ------------------------------------------------------------------------------
 
-    pub(crate) async fn list_groups(&self) -> Result<Vec<GroupRow>, StoreError> {
-        self.all(
-            "SELECT id, source, name, description FROM groups ORDER BY name COLLATE NOCASE, id",
-            &[],
-        )
-        .await
-    }
-
     /// Creates a local group, unless sync is enabled (checked in the same statement, so a
     /// concurrent switch cannot slip between check and insert). Returns whether it did.
     pub(crate) async fn create_local_group(
@@ -510,3 +502,7 @@ fn opt(value: Option<&str>) -> JsValue {
 fn database(error: worker::Error) -> StoreError {
     StoreError::Database(error.to_string())
 }
+
+mod sync;
+
+pub(crate) use sync::{GroupListRow, InvitationRow, MemberRow, RunEnd, RunRow};

@@ -13,7 +13,7 @@ use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
 use crate::service::access::{Actor, Principal};
 
 /// The Worker's env as a [`ConfigSource`]: secrets and vars are both string bindings.
-struct EnvSource<'a>(&'a Env);
+pub(crate) struct EnvSource<'a>(pub(crate) &'a Env);
 
 impl ConfigSource for EnvSource<'_> {
     fn get(&self, name: &str) -> Option<String> {

@@ -4,4 +4,6 @@ pub(crate) mod access;
 pub(crate) mod admin;
 pub(crate) mod groups;
 pub(crate) mod health;
+pub(crate) mod people;
 pub(crate) mod settings;
+pub(crate) mod sync;

@@ -91,6 +91,30 @@ pub enum Endpoint {
     ListAudit,
     /// `POST /api/v1/dev/sign-in`: local only.
     DevSignIn,
+    /// `GET /api/v1/groups/{id}`.
+    GetGroup,
+    /// `PUT /api/v1/groups/{id}/roles`.
+    SetGroupRoles,
+    /// `POST /api/v1/sync`.
+    StartSync,
+    /// `GET /api/v1/sync/runs`.
+    ListSyncRuns,
+    /// `GET /api/v1/sync/runs/{id}`.
+    GetSyncRun,
+    /// `POST /api/v1/sync/runs/{id}/confirm`.
+    ConfirmSyncRun,
+    /// `POST /api/v1/sync/runs/{id}/discard`.
+    DiscardSyncRun,
+    /// `POST /api/v1/invitations`.
+    CreateInvitation,
+    /// `GET /api/v1/invitations`.
+    ListInvitations,
+    /// `GET /api/v1/users`.
+    ListUsers,
+    /// `GET /api/v1/users/{email}/access`.
+    GetUserAccess,
+    /// `GET /api/v1/openapi.json`.
+    OpenApi,
 }
 
 /// Who may call a route. Decided on the server for every request; deny by default.
@@ -117,10 +141,18 @@ pub struct Route {
     pub endpoint: Endpoint,
     /// Who may call it.
     pub access: Access,
+    /// What it does, in one line (the OpenAPI summary).
+    pub summary: &'static str,
 }
 
-const fn route(method: Method, pattern: &'static str, endpoint: Endpoint, access: Access) -> Route {
-    Route { method, pattern, endpoint, access }
+const fn route(
+    method: Method,
+    pattern: &'static str,
+    endpoint: Endpoint,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route { method, pattern, endpoint, access, summary }
 }
 
 /// The route table of the edge API.
@@ -128,26 +160,138 @@ pub const ROUTES: &[Route] = {
     use Access::{Authenticated, Public, SuperAdmin};
     use Endpoint::*;
     use Method::{Delete, Get, Post, Put};
+    use Permission::{AssignRoles, InviteUsers, ReadAudit, ReadGroups, ReadUsers, RunSync};
+    const fn needs(permission: Permission) -> Access {
+        Access::Permission(permission)
+    }
     &[
-        route(Get, "/api/v1/health", Health, Public),
-        route(Get, "/api/v1/me", Me, Authenticated),
-        route(Get, "/api/v1/roles", ListRoles, Authenticated),
-        route(Get, "/api/v1/settings/okta", GetOktaSettings, SuperAdmin),
-        route(Put, "/api/v1/settings/okta", UpdateOktaSettings, SuperAdmin),
-        route(Post, "/api/v1/settings/okta/test", TestOktaConnection, SuperAdmin),
-        route(Get, "/api/v1/super-admins", ListSuperAdmins, SuperAdmin),
-        route(Post, "/api/v1/super-admins", GrantSuperAdmin, SuperAdmin),
-        route(Delete, "/api/v1/super-admins/{email}", RevokeSuperAdmin, SuperAdmin),
-        route(Get, "/api/v1/api-keys", ListApiKeys, SuperAdmin),
-        route(Post, "/api/v1/api-keys", CreateApiKey, SuperAdmin),
-        route(Delete, "/api/v1/api-keys/{id}", RevokeApiKey, SuperAdmin),
-        route(Get, "/api/v1/service-tokens", ListServiceTokens, SuperAdmin),
-        route(Post, "/api/v1/service-tokens", RegisterServiceToken, SuperAdmin),
-        route(Delete, "/api/v1/service-tokens/{common_name}", RevokeServiceToken, SuperAdmin),
-        route(Get, "/api/v1/groups", ListGroups, Access::Permission(Permission::ReadGroups)),
-        route(Post, "/api/v1/groups", CreateGroup, Access::Permission(Permission::AssignRoles)),
-        route(Get, "/api/v1/audit", ListAudit, Access::Permission(Permission::ReadAudit)),
-        route(Post, "/api/v1/dev/sign-in", DevSignIn, Public),
+        route(Get, "/api/v1/health", Health, Public, "Whether the Worker runs and D1 answers"),
+        route(Get, "/api/v1/openapi.json", OpenApi, Public, "This API's description"),
+        route(Get, "/api/v1/me", Me, Authenticated, "The caller's identity, roles and permissions"),
+        route(Get, "/api/v1/roles", ListRoles, Authenticated, "The role and permission catalog"),
+        route(Get, "/api/v1/settings/okta", GetOktaSettings, SuperAdmin, "The Okta API settings"),
+        route(
+            Put,
+            "/api/v1/settings/okta",
+            UpdateOktaSettings,
+            SuperAdmin,
+            "Change the Okta API settings",
+        ),
+        route(
+            Post,
+            "/api/v1/settings/okta/test",
+            TestOktaConnection,
+            SuperAdmin,
+            "Test the Okta connection",
+        ),
+        route(Get, "/api/v1/super-admins", ListSuperAdmins, SuperAdmin, "The superAdmins"),
+        route(
+            Post,
+            "/api/v1/super-admins",
+            GrantSuperAdmin,
+            SuperAdmin,
+            "Make someone a superAdmin",
+        ),
+        route(
+            Delete,
+            "/api/v1/super-admins/{email}",
+            RevokeSuperAdmin,
+            SuperAdmin,
+            "Revoke a superAdmin",
+        ),
+        route(Get, "/api/v1/api-keys", ListApiKeys, SuperAdmin, "The API keys"),
+        route(Post, "/api/v1/api-keys", CreateApiKey, SuperAdmin, "Issue a read-only API key"),
+        route(Delete, "/api/v1/api-keys/{id}", RevokeApiKey, SuperAdmin, "Revoke an API key"),
+        route(
+            Get,
+            "/api/v1/service-tokens",
+            ListServiceTokens,
+            SuperAdmin,
+            "The Access service tokens",
+        ),
+        route(
+            Post,
+            "/api/v1/service-tokens",
+            RegisterServiceToken,
+            SuperAdmin,
+            "Register an Access service token",
+        ),
+        route(
+            Delete,
+            "/api/v1/service-tokens/{common_name}",
+            RevokeServiceToken,
+            SuperAdmin,
+            "Revoke a service token",
+        ),
+        route(
+            Get,
+            "/api/v1/groups",
+            ListGroups,
+            needs(ReadGroups),
+            "Search, sort and page the groups",
+        ),
+        route(
+            Post,
+            "/api/v1/groups",
+            CreateGroup,
+            needs(AssignRoles),
+            "Create a local group (refused while sync is on)",
+        ),
+        route(
+            Get,
+            "/api/v1/groups/{id}",
+            GetGroup,
+            needs(ReadGroups),
+            "One group with its members",
+        ),
+        route(
+            Put,
+            "/api/v1/groups/{id}/roles",
+            SetGroupRoles,
+            needs(AssignRoles),
+            "Set a group's roles",
+        ),
+        route(
+            Post,
+            "/api/v1/sync",
+            StartSync,
+            needs(RunSync),
+            "Start a sync run, or join the running one",
+        ),
+        route(Get, "/api/v1/sync/runs", ListSyncRuns, needs(ReadGroups), "Sync runs, newest first"),
+        route(Get, "/api/v1/sync/runs/{id}", GetSyncRun, needs(ReadGroups), "One sync run"),
+        route(
+            Post,
+            "/api/v1/sync/runs/{id}/confirm",
+            ConfirmSyncRun,
+            SuperAdmin,
+            "Commit a run held by the guard",
+        ),
+        route(
+            Post,
+            "/api/v1/sync/runs/{id}/discard",
+            DiscardSyncRun,
+            SuperAdmin,
+            "Discard a run held by the guard",
+        ),
+        route(Post, "/api/v1/invitations", CreateInvitation, needs(InviteUsers), "Invite a user"),
+        route(Get, "/api/v1/invitations", ListInvitations, needs(ReadUsers), "The invitations"),
+        route(
+            Get,
+            "/api/v1/users",
+            ListUsers,
+            needs(ReadUsers),
+            "The app's users with their roles",
+        ),
+        route(
+            Get,
+            "/api/v1/users/{email}/access",
+            GetUserAccess,
+            needs(ReadUsers),
+            "What a user may do, and why",
+        ),
+        route(Get, "/api/v1/audit", ListAudit, needs(ReadAudit), "The audit log"),
+        route(Post, "/api/v1/dev/sign-in", DevSignIn, Public, "Local only: sign in as anyone"),
     ]
 };
 
@@ -256,7 +400,7 @@ mod tests {
     fn only_health_and_the_dev_sign_in_are_public() {
         let public: Vec<&str> =
             ROUTES.iter().filter(|r| r.access == Access::Public).map(|r| r.pattern).collect();
-        assert_eq!(public, ["/api/v1/health", "/api/v1/dev/sign-in"]);
+        assert_eq!(public, ["/api/v1/health", "/api/v1/openapi.json", "/api/v1/dev/sign-in"]);
     }
 
     #[test]

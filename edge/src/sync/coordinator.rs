@@ -1,28 +1,289 @@
-//! The `SyncCoordinator` Durable Object.
-//!
-//! It is bound and migrated now so that the deployed class exists from the first release; the
-//! sync engine gives it its work (one run at a time, driven in chunks by alarms). Until then it
-//! answers every request with its idle state.
+//! The `SyncCoordinator` Durable Object: one per deployment, so that there is one sync run at a
+//! time. Requests start a run (or join the running one), confirm or discard a held one; alarms
+//! drive the run in bounded chunks, each within the Workers per-invocation limits.
 
-use worker::{DurableObject, Env, Request, Response, State, durable_object};
+use std::time::Duration;
+
+use groupsync_core::okta::ClientConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{DurableObject, Env, Request, Response, State, console_error, durable_object};
+
+use crate::adapters::d1::{AuditRecord, RunEnd, RunRow, Store};
+use crate::config::Config;
+use crate::http::context::EnvSource;
+use crate::okta_target::OktaTarget;
+use crate::service::access::Actor;
+use crate::sync::engine::{Ending, Phase, RunState, SyncError};
+
+/// The storage key of the current run.
+const RUN_KEY: &str = "run";
+/// How long one invocation reads before it hands over to the next alarm. Well under the Workers
+/// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
+/// subrequest limit.
+const CHUNK: Duration = Duration::from_secs(20);
+
+/// What the Worker asks the coordinator.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub(crate) enum Command {
+    /// Start a run, or join the one running.
+    Start { actor: String, trigger: String, dry_run: bool, full: bool, now: String },
+    /// Commit a held run.
+    Confirm { run_id: String, actor: String, now: String },
+    /// Discard a held run.
+    Discard { run_id: String, actor: String, now: String },
+}
+
+/// The coordinator's answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Answer {
+    /// The run concerned.
+    pub(crate) run_id: String,
+    /// Whether a start joined a running run.
+    pub(crate) joined: bool,
+    /// Why the command was refused, when it was.
+    pub(crate) refused: Option<String>,
+}
 
 /// Coordinates sync runs: one object per deployment, addressed by a fixed name.
-#[durable_object(fetch)]
+#[durable_object]
 #[expect(
     missing_debug_implementations,
     reason = "the runtime's State and Env handles have no Debug"
 )]
 pub struct SyncCoordinator {
-    _state: State,
-    _env: Env,
+    state: State,
+    env: Env,
 }
 
 impl DurableObject for SyncCoordinator {
     fn new(state: State, env: Env) -> Self {
-        Self { _state: state, _env: env }
+        Self { state, env }
     }
 
-    async fn fetch(&self, _req: Request) -> worker::Result<Response> {
-        Response::from_json(&serde_json::json!({ "state": "idle" }))
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let command: Command = req.json().await?;
+        let answer = match command {
+            Command::Start { actor, trigger, dry_run, full, now } => {
+                self.start(actor, trigger, dry_run, full, &now).await?
+            }
+            Command::Confirm { run_id, actor, now } => {
+                self.resolve(&run_id, &actor, true, &now).await?
+            }
+            Command::Discard { run_id, actor, now } => {
+                self.resolve(&run_id, &actor, false, &now).await?
+            }
+        };
+        Response::from_json(&answer)
     }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let Some(mut run) = self.state.storage().get::<RunState>(RUN_KEY).await? else {
+            return Response::ok("idle");
+        };
+        if run.phase == Phase::Held {
+            return Response::ok("held");
+        }
+        let now = now();
+        match self.drive(&mut run, &now).await {
+            Ok(true) => {
+                self.state.storage().put(RUN_KEY, &run).await?;
+                self.state.storage().set_alarm(Duration::from_millis(0)).await?;
+            }
+            Ok(false) if run.phase == Phase::Held => {
+                self.state.storage().put(RUN_KEY, &run).await?;
+            }
+            Ok(false) => {
+                self.state.storage().delete(RUN_KEY).await?;
+            }
+            Err(error) => {
+                console_error!("sync run {} failed: {error}", run.id);
+                self.fail(&run, &error.to_string(), &now).await;
+                self.state.storage().delete(RUN_KEY).await?;
+            }
+        }
+        Response::ok("done")
+    }
+}
+
+impl SyncCoordinator {
+    async fn start(
+        &self,
+        actor: String,
+        trigger: String,
+        dry_run: bool,
+        full: bool,
+        now: &str,
+    ) -> worker::Result<Answer> {
+        // Storage reads and writes hold the object's input gate, so two starts cannot both see
+        // no run: the second one finds the first one's run and joins it.
+        if let Some(run) = self.state.storage().get::<RunState>(RUN_KEY).await? {
+            return Ok(Answer { run_id: run.id, joined: true, refused: None });
+        }
+        let id = format!("run_{}_{}", now.replace([':', '-', '.', 'T', 'Z'], ""), random_suffix());
+        let run = RunState::new(id.clone(), dry_run, full, actor.clone());
+        self.state.storage().put(RUN_KEY, &run).await?;
+        let row = RunRow {
+            id: id.clone(),
+            state: "running".into(),
+            trigger,
+            started_by: actor.clone(),
+            dry_run: i64::from(dry_run),
+            full: i64::from(full),
+            started_at: now.to_owned(),
+            ended_at: None,
+            progress: run.progress_json().to_string(),
+            counts: None,
+            okta_requests: 0,
+            rate_limit_waits: 0,
+            error: None,
+            held_reason: None,
+            diff: None,
+        };
+        let actor = actor_of(&actor);
+        let audit = AuditRecord {
+            actor: &actor,
+            action: "sync.started",
+            target: Some(id.clone()),
+            before: None,
+            after: Some(json!({ "dry_run": dry_run, "full": full })),
+        };
+        let stored = match Store::open(&self.env) {
+            Ok(store) => store.insert_run(&row, &audit, now).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = stored {
+            self.state.storage().delete(RUN_KEY).await?;
+            return Err(worker::Error::RustError(error.to_string()));
+        }
+        self.state.storage().set_alarm(Duration::from_millis(0)).await?;
+        Ok(Answer { run_id: id, joined: false, refused: None })
+    }
+
+    async fn resolve(
+        &self,
+        run_id: &str,
+        actor: &str,
+        confirm: bool,
+        now: &str,
+    ) -> worker::Result<Answer> {
+        let refused = |why: &str| Answer {
+            run_id: run_id.to_owned(),
+            joined: false,
+            refused: Some(why.to_owned()),
+        };
+        let Some(mut run) = self.state.storage().get::<RunState>(RUN_KEY).await? else {
+            return Ok(refused("No run is waiting for confirmation."));
+        };
+        if run.id != run_id || run.phase != Phase::Held {
+            return Ok(refused("This run is not waiting for confirmation."));
+        }
+        let store = Store::open(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let outcome = if confirm {
+            run.finish(&store, true, now).await.map(|_| ())
+        } else {
+            let progress = run.progress_json();
+            let end = RunEnd {
+                counts: None,
+                error: None,
+                diff: None,
+                held_reason: None,
+                progress: &progress,
+                requests: run.requests,
+                waits: run.waits,
+            };
+            let actor = actor_of(actor);
+            let audit = AuditRecord {
+                actor: &actor,
+                action: "sync.discarded",
+                target: Some(run.id.clone()),
+                before: None,
+                after: None,
+            };
+            store
+                .finish_run(&run.id, "discarded", &end, Some(&audit), now)
+                .await
+                .map_err(SyncError::from)
+        };
+        if let Err(error) = outcome {
+            self.fail(&run, &error.to_string(), now).await;
+        }
+        self.state.storage().delete(RUN_KEY).await?;
+        Ok(Answer { run_id: run_id.to_owned(), joined: false, refused: None })
+    }
+
+    /// Reads for one chunk, then plans when everything is read. `Ok(true)`: more to read.
+    async fn drive(&self, run: &mut RunState, now: &str) -> Result<bool, SyncError> {
+        let config =
+            Config::load(&EnvSource(&self.env)).map_err(|e| SyncError::Unusable(e.to_string()))?;
+        let store = Store::open(&self.env)?;
+        let target = OktaTarget::load(&config, &store)
+            .await
+            .map_err(|e| SyncError::Unusable(e.to_problem().detail))?;
+        let client = target.client(ClientConfig::default());
+        let started = worker::Date::now().as_millis();
+        while run.phase != Phase::Plan {
+            run.advance(&store, &client, &target.app_id).await?;
+            store
+                .update_run_progress(&run.id, &run.progress_json(), run.requests, run.waits)
+                .await?;
+            if worker::Date::now().as_millis() - started > CHUNK.as_millis() as u64
+                && run.phase != Phase::Plan
+            {
+                return Ok(true);
+            }
+            // Keep the resumable state current: a restarted invocation re-reads one unit at most.
+            self.state
+                .storage()
+                .put(RUN_KEY, &*run)
+                .await
+                .map_err(|e| SyncError::Unusable(e.to_string()))?;
+        }
+        match run.finish(&store, false, now).await? {
+            Ending::Done | Ending::Held => Ok(false),
+        }
+    }
+
+    async fn fail(&self, run: &RunState, error: &str, now: &str) {
+        let progress = run.progress_json();
+        let end = RunEnd {
+            counts: None,
+            error: Some(error),
+            diff: None,
+            held_reason: None,
+            progress: &progress,
+            requests: run.requests,
+            waits: run.waits,
+        };
+        let actor = actor_of(&run.actor);
+        let audit = AuditRecord {
+            actor: &actor,
+            action: "sync.failed",
+            target: Some(run.id.clone()),
+            before: None,
+            after: Some(json!({ "error": error })),
+        };
+        let result = match Store::open(&self.env) {
+            Ok(store) => store.finish_run(&run.id, "failed", &end, Some(&audit), now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            console_error!("recording the failure of sync run {}: {e}", run.id);
+        }
+    }
+}
+
+fn actor_of(name: &str) -> Actor {
+    Actor { name: name.to_owned(), kind: if name == "system" { "system" } else { "person" } }
+}
+
+fn now() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0_u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

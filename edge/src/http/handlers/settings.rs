@@ -16,6 +16,7 @@ use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::respond;
+use crate::okta_target::{not_configured, token_for};
 use crate::service::access::Principal;
 use crate::service::{connection_test, sealed_token};
 
@@ -110,7 +111,7 @@ pub(crate) async fn test_okta_connection(
     let app_id = AppId::parse(&app_text).map_err(|e| ApiError::invalid("app_id", e))?;
     let token = match body.api_token.as_deref() {
         Some(typed) => checked_token(typed)?,
-        None => current_token(ctx, &stored, &tenant, &app_id)?,
+        None => token_for(&ctx.config, &stored, &tenant, &app_id)?,
     };
     let actor = principal.actor();
     ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
@@ -126,29 +127,6 @@ pub(crate) async fn test_okta_connection(
     };
     ctx.store.audit(&audit, &ctx.now).await?;
     respond::json(&result, 200)
-}
-
-/// The token the sync would use now: the deployment's, or the stored one if it opens for the
-/// given tenant and app.
-pub(crate) fn current_token(
-    ctx: &Ctx,
-    stored: &SettingsRow,
-    tenant: &TenantUrl,
-    app_id: &AppId,
-) -> Result<OktaToken, ApiError> {
-    if let Some(token) = &ctx.config.deployment_okta_token {
-        return Ok(token.clone());
-    }
-    let (Some(sealed), Some(key)) = (&stored.token_ciphertext, &ctx.config.token_encryption_key)
-    else {
-        return Err(not_configured());
-    };
-    sealed_token::open(key, sealed, tenant.as_str(), app_id.as_str()).map_err(|_| {
-        ApiError::client(
-            ProblemCode::TokenRequired,
-            "api_token: the stored token belongs to another tenant URL or App ID; enter the token again.",
-        )
-    })
 }
 
 async fn test_or_refuse(
@@ -195,13 +173,6 @@ fn checked_token(text: &str) -> Result<OktaToken, ApiError> {
         // Never echo the value: it may be a real token pasted with a stray character.
         Err(ApiError::invalid("api_token", "an Okta API token is printable ASCII without spaces"))
     }
-}
-
-fn not_configured() -> ApiError {
-    ApiError::client(
-        ProblemCode::OktaNotConfigured,
-        "Enter the tenant URL, App ID and API token first.",
-    )
 }
 
 fn describe(ctx: &Ctx, row: &SettingsRow) -> OktaSettingsResponse {

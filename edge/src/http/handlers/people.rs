@@ -1,0 +1,168 @@
+//! People: invitations, the app's users, and "what may this user do, and why?".
+
+use groupsync_core::api::{
+    AppUser, CreateInvitationRequest, CreateInvitationResponse, Invitation,
+    ListInvitationsResponse, ListUsersResponse, UserAccessResponse,
+};
+use groupsync_core::domain::{BuiltInRole, EffectiveAccess, GroupGrant, effective_access};
+use groupsync_core::okta::{ClientConfig, OktaUserStatus};
+use serde_json::json;
+use worker::{Request, Response};
+
+use crate::adapters::d1::{AuditRecord, InvitationRow, Store};
+use crate::error::ApiError;
+use crate::http::context::{Ctx, read_json};
+use crate::http::handlers::access::{invalid_email, looks_like_email};
+use crate::http::respond;
+use crate::okta_target::OktaTarget;
+use crate::service::access::Principal;
+
+/// `POST /api/v1/invitations`: binds the invitation to the Okta user found by email, and says
+/// which roles they will get and why (or warns that no assigned group includes them).
+pub(crate) async fn create_invitation(
+    req: &mut Request,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let body: CreateInvitationRequest = read_json(req).await?;
+    let email = body.email.trim().to_lowercase();
+    if !looks_like_email(&email) {
+        return Err(invalid_email());
+    }
+    let actor = ctx.admin_write(principal).await?;
+    // Okta is asked at invite time; when it cannot be asked, the synced data still answers.
+    let okta_user_id = match OktaTarget::load(&ctx.config, &ctx.store).await {
+        Ok(target) => {
+            let client = target
+                .client(ClientConfig { max_rate_limit_retries: 1, ..ClientConfig::default() });
+            client.find_users_by_email(&email).await.ok().and_then(|users| {
+                users
+                    .into_iter()
+                    .find(|u| {
+                        u.profile.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email))
+                    })
+                    .map(|u| u.id)
+            })
+        }
+        Err(_) => None,
+    };
+    let audit = AuditRecord {
+        actor: &actor,
+        action: "invitation.sent",
+        target: Some(email.clone()),
+        before: None,
+        after: Some(json!({ "okta_user_id": okta_user_id })),
+    };
+    ctx.store.upsert_invitation(&email, okta_user_id.as_deref(), &audit, &ctx.now).await?;
+    let (_, status, access) = access_of(&ctx.store, &email, okta_user_id.as_deref()).await?;
+    let warning = match (&okta_user_id, status) {
+        (None, _) => Some(format!(
+            "{email} is not a user in Okta (or Okta could not be asked): they will get no role until they are."
+        )),
+        (Some(_), None) => {
+            Some(format!("{email} is in no group assigned to the app, so they will get no role."))
+        }
+        _ if access.roles.is_empty() => {
+            Some(format!("{email} is in groups of the app, but none of them grants a role."))
+        }
+        _ => None,
+    };
+    let invitation = ctx
+        .store
+        .invitations()
+        .await?
+        .into_iter()
+        .find(|i| i.email == email)
+        .map(invitation)
+        .ok_or_else(|| {
+            ApiError::client(
+                groupsync_core::api::ProblemCode::Internal,
+                "The invitation was not stored.",
+            )
+        })?;
+    respond::json(&CreateInvitationResponse { invitation, access, warning }, 201)
+}
+
+/// `GET /api/v1/invitations`.
+pub(crate) async fn list_invitations(ctx: &Ctx) -> Result<Response, ApiError> {
+    let invitations = ctx.store.invitations().await?.into_iter().map(invitation).collect();
+    respond::json(&ListInvitationsResponse { invitations }, 200)
+}
+
+/// `GET /api/v1/users`: the invited and active users with their roles now.
+pub(crate) async fn list_users(ctx: &Ctx) -> Result<Response, ApiError> {
+    let mut users = Vec::new();
+    for row in ctx.store.invitations().await? {
+        let (_, _, access) = access_of(&ctx.store, &row.email, None).await?;
+        users.push(AppUser { email: row.email, status: row.status, roles: access.roles });
+    }
+    respond::json(&ListUsersResponse { users }, 200)
+}
+
+/// `GET /api/v1/users/{email}/access`: the effective roles and permissions, and why, from D1.
+pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, ApiError> {
+    let email = email.trim().to_lowercase();
+    if !looks_like_email(&email) {
+        return Err(invalid_email());
+    }
+    let (okta_user_id, status, access) = access_of(&ctx.store, &email, None).await?;
+    respond::json(
+        &UserAccessResponse {
+            email,
+            okta_user_id,
+            okta_status: status.map(|s| s.as_str().to_owned()),
+            access,
+        },
+        200,
+    )
+}
+
+/// The roles a person holds through the synced groups (for the principal of a request).
+pub(crate) async fn roles_of_person(
+    store: &Store,
+    email: &str,
+) -> Result<Vec<BuiltInRole>, ApiError> {
+    Ok(access_of(store, email, None).await?.2.roles)
+}
+
+/// The synced Okta user of `email` (or of `okta_user_id`), their status, and their access.
+async fn access_of(
+    store: &Store,
+    email: &str,
+    okta_user_id: Option<&str>,
+) -> Result<(Option<String>, Option<OktaUserStatus>, EffectiveAccess), ApiError> {
+    let super_admin = store.is_super_admin(email).await?;
+    let user = store.okta_user_by_email(email).await?;
+    let user_id = user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
+    let status = user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
+    let grants = match &user_id {
+        Some(id) => store
+            .grants_of(id)
+            .await?
+            .into_iter()
+            .map(|(group_id, group_name, roles)| GroupGrant {
+                group_id,
+                group_name,
+                roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let in_groups = match &user_id {
+        Some(id) => !store.groups_of(id).await?.is_empty(),
+        None => false,
+    };
+    let access = effective_access(status, &grants, super_admin);
+    Ok((user_id, if in_groups { status } else { None }, access))
+}
+
+fn invitation(row: InvitationRow) -> Invitation {
+    Invitation {
+        email: row.email,
+        okta_user_id: row.okta_user_id,
+        status: row.status,
+        invited_by: row.invited_by,
+        invited_at: row.invited_at,
+        activated_at: row.activated_at,
+    }
+}

@@ -1,0 +1,144 @@
+//! Sync runs: start (or join), list, read, confirm, discard.
+
+use groupsync_core::api::{
+    ListSyncRunsResponse, ProblemCode, StartSyncRequest, StartSyncResponse, SyncProgress, SyncRun,
+    SyncState,
+};
+use worker::{Env, Method, Request, RequestInit, Response};
+
+use crate::adapters::d1::RunRow;
+use crate::config::SYNC_COORDINATOR_BINDING;
+use crate::error::{ApiError, StoreError};
+use crate::http::context::{Ctx, read_json};
+use crate::http::respond;
+use crate::okta_target::OktaTarget;
+use crate::service::access::Principal;
+use crate::sync::coordinator::{Answer, Command};
+
+/// The runs listed by `GET /api/v1/sync/runs`.
+const RUNS_LISTED: u32 = 50;
+
+/// `POST /api/v1/sync`: starts a run, or joins the one running (same run id).
+pub(crate) async fn start_sync(
+    req: &mut Request,
+    ctx: &Ctx,
+    env: &Env,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let body: StartSyncRequest = read_json(req).await?;
+    OktaTarget::load(&ctx.config, &ctx.store).await?;
+    let actor = principal.actor();
+    let command = Command::Start {
+        actor: actor.name,
+        trigger: "manual".into(),
+        dry_run: body.dry_run,
+        full: body.full,
+        now: ctx.now.clone(),
+    };
+    let answer = ask_coordinator(env, &command).await?;
+    let run = load_run(ctx, &answer.run_id).await?;
+    respond::json(
+        &StartSyncResponse { run, joined: answer.joined },
+        if answer.joined { 200 } else { 202 },
+    )
+}
+
+/// `GET /api/v1/sync/runs`.
+pub(crate) async fn list_sync_runs(ctx: &Ctx) -> Result<Response, ApiError> {
+    let runs = ctx.store.runs(RUNS_LISTED).await?.into_iter().map(sync_run).collect();
+    respond::json(&ListSyncRunsResponse { runs }, 200)
+}
+
+/// `GET /api/v1/sync/runs/{id}`.
+pub(crate) async fn get_sync_run(id: &str, ctx: &Ctx) -> Result<Response, ApiError> {
+    respond::json(&load_run(ctx, id).await?, 200)
+}
+
+/// `POST /api/v1/sync/runs/{id}/confirm` or `…/discard`.
+pub(crate) async fn resolve_sync_run(
+    id: &str,
+    confirm: bool,
+    ctx: &Ctx,
+    env: &Env,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let actor = ctx.admin_write(principal).await?;
+    let (run_id, actor, now) = (id.to_owned(), actor.name, ctx.now.clone());
+    let command = if confirm {
+        Command::Confirm { run_id, actor, now }
+    } else {
+        Command::Discard { run_id, actor, now }
+    };
+    let answer = ask_coordinator(env, &command).await?;
+    if let Some(why) = answer.refused {
+        return Err(ApiError::client(ProblemCode::Conflict, why));
+    }
+    respond::json(&load_run(ctx, id).await?, 200)
+}
+
+/// Starts a scheduled run (the cron trigger), if Okta is configured and sync is on.
+pub(crate) async fn start_scheduled_sync(ctx: &Ctx, env: &Env) -> Result<Option<String>, ApiError> {
+    let settings = ctx.store.okta_settings().await?;
+    if settings.sync_enabled == 0 {
+        return Ok(None);
+    }
+    OktaTarget::from_row(&ctx.config, &settings)?;
+    let command = Command::Start {
+        actor: "system".into(),
+        trigger: "schedule".into(),
+        dry_run: false,
+        full: false,
+        now: ctx.now.clone(),
+    };
+    Ok(Some(ask_coordinator(env, &command).await?.run_id))
+}
+
+async fn ask_coordinator(env: &Env, command: &Command) -> Result<Answer, ApiError> {
+    let internal = |e: worker::Error| {
+        ApiError::Internal(StoreError::Database(format!("the sync coordinator: {e}")))
+    };
+    let namespace = env.durable_object(SYNC_COORDINATOR_BINDING).map_err(internal)?;
+    let stub = namespace.id_from_name("sync").map_err(internal)?.get_stub().map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(command).unwrap_or_default().into()));
+    let request = Request::new_with_init("https://coordinator/command", &init).map_err(internal)?;
+    let mut response = stub.fetch_with_request(request).await.map_err(internal)?;
+    response.json().await.map_err(internal)
+}
+
+async fn load_run(ctx: &Ctx, id: &str) -> Result<SyncRun, ApiError> {
+    let row = ctx.store.run(id).await?;
+    row.map(sync_run)
+        .ok_or_else(|| ApiError::client(ProblemCode::NotFound, "No sync run has this id."))
+}
+
+fn sync_run(row: RunRow) -> SyncRun {
+    let state = match row.state.as_str() {
+        "needs_confirmation" => SyncState::NeedsConfirmation,
+        "succeeded" => SyncState::Succeeded,
+        "failed" => SyncState::Failed,
+        "discarded" => SyncState::Discarded,
+        _ => SyncState::Running,
+    };
+    fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+        text.and_then(|t| serde_json::from_str(&t).ok())
+    }
+    SyncRun {
+        id: row.id,
+        state,
+        trigger: row.trigger,
+        started_by: row.started_by,
+        dry_run: row.dry_run != 0,
+        full: row.full != 0,
+        started_at: row.started_at,
+        ended_at: row.ended_at,
+        progress: serde_json::from_str::<SyncProgress>(&row.progress).unwrap_or_default(),
+        counts: parse(row.counts),
+        okta_requests: u64::try_from(row.okta_requests).unwrap_or(0),
+        rate_limit_waits: u64::try_from(row.rate_limit_waits).unwrap_or(0),
+        error: row.error,
+        held_reason: parse(row.held_reason),
+        diff: parse(row.diff),
+    }
+}
