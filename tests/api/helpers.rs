@@ -22,6 +22,10 @@ static DEV_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A stack with the default rate limits and the Okta token set by the deployment.
 static LIMITED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
+/// A stack for the sync runs against the S tenant, and one for the fault runs.
+static SYNC_STACK: OnceLock<LocalStack> = OnceLock::new();
+static FAULT_STACK: OnceLock<LocalStack> = OnceLock::new();
+
 /// A production stack that was (wrongly) given the dev sign-in.
 static MISCONFIGURED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
@@ -57,6 +61,20 @@ impl TestApp {
             vars.push(("OKTA_API_TOKEN".into(), world.okta.token.clone()));
             start_stack("api-deployment", true, vars)
         }))
+    }
+
+    /// Connects to the stack the sync tests use.
+    pub(crate) fn for_sync() -> Self {
+        Self::connect(
+            SYNC_STACK.get_or_init(|| start_stack("api-sync", true, World::get().stack_vars())),
+        )
+    }
+
+    /// Connects to the stack the fault runs use.
+    pub(crate) fn for_faults() -> Self {
+        Self::connect(
+            FAULT_STACK.get_or_init(|| start_stack("api-faults", true, World::get().stack_vars())),
+        )
     }
 
     /// Connects to a local stack with the dev sign-in on.

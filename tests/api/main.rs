@@ -9,4 +9,6 @@ mod health;
 mod helpers;
 mod routing;
 mod settings;
+mod sync;
+mod sync_faults;
 mod world;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use fake_okta::{FakeOkta, FakeOktaConfig, TenantInfo};
+use fake_okta::{Control, FakeOkta, FakeOktaConfig, TenantInfo, TenantSize, TenantSpec};
 use groupsync_core::auth::sign_rs256;
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::PublicKeyParts;
@@ -32,6 +32,10 @@ pub(crate) struct World {
     fetches: Arc<AtomicUsize>,
     /// The fake Okta's demo tenant.
     pub(crate) okta: TenantInfo,
+    /// A tenant of size S that the sync tests change between runs.
+    pub(crate) sync_tenant: (TenantInfo, Control),
+    /// A tenant of size S that the fault runs break.
+    pub(crate) fault_tenant: (TenantInfo, Control),
     /// A key for the dev sign-in stack (base64 PKCS#8 DER).
     pub(crate) dev_signing_key: String,
 }
@@ -127,14 +131,27 @@ fn start() -> World {
                 FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
                     .await
                     .expect("the fake Okta starts");
-            ready_tx.send((issuer, okta.info().clone())).expect("the tests wait");
-            // Keep the fake alive for the whole test binary.
+            let tenant = |seed| FakeOktaConfig {
+                tenant: TenantSpec { size: TenantSize::S, seed },
+                ..FakeOktaConfig::default()
+            };
+            let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+            let sync = FakeOkta::start(tenant(7), any_port).await.expect("the sync tenant starts");
+            let faults =
+                FakeOkta::start(tenant(8), any_port).await.expect("the fault tenant starts");
+            let sync_tenant = (sync.info().clone(), sync.control().clone());
+            let fault_tenant = (faults.info().clone(), faults.control().clone());
+            ready_tx
+                .send((issuer, okta.info().clone(), sync_tenant, fault_tenant))
+                .expect("the tests wait");
+            // Keep the fakes alive for the whole test binary.
             std::future::pending::<()>().await;
-            drop(okta);
+            drop((okta, sync, faults));
         });
     });
-    let (issuer, okta) = ready_rx.recv().expect("the background servers start");
-    World { issuer, keys, published, fetches, okta, dev_signing_key }
+    let (issuer, okta, sync_tenant, fault_tenant) =
+        ready_rx.recv().expect("the background servers start");
+    World { issuer, keys, published, fetches, okta, sync_tenant, fault_tenant, dev_signing_key }
 }
 
 /// Serves the key set at `/cdn-cgi/access/certs`, counting fetches.

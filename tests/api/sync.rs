@@ -1,0 +1,442 @@
+//! Sync runs, black-box against the Worker and the fake Okta's S tenant: the first sync, a
+//! re-sync after each kind of Okta change, effective access before and after, the guard, dry
+//! runs, concurrent starts, group roles and invitations.
+//!
+//! The tests share one stack and one tenant, so they take turns (`TURN`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use fake_okta::{Control, UserStatus};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use crate::helpers::{Caller, TestApp, expect_problem};
+use crate::world::World;
+
+/// One test at a time on the shared stack and tenant.
+static TURN: Mutex<()> = Mutex::const_new(());
+
+/// Configures the stack for `tenant` (once) and runs a first sync if none has run.
+pub(crate) async fn prepared<'a>(app: &'a TestApp, tenant: &fake_okta::TenantInfo) -> Caller<'a> {
+    let root = app.as_person("root@example.com");
+    let settings: Value = root
+        .get("/api/v1/settings/okta")
+        .await
+        .json()
+        .await
+        .expect("the Worker answers as documented");
+    if settings["app_id"] != tenant.app_id.as_str() {
+        let body = json!({ "tenant_url": tenant.base_url, "app_id": tenant.app_id, "api_token": tenant.token, "sync_enabled": true });
+        let saved = root.send(Method::PUT, "/api/v1/settings/okta", &body).await;
+        assert_eq!(
+            saved.status(),
+            StatusCode::OK,
+            "{}",
+            saved.text().await.expect("the Worker answers as documented")
+        );
+        let first = run_sync(&root, json!({})).await;
+        assert_eq!(first["state"], "succeeded", "{first}");
+    }
+    root
+}
+
+/// Starts a sync and waits for it to leave `running`.
+pub(crate) async fn run_sync(caller: &Caller<'_>, body: Value) -> Value {
+    let started = caller.send(Method::POST, "/api/v1/sync", &body).await;
+    assert!(started.status().is_success(), "{}", started.status());
+    let started: Value = started.json().await.expect("the Worker answers as documented");
+    wait_for(caller, started["run"]["id"].as_str().expect("the Worker answers as documented")).await
+}
+
+/// Polls a run until it is no longer running.
+pub(crate) async fn wait_for(caller: &Caller<'_>, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let run: Value = caller
+            .get(&format!("/api/v1/sync/runs/{id}"))
+            .await
+            .json()
+            .await
+            .expect("the Worker answers as documented");
+        if run["state"] != "running" {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run {id} still running: {run}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the Worker stores: group id → (name, member ids).
+pub(crate) async fn stored(caller: &Caller<'_>) -> BTreeMap<String, (String, BTreeSet<String>)> {
+    let page: Value = caller
+        .get("/api/v1/groups?per_page=1000")
+        .await
+        .json()
+        .await
+        .expect("the Worker answers as documented");
+    let mut groups = BTreeMap::new();
+    for group in page["groups"]
+        .as_array()
+        .expect("the Worker answers as documented")
+        .iter()
+        .filter(|g| g["source"] == "okta")
+    {
+        let id = group["id"].as_str().expect("the Worker answers as documented");
+        let detail: Value = caller
+            .get(&format!("/api/v1/groups/{id}"))
+            .await
+            .json()
+            .await
+            .expect("the Worker answers as documented");
+        let members = detail["members"]
+            .as_array()
+            .expect("the Worker answers as documented")
+            .iter()
+            .map(|m| m["id"].as_str().expect("the Worker answers as documented").to_owned())
+            .collect();
+        groups.insert(
+            id.to_owned(),
+            (group["name"].as_str().expect("the Worker answers as documented").to_owned(), members),
+        );
+    }
+    groups
+}
+
+/// What the fake says: group id → (name, member ids).
+pub(crate) fn truth(control: &Control) -> BTreeMap<String, (String, BTreeSet<String>)> {
+    control
+        .truth()
+        .groups
+        .into_iter()
+        .map(|g| (g.id, (g.name, g.members.into_iter().map(|m| m.id).collect())))
+        .collect()
+}
+
+fn counts(run: &Value) -> [u64; 5] {
+    let c = &run["counts"];
+    ["groups_added", "groups_changed", "groups_removed", "memberships_added", "memberships_removed"]
+        .map(|k| c[k].as_u64().unwrap_or(0))
+}
+
+#[tokio::test]
+async fn a_sync_stores_exactly_the_tenant_and_an_unchanged_resync_writes_nothing() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    assert_eq!(stored(&root).await, truth(control));
+
+    let again = run_sync(&root, json!({})).await;
+
+    assert_eq!(again["state"], "succeeded");
+    assert_eq!(counts(&again), [0; 5], "{again}");
+    assert_eq!(again["counts"]["users_changed"], 0);
+    assert!(again["okta_requests"].as_u64().unwrap() <= 3, "incremental: {again}");
+}
+
+#[tokio::test]
+async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let truth_now = control.truth();
+    let group = &truth_now.groups[0];
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    let version: Value =
+        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
+    let set = root
+        .send(
+            Method::PUT,
+            &format!("/api/v1/groups/{}/roles", group.id),
+            &json!({ "roles": ["editor"], "version": version["roles_version"] }),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let before: Value = root.get(&access_path).await.json().await.unwrap();
+    assert!(before["access"]["roles"].as_array().unwrap().contains(&json!("editor")), "{before}");
+    let explanation = format!("Editor via Okta group {} ({})", group.name, group.id);
+    assert!(before.to_string().contains(&explanation), "{before}");
+
+    // A rename keeps the role mapping.
+    control.rename_group(&group.id, "Renamed <b>group</b>").unwrap();
+    let renamed = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&renamed)[1], 1, "{renamed}");
+    let detail: Value =
+        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
+    assert_eq!(
+        (detail["name"].as_str(), detail["roles"].clone()),
+        (Some("Renamed <b>group</b>"), json!(["editor"]))
+    );
+
+    // A suspended member loses the group's roles at the commit.
+    control.set_user_status(&member.id, UserStatus::Suspended).unwrap();
+    let suspended = run_sync(&root, json!({})).await;
+    assert_eq!(suspended["state"], "succeeded");
+    let after: Value = root.get(&access_path).await.json().await.unwrap();
+    assert_eq!(after["access"]["roles"], json!([]), "{after}");
+    assert!(after.to_string().contains("SUSPENDED"), "{after}");
+    control.set_user_status(&member.id, UserStatus::Active).unwrap();
+    run_sync(&root, json!({})).await;
+    let back: Value = root.get(&access_path).await.json().await.unwrap();
+    assert_eq!(back["access"]["roles"], json!(["editor"]));
+
+    // A member removed from the group loses its roles; added back, regains them.
+    control.remove_member(&group.id, &member.id).unwrap();
+    let removed = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&removed)[4], 1, "{removed}");
+    let gone: Value = root.get(&access_path).await.json().await.unwrap();
+    assert_eq!(gone["access"]["roles"], json!([]));
+    control.add_member(&group.id, &member.id).unwrap();
+    let added = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&added)[3], 1, "{added}");
+
+    // An unassigned group stops granting at the commit; its mapping is archived, not re-granted.
+    control.unassign_group(&group.id).unwrap();
+    let unassigned = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&unassigned)[2], 1, "{unassigned}");
+    let none: Value = root.get(&access_path).await.json().await.unwrap();
+    assert!(!none.to_string().contains(&group.id), "{none}");
+    control.assign_group(&group.id).unwrap();
+    let returned = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&returned)[0], 1, "{returned}");
+    let detail: Value =
+        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
+    assert_eq!(
+        detail["roles"],
+        json!([]),
+        "a returning group is not silently re-granted its roles"
+    );
+
+    assert_eq!(stored(&root).await, truth(control), "the store equals the tenant after all that");
+}
+
+#[tokio::test]
+async fn the_guard_holds_a_mass_removal_until_a_super_admin_decides() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let before = stored(&root).await;
+    let doomed: Vec<String> =
+        control.truth().groups.iter().take(30).map(|g| g.id.clone()).collect();
+    for id in &doomed {
+        control.unassign_group(id).unwrap();
+    }
+
+    let held = run_sync(&root, json!({})).await;
+    assert_eq!(held["state"], "needs_confirmation", "{held}");
+    assert_eq!(held["held_reason"]["reason"], "removes_most_groups");
+    assert_eq!(
+        held["diff"]["groups_removed"].as_array().unwrap().len(),
+        25,
+        "the diff names the first 25"
+    );
+    assert_eq!(stored(&root).await, before, "nothing is committed while held");
+    let joined: Value =
+        root.send(Method::POST, "/api/v1/sync", &json!({})).await.json().await.unwrap();
+    assert_eq!(joined["run"]["id"], held["id"], "a held run blocks new runs");
+    let viewer_try = app.as_person("nobody@example.com").write(
+        Method::POST,
+        &format!("/api/v1/sync/runs/{}/confirm", held["id"].as_str().unwrap()),
+    );
+    assert_eq!(viewer_try.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    let discard = root
+        .write(Method::POST, &format!("/api/v1/sync/runs/{}/discard", held["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let discarded: Value = discard.json().await.unwrap();
+    assert_eq!(discarded["state"], "discarded");
+    assert_eq!(stored(&root).await, before);
+
+    let held_again = run_sync(&root, json!({})).await;
+    assert_eq!(held_again["state"], "needs_confirmation");
+    let confirm = root
+        .write(
+            Method::POST,
+            &format!("/api/v1/sync/runs/{}/confirm", held_again["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+    assert_eq!(stored(&root).await, truth(control), "confirmed: the tenant is committed");
+    let again = root
+        .write(
+            Method::POST,
+            &format!("/api/v1/sync/runs/{}/confirm", held_again["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_problem(again, StatusCode::CONFLICT, "conflict").await;
+
+    for id in &doomed {
+        control.assign_group(id).unwrap();
+    }
+    let restored = run_sync(&root, json!({})).await;
+    assert_eq!(restored["state"], "succeeded", "adding groups back is never held");
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_diff_and_commits_nothing() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let group = control.truth().groups[1].clone();
+    control.rename_group(&group.id, "Dry-run rename").unwrap();
+    let before = stored(&root).await;
+
+    let dry = run_sync(&root, json!({ "dry_run": true })).await;
+
+    assert_eq!((dry["state"].as_str(), dry["dry_run"].as_bool()), (Some("succeeded"), Some(true)));
+    assert_eq!(dry["diff"]["groups_changed"][0]["name"], "Dry-run rename", "{dry}");
+    assert_eq!(dry["diff"]["groups_changed"][0]["previous_name"], group.name.as_str());
+    assert_eq!(stored(&root).await, before, "nothing committed");
+    let real = run_sync(&root, json!({})).await;
+    assert_eq!(counts(&real)[1], 1);
+}
+
+#[tokio::test]
+async fn concurrent_starts_join_exactly_one_run() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let full = json!({ "full": true });
+    for burst in [2, 10, 50] {
+        let requests = (0..burst).map(|_| root.send(Method::POST, "/api/v1/sync", &full));
+        let answers = futures_util::future::join_all(requests).await;
+        let mut ids = BTreeSet::new();
+        for answer in answers {
+            assert!(answer.status().is_success());
+            let body: Value = answer.json().await.unwrap();
+            ids.insert(body["run"]["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "a burst of {burst} started {} runs", ids.len());
+        let run = wait_for(&root, ids.first().unwrap()).await;
+        assert_eq!(run["state"], "succeeded");
+    }
+}
+
+#[tokio::test]
+async fn an_invitation_predicts_the_roles_and_warns_when_there_are_none() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let truth_now = control.truth();
+    let group = &truth_now.groups[2];
+    let member = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap();
+    let version: Value =
+        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
+    root.send(
+        Method::PUT,
+        &format!("/api/v1/groups/{}/roles", group.id),
+        &json!({ "roles": ["viewer"], "version": version["roles_version"] }),
+    )
+    .await;
+
+    let invited: Value = root
+        .send(Method::POST, "/api/v1/invitations", &json!({ "email": member.login.to_uppercase() }))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(invited["invitation"]["email"], member.login.as_str());
+    assert_eq!(invited["invitation"]["okta_user_id"], member.id.as_str());
+    assert!(invited["access"]["roles"].as_array().unwrap().contains(&json!("viewer")), "{invited}");
+    assert_eq!(invited["warning"], Value::Null);
+
+    let stranger: Value = root
+        .send(Method::POST, "/api/v1/invitations", &json!({ "email": "stranger@example.com" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(stranger["warning"].as_str().unwrap().contains("not a user in Okta"), "{stranger}");
+    let listed: Value = root.get("/api/v1/invitations").await.json().await.unwrap();
+    assert!(listed.to_string().contains("stranger@example.com"));
+
+    // The invited person becomes active on first sign-in, with the roles of their groups.
+    let me: Value = app.as_person(&member.login).get("/api/v1/me").await.json().await.unwrap();
+    assert!(me["roles"].as_array().unwrap().contains(&json!("viewer")), "{me}");
+    let users: Value = root.get("/api/v1/users").await.json().await.unwrap();
+    let entry = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == member.login.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(entry["status"], "active");
+}
+
+#[tokio::test]
+async fn two_admins_saving_the_same_version_cannot_overwrite_each_other() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let id = control.truth().groups[3].id.clone();
+    let group: Value = root.get(&format!("/api/v1/groups/{id}")).await.json().await.unwrap();
+    let version = group["roles_version"].clone();
+
+    let first = root
+        .send(
+            Method::PUT,
+            &format!("/api/v1/groups/{id}/roles"),
+            &json!({ "roles": ["admin"], "version": version }),
+        )
+        .await;
+    let second = root
+        .send(
+            Method::PUT,
+            &format!("/api/v1/groups/{id}/roles"),
+            &json!({ "roles": ["viewer"], "version": version }),
+        )
+        .await;
+
+    assert_eq!(first.status(), StatusCode::OK);
+    expect_problem(second, StatusCode::CONFLICT, "version_conflict").await;
+    let now: Value = root.get(&format!("/api/v1/groups/{id}")).await.json().await.unwrap();
+    assert_eq!(now["roles"], json!(["admin"]));
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_served() {
+    let app = TestApp::new();
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let root = app.as_person("root@example.com");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        // The dev sign-in is documented, and exists only where it is switched on (not here).
+        if path == "/api/v1/dev/sign-in" {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            let concrete =
+                path.replace("{email}", "root%40example.com").replace('{', "x").replace('}', "");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response =
+                root.write(method.clone(), &concrete).json(&json!({})).send().await.unwrap();
+            let problem: Option<Value> = response.json().await.ok();
+            let code = problem.as_ref().and_then(|p| p["code"].as_str()).unwrap_or("");
+            let detail = problem.as_ref().and_then(|p| p["detail"].as_str()).unwrap_or("");
+            // A 404 for an unknown id is fine; a 404 for an unknown route is not.
+            assert!(
+                code != "method_not_allowed" && !detail.starts_with("No API route matches"),
+                "{method} {path}: {detail}"
+            );
+        }
+    }
+    let missing = app.get("/api/v1/not-in-the-document").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

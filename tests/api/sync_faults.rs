@@ -1,0 +1,144 @@
+//! Fault runs: every fault profile of the fake Okta, repeated, against full syncs. Afterwards the
+//! stored state equals either the previous commit (the run failed) or the tenant's truth (the
+//! run recovered); never a mix. The count of wrong commits must be zero.
+
+use std::time::Duration;
+
+use fake_okta::{Endpoint, FaultKind, FaultSpec, RateLimitConfig};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::sync::{prepared, run_sync, stored, truth};
+use crate::world::World;
+
+/// How a fault profile must end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// The client's retries recover; the run commits the truth.
+    Recovers,
+    /// The run fails and commits nothing.
+    Fails,
+}
+
+#[tokio::test]
+async fn no_fault_profile_ever_commits_a_mix() {
+    let app = TestApp::for_faults();
+    let (tenant, control) = &World::get().fault_tenant;
+    // Short rate-limit windows, so that a 429 storm is waited out in seconds.
+    control.set_limits(RateLimitConfig {
+        window: Duration::from_secs(2),
+        ..RateLimitConfig::default()
+    });
+    let root = prepared(&app, tenant).await;
+    let big = control.truth().groups.into_iter().max_by_key(|g| g.members.len()).expect("a group");
+    assert!(big.members.len() > 200, "a group with a second page of members");
+    let big_path = format!("/groups/{}/users", big.id);
+    let on_members = |kind: FaultKind| FaultSpec::new(kind).on(Endpoint::ListGroupUsers);
+    let profiles: Vec<(&str, Vec<FaultSpec>, Expect)> = vec![
+        (
+            "429 storm",
+            vec![on_members(FaultKind::Error { status: 429 }).skip(3).times(3)],
+            Expect::Recovers,
+        ),
+        (
+            "5xx burst",
+            vec![on_members(FaultKind::Error { status: 500 }).skip(5).times(2)],
+            Expect::Recovers,
+        ),
+        (
+            "5xx that persists",
+            vec![
+                FaultSpec::new(FaultKind::Error { status: 503 })
+                    .on(Endpoint::ListAppGroups)
+                    .times(100),
+            ],
+            Expect::Fails,
+        ),
+        (
+            "malformed pages",
+            vec![on_members(FaultKind::MalformedJson).skip(10).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "truncated pages",
+            vec![on_members(FaultKind::TruncatedBody).skip(10).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "next link to a foreign host",
+            vec![on_members(FaultKind::NextLinkForeignHost).path_contains(&big_path).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "next link to another scheme",
+            vec![on_members(FaultKind::NextLinkOtherScheme).path_contains(&big_path).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "redirect",
+            vec![
+                FaultSpec::new(FaultKind::Redirect { location: None })
+                    .on(Endpoint::ListAppGroups)
+                    .times(100),
+            ],
+            Expect::Fails,
+        ),
+        (
+            "pagination loop",
+            vec![on_members(FaultKind::PaginationLoop).path_contains(&big_path).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "token revoked mid-run",
+            vec![on_members(FaultKind::Error { status: 401 }).skip(12).times(100)],
+            Expect::Fails,
+        ),
+        (
+            "a hang, then an answer",
+            vec![on_members(FaultKind::Hang { ms: Some(40_000) }).skip(4).times(1)],
+            Expect::Recovers,
+        ),
+    ];
+    let mut runs = 0;
+    let mut wrong_commits = Vec::new();
+    for (name, faults, expect) in &profiles {
+        let repeats = if name.starts_with("a hang") { 1 } else { 2 };
+        for repeat in 0..repeats {
+            // Change the tenant, so that a partial commit would show.
+            let victim = control.truth().groups[repeat + 1].id.clone();
+            control.rename_group(&victim, &format!("{name} #{repeat}")).unwrap();
+            let before = stored(&root).await;
+            control.clear_faults();
+            for fault in faults {
+                control.add_fault(fault.clone());
+            }
+            let run = run_sync(&root, json!({ "full": true })).await;
+            control.clear_faults();
+            runs += 1;
+            let after = stored(&root).await;
+            let state = run["state"].as_str().unwrap_or("").to_owned();
+            let consistent = match state.as_str() {
+                "succeeded" => after == truth(control),
+                "failed" => after == before && run["error"].as_str().is_some_and(|e| !e.is_empty()),
+                _ => false,
+            };
+            let expected_state = if *expect == Expect::Recovers { "succeeded" } else { "failed" };
+            if !consistent || state != expected_state {
+                wrong_commits.push(format!("{name} #{repeat}: {state} (expected {expected_state}), consistent: {consistent}, {}", summary(&run)));
+            }
+            // Catch up, so the next profile starts from the truth.
+            run_sync(&root, json!({})).await;
+        }
+    }
+    assert!(
+        wrong_commits.is_empty(),
+        "{} of {runs} runs went wrong:\n{}",
+        wrong_commits.len(),
+        wrong_commits.join("\n")
+    );
+    assert!(runs >= 21, "{runs} fault runs");
+}
+
+fn summary(run: &Value) -> String {
+    format!("error: {}, requests: {}", run["error"], run["okta_requests"])
+}
