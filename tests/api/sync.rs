@@ -133,6 +133,7 @@ async fn a_sync_stores_exactly_the_tenant_and_an_unchanged_resync_writes_nothing
     assert_eq!(again["state"], "succeeded");
     assert_eq!(counts(&again), [0; 5], "{again}");
     assert_eq!(again["counts"]["users_changed"], 0);
+    assert_eq!(again["rows_written"], 0, "an unchanged re-sync writes no rows");
     assert!(again["okta_requests"].as_u64().unwrap() <= 3, "incremental: {again}");
 }
 

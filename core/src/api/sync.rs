@@ -111,6 +111,9 @@ pub struct SyncRun {
     pub held_reason: Option<GuardReason>,
     /// The diff, for dry runs and held runs.
     pub diff: Option<SyncDiff>,
+    /// Group, membership and user rows its commit wrote (0 when nothing changed).
+    #[serde(default)]
+    pub rows_written: u64,
 }
 
 /// `GET /api/v1/sync/runs`.

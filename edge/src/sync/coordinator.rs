@@ -140,6 +140,7 @@ impl SyncCoordinator {
             error: None,
             held_reason: None,
             diff: None,
+            rows_written: 0,
         };
         let actor = actor_of(&actor);
         let audit = AuditRecord {

@@ -39,6 +39,7 @@ pub(crate) struct RunRow {
     pub(crate) error: Option<String>,
     pub(crate) held_reason: Option<String>,
     pub(crate) diff: Option<String>,
+    pub(crate) rows_written: i64,
 }
 
 /// A group as the groups list shows it.
@@ -367,10 +368,25 @@ impl Store {
                 &[text(&chunk)],
             )?);
         }
+        let data_statements = statements.len();
         statements.push(self.end_statement(run_id, "succeeded", end, now)?);
         statements.push(self.audit_statement(audit, now)?);
         statements.push(self.drop_staging(run_id)?);
-        self.db.batch(statements).await.map_err(database).map(|_| ())
+        let results = self.db.batch(statements).await.map_err(database)?;
+        let rows_written: usize = results
+            .iter()
+            .take(data_statements)
+            .filter_map(|r| r.meta().ok().flatten().and_then(|m| m.rows_written))
+            .sum();
+        // Bookkeeping after the commit: the figure the benchmark and the history show.
+        self.statement(
+            "UPDATE sync_runs SET rows_written = ?2 WHERE id = ?1",
+            &[text(run_id), JsValue::from_f64(rows_written as f64)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
     }
 
     fn end_statement(
@@ -613,7 +629,7 @@ pub(crate) struct RunEnd<'a> {
 }
 
 const RUN_COLUMNS: &str = "SELECT id, state, trigger, started_by, dry_run, full, started_at, ended_at, progress, counts, \
-     okta_requests, rate_limit_waits, error, held_reason, diff FROM sync_runs";
+     okta_requests, rate_limit_waits, error, held_reason, diff, rows_written FROM sync_runs";
 
 /// Serializes items into JSON arrays of at most [`MAX_JSON_PARAM_BYTES`] each.
 fn json_chunks(items: impl Iterator<Item = Value>) -> Vec<String> {

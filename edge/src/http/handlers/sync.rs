@@ -140,5 +140,6 @@ fn sync_run(row: RunRow) -> SyncRun {
         error: row.error,
         held_reason: parse(row.held_reason),
         diff: parse(row.diff),
+        rows_written: u64::try_from(row.rows_written).unwrap_or(0),
     }
 }
