@@ -219,7 +219,7 @@ impl RunState {
         }
         if let Some(reason) = held {
             let reason = serde_json::to_value(&reason).unwrap_or(Value::Null);
-            store.hold_run(&self.id, &RunEnd { held_reason: Some(&reason), ..end }, now).await?;
+            store.hold_run(&self.id, &RunEnd { held_reason: Some(&reason), ..end }).await?;
             self.phase = Phase::Held;
             return Ok(Ending::Held);
         }

@@ -195,12 +195,7 @@ impl Store {
     }
 
     /// Holds a run for confirmation, keeping what it staged.
-    pub(crate) async fn hold_run(
-        &self,
-        id: &str,
-        fields: &RunEnd<'_>,
-        now: &str,
-    ) -> Result<(), StoreError> {
+    pub(crate) async fn hold_run(&self, id: &str, fields: &RunEnd<'_>) -> Result<(), StoreError> {
         let statement = self.statement(
             "UPDATE sync_runs SET state = 'needs_confirmation', counts = ?2, held_reason = ?3, diff = ?4, \
              progress = ?5, okta_requests = ?6, rate_limit_waits = ?7 WHERE id = ?1",
@@ -214,7 +209,6 @@ impl Store {
                 JsValue::from_f64(fields.waits as f64),
             ],
         )?;
-        let _ = now;
         statement.run().await.map_err(database).map(|_| ())
     }
 
