@@ -33,6 +33,7 @@ static MISCONFIGURED_STACK: OnceLock<LocalStack> = OnceLock::new();
 pub(crate) struct TestApp {
     base_url: String,
     http: reqwest::Client,
+    stack: &'static LocalStack,
 }
 
 impl TestApp {
@@ -128,14 +129,14 @@ impl TestApp {
         self.http.request(method, self.url(path))
     }
 
-    fn connect(stack: &LocalStack) -> Self {
+    fn connect(stack: &'static LocalStack) -> Self {
         // A client per test: each test has its own async runtime, and pooled connections are
         // bound to the runtime that opened them.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client builds");
-        Self { base_url: stack.base_url().to_owned(), http }
+        Self { base_url: stack.base_url().to_owned(), http, stack }
     }
 
     /// `GET path` with the headers of an API client.
@@ -167,6 +168,11 @@ impl TestApp {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// Runs SQL on the stack's D1 from outside the Worker (to break it under a running sync).
+    pub(crate) fn execute_sql(&self, sql: &str) {
+        self.stack.execute_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// The origin of the stack (`http://127.0.0.1:PORT`).

@@ -16,29 +16,21 @@ use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::world::World;
 
 /// One test at a time on the shared stack and tenant.
-static TURN: Mutex<()> = Mutex::const_new(());
+pub(crate) static TURN: Mutex<()> = Mutex::const_new(());
 
-/// Configures the stack for `tenant` (once) and runs a first sync if none has run.
+/// Configures the stack for `tenant` (once), and syncs, so that the test starts from the
+/// tenant's truth whatever the tests before it changed.
 pub(crate) async fn prepared<'a>(app: &'a TestApp, tenant: &fake_okta::TenantInfo) -> Caller<'a> {
     let root = app.as_person("root@example.com");
-    let settings: Value = root
-        .get("/api/v1/settings/okta")
-        .await
-        .json()
-        .await
-        .expect("the Worker answers as documented");
+    let settings: Value =
+        root.get("/api/v1/settings/okta").await.json().await.expect("the settings");
     if settings["app_id"] != tenant.app_id.as_str() {
         let body = json!({ "tenant_url": tenant.base_url, "app_id": tenant.app_id, "api_token": tenant.token, "sync_enabled": true });
         let saved = root.send(Method::PUT, "/api/v1/settings/okta", &body).await;
-        assert_eq!(
-            saved.status(),
-            StatusCode::OK,
-            "{}",
-            saved.text().await.expect("the Worker answers as documented")
-        );
-        let first = run_sync(&root, json!({})).await;
-        assert_eq!(first["state"], "succeeded", "{first}");
+        assert_eq!(saved.status(), StatusCode::OK, "{}", saved.text().await.expect("a body"));
     }
+    let caught_up = run_sync(&root, json!({})).await;
+    assert_eq!(caught_up["state"], "succeeded", "{caught_up}");
     root
 }
 

@@ -142,3 +142,69 @@ async fn no_fault_profile_ever_commits_a_mix() {
 fn summary(run: &Value) -> String {
     format!("error: {}, requests: {}", run["error"], run["okta_requests"])
 }
+
+/// Renames a table for as long as it lives, and back when dropped (even when a test fails).
+struct TableAway<'a> {
+    app: &'a TestApp,
+    table: &'static str,
+}
+
+impl<'a> TableAway<'a> {
+    fn new(app: &'a TestApp, table: &'static str) -> Self {
+        app.execute_sql(&format!("ALTER TABLE {table} RENAME TO {table}_away"));
+        Self { app, table }
+    }
+}
+
+impl Drop for TableAway<'_> {
+    fn drop(&mut self) {
+        self.app.execute_sql(&format!("ALTER TABLE {0}_away RENAME TO {0}", self.table));
+    }
+}
+
+#[tokio::test]
+async fn d1_failures_at_staging_and_at_commit_change_nothing() {
+    // The dev stack has its own D1; its sync tenant is the fault tenant's twin seed.
+    let app = TestApp::with_dev_sign_in();
+    let (tenant, control) = &World::get().sync_tenant;
+    let _turn = crate::sync::TURN.lock().await;
+    let root = prepared(&app, tenant).await;
+    let mut runs = 0;
+    let mut wrong = Vec::new();
+    for repeat in 0..2 {
+        // Staging fails: the table the run writes what it read into is gone.
+        let before = stored(&root).await;
+        let away = TableAway::new(&app, "sync_staging");
+        let failed = run_sync(&root, json!({ "full": true })).await;
+        drop(away);
+        runs += 1;
+        if failed["state"] != "failed" || stored(&root).await != before {
+            wrong.push(format!("staging #{repeat}: {}", summary(&failed)));
+        }
+
+        // The commit fails half-way: a group leaves (its roles must be archived) and a member
+        // leaves another group, but the archive table is gone, so the one batch fails as a whole.
+        let truth_now = control.truth();
+        let leaving = truth_now.groups[10 + repeat].id.clone();
+        let shrinking = &truth_now.groups[20 + repeat];
+        control.unassign_group(&leaving).unwrap();
+        control.remove_member(&shrinking.id, &shrinking.members[0].id).unwrap();
+        let before = stored(&root).await;
+        let away = TableAway::new(&app, "archived_group_roles");
+        let failed = run_sync(&root, json!({})).await;
+        drop(away);
+        runs += 1;
+        if failed["state"] != "failed" || stored(&root).await != before {
+            wrong.push(format!("commit #{repeat}: {}", summary(&failed)));
+        }
+        let recovered = run_sync(&root, json!({})).await;
+        runs += 1;
+        if recovered["state"] != "succeeded" || stored(&root).await != truth(control) {
+            wrong.push(format!("recovery #{repeat}: {}", summary(&recovered)));
+        }
+        control.assign_group(&leaving).unwrap();
+        control.add_member(&shrinking.id, &shrinking.members[0].id).unwrap();
+        run_sync(&root, json!({})).await;
+    }
+    assert!(wrong.is_empty(), "{} of {runs} runs went wrong:\n{}", wrong.len(), wrong.join("\n"));
+}

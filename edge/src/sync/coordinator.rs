@@ -151,7 +151,13 @@ impl SyncCoordinator {
             after: Some(json!({ "dry_run": dry_run, "full": full })),
         };
         let stored = match Store::open(&self.env) {
-            Ok(store) => store.insert_run(&row, &audit, now).await,
+            Ok(store) => {
+                // Best effort: a database too broken to clean up will fail the run itself.
+                if let Err(error) = store.end_orphaned_runs(now).await {
+                    console_error!("ending orphaned sync runs: {error}");
+                }
+                store.insert_run(&row, &audit, now).await
+            }
             Err(error) => Err(error),
         };
         if let Err(error) = stored {
@@ -265,12 +271,18 @@ impl SyncCoordinator {
             before: None,
             after: Some(json!({ "error": error })),
         };
-        let result = match Store::open(&self.env) {
-            Ok(store) => store.finish_run(&run.id, "failed", &end, Some(&audit), now).await,
-            Err(e) => Err(e),
+        let Ok(store) = Store::open(&self.env) else {
+            console_error!("recording the failure of sync run {}: no database", run.id);
+            return;
         };
-        if let Err(e) = result {
-            console_error!("recording the failure of sync run {}: {e}", run.id);
+        if let Err(e) = store.finish_run(&run.id, "failed", &end, Some(&audit), now).await {
+            console_error!(
+                "recording the failure of sync run {}: {e}; marking it failed alone",
+                run.id
+            );
+            if let Err(e) = store.mark_failed(&run.id, error, now).await {
+                console_error!("marking sync run {} failed: {e}", run.id);
+            }
         }
     }
 }

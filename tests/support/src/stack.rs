@@ -95,6 +95,8 @@ impl std::error::Error for StackError {}
 #[derive(Debug)]
 pub struct LocalStack {
     base_url: String,
+    root: PathBuf,
+    state_dir: PathBuf,
     wrangler: Supervised,
 }
 
@@ -137,9 +139,47 @@ impl LocalStack {
         for file in &options.env_files {
             command.arg("--env-file").arg(file);
         }
+        // wrangler's dev registry lives in its config folder and connects sessions of the same
+        // Worker name (Durable Objects included): each stack gets its own, so that two stacks
+        // never serve each other's requests.
+        if let Some(parent) = options.state_dir.parent() {
+            command.env("XDG_CONFIG_HOME", parent.join("xdg-config"));
+        }
         let mut wrangler = Supervised::spawn(&command, &options.logs)?;
         wrangler.wait_until_answers(port, "/api/v1/health", READY_TIMEOUT)?;
-        Ok(Self { base_url: format!("http://127.0.0.1:{port}"), wrangler })
+        Ok(Self {
+            base_url: format!("http://127.0.0.1:{port}"),
+            root: root.to_path_buf(),
+            state_dir: options.state_dir,
+            wrangler,
+        })
+    }
+
+    /// Runs SQL on the stack's local D1 from outside the Worker (`wrangler d1 execute`), as a
+    /// test does to break the database under a running Worker.
+    ///
+    /// # Errors
+    ///
+    /// When wrangler fails to run the statement.
+    pub fn execute_sql(&self, sql: &str) -> Result<(), StackError> {
+        let mut command = wrangler_command(&self.root);
+        command
+            .args(["d1", "execute", "DB", "--local", "--persist-to"])
+            .arg(&self.state_dir)
+            .args(["--command", sql])
+            .env("CI", "true");
+        let output = command
+            .output()
+            .map_err(|e| StackError::Io("running wrangler d1 execute".into(), e))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(StackError::Migrations(format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )))
+        }
     }
 
     /// The URL the stack serves on, without a trailing slash (`http://127.0.0.1:PORT`).

@@ -194,6 +194,35 @@ impl Store {
         self.db.batch(statements).await.map_err(database).map(|_| ())
     }
 
+    /// Marks a run failed without touching anything else: the fallback when the database is too
+    /// broken to drop the run's staging in the same step (the next run clears it).
+    pub(crate) async fn mark_failed(
+        &self,
+        id: &str,
+        error: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE sync_runs SET state = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
+            &[text(id), text(now), text(error)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
+    /// Before a new run: ends runs the coordinator no longer knows (an interrupted invocation
+    /// whose state was lost) as failed, and drops whatever they staged.
+    pub(crate) async fn end_orphaned_runs(&self, now: &str) -> Result<(), StoreError> {
+        let end = self.statement(
+            "UPDATE sync_runs SET state = 'failed', ended_at = ?1,              error = 'The run was interrupted and did not finish; nothing was committed.'              WHERE state IN ('running', 'needs_confirmation')",
+            &[text(now)],
+        )?;
+        let drop = self.statement("DELETE FROM sync_staging", &[])?;
+        self.db.batch(vec![end, drop]).await.map_err(database).map(|_| ())
+    }
+
     /// Holds a run for confirmation, keeping what it staged.
     pub(crate) async fn hold_run(&self, id: &str, fields: &RunEnd<'_>) -> Result<(), StoreError> {
         let statement = self.statement(
