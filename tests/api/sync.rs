@@ -106,6 +106,15 @@ pub(crate) fn truth(control: &Control) -> BTreeMap<String, (String, BTreeSet<Str
         .collect()
 }
 
+/// Gives a group these roles, on top of its current version.
+async fn set_roles(caller: &Caller<'_>, group_id: &str, roles: &[&str]) {
+    let path = format!("/api/v1/groups/{group_id}");
+    let group: Value = caller.get(&path).await.json().await.expect("the group");
+    let body = json!({ "roles": roles, "version": group["roles_version"] });
+    let set = caller.send(Method::PUT, &format!("{path}/roles"), &body).await;
+    assert_eq!(set.status(), StatusCode::OK, "setting roles");
+}
+
 fn counts(run: &Value) -> [u64; 5] {
     let c = &run["counts"];
     ["groups_added", "groups_changed", "groups_removed", "memberships_added", "memberships_removed"]
@@ -139,16 +148,7 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     let group = &truth_now.groups[0];
     let member =
         group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
-    let version: Value =
-        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
-    let set = root
-        .send(
-            Method::PUT,
-            &format!("/api/v1/groups/{}/roles", group.id),
-            &json!({ "roles": ["editor"], "version": version["roles_version"] }),
-        )
-        .await;
-    assert_eq!(set.status(), StatusCode::OK);
+    set_roles(&root, &group.id, &["editor"]).await;
     let access_path = format!("/api/v1/users/{}/access", member.login);
     let before: Value = root.get(&access_path).await.json().await.unwrap();
     assert!(before["access"]["roles"].as_array().unwrap().contains(&json!("editor")), "{before}");
@@ -328,14 +328,7 @@ async fn an_invitation_predicts_the_roles_and_warns_when_there_are_none() {
     let truth_now = control.truth();
     let group = &truth_now.groups[2];
     let member = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap();
-    let version: Value =
-        root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
-    root.send(
-        Method::PUT,
-        &format!("/api/v1/groups/{}/roles", group.id),
-        &json!({ "roles": ["viewer"], "version": version["roles_version"] }),
-    )
-    .await;
+    set_roles(&root, &group.id, &["viewer"]).await;
 
     let invited: Value = root
         .send(Method::POST, "/api/v1/invitations", &json!({ "email": member.login.to_uppercase() }))

@@ -22,6 +22,9 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
+/// How a joiner waits for the run it joins to be recorded: 200 × 25 ms at most.
+const JOIN_POLLS: u32 = 200;
+const JOIN_POLL: Duration = Duration::from_millis(25);
 
 /// What the Worker asks the coordinator.
 #[derive(Debug, Serialize, Deserialize)]
@@ -117,12 +120,12 @@ impl SyncCoordinator {
         now: &str,
     ) -> worker::Result<Answer> {
         // Storage reads and writes hold the object's input gate, so two starts cannot both see
-        // no run: the second one finds the first one's run and joins it.
+        // no run: the second one finds the first one's run and joins it, once its row is in D1.
         if let Some(run) = self.state.storage().get::<RunState>(RUN_KEY).await? {
-            return Ok(Answer { run_id: run.id, joined: true, refused: None });
+            return self.join(run).await;
         }
         let id = format!("run_{}_{}", now.replace([':', '-', '.', 'T', 'Z'], ""), random_suffix());
-        let run = RunState::new(id.clone(), dry_run, full, actor.clone());
+        let mut run = RunState::new(id.clone(), dry_run, full, actor.clone());
         self.state.storage().put(RUN_KEY, &run).await?;
         let row = RunRow {
             id: id.clone(),
@@ -164,8 +167,30 @@ impl SyncCoordinator {
             self.state.storage().delete(RUN_KEY).await?;
             return Err(worker::Error::RustError(error.to_string()));
         }
+        run.recorded = true;
+        self.state.storage().put(RUN_KEY, &run).await?;
         self.state.storage().set_alarm(Duration::from_millis(0)).await?;
         Ok(Answer { run_id: id, joined: false, refused: None })
+    }
+
+    /// Joins the current run, waiting (briefly) until its starter has recorded it in D1.
+    async fn join(&self, mut run: RunState) -> worker::Result<Answer> {
+        for _ in 0..JOIN_POLLS {
+            if run.recorded {
+                return Ok(Answer { run_id: run.id, joined: true, refused: None });
+            }
+            worker::Delay::from(JOIN_POLL).await;
+            match self.state.storage().get::<RunState>(RUN_KEY).await? {
+                Some(current) if current.id == run.id => run = current,
+                // The run ended (or failed to start) meanwhile: the caller may start anew.
+                _ => break,
+            }
+        }
+        Ok(Answer {
+            run_id: run.id,
+            joined: true,
+            refused: Some("The run being started did not record itself; try again.".into()),
+        })
     }
 
     async fn resolve(

@@ -39,6 +39,9 @@ pub(crate) struct RunState {
     pub(crate) progress: SyncProgress,
     pub(crate) requests: u64,
     pub(crate) waits: u64,
+    /// Whether the run's row is in D1 yet (joiners wait for it, so that they can read it).
+    #[serde(default)]
+    pub(crate) recorded: bool,
 }
 
 /// Where a run is.
@@ -91,6 +94,7 @@ impl RunState {
             progress: SyncProgress::default(),
             requests: 0,
             waits: 0,
+            recorded: false,
         }
     }
 

@@ -68,7 +68,7 @@ pub enum StackError {
     NotBuilt(PathBuf),
     /// A process could not be started or a file could not be written.
     Io(String, io::Error),
-    /// `wrangler d1 migrations apply` failed; its output.
+    /// A `wrangler d1` command (the migrations, or SQL of a test) failed; its output.
     Migrations(String),
     /// The process exited before answering, or did not answer in time; its last log lines.
     NotReady(String),
@@ -163,23 +163,9 @@ impl LocalStack {
     /// When wrangler fails to run the statement.
     pub fn execute_sql(&self, sql: &str) -> Result<(), StackError> {
         let mut command = wrangler_command(&self.root);
-        command
-            .args(["d1", "execute", "DB", "--local", "--persist-to"])
-            .arg(&self.state_dir)
-            .args(["--command", sql])
-            .env("CI", "true");
-        let output = command
-            .output()
-            .map_err(|e| StackError::Io("running wrangler d1 execute".into(), e))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(StackError::Migrations(format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            )))
-        }
+        command.args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&self.state_dir);
+        command.args(["--command", sql]);
+        run_d1_command(command, false)
     }
 
     /// The URL the stack serves on, without a trailing slash (`http://127.0.0.1:PORT`).
@@ -234,23 +220,28 @@ fn apply_migrations(root: &Path, options: &StackOptions) -> Result<(), StackErro
     let mut command = wrangler_command(root);
     command
         .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
-        .arg(&options.state_dir)
-        // Non-interactive: wrangler answers its own confirmation prompt.
-        .env("CI", "true");
-    let output =
-        command.output().map_err(|e| StackError::Io("running wrangler d1 migrations".into(), e))?;
-    if matches!(options.logs, Logs::Inherit) {
+        .arg(&options.state_dir);
+    run_d1_command(command, matches!(options.logs, Logs::Inherit))
+}
+
+/// Runs a `wrangler d1 …` command non-interactively (wrangler answers its own confirmation
+/// prompts), echoing its output when `echo` is set; a failure carries wrangler's words.
+fn run_d1_command(mut command: Command, echo: bool) -> Result<(), StackError> {
+    let output = command
+        .env("CI", "true")
+        .output()
+        .map_err(|e| StackError::Io("running wrangler d1".into(), e))?;
+    if echo {
         io::stdout().write_all(&output.stdout).ok();
     }
     if output.status.success() {
-        Ok(())
-    } else {
-        Err(StackError::Migrations(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )))
+        return Ok(());
     }
+    Err(StackError::Migrations(format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )))
 }
 
 #[cfg(test)]
