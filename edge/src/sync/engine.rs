@@ -177,7 +177,7 @@ impl RunState {
 
     /// Enters the members phase: the groups whose members must be read.
     async fn members_phase(&mut self, store: &Store) -> Result<Phase, SyncError> {
-        let stored = store.stored_snapshot().await?;
+        let stored = store.stored_groups().await?;
         let assigned: Vec<(String, Option<String>)> = staged_groups(store, &self.id)
             .await?
             .into_values()

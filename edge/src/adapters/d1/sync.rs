@@ -89,15 +89,11 @@ struct GrantRow {
 impl Store {
     // --- the stored snapshot -----------------------------------------------------------------
 
-    /// Everything the last commit stored about Okta.
-    pub(crate) async fn stored_snapshot(&self) -> Result<Snapshot, StoreError> {
+    /// The stored Okta groups without their members or users: enough to decide which groups
+    /// an incremental run must re-read, without loading every membership.
+    pub(crate) async fn stored_groups(&self) -> Result<Snapshot, StoreError> {
         let groups: Vec<StoredGroup> = self
             .all("SELECT id, name, description, okta_last_membership_updated FROM groups WHERE source = 'okta'", &[])
-            .await?;
-        let memberships: Vec<StoredMembership> =
-            self.all("SELECT group_id, user_id FROM group_members", &[]).await?;
-        let users: Vec<MemberRow> = self
-            .all("SELECT id, email, login, first_name, last_name, status FROM okta_users", &[])
             .await?;
         let mut snapshot = Snapshot::default();
         for g in groups {
@@ -112,6 +108,17 @@ impl Store {
                 },
             );
         }
+        Ok(snapshot)
+    }
+
+    /// Everything the last commit stored about Okta.
+    pub(crate) async fn stored_snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut snapshot = self.stored_groups().await?;
+        let memberships: Vec<StoredMembership> =
+            self.all("SELECT group_id, user_id FROM group_members", &[]).await?;
+        let users: Vec<MemberRow> = self
+            .all("SELECT id, email, login, first_name, last_name, status FROM okta_users", &[])
+            .await?;
         for m in memberships {
             if let Some(group) = snapshot.groups.get_mut(&m.group_id) {
                 group.members.insert(m.user_id);
