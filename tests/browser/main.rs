@@ -4,5 +4,4 @@
 //! Run with `cargo xtask test` (which installs Chromium and builds everything first).
 
 mod browser;
-mod identity;
 mod navigation;
