@@ -160,7 +160,10 @@ fn percent_decode(segment: &str) -> String {
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let started = match Ctx::new(&env) {
-        Ok(ctx) => sync::start_scheduled_sync(&ctx, &env).await,
+        Ok(ctx) => {
+            sync::start_scheduled_sync(&ctx, &env, event.cron() == crate::config::FULL_SYNC_CRON)
+                .await
+        }
         Err(error) => Err(error),
     };
     match started {

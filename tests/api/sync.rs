@@ -426,3 +426,37 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
     let missing = app.get("/api/v1/not-in-the-document").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_cron_trigger_runs_the_same_sync_incremental_hourly_and_full_nightly() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    for (cron, full) in [("0 * * * *", false), ("30 3 * * *", true)] {
+        let fired = app
+            .raw(Method::GET, &format!("/__scheduled?cron={}", cron.replace(' ', "+")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fired.status(), StatusCode::OK, "{cron}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let run = loop {
+            let runs: Value = root.get("/api/v1/sync/runs").await.json().await.unwrap();
+            let newest = runs["runs"][0].clone();
+            if newest["trigger"] == "schedule"
+                && newest["full"] == full
+                && newest["state"] != "running"
+            {
+                break newest;
+            }
+            assert!(Instant::now() < deadline, "no scheduled run for {cron}: {runs}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(
+            (run["state"].as_str(), run["started_by"].as_str()),
+            (Some("succeeded"), Some("system")),
+            "{run}"
+        );
+    }
+}

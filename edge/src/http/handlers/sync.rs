@@ -76,8 +76,13 @@ pub(crate) async fn resolve_sync_run(
     respond::json(&load_run(ctx, id).await?, 200)
 }
 
-/// Starts a scheduled run (the cron trigger), if Okta is configured and sync is on.
-pub(crate) async fn start_scheduled_sync(ctx: &Ctx, env: &Env) -> Result<Option<String>, ApiError> {
+/// Starts a scheduled run (the cron trigger), if Okta is configured and sync is on; `full` for
+/// the nightly one.
+pub(crate) async fn start_scheduled_sync(
+    ctx: &Ctx,
+    env: &Env,
+    full: bool,
+) -> Result<Option<String>, ApiError> {
     let settings = ctx.store.okta_settings().await?;
     if settings.sync_enabled == 0 {
         return Ok(None);
@@ -87,7 +92,7 @@ pub(crate) async fn start_scheduled_sync(ctx: &Ctx, env: &Env) -> Result<Option<
         actor: "system".into(),
         trigger: "schedule".into(),
         dry_run: false,
-        full: false,
+        full,
         now: ctx.now.clone(),
     };
     Ok(Some(ask_coordinator(env, &command).await?.run_id))
