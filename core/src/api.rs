@@ -16,7 +16,7 @@ pub use access::{
 pub use health::{HealthResponse, ServiceStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
-    ConnectionFailure, CreateGroupRequest, GroupSummary, ListGroupsResponse, OktaSettingsResponse,
+    ConnectionFailure, CreateGroupRequest, GroupSummary, OktaSettingsResponse,
     TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
     UpdateOktaSettingsRequest,
 };

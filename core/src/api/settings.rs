@@ -127,13 +127,6 @@ pub struct GroupSummary {
     pub description: Option<String>,
 }
 
-/// `GET /api/v1/groups`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListGroupsResponse {
-    /// The groups.
-    pub groups: Vec<GroupSummary>,
-}
-
 /// `POST /api/v1/groups`: a group made by hand (refused while sync is on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

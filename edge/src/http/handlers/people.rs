@@ -122,7 +122,11 @@ pub(crate) async fn roles_of_person(
     store: &Store,
     email: &str,
 ) -> Result<Vec<BuiltInRole>, ApiError> {
-    Ok(access_of(store, email, None).await?.2.roles)
+    // Only the user and their grants: the caller's superAdmin status is already known, and
+    // this runs on every request.
+    let Some(user) = store.okta_user_by_email(email).await? else { return Ok(Vec::new()) };
+    let grants = grants(store, &user.id).await?;
+    Ok(effective_access(Some(OktaUserStatus::parse(&user.status)), &grants, false).roles)
 }
 
 /// The synced Okta user of `email` (or of `okta_user_id`), their status, and their access.
@@ -136,16 +140,7 @@ async fn access_of(
     let user_id = user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
     let status = user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
     let grants = match &user_id {
-        Some(id) => store
-            .grants_of(id)
-            .await?
-            .into_iter()
-            .map(|(group_id, group_name, roles)| GroupGrant {
-                group_id,
-                group_name,
-                roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
-            })
-            .collect(),
+        Some(id) => grants(store, id).await?,
         None => Vec::new(),
     };
     let in_groups = match &user_id {
@@ -154,6 +149,20 @@ async fn access_of(
     };
     let access = effective_access(status, &grants, super_admin);
     Ok((user_id, if in_groups { status } else { None }, access))
+}
+
+/// The groups of a synced user that grant roles, with those roles.
+async fn grants(store: &Store, user_id: &str) -> Result<Vec<GroupGrant>, ApiError> {
+    Ok(store
+        .grants_of(user_id)
+        .await?
+        .into_iter()
+        .map(|(group_id, group_name, roles)| GroupGrant {
+            group_id,
+            group_name,
+            roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
+        })
+        .collect())
 }
 
 fn invitation(row: InvitationRow) -> Invitation {
