@@ -243,24 +243,33 @@ async fn the_identity_comes_from_the_signed_token_not_from_other_headers() {
 }
 
 #[tokio::test]
-async fn a_flood_of_forged_key_ids_causes_at_most_one_key_fetch() {
+async fn a_flood_of_forged_key_ids_causes_at_most_one_key_fetch_per_interval() {
+    const REFETCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
     let app = TestApp::new();
     let world = World::get();
     // Warm the cache, then let the refetch interval pass.
     app.as_person("flood@example.com").get("/api/v1/me").await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    tokio::time::sleep(REFETCH_INTERVAL + std::time::Duration::from_secs(1)).await;
     let before = world.key_fetches();
 
     let claims = world.person_claims("flood@example.com");
-    let mut statuses = Vec::new();
-    for i in 0..40 {
+    let started = std::time::Instant::now();
+    let requests = (0..40).map(|i| {
         let token = world.token(&claims, &format!("forged-{i}"), 3);
-        statuses.push(app.with_jwt(&token).get("/api/v1/me").await.status());
-    }
+        let app = &app;
+        async move { app.with_jwt(&token).get("/api/v1/me").await.status() }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let elapsed = started.elapsed();
 
     assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    // On a loaded machine the flood may outlast an interval; each interval allows one fetch.
+    let allowed = 1 + (elapsed.as_millis() / REFETCH_INTERVAL.as_millis()) as usize;
     let fetched = world.key_fetches() - before;
-    assert!(fetched <= 1, "{fetched} key fetches for 40 forged key ids");
+    assert!(
+        fetched <= allowed,
+        "{fetched} key fetches for 40 forged key ids in {elapsed:?} (allowed {allowed})"
+    );
 }
 
 #[tokio::test]
