@@ -1,3 +1,4 @@
 //! Reusable pieces of the screens.
 
 pub mod backend_status;
+pub mod identity;

@@ -10,6 +10,7 @@ use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::backend_status::BackendStatus;
+use components::identity::IdentityBar;
 use pages::groups::GroupsPage;
 use pages::invite::InvitePage;
 use pages::not_found::NotFoundPage;
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to main content"</a>
             <header class="app-header">
                 <a class="app-header__brand" href="/">"Okta Groups Sync"</a>
+                <IdentityBar />
                 <BackendStatus />
             </header>
             <div class="app-layout">

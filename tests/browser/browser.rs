@@ -99,6 +99,29 @@ impl Browser {
         link.expect("a navigation link is current").text().await.expect("its text")
     }
 
+    /// Types `text` into the input labelled `label`.
+    pub(crate) async fn fill(&self, label: &str, text: &str) {
+        let xpath = format!("//input[@id=//label[normalize-space()='{label}']/@for]");
+        let input = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
+        input
+            .unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"))
+            .send_keys(text)
+            .await
+            .expect("typing");
+    }
+
+    /// Clicks the button whose text is exactly `text`.
+    pub(crate) async fn click_button(&self, text: &str) {
+        let xpath = format!("//button[normalize-space()='{text}']");
+        let button = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
+        button.unwrap_or_else(|e| panic!("no button {text:?}: {e}")).click().await.expect("click");
+    }
+
+    /// Waits until the identity in the header reads `text`.
+    pub(crate) async fn expect_identity(&self, text: &str) {
+        self.expect_text(Locator::Css(".identity .identity__text"), text).await;
+    }
+
     /// Ends the session and its Chromium.
     pub(crate) async fn close(self) {
         self.client.close().await.expect("the session closes");
@@ -121,8 +144,24 @@ impl Browser {
 }
 
 fn start_stack() -> LocalStack {
+    use base64::Engine;
+    use rsa::pkcs8::EncodePrivateKey;
+    use rsa::{Generate, PrivateKey};
+
     let root = workspace_root();
-    let options = StackOptions::fresh_for_tests(&root, "browser").expect("a test stack directory");
+    let key = PrivateKey::generate().to_pkcs8_der().expect("a dev sign-in key");
+    let mut options =
+        StackOptions::fresh_for_tests(&root, "browser").expect("a test stack directory");
+    // The local product, as `cargo xtask dev` runs it: the dev sign-in on, root the first superAdmin.
+    options.vars = vec![
+        ("ENVIRONMENT".into(), "local".into()),
+        ("DEV_SIGN_IN".into(), "true".into()),
+        (
+            "DEV_SIGNING_KEY".into(),
+            base64::engine::general_purpose::STANDARD.encode(key.as_bytes()),
+        ),
+        ("SUPER_ADMIN_BOOTSTRAP".into(), "root@example.com".into()),
+    ];
     LocalStack::start(&root, options).unwrap_or_else(|e| panic!("the local stack starts: {e}"))
 }
 

@@ -4,4 +4,5 @@
 //! Run with `cargo xtask test` (which installs Chromium and builds everything first).
 
 mod browser;
+mod identity;
 mod navigation;
