@@ -24,7 +24,7 @@ pub use sync::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
     GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
     ListUsersResponse, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncDiff,
-    SyncProgress, SyncRun, SyncState, UserAccessResponse,
+    SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

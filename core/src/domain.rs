@@ -4,6 +4,7 @@
 mod access;
 mod effective_access;
 mod okta_ids;
+mod schedule;
 mod sync_plan;
 mod tenant_url;
 
@@ -12,6 +13,7 @@ pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, NO_GROUP_NOTE, SUPER_ADMIN_NOTE, effective_access,
 };
 pub use okta_ids::{AppId, AppIdError};
+pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use sync_plan::{
     GroupChange, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts, SyncPlan,
     groups_to_refetch, guard, plan_sync,

@@ -50,10 +50,6 @@ pub const ACCESS_KEYS_REFETCH_SECONDS: &str = "ACCESS_KEYS_REFETCH_SECONDS";
 /// The default of [`ACCESS_KEYS_REFETCH_SECONDS`].
 const DEFAULT_REFETCH_INTERVAL_S: u64 = 30;
 
-/// The cron expression (in `wrangler.toml`) whose runs re-read every group (`full`); the others
-/// are incremental.
-pub const FULL_SYNC_CRON: &str = "30 3 * * *";
-
 /// The dev sign-in's issuer and audience: never those of a real Access team.
 pub const DEV_ISSUER: &str = "urn:okta-groups-sync:dev-sign-in";
 /// The dev sign-in's audience.

@@ -2,6 +2,7 @@
 //! cron trigger. Every request goes: route → guard → (configuration) → identity → authorization
 //! → handler; errors become problem+json in one place (`http::respond`).
 
+use groupsync_core::domain::SYNC_TRIGGERS;
 use worker::{
     Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_error, console_log,
     event,
@@ -128,7 +129,7 @@ async fn dispatch(
         Endpoint::GetGroup => groups::get_group(&param("id"), ctx).await,
         Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
-        Endpoint::ListSyncRuns => sync::list_sync_runs(ctx).await,
+        Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx).await,
         Endpoint::GetSyncRun => sync::get_sync_run(&param("id"), ctx).await,
         Endpoint::ConfirmSyncRun => {
             sync::resolve_sync_run(&param("id"), true, ctx, env, principal).await
@@ -160,10 +161,7 @@ fn percent_decode(segment: &str) -> String {
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let started = match Ctx::new(&env) {
-        Ok(ctx) => {
-            sync::start_scheduled_sync(&ctx, &env, event.cron() == crate::config::FULL_SYNC_CRON)
-                .await
-        }
+        Ok(ctx) => sync::start_scheduled_sync(&ctx, &env, is_full_sync_cron(&event.cron())).await,
         Err(error) => Err(error),
     };
     match started {
@@ -173,4 +171,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             console_error!("cron {}: the scheduled sync did not start: {error}", event.cron());
         }
     }
+}
+
+/// Whether the trigger `cron` re-reads every group (the triggers are in `groupsync-core`).
+fn is_full_sync_cron(cron: &str) -> bool {
+    SYNC_TRIGGERS.iter().any(|trigger| trigger.full && trigger.cron == cron)
 }

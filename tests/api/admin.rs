@@ -110,7 +110,11 @@ async fn the_audit_log_pages_newest_first() {
     let (a, b) = (ids(&first), ids(&second));
     assert_eq!(a.len(), 2);
     assert!(a[0] > a[1] && a[1] > b[0], "{a:?} then {b:?}");
-    for bad in ["limit=0", "limit=201", "limit=x", "before=x", "sort=asc"] {
+    let one: Value = root.get("/api/v1/audit?target=svc.page1").await.json().await.unwrap();
+    let targets: Vec<&Value> =
+        one["entries"].as_array().unwrap().iter().map(|e| &e["target"]).collect();
+    assert_eq!(targets, [&json!("svc.page1")], "only the entries about that target");
+    for bad in ["limit=0", "limit=201", "limit=x", "before=x", "sort=asc", "target="] {
         let response = root.get(&format!("/api/v1/audit?{bad}")).await;
         expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     }

@@ -459,4 +459,47 @@ async fn the_cron_trigger_runs_the_same_sync_incremental_hourly_and_full_nightly
             "{run}"
         );
     }
+    let runs: Value = root.get("/api/v1/sync/runs").await.json().await.unwrap();
+    let schedule = &runs["schedule"];
+    assert_eq!(schedule["sync_enabled"], true, "{schedule}");
+    let next_at = schedule["next_at"].as_str().unwrap_or_default();
+    assert!(next_at.ends_with(":00:00.000Z") || next_at.ends_with("03:30:00.000Z"), "{schedule}");
+}
+
+#[tokio::test]
+async fn the_run_history_pages_and_names_the_next_scheduled_sync() {
+    let app = TestApp::new();
+    let root = app.as_person("root@example.com");
+    let values: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                "('run-{i:02}', 'succeeded', 'schedule', 'system', 0, 0, \
+                 '2026-01-01T00:{i:02}:00.000Z', '2026-01-01T00:{i:02}:30.000Z')"
+            )
+        })
+        .collect();
+    app.execute_sql(&format!(
+        "INSERT INTO sync_runs (id, state, trigger, started_by, dry_run, full, started_at, ended_at) \
+         VALUES {};",
+        values.join(", ")
+    ));
+
+    let first: Value = root.get("/api/v1/sync/runs").await.json().await.unwrap();
+    let second: Value = root.get("/api/v1/sync/runs?page=2").await.json().await.unwrap();
+
+    let ids = |page: &Value| -> Vec<String> {
+        page["runs"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().into()).collect()
+    };
+    assert_eq!(ids(&first).len(), 25);
+    assert_eq!(ids(&first)[0], "run-29", "newest first");
+    assert_eq!(first["next_page"], 2);
+    assert_eq!(ids(&second), ["run-04", "run-03", "run-02", "run-01", "run-00"]);
+    assert_eq!(second["next_page"], Value::Null);
+    // Sync is off on a fresh stack: nothing is scheduled.
+    assert_eq!(
+        first["schedule"],
+        json!({ "sync_enabled": false, "next_at": null, "next_full": false })
+    );
+    let bad = root.get("/api/v1/sync/runs?page=0").await;
+    expect_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
 }

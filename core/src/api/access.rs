@@ -200,7 +200,7 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
-/// `GET /api/v1/audit?before=<id>&limit=<n>`.
+/// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListAuditResponse {
     /// Entries, newest first.

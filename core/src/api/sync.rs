@@ -116,11 +116,26 @@ pub struct SyncRun {
     pub rows_written: u64,
 }
 
-/// `GET /api/v1/sync/runs`.
+/// `GET /api/v1/sync/runs?page=<n>` (25 runs per page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListSyncRunsResponse {
     /// Runs, newest first.
     pub runs: Vec<SyncRun>,
+    /// The next page (`?page=`), when there are older runs.
+    pub next_page: Option<u32>,
+    /// Whether sync is on, and when the schedule runs it next.
+    pub schedule: SyncSchedule,
+}
+
+/// Whether groups come from Okta, and when the next scheduled sync is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSchedule {
+    /// Whether sync is on (groups come from Okta and cannot be made by hand).
+    pub sync_enabled: bool,
+    /// When the next scheduled run starts (RFC 3339 UTC), while sync is on.
+    pub next_at: Option<String>,
+    /// Whether that run re-reads every group.
+    pub next_full: bool,
 }
 
 /// A group with its roles (`GET /api/v1/groups`, `GET /api/v1/groups/{id}`).

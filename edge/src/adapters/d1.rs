@@ -379,14 +379,17 @@ impl Store {
     pub(crate) async fn list_audit(
         &self,
         before: Option<i64>,
+        target: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AuditRow>, StoreError> {
         self.all(
             "SELECT id, at, actor, actor_kind, action, target, before, after FROM audit_log \
-             WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE (?1 IS NULL OR id < ?1) AND (?3 IS NULL OR target = ?3) \
+             ORDER BY id DESC LIMIT ?2",
             &[
                 before.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)),
                 JsValue::from_f64(f64::from(limit)),
+                target.map_or(JsValue::NULL, JsValue::from_str),
             ],
         )
         .await

@@ -286,10 +286,10 @@ impl Store {
         self.first(&format!("{RUN_COLUMNS} WHERE id = ?1"), &[text(id)]).await
     }
 
-    pub(crate) async fn runs(&self, limit: u32) -> Result<Vec<RunRow>, StoreError> {
+    pub(crate) async fn runs(&self, limit: u32, offset: u32) -> Result<Vec<RunRow>, StoreError> {
         self.all(
-            &format!("{RUN_COLUMNS} ORDER BY started_at DESC, id DESC LIMIT ?1"),
-            &[JsValue::from_f64(f64::from(limit))],
+            &format!("{RUN_COLUMNS} ORDER BY started_at DESC, id DESC LIMIT ?1 OFFSET ?2"),
+            &[JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
         )
         .await
     }

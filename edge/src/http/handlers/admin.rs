@@ -22,6 +22,8 @@ use crate::service::api_keys;
 const DEFAULT_KEY_DAYS: u32 = 90;
 const MAX_KEY_DAYS: u32 = 365;
 const MAX_AUDIT_PAGE: u32 = 200;
+/// The longest `target` an audit listing may filter on (ids and emails are far shorter).
+const MAX_TARGET_LENGTH: usize = 320;
 
 /// `GET /api/v1/super-admins`.
 pub(crate) async fn list_super_admins(ctx: &Ctx) -> Result<Response, ApiError> {
@@ -216,10 +218,11 @@ pub(crate) async fn revoke_service_token(
     list_service_tokens(ctx).await
 }
 
-/// `GET /api/v1/audit?before=<id>&limit=<n>`.
+/// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
 pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
     let mut before = None;
+    let mut target = None;
     let mut limit = 50;
     for (name, value) in url.query_pairs() {
         match name.as_ref() {
@@ -229,6 +232,15 @@ pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, Api
                         .parse::<i64>()
                         .map_err(|_| ApiError::invalid("before", "must be an entry id"))?,
                 );
+            }
+            "target" => {
+                if value.is_empty() || value.len() > MAX_TARGET_LENGTH {
+                    return Err(ApiError::invalid(
+                        "target",
+                        format!("must be 1 to {MAX_TARGET_LENGTH} characters"),
+                    ));
+                }
+                target = Some(value.into_owned());
             }
             "limit" => {
                 limit = value
@@ -245,7 +257,7 @@ pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, Api
             other => return Err(ApiError::invalid(other, "is not a parameter of this listing")),
         }
     }
-    let rows = ctx.store.list_audit(before, limit + 1).await?;
+    let rows = ctx.store.list_audit(before, target.as_deref(), limit + 1).await?;
     let more = rows.len() > limit as usize;
     let entries: Vec<AuditEntry> = rows
         .into_iter()

@@ -2,8 +2,9 @@
 
 use groupsync_core::api::{
     ListSyncRunsResponse, ProblemCode, StartSyncRequest, StartSyncResponse, SyncProgress, SyncRun,
-    SyncState,
+    SyncSchedule, SyncState,
 };
+use groupsync_core::domain::next_scheduled_sync;
 use worker::{Env, Method, Request, RequestInit, Response};
 
 use crate::adapters::d1::RunRow;
@@ -15,8 +16,10 @@ use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
 use crate::sync::coordinator::{Answer, Command};
 
-/// The runs listed by `GET /api/v1/sync/runs`.
-const RUNS_LISTED: u32 = 50;
+/// The runs per page of `GET /api/v1/sync/runs`.
+const RUNS_PER_PAGE: u32 = 25;
+/// The last page a listing may ask for (a bound on the OFFSET D1 scans).
+const MAX_PAGE: u32 = 10_000;
 
 /// `POST /api/v1/sync`: starts a run, or joins the one running (same run id).
 pub(crate) async fn start_sync(
@@ -44,9 +47,38 @@ pub(crate) async fn start_sync(
 }
 
 /// `GET /api/v1/sync/runs`.
-pub(crate) async fn list_sync_runs(ctx: &Ctx) -> Result<Response, ApiError> {
-    let runs = ctx.store.runs(RUNS_LISTED).await?.into_iter().map(sync_run).collect();
-    respond::json(&ListSyncRunsResponse { runs }, 200)
+pub(crate) async fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
+    let mut page = 1_u32;
+    for (name, value) in url.query_pairs() {
+        match name.as_ref() {
+            "page" => {
+                page =
+                    value.parse().ok().filter(|p| (1..=MAX_PAGE).contains(p)).ok_or_else(|| {
+                        ApiError::invalid("page", format!("between 1 and {MAX_PAGE}"))
+                    })?;
+            }
+            other => return Err(ApiError::invalid(other, "is not a parameter of this listing")),
+        }
+    }
+    // One more than a page, to know whether another page follows.
+    let mut rows = ctx.store.runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE).await?;
+    let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
+    rows.truncate(RUNS_PER_PAGE as usize);
+    let runs = rows.into_iter().map(sync_run).collect();
+    let sync_enabled = ctx.store.okta_settings().await?.sync_enabled != 0;
+    let next = sync_enabled.then(|| next_scheduled_sync(ctx.now_s)).flatten();
+    let schedule = SyncSchedule {
+        sync_enabled,
+        next_at: next.map(|(at, _)| iso_time(at)),
+        next_full: next.is_some_and(|(_, full)| full),
+    };
+    respond::json(&ListSyncRunsResponse { runs, next_page, schedule }, 200)
+}
+
+/// Epoch seconds as RFC 3339 UTC, as every other time of the API.
+fn iso_time(epoch_s: u64) -> String {
+    String::from(js_sys::Date::new(&(epoch_s as f64 * 1000.0).into()).to_iso_string())
 }
 
 /// `GET /api/v1/sync/runs/{id}`.
