@@ -1,21 +1,29 @@
 //! The SPA's only door to the edge API: typed calls that return `Result<T, ClientError>`.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use groupsync_core::api::{
-    API_PREFIX, DevSignInRequest, DevSignInResponse, HealthResponse, MeResponse,
-    PROBLEM_CONTENT_TYPE, Problem,
+    API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
+    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, HealthResponse, ListAuditResponse,
+    ListInvitationsResponse, ListSyncRunsResponse, ListUsersResponse, MeResponse,
+    OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest,
+    StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
+    UpdateOktaSettingsRequest, UserAccessResponse,
 };
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Where the local dev sign-in's token is kept for the tab's lifetime. In production nothing is
 /// kept: Cloudflare Access adds the identity to every request at the edge.
-const DEV_TOKEN_KEY: &str = "okta-groups-sync.dev-token";
+pub const DEV_TOKEN_KEY: &str = "okta-groups-sync.dev-token";
 
 /// The header Cloudflare Access sets, which the dev sign-in's token stands in for locally.
 const IDENTITY_HEADER: &str = "Cf-Access-Jwt-Assertion";
 
 /// The header every state-changing request carries (the edge refuses writes without it).
 const CSRF_HEADER: (&str, &str) = ("X-Requested-By", "okta-groups-sync");
+
+/// Groups per request when the groups screen loads every group (the edge's largest page).
+pub const GROUPS_PER_REQUEST: u32 = 1_000;
 
 /// Why a call to the edge API failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,6 +39,24 @@ pub enum ClientError {
     Decode(String),
 }
 
+impl ClientError {
+    /// The problem's stable code, when the edge answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api(problem) => Some(&problem.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the edge's problem answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(problem) => Some(problem.status),
+            _ => None,
+        }
+    }
+}
+
 /// `GET /api/v1/health`. A degraded service (503 with a health body) is an answer, not an error.
 pub async fn get_health() -> Result<HealthResponse, ClientError> {
     let response = send(Request::get(&format!("{API_PREFIX}/health"))).await?;
@@ -42,18 +68,111 @@ pub async fn get_health() -> Result<HealthResponse, ClientError> {
 
 /// `GET /api/v1/me`: who is signed in, with their roles and permissions.
 pub async fn get_me() -> Result<MeResponse, ClientError> {
-    read_json(send(with_identity(Request::get(&format!("{API_PREFIX}/me")))).await?).await
+    get("/me").await
+}
+
+/// `GET /api/v1/settings/okta`.
+pub async fn get_okta_settings() -> Result<OktaSettingsResponse, ClientError> {
+    get("/settings/okta").await
+}
+
+/// `PUT /api/v1/settings/okta`.
+pub async fn put_okta_settings(
+    body: UpdateOktaSettingsRequest,
+) -> Result<OktaSettingsResponse, ClientError> {
+    write(Method::PUT, "/settings/okta", &body).await
+}
+
+/// `POST /api/v1/settings/okta/test`.
+pub async fn test_okta_connection(
+    body: TestOktaConnectionRequest,
+) -> Result<TestOktaConnectionResponse, ClientError> {
+    write(Method::POST, "/settings/okta/test", &body).await
+}
+
+/// `GET /api/v1/groups`: one page of the groups, sorted by name.
+pub async fn get_group_page(page: u32) -> Result<GroupPage, ClientError> {
+    get(&format!("/groups?sort=name&per_page={GROUPS_PER_REQUEST}&page={page}")).await
+}
+
+/// `GET /api/v1/groups/{id}`: one group with its members.
+pub async fn get_group(id: &str) -> Result<GroupDetail, ClientError> {
+    get(&format!("/groups/{}", encode(id))).await
+}
+
+/// `PUT /api/v1/groups/{id}/roles`.
+pub async fn put_group_roles(
+    id: &str,
+    body: SetGroupRolesRequest,
+) -> Result<GroupDetail, ClientError> {
+    write(Method::PUT, &format!("/groups/{}/roles", encode(id)), &body).await
+}
+
+/// `POST /api/v1/groups`: a local group (refused while sync is on).
+pub async fn create_group(body: CreateGroupRequest) -> Result<GroupDetail, ClientError> {
+    write(Method::POST, "/groups", &body).await
+}
+
+/// `POST /api/v1/sync`: starts a run, or joins the running one.
+pub async fn start_sync(body: StartSyncRequest) -> Result<StartSyncResponse, ClientError> {
+    write(Method::POST, "/sync", &body).await
+}
+
+/// `GET /api/v1/sync/runs?page=`: runs, newest first, with the schedule.
+pub async fn get_sync_runs(page: u32) -> Result<ListSyncRunsResponse, ClientError> {
+    get(&format!("/sync/runs?page={page}")).await
+}
+
+/// `GET /api/v1/sync/runs/{id}`.
+pub async fn get_sync_run(id: &str) -> Result<SyncRun, ClientError> {
+    get(&format!("/sync/runs/{}", encode(id))).await
+}
+
+/// `POST /api/v1/sync/runs/{id}/confirm` (`confirm`) or `…/discard`.
+pub async fn resolve_sync_run(id: &str, confirm: bool) -> Result<SyncRun, ClientError> {
+    let verb = if confirm { "confirm" } else { "discard" };
+    write(Method::POST, &format!("/sync/runs/{}/{verb}", encode(id)), &serde_json::json!({})).await
+}
+
+/// `POST /api/v1/invitations`.
+pub async fn invite(email: String) -> Result<CreateInvitationResponse, ClientError> {
+    write(Method::POST, "/invitations", &CreateInvitationRequest { email }).await
+}
+
+/// `GET /api/v1/invitations`.
+pub async fn get_invitations() -> Result<ListInvitationsResponse, ClientError> {
+    get("/invitations").await
+}
+
+/// `GET /api/v1/users`.
+pub async fn get_users() -> Result<ListUsersResponse, ClientError> {
+    get("/users").await
+}
+
+/// `GET /api/v1/users/{email}/access`: what the user may do, and why.
+pub async fn get_user_access(email: &str) -> Result<UserAccessResponse, ClientError> {
+    get(&format!("/users/{}/access", encode(email))).await
+}
+
+/// `GET /api/v1/audit`: a page of entries older than `before`, optionally about `target`.
+pub async fn get_audit(
+    before: Option<i64>,
+    target: Option<&str>,
+) -> Result<ListAuditResponse, ClientError> {
+    let mut path = "/audit?limit=50".to_owned();
+    if let Some(before) = before {
+        path.push_str(&format!("&before={before}"));
+    }
+    if let Some(target) = target {
+        path.push_str(&format!("&target={}", encode(target)));
+    }
+    get(&path).await
 }
 
 /// `POST /api/v1/dev/sign-in` (local only): signs in as `email` and keeps the token for the tab.
 pub async fn dev_sign_in(email: String) -> Result<DevSignInResponse, ClientError> {
-    let request =
-        Request::post(&format!("{API_PREFIX}/dev/sign-in")).header(CSRF_HEADER.0, CSRF_HEADER.1);
-    let request = request
-        .json(&DevSignInRequest { email })
-        .map_err(|e| ClientError::Decode(e.to_string()))?;
-    let response = request.send().await.map_err(|e| ClientError::Network(e.to_string()))?;
-    let signed_in: DevSignInResponse = read_json(response).await?;
+    let signed_in: DevSignInResponse =
+        write(Method::POST, "/dev/sign-in", &DevSignInRequest { email }).await?;
     set_dev_token(Some(&signed_in.token));
     Ok(signed_in)
 }
@@ -66,6 +185,31 @@ pub fn has_dev_token() -> bool {
 /// Forgets the dev sign-in of this tab.
 pub fn dev_sign_out() {
     set_dev_token(None);
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
+    read_json(send(with_identity(Request::get(&format!("{API_PREFIX}{path}")))).await?).await
+}
+
+async fn write<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> Result<T, ClientError> {
+    let request = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
+        .method(method)
+        .header(CSRF_HEADER.0, CSRF_HEADER.1);
+    let request = with_identity(request)
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ClientError::Network(e.to_string()))?;
+    read_json(response).await
+}
+
+/// Percent-encodes a path segment (ids are safe already; emails carry `@` and `+`).
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
@@ -93,7 +237,7 @@ fn with_identity(request: RequestBuilder) -> RequestBuilder {
     }
 }
 
-async fn send(request: gloo_net::http::RequestBuilder) -> Result<Response, ClientError> {
+async fn send(request: RequestBuilder) -> Result<Response, ClientError> {
     request
         .header("Accept", "application/json")
         .send()

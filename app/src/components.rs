@@ -1,4 +1,7 @@
 //! Reusable pieces of the screens.
 
 pub mod backend_status;
+pub mod feedback;
 pub mod identity;
+pub mod sync_panel;
+pub mod virtual_table;

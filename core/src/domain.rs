@@ -3,6 +3,7 @@
 
 mod access;
 mod effective_access;
+mod email;
 mod okta_ids;
 mod schedule;
 mod sync_plan;
@@ -12,6 +13,7 @@ pub use access::{BuiltInRole, Permission, permissions_of};
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, NO_GROUP_NOTE, SUPER_ADMIN_NOTE, effective_access,
 };
+pub use email::looks_like_email;
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use sync_plan::{

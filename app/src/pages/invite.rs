@@ -1,15 +1,385 @@
-//! User Management → Invite User.
+//! User Management → Invite User: the roles an email will get (and through which groups) before
+//! the invitation is sent; the invitations and users with their effective roles; **Why?**.
 
+use groupsync_core::api::{AppUser, CreateInvitationResponse, Invitation, UserAccessResponse};
+use groupsync_core::domain::{EffectiveAccess, Permission, looks_like_email};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-/// Inviting a user by email; the user gets the roles of the Okta groups they belong to.
+use crate::api::{self, ClientError};
+use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::session::Session;
+use crate::text::{inert, when};
+
+/// The Invite User screen.
 #[component]
 pub fn InvitePage() -> impl IntoView {
+    let session = Session::get();
+    // Bumped after an invitation, to list it.
+    let sent = RwSignal::new(0_u32);
+    let why = RwSignal::new(None::<String>);
     view! {
         <h1>"Invite User"</h1>
-        <p class="page-intro">
-            "Invite someone by email. Once they sign in, they get the roles of the Okta groups they belong to."
-        </p>
-        <p class="page-empty">"No invitations have been sent yet."</p>
+        {move || match session.me() {
+            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
+            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+            Some(Ok(_)) => {
+                view! {
+                    {if session.can(Permission::InviteUsers) {
+                        view! { <InviteForm on_sent=Callback::new(move |()| sent.update(|n| *n += 1)) /> }
+                            .into_any()
+                    } else {
+                        view! { <NotAllowed reason="Inviting users needs the Editor role or higher." /> }
+                            .into_any()
+                    }}
+                    {if session.can(Permission::ReadUsers) {
+                        view! { <People sent why /> <WhyPanel why /> }.into_any()
+                    } else {
+                        view! { <NotAllowed reason="Seeing the users needs the Viewer role or higher." /> }
+                            .into_any()
+                    }}
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let preview = RwSignal::new(None::<Result<UserAccessResponse, ClientError>>);
+    let result = RwSignal::new(None::<Result<CreateInvitationResponse, ClientError>>);
+    let touched = RwSignal::new(false);
+    let invalid = move || touched.get() && !looks_like_email(email.get().trim());
+    let check = move || {
+        let address = email.get_untracked().trim().to_lowercase();
+        if !looks_like_email(&address) {
+            preview.set(None);
+            return;
+        }
+        spawn_local(async move {
+            let answer = api::get_user_access(&address).await;
+            // Only the answer for what is still typed.
+            if email.get_untracked().trim().to_lowercase() == address {
+                preview.set(Some(answer));
+            }
+        });
+    };
+    let send = move || {
+        touched.set(true);
+        let address = email.get_untracked().trim().to_owned();
+        if !looks_like_email(&address) {
+            focus_by_id("invite-email");
+            return;
+        }
+        spawn_local(async move {
+            let answer = api::invite(address).await;
+            if answer.is_ok() {
+                on_sent.run(());
+            }
+            result.set(Some(answer));
+            focus_by_id("invite-result");
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="invite-heading">
+            <h2 id="invite-heading">"Invite someone"</h2>
+            <form
+                novalidate=true
+                on:submit=move |event| {
+                    event.prevent_default();
+                    send();
+                }
+            >
+                <div class="field">
+                    <label for="invite-email">"Email"</label>
+                    <input
+                        id="invite-email"
+                        type="email"
+                        autocomplete="off"
+                        aria-describedby="invite-email-help invite-email-message"
+                        aria-invalid=move || if invalid() { "true" } else { "false" }
+                        prop:value=move || email.get()
+                        on:input=move |event| {
+                            email.set(event_target_value(&event));
+                            result.set(None);
+                            check();
+                        }
+                        on:blur=move |_| touched.set(true)
+                    />
+                    <p class="field__help" id="invite-email-help">
+                        "Their Okta email. The roles they will get appear below before you send."
+                    </p>
+                    <p class="field__message" id="invite-email-message">
+                        {move || invalid().then_some("Enter an email address such as ann@example.com.")}
+                    </p>
+                </div>
+                <div class="preview" role="status" aria-label="Roles this person will get">
+                    {move || preview.get().map(|answer| match answer {
+                        Ok(access) => view! {
+                            <p><strong>"They will get: "</strong>{roles_line(&access.access)}</p>
+                            <AccessReasons access=access.access />
+                        }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                    })}
+                </div>
+                <button type="submit" class="button button--primary">"Send invitation"</button>
+            </form>
+            <div id="invite-result" tabindex="-1">
+                {move || result.get().map(|answer| match answer {
+                    Ok(sent) => view! {
+                        <p class="alert alert--ok" role="status">
+                            {format!("Invitation sent to {}. Roles: {}.", sent.invitation.email, roles_line(&sent.access))}
+                        </p>
+                        {sent.warning.map(|w| view! { <p class="alert alert--warn" role="alert">{w}</p> })}
+                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// `Admin, Viewer`, or a plain "no role".
+fn roles_line(access: &EffectiveAccess) -> String {
+    if access.super_admin {
+        return "every permission (superAdmin)".to_owned();
+    }
+    if access.roles.is_empty() {
+        return "no role".to_owned();
+    }
+    access.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Each role with the group that grants it, and the notes (e.g. why there is none).
+#[component]
+fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
+    view! {
+        <ul class="reasons">
+            {access
+                .reasons
+                .into_iter()
+                .map(|reason| {
+                    view! {
+                        <li>
+                            <strong>{reason.role.display_name()}</strong>
+                            " via Okta group "
+                            <bdi>{inert(&reason.group_name)}</bdi>
+                            " "
+                            <code class="okta-id">{reason.group_id}</code>
+                        </li>
+                    }
+                })
+                .collect_view()}
+            {access
+                .notes
+                .into_iter()
+                .map(|note| view! { <li class="note">{note}</li> })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// Invitations and users, with status, effective roles and **Why?**.
+#[component]
+fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
+    let users = LocalResource::new(move || {
+        sent.track();
+        api::get_users()
+    });
+    let invitations = LocalResource::new(move || {
+        sent.track();
+        api::get_invitations()
+    });
+    view! {
+        <section class="panel" aria-labelledby="people-heading">
+            <h2 id="people-heading">"Users and invitations"</h2>
+            {move || match (users.get(), invitations.get()) {
+                (None, _) | (_, None) => view! { <Loading label="Loading the users…" /> }.into_any(),
+                (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorAlert error /> }.into_any(),
+                (Some(Ok(users)), Some(Ok(invitations))) => {
+                    let rows = people_rows(users.users, invitations.invitations);
+                    if rows.is_empty() {
+                        view! { <p class="empty">"No one has been invited yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="table-scroll">
+                                <table>
+                                    <caption class="visually-hidden">"Users and invitations"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Roles"</th>
+                                            <th scope="col">"Invited"</th>
+                                            <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|row| person_row(row, why)).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}
+
+/// One line of the people table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    /// The email.
+    pub email: String,
+    /// `invited` or `active`.
+    pub status: String,
+    /// Effective roles, in words.
+    pub roles: String,
+    /// Who invited them, and when.
+    pub invited: String,
+}
+
+/// The users with their roles, then invitations of people not yet among them.
+pub fn people_rows(users: Vec<AppUser>, invitations: Vec<Invitation>) -> Vec<PersonRow> {
+    let invited = |email: &str| {
+        invitations
+            .iter()
+            .find(|i| i.email == email)
+            .map(|i| format!("by {} at {}", i.invited_by, when(&i.invited_at)))
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<PersonRow> = users
+        .iter()
+        .map(|u| PersonRow {
+            email: u.email.clone(),
+            status: u.status.clone(),
+            roles: if u.roles.is_empty() {
+                "no role".into()
+            } else {
+                u.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
+            },
+            invited: invited(&u.email),
+        })
+        .collect();
+    for invitation in &invitations {
+        if !users.iter().any(|u| u.email == invitation.email) {
+            rows.push(PersonRow {
+                email: invitation.email.clone(),
+                status: invitation.status.clone(),
+                roles: "no role".into(),
+                invited: invited(&invitation.email),
+            });
+        }
+    }
+    rows
+}
+
+fn person_row(row: PersonRow, why: RwSignal<Option<String>>) -> impl IntoView {
+    let email = row.email.clone();
+    let label = format!("Why does {} have this access?", row.email);
+    view! {
+        <tr>
+            <td>{row.email}</td>
+            <td>{row.status}</td>
+            <td>{row.roles}</td>
+            <td>{row.invited}</td>
+            <td>
+                <button
+                    type="button"
+                    class="button button--quiet"
+                    aria-label=label
+                    on:click=move |_| {
+                        why.set(Some(email.clone()));
+                        focus_by_id("why-heading");
+                    }
+                >
+                    "Why?"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+/// The explanation of one user's access, opened by **Why?**.
+#[component]
+fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
+    let access = LocalResource::new(move || {
+        let email = why.get();
+        async move {
+            match email {
+                Some(email) => Some(api::get_user_access(&email).await),
+                None => None,
+            }
+        }
+    });
+    move || {
+        why.get().map(|email| {
+            view! {
+                <section class="panel why" aria-labelledby="why-heading">
+                    <h2 id="why-heading" tabindex="-1">{format!("Why {email} has this access")}</h2>
+                    {move || match access.get().flatten() {
+                        None => view! { <Loading label="Loading the explanation…" /> }.into_any(),
+                        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                        Some(Ok(answer)) => {
+                            let status = answer
+                                .okta_status
+                                .clone()
+                                .map(|s| format!("Okta status: {s}."))
+                                .unwrap_or_else(|| "Not found among the synced Okta users.".into());
+                            let permissions = answer
+                                .access
+                                .permissions
+                                .iter()
+                                .map(|p| p.as_str().replace('_', " "))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            view! {
+                                <p>{status}</p>
+                                <p><strong>"Roles: "</strong>{roles_line(&answer.access)}</p>
+                                <AccessReasons access=answer.access.clone() />
+                                <p><strong>"May: "</strong>{if permissions.is_empty() { "nothing yet".to_owned() } else { permissions }}</p>
+                            }.into_any()
+                        }
+                    }}
+                    <button type="button" class="button" on:click=move |_| why.set(None)>"Close"</button>
+                </section>
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use groupsync_core::domain::BuiltInRole;
+
+    use super::*;
+
+    fn invitation(email: &str) -> Invitation {
+        Invitation {
+            email: email.into(),
+            okta_user_id: None,
+            status: "invited".into(),
+            invited_by: "root@example.com".into(),
+            invited_at: "2026-11-28T10:00:00.000Z".into(),
+            activated_at: None,
+        }
+    }
+
+    #[test]
+    fn users_come_first_and_pending_invitations_follow_once() {
+        let users = vec![AppUser {
+            email: "ann@example.com".into(),
+            status: "active".into(),
+            roles: vec![BuiltInRole::Admin, BuiltInRole::Viewer],
+        }];
+        let rows =
+            people_rows(users, vec![invitation("ann@example.com"), invitation("bo@example.com")]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].roles, "Admin, Viewer");
+        assert_eq!(rows[0].invited, "by root@example.com at 2026-11-28 10:00 UTC");
+        assert_eq!((rows[1].email.as_str(), rows[1].roles.as_str()), ("bo@example.com", "no role"));
     }
 }

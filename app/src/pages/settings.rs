@@ -1,16 +1,295 @@
-//! Settings → Okta API Access.
+//! Settings → Okta API Access: tenant URL, App ID and API token, checked as the edge checks them,
+//! with **Test connection** and **Save**; read-only when the deployment manages the token.
 
+use groupsync_core::api::{
+    OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource,
+    UpdateOktaSettingsRequest,
+};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-/// Where a superAdmin connects the app to the company's Okta tenant.
+use crate::api::{self, ClientError};
+use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::forms::{SettingsDraft, SettingsField, check_settings, field_of_problem};
+use crate::session::Session;
+use crate::text::when;
+
+/// The Okta API Access screen.
 #[component]
 pub fn OktaSettingsPage() -> impl IntoView {
+    let session = Session::get();
+    let settings = LocalResource::new(api::get_okta_settings);
     view! {
         <h1>"Okta API Access"</h1>
         <p class="page-intro">
-            "Connect this app to your Okta tenant: the tenant URL, an API token with read access \
-             to applications and groups, and the App ID of the Okta SAML app your people sign in with."
+            "How this app reads your Okta groups: the address of your Okta tenant, the SAML app whose groups it syncs, and an API token."
         </p>
-        <p class="page-empty">"Okta is not configured yet."</p>
+        {move || match (session.me(), settings.get()) {
+            (None, _) | (_, None) => view! { <Loading label="Loading the settings…" /> }.into_any(),
+            (Some(Ok(_)), _) if !session.is_super_admin() => {
+                view! { <NotAllowed reason="Only superAdmins may see and change the Okta settings." /> }
+                    .into_any()
+            }
+            (_, Some(Err(error))) => view! { <ErrorAlert error /> }.into_any(),
+            (_, Some(Ok(stored))) => {
+                view! { <SettingsForm stored on_saved=Callback::new(move |()| settings.refetch()) /> }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// What the token looks like after saving: never the token itself.
+fn token_summary(stored: &OktaSettingsResponse) -> String {
+    let token = &stored.token;
+    if !token.configured {
+        return "Not configured yet.".to_owned();
+    }
+    let mut text = "Configured".to_owned();
+    if let Some(last4) = &token.last4 {
+        text.push_str(&format!(" · ends in {last4}"));
+    }
+    if let Some(by) = &token.set_by {
+        text.push_str(&format!(" · set by {by}"));
+    }
+    if let Some(at) = &token.set_at {
+        text.push_str(&format!(" at {}", when(at)));
+    }
+    text
+}
+
+#[component]
+fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl IntoView {
+    let read_only = stored.read_only;
+    let tenant_url = RwSignal::new(stored.tenant_url.clone().unwrap_or_default());
+    let app_id = RwSignal::new(stored.app_id.clone().unwrap_or_default());
+    let api_token = RwSignal::new(String::new());
+    let sync_enabled = RwSignal::new(stored.sync_enabled);
+    // Field messages appear once a field was left or the form was submitted.
+    let shown = RwSignal::new(false);
+    let server_field = RwSignal::new(None::<(SettingsField, String)>);
+    let test_result = RwSignal::new(None::<Result<TestOktaConnectionResponse, ClientError>>);
+    let save_result = RwSignal::new(None::<Result<(), ClientError>>);
+    let busy = RwSignal::new(false);
+    let stored_value = StoredValue::new(stored.clone());
+    let draft = move || {
+        stored_value.with_value(|s| SettingsDraft {
+            tenant_url: tenant_url.get(),
+            app_id: app_id.get(),
+            api_token: api_token.get(),
+            stored_tenant_url: s.tenant_url.clone(),
+            stored_app_id: s.app_id.clone(),
+            token_configured: s.token.configured,
+        })
+    };
+    let problems = Memo::new(move |_| check_settings(&draft()));
+    let message_of = move |field: SettingsField| -> Option<String> {
+        if let Some((f, message)) = server_field.get()
+            && f == field
+        {
+            return Some(message);
+        }
+        if !shown.get() {
+            return None;
+        }
+        problems.with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()))
+    };
+    let optional = |text: String| (!text.trim().is_empty()).then(|| text.trim().to_owned());
+    let test = move || {
+        test_result.set(None);
+        busy.set(true);
+        let body = TestOktaConnectionRequest {
+            tenant_url: optional(tenant_url.get_untracked()),
+            app_id: optional(app_id.get_untracked()),
+            api_token: optional(api_token.get_untracked()),
+        };
+        spawn_local(async move {
+            let result = api::test_okta_connection(body).await;
+            if let Err(ClientError::Api(problem)) = &result {
+                server_field.set(field_of_problem(problem));
+            }
+            test_result.set(Some(result));
+            busy.set(false);
+            focus_by_id("test-result");
+        });
+    };
+    let save = move || {
+        shown.set(true);
+        server_field.set(None);
+        save_result.set(None);
+        if !problems.with_untracked(Vec::is_empty) {
+            focus_first_invalid(&problems.get_untracked());
+            return;
+        }
+        busy.set(true);
+        let body = UpdateOktaSettingsRequest {
+            tenant_url: tenant_url.get_untracked().trim().to_owned(),
+            app_id: app_id.get_untracked().trim().to_owned(),
+            api_token: optional(api_token.get_untracked()),
+            sync_enabled: Some(sync_enabled.get_untracked()),
+        };
+        spawn_local(async move {
+            match api::put_okta_settings(body).await {
+                Ok(_) => {
+                    api_token.set(String::new());
+                    save_result.set(Some(Ok(())));
+                    on_saved.run(());
+                }
+                Err(error) => {
+                    if let ClientError::Api(problem) = &error {
+                        server_field.set(field_of_problem(problem));
+                    }
+                    save_result.set(Some(Err(error)));
+                }
+            }
+            busy.set(false);
+            focus_by_id("save-result");
+        });
+    };
+    let token_configured = stored.token.configured;
+    view! {
+        {read_only.then(|| view! {
+            <p class="alert alert--info" role="note">
+                {if stored.token.source == TokenSource::Deployment {
+                    "The API token is managed by the deployment (a Worker secret), so these settings are read-only here. Change it with `wrangler secret put OKTA_API_TOKEN`."
+                } else {
+                    "These settings are read-only here."
+                }}
+            </p>
+        })}
+        <form
+            class="settings-form"
+            novalidate=true
+            on:submit=move |event| {
+                event.prevent_default();
+                save();
+            }
+        >
+            <fieldset disabled=read_only>
+                <legend class="visually-hidden">"Okta API settings"</legend>
+                <Field
+                    field=SettingsField::TenantUrl
+                    label="Okta tenant URL"
+                    help="The address you sign in to Okta at, without \"-admin\": for example https://your-company.okta.com. It is shown at the top right of the Okta Admin Console."
+                    input_type="url"
+                    autocomplete="url"
+                    value=tenant_url
+                    message=Signal::derive(move || message_of(SettingsField::TenantUrl))
+                    on_blur=move || shown.set(true)
+                />
+                <Field
+                    field=SettingsField::AppId
+                    label="App ID"
+                    help="In the Admin Console: Applications → Applications → your SAML 2.0 app. The App ID is the part of the browser's address after /instance/; it starts with 0oa."
+                    input_type="text"
+                    autocomplete="off"
+                    value=app_id
+                    message=Signal::derive(move || message_of(SettingsField::AppId))
+                    on_blur=move || shown.set(true)
+                />
+                <Field
+                    field=SettingsField::ApiToken
+                    label="API token"
+                    help=if token_configured {
+                        "Leave empty to keep the current token. To make one: Security → API → Tokens → Create token, as an admin who may read the app, its groups and users (Okta shows it only once)."
+                    } else {
+                        "Security → API → Tokens → Create token, as an admin who may read the app, its groups and users. Okta shows it only once; it is stored encrypted and never shown again."
+                    }
+                    input_type="password"
+                    autocomplete="new-password"
+                    value=api_token
+                    message=Signal::derive(move || message_of(SettingsField::ApiToken))
+                    on_blur=move || shown.set(true)
+                />
+                <p class="token-status" id="token-status">
+                    <strong>"Current token: "</strong>
+                    {token_summary(&stored)}
+                </p>
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id="sync-enabled"
+                        prop:checked=move || sync_enabled.get()
+                        on:change=move |event| sync_enabled.set(event_target_checked(&event))
+                    />
+                    <label for="sync-enabled">
+                        "Groups come from Okta (sync on). While it is on, groups cannot be made by hand and the schedule syncs every hour."
+                    </label>
+                </div>
+                <div class="actions">
+                    <button type="button" class="button" disabled=move || busy.get() on:click=move |_| test()>
+                        "Test connection"
+                    </button>
+                    <button type="submit" class="button button--primary" disabled=move || busy.get()>
+                        "Save"
+                    </button>
+                </div>
+            </fieldset>
+        </form>
+        <div id="test-result" tabindex="-1">
+            {move || test_result.get().map(|result| match result {
+                Ok(answer) if answer.ok => view! {
+                    <p class="alert alert--ok" role="status">
+                        {answer.message}
+                        {answer.app_label.map(|label| format!(" App: {label}."))}
+                    </p>
+                }.into_any(),
+                Ok(answer) => view! {
+                    <p class="alert alert--error" role="alert">{answer.message}</p>
+                }.into_any(),
+                Err(error) => view! { <ErrorAlert error /> }.into_any(),
+            })}
+        </div>
+        <div id="save-result" tabindex="-1">
+            {move || save_result.get().map(|result| match result {
+                Ok(()) => view! {
+                    <p class="alert alert--ok" role="status">"Settings saved. The connection was tested first."</p>
+                }.into_any(),
+                Err(error) => view! { <ErrorAlert error /> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+fn focus_first_invalid(problems: &[(SettingsField, String)]) {
+    if let Some((field, _)) = problems.first() {
+        focus_by_id(field.api_name());
+    }
+}
+
+/// A labelled input with its help and its message (`aria-invalid`, `aria-describedby`).
+#[component]
+fn Field(
+    field: SettingsField,
+    label: &'static str,
+    help: &'static str,
+    input_type: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    message: Signal<Option<String>>,
+    on_blur: impl Fn() + 'static,
+) -> impl IntoView {
+    let id = field.api_name();
+    let help_id = format!("{id}-help");
+    let message_id = format!("{id}-message");
+    let described = format!("{help_id} {message_id}");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                spellcheck="false"
+                aria-invalid=move || if message.get().is_some() { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |event| value.set(event_target_value(&event))
+                on:blur=move |_| on_blur()
+            />
+            <p class="field__help" id=help_id>{help}</p>
+            <p class="field__message" id=message_id>{move || message.get()}</p>
+        </div>
     }
 }

@@ -5,7 +5,7 @@ use groupsync_core::api::{
     RoleDescription,
 };
 use groupsync_core::auth::sign_rs256;
-use groupsync_core::domain::{BuiltInRole, Permission};
+use groupsync_core::domain::{BuiltInRole, Permission, looks_like_email};
 use worker::{Request, Response};
 
 use crate::config::{DEV_AUDIENCE, DEV_ISSUER};
@@ -67,21 +67,6 @@ pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response
     });
     let token = sign_rs256(&claims, &dev.verification_key.kid, &dev.signing_key);
     respond::json(&DevSignInResponse { token, expires_at }, 200)
-}
-
-/// A plausible email: one `@`, something on each side, a dot in the domain, no spaces, at most
-/// 254 characters. Delivery is Okta's concern; this only keeps nonsense out.
-pub(crate) fn looks_like_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
-    email.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ','))
 }
 
 /// The error for an email that is not one.

@@ -14,7 +14,9 @@ use worker::{Request, Response};
 use crate::adapters::d1::{ApiKeyRow, AuditRecord, ServiceTokenRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::access::{invalid_email, looks_like_email};
+use groupsync_core::domain::looks_like_email;
+
+use crate::http::handlers::access::invalid_email;
 use crate::http::respond;
 use crate::service::access::{Principal, parse_scopes};
 use crate::service::api_keys;

@@ -12,7 +12,9 @@ use worker::{Request, Response};
 use crate::adapters::d1::{AuditRecord, InvitationRow, Store};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::access::{invalid_email, looks_like_email};
+use groupsync_core::domain::looks_like_email;
+
+use crate::http::handlers::access::invalid_email;
 use crate::http::respond;
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;

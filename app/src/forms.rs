@@ -1,0 +1,175 @@
+//! Form checks that run before anything is sent.
+//!
+//! They use the same rules and words as the edge (both use `groupsync-core`). Also maps the
+//! edge's `field: message` details back onto the form's fields. Pure, so it is tested natively.
+
+use groupsync_core::api::Problem;
+use groupsync_core::domain::{AppId, TenantUrl, TenantUrlError, TenantUrlPolicy};
+
+/// A field of the Okta settings form, named as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsField {
+    /// `tenant_url`.
+    TenantUrl,
+    /// `app_id`.
+    AppId,
+    /// `api_token`.
+    ApiToken,
+}
+
+impl SettingsField {
+    /// The API's name of the field.
+    pub const fn api_name(self) -> &'static str {
+        match self {
+            Self::TenantUrl => "tenant_url",
+            Self::AppId => "app_id",
+            Self::ApiToken => "api_token",
+        }
+    }
+
+    fn from_api_name(name: &str) -> Option<Self> {
+        [Self::TenantUrl, Self::AppId, Self::ApiToken].into_iter().find(|f| f.api_name() == name)
+    }
+}
+
+/// What the settings form holds, and what is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsDraft {
+    /// The tenant URL typed.
+    pub tenant_url: String,
+    /// The App ID typed.
+    pub app_id: String,
+    /// The API token typed (empty: keep the stored one).
+    pub api_token: String,
+    /// The stored tenant URL.
+    pub stored_tenant_url: Option<String>,
+    /// The stored App ID.
+    pub stored_app_id: Option<String>,
+    /// Whether a token is stored.
+    pub token_configured: bool,
+}
+
+/// The problems of a draft, one per field at most, in form order.
+pub fn check_settings(draft: &SettingsDraft) -> Vec<(SettingsField, String)> {
+    let mut problems = Vec::new();
+    // Loopback and the operator's extra hosts are the edge's call: it knows its policy.
+    let policy = TenantUrlPolicy { extra_hosts: Vec::new(), allow_loopback_http: true };
+    match TenantUrl::parse(&draft.tenant_url, &policy) {
+        Ok(_) | Err(TenantUrlError::NotOkta) => {}
+        Err(error) => problems.push((SettingsField::TenantUrl, sentence(&error.to_string()))),
+    }
+    if let Err(error) = AppId::parse(&draft.app_id) {
+        problems.push((SettingsField::AppId, sentence(&error.to_string())));
+    }
+    let token = draft.api_token.trim();
+    if token.is_empty() {
+        let target_changed = draft.stored_tenant_url.as_deref() != Some(draft.tenant_url.trim())
+            || draft.stored_app_id.as_deref() != Some(draft.app_id.trim());
+        if !draft.token_configured {
+            problems.push((SettingsField::ApiToken, "Enter the Okta API token.".to_owned()));
+        } else if target_changed {
+            problems.push((
+                SettingsField::ApiToken,
+                "Changing the tenant URL or App ID requires the API token again.".to_owned(),
+            ));
+        }
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        problems.push((
+            SettingsField::ApiToken,
+            "An Okta API token is printable ASCII without spaces.".to_owned(),
+        ));
+    }
+    problems
+}
+
+/// The field an edge problem is about, with its message, when its detail is `field: message`.
+pub fn field_of_problem(problem: &Problem) -> Option<(SettingsField, String)> {
+    let (name, message) = problem.detail.split_once(": ")?;
+    Some((SettingsField::from_api_name(name)?, sentence(message)))
+}
+
+/// A message as a sentence: capital first letter, final period.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !text.ends_with(['.', '?', '!']) {
+        text.push('.');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use groupsync_core::api::ProblemCode;
+
+    use super::*;
+
+    fn draft(tenant_url: &str, app_id: &str, api_token: &str) -> SettingsDraft {
+        SettingsDraft {
+            tenant_url: tenant_url.into(),
+            app_id: app_id.into(),
+            api_token: api_token.into(),
+            ..SettingsDraft::default()
+        }
+    }
+
+    const APP: &str = "0oa1b2c3d4e5f6g7h8i9";
+
+    #[test]
+    fn a_complete_first_configuration_passes() {
+        assert_eq!(check_settings(&draft("https://acme.okta.com", APP, "00abc-DEF_123")), []);
+    }
+
+    #[test]
+    fn each_field_says_what_to_type_instead() {
+        let problems = check_settings(&draft("https://acme-admin.okta.com", "00g123", ""));
+        let fields: Vec<SettingsField> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            [SettingsField::TenantUrl, SettingsField::AppId, SettingsField::ApiToken]
+        );
+        assert!(problems[0].1.contains("remove \"-admin\""), "{problems:?}");
+        assert!(problems[1].1.starts_with("An App ID"), "{problems:?}");
+    }
+
+    #[test]
+    fn hosts_outside_okta_are_left_to_the_edge_which_knows_its_allow_list() {
+        assert_eq!(check_settings(&draft("https://login.acme.com", APP, "t")), []);
+    }
+
+    #[test]
+    fn the_stored_token_is_kept_unless_the_target_changes() {
+        let mut kept = draft("https://acme.okta.com", APP, "");
+        kept.stored_tenant_url = Some("https://acme.okta.com".into());
+        kept.stored_app_id = Some(APP.into());
+        kept.token_configured = true;
+        assert_eq!(check_settings(&kept), []);
+        kept.tenant_url = "https://other.okta.com".into();
+        let problems = check_settings(&kept);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, SettingsField::ApiToken);
+        assert!(problems[0].1.contains("requires the API token again"));
+    }
+
+    #[test]
+    fn tokens_with_spaces_are_refused_without_echoing_them() {
+        let problems = check_settings(&draft("https://acme.okta.com", APP, "secret value"));
+        assert_eq!(problems.len(), 1);
+        assert!(!problems[0].1.contains("secret"));
+    }
+
+    #[test]
+    fn the_edges_field_details_land_on_their_field() {
+        let problem =
+            Problem::new(ProblemCode::InvalidInput, "tenant_url: the URL must start with https://");
+        assert_eq!(
+            field_of_problem(&problem),
+            Some((SettingsField::TenantUrl, "The URL must start with https://.".into()))
+        );
+        let other = Problem::new(ProblemCode::InvalidInput, "limit: must be between 1 and 200");
+        assert_eq!(field_of_problem(&other), None);
+    }
+}

@@ -1,0 +1,122 @@
+//! The audit log, newest first and paged; also the history of one group (filtered by target).
+
+use groupsync_core::api::{AuditEntry, ListAuditResponse};
+use groupsync_core::domain::Permission;
+use leptos::prelude::*;
+
+use crate::api::{self, ClientError};
+use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::session::Session;
+use crate::text::when;
+
+/// The Audit log screen.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let session = Session::get();
+    view! {
+        <h1>"Audit log"</h1>
+        {move || match session.me() {
+            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
+            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+            Some(Ok(_)) if !session.can(Permission::ReadAudit) => {
+                view! { <NotAllowed reason="The audit log needs the Admin role or superAdmin." /> }
+                    .into_any()
+            }
+            Some(Ok(_)) => view! { <AuditEntries target=None /> }.into_any(),
+        }}
+    }
+}
+
+/// A paged table of audit entries, optionally only those about `target`.
+#[component]
+pub fn AuditEntries(
+    /// Only entries about this (a group id, an email…).
+    target: Option<String>,
+) -> impl IntoView {
+    // The `before` of each page shown so far: the last one is the current page.
+    let pages = RwSignal::new(vec![None::<i64>]);
+    let target = StoredValue::new(target);
+    let page: LocalResource<Result<ListAuditResponse, ClientError>> =
+        LocalResource::new(move || {
+            let before = pages.with(|p| p.last().copied().flatten());
+            let target = target.get_value();
+            async move { api::get_audit(before, target.as_deref()).await }
+        });
+    let newer = move |_| {
+        pages.update(|p| {
+            p.pop();
+        });
+        focus_by_id("audit-table");
+    };
+    view! {
+        {move || match page.get() {
+            None => view! { <Loading label="Loading the audit log…" /> }.into_any(),
+            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+            Some(Ok(list)) if list.entries.is_empty() => {
+                view! { <p class="empty">"No changes recorded yet."</p> }.into_any()
+            }
+            Some(Ok(list)) => {
+                let next = list.next_before;
+                view! {
+                    <div class="table-scroll">
+                        <table id="audit-table" tabindex="-1">
+                            <caption class="visually-hidden">"Audit entries, newest first"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"When"</th>
+                                    <th scope="col">"Who"</th>
+                                    <th scope="col">"What"</th>
+                                    <th scope="col">"About"</th>
+                                    <th scope="col">"Change"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{list.entries.into_iter().map(entry_row).collect_view()}</tbody>
+                        </table>
+                    </div>
+                    <nav class="pager" aria-label="Audit pages">
+                        <button
+                            type="button"
+                            class="button"
+                            disabled=move || pages.with(|p| p.len() <= 1)
+                            on:click=newer
+                        >
+                            "Newer"
+                        </button>
+                        <button
+                            type="button"
+                            class="button"
+                            disabled=next.is_none()
+                            on:click=move |_| {
+                                pages.update(|p| p.push(next));
+                                focus_by_id("audit-table");
+                            }
+                        >
+                            "Older"
+                        </button>
+                    </nav>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+fn entry_row(entry: AuditEntry) -> impl IntoView {
+    let change = match (&entry.before, &entry.after) {
+        (Some(before), Some(after)) => format!("{before} → {after}"),
+        (None, Some(after)) => after.to_string(),
+        (Some(before), None) => format!("{before} → (gone)"),
+        (None, None) => String::new(),
+    };
+    view! {
+        <tr>
+            <td>{when(&entry.at)}</td>
+            <td>{entry.actor}</td>
+            <td>
+                <code>{entry.action}</code>
+            </td>
+            <td>{entry.target.unwrap_or_default()}</td>
+            <td class="audit-change">{change}</td>
+        </tr>
+    }
+}

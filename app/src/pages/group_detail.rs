@@ -1,0 +1,250 @@
+//! One group: its roles (assigned here, with conflicts named), its members with their Okta
+//! status, and the history of changes to it.
+
+use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
+use groupsync_core::domain::{BuiltInRole, Permission};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ClientError};
+use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
+use crate::components::virtual_table::VirtualTable;
+use crate::pages::audit::AuditEntries;
+use crate::session::Session;
+use crate::text::{inert, when};
+
+/// The height of a member row, in px.
+const MEMBER_ROW_PX: f64 = 40.0;
+
+/// The group screen (`/groups/{id}`).
+#[component]
+pub fn GroupDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let group = LocalResource::new(move || {
+        let id = id();
+        async move { api::get_group(&id).await }
+    });
+    view! {
+        <p class="breadcrumb">
+            <a href="/groups">"User Groups"</a>
+            " › group"
+        </p>
+        {move || match group.get() {
+            None => view! { <h1>"Group"</h1> <Loading label="Loading the group…" /> }.into_any(),
+            Some(Err(error)) => view! { <h1>"Group"</h1> <ErrorAlert error /> }.into_any(),
+            Some(Ok(detail)) => view! { <GroupView detail /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn GroupView(detail: GroupDetail) -> impl IntoView {
+    let session = Session::get();
+    let name = inert(&detail.name);
+    let facts = format!(
+        "{} · {} members · last synced {}",
+        if detail.source == "okta" { "From Okta" } else { "Local group" },
+        detail.member_count,
+        detail.last_synced_at.as_deref().map(when).unwrap_or_else(|| "never".into())
+    );
+    let members = detail.members.clone().unwrap_or_default();
+    let id = detail.id.clone();
+    view! {
+        <h1>
+            <bdi>{name}</bdi>
+        </h1>
+        <p class="hint">
+            "Okta group id " <code class="okta-id">{detail.id.clone()}</code> " · " {facts}
+        </p>
+        {detail.description.as_deref().map(|d| view! { <p><bdi>{inert(d)}</bdi></p> })}
+        <RoleEditor detail />
+        <Members members />
+        <section class="panel" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History of changes"</h2>
+            <Show
+                when=move || session.can(Permission::ReadAudit)
+                fallback=|| view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
+            >
+                <AuditEntries target=Some(id.clone()) />
+            </Show>
+        </section>
+    }
+}
+
+/// The roles a group grants: several at once, saved against the version they were read at, so
+/// that a change made meanwhile by someone else is named instead of overwritten.
+#[component]
+fn RoleEditor(detail: GroupDetail) -> impl IntoView {
+    let session = Session::get();
+    let chosen = RwSignal::new(detail.roles.clone());
+    let saved = RwSignal::new(detail.roles.clone());
+    let version = RwSignal::new(detail.roles_version);
+    let outcome = RwSignal::new(None::<Result<String, ClientError>>);
+    let conflict = RwSignal::new(None::<Vec<BuiltInRole>>);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(detail.id.clone());
+    let label = format!("Roles of {} ({})", inert(&detail.name), detail.id);
+    let may_assign = move || session.can(Permission::AssignRoles);
+    let save = move || {
+        pending.set(true);
+        let body = SetGroupRolesRequest {
+            roles: chosen.get_untracked(),
+            version: version.get_untracked(),
+        };
+        spawn_local(async move {
+            let id = id.get_value();
+            match api::put_group_roles(&id, body).await {
+                Ok(group) => {
+                    version.set(group.roles_version);
+                    saved.set(group.roles.clone());
+                    conflict.set(None);
+                    outcome.set(Some(Ok(format!("Roles saved: {}.", role_names(&group.roles)))));
+                }
+                Err(error) if error.code() == Some("version_conflict") => {
+                    // Read what the other person saved; keep this person's choice to re-apply.
+                    if let Ok(latest) = api::get_group(&id).await {
+                        version.set(latest.roles_version);
+                        saved.set(latest.roles.clone());
+                        conflict.set(Some(latest.roles));
+                    }
+                    outcome.set(Some(Err(error)));
+                }
+                Err(error) => outcome.set(Some(Err(error))),
+            }
+            pending.set(false);
+            focus_by_id("roles-outcome");
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"Roles"</h2>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                save();
+            }>
+                <fieldset disabled=move || !may_assign()>
+                    <legend>{label}</legend>
+                    {BuiltInRole::ALL
+                        .into_iter()
+                        .map(|role| {
+                            let input_id = format!("role-{}", role.as_str());
+                            let permissions = role
+                                .permissions()
+                                .iter()
+                                .map(|p| p.as_str().replace('_', " "))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            view! {
+                                <div class="check">
+                                    <input
+                                        type="checkbox"
+                                        id=input_id.clone()
+                                        prop:checked=move || chosen.with(|c| c.contains(&role))
+                                        on:change=move |event| {
+                                            let on = event_target_checked(&event);
+                                            chosen.update(|c| {
+                                                c.retain(|r| *r != role);
+                                                if on {
+                                                    c.push(role);
+                                                    c.sort();
+                                                }
+                                            });
+                                        }
+                                    />
+                                    <label for=input_id>
+                                        <strong>{role.display_name()}</strong>
+                                        " — "
+                                        {permissions}
+                                    </label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                    <button
+                        type="submit"
+                        class="button button--primary"
+                        disabled=move || pending.get() || chosen.get() == saved.get()
+                    >
+                        "Save roles"
+                    </button>
+                </fieldset>
+            </form>
+            <Show when=move || !may_assign()>
+                <p class="hint">"Assigning roles needs the Editor role or higher."</p>
+            </Show>
+            <div id="roles-outcome" tabindex="-1">
+                {move || match outcome.get() {
+                    Some(Ok(text)) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
+                    Some(Err(error)) => {
+                        let theirs = conflict.get().map(|roles| {
+                            format!(
+                                "They saved: {}. Your choice is still selected; save again to replace theirs.",
+                                role_names(&roles)
+                            )
+                        });
+                        Some(view! { <ErrorAlert error /> {theirs.map(|t| view! { <p>{t}</p> })} }.into_any())
+                    }
+                    None => None,
+                }}
+            </div>
+        </section>
+    }
+}
+
+fn role_names(roles: &[BuiltInRole]) -> String {
+    if roles.is_empty() {
+        "no role".to_owned()
+    } else {
+        roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The members, with their Okta status (a long list is virtualized too).
+#[component]
+fn Members(members: Vec<GroupMember>) -> impl IntoView {
+    let count = members.len();
+    let members = StoredValue::new(members);
+    let render_row = move |position: usize| {
+        members.with_value(|m| m.get(position).cloned()).map(|member| {
+            let inactive = member.status != "ACTIVE";
+            view! {
+                <div role="cell" class="col col--email">
+                    {member.email.unwrap_or_else(|| member.id.clone())}
+                </div>
+                <div role="cell" class="col col--person">
+                    {member.name.as_deref().map(inert).unwrap_or_default()}
+                </div>
+                <div role="cell" class="col col--status" class:status--inactive=inactive>
+                    {member.status}
+                </div>
+            }
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="members-heading">
+            <h2 id="members-heading">{format!("Members ({count})")}</h2>
+            {if count == 0 {
+                view! { <p class="empty">"No members."</p> }.into_any()
+            } else {
+                view! {
+                    <VirtualTable
+                        label="Members"
+                        row_count=Signal::stored(count)
+                        row_height=MEMBER_ROW_PX
+                        header=|| {
+                            view! {
+                                <div role="columnheader" class="col col--email">"Email"</div>
+                                <div role="columnheader" class="col col--person">"Name"</div>
+                                <div role="columnheader" class="col col--status">"Okta status"</div>
+                            }
+                        }
+                        render_row
+                    />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

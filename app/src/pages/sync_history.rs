@@ -1,0 +1,115 @@
+//! Sync history: every run, newest first, 25 per page.
+
+use groupsync_core::api::SyncRun;
+use groupsync_core::domain::Permission;
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::components::sync_panel::state_word;
+use crate::session::Session;
+use crate::sync_view::changes;
+use crate::text::when;
+
+/// The Sync history screen.
+#[component]
+pub fn SyncHistoryPage() -> impl IntoView {
+    let session = Session::get();
+    view! {
+        <h1>"Sync history"</h1>
+        {move || match session.me() {
+            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
+            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+            Some(Ok(_)) if !session.can(Permission::ReadGroups) => {
+                view! { <NotAllowed reason="The sync history needs the Viewer role or higher." /> }
+                    .into_any()
+            }
+            Some(Ok(_)) => view! { <RunTable /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn RunTable() -> impl IntoView {
+    let page = RwSignal::new(1_u32);
+    let runs = LocalResource::new(move || api::get_sync_runs(page.get()));
+    let go = move |to: u32| {
+        page.set(to);
+        focus_by_id("runs-table");
+    };
+    move || match runs.get() {
+        None => view! { <Loading label="Loading the sync runs…" /> }.into_any(),
+        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+        Some(Ok(list)) if list.runs.is_empty() && page.get_untracked() == 1 => {
+            view! { <p class="empty">"No sync has run yet."</p> }.into_any()
+        }
+        Some(Ok(list)) => {
+            let next = list.next_page;
+            let current = page.get_untracked();
+            view! {
+                <div class="table-scroll">
+                    <table id="runs-table" tabindex="-1">
+                        <caption class="visually-hidden">
+                            {format!("Sync runs, newest first, page {current}")}
+                        </caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Started"</th>
+                                <th scope="col">"Kind"</th>
+                                <th scope="col">"By"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col">"Changes"</th>
+                                <th scope="col">"Okta requests"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{list.runs.into_iter().map(run_row).collect_view()}</tbody>
+                    </table>
+                </div>
+                <nav class="pager" aria-label="Sync history pages">
+                    <button
+                        type="button"
+                        class="button"
+                        disabled=current <= 1
+                        on:click=move |_| go(current - 1)
+                    >
+                        "Newer"
+                    </button>
+                    <span class="hint">{format!("Page {current}")}</span>
+                    <button
+                        type="button"
+                        class="button"
+                        disabled=next.is_none()
+                        on:click=move |_| go(current + 1)
+                    >
+                        "Older"
+                    </button>
+                </nav>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn run_row(run: SyncRun) -> impl IntoView {
+    let kind = match (run.dry_run, run.full) {
+        (true, _) => "Preview",
+        (false, true) => "Full",
+        (false, false) => "Changed groups",
+    };
+    let trigger = if run.trigger == "schedule" { "scheduled" } else { "manual" };
+    let outcome = match (&run.error, &run.counts) {
+        (Some(error), _) => error.clone(),
+        (None, Some(counts)) => changes(counts, run.dry_run),
+        (None, None) => String::new(),
+    };
+    view! {
+        <tr>
+            <td>{when(&run.started_at)}</td>
+            <td>{format!("{kind} ({trigger})")}</td>
+            <td>{run.started_by}</td>
+            <td>{state_word(run.state)}</td>
+            <td>{outcome}</td>
+            <td>{run.okta_requests}</td>
+        </tr>
+    }
+}
