@@ -1,6 +1,6 @@
 //! The SPA's only door to the edge API: typed calls that return `Result<T, ClientError>`.
 
-use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Request, RequestBuilder};
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
     DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, HealthResponse, ListAuditResponse,
@@ -59,11 +59,26 @@ impl ClientError {
 
 /// `GET /api/v1/health`. A degraded service (503 with a health body) is an answer, not an error.
 pub async fn get_health() -> Result<HealthResponse, ClientError> {
-    let response = send(Request::get(&format!("{API_PREFIX}/health"))).await?;
-    if response.status() == 503 && is_json(&response) {
-        return decode(response).await;
+    let response = Request::get(&format!("{API_PREFIX}/health"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| ClientError::Network(e.to_string()))?;
+    let degraded = response.status() == 503
+        && response
+            .headers()
+            .get("Content-Type")
+            .is_some_and(|t| t.starts_with("application/json"));
+    let text = response.text().await.map_err(|e| ClientError::Network(e.to_string()))?;
+    if response.ok() || degraded {
+        return parse(&text);
     }
-    read_json(response).await
+    match serde_json::from_str::<Problem>(&text) {
+        Ok(problem) => Err(ClientError::Api(problem)),
+        Err(_) => {
+            Err(ClientError::Decode(format!("HTTP {} from the health check", response.status())))
+        }
+    }
 }
 
 /// `GET /api/v1/me`: who is signed in, with their roles and permissions.
@@ -188,7 +203,7 @@ pub fn dev_sign_out() {
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
-    read_json(send(with_identity(Request::get(&format!("{API_PREFIX}{path}")))).await?).await
+    parse(&exchange(Method::GET, path, None).await?)
 }
 
 async fn write<B: Serialize, T: DeserializeOwned>(
@@ -196,15 +211,45 @@ async fn write<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ClientError> {
-    let request = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
+    let body = serde_json::to_string(body).map_err(|e| ClientError::Decode(e.to_string()))?;
+    parse(&exchange(method, path, Some(body)).await?)
+}
+
+/// One request to the edge, and the body of its successful answer. The one `async` part of the
+/// client: it is not generic, so every endpoint shares its code (the SPA's size budget counts).
+async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<String, ClientError> {
+    let mut request = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
         .method(method)
-        .header(CSRF_HEADER.0, CSRF_HEADER.1);
-    let request = with_identity(request)
-        .header("Accept", "application/json")
-        .json(body)
-        .map_err(|e| ClientError::Decode(e.to_string()))?;
+        .header("Accept", "application/json");
+    if body.is_some() {
+        request =
+            request.header(CSRF_HEADER.0, CSRF_HEADER.1).header("Content-Type", "application/json");
+    }
+    let request = with_identity(request);
+    let request = match body {
+        Some(body) => request.body(body),
+        None => request.build(),
+    }
+    .map_err(|e| ClientError::Network(e.to_string()))?;
     let response = request.send().await.map_err(|e| ClientError::Network(e.to_string()))?;
-    read_json(response).await
+    let text = response.text().await.map_err(|e| ClientError::Network(e.to_string()))?;
+    if response.ok() {
+        return Ok(text);
+    }
+    let is_problem =
+        response.headers().get("Content-Type").is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
+    if is_problem {
+        return Err(ClientError::Api(parse(&text)?));
+    }
+    Err(ClientError::Decode(format!(
+        "HTTP {} {} without a problem body",
+        response.status(),
+        response.status_text()
+    )))
+}
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ClientError> {
+    serde_json::from_str(text).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
 /// Percent-encodes a path segment (ids are safe already; emails carry `@` and `+`).
@@ -235,37 +280,4 @@ fn with_identity(request: RequestBuilder) -> RequestBuilder {
         Some(token) => request.header(IDENTITY_HEADER, &token),
         None => request,
     }
-}
-
-async fn send(request: RequestBuilder) -> Result<Response, ClientError> {
-    request
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ClientError::Network(e.to_string()))
-}
-
-/// Reads a success body as `T`, or turns an error answer into [`ClientError::Api`].
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ClientError> {
-    if response.ok() {
-        return decode(response).await;
-    }
-    let is_problem =
-        response.headers().get("Content-Type").is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
-    if is_problem {
-        return Err(ClientError::Api(decode(response).await?));
-    }
-    Err(ClientError::Decode(format!(
-        "HTTP {} {} without a problem body",
-        response.status(),
-        response.status_text()
-    )))
-}
-
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ClientError> {
-    response.json().await.map_err(|e| ClientError::Decode(e.to_string()))
-}
-
-fn is_json(response: &Response) -> bool {
-    response.headers().get("Content-Type").is_some_and(|t| t.starts_with("application/json"))
 }

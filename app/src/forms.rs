@@ -4,7 +4,7 @@
 //! edge's `field: message` details back onto the form's fields. Pure, so it is tested natively.
 
 use groupsync_core::api::Problem;
-use groupsync_core::domain::{AppId, TenantUrl, TenantUrlError, TenantUrlPolicy};
+use groupsync_core::domain::{AppId, TenantUrlError};
 
 /// A field of the Okta settings form, named as the API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +52,8 @@ pub struct SettingsDraft {
 /// The problems of a draft, one per field at most, in form order.
 pub fn check_settings(draft: &SettingsDraft) -> Vec<(SettingsField, String)> {
     let mut problems = Vec::new();
-    // Loopback and the operator's extra hosts are the edge's call: it knows its policy.
-    let policy = TenantUrlPolicy { extra_hosts: Vec::new(), allow_loopback_http: true };
-    match TenantUrl::parse(&draft.tenant_url, &policy) {
-        Ok(_) | Err(TenantUrlError::NotOkta) => {}
-        Err(error) => problems.push((SettingsField::TenantUrl, sentence(&error.to_string()))),
+    if let Some(error) = tenant_url_precheck(&draft.tenant_url) {
+        problems.push((SettingsField::TenantUrl, sentence(&error.to_string())));
     }
     if let Err(error) = AppId::parse(&draft.app_id) {
         problems.push((SettingsField::AppId, sentence(&error.to_string())));
@@ -82,6 +79,52 @@ pub fn check_settings(draft: &SettingsDraft) -> Vec<(SettingsField, String)> {
     problems
 }
 
+/// The mistakes a tenant URL can be seen to have without parsing it, named as the edge names
+/// them. The edge's full check (with the `url` crate, whose Unicode tables would double the
+/// SPA's size) and its host allow-list decide the rest when the form is tested or saved.
+fn tenant_url_precheck(text: &str) -> Option<TenantUrlError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(TenantUrlError::NotAUrl);
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some(TenantUrlError::Whitespace);
+    }
+    let lower = text.to_ascii_lowercase();
+    let (rest, local_http) = match (lower.strip_prefix("https://"), lower.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest))
+            if ["127.0.0.1", "localhost", "[::1]"].iter().any(|h| rest.starts_with(h)) =>
+        {
+            (rest, true)
+        }
+        (None, Some(_)) => return Some(TenantUrlError::NotHttps),
+        (None, None) if lower.contains("://") => return Some(TenantUrlError::NotHttps),
+        (None, None) => return Some(TenantUrlError::NotAUrl),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(end);
+    if host.contains('@') {
+        return Some(TenantUrlError::UserInfo);
+    }
+    if !(tail.is_empty() || tail == "/") {
+        return Some(TenantUrlError::NotBare);
+    }
+    if local_http {
+        return None;
+    }
+    if host.contains(':') {
+        return Some(TenantUrlError::Port);
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Some(TenantUrlError::IpAddress);
+    }
+    if host.split('.').next().is_some_and(|label| label.ends_with("-admin")) {
+        return Some(TenantUrlError::AdminHost);
+    }
+    None
+}
+
 /// The field an edge problem is about, with its message, when its detail is `field: message`.
 pub fn field_of_problem(problem: &Problem) -> Option<(SettingsField, String)> {
     let (name, message) = problem.detail.split_once(": ")?;
@@ -92,7 +135,7 @@ pub fn field_of_problem(problem: &Problem) -> Option<(SettingsField, String)> {
 fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
     let mut text: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => std::iter::once(first.to_ascii_uppercase()).chain(chars).collect(),
         None => return String::new(),
     };
     if !text.ends_with(['.', '?', '!']) {
@@ -104,6 +147,7 @@ fn sentence(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use groupsync_core::api::ProblemCode;
+    use groupsync_core::domain::{TenantUrl, TenantUrlPolicy};
 
     use super::*;
 
@@ -133,6 +177,37 @@ mod tests {
         );
         assert!(problems[0].1.contains("remove \"-admin\""), "{problems:?}");
         assert!(problems[1].1.starts_with("An App ID"), "{problems:?}");
+    }
+
+    #[test]
+    fn the_precheck_names_each_visible_mistake_as_the_edge_does() {
+        let cases = [
+            ("", TenantUrlError::NotAUrl),
+            ("acme.okta.com", TenantUrlError::NotAUrl),
+            ("https://acme .okta.com", TenantUrlError::Whitespace),
+            ("http://acme.okta.com", TenantUrlError::NotHttps),
+            ("ftp://acme.okta.com", TenantUrlError::NotHttps),
+            ("https://me@acme.okta.com", TenantUrlError::UserInfo),
+            ("https://acme.okta.com/app/UserHome", TenantUrlError::NotBare),
+            ("https://acme.okta.com?x=1", TenantUrlError::NotBare),
+            ("https://acme.okta.com:8443", TenantUrlError::Port),
+            ("https://10.0.0.1", TenantUrlError::IpAddress),
+            ("https://acme-admin.okta.com", TenantUrlError::AdminHost),
+        ];
+        // The edge's full check (linked here in tests only) says the same of each.
+        let edge = TenantUrlPolicy { extra_hosts: Vec::new(), allow_loopback_http: true };
+        for (text, expected) in cases {
+            assert_eq!(tenant_url_precheck(text), Some(expected.clone()), "{text:?}");
+            assert_eq!(TenantUrl::parse(text, &edge).err(), Some(expected), "the edge on {text:?}");
+        }
+        for fine in [
+            "https://acme.okta.com",
+            "https://acme.okta.com/",
+            "HTTPS://Acme.Okta.com",
+            "http://127.0.0.1:8788",
+        ] {
+            assert_eq!(tenant_url_precheck(fine), None, "{fine:?}");
+        }
     }
 
     #[test]

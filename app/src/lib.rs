@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod dynamic;
 pub mod forms;
 pub mod pages;
 pub mod session;

@@ -78,7 +78,7 @@ pub fn headline(run: &SyncRun) -> String {
 
 /// For a failed run: why, and what to do about it.
 pub fn failure_advice(error: &str) -> String {
-    let lower = error.to_lowercase();
+    let lower = error.to_ascii_lowercase();
     let what_to_do = if lower.contains("token") || lower.contains("permission") {
         "Check the API token in Settings → Okta API Access, test the connection, then sync again."
     } else if lower.contains("rate limit") {

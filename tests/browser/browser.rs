@@ -1,22 +1,27 @@
-//! `Browser`: one headless Chromium session on the SPA under test, with waits on what a person
-//! sees (headings, links, status messages) rather than on sleeps.
+//! `Browser`: one headless Chromium session on a product under test, with waits on what a
+//! person sees (headings, buttons, status messages) rather than on sleeps.
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use test_support::{LocalStack, Logs, StackOptions, Supervised, free_port, workspace_root};
+use serde_json::{Value, json};
+use test_support::{Logs, Supervised, free_port, workspace_root};
+
+use crate::product::Product;
 
 /// How long a page may take to show what a test waits for (the first load compiles the wasm).
-const PATIENCE: Duration = Duration::from_secs(20);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
-/// The stack and the driver shared by the tests of this binary; their watchdogs end them when
-/// the test process exits.
-static STACK: OnceLock<LocalStack> = OnceLock::new();
+/// Where the SPA keeps the dev sign-in's token (as `app/src/api.rs` names it).
+const DEV_TOKEN_KEY: &str = "okta-groups-sync.dev-token";
+
+/// The driver shared by the tests of this binary; its watchdog ends it with the process.
 static DRIVER: OnceLock<ChromeDriver> = OnceLock::new();
 
 /// Numbers the sessions, each of which gets its own fresh Chromium profile.
@@ -27,19 +32,23 @@ struct ChromeDriver {
     _process: Supervised,
 }
 
-/// A browser session on the SPA under test.
+/// A browser session on a product under test.
 pub(crate) struct Browser {
-    client: Client,
+    pub(crate) client: Client,
     base_url: String,
 }
 
 impl Browser {
-    /// Opens a new headless Chromium session with a fresh profile.
-    pub(crate) async fn open() -> Self {
-        let stack = STACK.get_or_init(start_stack);
+    /// Opens a new headless Chromium session (1280 × 900) with a fresh profile.
+    pub(crate) async fn open(product: &Product) -> Self {
+        Self::open_sized(product, 1280, 900).await
+    }
+
+    /// Opens a session with a window of `width` × `height` CSS px.
+    pub(crate) async fn open_sized(product: &Product, width: u32, height: u32) -> Self {
         let driver = DRIVER.get_or_init(start_chromedriver);
         let profile = profile_dir();
-        let capabilities = serde_json::json!({
+        let capabilities = json!({
             "goog:chromeOptions": {
                 "args": [
                     "--headless",
@@ -51,12 +60,13 @@ impl Browser {
                     "--disable-component-update",
                     "--disable-sync",
                     "--disable-dev-shm-usage",
-                    "--window-size=1280,900",
+                    "--hide-scrollbars",
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.display()),
                 ]
             }
         });
-        let serde_json::Value::Object(capabilities) = capabilities else {
+        let Value::Object(capabilities) = capabilities else {
             unreachable!("the capabilities are a JSON object")
         };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -64,7 +74,29 @@ impl Browser {
             .connect(&driver.url)
             .await
             .expect("chromedriver opens a session");
-        Self { client, base_url: stack.base_url().to_owned() }
+        Self { client, base_url: product.base_url().to_owned() }
+    }
+
+    /// Opens a session signed in as `email` (through the local sign-in), on `path`.
+    pub(crate) async fn signed_in(product: &Product, email: &str, path: &str) -> Self {
+        let browser = Self::open(product).await;
+        browser.sign_in(product, email, path).await;
+        browser
+    }
+
+    /// Signs in as `email` with the dev sign-in's token, then opens `path`.
+    pub(crate) async fn sign_in(&self, product: &Product, email: &str, path: &str) {
+        let token = product.token(email).await;
+        // The token lives in the page's sessionStorage, so a page of the app must be open.
+        self.goto("/not-a-screen").await;
+        self.client
+            .execute(
+                "sessionStorage.setItem(arguments[0], arguments[1])",
+                vec![json!(DEV_TOKEN_KEY), json!(token)],
+            )
+            .await
+            .expect("the token is stored");
+        self.goto(path).await;
     }
 
     /// Navigates to `path` of the SPA, as typing the address would.
@@ -87,6 +119,11 @@ impl Browser {
         self.expect_text(Locator::Css(".backend-status [role=status]"), text).await;
     }
 
+    /// Waits until the identity in the header reads `text`.
+    pub(crate) async fn expect_identity(&self, text: &str) {
+        self.expect_text(Locator::Css(".identity .identity__text"), text).await;
+    }
+
     /// Clicks the link whose text is exactly `text`.
     pub(crate) async fn click_link(&self, text: &str) {
         let link = self.client.wait().at_most(PATIENCE).for_element(Locator::LinkText(text)).await;
@@ -99,27 +136,116 @@ impl Browser {
         link.expect("a navigation link is current").text().await.expect("its text")
     }
 
-    /// Types `text` into the input labelled `label`.
-    pub(crate) async fn fill(&self, label: &str, text: &str) {
-        let xpath = format!("//input[@id=//label[normalize-space()='{label}']/@for]");
+    /// The input labelled `label` (its `<label for>`), once it is in the page.
+    pub(crate) async fn input(&self, label: &str) -> Element {
+        let xpath = format!("//input[@id=//label[normalize-space()=\"{label}\"]/@for]");
         let input = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
-        input
-            .unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"))
-            .send_keys(text)
-            .await
-            .expect("typing");
+        input.unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"))
     }
 
-    /// Clicks the button whose text is exactly `text`.
-    pub(crate) async fn click_button(&self, text: &str) {
-        let xpath = format!("//button[normalize-space()='{text}']");
+    /// Replaces the text of the input labelled `label` with `text`, as typing would.
+    pub(crate) async fn fill(&self, label: &str, text: &str) {
+        let input = self.input(label).await;
+        input.clear().await.expect("clearing");
+        input.send_keys(text).await.expect("typing");
+    }
+
+    /// The button whose text is exactly `text`, once it is in the page.
+    pub(crate) async fn button(&self, text: &str) -> Element {
+        let xpath = format!("//button[normalize-space()=\"{text}\"]");
         let button = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
-        button.unwrap_or_else(|e| panic!("no button {text:?}: {e}")).click().await.expect("click");
+        button.unwrap_or_else(|e| panic!("no button {text:?}: {e}"))
     }
 
-    /// Waits until the identity in the header reads `text`.
-    pub(crate) async fn expect_identity(&self, text: &str) {
-        self.expect_text(Locator::Css(".identity .identity__text"), text).await;
+    /// Clicks the button whose text is exactly `text`, once it is enabled.
+    pub(crate) async fn click_button(&self, text: &str) {
+        let button = self.button(text).await;
+        let started = Instant::now();
+        while !button.is_enabled().await.unwrap_or(false) {
+            assert!(started.elapsed() < PATIENCE, "the button {text:?} stays disabled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        button.click().await.unwrap_or_else(|e| panic!("clicking {text:?}: {e}"));
+    }
+
+    /// Whether the button `text` is in the page and enabled (waits for it to appear).
+    pub(crate) async fn button_enabled(&self, text: &str) -> bool {
+        self.button(text).await.is_enabled().await.expect("its state")
+    }
+
+    /// Whether a button `text` is in the page now (no waiting).
+    pub(crate) async fn has_button(&self, text: &str) -> bool {
+        let xpath = format!("//button[normalize-space()=\"{text}\"]");
+        self.client.find(Locator::XPath(&xpath)).await.is_ok()
+    }
+
+    /// Whether a link `text` is in the page now (no waiting).
+    pub(crate) async fn has_link(&self, text: &str) -> bool {
+        self.client.find(Locator::LinkText(text)).await.is_ok()
+    }
+
+    /// Waits until some element matching `css` contains `text`, and returns its whole text.
+    pub(crate) async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        self.wait_for_text_within(css, text, PATIENCE).await
+    }
+
+    /// [`Self::wait_for_text`] with a patience of its own.
+    pub(crate) async fn wait_for_text_within(
+        &self,
+        css: &str,
+        text: &str,
+        patience: Duration,
+    ) -> String {
+        let started = Instant::now();
+        let mut seen = Vec::new();
+        while started.elapsed() < patience {
+            seen.clear();
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    let content = element.text().await.unwrap_or_default();
+                    if content.contains(text) {
+                        return content;
+                    }
+                    seen.push(content);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no {css} contained {text:?} within {patience:?}; seen: {seen:?}");
+    }
+
+    /// The texts of every element matching `css` now.
+    pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.expect("a query") {
+            texts.push(element.text().await.unwrap_or_default());
+        }
+        texts
+    }
+
+    /// Runs axe-core on the page as it is and returns its violations (rule id, impact, nodes).
+    pub(crate) async fn axe_violations(&self) -> Vec<String> {
+        let axe = axe_source();
+        self.client.execute(axe, vec![]).await.expect("axe-core loads");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ${
+                        v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+                    .catch(e => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        serde_json::from_value(result).expect("a list of violations")
+    }
+
+    /// Saves a PNG of the window to `path`.
+    pub(crate) async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 
     /// Ends the session and its Chromium.
@@ -137,32 +263,20 @@ impl Browser {
                     return;
                 }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("{locator:?} did not read {expected:?} within {PATIENCE:?}; it read {last_seen:?}");
     }
 }
 
-fn start_stack() -> LocalStack {
-    use base64::Engine;
-    use rsa::pkcs8::EncodePrivateKey;
-    use rsa::{Generate, PrivateKey};
-
-    let root = workspace_root();
-    let key = PrivateKey::generate().to_pkcs8_der().expect("a dev sign-in key");
-    let mut options =
-        StackOptions::fresh_for_tests(&root, "browser").expect("a test stack directory");
-    // The local product, as `cargo xtask dev` runs it: the dev sign-in on, root the first superAdmin.
-    options.vars = vec![
-        ("ENVIRONMENT".into(), "local".into()),
-        ("DEV_SIGN_IN".into(), "true".into()),
-        (
-            "DEV_SIGNING_KEY".into(),
-            base64::engine::general_purpose::STANDARD.encode(key.as_bytes()),
-        ),
-        ("SUPER_ADMIN_BOOTSTRAP".into(), "root@example.com".into()),
-    ];
-    LocalStack::start(&root, options).unwrap_or_else(|e| panic!("the local stack starts: {e}"))
+/// axe-core's browser bundle, from the npm packages of `package-lock.json`.
+fn axe_source() -> &'static str {
+    static AXE: OnceLock<String> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = workspace_root().join("node_modules").join("axe-core").join("axe.min.js");
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{} (npm ci installs axe-core): {e}", path.display()))
+    })
 }
 
 fn start_chromedriver() -> ChromeDriver {
@@ -184,8 +298,8 @@ fn profile_dir() -> PathBuf {
     let dir = workspace_root()
         .join("target")
         .join("test-stacks")
-        .join("browser")
-        .join(format!("profile-{session}"));
+        .join("browser-profiles")
+        .join(format!("{}-{session}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a profile directory");
     dir
 }

@@ -2,22 +2,25 @@
 //! status in the header.
 
 use crate::browser::Browser;
+use crate::product::{ROOT, shared_demo};
 
 #[tokio::test]
 async fn navigation_reaches_every_screen_and_the_backend_status_is_shown() {
-    let browser = Browser::open().await;
-    browser.goto("/").await;
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/").await;
     browser.expect_heading("User Groups").await;
     assert_eq!(browser.path().await, "/groups", "the root opens User Groups");
     browser.expect_backend_status("Backend online · database OK · v0.1.0").await;
 
-    for (link, path) in [
-        ("Invite User", "/invite"),
-        ("Okta API Access", "/settings/okta"),
-        ("User Groups", "/groups"),
+    for (link, heading, path) in [
+        ("Invite User", "Invite User", "/invite"),
+        ("Sync history", "Sync history", "/sync"),
+        ("Audit log", "Audit log", "/audit"),
+        ("Okta API Access", "Okta API Access", "/settings/okta"),
+        ("User Groups", "User Groups", "/groups"),
     ] {
         browser.click_link(link).await;
-        browser.expect_heading(link).await;
+        browser.expect_heading(heading).await;
         assert_eq!(browser.path().await, path);
         assert_eq!(browser.current_nav_link().await, link, "the link is marked current");
     }
@@ -27,9 +30,8 @@ async fn navigation_reaches_every_screen_and_the_backend_status_is_shown() {
 
 #[tokio::test]
 async fn a_deep_link_opens_its_screen() {
-    let browser = Browser::open().await;
-
-    browser.goto("/settings/okta").await;
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/settings/okta").await;
 
     browser.expect_heading("Okta API Access").await;
     assert_eq!(browser.current_nav_link().await, "Okta API Access");
@@ -38,7 +40,8 @@ async fn a_deep_link_opens_its_screen() {
 
 #[tokio::test]
 async fn an_unknown_address_shows_not_found_with_a_way_back() {
-    let browser = Browser::open().await;
+    let product = shared_demo().await;
+    let browser = Browser::open(product).await;
     browser.goto("/no/such/screen").await;
     browser.expect_heading("Page not found").await;
 

@@ -25,7 +25,6 @@ pub(crate) struct Product {
     pub(crate) okta: TenantInfo,
     /// Changes the fake tenant (rename, unassign, add members…).
     pub(crate) control: Control,
-    http: reqwest::Client,
 }
 
 impl Product {
@@ -52,7 +51,7 @@ impl Product {
         .collect();
         let stack = LocalStack::start(&root, options)
             .unwrap_or_else(|e| panic!("the local stack starts: {e}"));
-        Product { stack, okta, control, http: reqwest::Client::new() }
+        Product { stack, okta, control }
     }
 
     /// Where the SPA is served.
@@ -67,7 +66,14 @@ impl Product {
 
     /// A dev sign-in token for `email`, as the sign-in form would get it.
     pub(crate) async fn token(&self, email: &str) -> String {
-        let answer = self.call(None, reqwest::Method::POST, "/api/v1/dev/sign-in", Some(json!({ "email": email }))).await;
+        let answer = self
+            .call(
+                None,
+                reqwest::Method::POST,
+                "/api/v1/dev/sign-in",
+                Some(json!({ "email": email })),
+            )
+            .await;
         answer["token"].as_str().expect("a dev token").to_owned()
     }
 
@@ -90,8 +96,9 @@ impl Product {
         path: &str,
         body: Option<Value>,
     ) -> Value {
-        let mut request = self
-            .http
+        // A client per call: tests run on runtimes of their own, and a pooled connection must not
+        // outlive the runtime that opened it.
+        let mut request = reqwest::Client::new()
             .request(method.clone(), format!("{}{path}", self.base_url()))
             .header("X-Requested-By", "okta-groups-sync");
         if let Some(token) = token {
@@ -119,13 +126,13 @@ impl Product {
 
     /// Runs a sync to its end through the API and returns the run.
     pub(crate) async fn sync(&self) -> Value {
-        let started =
-            self.api(ROOT, reqwest::Method::POST, "/api/v1/sync", Some(json!({}))).await;
+        let started = self.api(ROOT, reqwest::Method::POST, "/api/v1/sync", Some(json!({}))).await;
         let id = started["run"]["id"].as_str().expect("a run id").to_owned();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let run =
-                self.api(ROOT, reqwest::Method::GET, &format!("/api/v1/sync/runs/{id}"), None).await;
+            let run = self
+                .api(ROOT, reqwest::Method::GET, &format!("/api/v1/sync/runs/{id}"), None)
+                .await;
             if run["state"] != "running" {
                 return run;
             }
@@ -136,15 +143,33 @@ impl Product {
 
     /// The stored group of the Okta group named `name`.
     pub(crate) async fn group_named(&self, name: &str) -> Value {
-        let page = self
-            .api(ROOT, reqwest::Method::GET, "/api/v1/groups?per_page=1000", None)
-            .await;
+        let page = self.api(ROOT, reqwest::Method::GET, "/api/v1/groups?per_page=1000", None).await;
         page["groups"]
             .as_array()
             .and_then(|groups| groups.iter().find(|g| g["name"] == name))
             .cloned()
             .unwrap_or_else(|| panic!("no group named {name:?}"))
     }
+}
+
+/// The demo product shared by the tests that only read or add what others do not look at: the
+/// demo tenant, configured and synced once, with Engineering granting Admin and Sales Viewer.
+pub(crate) async fn shared_demo() -> &'static Product {
+    static DEMO: tokio::sync::OnceCell<Product> = tokio::sync::OnceCell::const_new();
+    DEMO.get_or_init(|| async {
+        let product = Product::start("demo", TenantSize::Demo);
+        product.configure_okta().await;
+        let run = product.sync().await;
+        assert_eq!(run["state"], "succeeded", "{run}");
+        for (group, role) in [("Engineering", "admin"), ("Sales", "viewer")] {
+            let found = product.group_named(group).await;
+            let path = format!("/api/v1/groups/{}/roles", found["id"].as_str().expect("an id"));
+            let body = json!({ "roles": [role], "version": found["roles_version"] });
+            product.api(ROOT, reqwest::Method::PUT, &path, Some(body)).await;
+        }
+        product
+    })
+    .await
 }
 
 /// Starts a fake Okta with a tenant of `size` on the shared background runtime. Fakes live
@@ -159,10 +184,8 @@ fn fake_okta(size: TenantSize) -> (TenantInfo, Control) {
             .build()
             .expect("a runtime for the fake Okta")
     });
-    let config = FakeOktaConfig {
-        tenant: TenantSpec { size, seed: 7 },
-        ..FakeOktaConfig::default()
-    };
+    let config =
+        FakeOktaConfig { tenant: TenantSpec { size, seed: 7 }, ..FakeOktaConfig::default() };
     // From a thread of its own: the calling test already runs inside a runtime.
     let fake = std::thread::spawn(move || {
         runtime.block_on(FakeOkta::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))

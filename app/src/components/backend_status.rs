@@ -3,6 +3,8 @@
 use groupsync_core::api::HealthResponse;
 use leptos::prelude::*;
 
+use crate::dynamic::dynamic;
+
 use crate::api::{self, ClientError};
 
 /// Asks the edge for its health once, and shows whether it and its database answer, with a
@@ -12,7 +14,7 @@ pub fn BackendStatus() -> impl IntoView {
     let health = LocalResource::new(api::get_health);
     view! {
         <div class="backend-status">
-            {move || match health.get() {
+            {dynamic(move || (match health.get() {
                 None => {
                     view! {
                         <p class="backend-status__text" role="status">
@@ -25,7 +27,7 @@ pub fn BackendStatus() -> impl IntoView {
                 Some(Err(error)) => {
                     view! { <HealthError error on_retry=move || health.refetch() /> }.into_any()
                 }
-            }}
+            }).into_any())}
         </div>
     }
 }

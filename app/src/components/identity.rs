@@ -3,6 +3,8 @@
 use groupsync_core::api::{CallerKind, MeResponse};
 use leptos::prelude::*;
 
+use crate::dynamic::dynamic;
+
 use crate::api::{self, ClientError};
 use crate::session::Session;
 
@@ -12,7 +14,7 @@ pub fn IdentityBar() -> impl IntoView {
     let session = Session::get();
     view! {
         <div class="identity">
-            {move || match session.me() {
+            {dynamic(move || (match session.me() {
                 None => view! { <p class="identity__text">"Checking who you are…"</p> }.into_any(),
                 Some(Ok(me)) => view! { <SignedIn me /> }.into_any(),
                 Some(Err(ClientError::Api(problem))) if problem.status == 401 => {
@@ -26,7 +28,7 @@ pub fn IdentityBar() -> impl IntoView {
                     }
                         .into_any()
                 }
-            }}
+            }).into_any())}
         </div>
     }
 }
@@ -119,10 +121,10 @@ fn SignIn() -> impl IntoView {
             <button type="submit" class="button" disabled=move || sign_in.pending().get()>
                 "Sign in"
             </button>
-            {move || {
+            {dynamic(move || ({
                 failure()
                     .map(|text| view! { <p class="identity__text--error" role="alert">{text}</p> })
-            }}
+            }).into_any())}
         </form>
     }
 }

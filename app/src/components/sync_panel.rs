@@ -10,6 +10,8 @@ use groupsync_core::api::{
 };
 use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
+
+use crate::dynamic::dynamic;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -109,16 +111,16 @@ pub fn SyncPanel(
                 </div>
             </Show>
             <div id="sync-error" tabindex="-1">
-                {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
+                {dynamic(move || (failure.get().map(|error| view! { <ErrorAlert error /> })).into_any())}
             </div>
             <div id="sync-status" class="sync-status" role="status" tabindex="-1">
-                {move || {
+                {dynamic(move || ({
                     current
                         .get()
                         .map(|run| {
                             view! { <RunView run current failure on_committed runs start /> }
                         })
-                }}
+                }).into_any())}
             </div>
         </section>
     }

@@ -7,6 +7,8 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::dynamic::dynamic;
+
 use crate::virtual_window::visible_rows;
 
 /// The height of the viewport before it is measured (CSS gives the scroller its real height).
@@ -21,7 +23,7 @@ pub fn VirtualTable<R, V>(
     #[prop(into)]
     row_count: Signal<usize>,
     /// The height of every row, in px (rows never wrap).
-    row_height: f64,
+    row_height: u32,
     /// The header row's cells (`role="columnheader"`).
     #[prop(into)]
     header: ViewFn,
@@ -52,7 +54,7 @@ where
         }
     });
     let rows = Memo::new(move |_| {
-        visible_rows(row_count.get(), row_height, scroll_top.get(), viewport.get())
+        visible_rows(row_count.get(), f64::from(row_height), scroll_top.get(), viewport.get())
     });
     view! {
         <div
@@ -72,10 +74,10 @@ where
                 <div
                     role="rowgroup"
                     class="vtable__body"
-                    style:height=move || format!("{}px", row_count.get() as f64 * row_height)
-                    style:padding-top=move || format!("{}px", rows.get().start as f64 * row_height)
+                    style:height=move || px(row_count.get(), row_height)
+                    style:padding-top=move || px(rows.get().start, row_height)
                 >
-                    {move || {
+                    {dynamic(move || ({
                         let render_row = render_row.clone();
                         rows.get()
                             .map(|position| {
@@ -84,16 +86,21 @@ where
                                         role="row"
                                         class="vtable__row"
                                         aria-rowindex=position + 2
-                                        style:height=format!("{row_height}px")
+                                        style:height=px(1, row_height)
                                     >
                                         {render_row(position)}
                                     </div>
                                 }
                             })
                             .collect_view()
-                    }}
+                    }).into_any())}
                 </div>
             </div>
         </div>
     }
+}
+
+/// `rows` rows of `row_height` px, as a CSS length (integers: no float formatting in the wasm).
+fn px(rows: usize, row_height: u32) -> String {
+    format!("{}px", rows as u64 * u64::from(row_height))
 }

@@ -4,6 +4,8 @@ use groupsync_core::api::{AuditEntry, ListAuditResponse};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
+use crate::dynamic::dynamic;
+
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
 use crate::session::Session;
@@ -15,7 +17,7 @@ pub fn AuditPage() -> impl IntoView {
     let session = Session::get();
     view! {
         <h1>"Audit log"</h1>
-        {move || match session.me() {
+        {dynamic(move || (match session.me() {
             None => view! { <Loading label="Checking who you are…" /> }.into_any(),
             Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
             Some(Ok(_)) if !session.can(Permission::ReadAudit) => {
@@ -23,7 +25,7 @@ pub fn AuditPage() -> impl IntoView {
                     .into_any()
             }
             Some(Ok(_)) => view! { <AuditEntries target=None /> }.into_any(),
-        }}
+        }).into_any())}
     }
 }
 
@@ -49,7 +51,7 @@ pub fn AuditEntries(
         focus_by_id("audit-table");
     };
     view! {
-        {move || match page.get() {
+        {dynamic(move || (match page.get() {
             None => view! { <Loading label="Loading the audit log…" /> }.into_any(),
             Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
             Some(Ok(list)) if list.entries.is_empty() => {
@@ -97,7 +99,7 @@ pub fn AuditEntries(
                 }
                     .into_any()
             }
-        }}
+        }).into_any())}
     }
 }
 

@@ -4,6 +4,8 @@
 use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
 use groupsync_core::domain::{BuiltInRole, Permission};
 use leptos::prelude::*;
+
+use crate::dynamic::dynamic;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
@@ -15,7 +17,7 @@ use crate::session::Session;
 use crate::text::{inert, when};
 
 /// The height of a member row, in px.
-const MEMBER_ROW_PX: f64 = 40.0;
+const MEMBER_ROW_PX: u32 = 40;
 
 /// The group screen (`/groups/{id}`).
 #[component]
@@ -31,11 +33,11 @@ pub fn GroupDetailPage() -> impl IntoView {
             <a href="/groups">"User Groups"</a>
             " › group"
         </p>
-        {move || match group.get() {
+        {dynamic(move || (match group.get() {
             None => view! { <h1>"Group"</h1> <Loading label="Loading the group…" /> }.into_any(),
             Some(Err(error)) => view! { <h1>"Group"</h1> <ErrorAlert error /> }.into_any(),
             Some(Ok(detail)) => view! { <GroupView detail /> }.into_any(),
-        }}
+        }).into_any())}
     }
 }
 
@@ -175,7 +177,7 @@ fn RoleEditor(detail: GroupDetail) -> impl IntoView {
                 <p class="hint">"Assigning roles needs the Editor role or higher."</p>
             </Show>
             <div id="roles-outcome" tabindex="-1">
-                {move || match outcome.get() {
+                {dynamic(move || (match outcome.get() {
                     Some(Ok(text)) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
                     Some(Err(error)) => {
                         let theirs = conflict.get().map(|roles| {
@@ -187,7 +189,7 @@ fn RoleEditor(detail: GroupDetail) -> impl IntoView {
                         Some(view! { <ErrorAlert error /> {theirs.map(|t| view! { <p>{t}</p> })} }.into_any())
                     }
                     None => None,
-                }}
+                }).into_any())}
             </div>
         </section>
     }

@@ -4,6 +4,8 @@
 use groupsync_core::api::{AppUser, CreateInvitationResponse, Invitation, UserAccessResponse};
 use groupsync_core::domain::{EffectiveAccess, Permission, looks_like_email};
 use leptos::prelude::*;
+
+use crate::dynamic::dynamic;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -20,7 +22,7 @@ pub fn InvitePage() -> impl IntoView {
     let why = RwSignal::new(None::<String>);
     view! {
         <h1>"Invite User"</h1>
-        {move || match session.me() {
+        {dynamic(move || (match session.me() {
             None => view! { <Loading label="Checking who you are…" /> }.into_any(),
             Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
             Some(Ok(_)) => {
@@ -41,7 +43,7 @@ pub fn InvitePage() -> impl IntoView {
                 }
                     .into_any()
             }
-        }}
+        }).into_any())}
     }
 }
 
@@ -53,7 +55,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
     let touched = RwSignal::new(false);
     let invalid = move || touched.get() && !looks_like_email(email.get().trim());
     let check = move || {
-        let address = email.get_untracked().trim().to_lowercase();
+        let address = email.get_untracked().trim().to_ascii_lowercase();
         if !looks_like_email(&address) {
             preview.set(None);
             return;
@@ -61,7 +63,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             let answer = api::get_user_access(&address).await;
             // Only the answer for what is still typed.
-            if email.get_untracked().trim().to_lowercase() == address {
+            if email.get_untracked().trim().to_ascii_lowercase() == address {
                 preview.set(Some(answer));
             }
         });
@@ -112,22 +114,22 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         "Their Okta email. The roles they will get appear below before you send."
                     </p>
                     <p class="field__message" id="invite-email-message">
-                        {move || invalid().then_some("Enter an email address such as ann@example.com.")}
+                        {dynamic(move || (invalid().then_some("Enter an email address such as ann@example.com.")).into_any())}
                     </p>
                 </div>
                 <div class="preview" role="status" aria-label="Roles this person will get">
-                    {move || preview.get().map(|answer| match answer {
+                    {dynamic(move || (preview.get().map(|answer| match answer {
                         Ok(access) => view! {
                             <p><strong>"They will get: "</strong>{roles_line(&access.access)}</p>
                             <AccessReasons access=access.access />
                         }.into_any(),
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    })}
+                    })).into_any())}
                 </div>
                 <button type="submit" class="button button--primary">"Send invitation"</button>
             </form>
             <div id="invite-result" tabindex="-1">
-                {move || result.get().map(|answer| match answer {
+                {dynamic(move || (result.get().map(|answer| match answer {
                     Ok(sent) => view! {
                         <p class="alert alert--ok" role="status">
                             {format!("Invitation sent to {}. Roles: {}.", sent.invitation.email, roles_line(&sent.access))}
@@ -135,7 +137,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         {sent.warning.map(|w| view! { <p class="alert alert--warn" role="alert">{w}</p> })}
                     }.into_any(),
                     Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                })}
+                })).into_any())}
             </div>
         </section>
     }
@@ -195,7 +197,7 @@ fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="people-heading">
             <h2 id="people-heading">"Users and invitations"</h2>
-            {move || match (users.get(), invitations.get()) {
+            {dynamic(move || (match (users.get(), invitations.get()) {
                 (None, _) | (_, None) => view! { <Loading label="Loading the users…" /> }.into_any(),
                 (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorAlert error /> }.into_any(),
                 (Some(Ok(users)), Some(Ok(invitations))) => {
@@ -224,7 +226,7 @@ fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                         }.into_any()
                     }
                 }
-            }}
+            }).into_any())}
         </section>
     }
 }
@@ -320,7 +322,7 @@ fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
             view! {
                 <section class="panel why" aria-labelledby="why-heading">
                     <h2 id="why-heading" tabindex="-1">{format!("Why {email} has this access")}</h2>
-                    {move || match access.get().flatten() {
+                    {dynamic(move || (match access.get().flatten() {
                         None => view! { <Loading label="Loading the explanation…" /> }.into_any(),
                         Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                         Some(Ok(answer)) => {
@@ -343,7 +345,7 @@ fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
                                 <p><strong>"May: "</strong>{if permissions.is_empty() { "nothing yet".to_owned() } else { permissions }}</p>
                             }.into_any()
                         }
-                    }}
+                    }).into_any())}
                     <button type="button" class="button" on:click=move |_| why.set(None)>"Close"</button>
                 </section>
             }

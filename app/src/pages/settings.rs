@@ -6,6 +6,8 @@ use groupsync_core::api::{
     UpdateOktaSettingsRequest,
 };
 use leptos::prelude::*;
+
+use crate::dynamic::dynamic;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -24,7 +26,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
         <p class="page-intro">
             "How this app reads your Okta groups: the address of your Okta tenant, the SAML app whose groups it syncs, and an API token."
         </p>
-        {move || match (session.me(), settings.get()) {
+        {dynamic(move || (match (session.me(), settings.get()) {
             (None, _) | (_, None) => view! { <Loading label="Loading the settings…" /> }.into_any(),
             (Some(Ok(_)), _) if !session.is_super_admin() => {
                 view! { <NotAllowed reason="Only superAdmins may see and change the Okta settings." /> }
@@ -35,7 +37,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
                 view! { <SettingsForm stored on_saved=Callback::new(move |()| settings.refetch()) /> }
                     .into_any()
             }
-        }}
+        }).into_any())}
     }
 }
 
@@ -227,7 +229,7 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
             </fieldset>
         </form>
         <div id="test-result" tabindex="-1">
-            {move || test_result.get().map(|result| match result {
+            {dynamic(move || (test_result.get().map(|result| match result {
                 Ok(answer) if answer.ok => view! {
                     <p class="alert alert--ok" role="status">
                         {answer.message}
@@ -238,15 +240,15 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
                     <p class="alert alert--error" role="alert">{answer.message}</p>
                 }.into_any(),
                 Err(error) => view! { <ErrorAlert error /> }.into_any(),
-            })}
+            })).into_any())}
         </div>
         <div id="save-result" tabindex="-1">
-            {move || save_result.get().map(|result| match result {
+            {dynamic(move || (save_result.get().map(|result| match result {
                 Ok(()) => view! {
                     <p class="alert alert--ok" role="status">"Settings saved. The connection was tested first."</p>
                 }.into_any(),
                 Err(error) => view! { <ErrorAlert error /> }.into_any(),
-            })}
+            })).into_any())}
         </div>
     }
 }
@@ -289,7 +291,7 @@ fn Field(
                 on:blur=move |_| on_blur()
             />
             <p class="field__help" id=help_id>{help}</p>
-            <p class="field__message" id=message_id>{move || message.get()}</p>
+            <p class="field__message" id=message_id>{dynamic(move || (message.get()).into_any())}</p>
         </div>
     }
 }

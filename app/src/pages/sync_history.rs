@@ -4,6 +4,8 @@ use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
+use crate::dynamic::dynamic;
+
 use crate::api;
 use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
 use crate::components::sync_panel::state_word;
@@ -17,7 +19,7 @@ pub fn SyncHistoryPage() -> impl IntoView {
     let session = Session::get();
     view! {
         <h1>"Sync history"</h1>
-        {move || match session.me() {
+        {dynamic(move || (match session.me() {
             None => view! { <Loading label="Checking who you are…" /> }.into_any(),
             Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
             Some(Ok(_)) if !session.can(Permission::ReadGroups) => {
@@ -25,7 +27,7 @@ pub fn SyncHistoryPage() -> impl IntoView {
                     .into_any()
             }
             Some(Ok(_)) => view! { <RunTable /> }.into_any(),
-        }}
+        }).into_any())}
     }
 }
 
