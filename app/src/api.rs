@@ -1,16 +1,17 @@
 //! The SPA's only door to the edge API: typed calls that return `Result<T, ClientError>`.
 
-use gloo_net::http::{Method, Request, RequestBuilder};
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
-    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, HealthResponse, ListAuditResponse,
+    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary, HealthResponse,
     ListInvitationsResponse, ListSyncRunsResponse, ListUsersResponse, MeResponse,
     OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest,
     StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
     UpdateOktaSettingsRequest, UserAccessResponse,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// Where the local dev sign-in's token is kept for the tab's lifetime. In production nothing is
 /// kept: Cloudflare Access adds the identity to every request at the edge.
@@ -59,26 +60,9 @@ impl ClientError {
 
 /// `GET /api/v1/health`. A degraded service (503 with a health body) is an answer, not an error.
 pub async fn get_health() -> Result<HealthResponse, ClientError> {
-    let response = Request::get(&format!("{API_PREFIX}/health"))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ClientError::Network(e.to_string()))?;
-    let degraded = response.status() == 503
-        && response
-            .headers()
-            .get("Content-Type")
-            .is_some_and(|t| t.starts_with("application/json"));
-    let text = response.text().await.map_err(|e| ClientError::Network(e.to_string()))?;
-    if response.ok() || degraded {
-        return parse(&text);
-    }
-    match serde_json::from_str::<Problem>(&text) {
-        Ok(problem) => Err(ClientError::Api(problem)),
-        Err(_) => {
-            Err(ClientError::Decode(format!("HTTP {} from the health check", response.status())))
-        }
-    }
+    let answer = send(Method::Get, "/health", None).await?;
+    let degraded = answer.status == 503 && answer.is_json("application/json");
+    if degraded { parse(&answer.text) } else { answer.into_result() }
 }
 
 /// `GET /api/v1/me`: who is signed in, with their roles and permissions.
@@ -95,14 +79,14 @@ pub async fn get_okta_settings() -> Result<OktaSettingsResponse, ClientError> {
 pub async fn put_okta_settings(
     body: UpdateOktaSettingsRequest,
 ) -> Result<OktaSettingsResponse, ClientError> {
-    write(Method::PUT, "/settings/okta", &body).await
+    write(Method::Put, "/settings/okta", &body).await
 }
 
 /// `POST /api/v1/settings/okta/test`.
 pub async fn test_okta_connection(
     body: TestOktaConnectionRequest,
 ) -> Result<TestOktaConnectionResponse, ClientError> {
-    write(Method::POST, "/settings/okta/test", &body).await
+    write(Method::Post, "/settings/okta/test", &body).await
 }
 
 /// `GET /api/v1/groups`: one page of the groups, sorted by name.
@@ -120,17 +104,17 @@ pub async fn put_group_roles(
     id: &str,
     body: SetGroupRolesRequest,
 ) -> Result<GroupDetail, ClientError> {
-    write(Method::PUT, &format!("/groups/{}/roles", encode(id)), &body).await
+    write(Method::Put, &format!("/groups/{}/roles", encode(id)), &body).await
 }
 
 /// `POST /api/v1/groups`: a local group (refused while sync is on).
-pub async fn create_group(body: CreateGroupRequest) -> Result<GroupDetail, ClientError> {
-    write(Method::POST, "/groups", &body).await
+pub async fn create_group(body: CreateGroupRequest) -> Result<GroupSummary, ClientError> {
+    write(Method::Post, "/groups", &body).await
 }
 
 /// `POST /api/v1/sync`: starts a run, or joins the running one.
 pub async fn start_sync(body: StartSyncRequest) -> Result<StartSyncResponse, ClientError> {
-    write(Method::POST, "/sync", &body).await
+    write(Method::Post, "/sync", &body).await
 }
 
 /// `GET /api/v1/sync/runs?page=`: runs, newest first, with the schedule.
@@ -146,12 +130,12 @@ pub async fn get_sync_run(id: &str) -> Result<SyncRun, ClientError> {
 /// `POST /api/v1/sync/runs/{id}/confirm` (`confirm`) or `…/discard`.
 pub async fn resolve_sync_run(id: &str, confirm: bool) -> Result<SyncRun, ClientError> {
     let verb = if confirm { "confirm" } else { "discard" };
-    write(Method::POST, &format!("/sync/runs/{}/{verb}", encode(id)), &serde_json::json!({})).await
+    write(Method::Post, &format!("/sync/runs/{}/{verb}", encode(id)), &EmptyObject {}).await
 }
 
 /// `POST /api/v1/invitations`.
 pub async fn invite(email: String) -> Result<CreateInvitationResponse, ClientError> {
-    write(Method::POST, "/invitations", &CreateInvitationRequest { email }).await
+    write(Method::Post, "/invitations", &CreateInvitationRequest { email }).await
 }
 
 /// `GET /api/v1/invitations`.
@@ -169,11 +153,43 @@ pub async fn get_user_access(email: &str) -> Result<UserAccessResponse, ClientEr
     get(&format!("/users/{}/access", encode(email))).await
 }
 
+/// `{}`: the body of a write that needs none.
+#[derive(Serialize)]
+struct EmptyObject {}
+
+/// An audit entry as the screens show it: the edge's `AuditEntry` without its raw `before` and
+/// `after` JSON (its `summary` says what changed), which keeps a JSON value parser out of the
+/// SPA.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuditLine {
+    /// The entry's id.
+    pub id: i64,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What, as a dotted name.
+    pub action: String,
+    /// What it was done to.
+    pub target: Option<String>,
+    /// What changed, in one line.
+    pub summary: String,
+}
+
+/// A page of the audit log (`ListAuditResponse`, read as [`AuditLine`]s).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuditPage {
+    /// Entries, newest first.
+    pub entries: Vec<AuditLine>,
+    /// The `before` of the next page.
+    pub next_before: Option<i64>,
+}
+
 /// `GET /api/v1/audit`: a page of entries older than `before`, optionally about `target`.
 pub async fn get_audit(
     before: Option<i64>,
     target: Option<&str>,
-) -> Result<ListAuditResponse, ClientError> {
+) -> Result<AuditPage, ClientError> {
     let mut path = "/audit?limit=50".to_owned();
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));
@@ -187,7 +203,7 @@ pub async fn get_audit(
 /// `POST /api/v1/dev/sign-in` (local only): signs in as `email` and keeps the token for the tab.
 pub async fn dev_sign_in(email: String) -> Result<DevSignInResponse, ClientError> {
     let signed_in: DevSignInResponse =
-        write(Method::POST, "/dev/sign-in", &DevSignInRequest { email }).await?;
+        write(Method::Post, "/dev/sign-in", &DevSignInRequest { email }).await?;
     set_dev_token(Some(&signed_in.token));
     Ok(signed_in)
 }
@@ -203,7 +219,7 @@ pub fn dev_sign_out() {
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
-    parse(&exchange(Method::GET, path, None).await?)
+    send(Method::Get, path, None).await?.into_result()
 }
 
 async fn write<B: Serialize, T: DeserializeOwned>(
@@ -212,40 +228,93 @@ async fn write<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ClientError> {
     let body = serde_json::to_string(body).map_err(|e| ClientError::Decode(e.to_string()))?;
-    parse(&exchange(method, path, Some(body)).await?)
+    send(method, path, Some(body)).await?.into_result()
 }
 
-/// One request to the edge, and the body of its successful answer. The one `async` part of the
-/// client: it is not generic, so every endpoint shares its code (the SPA's size budget counts).
-async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<String, ClientError> {
-    let mut request = RequestBuilder::new(&format!("{API_PREFIX}{path}"))
-        .method(method)
-        .header("Accept", "application/json");
-    if body.is_some() {
-        request =
-            request.header(CSRF_HEADER.0, CSRF_HEADER.1).header("Content-Type", "application/json");
+/// The HTTP methods the edge API uses.
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+/// An answer of the edge, read whole.
+struct Answer {
+    status: u16,
+    ok: bool,
+    content_type: String,
+    text: String,
+}
+
+impl Answer {
+    fn is_json(&self, media_type: &str) -> bool {
+        self.content_type.starts_with(media_type)
     }
-    let request = with_identity(request);
-    let request = match body {
-        Some(body) => request.body(body),
-        None => request.build(),
+
+    /// The body as `T` when the answer is a success; the problem otherwise.
+    fn into_result<T: DeserializeOwned>(self) -> Result<T, ClientError> {
+        if self.ok {
+            return parse(&self.text);
+        }
+        if self.is_json(PROBLEM_CONTENT_TYPE) {
+            return Err(ClientError::Api(parse(&self.text)?));
+        }
+        Err(ClientError::Decode(format!("HTTP {} without a problem body", self.status)))
     }
-    .map_err(|e| ClientError::Network(e.to_string()))?;
-    let response = request.send().await.map_err(|e| ClientError::Network(e.to_string()))?;
-    let text = response.text().await.map_err(|e| ClientError::Network(e.to_string()))?;
-    if response.ok() {
-        return Ok(text);
+}
+
+/// One request to the edge with the browser's `fetch`. The one `async` part of the client, and
+/// not generic, so every endpoint shares its code (the SPA's size budget counts).
+fn send(method: Method, path: &str, body: Option<String>) -> Pending {
+    // Boxed: the futures of the endpoints then hold a pointer, instead of each one compiling a
+    // copy of this one.
+    Box::pin(fetch(method, format!("{API_PREFIX}{path}"), body))
+}
+
+/// A request on its way.
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, ClientError>>>>;
+
+async fn fetch(method: Method, url: String, body: Option<String>) -> Result<Answer, ClientError> {
+    let headers = web_sys::Headers::new().map_err(network)?;
+    headers.set("Accept", "application/json").map_err(network)?;
+    if let Some(token) = dev_token() {
+        headers.set(IDENTITY_HEADER, &token).map_err(network)?;
     }
-    let is_problem =
-        response.headers().get("Content-Type").is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
-    if is_problem {
-        return Err(ClientError::Api(parse(&text)?));
+    let init = web_sys::RequestInit::new();
+    init.set_method(match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+    });
+    if let Some(body) = body {
+        headers.set(CSRF_HEADER.0, CSRF_HEADER.1).map_err(network)?;
+        headers.set("Content-Type", "application/json").map_err(network)?;
+        init.set_body(&JsValue::from_str(&body));
     }
-    Err(ClientError::Decode(format!(
-        "HTTP {} {} without a problem body",
-        response.status(),
-        response.status_text()
-    )))
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(network)?;
+    let window = web_sys::window().ok_or_else(|| ClientError::Network("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?;
+    Ok(Answer {
+        status: response.status(),
+        ok: response.ok(),
+        content_type: response.headers().get("Content-Type").ok().flatten().unwrap_or_default(),
+        text: text.as_string().unwrap_or_default(),
+    })
+}
+
+/// A failed `fetch` (offline, aborted, refused) in words.
+fn network(error: JsValue) -> ClientError {
+    let message = error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "the request failed".to_owned());
+    ClientError::Network(message)
 }
 
 fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ClientError> {
@@ -271,13 +340,5 @@ fn set_dev_token(token: Option<&str>) {
             Some(token) => storage.set_item(DEV_TOKEN_KEY, token),
             None => storage.remove_item(DEV_TOKEN_KEY),
         };
-    }
-}
-
-/// Adds the dev sign-in's token, when there is one, as Access would add its own.
-fn with_identity(request: RequestBuilder) -> RequestBuilder {
-    match dev_token() {
-        Some(token) => request.header(IDENTITY_HEADER, &token),
-        None => request,
     }
 }

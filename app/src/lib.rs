@@ -6,7 +6,9 @@ pub mod api;
 pub mod components;
 pub mod dynamic;
 pub mod forms;
+pub mod loader;
 pub mod pages;
+pub mod routing;
 pub mod session;
 pub mod sync_view;
 pub mod text;
@@ -14,11 +16,10 @@ pub mod virtual_window;
 
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::path;
 
 use components::backend_status::BackendStatus;
 use components::identity::IdentityBar;
+use dynamic::dynamic;
 use pages::audit::AuditPage;
 use pages::group_detail::GroupDetailPage;
 use pages::groups::GroupsPage;
@@ -26,35 +27,39 @@ use pages::invite::InvitePage;
 use pages::not_found::NotFoundPage;
 use pages::settings::OktaSettingsPage;
 use pages::sync_history::SyncHistoryPage;
+use routing::{Location, Screen};
 use session::Session;
 
-/// The whole app: header, navigation and the routed screens.
+/// The whole app: header, navigation and the screen of the address.
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    let location = Location::provide();
     view! {
-        <Router>
-            <a class="skip-link" href="#main">"Skip to main content"</a>
-            <header class="app-header">
-                <a class="app-header__brand" href="/">"Okta Groups Sync"</a>
-                <IdentityBar />
-                <BackendStatus />
-            </header>
-            <div class="app-layout">
-                <Navigation />
-                <main id="main" class="app-main" tabindex="-1">
-                    <Routes fallback=NotFoundPage>
-                        <Route path=path!("/") view=|| view! { <Redirect path="/groups" /> } />
-                        <Route path=path!("/groups") view=GroupsPage />
-                        <Route path=path!("/groups/:id") view=GroupDetailPage />
-                        <Route path=path!("/invite") view=InvitePage />
-                        <Route path=path!("/sync") view=SyncHistoryPage />
-                        <Route path=path!("/audit") view=AuditPage />
-                        <Route path=path!("/settings/okta") view=OktaSettingsPage />
-                    </Routes>
-                </main>
-            </div>
-        </Router>
+        <a class="skip-link" href="#main">
+            "Skip to main content"
+        </a>
+        <header class="app-header">
+            <a class="app-header__brand" href="/groups">
+                "Okta Groups Sync"
+            </a>
+            <IdentityBar />
+            <BackendStatus />
+        </header>
+        <div class="app-layout">
+            <Navigation />
+            <main id="main" class="app-main" tabindex="-1">
+                {dynamic(move || match Screen::of(&location.path()) {
+                    Screen::Groups => view! { <GroupsPage /> }.into_any(),
+                    Screen::Group(id) => view! { <GroupDetailPage id /> }.into_any(),
+                    Screen::Invite => view! { <InvitePage /> }.into_any(),
+                    Screen::SyncHistory => view! { <SyncHistoryPage /> }.into_any(),
+                    Screen::Audit => view! { <AuditPage /> }.into_any(),
+                    Screen::OktaSettings => view! { <OktaSettingsPage /> }.into_any(),
+                    Screen::NotFound => view! { <NotFoundPage /> }.into_any(),
+                })}
+            </main>
+        </div>
     }
 }
 
@@ -63,33 +68,43 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Navigation() -> impl IntoView {
     let session = Session::get();
+    let location = Location::get();
+    let link = move |href: &'static str, text: &'static str| {
+        view! {
+            <li>
+                <a href=href aria-current=move || location.current(href)>
+                    {text}
+                </a>
+            </li>
+        }
+    };
     view! {
         <nav class="app-nav" aria-label="Main">
-            <p class="app-nav__section" id="nav-user-management">"User Management"</p>
+            <p class="app-nav__section" id="nav-user-management">
+                "User Management"
+            </p>
             <ul aria-labelledby="nav-user-management">
-                <li>
-                    <A href="/groups">"User Groups"</A>
-                </li>
-                <li>
-                    <A href="/invite">"Invite User"</A>
-                </li>
-                <li>
-                    <A href="/sync">"Sync history"</A>
-                </li>
-                <Show when=move || session.can(Permission::ReadAudit)>
-                    <li>
-                        <A href="/audit">"Audit log"</A>
-                    </li>
-                </Show>
+                {link("/groups", "User Groups")}
+                {link("/invite", "Invite User")}
+                {link("/sync", "Sync history")}
+                {dynamic(move || {
+                    session.can(Permission::ReadAudit).then(|| link("/audit", "Audit log")).into_any()
+                })}
             </ul>
-            <Show when=move || session.is_super_admin() || !session.is_signed_in()>
-                <p class="app-nav__section" id="nav-settings">"Settings"</p>
-                <ul aria-labelledby="nav-settings">
-                    <li>
-                        <A href="/settings/okta">"Okta API Access"</A>
-                    </li>
-                </ul>
-            </Show>
+            {dynamic(move || {
+                (session.is_super_admin() || !session.is_signed_in())
+                    .then(|| {
+                        view! {
+                            <p class="app-nav__section" id="nav-settings">
+                                "Settings"
+                            </p>
+                            <ul aria-labelledby="nav-settings">
+                                {link("/settings/okta", "Okta API Access")}
+                            </ul>
+                        }
+                    })
+                    .into_any()
+            })}
         </nav>
     }
 }

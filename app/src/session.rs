@@ -6,23 +6,18 @@ use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::api::{self, ClientError};
+use crate::loader::Load;
 
 /// The caller as the edge sees them.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Session {
-    me: LocalResource<Result<MeResponse, ClientError>>,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("me", &self.me.get_untracked()).finish()
-    }
+    me: Load<MeResponse>,
 }
 
 impl Session {
     /// Asks the edge who the caller is, and provides the answer to every screen.
     pub fn provide() -> Self {
-        let session = Self { me: LocalResource::new(api::get_me) };
+        let session = Self { me: Load::new(api::get_me) };
         provide_context(session);
         session
     }

@@ -4,6 +4,7 @@ use groupsync_core::api::HealthResponse;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 
 use crate::api::{self, ClientError};
 
@@ -11,7 +12,7 @@ use crate::api::{self, ClientError};
 /// retry when they don't.
 #[component]
 pub fn BackendStatus() -> impl IntoView {
-    let health = LocalResource::new(api::get_health);
+    let health = Load::new(api::get_health);
     view! {
         <div class="backend-status">
             {dynamic(move || (match health.get() {

@@ -1,8 +1,11 @@
 //! Loading, error and "not allowed" states, the same on every screen.
 
+use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::api::ClientError;
+use crate::dynamic::{Dynamic, dynamic};
+use crate::session::Session;
 
 /// A read in progress.
 #[component]
@@ -69,4 +72,48 @@ pub fn focus_by_id(id: &'static str) {
             let _ = element.focus();
         }
     });
+}
+
+/// A screen's content, shown once the caller is known to hold `permission`; until then who
+/// they are is being checked, and without it the screen says why not.
+#[component]
+pub fn Gate(
+    /// What the content needs.
+    permission: Permission,
+    /// Why not, for those without it.
+    reason: &'static str,
+    /// The content.
+    children: ChildrenFn,
+) -> impl IntoView {
+    let session = Session::get();
+    dynamic(move || match session.me() {
+        None => loading("Checking who you are…"),
+        Some(Err(error)) => failed(error),
+        Some(Ok(_)) if !session.can(permission) => view! { <NotAllowed reason /> }.into_any(),
+        Some(Ok(_)) => children(),
+    })
+}
+
+/// A read that may still be on its way: loading, its error, or `render` of its answer.
+pub fn awaited<T: 'static>(
+    answer: impl Fn() -> Option<Result<T, ClientError>> + Send + 'static,
+    label: &'static str,
+    render: impl Fn(T) -> AnyView + Send + 'static,
+) -> Dynamic {
+    dynamic(move || match answer() {
+        None => loading(label),
+        Some(Err(error)) => failed(error),
+        Some(Ok(value)) => render(value),
+    })
+}
+
+// Not inlined: every screen shares these two.
+#[inline(never)]
+fn loading(label: &'static str) -> AnyView {
+    view! { <Loading label /> }.into_any()
+}
+
+#[inline(never)]
+fn failed(error: ClientError) -> AnyView {
+    view! { <ErrorAlert error /> }.into_any()
 }

@@ -64,7 +64,8 @@ fn SignedIn(
         <p class="identity__text">
             "Signed in as " <strong class="identity__name">{me.name}</strong> " · " {standing}
         </p>
-        <Show when=api::has_dev_token>
+        {api::has_dev_token()
+            .then(|| view! {
             <button
                 type="button"
                 class="button button--quiet"
@@ -75,7 +76,7 @@ fn SignedIn(
             >
                 "Sign out"
             </button>
-        </Show>
+            })}
     }
 }
 

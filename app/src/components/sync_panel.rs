@@ -12,6 +12,7 @@ use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -33,7 +34,7 @@ pub fn SyncPanel(
     /// Called after a run committed.
     on_committed: Callback<()>,
     /// The latest runs and the schedule, loaded by the screen.
-    runs: LocalResource<Result<ListSyncRunsResponse, ClientError>>,
+    runs: Load<ListSyncRunsResponse>,
 ) -> impl IntoView {
     let session = Session::get();
     let current = RwSignal::new(None::<SyncRun>);
@@ -54,7 +55,7 @@ pub fn SyncPanel(
             }
         }
     });
-    let start = move |dry_run: bool| {
+    let start = Callback::new(move |dry_run: bool| {
         failure.set(None);
         spawn_local(async move {
             match api::start_sync(StartSyncRequest { dry_run, full: false }).await {
@@ -75,7 +76,7 @@ pub fn SyncPanel(
                 }
             }
         });
-    };
+    });
     let running =
         move || current.with(|r| r.as_ref().is_some_and(|r| r.state == SyncState::Running));
     let may_sync = move || session.can(Permission::RunSync);
@@ -83,20 +84,14 @@ pub fn SyncPanel(
         <section class="panel sync-panel" aria-labelledby="sync-heading">
             <h2 id="sync-heading">"Okta sync"</h2>
             <SyncSchedule runs />
-            <Show
-                when=may_sync
-                fallback=|| {
-                    view! {
-                        <p class="hint">"Syncing needs the Admin role or superAdmin."</p>
-                    }
-                }
-            >
+            {if may_sync() {
+                view! {
                 <div class="actions">
                     <button
                         type="button"
                         class="button button--primary"
                         disabled=running
-                        on:click=move |_| start(false)
+                        on:click=move |_| start.run(false)
                     >
                         "Sync Okta Groups"
                     </button>
@@ -104,12 +99,16 @@ pub fn SyncPanel(
                         type="button"
                         class="button"
                         disabled=running
-                        on:click=move |_| start(true)
+                        on:click=move |_| start.run(true)
                     >
                         "Preview"
                     </button>
                 </div>
-            </Show>
+                }
+                    .into_any()
+            } else {
+                view! { <p class="hint">"Syncing needs the Admin role or superAdmin."</p> }.into_any()
+            }}
             <div id="sync-error" tabindex="-1">
                 {dynamic(move || (failure.get().map(|error| view! { <ErrorAlert error /> })).into_any())}
             </div>
@@ -132,7 +131,7 @@ fn watch(
     current: RwSignal<Option<SyncRun>>,
     failure: RwSignal<Option<ClientError>>,
     on_committed: Callback<()>,
-    runs: LocalResource<Result<ListSyncRunsResponse, ClientError>>,
+    runs: Load<ListSyncRunsResponse>,
 ) {
     set_timeout(
         move || {
@@ -160,7 +159,7 @@ fn watch(
 
 /// Last sync and next scheduled sync.
 #[component]
-fn SyncSchedule(runs: LocalResource<Result<ListSyncRunsResponse, ClientError>>) -> impl IntoView {
+fn SyncSchedule(runs: Load<ListSyncRunsResponse>) -> impl IntoView {
     move || match runs.get() {
         None => view! { <p class="hint">"Loading the sync history…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="hint">{error_text(&error)}</p> }.into_any(),
@@ -208,17 +207,14 @@ pub fn state_word(state: SyncState) -> &'static str {
 
 /// The current run: progress while it runs, then its outcome and the actions it allows.
 #[component]
-fn RunView<S>(
+fn RunView(
     run: SyncRun,
     current: RwSignal<Option<SyncRun>>,
     failure: RwSignal<Option<ClientError>>,
     on_committed: Callback<()>,
-    runs: LocalResource<Result<ListSyncRunsResponse, ClientError>>,
-    start: S,
-) -> impl IntoView
-where
-    S: Fn(bool) + Copy + Send + Sync + 'static,
-{
+    runs: Load<ListSyncRunsResponse>,
+    start: Callback<bool>,
+) -> impl IntoView {
     let session = Session::get();
     let resolve = move |id: String, confirm: bool| {
         spawn_local(async move {
@@ -269,12 +265,8 @@ where
             view! {
                 <p class="alert alert--warn">{reason}</p>
                 <DiffView diff=run.diff.clone().unwrap_or_default() />
-                <Show
-                    when=move || session.is_super_admin()
-                    fallback=|| {
-                        view! { <p class="hint">"A superAdmin must confirm or discard it."</p> }
-                    }
-                >
+                {if session.is_super_admin() {
+                    view! {
                     <div class="actions">
                         <button
                             type="button"
@@ -297,7 +289,12 @@ where
                             "Discard"
                         </button>
                     </div>
-                </Show>
+                    }
+                        .into_any()
+                } else {
+                    view! { <p class="hint">"A superAdmin must confirm or discard it."</p> }
+                        .into_any()
+                }}
             }
             .into_any()
         }
@@ -306,13 +303,13 @@ where
             view! {
                 <p>{summary}</p>
                 <DiffView diff=run.diff.clone().unwrap_or_default() />
-                <Show when=move || session.can(Permission::RunSync)>
+                {session.can(Permission::RunSync).then(|| view! {
                     <div class="actions">
-                        <button type="button" class="button button--primary" on:click=move |_| start(false)>
+                        <button type="button" class="button button--primary" on:click=move |_| start.run(false)>
                             "Apply this sync"
                         </button>
                     </div>
-                </Show>
+                })}
             }
                 .into_any()
         }

@@ -4,6 +4,8 @@
 //! screen readers (`aria-rowcount`, `aria-rowindex`) and scrolls with the keyboard (the scroller
 //! is focusable).
 
+use std::sync::Arc;
+
 use leptos::html;
 use leptos::prelude::*;
 
@@ -14,9 +16,13 @@ use crate::virtual_window::visible_rows;
 /// The height of the viewport before it is measured (CSS gives the scroller its real height).
 const DEFAULT_VIEWPORT_PX: f64 = 600.0;
 
+/// Renders the cells of the row at a position; boxed, so that every table shares one copy of
+/// the rendering code.
+pub type RowView = Arc<dyn Fn(usize) -> AnyView + Send + Sync>;
+
 /// A scrollable table of `row_count` rows of `row_height` px, rendering only what is visible.
 #[component]
-pub fn VirtualTable<R, V>(
+pub fn VirtualTable(
     /// The table's accessible name.
     label: &'static str,
     /// How many rows there are.
@@ -28,12 +34,8 @@ pub fn VirtualTable<R, V>(
     #[prop(into)]
     header: ViewFn,
     /// Renders the cells of the row at a position (`0..row_count`).
-    render_row: R,
-) -> impl IntoView
-where
-    R: Fn(usize) -> V + Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
+    render_row: RowView,
+) -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport = RwSignal::new(DEFAULT_VIEWPORT_PX);

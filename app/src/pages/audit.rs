@@ -1,31 +1,28 @@
 //! The audit log, newest first and paged; also the history of one group (filtered by target).
 
-use groupsync_core::api::{AuditEntry, ListAuditResponse};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 
-use crate::api::{self, ClientError};
-use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::api::{self, AuditLine, AuditPage};
+use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::session::Session;
 use crate::text::when;
 
 /// The Audit log screen.
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let session = Session::get();
+    let _session = Session::get();
     view! {
         <h1>"Audit log"</h1>
-        {dynamic(move || (match session.me() {
-            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-            Some(Ok(_)) if !session.can(Permission::ReadAudit) => {
-                view! { <NotAllowed reason="The audit log needs the Admin role or superAdmin." /> }
-                    .into_any()
-            }
-            Some(Ok(_)) => view! { <AuditEntries target=None /> }.into_any(),
-        }).into_any())}
+        <Gate
+            permission=Permission::ReadAudit
+            reason="The audit log needs the Admin role or superAdmin."
+        >
+            <AuditEntries target=None />
+        </Gate>
     }
 }
 
@@ -38,12 +35,11 @@ pub fn AuditEntries(
     // The `before` of each page shown so far: the last one is the current page.
     let pages = RwSignal::new(vec![None::<i64>]);
     let target = StoredValue::new(target);
-    let page: LocalResource<Result<ListAuditResponse, ClientError>> =
-        LocalResource::new(move || {
-            let before = pages.with(|p| p.last().copied().flatten());
-            let target = target.get_value();
-            async move { api::get_audit(before, target.as_deref()).await }
-        });
+    let page: Load<AuditPage> = Load::new(move || {
+        let before = pages.with(|p| p.last().copied().flatten());
+        let target = target.get_value();
+        async move { api::get_audit(before, target.as_deref()).await }
+    });
     let newer = move |_| {
         pages.update(|p| {
             p.pop();
@@ -103,13 +99,7 @@ pub fn AuditEntries(
     }
 }
 
-fn entry_row(entry: AuditEntry) -> impl IntoView {
-    let change = match (&entry.before, &entry.after) {
-        (Some(before), Some(after)) => format!("{before} → {after}"),
-        (None, Some(after)) => after.to_string(),
-        (Some(before), None) => format!("{before} → (gone)"),
-        (None, None) => String::new(),
-    };
+fn entry_row(entry: AuditLine) -> impl IntoView {
     view! {
         <tr>
             <td>{when(&entry.at)}</td>
@@ -118,7 +108,7 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
                 <code>{entry.action}</code>
             </td>
             <td>{entry.target.unwrap_or_default()}</td>
-            <td class="audit-change">{change}</td>
+            <td class="audit-change">{entry.summary}</td>
         </tr>
     }
 }

@@ -1,17 +1,19 @@
 //! One group: its roles (assigned here, with conflicts named), its members with their Okta
 //! status, and the history of changes to it.
 
+use std::sync::Arc;
+
 use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
 use groupsync_core::domain::{BuiltInRole, Permission};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
-use crate::components::virtual_table::VirtualTable;
+use crate::components::virtual_table::{RowView, VirtualTable};
 use crate::pages::audit::AuditEntries;
 use crate::session::Session;
 use crate::text::{inert, when};
@@ -21,11 +23,12 @@ const MEMBER_ROW_PX: u32 = 40;
 
 /// The group screen (`/groups/{id}`).
 #[component]
-pub fn GroupDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let group = LocalResource::new(move || {
-        let id = id();
+pub fn GroupDetailPage(
+    /// The group's id, from the address.
+    id: String,
+) -> impl IntoView {
+    let group = Load::new(move || {
+        let id = id.clone();
         async move { api::get_group(&id).await }
     });
     view! {
@@ -65,12 +68,14 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
         <Members members />
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">"History of changes"</h2>
-            <Show
-                when=move || session.can(Permission::ReadAudit)
-                fallback=|| view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
-            >
-                <AuditEntries target=Some(id.clone()) />
-            </Show>
+            {dynamic(move || {
+                if session.can(Permission::ReadAudit) {
+                    view! { <AuditEntries target=Some(id.clone()) /> }.into_any()
+                } else {
+                    view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
+                        .into_any()
+                }
+            })}
         </section>
     }
 }
@@ -173,9 +178,11 @@ fn RoleEditor(detail: GroupDetail) -> impl IntoView {
                     </button>
                 </fieldset>
             </form>
-            <Show when=move || !may_assign()>
-                <p class="hint">"Assigning roles needs the Editor role or higher."</p>
-            </Show>
+            {dynamic(move || {
+                (!may_assign())
+                    .then(|| view! { <p class="hint">"Assigning roles needs the Editor role or higher."</p> })
+                    .into_any()
+            })}
             <div id="roles-outcome" tabindex="-1">
                 {dynamic(move || (match outcome.get() {
                     Some(Ok(text)) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
@@ -208,22 +215,25 @@ fn role_names(roles: &[BuiltInRole]) -> String {
 fn Members(members: Vec<GroupMember>) -> impl IntoView {
     let count = members.len();
     let members = StoredValue::new(members);
-    let render_row = move |position: usize| {
-        members.with_value(|m| m.get(position).cloned()).map(|member| {
-            let inactive = member.status != "ACTIVE";
-            view! {
-                <div role="cell" class="col col--email">
-                    {member.email.unwrap_or_else(|| member.id.clone())}
-                </div>
-                <div role="cell" class="col col--person">
-                    {member.name.as_deref().map(inert).unwrap_or_default()}
-                </div>
-                <div role="cell" class="col col--status" class:status--inactive=inactive>
-                    {member.status}
-                </div>
-            }
-        })
-    };
+    let render_row: RowView = Arc::new(move |position: usize| {
+        members
+            .with_value(|m| m.get(position).cloned())
+            .map(|member| {
+                let inactive = member.status != "ACTIVE";
+                view! {
+                    <div role="cell" class="col col--email">
+                        {member.email.unwrap_or_else(|| member.id.clone())}
+                    </div>
+                    <div role="cell" class="col col--person">
+                        {member.name.as_deref().map(inert).unwrap_or_default()}
+                    </div>
+                    <div role="cell" class="col col--status" class:status--inactive=inactive>
+                        {member.status}
+                    </div>
+                }
+            })
+            .into_any()
+    });
     view! {
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">{format!("Members ({count})")}</h2>
@@ -242,7 +252,7 @@ fn Members(members: Vec<GroupMember>) -> impl IntoView {
                                 <div role="columnheader" class="col col--status">"Okta status"</div>
                             }
                         }
-                        render_row
+                        render_row=render_row.clone()
                     />
                 }
                     .into_any()

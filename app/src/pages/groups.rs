@@ -2,20 +2,22 @@
 //! controls, and local group creation (locked while sync is on).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use groupsync_core::api::{CreateGroupRequest, GroupDetail};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError, GROUPS_PER_REQUEST};
-use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::sync_panel::SyncPanel;
-use crate::components::virtual_table::VirtualTable;
+use crate::components::virtual_table::{RowView, VirtualTable};
 use crate::session::Session;
-use crate::text::{inert, when};
+use crate::text::{count, inert, when};
 
 /// The height of a group row, in px (name and Okta id on two lines).
 pub const GROUP_ROW_PX: u32 = 56;
@@ -44,8 +46,9 @@ enum Loaded {
     Failed(ClientError),
 }
 
-/// The positions in `groups` of those whose name, description or id contains `query`, in the
-/// order of `sort`. Letters compare without case in ASCII only: Unicode's case tables would
+/// The positions in `groups` of those whose name, description or id contains `query`.
+///
+/// They come in the order of `sort`. Letters compare without case in ASCII only: Unicode's case tables would
 /// cost the SPA a tenth of its size budget, and non-ASCII text still matches as typed.
 pub fn filter_and_sort(groups: &[GroupDetail], query: &str, sort: SortKey) -> Vec<usize> {
     let query = query.trim().to_ascii_lowercase();
@@ -104,7 +107,7 @@ pub fn GroupsPage() -> impl IntoView {
     let groups = RwSignal::new(Vec::<GroupDetail>::new());
     let loaded = RwSignal::new(Loaded::Loading);
     let reload = move || spawn_local(load_every_group(groups, loaded));
-    let runs = LocalResource::new(|| api::get_sync_runs(1));
+    let runs = Load::new(|| api::get_sync_runs(1));
     let may_read = move || session.can(Permission::ReadGroups);
     Effect::new(move || {
         if may_read() {
@@ -113,26 +116,19 @@ pub fn GroupsPage() -> impl IntoView {
     });
     view! {
         <h1>"User Groups"</h1>
-        {dynamic(move || (match session.me() {
-            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-            Some(Ok(_)) if !may_read() => {
-                view! { <NotAllowed reason="Seeing the groups needs the Viewer role or higher." /> }
-                    .into_any()
-            }
-            Some(Ok(_)) => {
-                view! {
-                    <SyncPanel runs on_committed=Callback::new(move |()| reload()) />
-                    <GroupList groups loaded />
-                    <CreateGroup runs on_created=Callback::new(move |()| reload()) />
-                }
-                    .into_any()
-            }
-        }).into_any())}
+        <Gate
+            permission=Permission::ReadGroups
+            reason="Seeing the groups needs the Viewer role or higher."
+        >
+            <SyncPanel runs on_committed=Callback::new(move |()| reload()) />
+            <GroupList groups loaded />
+            <CreateGroup runs on_created=Callback::new(move |()| reload()) />
+        </Gate>
     }
 }
 
-/// Loads the first page (shown at once), then the rest in parallel.
+/// Loads the first page (shown at once), then the others one after the other, each shown as it
+/// arrives (one request at a time also spares the edge's D1 a burst).
 async fn load_every_group(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) {
     loaded.set(Loaded::Loading);
     let first = match api::get_group_page(1).await {
@@ -144,19 +140,13 @@ async fn load_every_group(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<L
     let pages = first.total.div_ceil(GROUPS_PER_REQUEST).max(1);
     groups.set(first.groups);
     request_animation_frame(|| mark("groups:rows"));
-    if pages == 1 {
-        return loaded.set(Loaded::Done);
-    }
-    loaded.set(Loaded::Partly { loaded: groups.with_untracked(Vec::len), total });
-    let rest = futures_util::future::join_all((2..=pages).map(api::get_group_page)).await;
-    let mut all = groups.get_untracked();
-    for page in rest {
-        match page {
-            Ok(page) => all.extend(page.groups),
+    for page in 2..=pages {
+        loaded.set(Loaded::Partly { loaded: groups.with_untracked(Vec::len), total });
+        match api::get_group_page(page).await {
+            Ok(more) => groups.update(|all| all.extend(more.groups)),
             Err(error) => return loaded.set(Loaded::Failed(error)),
         }
     }
-    groups.set(all);
     loaded.set(Loaded::Done);
 }
 
@@ -171,21 +161,21 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
         let total = groups.with(Vec::len);
         let matching = row_count.get();
         let mut text = if query.with(|q| q.trim().is_empty()) {
-            format!("{total} groups")
+            count(total as u64, "group", "groups")
         } else {
-            format!("{matching} of {total} groups match")
+            format!("{matching} of {} match", count(total as u64, "group", "groups"))
         };
         if let Loaded::Partly { loaded, total } = loaded.get() {
             text.push_str(&format!(" (loading: {loaded} of {total})"));
         }
         text
     };
-    let render_row = move |position: usize| {
+    let render_row: RowView = Arc::new(move |position: usize| {
         let group = shown
             .with_untracked(|s| s.get(position).copied())
             .and_then(|index| groups.with_untracked(|g| g.get(index).cloned()));
-        group.map(group_cells)
-    };
+        group.map(group_cells).into_any()
+    });
     view! {
         <section class="panel" aria-labelledby="groups-heading">
             <h2 id="groups-heading">"Groups"</h2>
@@ -221,7 +211,7 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
                             row_count
                             row_height=GROUP_ROW_PX
                             header=move || view! { <GroupHeader sort /> }
-                            render_row=render_row
+                            render_row=render_row.clone()
                         />
                     }
                         .into_any()
@@ -307,7 +297,7 @@ fn group_cells(group: GroupDetail) -> impl IntoView {
 /// "Create group": a local group, possible only while sync is off.
 #[component]
 fn CreateGroup(
-    runs: LocalResource<Result<groupsync_core::api::ListSyncRunsResponse, ClientError>>,
+    runs: Load<groupsync_core::api::ListSyncRunsResponse>,
     on_created: Callback<()>,
 ) -> impl IntoView {
     let session = Session::get();

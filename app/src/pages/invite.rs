@@ -6,44 +6,36 @@ use groupsync_core::domain::{EffectiveAccess, Permission, looks_like_email};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
-use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::session::Session;
 use crate::text::{inert, when};
 
 /// The Invite User screen.
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let session = Session::get();
+    let _session = Session::get();
     // Bumped after an invitation, to list it.
     let sent = RwSignal::new(0_u32);
     let why = RwSignal::new(None::<String>);
     view! {
         <h1>"Invite User"</h1>
-        {dynamic(move || (match session.me() {
-            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-            Some(Ok(_)) => {
-                view! {
-                    {if session.can(Permission::InviteUsers) {
-                        view! { <InviteForm on_sent=Callback::new(move |()| sent.update(|n| *n += 1)) /> }
-                            .into_any()
-                    } else {
-                        view! { <NotAllowed reason="Inviting users needs the Editor role or higher." /> }
-                            .into_any()
-                    }}
-                    {if session.can(Permission::ReadUsers) {
-                        view! { <People sent why /> <WhyPanel why /> }.into_any()
-                    } else {
-                        view! { <NotAllowed reason="Seeing the users needs the Viewer role or higher." /> }
-                            .into_any()
-                    }}
-                }
-                    .into_any()
-            }
-        }).into_any())}
+        <Gate
+            permission=Permission::InviteUsers
+            reason="Inviting users needs the Editor role or higher."
+        >
+            <InviteForm on_sent=Callback::new(move |()| sent.update(|n| *n += 1)) />
+        </Gate>
+        <Gate
+            permission=Permission::ReadUsers
+            reason="Seeing the users needs the Viewer role or higher."
+        >
+            <People sent why />
+            <WhyPanel why />
+        </Gate>
     }
 }
 
@@ -186,11 +178,11 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
 /// Invitations and users, with status, effective roles and **Why?**.
 #[component]
 fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
-    let users = LocalResource::new(move || {
+    let users = Load::new(move || {
         sent.track();
         api::get_users()
     });
-    let invitations = LocalResource::new(move || {
+    let invitations = Load::new(move || {
         sent.track();
         api::get_invitations()
     });
@@ -308,48 +300,59 @@ fn person_row(row: PersonRow, why: RwSignal<Option<String>>) -> impl IntoView {
 /// The explanation of one user's access, opened by **Why?**.
 #[component]
 fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
-    let access = LocalResource::new(move || {
-        let email = why.get();
-        async move {
-            match email {
-                Some(email) => Some(api::get_user_access(&email).await),
-                None => None,
-            }
-        }
+    dynamic(move || why.get().map(|email| view! { <Why email why /> }).into_any())
+}
+
+#[component]
+fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
+    let asked = email.clone();
+    let access = Load::new(move || {
+        let email = asked.clone();
+        async move { api::get_user_access(&email).await }
     });
-    move || {
-        why.get().map(|email| {
-            view! {
-                <section class="panel why" aria-labelledby="why-heading">
-                    <h2 id="why-heading" tabindex="-1">{format!("Why {email} has this access")}</h2>
-                    {dynamic(move || (match access.get().flatten() {
-                        None => view! { <Loading label="Loading the explanation…" /> }.into_any(),
-                        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-                        Some(Ok(answer)) => {
-                            let status = answer
-                                .okta_status
-                                .clone()
-                                .map(|s| format!("Okta status: {s}."))
-                                .unwrap_or_else(|| "Not found among the synced Okta users.".into());
-                            let permissions = answer
-                                .access
-                                .permissions
-                                .iter()
-                                .map(|p| p.as_str().replace('_', " "))
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            view! {
-                                <p>{status}</p>
-                                <p><strong>"Roles: "</strong>{roles_line(&answer.access)}</p>
-                                <AccessReasons access=answer.access.clone() />
-                                <p><strong>"May: "</strong>{if permissions.is_empty() { "nothing yet".to_owned() } else { permissions }}</p>
-                            }.into_any()
-                        }
-                    }).into_any())}
-                    <button type="button" class="button" on:click=move |_| why.set(None)>"Close"</button>
-                </section>
-            }
-        })
+    view! {
+        <section class="panel why" aria-labelledby="why-heading">
+            <h2 id="why-heading" tabindex="-1">
+                {format!("Why {email} has this access")}
+            </h2>
+            {dynamic(move || match access.get() {
+                None => view! { <Loading label="Loading the explanation…" /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                Some(Ok(answer)) => view! { <Explanation answer /> }.into_any(),
+            })}
+            <button type="button" class="button" on:click=move |_| why.set(None)>
+                "Close"
+            </button>
+        </section>
+    }
+}
+
+/// A user's Okta status, roles with the groups that grant them, and permissions.
+#[component]
+fn Explanation(answer: UserAccessResponse) -> impl IntoView {
+    let status = answer
+        .okta_status
+        .map(|s| format!("Okta status: {s}."))
+        .unwrap_or_else(|| "Not found among the synced Okta users.".into());
+    let permissions = answer
+        .access
+        .permissions
+        .iter()
+        .map(|p| p.as_str().replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let permissions = if permissions.is_empty() { "nothing yet".to_owned() } else { permissions };
+    view! {
+        <p>{status}</p>
+        <p>
+            <strong>"Roles: "</strong>
+            {roles_line(&answer.access)}
+        </p>
+        <AccessReasons access=answer.access />
+        <p>
+            <strong>"May: "</strong>
+            {permissions}
+        </p>
     }
 }
 

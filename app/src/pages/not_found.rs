@@ -1,7 +1,6 @@
 //! The screen for an address that names no screen.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Says that nothing lives at this address and offers a way back.
 #[component]
@@ -10,7 +9,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <h1>"Page not found"</h1>
         <p class="page-intro">"Nothing lives at this address. It may have moved, or the link may be mistyped."</p>
         <p>
-            <A href="/groups">"Go to User Groups"</A>
+            <a href="/groups">"Go to User Groups"</a>
         </p>
     }
 }

@@ -5,13 +5,15 @@ use groupsync_core::api::{
     OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource,
     UpdateOktaSettingsRequest,
 };
+use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
+use crate::loader::Load;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
-use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::components::feedback::{ErrorAlert, Gate, awaited, focus_by_id};
 use crate::forms::{SettingsDraft, SettingsField, check_settings, field_of_problem};
 use crate::session::Session;
 use crate::text::when;
@@ -19,25 +21,28 @@ use crate::text::when;
 /// The Okta API Access screen.
 #[component]
 pub fn OktaSettingsPage() -> impl IntoView {
-    let session = Session::get();
-    let settings = LocalResource::new(api::get_okta_settings);
+    let _session = Session::get();
+    let settings = Load::new(api::get_okta_settings);
     view! {
         <h1>"Okta API Access"</h1>
         <p class="page-intro">
             "How this app reads your Okta groups: the address of your Okta tenant, the SAML app whose groups it syncs, and an API token."
         </p>
-        {dynamic(move || (match (session.me(), settings.get()) {
-            (None, _) | (_, None) => view! { <Loading label="Loading the settings…" /> }.into_any(),
-            (Some(Ok(_)), _) if !session.is_super_admin() => {
-                view! { <NotAllowed reason="Only superAdmins may see and change the Okta settings." /> }
-                    .into_any()
-            }
-            (_, Some(Err(error))) => view! { <ErrorAlert error /> }.into_any(),
-            (_, Some(Ok(stored))) => {
-                view! { <SettingsForm stored on_saved=Callback::new(move |()| settings.refetch()) /> }
-                    .into_any()
-            }
-        }).into_any())}
+        <Gate
+            permission=Permission::ManageSettings
+            reason="Only superAdmins may see and change the Okta settings."
+        >
+            {awaited(
+                move || settings.get(),
+                "Loading the settings…",
+                move |stored| {
+                    view! {
+                        <SettingsForm stored on_saved=Callback::new(move |()| settings.refetch()) />
+                    }
+                        .into_any()
+                },
+            )}
+        </Gate>
     }
 }
 
@@ -177,7 +182,7 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
                     autocomplete="url"
                     value=tenant_url
                     message=Signal::derive(move || message_of(SettingsField::TenantUrl))
-                    on_blur=move || shown.set(true)
+                    shown
                 />
                 <Field
                     field=SettingsField::AppId
@@ -187,7 +192,7 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
                     autocomplete="off"
                     value=app_id
                     message=Signal::derive(move || message_of(SettingsField::AppId))
-                    on_blur=move || shown.set(true)
+                    shown
                 />
                 <Field
                     field=SettingsField::ApiToken
@@ -201,7 +206,7 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
                     autocomplete="new-password"
                     value=api_token
                     message=Signal::derive(move || message_of(SettingsField::ApiToken))
-                    on_blur=move || shown.set(true)
+                    shown
                 />
                 <p class="token-status" id="token-status">
                     <strong>"Current token: "</strong>
@@ -269,7 +274,8 @@ fn Field(
     autocomplete: &'static str,
     value: RwSignal<String>,
     message: Signal<Option<String>>,
-    on_blur: impl Fn() + 'static,
+    /// Set when the field is left, to show its message from then on.
+    shown: RwSignal<bool>,
 ) -> impl IntoView {
     let id = field.api_name();
     let help_id = format!("{id}-help");
@@ -288,7 +294,7 @@ fn Field(
                 aria-describedby=described
                 prop:value=move || value.get()
                 on:input=move |event| value.set(event_target_value(&event))
-                on:blur=move |_| on_blur()
+                on:blur=move |_| shown.set(true)
             />
             <p class="field__help" id=help_id>{help}</p>
             <p class="field__message" id=message_id>{dynamic(move || (message.get()).into_any())}</p>

@@ -4,10 +4,10 @@ use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::loader::Load;
 
 use crate::api;
-use crate::components::feedback::{ErrorAlert, Loading, NotAllowed, focus_by_id};
+use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::sync_panel::state_word;
 use crate::session::Session;
 use crate::sync_view::changes;
@@ -16,25 +16,22 @@ use crate::text::when;
 /// The Sync history screen.
 #[component]
 pub fn SyncHistoryPage() -> impl IntoView {
-    let session = Session::get();
+    let _session = Session::get();
     view! {
         <h1>"Sync history"</h1>
-        {dynamic(move || (match session.me() {
-            None => view! { <Loading label="Checking who you are…" /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-            Some(Ok(_)) if !session.can(Permission::ReadGroups) => {
-                view! { <NotAllowed reason="The sync history needs the Viewer role or higher." /> }
-                    .into_any()
-            }
-            Some(Ok(_)) => view! { <RunTable /> }.into_any(),
-        }).into_any())}
+        <Gate
+            permission=Permission::ReadGroups
+            reason="The sync history needs the Viewer role or higher."
+        >
+            <RunTable />
+        </Gate>
     }
 }
 
 #[component]
 fn RunTable() -> impl IntoView {
     let page = RwSignal::new(1_u32);
-    let runs = LocalResource::new(move || api::get_sync_runs(page.get()));
+    let runs = Load::new(move || api::get_sync_runs(page.get()));
     let go = move |to: u32| {
         page.set(to);
         focus_by_id("runs-table");

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use groupsync_core::api::{
     ApiKey, AuditEntry, CreateApiKeyRequest, CreateApiKeyResponse, GrantSuperAdminRequest,
     ListApiKeysResponse, ListAuditResponse, ListServiceTokensResponse, ListSuperAdminsResponse,
-    ProblemCode, RegisterServiceTokenRequest, ServiceToken, SuperAdmin,
+    ProblemCode, RegisterServiceTokenRequest, ServiceToken, SuperAdmin, change_summary,
 };
 use groupsync_core::domain::Permission;
 use serde_json::json;
@@ -264,15 +264,20 @@ pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, Api
     let entries: Vec<AuditEntry> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|r| AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            actor_kind: r.actor_kind,
-            action: r.action,
-            target: r.target,
-            before: r.before.and_then(|b| serde_json::from_str(&b).ok()),
-            after: r.after.and_then(|a| serde_json::from_str(&a).ok()),
+        .map(|r| {
+            let before = r.before.and_then(|b| serde_json::from_str(&b).ok());
+            let after = r.after.and_then(|a| serde_json::from_str(&a).ok());
+            AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                actor_kind: r.actor_kind,
+                action: r.action,
+                target: r.target,
+                summary: change_summary(before.as_ref(), after.as_ref()),
+                before,
+                after,
+            }
         })
         .collect();
     let next_before = if more { entries.last().map(|e| e.id) } else { None };
