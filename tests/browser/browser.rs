@@ -44,11 +44,12 @@ impl Browser {
         Self::open_sized(product, 1280, 900).await
     }
 
-    /// Opens a session with a window of `width` × `height` CSS px.
+    /// Opens a session with a viewport of `width` × `height` CSS px. Windows cannot be narrower
+    /// than 500 px, so narrower viewports are Chromium's device emulation (as the developer tools do it).
     pub(crate) async fn open_sized(product: &Product, width: u32, height: u32) -> Self {
         let driver = DRIVER.get_or_init(start_chromedriver);
         let profile = profile_dir();
-        let capabilities = json!({
+        let mut capabilities = json!({
             "goog:chromeOptions": {
                 "args": [
                     "--headless",
@@ -66,6 +67,11 @@ impl Browser {
                 ]
             }
         });
+        if width < 500 {
+            capabilities["goog:chromeOptions"]["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+            });
+        }
         let Value::Object(capabilities) = capabilities else {
             unreachable!("the capabilities are a JSON object")
         };
@@ -141,6 +147,14 @@ impl Browser {
         let xpath = format!("//input[@id=//label[normalize-space()=\"{label}\"]/@for]");
         let input = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
         input.unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"))
+    }
+
+    /// The input (e.g. a checkbox) whose label starts with `start`, once it is in the page.
+    pub(crate) async fn input_starting(&self, start: &str) -> Element {
+        let xpath =
+            format!("//input[@id=//label[starts-with(normalize-space(), \"{start}\")]/@for]");
+        let input = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
+        input.unwrap_or_else(|e| panic!("no input with a label starting {start:?}: {e}"))
     }
 
     /// Replaces the text of the input labelled `label` with `text`, as typing would.
@@ -242,8 +256,9 @@ impl Browser {
         serde_json::from_value(result).expect("a list of violations")
     }
 
-    /// Saves a PNG of the window to `path`.
+    /// Saves a PNG of the top of the page to `path`.
     pub(crate) async fn screenshot(&self, path: &Path) {
+        self.client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scrolling to the top");
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }

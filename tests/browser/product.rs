@@ -60,6 +60,7 @@ impl Product {
     }
 
     /// Runs SQL against the product's local D1.
+    #[allow(dead_code, reason = "the groups benchmark seeds its 10,000 groups with it")]
     pub(crate) fn execute_sql(&self, sql: &str) {
         self.stack.execute_sql(sql).unwrap_or_else(|e| panic!("SQL runs: {e}"));
     }

@@ -1,1 +1,96 @@
-//! (to be written)
+//! Roles of a group, on its screen: several at once, kept after a reload and shown in the list;
+//! and a change made meanwhile by someone else named instead of overwritten.
+
+use fake_okta::TenantSize;
+use fantoccini::elements::Element;
+use serde_json::{Value, json};
+
+use crate::browser::Browser;
+use crate::product::{Product, ROOT};
+
+/// A product on the demo tenant, configured and synced, no role assigned yet.
+async fn synced_demo(name: &str) -> Product {
+    let product = Product::start(name, TenantSize::Demo);
+    product.configure_okta().await;
+    let run = product.sync().await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    product
+}
+
+/// The checkbox of the role `name` (its label starts with the role's name).
+async fn role_box(browser: &Browser, name: &str) -> Element {
+    browser.input_starting(&format!("{name} — ")).await
+}
+
+async fn checked(browser: &Browser, name: &str) -> bool {
+    let value = role_box(browser, name).await.prop("checked").await.expect("its state");
+    value.as_deref() == Some("true")
+}
+
+#[tokio::test]
+async fn roles_assigned_on_a_group_are_saved_kept_and_listed() {
+    let product = synced_demo("roles-assign").await;
+    let group = product.group_named("Design").await;
+    let path = format!("/groups/{}", group["id"].as_str().expect("an id"));
+    let browser = Browser::signed_in(&product, ROOT, &path).await;
+    browser.expect_heading("Design").await;
+    assert!(!browser.button_enabled("Save roles").await, "nothing to save yet");
+
+    role_box(&browser, "Admin").await.click().await.expect("checking Admin");
+    role_box(&browser, "Viewer").await.click().await.expect("checking Viewer");
+    browser.click_button("Save roles").await;
+
+    let saved = browser.wait_for_text("#roles-outcome", "Roles saved").await;
+    assert_eq!(saved, "Roles saved: Viewer, Admin.");
+    assert!(!browser.button_enabled("Save roles").await, "saved: nothing left to save");
+    browser.goto(&path).await;
+    browser.expect_heading("Design").await;
+    assert!(checked(&browser, "Viewer").await, "Viewer stays checked");
+    assert!(!checked(&browser, "Editor").await, "Editor was not chosen");
+    assert!(checked(&browser, "Admin").await, "Admin stays checked");
+    browser.click_link("User Groups").await;
+    let row = browser.wait_for_text("[role=table] [role=row]", "Design").await;
+    assert!(row.contains("Viewer, Admin"), "the list shows the roles: {row}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_role_change_made_meanwhile_is_named_and_saving_again_replaces_it() {
+    let product = synced_demo("roles-conflict").await;
+    let group = product.group_named("Product").await;
+    let id = group["id"].as_str().expect("an id").to_owned();
+    let browser = Browser::signed_in(&product, ROOT, &format!("/groups/{id}")).await;
+    browser.expect_heading("Product").await;
+    role_box(&browser, "Admin").await.click().await.expect("checking Admin");
+
+    // Meanwhile another superAdmin makes the group grant Editor.
+    let other = "other.admin@example.com";
+    let body = json!({ "email": other });
+    product.api(ROOT, reqwest::Method::POST, "/api/v1/super-admins", Some(body)).await;
+    let body = json!({ "roles": ["editor"], "version": group["roles_version"] });
+    let roles_path = format!("/api/v1/groups/{id}/roles");
+    product.api(other, reqwest::Method::PUT, &roles_path, Some(body)).await;
+    browser.click_button("Save roles").await;
+
+    let conflict = browser.wait_for_text("#roles-outcome", "Conflict").await;
+    assert!(conflict.contains("Someone else changed this group's roles first."), "{conflict}");
+    assert!(
+        conflict.contains(
+            "They saved: Editor. Your choice is still selected; save again to replace theirs."
+        ),
+        "{conflict}"
+    );
+    let alerts = browser.texts("#roles-outcome [role=alert]").await;
+    assert_eq!(alerts.len(), 1, "the conflict is an alert: {alerts:?}");
+    assert!(checked(&browser, "Admin").await, "this person's choice is kept");
+    assert!(!checked(&browser, "Editor").await);
+
+    browser.click_button("Save roles").await;
+
+    let saved = browser.wait_for_text("#roles-outcome", "Roles saved").await;
+    assert_eq!(saved, "Roles saved: Admin.");
+    let stored: Value =
+        product.api(ROOT, reqwest::Method::GET, &format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(stored["roles"], json!(["admin"]), "{stored}");
+    browser.close().await;
+}

@@ -44,6 +44,22 @@ pub(crate) fn run() -> Outcome {
         process::run(command.args(["--", "--deny", "warnings"]))
     })?;
     build::run()?;
+    step("cargo test (SPA components, wasm32 in headless Chromium)", || {
+        let mut command = Command::new("cargo");
+        command.current_dir(&root).args([
+            "test",
+            "--locked",
+            "--package",
+            "app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "components",
+        ]);
+        // The pinned wasm-bindgen-test-runner on PATH; it drives Debian's chromedriver.
+        Tools::locate(&root)?.apply_env(&mut command, &root);
+        process::run(&mut command)
+    })?;
     step("cargo test (unit, API and browser tests)", || {
         let mut command = Command::new("cargo");
         command.current_dir(&root).args(["test", "--locked", "--workspace"]);

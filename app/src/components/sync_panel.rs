@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use groupsync_core::api::{
-    DiffGroup, ListSyncRunsResponse, StartSyncRequest, SyncDiff, SyncRun, SyncState,
+    DiffGroup, ListSyncRunsResponse, StartSyncRequest, SyncDiff, SyncProgress, SyncRun, SyncState,
 };
 use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
@@ -18,7 +18,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, error_text, focus_by_id};
 use crate::session::Session;
-use crate::sync_view::{changes, failure_advice, headline, progress};
+use crate::sync_view::{changes, failure_advice, headline};
 use crate::text::{inert, when};
 
 /// How often a running sync is asked how far it is.
@@ -237,18 +237,7 @@ fn RunView(
     };
     let title = headline(&run);
     let body = match run.state {
-        SyncState::Running => {
-            let shown = progress(&run.progress);
-            let (value, max) = match shown.fraction {
-                Some((done, of)) => (Some(done), Some(of)),
-                None => (None, None),
-            };
-            view! {
-                <progress class="sync-progress" aria-label="Sync progress" value=value max=max></progress>
-                <p>{shown.text}</p>
-            }
-                .into_any()
-        }
+        SyncState::Running => view! { <ProgressBar progress=run.progress /> }.into_any(),
         SyncState::Failed => {
             let error = run.error.clone().unwrap_or_else(|| "The sync failed.".into());
             view! {
@@ -324,6 +313,24 @@ fn RunView(
         <h3 class="sync-status__title">{title}</h3>
         {body}
         <p class="hint">{stats}</p>
+    }
+}
+
+/// How far a running sync has read: a bar (indeterminate until the number of groups to read is
+/// known) and the same in words.
+#[component]
+pub fn ProgressBar(
+    /// The run's progress.
+    progress: SyncProgress,
+) -> impl IntoView {
+    let shown = crate::sync_view::progress(&progress);
+    let (value, max) = match shown.fraction {
+        Some((done, of)) => (Some(done), Some(of)),
+        None => (None, None),
+    };
+    view! {
+        <progress class="sync-progress" aria-label="Sync progress" value=value max=max></progress>
+        <p>{shown.text}</p>
     }
 }
 

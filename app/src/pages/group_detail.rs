@@ -61,7 +61,10 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
             <bdi>{name}</bdi>
         </h1>
         <p class="hint">
-            "Okta group id " <code class="okta-id">{detail.id.clone()}</code> " · " {facts}
+            {if detail.source == "okta" { "Okta group id " } else { "Group id " }}
+            <code class="okta-id">{detail.id.clone()}</code>
+            " · "
+            {facts}
         </p>
         {detail.description.as_deref().map(|d| view! { <p><bdi>{inert(d)}</bdi></p> })}
         <RoleEditor detail />

@@ -266,13 +266,20 @@ fn focus_first_invalid(problems: &[(SettingsField, String)]) {
 
 /// A labelled input with its help and its message (`aria-invalid`, `aria-describedby`).
 #[component]
-fn Field(
+pub fn Field(
+    /// Which field (its API name is the input's id).
     field: SettingsField,
+    /// The label.
     label: &'static str,
+    /// Where to find the value, shown under the input.
     help: &'static str,
+    /// The input's type (`url`, `text`, `password`).
     input_type: &'static str,
+    /// The input's `autocomplete`.
     autocomplete: &'static str,
+    /// What is typed.
     value: RwSignal<String>,
+    /// What is wrong with it, if anything.
     message: Signal<Option<String>>,
     /// Set when the field is left, to show its message from then on.
     shown: RwSignal<bool>,

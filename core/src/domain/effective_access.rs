@@ -57,8 +57,9 @@ pub const NO_GROUP_NOTE: &str = "The user is in no group assigned to the app.";
 
 /// The union of the roles of the groups of an ACTIVE user, plus everything for a superAdmin.
 ///
-/// `status` `None` means unknown to Okta (invited but not found): no group roles. Any status
-/// other than `OktaUserStatus::Active` grants no group roles, and `notes` says so. A superAdmin
+/// `status` `None` means not among the synced members of the app's groups (in no assigned
+/// group, or not in Okta at all): no group roles. Any status other than
+/// `OktaUserStatus::Active` grants no group roles, and `notes` says so. A superAdmin
 /// has every permission whatever their status; `reasons` still lists their group roles when
 /// they are active, and `notes` ends with [`SUPER_ADMIN_NOTE`].
 pub fn effective_access(
@@ -69,7 +70,7 @@ pub fn effective_access(
     let mut notes = Vec::new();
     let active = status == Some(OktaUserStatus::Active);
     match status {
-        None => notes.push("The user is not known to Okta, so no group grants them a role.".into()),
+        None => notes.push("The user is in no group assigned to the app (or not in Okta), so no group grants them a role.".into()),
         Some(OktaUserStatus::Active) => {}
         Some(OktaUserStatus::Unknown) => {
             notes.push("The user's Okta status is unknown, so their groups grant no roles.".into());
