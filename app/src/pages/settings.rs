@@ -35,12 +35,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
             {awaited(
                 move || settings.get(),
                 "Loading the settings…",
-                move |stored| {
-                    view! {
-                        <SettingsForm stored on_saved=Callback::new(move |()| settings.refetch()) />
-                    }
-                        .into_any()
-                },
+                move |stored| view! { <SettingsForm stored /> }.into_any(),
             )}
         </Gate>
     }
@@ -66,7 +61,7 @@ fn token_summary(stored: &OktaSettingsResponse) -> String {
 }
 
 #[component]
-fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl IntoView {
+fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
     let read_only = stored.read_only;
     let tenant_url = RwSignal::new(stored.tenant_url.clone().unwrap_or_default());
     let app_id = RwSignal::new(stored.app_id.clone().unwrap_or_default());
@@ -78,9 +73,10 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
     let test_result = RwSignal::new(None::<Result<TestOktaConnectionResponse, ClientError>>);
     let save_result = RwSignal::new(None::<Result<(), ClientError>>);
     let busy = RwSignal::new(false);
-    let stored_value = StoredValue::new(stored.clone());
+    // What the edge holds now: updated from the answer of each save, so the form stays put.
+    let saved = RwSignal::new(stored.clone());
     let draft = move || {
-        stored_value.with_value(|s| SettingsDraft {
+        saved.with(|s| SettingsDraft {
             tenant_url: tenant_url.get(),
             app_id: app_id.get(),
             api_token: api_token.get(),
@@ -137,10 +133,10 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
         };
         spawn_local(async move {
             match api::put_okta_settings(body).await {
-                Ok(_) => {
+                Ok(now) => {
                     api_token.set(String::new());
+                    saved.set(now);
                     save_result.set(Some(Ok(())));
-                    on_saved.run(());
                 }
                 Err(error) => {
                     if let ClientError::Api(problem) = &error {
@@ -210,7 +206,7 @@ fn SettingsForm(stored: OktaSettingsResponse, on_saved: Callback<()>) -> impl In
                 />
                 <p class="token-status" id="token-status">
                     <strong>"Current token: "</strong>
-                    {token_summary(&stored)}
+                    {move || saved.with(token_summary)}
                 </p>
                 <div class="check">
                     <input
