@@ -7,13 +7,13 @@
 //! Machines: an API key (`Authorization: Bearer gsk_…`), or an Access service token whose
 //! `common_name` is registered.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
-use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use groupsync_core::auth::{
     Expectations, KeyCache, KeyLookup, VerificationKey, key_id, parse_jwks, verify,
 };
-use worker::{Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
+use worker::{Delay, Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
 
 use crate::config::{AccessSettings, DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_ID};
 use crate::error::ApiError;
@@ -28,13 +28,17 @@ const LEEWAY_S: u64 = 60;
 /// The largest key set read.
 const MAX_KEY_SET_BYTES: usize = 64 * 1024;
 
-type KeyFetch = Shared<LocalBoxFuture<'static, Result<Vec<VerificationKey>, String>>>;
+/// How often a request that waits for another request's key fetch looks at the cache again.
+const FETCH_WAIT_STEP: Duration = Duration::from_millis(25);
+/// How long a request waits for another request's key fetch before answering without it (a fetch
+/// older than this is taken as abandoned: its request was cancelled).
+const FETCH_WAIT_MAX_S: u64 = 5;
 
 thread_local! {
     /// The Access keys, per isolate.
     static KEYS: RefCell<KeyCache> = RefCell::new(KeyCache::default());
-    /// The key-set fetch in flight, which concurrent requests share (single flight).
-    static FETCH: RefCell<Option<KeyFetch>> = const { RefCell::new(None) };
+    /// When the key-set fetch in flight started (epoch seconds), if one is.
+    static FETCHING_SINCE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
 /// Authenticates the request.
@@ -114,12 +118,27 @@ async fn access_key(
     if let Some(key) = lookup(now_s)? {
         return Ok(key);
     }
-    let fetch = FETCH.with_borrow_mut(|slot| {
-        slot.get_or_insert_with(|| fetch_keys(access.certs_url.clone()).boxed_local().shared())
-            .clone()
-    });
-    let fetched = fetch.await;
-    FETCH.with_borrow_mut(|slot| *slot = None);
+    // Single flight. Workers forbid one request from awaiting I/O that another request started
+    // (a shared fetch fails with "Cannot perform I/O on behalf of a different request"), so
+    // the others do not share the fetch: they wait on their own timers until it is done, then
+    // read the cache it filled.
+    if let Some(since) = FETCHING_SINCE.get()
+        && now_s.saturating_sub(since) < FETCH_WAIT_MAX_S
+    {
+        let steps = FETCH_WAIT_MAX_S * 1_000 / FETCH_WAIT_STEP.as_millis() as u64;
+        for _ in 0..steps {
+            Delay::from(FETCH_WAIT_STEP).await;
+            if FETCHING_SINCE.get() != Some(since) {
+                break;
+            }
+        }
+        return KEYS
+            .with_borrow(|cache| cache.keys().iter().find(|k| k.kid == kid).cloned())
+            .ok_or_else(|| unauthenticated("a key id that is not among the issuer's keys"));
+    }
+    FETCHING_SINCE.set(Some(now_s));
+    let fetched = fetch_keys(access.certs_url.clone()).await;
+    FETCHING_SINCE.set(None);
     KEYS.with_borrow_mut(|cache| match fetched {
         Ok(keys) => cache.replace(keys, now_s),
         Err(why) => {
