@@ -36,14 +36,19 @@ pub fn progress(p: &SyncProgress) -> Progress {
     }
 }
 
-/// What a run changed (or, for a dry run, would change), in one sentence.
-pub fn changes(counts: &SyncCounts, dry_run: bool) -> String {
-    let total = counts.groups_added
+/// Whether a run changes (or would change) any group or membership.
+pub fn changes_anything(counts: &SyncCounts) -> bool {
+    counts.groups_added
         + counts.groups_changed
         + counts.groups_removed
         + counts.memberships_added
-        + counts.memberships_removed;
-    if total == 0 {
+        + counts.memberships_removed
+        > 0
+}
+
+/// What a run changed (or, for a dry run, would change), in one sentence.
+pub fn changes(counts: &SyncCounts, dry_run: bool) -> String {
+    if !changes_anything(counts) {
         return if dry_run {
             "Nothing would change: the groups match Okta.".to_owned()
         } else {
@@ -138,6 +143,8 @@ mod tests {
             "Changed: groups 2 added, 1 changed, 0 removed; memberships 30 added, 4 removed."
         );
         assert!(changes(&counts, true).starts_with("Would change:"));
+        assert!(changes_anything(&counts));
+        assert!(!changes_anything(&SyncCounts { users_changed: 3, ..SyncCounts::default() }));
         assert_eq!(
             changes(&SyncCounts::default(), false),
             "Nothing changed: the groups already matched Okta."

@@ -18,7 +18,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, error_text, focus_by_id};
 use crate::session::Session;
-use crate::sync_view::{changes, failure_advice, headline};
+use crate::sync_view::{changes, changes_anything, failure_advice, headline};
 use crate::text::{inert, when};
 
 /// How often a running sync is asked how far it is.
@@ -289,10 +289,12 @@ fn RunView(
         }
         SyncState::Succeeded if run.dry_run => {
             let summary = run.counts.map(|c| changes(&c, true)).unwrap_or_default();
+            // Nothing to apply when the preview changes nothing.
+            let applicable = run.counts.as_ref().is_some_and(changes_anything);
             view! {
                 <p>{summary}</p>
                 <DiffView diff=run.diff.clone().unwrap_or_default() />
-                {session.can(Permission::RunSync).then(|| view! {
+                {(applicable && session.can(Permission::RunSync)).then(|| view! {
                     <div class="actions">
                         <button type="button" class="button button--primary" on:click=move |_| start.run(false)>
                             "Apply this sync"
