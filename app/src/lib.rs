@@ -49,7 +49,10 @@ pub fn App() -> impl IntoView {
         <div class="app-layout">
             <Navigation />
             <main id="main" class="app-main" tabindex="-1">
-                {dynamic(move || match Screen::of(&location.path()) {
+                {dynamic(move || {
+                    let screen = Screen::of(&location.path());
+                    document().set_title(screen.title());
+                    match screen {
                     Screen::Groups => view! { <GroupsPage /> }.into_any(),
                     Screen::Group(id) => view! { <GroupDetailPage id /> }.into_any(),
                     Screen::Invite => view! { <InvitePage /> }.into_any(),
@@ -57,6 +60,7 @@ pub fn App() -> impl IntoView {
                     Screen::Audit => view! { <AuditPage /> }.into_any(),
                     Screen::OktaSettings => view! { <OktaSettingsPage /> }.into_any(),
                     Screen::NotFound => view! { <NotFoundPage /> }.into_any(),
+                    }
                 })}
             </main>
         </div>

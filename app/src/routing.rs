@@ -29,6 +29,19 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// The page title of the screen.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Screen::Groups => "User Groups · Okta Groups Sync",
+            Screen::Group(_) => "Group · Okta Groups Sync",
+            Screen::Invite => "Invite User · Okta Groups Sync",
+            Screen::SyncHistory => "Sync history · Okta Groups Sync",
+            Screen::Audit => "Audit log · Okta Groups Sync",
+            Screen::OktaSettings => "Okta API Access · Okta Groups Sync",
+            Screen::NotFound => "Page not found · Okta Groups Sync",
+        }
+    }
+
     /// The screen of a path.
     pub fn of(path: &str) -> Screen {
         let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
@@ -86,13 +99,15 @@ impl Location {
         self.path.get()
     }
 
-    /// Opens `path` as a new history entry, at the top of the page.
+    /// Opens `path` as a new history entry, at the top of the page, with the keyboard focus on
+    /// the main content (so that a screen reader reads the new screen, as after a page load).
     pub fn go(&self, path: &str) {
         if let Ok(history) = window().history() {
             let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
         }
         self.path.set(path.to_owned());
         window().scroll_to_with_x_and_y(0.0, 0.0);
+        crate::components::feedback::focus_by_id("main");
     }
 
     /// `Some("page")` when `href` is the current screen's link (for `aria-current`).

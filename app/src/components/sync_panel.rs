@@ -79,38 +79,38 @@ pub fn SyncPanel(
     });
     let running =
         move || current.with(|r| r.as_ref().is_some_and(|r| r.state == SyncState::Running));
-    let may_sync = move || session.can(Permission::RunSync);
     view! {
         <section class="panel sync-panel" aria-labelledby="sync-heading">
             <h2 id="sync-heading">"Okta sync"</h2>
             <SyncSchedule runs />
-            {if may_sync() {
+            // The panel is shown only once the caller is known, so this is decided once.
+            {if session.can(Permission::RunSync) {
                 view! {
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="button button--primary"
-                        disabled=running
-                        on:click=move |_| start.run(false)
-                    >
-                        "Sync Okta Groups"
-                    </button>
-                    <button
-                        type="button"
-                        class="button"
-                        disabled=running
-                        on:click=move |_| start.run(true)
-                    >
-                        "Preview"
-                    </button>
-                </div>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="button button--primary"
+                            disabled=running
+                            on:click=move |_| start.run(false)
+                        >
+                            "Sync Okta Groups"
+                        </button>
+                        <button
+                            type="button"
+                            class="button"
+                            disabled=running
+                            on:click=move |_| start.run(true)
+                        >
+                            "Preview"
+                        </button>
+                    </div>
                 }
                     .into_any()
             } else {
                 view! { <p class="hint">"Syncing needs the Admin role or superAdmin."</p> }.into_any()
             }}
             <div id="sync-error" tabindex="-1">
-                {dynamic(move || (failure.get().map(|error| view! { <ErrorAlert error /> })).into_any())}
+                {dynamic(move || failure.get().map(|error| view! { <ErrorAlert error /> }).into_any())}
             </div>
             <div id="sync-status" class="sync-status" role="status" tabindex="-1">
                 {dynamic(move || ({

@@ -359,7 +359,7 @@ fn CreateGroup(
                 </button>
             </form>
             <p id="create-group-why" class="hint">
-                {dynamic(move || (locked_reason().unwrap_or("A local group gets its members by hand.")).into_any())}
+                {dynamic(move || locked_reason().unwrap_or("A local group gets its members by hand.").into_any())}
             </p>
             <div id="create-group-outcome" tabindex="-1">
                 {dynamic(move || (match outcome.get() {

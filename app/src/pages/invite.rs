@@ -106,7 +106,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         "Their Okta email. The roles they will get appear below before you send."
                     </p>
                     <p class="field__message" id="invite-email-message">
-                        {dynamic(move || (invalid().then_some("Enter an email address such as ann@example.com.")).into_any())}
+                        {dynamic(move || invalid().then_some("Enter an email address such as ann@example.com.").into_any())}
                     </p>
                 </div>
                 <div class="preview" role="status" aria-label="Roles this person will get">

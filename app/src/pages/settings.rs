@@ -300,7 +300,7 @@ pub fn Field(
                 on:blur=move |_| shown.set(true)
             />
             <p class="field__help" id=help_id>{help}</p>
-            <p class="field__message" id=message_id>{dynamic(move || (message.get()).into_any())}</p>
+            <p class="field__message" id=message_id>{dynamic(move || message.get().into_any())}</p>
         </div>
     }
 }

@@ -194,14 +194,38 @@ mod tests {
 
     #[test]
     fn dropping_a_supervised_process_ends_it_and_its_children() {
-        let marker = std::env::temp_dir().join(format!("supervised-{}", std::process::id()));
+        let pid_file = std::env::temp_dir().join(format!("supervised-{}.pid", std::process::id()));
+        let _ = fs::remove_file(&pid_file);
         let mut command = Command::new("bash");
-        // A grandchild that would write the marker if it outlived the drop.
-        command.arg("-c").arg(format!("(sleep 2; touch {}) & wait", marker.display()));
+        // A grandchild that says who it is, then would live on for half a minute.
+        command
+            .arg("-c")
+            .arg(format!("(echo $BASHPID > {}; exec sleep 30) & wait", pid_file.display()));
         let child = Supervised::spawn(&command, &Logs::Inherit).unwrap();
+        let started = Instant::now();
+        let grandchild = loop {
+            let text = fs::read_to_string(&pid_file).unwrap_or_default();
+            if let Ok(pid) = text.trim().parse::<u32>() {
+                break pid;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the grandchild never started");
+            thread::sleep(Duration::from_millis(20));
+        };
+
         drop(child);
-        thread::sleep(Duration::from_secs(3));
-        assert!(!marker.exists(), "a child outlived its supervisor");
+
+        // Dead once the drop returns: gone, or a zombie waiting to be reaped.
+        let stat = Path::new("/proc").join(grandchild.to_string()).join("stat");
+        let alive = || {
+            fs::read_to_string(&stat)
+                .is_ok_and(|s| s.rsplit(") ").next().is_some_and(|rest| !rest.starts_with('Z')))
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while alive() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = fs::remove_file(&pid_file);
+        assert!(!alive(), "a child outlived its supervisor");
     }
 
     #[test]
