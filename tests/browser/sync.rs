@@ -169,6 +169,31 @@ async fn a_sync_removing_most_groups_is_held_until_a_super_admin_confirms_or_dis
     browser.close().await;
 }
 
+#[tokio::test]
+async fn a_failed_sync_says_why_and_what_to_do_and_changes_nothing() {
+    let product = Product::start("sync-failure", TenantSize::Demo);
+    product.configure_okta().await;
+    let run = product.sync().await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    // Someone revokes the API token in Okta.
+    product.control.revoke_token(&product.okta.token).expect("the token is revoked");
+    let browser = Browser::signed_in(&product, ROOT, "/groups").await;
+    browser.wait_for_text("#group-count", "12 groups").await;
+
+    browser.click_button("Sync Okta Groups").await;
+
+    let alert = browser.wait_for_text("#sync-status [role=alert]", "Okta").await;
+    assert!(alert.contains("API token"), "why: {alert}");
+    assert!(alert.contains("test the connection, then sync again"), "what to do: {alert}");
+    browser.wait_for_text("#sync-status", "The sync failed; nothing was changed.").await;
+    browser.wait_for_text(".sync-schedule", "Last sync: failed").await;
+    assert!(!alert.contains(&product.okta.token), "the token is never shown");
+    // The groups of the last good sync are all still there.
+    browser.goto("/groups").await;
+    browser.wait_for_text("#group-count", "12 groups").await;
+    browser.close().await;
+}
+
 /// Waits for the held run's explanation, diff and decisions; returns the diff's items.
 async fn expect_held(browser: &Browser) -> String {
     let held = browser.wait_for_text_within("#sync-status", "on hold", PATIENCE).await;
