@@ -249,8 +249,7 @@ fn RunView(
         }
         SyncState::NeedsConfirmation => {
             let reason = run.held_reason.as_ref().map(GuardReason::describe).unwrap_or_default();
-            let id = run.id.clone();
-            let id2 = run.id.clone();
+            let id = StoredValue::new(run.id.clone());
             view! {
                 <p class="alert alert--warn">{reason}</p>
                 <DiffView diff=run.diff.clone().unwrap_or_default() />
@@ -260,20 +259,14 @@ fn RunView(
                         <button
                             type="button"
                             class="button button--danger"
-                            on:click={
-                                let id = id.clone();
-                                move |_| resolve(id.clone(), true)
-                            }
+                            on:click=move |_| resolve(id.get_value(), true)
                         >
                             "Confirm and apply"
                         </button>
                         <button
                             type="button"
                             class="button"
-                            on:click={
-                                let id = id2.clone();
-                                move |_| resolve(id.clone(), false)
-                            }
+                            on:click=move |_| resolve(id.get_value(), false)
                         >
                             "Discard"
                         </button>
