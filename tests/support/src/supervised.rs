@@ -148,8 +148,10 @@ pub fn http_status(port: u16, path: &str) -> Option<u16> {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
-        .ok()?;
+    // One write: `write!` on the stream would send the request in several pieces.
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
     let mut head = [0_u8; 12];
     stream.read_exact(&mut head).ok()?;
     let head = std::str::from_utf8(&head).ok()?;
@@ -178,8 +180,12 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let server = thread::spawn(move || {
             let (mut connection, _) = listener.accept().unwrap();
-            let mut request = [0_u8; 256];
-            let _ = connection.read(&mut request).unwrap();
+            // The whole request first: closing with unread bytes would reset the connection.
+            let mut request = Vec::new();
+            let mut byte = [0_u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && connection.read(&mut byte).unwrap() == 1 {
+                request.push(byte[0]);
+            }
             connection.write_all(b"HTTP/1.1 503 Service Unavailable\r\n\r\n").unwrap();
         });
         assert_eq!(http_status(port, "/api/v1/health"), Some(503));
