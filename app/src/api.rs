@@ -3,10 +3,10 @@
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
     DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary, HealthResponse,
-    ListInvitationsResponse, ListSyncRunsResponse, ListUsersResponse, MeResponse,
-    OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest,
-    StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
-    UpdateOktaSettingsRequest, UserAccessResponse,
+    ListSyncRunsResponse, ListUsersResponse, MeResponse, OktaSettingsResponse,
+    PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
+    SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
+    UserAccessResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,11 @@ pub enum ClientError {
     /// The edge answered, but not with the JSON this app expects (a version mismatch or a proxy).
     #[error("The service sent an answer this app does not understand: {0}")]
     Decode(String),
+    /// A listing read page by page kept changing under the reader (syncs committing meanwhile).
+    #[error(
+        "The list kept changing while it was read (a sync was saving). Reload the page to read it again."
+    )]
+    ListingKeptChanging,
 }
 
 impl ClientError {
@@ -136,11 +141,6 @@ pub async fn resolve_sync_run(id: &str, confirm: bool) -> Result<SyncRun, Client
 /// `POST /api/v1/invitations`.
 pub async fn invite(email: String) -> Result<CreateInvitationResponse, ClientError> {
     write(Method::Post, "/invitations", &CreateInvitationRequest { email }).await
-}
-
-/// `GET /api/v1/invitations`.
-pub async fn get_invitations() -> Result<ListInvitationsResponse, ClientError> {
-    get("/invitations").await
 }
 
 /// `GET /api/v1/users`.

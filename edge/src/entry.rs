@@ -71,17 +71,21 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
 
 /// Fills the principal from D1 on every request: superAdmin status (bootstrapping the first one
 /// from the deploy-time list), the roles of the person's synced Okta groups (only while they are
-/// ACTIVE in Okta), and the first sign-in of an invited person.
+/// ACTIVE in Okta), and the first sign-in of an invited person. Everything is read in one batch,
+/// so the superAdmin status and the roles are of one moment; a write happens only when there is
+/// something to bootstrap or to activate.
 async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError> {
     match caller {
         Caller::Person { email } => {
-            let mut super_admin = ctx.store.is_super_admin(&email).await?;
+            let person = ctx.store.person(&email, None).await?;
+            let mut super_admin = person.super_admin;
             if !super_admin && ctx.config.bootstrap_super_admins.contains(&email) {
                 super_admin = ctx.store.bootstrap_super_admin(&email, &ctx.now).await?;
             }
-            ctx.store.activate_invitation(&email, &ctx.now).await?;
-            let roles = people::roles_of_person(&ctx.store, &email).await?;
-            Ok(Principal::person(email, super_admin, roles))
+            if person.invited {
+                ctx.store.activate_invitation(&email, &ctx.now).await?;
+            }
+            Ok(Principal::person(email, super_admin, people::roles_of_person(person)))
         }
         Caller::Machine { name, scopes } => Ok(Principal::machine(name, scopes)),
     }

@@ -367,6 +367,57 @@ async fn an_invitation_predicts_the_roles_and_warns_when_there_are_none() {
 }
 
 #[tokio::test]
+async fn the_users_listing_shows_each_invitation_whole_with_the_roles_it_grants_now() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let truth_now = control.truth();
+    let group = &truth_now.groups[2];
+    let member = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap();
+    set_roles(&root, &group.id, &["viewer"]).await;
+    for email in [member.login.as_str(), "root@example.com"] {
+        let sent = root.send(Method::POST, "/api/v1/invitations", &json!({ "email": email })).await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+
+    let users: Value = root.get("/api/v1/users").await.json().await.unwrap();
+    let entry = |email: &str| {
+        users["users"].as_array().unwrap().iter().find(|u| u["email"] == email).cloned().unwrap()
+    };
+    let person = entry(&member.login);
+    assert_eq!(person["okta_user_id"], member.id.as_str(), "{person}");
+    assert_eq!(person["invited_by"], "root@example.com", "{person}");
+    assert!(person["invited_at"].as_str().is_some_and(|at| !at.is_empty()), "{person}");
+    assert!(person["roles"].as_array().unwrap().contains(&json!("viewer")), "{person}");
+    assert_eq!(person["super_admin"], false, "{person}");
+    let super_admin = entry("root@example.com");
+    assert_eq!(super_admin["super_admin"], true, "{super_admin}");
+}
+
+#[tokio::test]
+async fn the_pages_of_a_group_listing_name_the_sync_they_come_from() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let page = async |n: u32| -> Value {
+        root.get(&format!("/api/v1/groups?per_page=2&page={n}")).await.json().await.unwrap()
+    };
+    let (first, second) = (page(1).await, page(2).await);
+    assert!(first["as_of"].is_string(), "{first}");
+    assert_eq!((&first["as_of"], &first["total"]), (&second["as_of"], &second["total"]));
+
+    let group = &control.truth().groups[5];
+    control.rename_group(&group.id, &format!("{} (renamed)", group.name)).unwrap();
+    let run = run_sync(&root, json!({})).await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    let after = page(1).await;
+    assert_eq!(after["as_of"], run["ended_at"], "{after}");
+    assert_ne!(after["as_of"], first["as_of"], "a commit starts a new listing");
+}
+
+#[tokio::test]
 async fn two_admins_saving_the_same_version_cannot_overwrite_each_other() {
     let _turn = TURN.lock().await;
     let app = TestApp::for_sync();

@@ -228,6 +228,22 @@ impl Browser {
         panic!("no {css} contained {text:?} within {patience:?}; seen: {seen:?}");
     }
 
+    /// Waits until the script `condition` (a function body that returns a boolean) returns
+    /// `true` in the page; `what` says what the test waits for.
+    pub(crate) async fn wait_until(&self, condition: &str, what: &str) {
+        let started = Instant::now();
+        let mut last = Value::Null;
+        while started.elapsed() < PATIENCE {
+            match self.client.execute(condition, vec![]).await {
+                Ok(Value::Bool(true)) => return,
+                Ok(other) => last = other,
+                Err(error) => last = Value::String(error.to_string()),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{what}: not so within {PATIENCE:?} (the condition gave {last})");
+    }
+
     /// The texts of every element matching `css` now.
     pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();

@@ -1,12 +1,10 @@
 //! Invite User: the roles an email will get (and through which Okta group) before sending, the
 //! invitation in the users table, and **Why?** explaining a user's access.
 
-use std::time::{Duration, Instant};
-
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::browser::{Browser, PATIENCE};
+use crate::browser::Browser;
 use crate::product::{ROOT, shared_demo};
 
 #[tokio::test]
@@ -34,23 +32,49 @@ async fn typing_an_email_shows_the_roles_it_will_get_before_the_invitation_is_se
 
     browser.fill("Email", "alice.johnson@example.com").await;
     browser.wait_for_text(".preview", "They will get: Admin").await;
+    let alice = "alice.johnson@example.com";
+    let before = record_row_states(&browser, alice).await;
+    assert!(before.is_empty(), "Alice is not listed before she is invited: {before:?}");
     browser.click_button("Send invitation").await;
 
     let sent = browser.wait_for_text("#invite-result", "Invitation sent").await;
     assert_eq!(sent, "Invitation sent to alice.johnson@example.com. Roles: Admin.");
-    // The users and the invitations are two answers: the row is whole once both are in.
-    let started = Instant::now();
-    let row = loop {
-        let rows = browser.texts("tbody tr").await;
-        let alice = rows.into_iter().find(|r| r.starts_with("alice.johnson@example.com "));
-        if let Some(row) = alice.filter(|r| r.contains(&format!("by {ROOT} at "))) {
-            break row;
-        }
-        assert!(started.elapsed() < PATIENCE, "Alice is listed as invited by {ROOT}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(row.starts_with("alice.johnson@example.com invited Admin by"), "{row}");
+    browser.wait_for_text("tbody tr", alice).await;
+    // Every state the row was ever in, from its first paint on, is whole and true.
+    let states = recorded_row_states(&browser).await;
+    assert!(!states.is_empty(), "the row was recorded");
+    for state in &states {
+        assert!(
+            state.starts_with(&format!("{alice} | invited | Admin | by {ROOT} at ")),
+            "a state of Alice's row: {state:?} (all: {states:?})"
+        );
+    }
     browser.close().await;
+}
+
+/// Records the cells of the people-table row of `email` each time the page changes, from now
+/// on. A `MutationObserver` runs before the browser paints the change it reports, so the record
+/// holds every state of the row a person could have seen. Returns the states recorded so far.
+async fn record_row_states(browser: &Browser, email: &str) -> Vec<String> {
+    let script = "const email = arguments[0];
+        window.__rowStates = [];
+        const record = () => {
+            for (const row of document.querySelectorAll('tbody tr')) {
+                const cells = Array.from(row.cells, cell => cell.textContent.trim());
+                if (cells[0] === email) window.__rowStates.push(cells.slice(0, 4).join(' | '));
+            }
+        };
+        new MutationObserver(record)
+            .observe(document.body, { childList: true, subtree: true, characterData: true });
+        record();";
+    browser.client.execute(script, vec![json!(email)]).await.expect("the recorder starts");
+    recorded_row_states(browser).await
+}
+
+/// The states [`record_row_states`] recorded.
+async fn recorded_row_states(browser: &Browser) -> Vec<String> {
+    let states = browser.client.execute("return window.__rowStates", vec![]).await;
+    serde_json::from_value(states.expect("the record")).expect("a list of states")
 }
 
 #[tokio::test]
@@ -77,22 +101,13 @@ async fn why_explains_a_users_access_by_role_and_group_and_takes_the_focus() {
     );
     assert!(panel.contains("Okta status: ACTIVE."), "{panel}");
     assert!(!panel.contains("Security"), "Security grants nothing: {panel}");
-    let started = Instant::now();
-    loop {
-        let focused =
-            browser.client.execute("return document.activeElement.id", vec![]).await.expect("JS");
-        if focused == "why-heading" {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(5), "the focus is on {focused}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser
+        .wait_until("return document.activeElement.id === 'why-heading'", "Why? takes the focus")
+        .await;
 
     browser.click_button("Close").await;
-    let closed = Instant::now();
-    while browser.client.find(Locator::Css(".why")).await.is_ok() {
-        assert!(closed.elapsed() < Duration::from_secs(5), "Close closes the explanation");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser
+        .wait_until("return document.querySelector('.why') === null", "Close closes the panel")
+        .await;
     browser.close().await;
 }

@@ -7,6 +7,7 @@ mod build;
 mod dev;
 mod dev_secrets;
 mod process;
+mod repeat;
 mod setup;
 mod size;
 mod test;
@@ -24,6 +25,8 @@ Tasks:
                    with `wrangler dev` on http://127.0.0.1:8787 (or port N). Ctrl-C stops it.
   test             Install what is missing, then run every check and test: format, clippy (native
                    and wasm32), the builds, the unit, API and browser tests, and the size report.
+  test --repeat N  Build, then run the API and browser tests N times (each run's output in
+                   target/test-repeat/); name every test that failed at least once.
   build            Build the Worker (edge/build) and the SPA (app/dist) for release.
   size             Build, then print the SPA's and the Worker's sizes (raw, gzip, brotli) and
                    check that `wrangler deploy --dry-run` produces the deployable bundle offline.
@@ -37,7 +40,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(&args[1..]),
-        Some("test") => test::run(),
+        Some("test") => match repeat_count(&args[1..]) {
+            Ok(None) => test::run(),
+            Ok(Some(runs)) => repeat::run(runs),
+            Err(failure) => Err(failure),
+        },
         Some("build") => setup::run(setup::Needs::Build).and_then(|()| build::run()),
         Some("size") => size::run(),
         Some("setup") => setup::run(if args.iter().any(|a| a == "--browser") {
@@ -57,5 +64,18 @@ fn main() -> ExitCode {
             eprintln!("error: {failure}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The `N` of `test --repeat N`, or `None` for a plain `test`.
+fn repeat_count(args: &[String]) -> Result<Option<u32>, Failure> {
+    match args {
+        [] => Ok(None),
+        [flag, count] if flag == "--repeat" => {
+            count.parse().ok().filter(|n| *n >= 1).map(Some).ok_or_else(|| {
+                Failure::new(format!("--repeat takes a number of runs from 1, not `{count}`"))
+            })
+        }
+        _ => Err(Failure::new(format!("`test` takes only `--repeat N`, not `{}`", args.join(" ")))),
     }
 }

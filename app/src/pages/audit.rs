@@ -21,7 +21,7 @@ pub fn AuditPage() -> impl IntoView {
             permission=Permission::ReadAudit
             reason="The audit log needs the Admin role or superAdmin."
         >
-            <AuditEntries target=None />
+            <AuditEntries target=None changes=Signal::stored(0) />
         </Gate>
     }
 }
@@ -31,11 +31,14 @@ pub fn AuditPage() -> impl IntoView {
 pub fn AuditEntries(
     /// Only entries about this (a group id, an email…).
     target: Option<String>,
+    /// Bumped by the screen after a change it made, so the entries are read again with it.
+    changes: Signal<u32>,
 ) -> impl IntoView {
     // The `before` of each page shown so far: the last one is the current page.
     let pages = RwSignal::new(vec![None::<i64>]);
     let target = StoredValue::new(target);
     let page: Load<AuditPage> = Load::new(move || {
+        changes.track();
         let before = pages.with(|p| p.last().copied().flatten());
         let target = target.get_value();
         async move { api::get_audit(before, target.as_deref()).await }

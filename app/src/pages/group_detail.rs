@@ -56,6 +56,8 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
     );
     let members = detail.members.clone().unwrap_or_default();
     let id = detail.id.clone();
+    // Each saved change of the roles, so that the history below shows it.
+    let saves = RwSignal::new(0_u32);
     view! {
         <h1>
             <bdi>{name}</bdi>
@@ -67,13 +69,13 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
             {facts}
         </p>
         {detail.description.as_deref().map(|d| view! { <p><bdi>{inert(d)}</bdi></p> })}
-        <RoleEditor detail />
+        <RoleEditor detail on_saved=Callback::new(move |()| saves.update(|n| *n += 1)) />
         <Members members />
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">"History of changes"</h2>
             {dynamic(move || {
                 if session.can(Permission::ReadAudit) {
-                    view! { <AuditEntries target=Some(id.clone()) /> }.into_any()
+                    view! { <AuditEntries target=Some(id.clone()) changes=saves.into() /> }.into_any()
                 } else {
                     view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
                         .into_any()
@@ -86,7 +88,11 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
 /// The roles a group grants: several at once, saved against the version they were read at, so
 /// that a change made meanwhile by someone else is named instead of overwritten.
 #[component]
-fn RoleEditor(detail: GroupDetail) -> impl IntoView {
+fn RoleEditor(
+    detail: GroupDetail,
+    /// Called after the roles were saved.
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let session = Session::get();
     let chosen = RwSignal::new(detail.roles.clone());
     let saved = RwSignal::new(detail.roles.clone());
@@ -111,6 +117,7 @@ fn RoleEditor(detail: GroupDetail) -> impl IntoView {
                     saved.set(group.roles.clone());
                     conflict.set(None);
                     outcome.set(Some(Ok(format!("Roles saved: {}.", role_names(&group.roles)))));
+                    on_saved.run(());
                 }
                 Err(error) if error.code() == Some("version_conflict") => {
                     // Read what the other person saved; keep this person's choice to re-apply.

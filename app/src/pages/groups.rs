@@ -106,7 +106,14 @@ pub fn GroupsPage() -> impl IntoView {
     let session = Session::get();
     let groups = RwSignal::new(Vec::<GroupDetail>::new());
     let loaded = RwSignal::new(Loaded::Loading);
-    let reload = move || spawn_local(load_every_group(groups, loaded));
+    // Each load's ticket: a load stops once a newer one started, so two never interleave pages.
+    let loads = StoredValue::new(0_u64);
+    let reload = move || {
+        loads.update_value(|n| *n += 1);
+        let ticket = loads.get_value();
+        let current = move || loads.try_get_value() == Some(ticket);
+        spawn_local(load_every_group(groups, loaded, current));
+    };
     let runs = Load::new(|| api::get_sync_runs(1));
     let may_read = move || session.can(Permission::ReadGroups);
     Effect::new(move || {
@@ -127,27 +134,56 @@ pub fn GroupsPage() -> impl IntoView {
     }
 }
 
+/// How often a listing that keeps changing under the reader is started over before its error
+/// is shown (a sync commits at most a few times an hour, so twice is already rare).
+const LISTING_ATTEMPTS: u32 = 3;
+
 /// Loads the first page (shown at once), then the others one after the other, each shown as it
-/// arrives (one request at a time also spares the edge's D1 a burst).
-async fn load_every_group(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) {
+/// arrives (one request at a time also spares the edge's D1 a burst). When a page belongs to
+/// another listing than the first (a sync committed, or a group was created, meanwhile), it
+/// starts over, so the table never mixes two moments. Stops as soon as `current` says a newer
+/// load started.
+async fn load_every_group(
+    groups: RwSignal<Vec<GroupDetail>>,
+    loaded: RwSignal<Loaded>,
+    current: impl Fn() -> bool,
+) {
     loaded.set(Loaded::Loading);
-    let first = match api::get_group_page(1).await {
-        Ok(page) => page,
-        Err(error) => return loaded.set(Loaded::Failed(error)),
-    };
-    mark("groups:data");
-    let total = first.total as usize;
-    let pages = first.total.div_ceil(GROUPS_PER_REQUEST).max(1);
-    groups.set(first.groups);
-    request_animation_frame(|| mark("groups:rows"));
-    for page in 2..=pages {
-        loaded.set(Loaded::Partly { loaded: groups.with_untracked(Vec::len), total });
-        match api::get_group_page(page).await {
-            Ok(more) => groups.update(|all| all.extend(more.groups)),
+    for _ in 0..LISTING_ATTEMPTS {
+        let first = match api::get_group_page(1).await {
+            Ok(page) => page,
             Err(error) => return loaded.set(Loaded::Failed(error)),
+        };
+        if !current() {
+            return;
+        }
+        mark("groups:data");
+        let listing = (first.as_of.clone(), first.total);
+        let total = first.total as usize;
+        let pages = first.total.div_ceil(GROUPS_PER_REQUEST).max(1);
+        groups.set(first.groups);
+        request_animation_frame(|| mark("groups:rows"));
+        let mut whole = true;
+        for page in 2..=pages {
+            loaded.set(Loaded::Partly { loaded: groups.with_untracked(Vec::len), total });
+            let more = match api::get_group_page(page).await {
+                Ok(more) => more,
+                Err(error) => return loaded.set(Loaded::Failed(error)),
+            };
+            if !current() {
+                return;
+            }
+            if (more.as_of, more.total) != listing {
+                whole = false;
+                break;
+            }
+            groups.update(|all| all.extend(more.groups));
+        }
+        if whole {
+            return loaded.set(Loaded::Done);
         }
     }
-    loaded.set(Loaded::Done);
+    loaded.set(Loaded::Failed(ClientError::ListingKeptChanging));
 }
 
 /// The search, the count, and the table.

@@ -1,8 +1,8 @@
 //! User Management → Invite User: the roles an email will get (and through which groups) before
 //! the invitation is sent; the invitations and users with their effective roles; **Why?**.
 
-use groupsync_core::api::{AppUser, CreateInvitationResponse, Invitation, UserAccessResponse};
-use groupsync_core::domain::{EffectiveAccess, Permission, looks_like_email};
+use groupsync_core::api::{AppUser, CreateInvitationResponse, UserAccessResponse};
+use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Permission, looks_like_email};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
@@ -137,13 +137,18 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
 
 /// `Admin, Viewer`, or a plain "no role".
 fn roles_line(access: &EffectiveAccess) -> String {
-    if access.super_admin {
+    roles_in_words(access.super_admin, &access.roles)
+}
+
+/// What a person holds, in words: everything for a superAdmin, else their roles or "no role".
+fn roles_in_words(super_admin: bool, roles: &[BuiltInRole]) -> String {
+    if super_admin {
         return "every permission (superAdmin)".to_owned();
     }
-    if access.roles.is_empty() {
+    if roles.is_empty() {
         return "no role".to_owned();
     }
-    access.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
+    roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
 }
 
 /// Each role with the group that grants it, and the notes (e.g. why there is none).
@@ -175,49 +180,42 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
     }
 }
 
-/// Invitations and users, with status, effective roles and **Why?**.
+/// Invitations and users, with status, effective roles and **Why?**, from one answer of the edge
+/// (each row is one moment: never an invitation beside roles it does not have).
 #[component]
 fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
     let users = Load::new(move || {
         sent.track();
         api::get_users()
     });
-    let invitations = Load::new(move || {
-        sent.track();
-        api::get_invitations()
-    });
     view! {
         <section class="panel" aria-labelledby="people-heading">
             <h2 id="people-heading">"Users and invitations"</h2>
-            {dynamic(move || (match (users.get(), invitations.get()) {
-                (None, _) | (_, None) => view! { <Loading label="Loading the users…" /> }.into_any(),
-                (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorAlert error /> }.into_any(),
-                (Some(Ok(users)), Some(Ok(invitations))) => {
-                    let rows = people_rows(users.users, invitations.invitations);
-                    if rows.is_empty() {
-                        view! { <p class="empty">"No one has been invited yet."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="table-scroll">
-                                <table>
-                                    <caption class="visually-hidden">"Users and invitations"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Email"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Roles"</th>
-                                            <th scope="col">"Invited"</th>
-                                            <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|row| person_row(row, why)).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }
+            {dynamic(move || (match users.get() {
+                None => view! { <Loading label="Loading the users…" /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                Some(Ok(answer)) if answer.users.is_empty() => {
+                    view! { <p class="empty">"No one has been invited yet."</p> }.into_any()
                 }
+                Some(Ok(answer)) => view! {
+                    <div class="table-scroll">
+                        <table>
+                            <caption class="visually-hidden">"Users and invitations"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Email"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Roles"</th>
+                                    <th scope="col">"Invited"</th>
+                                    <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why)).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
             }).into_any())}
         </section>
     }
@@ -236,39 +234,16 @@ pub struct PersonRow {
     pub invited: String,
 }
 
-/// The users with their roles, then invitations of people not yet among them.
-pub fn people_rows(users: Vec<AppUser>, invitations: Vec<Invitation>) -> Vec<PersonRow> {
-    let invited = |email: &str| {
-        invitations
-            .iter()
-            .find(|i| i.email == email)
-            .map(|i| format!("by {} at {}", i.invited_by, when(&i.invited_at)))
-            .unwrap_or_default()
-    };
-    let mut rows: Vec<PersonRow> = users
-        .iter()
-        .map(|u| PersonRow {
-            email: u.email.clone(),
-            status: u.status.clone(),
-            roles: if u.roles.is_empty() {
-                "no role".into()
-            } else {
-                u.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
-            },
-            invited: invited(&u.email),
-        })
-        .collect();
-    for invitation in &invitations {
-        if !users.iter().any(|u| u.email == invitation.email) {
-            rows.push(PersonRow {
-                email: invitation.email.clone(),
-                status: invitation.status.clone(),
-                roles: "no role".into(),
-                invited: invited(&invitation.email),
-            });
+impl PersonRow {
+    /// The row of a user as the edge lists them.
+    pub fn of(user: AppUser) -> Self {
+        Self {
+            roles: roles_in_words(user.super_admin, &user.roles),
+            invited: format!("by {} at {}", user.invited_by, when(&user.invited_at)),
+            email: user.email,
+            status: user.status,
         }
     }
-    rows
 }
 
 fn person_row(row: PersonRow, why: RwSignal<Option<String>>) -> impl IntoView {
@@ -358,33 +333,36 @@ fn Explanation(answer: UserAccessResponse) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use groupsync_core::domain::BuiltInRole;
-
     use super::*;
 
-    fn invitation(email: &str) -> Invitation {
-        Invitation {
+    fn user(email: &str, roles: Vec<BuiltInRole>, super_admin: bool) -> AppUser {
+        AppUser {
             email: email.into(),
             okta_user_id: None,
             status: "invited".into(),
             invited_by: "root@example.com".into(),
             invited_at: "2026-11-28T10:00:00.000Z".into(),
             activated_at: None,
+            super_admin,
+            roles,
         }
     }
 
     #[test]
-    fn users_come_first_and_pending_invitations_follow_once() {
-        let users = vec![AppUser {
-            email: "ann@example.com".into(),
-            status: "active".into(),
-            roles: vec![BuiltInRole::Admin, BuiltInRole::Viewer],
-        }];
-        let rows =
-            people_rows(users, vec![invitation("ann@example.com"), invitation("bo@example.com")]);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].roles, "Admin, Viewer");
-        assert_eq!(rows[0].invited, "by root@example.com at 2026-11-28 10:00 UTC");
-        assert_eq!((rows[1].email.as_str(), rows[1].roles.as_str()), ("bo@example.com", "no role"));
+    fn a_row_names_the_roles_and_who_invited_when() {
+        let row = PersonRow::of(user(
+            "ann@example.com",
+            vec![BuiltInRole::Admin, BuiltInRole::Viewer],
+            false,
+        ));
+        assert_eq!(row.roles, "Admin, Viewer");
+        assert_eq!(row.invited, "by root@example.com at 2026-11-28 10:00 UTC");
+        assert_eq!(PersonRow::of(user("bo@example.com", vec![], false)).roles, "no role");
+    }
+
+    #[test]
+    fn a_super_admin_reads_as_holding_every_permission_even_without_roles() {
+        let row = PersonRow::of(user("root@example.com", vec![], true));
+        assert_eq!(row.roles, "every permission (superAdmin)");
     }
 }

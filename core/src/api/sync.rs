@@ -186,6 +186,11 @@ pub struct GroupPage {
     pub page: u32,
     /// Groups per page.
     pub per_page: u32,
+    /// When the sync whose groups these are committed (`None` before the first). Pages with
+    /// the same `as_of` and `total` belong to one listing; a client reading page after page
+    /// starts over when either changes.
+    #[serde(default)]
+    pub as_of: Option<String>,
 }
 
 /// `PUT /api/v1/groups/{id}/roles`.
@@ -241,21 +246,32 @@ pub struct ListInvitationsResponse {
     pub invitations: Vec<Invitation>,
 }
 
-/// A user of the app (`GET /api/v1/users`).
+/// A user of the app (`GET /api/v1/users`): their invitation and their access now, read together
+/// so that no row mixes two moments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppUser {
-    /// The email.
+    /// The email (lowercased).
     pub email: String,
-    /// `invited` or `active`.
+    /// The Okta user found by that email when invited.
+    pub okta_user_id: Option<String>,
+    /// `invited`, or `active` after the first sign-in.
     pub status: String,
-    /// Their effective roles now.
+    /// Who invited them.
+    pub invited_by: String,
+    /// When.
+    pub invited_at: String,
+    /// When they first signed in.
+    pub activated_at: Option<String>,
+    /// Whether they are a superAdmin (and so hold every permission, whatever their roles).
+    pub super_admin: bool,
+    /// The roles their synced Okta groups grant them now, sorted.
     pub roles: Vec<BuiltInRole>,
 }
 
-/// `GET /api/v1/users`.
+/// `GET /api/v1/users`: one consistent read of the invitations and their access.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUsersResponse {
-    /// The invited and active users.
+    /// The invited and active users, newest invitation first.
     pub users: Vec<AppUser>,
 }
 

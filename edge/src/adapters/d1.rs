@@ -473,6 +473,15 @@ impl Store {
         )
     }
 
+    /// Runs read statements in one batch, which D1 runs as one transaction: their answers
+    /// describe one moment, whatever commits meanwhile.
+    async fn read_together(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<worker::D1Result>, StoreError> {
+        self.db.batch(statements).await.map_err(database)
+    }
+
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
         self.db.prepare(sql).bind(args).map_err(database)
     }
@@ -508,4 +517,7 @@ fn database(error: worker::Error) -> StoreError {
 
 mod sync;
 
-pub(crate) use sync::{GroupListRow, InvitationRow, MemberRow, RunEnd, RunRow};
+pub(crate) use sync::{
+    GroupListRow, GroupPageRows, GroupWithMembers, InvitationRow, MemberRow, People, PersonRecord,
+    RunEnd, RunRow,
+};

@@ -79,13 +79,6 @@ struct StoredMembership {
     user_id: String,
 }
 
-#[derive(Deserialize)]
-struct GrantRow {
-    group_id: String,
-    group_name: String,
-    role: String,
-}
-
 impl Store {
     // --- the stored snapshot -----------------------------------------------------------------
 
@@ -294,21 +287,6 @@ impl Store {
         .await
     }
 
-    /// When the last committed (non-dry) run ended.
-    pub(crate) async fn last_commit_at(&self) -> Result<Option<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            ended_at: Option<String>,
-        }
-        let row: Option<Row> = self
-            .first(
-                "SELECT MAX(ended_at) AS ended_at FROM sync_runs WHERE state = 'succeeded' AND dry_run = 0",
-                &[],
-            )
-            .await?;
-        Ok(row.and_then(|r| r.ended_at))
-    }
-
     // --- the commit --------------------------------------------------------------------------
 
     /// Commits a plan in one D1 batch (one transaction): the groups, memberships and users that
@@ -449,58 +427,71 @@ impl Store {
 
     // --- groups and roles --------------------------------------------------------------------
 
-    /// A page of groups, searched by name and sorted.
+    /// A page of groups, searched by name and sorted, with the count of all that match and when
+    /// the last sync committed: one batch, so the count, the rows and the time agree.
     pub(crate) async fn group_page(
         &self,
         search: &str,
         order: &str,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<GroupListRow>, u32), StoreError> {
+    ) -> Result<GroupPageRows, StoreError> {
         #[derive(Deserialize)]
         struct Total {
             n: u32,
         }
         let pattern =
             format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let total: Option<Total> = self
-            .first(
-                "SELECT COUNT(*) AS n FROM groups WHERE name LIKE ?1 ESCAPE '\\'",
-                &[text(&pattern)],
-            )
-            .await?;
-        let rows = self
-            .all(
-                &format!(
-                    "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
-                     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
-                     (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
-                     FROM groups g WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"
-                ),
-                &[text(&pattern), JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
-            )
-            .await?;
-        Ok((rows, total.map_or(0, |t| t.n)))
+        let count = self.statement(
+            "SELECT COUNT(*) AS n FROM groups WHERE name LIKE ?1 ESCAPE '\\'",
+            &[text(&pattern)],
+        )?;
+        let rows = self.statement(
+            &format!("{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"),
+            &[text(&pattern), JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
+        )?;
+        let mut results = self
+            .read_together(vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?])
+            .await?
+            .into_iter();
+        let total: Vec<Total> = batch_answer(results.next())?;
+        let rows = batch_answer(results.next())?;
+        let last_commit: Vec<LastCommitRow> = batch_answer(results.next())?;
+        Ok(GroupPageRows {
+            rows,
+            total: total.first().map_or(0, |t| t.n),
+            last_commit_at: last_commit.into_iter().next().and_then(|r| r.ended_at),
+        })
     }
 
     pub(crate) async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
-        self.first(
-            "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
-             (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
-             (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
-             FROM groups g WHERE g.id = ?1",
-            &[text(id)],
-        )
-        .await
+        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
     }
 
-    pub(crate) async fn group_members(&self, id: &str) -> Result<Vec<MemberRow>, StoreError> {
-        self.all(
+    /// A group with its members and when the last sync committed, read in one batch, so the
+    /// member count and the member list are of the same moment.
+    pub(crate) async fn group_with_members(
+        &self,
+        id: &str,
+    ) -> Result<Option<GroupWithMembers>, StoreError> {
+        let group = self.statement(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)])?;
+        let members = self.statement(
             "SELECT u.id, u.email, u.login, u.first_name, u.last_name, u.status FROM group_members m \
              JOIN okta_users u ON u.id = m.user_id WHERE m.group_id = ?1 ORDER BY u.email, u.id",
             &[text(id)],
-        )
-        .await
+        )?;
+        let mut results = self
+            .read_together(vec![group, members, self.statement(LAST_COMMIT_AT, &[])?])
+            .await?
+            .into_iter();
+        let group: Vec<GroupListRow> = batch_answer(results.next())?;
+        let members = batch_answer(results.next())?;
+        let last_commit: Vec<LastCommitRow> = batch_answer(results.next())?;
+        Ok(group.into_iter().next().map(|group| GroupWithMembers {
+            group,
+            members,
+            last_commit_at: last_commit.into_iter().next().and_then(|r| r.ended_at),
+        }))
     }
 
     /// Replaces a group's roles if its roles version is still `version`; `false` on a conflict.
@@ -543,51 +534,62 @@ impl Store {
 
     // --- people ------------------------------------------------------------------------------
 
-    /// The synced Okta user with this email (lowercased), if any.
-    pub(crate) async fn okta_user_by_email(
+    /// What decides the access of `email`, read in one batch (one round trip, and one
+    /// transaction, so the status, the grants and the superAdmin flag are of one moment):
+    /// whether they are a superAdmin, their synced Okta user, the groups of that user (or of
+    /// `fallback_user_id` when no synced user has the email) with the roles each grants, and
+    /// whether an invitation waits for their first sign-in.
+    pub(crate) async fn person(
         &self,
         email: &str,
-    ) -> Result<Option<MemberRow>, StoreError> {
-        self.first(
-            "SELECT id, email, login, first_name, last_name, status FROM okta_users WHERE email = ?1 ORDER BY id LIMIT 1",
+        fallback_user_id: Option<&str>,
+    ) -> Result<PersonRecord, StoreError> {
+        // An email's Okta user is the one with the lowest id (the same rule in `Store::people`).
+        let user_id =
+            "COALESCE((SELECT id FROM okta_users WHERE email = ?1 ORDER BY id LIMIT 1), ?2)";
+        let args = [text(email), opt(fallback_user_id)];
+        let super_admin = self
+            .statement("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])?;
+        let user = self.statement(
+            "SELECT id, email, login, first_name, last_name, status FROM okta_users \
+             WHERE email = ?1 ORDER BY id LIMIT 1",
             &[text(email)],
-        )
-        .await
-    }
-
-    /// The groups of a user with the roles each grants: (group id, group name, roles).
-    pub(crate) async fn grants_of(
-        &self,
-        user_id: &str,
-    ) -> Result<Vec<(String, String, Vec<String>)>, StoreError> {
-        let rows: Vec<GrantRow> = self
-            .all(
-                "SELECT g.id AS group_id, g.name AS group_name, r.role AS role FROM group_members m \
-                 JOIN groups g ON g.id = m.group_id JOIN group_roles r ON r.group_id = g.id \
-                 WHERE m.user_id = ?1 ORDER BY g.name, g.id, r.role",
-                &[text(user_id)],
-            )
-            .await?;
+        )?;
+        let memberships = self.statement(
+            &format!(
+                "SELECT g.id AS group_id, g.name AS group_name, r.role AS role \
+                 FROM group_members m JOIN groups g ON g.id = m.group_id \
+                 LEFT JOIN group_roles r ON r.group_id = g.id \
+                 WHERE m.user_id = {user_id} ORDER BY g.name, g.id, r.role"
+            ),
+            &args,
+        )?;
+        let invited = self.statement(
+            "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
+            &[text(email)],
+        )?;
+        let mut results =
+            self.read_together(vec![super_admin, user, memberships, invited]).await?.into_iter();
+        let super_admin: Vec<super::Count> = batch_answer(results.next())?;
+        let user: Vec<MemberRow> = batch_answer(results.next())?;
+        let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
+        let invited: Vec<super::Count> = batch_answer(results.next())?;
+        let in_groups = !memberships.is_empty();
         let mut grants: Vec<(String, String, Vec<String>)> = Vec::new();
-        for row in rows {
+        for row in memberships {
+            let Some(role) = row.role else { continue };
             match grants.last_mut() {
-                Some(last) if last.0 == row.group_id => last.2.push(row.role),
-                _ => grants.push((row.group_id, row.group_name, vec![row.role])),
+                Some(last) if last.0 == row.group_id => last.2.push(role),
+                _ => grants.push((row.group_id, row.group_name, vec![role])),
             }
         }
-        Ok(grants)
-    }
-
-    /// The ids of the groups a user is a member of (with or without roles).
-    pub(crate) async fn groups_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        struct Row {
-            group_id: String,
-        }
-        let rows: Vec<Row> = self
-            .all("SELECT group_id FROM group_members WHERE user_id = ?1", &[text(user_id)])
-            .await?;
-        Ok(rows.into_iter().map(|r| r.group_id).collect())
+        Ok(PersonRecord {
+            super_admin: super_admin.first().is_some_and(|c| c.n > 0),
+            user: user.into_iter().next(),
+            grants,
+            in_groups,
+            invited: invited.first().is_some_and(|c| c.n > 0),
+        })
     }
 
     pub(crate) async fn upsert_invitation(
@@ -611,11 +613,38 @@ impl Store {
     }
 
     pub(crate) async fn invitations(&self) -> Result<Vec<InvitationRow>, StoreError> {
-        self.all(
-            "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at FROM invitations ORDER BY invited_at DESC, email",
-            &[],
-        )
-        .await
+        self.all(INVITATIONS, &[]).await
+    }
+
+    /// Every invitation with what decides its access (the grants of its Okta user's groups,
+    /// and superAdmin status), read in one batch: D1 runs a batch as one transaction, so a
+    /// listing never pairs an invitation with access from before or after a change.
+    pub(crate) async fn people(&self) -> Result<People, StoreError> {
+        // An email's Okta user is the one with the lowest id, as `Store::person` takes it.
+        let grants = "SELECT i.email AS email, u.status AS status, g.id AS group_id, \
+             g.name AS group_name, r.role AS role FROM invitations i \
+             JOIN okta_users u ON u.id = \
+             (SELECT id FROM okta_users WHERE email = i.email ORDER BY id LIMIT 1) \
+             JOIN group_members m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id \
+             JOIN group_roles r ON r.group_id = g.id ORDER BY i.email, g.name, g.id, r.role";
+        let super_admins =
+            "SELECT s.email AS email FROM super_admins s JOIN invitations i ON i.email = s.email";
+        let mut results = self
+            .read_together(vec![
+                self.statement(INVITATIONS, &[])?,
+                self.statement(grants, &[])?,
+                self.statement(super_admins, &[])?,
+            ])
+            .await?
+            .into_iter();
+        let invitations = batch_answer(results.next())?;
+        let grants = batch_answer(results.next())?;
+        let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
+        Ok(People {
+            invitations,
+            grants,
+            super_admins: super_admins.into_iter().map(|row| row.email).collect(),
+        })
     }
 
     /// Marks an invitation active on the person's first sign-in.
@@ -633,6 +662,100 @@ impl Store {
         .map_err(database)
         .map(|_| ())
     }
+}
+
+/// What decides one person's access, as of one moment.
+#[derive(Debug)]
+pub(crate) struct PersonRecord {
+    pub(crate) super_admin: bool,
+    /// Their synced Okta user (the lowest id among those with the email).
+    pub(crate) user: Option<MemberRow>,
+    /// The groups that grant them roles: (group id, group name, roles).
+    pub(crate) grants: Vec<(String, String, Vec<String>)>,
+    /// Whether they are a member of any synced group, granting roles or not.
+    pub(crate) in_groups: bool,
+    /// Whether they hold an invitation not yet activated by a sign-in.
+    pub(crate) invited: bool,
+}
+
+/// A group of a person with one role it grants (`None`: it grants none).
+#[derive(Deserialize)]
+struct MembershipRow {
+    group_id: String,
+    group_name: String,
+    role: Option<String>,
+}
+
+/// A group's columns as listings show them (`g` is the group), to be followed by a `WHERE`.
+const GROUP_COLUMNS: &str = "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
+     (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
+     FROM groups g";
+
+/// When the last committed (non-dry) run ended.
+const LAST_COMMIT_AT: &str =
+    "SELECT MAX(ended_at) AS ended_at FROM sync_runs WHERE state = 'succeeded' AND dry_run = 0";
+
+#[derive(Deserialize)]
+struct LastCommitRow {
+    ended_at: Option<String>,
+}
+
+/// A page of groups as of one moment.
+#[derive(Debug)]
+pub(crate) struct GroupPageRows {
+    pub(crate) rows: Vec<GroupListRow>,
+    /// Groups matching the search, over all pages.
+    pub(crate) total: u32,
+    pub(crate) last_commit_at: Option<String>,
+}
+
+/// A group with its members, as of one moment.
+#[derive(Debug)]
+pub(crate) struct GroupWithMembers {
+    pub(crate) group: GroupListRow,
+    pub(crate) members: Vec<MemberRow>,
+    pub(crate) last_commit_at: Option<String>,
+}
+
+/// The rows of one statement of a [`Store::read_together`] batch.
+fn batch_answer<T: serde::de::DeserializeOwned>(
+    result: Option<worker::D1Result>,
+) -> Result<Vec<T>, StoreError> {
+    result
+        .ok_or_else(|| StoreError::Database("a batch answer is missing".into()))?
+        .results()
+        .map_err(database)
+}
+
+/// The invitations, newest first.
+const INVITATIONS: &str = "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at \
+     FROM invitations ORDER BY invited_at DESC, email";
+
+/// The invitations and what decides their access, as of one moment.
+#[derive(Debug)]
+pub(crate) struct People {
+    /// Newest first.
+    pub(crate) invitations: Vec<InvitationRow>,
+    /// The roles each invited person's groups grant, by email, then group name.
+    pub(crate) grants: Vec<PersonGrantRow>,
+    /// The invited people who are superAdmins.
+    pub(crate) super_admins: Vec<String>,
+}
+
+/// A role that a group grants an invited person, with the person's Okta status.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct PersonGrantRow {
+    pub(crate) email: String,
+    pub(crate) status: String,
+    pub(crate) group_id: String,
+    pub(crate) group_name: String,
+    pub(crate) role: String,
+}
+
+#[derive(Deserialize)]
+struct EmailRow {
+    email: String,
 }
 
 /// A row of `invitations`.

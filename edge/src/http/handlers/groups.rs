@@ -9,7 +9,9 @@ use groupsync_core::domain::BuiltInRole;
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{AuditRecord, GroupListRow, GroupRow, MemberRow};
+use crate::adapters::d1::{
+    AuditRecord, GroupListRow, GroupPageRows, GroupRow, GroupWithMembers, MemberRow,
+};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::respond;
@@ -58,18 +60,17 @@ pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, Ap
         }
     }
     let offset = (page - 1).saturating_mul(per_page);
-    let (rows, total) = ctx.store.group_page(&search, order, per_page, offset).await?;
-    let last_synced = ctx.store.last_commit_at().await?;
-    let groups = rows.into_iter().map(|row| detail(row, last_synced.clone(), None)).collect();
-    respond::json(&GroupPage { groups, total, page, per_page }, 200)
+    let GroupPageRows { rows, total, last_commit_at } =
+        ctx.store.group_page(&search, order, per_page, offset).await?;
+    let groups = rows.into_iter().map(|row| detail(row, last_commit_at.clone(), None)).collect();
+    respond::json(&GroupPage { groups, total, page, per_page, as_of: last_commit_at }, 200)
 }
 
 /// `GET /api/v1/groups/{id}`: the group with its members; the `ETag` is its roles version.
 pub(crate) async fn get_group(id: &str, ctx: &Ctx) -> Result<Response, ApiError> {
-    let row = ctx.store.group(id).await?.ok_or_else(no_such_group)?;
-    let members = ctx.store.group_members(id).await?.into_iter().map(member).collect();
-    let last_synced = ctx.store.last_commit_at().await?;
-    let group = detail(row, last_synced, Some(members));
+    let GroupWithMembers { group, members, last_commit_at } =
+        ctx.store.group_with_members(id).await?.ok_or_else(no_such_group)?;
+    let group = detail(group, last_commit_at, Some(members.into_iter().map(member).collect()));
     let version = group.roles_version;
     let mut response = respond::json(&group, 200)?;
     response.headers_mut().set("ETag", &format!("\"{version}\"")).ok();

@@ -1,5 +1,7 @@
 //! People: invitations, the app's users, and "what may this user do, and why?".
 
+use std::collections::BTreeMap;
+
 use groupsync_core::api::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, Invitation,
     ListInvitationsResponse, ListUsersResponse, UserAccessResponse,
@@ -9,7 +11,7 @@ use groupsync_core::okta::{ClientConfig, OktaUserStatus};
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{AuditRecord, InvitationRow, Store};
+use crate::adapters::d1::{AuditRecord, InvitationRow, People, PersonRecord, Store};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use groupsync_core::domain::looks_like_email;
@@ -91,13 +93,46 @@ pub(crate) async fn list_invitations(ctx: &Ctx) -> Result<Response, ApiError> {
     respond::json(&ListInvitationsResponse { invitations }, 200)
 }
 
-/// `GET /api/v1/users`: the invited and active users with their roles now.
+/// `GET /api/v1/users`: the invited and active users with their roles now, each row whole from
+/// one read (a screen never shows an invitation beside roles from another moment).
 pub(crate) async fn list_users(ctx: &Ctx) -> Result<Response, ApiError> {
-    let mut users = Vec::new();
-    for row in ctx.store.invitations().await? {
-        let (_, _, access) = access_of(&ctx.store, &row.email, None).await?;
-        users.push(AppUser { email: row.email, status: row.status, roles: access.roles });
+    let People { invitations, grants, super_admins } = ctx.store.people().await?;
+    // The grants come sorted by email, then group: a group's roles are one run of rows.
+    let mut by_email: BTreeMap<&str, (OktaUserStatus, Vec<GroupGrant>)> = BTreeMap::new();
+    for row in &grants {
+        let (_, groups) = by_email
+            .entry(row.email.as_str())
+            .or_insert_with(|| (OktaUserStatus::parse(&row.status), Vec::new()));
+        let Some(role) = BuiltInRole::parse(&row.role) else { continue };
+        match groups.last_mut() {
+            Some(last) if last.group_id == row.group_id => last.roles.push(role),
+            _ => groups.push(GroupGrant {
+                group_id: row.group_id.clone(),
+                group_name: row.group_name.clone(),
+                roles: vec![role],
+            }),
+        }
     }
+    let users = invitations
+        .into_iter()
+        .map(|row| {
+            let super_admin = super_admins.contains(&row.email);
+            let roles =
+                by_email.get(row.email.as_str()).map_or_else(Vec::new, |(status, groups)| {
+                    effective_access(Some(*status), groups, super_admin).roles
+                });
+            AppUser {
+                email: row.email,
+                okta_user_id: row.okta_user_id,
+                status: row.status,
+                invited_by: row.invited_by,
+                invited_at: row.invited_at,
+                activated_at: row.activated_at,
+                super_admin,
+                roles,
+            }
+        })
+        .collect();
     respond::json(&ListUsersResponse { users }, 200)
 }
 
@@ -120,51 +155,35 @@ pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, 
 }
 
 /// The roles a person holds through the synced groups (for the principal of a request).
-pub(crate) async fn roles_of_person(
-    store: &Store,
-    email: &str,
-) -> Result<Vec<BuiltInRole>, ApiError> {
-    // Only the user and their grants: the caller's superAdmin status is already known, and
-    // this runs on every request.
-    let Some(user) = store.okta_user_by_email(email).await? else { return Ok(Vec::new()) };
-    let grants = grants(store, &user.id).await?;
-    Ok(effective_access(Some(OktaUserStatus::parse(&user.status)), &grants, false).roles)
+pub(crate) fn roles_of_person(person: PersonRecord) -> Vec<BuiltInRole> {
+    let Some(user) = &person.user else { return Vec::new() };
+    let grants = grants(person.grants);
+    effective_access(Some(OktaUserStatus::parse(&user.status)), &grants, false).roles
 }
 
-/// The synced Okta user of `email` (or of `okta_user_id`), their status, and their access.
+/// The synced Okta user of `email` (or of `okta_user_id`), their status, and their access, all
+/// of one moment.
 async fn access_of(
     store: &Store,
     email: &str,
     okta_user_id: Option<&str>,
 ) -> Result<(Option<String>, Option<OktaUserStatus>, EffectiveAccess), ApiError> {
-    let super_admin = store.is_super_admin(email).await?;
-    let user = store.okta_user_by_email(email).await?;
-    let user_id = user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
-    let status = user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
-    let grants = match &user_id {
-        Some(id) => grants(store, id).await?,
-        None => Vec::new(),
-    };
-    let in_groups = match &user_id {
-        Some(id) => !store.groups_of(id).await?.is_empty(),
-        None => false,
-    };
-    let access = effective_access(status, &grants, super_admin);
-    Ok((user_id, if in_groups { status } else { None }, access))
+    let person = store.person(email, okta_user_id).await?;
+    let user_id = person.user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
+    let status = person.user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
+    let access = effective_access(status, &grants(person.grants), person.super_admin);
+    Ok((user_id, if person.in_groups { status } else { None }, access))
 }
 
 /// The groups of a synced user that grant roles, with those roles.
-async fn grants(store: &Store, user_id: &str) -> Result<Vec<GroupGrant>, ApiError> {
-    Ok(store
-        .grants_of(user_id)
-        .await?
-        .into_iter()
+fn grants(rows: Vec<(String, String, Vec<String>)>) -> Vec<GroupGrant> {
+    rows.into_iter()
         .map(|(group_id, group_name, roles)| GroupGrant {
             group_id,
             group_name,
             roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
         })
-        .collect())
+        .collect()
 }
 
 fn invitation(row: InvitationRow) -> Invitation {
