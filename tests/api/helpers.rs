@@ -29,6 +29,10 @@ static FAULT_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A production stack that was (wrongly) given the dev sign-in.
 static MISCONFIGURED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
+/// A stack that trusts an Access team of its own (`World::own_team`), so that its key-set
+/// fetches can be counted while the other stacks fetch theirs.
+static OWN_TEAM_STACK: OnceLock<LocalStack> = OnceLock::new();
+
 /// A client of the Worker under test.
 pub(crate) struct TestApp {
     base_url: String,
@@ -101,6 +105,21 @@ impl TestApp {
                 ("DEV_SIGNING_KEY".into(), World::get().dev_signing_key.clone()),
             ];
             start_stack("api-misconfigured", true, vars)
+        }))
+    }
+
+    /// Connects to a stack whose Access team is `World::own_team`, whose keys no other stack
+    /// fetches. Its tokens must name that team as their issuer.
+    pub(crate) fn with_own_access_team() -> Self {
+        Self::connect(OWN_TEAM_STACK.get_or_init(|| {
+            let world = World::get();
+            let mut vars: Vec<(String, String)> = world
+                .stack_vars()
+                .into_iter()
+                .filter(|(name, _)| name != "ACCESS_TEAM_DOMAIN")
+                .collect();
+            vars.push(("ACCESS_TEAM_DOMAIN".into(), world.own_team.clone()));
+            start_stack("api-own-team", true, vars)
         }))
     }
 

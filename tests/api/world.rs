@@ -1,5 +1,5 @@
 //! The world outside the Worker that the tests control: the Access team's signing keys and the
-//! key-set endpoint that publishes them (with a fetch counter), and the fake Okta's demo tenant.
+//! key-set endpoints that publish them (one with a fetch counter), and the fake Okta's tenants.
 //! Both run on one background runtime for the whole test binary.
 
 use std::io;
@@ -25,11 +25,16 @@ pub(crate) const AUDIENCE: &str = "test-access-aud-0123456789abcdef";
 pub(crate) struct World {
     /// The Access team's issuer (`http://127.0.0.1:PORT`): the key-set server's origin.
     pub(crate) issuer: String,
+    /// The issuer of a second team with the same keys, on a key-set server of its own that only
+    /// [`crate::helpers::TestApp::with_own_access_team`] trusts: its fetches are counted apart
+    /// from those of every other stack, which fetch the main team's whenever their tests need.
+    pub(crate) own_team: String,
     /// The signing keys: `keys[0]` and `keys[1]` are published from the start (`k1`, `k2`);
     /// `keys[2]` is not, until a test rotates it in (`k3`); `keys[3]` is never published.
     pub(crate) keys: Vec<PrivateKey>,
     published: Arc<Mutex<Vec<Value>>>,
-    fetches: Arc<AtomicUsize>,
+    /// Fetches of the second team's key set.
+    own_team_fetches: Arc<AtomicUsize>,
     /// The fake Okta's demo tenant.
     pub(crate) okta: TenantInfo,
     /// A tenant of size S that the sync tests change between runs.
@@ -47,9 +52,9 @@ impl World {
         WORLD.get_or_init(start)
     }
 
-    /// How many times the key set has been fetched.
-    pub(crate) fn key_fetches(&self) -> usize {
-        self.fetches.load(Ordering::SeqCst)
+    /// How many times the second team's key set ([`Self::own_team`]) has been fetched.
+    pub(crate) fn own_team_key_fetches(&self) -> usize {
+        self.own_team_fetches.load(Ordering::SeqCst)
     }
 
     /// Publishes key `index` as `kid` beside the others (a rotation with overlap).
@@ -62,7 +67,8 @@ impl World {
         sign_rs256(claims, kid, &self.keys[index])
     }
 
-    /// A person's token as Access would mint it, valid for five minutes.
+    /// A person's token as Access would mint it, valid for an hour: a test holds its callers
+    /// across many sync runs, which can take minutes on a loaded machine.
     pub(crate) fn person(&self, email: &str) -> String {
         self.token(&self.person_claims(email), "k1", 0)
     }
@@ -71,7 +77,7 @@ impl World {
     pub(crate) fn person_claims(&self, email: &str) -> Value {
         let now = now_s();
         json!({ "iss": self.issuer, "aud": [AUDIENCE], "sub": format!("sub-{email}"), "email": email,
-                "iat": now, "nbf": now - 5, "exp": now + 300, "type": "app" })
+                "iat": now, "nbf": now - 5, "exp": now + 3600, "type": "app" })
     }
 
     /// The variables of a stack that verifies Access tokens against this world.
@@ -112,11 +118,11 @@ pub(crate) fn jwk(kid: &str, key: &PrivateKey) -> Value {
 fn start() -> World {
     let keys: Vec<PrivateKey> = (0..4).map(|_| PrivateKey::generate()).collect();
     let published = Arc::new(Mutex::new(vec![jwk("k1", &keys[0]), jwk("k2", &keys[1])]));
-    let fetches = Arc::new(AtomicUsize::new(0));
+    let own_team_fetches = Arc::new(AtomicUsize::new(0));
     let dev_key = PrivateKey::generate();
     let dev_signing_key = STANDARD.encode(dev_key.to_pkcs8_der().expect("a PKCS#8 key").as_bytes());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (set, count) = (Arc::clone(&published), Arc::clone(&fetches));
+    let (set, count) = (Arc::clone(&published), Arc::clone(&own_team_fetches));
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -126,6 +132,10 @@ fn start() -> World {
         runtime.block_on(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
             let issuer = format!("http://{}", listener.local_addr().expect("an address"));
+            // Nobody counts the main team's fetches: every stack makes them.
+            tokio::spawn(serve_keys(listener, Arc::clone(&set), Arc::default()));
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
+            let own_team = format!("http://{}", listener.local_addr().expect("an address"));
             tokio::spawn(serve_keys(listener, set, count));
             let okta =
                 FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -142,16 +152,26 @@ fn start() -> World {
             let sync_tenant = (sync.info().clone(), sync.control().clone());
             let fault_tenant = (faults.info().clone(), faults.control().clone());
             ready_tx
-                .send((issuer, okta.info().clone(), sync_tenant, fault_tenant))
+                .send((issuer, own_team, okta.info().clone(), sync_tenant, fault_tenant))
                 .expect("the tests wait");
             // Keep the fakes alive for the whole test binary.
             std::future::pending::<()>().await;
             drop((okta, sync, faults));
         });
     });
-    let (issuer, okta, sync_tenant, fault_tenant) =
+    let (issuer, own_team, okta, sync_tenant, fault_tenant) =
         ready_rx.recv().expect("the background servers start");
-    World { issuer, keys, published, fetches, okta, sync_tenant, fault_tenant, dev_signing_key }
+    World {
+        issuer,
+        own_team,
+        keys,
+        published,
+        own_team_fetches,
+        okta,
+        sync_tenant,
+        fault_tenant,
+        dev_signing_key,
+    }
 }
 
 /// Serves the key set at `/cdn-cgi/access/certs`, counting fetches.

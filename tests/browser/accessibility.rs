@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use fake_okta::TenantSize;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, SYNC_PATIENCE};
 use crate::product::{Product, ROOT};
 
 /// The window sizes every screen is audited at: a desktop, and a small phone.
@@ -57,7 +57,7 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         browser.sign_in(&product, ROOT, "/groups").await;
         browser.wait_for_text("#group-count", "12 groups").await;
         browser.click_button("Preview").await;
-        browser.wait_for_text("#sync-status", "Preview ready").await;
+        browser.wait_for_text_within("#sync-status", "Preview ready", SYNC_PATIENCE).await;
         audit("user-groups").await;
 
         browser.goto(&format!("/groups/{engineering_id}")).await;

@@ -15,8 +15,16 @@ use test_support::{Logs, Supervised, free_port, workspace_root};
 
 use crate::product::Product;
 
-/// How long a page may take to show what a test waits for (the first load compiles the wasm).
+/// How long a started page may take to show what a test waits for.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
+
+/// How long something may take to start on two busy cores: chromedriver, or the app in a page
+/// just loaded (Chromium compiles its wasm first). Waits end as soon as it has started.
+pub(crate) const START_PATIENCE: Duration = Duration::from_secs(120);
+
+/// How long a step that runs a sync (a preview, an apply, a held run's confirmation) may take
+/// to show its outcome: the run reads Okta and writes D1, far slower on two busy cores.
+pub(crate) const SYNC_PATIENCE: Duration = Duration::from_secs(120);
 
 /// Where the SPA keeps the dev sign-in's token (as `app/src/api.rs` names it).
 const DEV_TOKEN_KEY: &str = "okta-groups-sync.dev-token";
@@ -105,9 +113,13 @@ impl Browser {
         self.goto(path).await;
     }
 
-    /// Navigates to `path` of the SPA, as typing the address would.
+    /// Navigates to `path` of the SPA, as typing the address would, and waits until the app
+    /// has started in the page, so that what a test waits for next is the screen.
     pub(crate) async fn goto(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base_url)).await.expect("navigation works");
+        // The page's body is empty until the app mounts (its `<main id="main">` is the app's).
+        let mounted = "return document.getElementById('main') !== null";
+        self.wait_until_within(mounted, "the app starts", START_PATIENCE).await;
     }
 
     /// The path of the current address.
@@ -132,8 +144,17 @@ impl Browser {
 
     /// Clicks the link whose text is exactly `text`.
     pub(crate) async fn click_link(&self, text: &str) {
-        let link = self.client.wait().at_most(PATIENCE).for_element(Locator::LinkText(text)).await;
-        link.unwrap_or_else(|e| panic!("no link {text:?}: {e}")).click().await.expect("click");
+        let started = Instant::now();
+        loop {
+            let link =
+                self.client.wait().at_most(PATIENCE).for_element(Locator::LinkText(text)).await;
+            match link.unwrap_or_else(|e| panic!("no link {text:?}: {e}")).click().await {
+                Ok(()) => return,
+                // Redrawn between finding and clicking: find it again.
+                Err(e) if e.is_stale_element_reference() && started.elapsed() < PATIENCE => {}
+                Err(e) => panic!("clicking the link {text:?}: {e}"),
+            }
+        }
     }
 
     /// The text of the navigation link marked as the current page.
@@ -173,13 +194,21 @@ impl Browser {
 
     /// Clicks the button whose text is exactly `text`, once it is enabled.
     pub(crate) async fn click_button(&self, text: &str) {
-        let button = self.button(text).await;
         let started = Instant::now();
-        while !button.is_enabled().await.unwrap_or(false) {
+        loop {
+            // Found anew each time: a redraw may replace the button while the test waits, and
+            // the replaced one would never become enabled.
+            let button = self.button(text).await;
+            if button.is_enabled().await.unwrap_or(false) {
+                match button.click().await {
+                    Ok(()) => return,
+                    Err(e) if e.is_stale_element_reference() => {}
+                    Err(e) => panic!("clicking {text:?}: {e}"),
+                }
+            }
             assert!(started.elapsed() < PATIENCE, "the button {text:?} stays disabled");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        button.click().await.unwrap_or_else(|e| panic!("clicking {text:?}: {e}"));
     }
 
     /// Whether the button `text` is in the page and enabled (waits for it to appear).
@@ -231,9 +260,14 @@ impl Browser {
     /// Waits until the script `condition` (a function body that returns a boolean) returns
     /// `true` in the page; `what` says what the test waits for.
     pub(crate) async fn wait_until(&self, condition: &str, what: &str) {
+        self.wait_until_within(condition, what, PATIENCE).await;
+    }
+
+    /// [`Self::wait_until`] with a patience of its own.
+    pub(crate) async fn wait_until_within(&self, condition: &str, what: &str, patience: Duration) {
         let started = Instant::now();
         let mut last = Value::Null;
-        while started.elapsed() < PATIENCE {
+        while started.elapsed() < patience {
             match self.client.execute(condition, vec![]).await {
                 Ok(Value::Bool(true)) => return,
                 Ok(other) => last = other,
@@ -241,7 +275,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("{what}: not so within {PATIENCE:?} (the condition gave {last})");
+        panic!("{what}: not so within {patience:?} (the condition gave {last})");
     }
 
     /// The texts of every element matching `css` now.
@@ -319,7 +353,7 @@ fn start_chromedriver() -> ChromeDriver {
     let mut process = Supervised::spawn(&command, &Logs::File(log))
         .unwrap_or_else(|e| panic!("chromedriver starts (apt-get install chromium-driver): {e}"));
     process
-        .wait_until_answers(port, "/status", Duration::from_secs(30))
+        .wait_until_answers(port, "/status", START_PATIENCE)
         .unwrap_or_else(|e| panic!("chromedriver answers: {e}"));
     ChromeDriver { url: format!("http://127.0.0.1:{port}"), _process: process }
 }

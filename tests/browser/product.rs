@@ -3,6 +3,7 @@
 //! Okta tenant of the test's own, so that tests that sync or change Okta never meet each other.
 //! Set-up the test is not about goes through the API, as another admin would.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -15,6 +16,8 @@ use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
 use test_support::{LocalStack, StackOptions, workspace_root};
 
+use crate::browser::SYNC_PATIENCE;
+
 /// The first superAdmin of every product under test.
 pub(crate) const ROOT: &str = "root@example.com";
 
@@ -25,6 +28,10 @@ pub(crate) struct Product {
     pub(crate) okta: TenantInfo,
     /// Changes the fake tenant (rename, unassign, add members…).
     pub(crate) control: Control,
+    /// The dev sign-in's token of each email signed in so far (they last 8 hours). The sign-in
+    /// allows 60 a minute: asking for one per call, a sync polled on a slow machine would
+    /// reach that limit, and so would the tests sharing a product.
+    tokens: Mutex<HashMap<String, String>>,
 }
 
 impl Product {
@@ -51,7 +58,7 @@ impl Product {
         .collect();
         let stack = LocalStack::start(&root, options)
             .unwrap_or_else(|e| panic!("the local stack starts: {e}"));
-        Product { stack, okta, control }
+        Product { stack, okta, control, tokens: Mutex::default() }
     }
 
     /// Where the SPA is served.
@@ -67,6 +74,9 @@ impl Product {
 
     /// A dev sign-in token for `email`, as the sign-in form would get it.
     pub(crate) async fn token(&self, email: &str) -> String {
+        if let Some(token) = self.tokens.lock().expect("the tokens").get(email) {
+            return token.clone();
+        }
         let answer = self
             .call(
                 None,
@@ -75,7 +85,9 @@ impl Product {
                 Some(json!({ "email": email })),
             )
             .await;
-        answer["token"].as_str().expect("a dev token").to_owned()
+        let token = answer["token"].as_str().expect("a dev token").to_owned();
+        self.tokens.lock().expect("the tokens").insert(email.to_owned(), token.clone());
+        token
     }
 
     /// Calls the API as `email` and returns the JSON answer, which must be a success.
@@ -129,7 +141,7 @@ impl Product {
     pub(crate) async fn sync(&self) -> Value {
         let started = self.api(ROOT, reqwest::Method::POST, "/api/v1/sync", Some(json!({}))).await;
         let id = started["run"]["id"].as_str().expect("a run id").to_owned();
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + SYNC_PATIENCE;
         loop {
             let run = self
                 .api(ROOT, reqwest::Method::GET, &format!("/api/v1/sync/runs/{id}"), None)

@@ -4,21 +4,27 @@
 
 use std::time::{Duration, Instant};
 
-use fake_okta::TenantSize;
+use fake_okta::{Endpoint, FaultKind, FaultSpec, TenantSize};
 use fantoccini::Locator;
 
-use crate::browser::{Browser, PATIENCE};
+use crate::browser::{Browser, SYNC_PATIENCE};
 use crate::product::{Product, ROOT};
 
-/// How long a sync of a slow tenant may take to finish on screen.
-const SYNC_PATIENCE: Duration = Duration::from_secs(120);
+/// How long one page of members is held while the progress test watches the run part way:
+/// many of the screen's polls (every 400 ms) however slow the machine, and less than the
+/// client's 30 s timeout, so that the page is answered rather than asked again.
+const MEMBERS_HELD_MS: u64 = 15_000;
 
 #[tokio::test]
 async fn a_sync_shows_its_progress_while_it_runs_then_what_it_changed() {
     let product = Product::start("sync-progress", TenantSize::S);
     product.configure_okta().await;
-    // Slow Okta down so that the run lasts long enough to be watched.
+    // Slow Okta down so that the run lasts long enough to be watched, and hold one page of
+    // members for a while: the run cannot end before that page is answered, so a part-way
+    // state is on screen for at least that long, however late the page draws it.
     product.control.set_latency(Duration::from_millis(250));
+    let held = FaultSpec::new(FaultKind::Hang { ms: Some(MEMBERS_HELD_MS) });
+    product.control.add_fault(held.on(Endpoint::ListGroupUsers).skip(30).times(1));
     let browser = Browser::signed_in(&product, ROOT, "/groups").await;
     browser.wait_for_text(".empty", "No groups yet.").await;
 
@@ -94,7 +100,8 @@ async fn a_preview_shows_what_would_change_and_apply_commits_it() {
 
     browser.click_button("Preview").await;
 
-    let preview = browser.wait_for_text("#sync-status", "Preview ready").await;
+    let preview =
+        browser.wait_for_text_within("#sync-status", "Preview ready", SYNC_PATIENCE).await;
     assert!(preview.contains("Preview ready: nothing has been changed yet."), "{preview}");
     assert!(preview.contains("Would change: groups 12 added, 0 changed, 0 removed;"), "{preview}");
     assert_eq!(browser.texts("#sync-status h4").await, ["Groups added"]);
@@ -114,7 +121,8 @@ async fn a_preview_shows_what_would_change_and_apply_commits_it() {
 
     browser.click_button("Apply this sync").await;
 
-    let applied = browser.wait_for_text("#sync-status", "Sync finished.").await;
+    let applied =
+        browser.wait_for_text_within("#sync-status", "Sync finished.", SYNC_PATIENCE).await;
     assert!(applied.contains("Changed: groups 12 added, 0 changed, 0 removed;"), "{applied}");
     browser.wait_for_text("#group-count", "12 groups").await;
     browser.wait_for_text("[role=table] [role=row]", "Engineering").await;
@@ -156,7 +164,8 @@ async fn a_sync_removing_most_groups_is_held_until_a_super_admin_confirms_or_dis
     expect_held(&browser).await;
     browser.click_button("Confirm and apply").await;
 
-    let applied = browser.wait_for_text("#sync-status", "Sync finished.").await;
+    let applied =
+        browser.wait_for_text_within("#sync-status", "Sync finished.", SYNC_PATIENCE).await;
     assert!(applied.contains("Changed: groups 0 added, 0 changed, 7 removed;"), "{applied}");
     browser.wait_for_text("#group-count", "5 groups").await;
     let rows = browser.texts("[role=table] [role=row]").await.join("\n");
@@ -182,7 +191,8 @@ async fn a_failed_sync_says_why_and_what_to_do_and_changes_nothing() {
 
     browser.click_button("Sync Okta Groups").await;
 
-    let alert = browser.wait_for_text("#sync-status [role=alert]", "Okta").await;
+    let alert =
+        browser.wait_for_text_within("#sync-status [role=alert]", "Okta", SYNC_PATIENCE).await;
     assert!(alert.contains("API token"), "why: {alert}");
     assert!(alert.contains("test the connection, then sync again"), "what to do: {alert}");
     browser.wait_for_text("#sync-status", "The sync failed; nothing was changed.").await;
@@ -196,7 +206,7 @@ async fn a_failed_sync_says_why_and_what_to_do_and_changes_nothing() {
 
 /// Waits for the held run's explanation, diff and decisions; returns the diff's items.
 async fn expect_held(browser: &Browser) -> String {
-    let held = browser.wait_for_text_within("#sync-status", "on hold", PATIENCE).await;
+    let held = browser.wait_for_text_within("#sync-status", "on hold", SYNC_PATIENCE).await;
     assert!(
         held.contains("This sync is on hold: it would remove many groups or memberships."),
         "{held}"

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use crate::stack::StackError;
 use crate::supervised::{Logs, Supervised};
 
-/// How long the fake may take to generate its tenant and print its first line.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the fake may take to generate its tenant and print its first line: about a second
+/// even for the large tenant, but far more on a busy machine (the wait ends at the line).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A running fake Okta process. Dropping it stops the process.
 #[derive(Debug)]
@@ -56,8 +57,11 @@ impl FakeOktaProcess {
         let started = Instant::now();
         loop {
             let text = fs::read_to_string(log).unwrap_or_default();
-            if let Some(line) = text.lines().find(|line| line.starts_with('{')) {
-                return Ok(Self { info_json: line.to_owned(), _process: process });
+            // Only a whole line: the fake may be caught half-way through writing a long one (the
+            // large tenant's is tens of kilobytes), and its newline comes last.
+            let info = text.split_inclusive('\n').find(|l| l.starts_with('{') && l.ends_with('\n'));
+            if let Some(line) = info {
+                return Ok(Self { info_json: line.trim_end().to_owned(), _process: process });
             }
             if started.elapsed() > START_TIMEOUT {
                 return Err(StackError::NotReady(format!(

@@ -174,6 +174,10 @@ mod tests {
     use super::*;
     use crate::free_port;
 
+    /// How long these tests wait for a process to do something (start, die, exit): generous, as
+    /// each wait ends as soon as the state is reached, and CI runs them on two busy cores.
+    const PATIENCE: Duration = Duration::from_secs(60);
+
     #[test]
     fn http_status_reads_the_status_line_of_an_answer() {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
@@ -203,31 +207,39 @@ mod tests {
         let pid_file = std::env::temp_dir().join(format!("supervised-{}.pid", std::process::id()));
         let _ = fs::remove_file(&pid_file);
         let mut command = Command::new("bash");
-        // A grandchild that says who it is, then would live on for half a minute.
+        // A grandchild that says who it is, then would live on for five minutes: far longer than
+        // the test waits for its death, so that only the supervisor can end it in time.
         command
             .arg("-c")
-            .arg(format!("(echo $BASHPID > {}; exec sleep 30) & wait", pid_file.display()));
+            .arg(format!("(echo $BASHPID > {}; exec sleep 300) & wait", pid_file.display()));
         let child = Supervised::spawn(&command, &Logs::Inherit).unwrap();
         let started = Instant::now();
         let grandchild = loop {
             let text = fs::read_to_string(&pid_file).unwrap_or_default();
-            if let Ok(pid) = text.trim().parse::<u32>() {
+            // A whole line, so that a number caught half-written is not taken for the pid.
+            if let Some(Ok(pid)) = text.strip_suffix('\n').map(str::parse::<u32>) {
                 break pid;
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "the grandchild never started");
+            assert!(started.elapsed() < PATIENCE, "the grandchild never started");
             thread::sleep(Duration::from_millis(20));
         };
+        // Its state and start time (fields 3 and 22 of /proc/PID/stat): the start time tells it
+        // from a later process that a busy machine gave the same pid.
+        let stat = Path::new("/proc").join(grandchild.to_string()).join("stat");
+        let process = || {
+            let text = fs::read_to_string(&stat).ok()?;
+            let mut fields = text.rsplit_once(") ")?.1.split(' ');
+            Some((fields.next()?.to_owned(), fields.nth(18)?.to_owned()))
+        };
+        let (_, born) = process().expect("the grandchild runs");
 
         drop(child);
 
-        // Dead once the drop returns: gone, or a zombie waiting to be reaped.
-        let stat = Path::new("/proc").join(grandchild.to_string()).join("stat");
-        let alive = || {
-            fs::read_to_string(&stat)
-                .is_ok_and(|s| s.rsplit(") ").next().is_some_and(|rest| !rest.starts_with('Z')))
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while alive() && Instant::now() < deadline {
+        // Dead once the drop returns: gone, or a zombie waiting to be reaped. Death is delivered
+        // by signals, which a loaded machine may act on late: wait for it, not for a time.
+        let alive = || process().is_some_and(|(state, start)| state != "Z" && start == born);
+        let started = Instant::now();
+        while alive() && started.elapsed() < PATIENCE {
             thread::sleep(Duration::from_millis(20));
         }
         let _ = fs::remove_file(&pid_file);
@@ -240,8 +252,10 @@ mod tests {
         let mut command = Command::new("bash");
         command.arg("-c").arg("echo 'port already in use'; exit 3");
         let mut child = Supervised::spawn(&command, &Logs::File(log.clone())).unwrap();
-        let port = free_port().unwrap();
-        let error = child.wait_until_answers(port, "/", Duration::from_secs(20)).unwrap_err();
+        // Port 0, where nothing can answer: only the child's exit ends the wait early, and the
+        // patience is long enough that it always does (the error then says so).
+        let error = child.wait_until_answers(0, "/", PATIENCE).unwrap_err();
+        assert!(error.to_string().contains("it exited"), "{error}");
         assert!(error.to_string().contains("port already in use"), "{error}");
         let _ = fs::remove_file(log);
     }

@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// How long the binary may take to exit after SIGTERM: it exits at once, but a loaded machine
+/// may take its time to schedule that. The wait ends as soon as it has exited.
+const EXIT_PATIENCE: Duration = Duration::from_secs(60);
+
 #[tokio::test]
 async fn the_binary_prints_tenant_info_first_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fake-okta"))
@@ -37,7 +41,7 @@ async fn the_binary_prints_tenant_info_first_and_stops_on_sigterm() {
             assert!(status.success(), "{status}");
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "exits promptly on SIGTERM");
+        assert!(started.elapsed() < EXIT_PATIENCE, "exits on SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     }
 }

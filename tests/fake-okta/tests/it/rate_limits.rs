@@ -1,12 +1,21 @@
 //! Rate limits: bucket figures, decreasing `Remaining`, window resets, the per-token share,
 //! 429s counting toward usage, and the concurrency limit.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use fake_okta::{BucketLimits, FakeOktaConfig, RateLimitConfig, TenantSize, TenantSpec};
+use fake_okta::{
+    BucketLimits, Endpoint, FakeOkta, FakeOktaConfig, FaultKind, FaultSpec, RateLimitConfig,
+    TenantSize, TenantSpec,
+};
 use serde_json::Value;
+use tokio::task::JoinSet;
 
 use crate::helpers::{error_code, get, get_as, header, header_u64, start, start_with};
+
+/// The clock's time in whole seconds, as `X-Rate-Limit-Reset` and `Date` count it.
+fn epoch_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs()
+}
 
 fn config(limits: RateLimitConfig) -> FakeOktaConfig {
     FakeOktaConfig {
@@ -40,14 +49,17 @@ async fn each_endpoint_reports_its_buckets_workforce_limit() {
 async fn remaining_counts_down_and_reset_is_the_end_of_the_window() {
     let fake = start(TenantSize::Demo, 7).await;
     let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    let before = epoch_secs();
     let first = get(&fake, &path).await;
     let second = get(&fake, &path).await;
+    let after = epoch_secs();
     assert_eq!(header_u64(&first, "x-rate-limit-remaining"), 99);
     assert_eq!(header_u64(&second, "x-rate-limit-remaining"), 98);
     let reset = header_u64(&first, "x-rate-limit-reset");
     assert_eq!(reset, header_u64(&second, "x-rate-limit-reset"), "one window");
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    assert!((now + 59..=now + 61).contains(&reset), "reset {reset}, now {now}");
+    // The window began with the first request, between `before` and `after` however long that
+    // took, and lasts 60 s; its end is rounded up to a whole second.
+    assert!((before + 60..=after + 61).contains(&reset), "reset {reset}, {before}–{after}");
 }
 
 #[tokio::test]
@@ -96,24 +108,25 @@ async fn requests_answered_429_still_count_toward_the_bucket() {
 
 #[tokio::test]
 async fn a_new_window_starts_after_the_configured_length() {
+    // Long enough that two requests in a row share the window however slow the machine is (they
+    // take milliseconds), short enough to wait out.
+    const WINDOW: Duration = Duration::from_secs(3);
     let buckets = BucketLimits { apps: 2, ..BucketLimits::default() };
-    let limits = RateLimitConfig {
-        buckets,
-        window: Duration::from_millis(1200),
-        ..RateLimitConfig::default()
-    };
+    let limits = RateLimitConfig { buckets, window: WINDOW, ..RateLimitConfig::default() };
     let fake = start_with(config(limits)).await;
     let path = format!("/api/v1/apps/{}/groups", fake.info().app_id);
+    let before = epoch_secs();
     let first = get(&fake, &path).await;
     assert_eq!(first.status(), 200);
     assert_eq!(get(&fake, &path).await.status(), 429);
+    let after = epoch_secs();
     let reset = header_u64(&first, "x-rate-limit-reset");
     let server_now = httpdate_secs(&header(&first, "date"));
-    assert!(
-        (server_now + 1..=server_now + 3).contains(&reset),
-        "reset {reset} vs date {server_now}"
-    );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!((before..=after).contains(&server_now), "date {server_now}, {before}–{after}");
+    // The window began with the first request and lasts 3 s; its end is rounded up.
+    assert!((before + 3..=after + 4).contains(&reset), "reset {reset}, {before}–{after}");
+    // Sleeping past the window can only overshoot: the next request is in a new one.
+    tokio::time::sleep(WINDOW + Duration::from_millis(100)).await;
     let later = get(&fake, &path).await;
     assert_eq!(later.status(), 200);
     assert_eq!(header_u64(&later, "x-rate-limit-remaining"), 1);
@@ -148,16 +161,30 @@ fn httpdate_secs(date: &str) -> u64 {
 
 #[tokio::test]
 async fn requests_over_the_concurrency_limit_get_429_with_limit_and_remaining_zero() {
+    // Two requests hold both slots by hanging, for far longer than the next three take to be
+    // refused (milliseconds): the three go once the slots are taken, a state, not a time.
+    const HOLD: Duration = Duration::from_secs(10);
     let limits = RateLimitConfig { concurrency_limit: 2, ..RateLimitConfig::default() };
-    let fake =
-        start_with(FakeOktaConfig { latency: Duration::from_millis(400), ..config(limits) }).await;
+    let fake = start_with(config(limits)).await;
+    let hang = FaultKind::Hang { ms: Some(HOLD.as_millis() as u64) };
+    fake.control().add_fault(FaultSpec::new(hang).on(Endpoint::GetApp).times(2));
     let path = format!("/api/v1/apps/{}", fake.info().app_id);
-    let responses = futures_join(&fake, &path, 5).await;
-    let refused: Vec<&reqwest::Response> = responses.iter().filter(|r| r.status() == 429).collect();
-    assert_eq!(refused.len(), 3);
+    let holders = send_at_once(&fake, &path, 2);
+    let started = Instant::now();
+    while fake.control().faults()[0].fired < 2 {
+        assert!(started.elapsed() < HOLD, "the first two requests never took the slots");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let refused = send_at_once(&fake, &path, 3).join_all().await;
+
     for r in &refused {
+        assert_eq!(r.status(), 429);
         assert_eq!(header_u64(r, "x-rate-limit-limit"), 0);
         assert_eq!(header_u64(r, "x-rate-limit-remaining"), 0);
+    }
+    for held in holders.join_all().await {
+        assert_eq!(held.status(), 200, "a request that held a slot is answered");
     }
     let counters = fake.control().counters();
     assert_eq!(counters.concurrency_rejected, 3);
@@ -167,13 +194,13 @@ async fn requests_over_the_concurrency_limit_get_429_with_limit_and_remaining_ze
     assert_eq!(error_code(get(&fake, "/api/v1/users?limit=0").await).await, "E0000001");
 }
 
-/// Sends `n` requests at once and waits for all answers.
-async fn futures_join(fake: &fake_okta::FakeOkta, path: &str, n: usize) -> Vec<reqwest::Response> {
-    let mut set = tokio::task::JoinSet::new();
+/// Sends `n` requests at once, each from a task of its own; the set yields their answers.
+fn send_at_once(fake: &FakeOkta, path: &str, n: usize) -> JoinSet<reqwest::Response> {
+    let mut set = JoinSet::new();
     for _ in 0..n {
         let url = format!("{}{path}", fake.base_url());
         let auth = format!("SSWS {}", fake.info().token);
         set.spawn(async move { get_as(&url, Some(&auth)).await });
     }
-    set.join_all().await
+    set
 }

@@ -1,6 +1,6 @@
 //! Generated tenants: determinism, exact sizes, and realistic data.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fake_okta::{TenantSize, UserStatus};
 use serde_json::Value;
@@ -53,13 +53,14 @@ async fn the_medium_tenant_has_exactly_1000_groups_and_100000_memberships() {
 }
 
 /// L (120,000 users, a million memberships of assigned groups) generates in about a second
-/// in a debug build, so it runs with the rest; the bound is loose on purpose (shared CI cores).
+/// in a debug build, so it runs with the rest. The bound, the time `tests/support` gives the
+/// fake process to start, catches only a generation gone pathologically slow, not a busy CI.
 #[tokio::test]
 async fn the_large_tenant_has_exactly_10000_groups_and_a_million_memberships() {
     let started = Instant::now();
     let fake = start(TenantSize::L, 7).await;
     assert_eq!((fake.info().groups, fake.info().memberships), (10_000, 1_000_000));
-    assert!(started.elapsed().as_secs() < 30, "generation is fast");
+    assert!(started.elapsed() < Duration::from_secs(120), "generation is fast enough to start");
     assert_eq!(fake.control().truth().memberships(), 1_000_000);
 }
 
