@@ -144,15 +144,24 @@ impl Browser {
 
     /// Clicks the link whose text is exactly `text`.
     pub(crate) async fn click_link(&self, text: &str) {
+        self.click_located(Locator::LinkText(text)).await;
+    }
+
+    /// Clicks the element matching `css`.
+    pub(crate) async fn click(&self, css: &str) {
+        self.click_located(Locator::Css(css)).await;
+    }
+
+    /// Clicks the element `locator` finds, once it is in the page (found anew if a redraw
+    /// replaced it between finding and clicking).
+    async fn click_located(&self, locator: Locator<'_>) {
         let started = Instant::now();
         loop {
-            let link =
-                self.client.wait().at_most(PATIENCE).for_element(Locator::LinkText(text)).await;
-            match link.unwrap_or_else(|e| panic!("no link {text:?}: {e}")).click().await {
+            let element = self.client.wait().at_most(PATIENCE).for_element(locator).await;
+            match element.unwrap_or_else(|e| panic!("no {locator:?}: {e}")).click().await {
                 Ok(()) => return,
-                // Redrawn between finding and clicking: find it again.
                 Err(e) if e.is_stale_element_reference() && started.elapsed() < PATIENCE => {}
-                Err(e) => panic!("clicking the link {text:?}: {e}"),
+                Err(e) => panic!("clicking {locator:?}: {e}"),
             }
         }
     }

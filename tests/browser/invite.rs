@@ -1,7 +1,6 @@
 //! Invite User: the roles an email will get (and through which Okta group) before sending, the
 //! invitation in the users table, and **Why?** explaining a user's access.
 
-use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::Browser;
@@ -87,8 +86,7 @@ async fn why_explains_a_users_access_by_role_and_group_and_takes_the_focus() {
     browser.wait_for_text("tbody tr", bob).await;
 
     let label = format!("Why does {bob} have this access?");
-    let why = browser.client.find(Locator::Css(&format!("button[aria-label=\"{label}\"]"))).await;
-    why.expect("a Why? button for Bob").click().await.expect("clicking Why?");
+    browser.click(&format!("button[aria-label=\"{label}\"]")).await;
 
     let heading = browser.wait_for_text(".why h2", "has this access").await;
     assert_eq!(heading, format!("Why {bob} has this access"));

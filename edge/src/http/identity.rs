@@ -31,8 +31,11 @@ const MAX_KEY_SET_BYTES: usize = 64 * 1024;
 /// How often a request that waits for another request's key fetch looks at the cache again.
 const FETCH_WAIT_STEP: Duration = Duration::from_millis(25);
 /// How long a request waits for another request's key fetch before answering without it (a fetch
-/// older than this is taken as abandoned: its request was cancelled).
-const FETCH_WAIT_MAX_S: u64 = 5;
+/// older than this is taken as abandoned: its request was cancelled). Longer than the fetch's
+/// own timeout, so that a slow fetch never turns a valid token away.
+const FETCH_WAIT_MAX_S: u64 = 15;
+/// How long the key-set fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 thread_local! {
     /// The Access keys, per isolate.
@@ -137,7 +140,16 @@ async fn access_key(
             .ok_or_else(|| unauthenticated("a key id that is not among the issuer's keys"));
     }
     FETCHING_SINCE.set(Some(now_s));
-    let fetched = fetch_keys(access.certs_url.clone()).await;
+    let fetched = {
+        let fetch = std::pin::pin!(fetch_keys(access.certs_url.clone()));
+        let timeout = std::pin::pin!(Delay::from(FETCH_TIMEOUT));
+        match futures_util::future::select(fetch, timeout).await {
+            futures_util::future::Either::Left((fetched, _)) => fetched,
+            futures_util::future::Either::Right(((), _)) => {
+                Err(format!("no answer within {FETCH_TIMEOUT:?}"))
+            }
+        }
+    };
     FETCHING_SINCE.set(None);
     KEYS.with_borrow_mut(|cache| match fetched {
         Ok(keys) => cache.replace(keys, now_s),

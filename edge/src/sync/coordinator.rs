@@ -22,8 +22,9 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
-/// How a joiner waits for the run it joins to be recorded: 200 × 25 ms at most.
-const JOIN_POLLS: u32 = 200;
+/// How a joiner waits for the run it joins to be recorded: 1,200 × 25 ms (30 s) at most, as
+/// long as a D1 write may take under load, so that a burst of starts all join one run.
+const JOIN_POLLS: u32 = 1_200;
 const JOIN_POLL: Duration = Duration::from_millis(25);
 
 /// What the Worker asks the coordinator.

@@ -216,12 +216,28 @@ fn wrangler_command(root: &Path) -> Command {
     command
 }
 
+/// How often the migrations are tried before their failure is reported.
+const MIGRATION_ATTEMPTS: usize = 3;
+
+/// Applies the migrations, trying again when wrangler fails: on a loaded machine it now and
+/// then dies on an internal assertion (`✘ [ERROR] false == true`, from its HTTP client) while
+/// it talks to its local D1. Applied migrations are recorded and skipped, so another attempt
+/// applies only what the failed one did not; a real failure fails every attempt, and is
+/// reported with each attempt's words.
 fn apply_migrations(root: &Path, options: &StackOptions) -> Result<(), StackError> {
-    let mut command = wrangler_command(root);
-    command
-        .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
-        .arg(&options.state_dir);
-    run_d1_command(command, matches!(options.logs, Logs::Inherit))
+    let mut failures = Vec::new();
+    for _ in 0..MIGRATION_ATTEMPTS {
+        let mut command = wrangler_command(root);
+        command
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&options.state_dir);
+        match run_d1_command(command, matches!(options.logs, Logs::Inherit)) {
+            Ok(()) => return Ok(()),
+            Err(StackError::Migrations(output)) => failures.push(output),
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StackError::Migrations(failures.join("\n--- and on the next attempt:\n")))
 }
 
 /// Runs a `wrangler d1 …` command non-interactively (wrangler answers its own confirmation

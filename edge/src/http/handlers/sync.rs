@@ -39,7 +39,13 @@ pub(crate) async fn start_sync(
         now: ctx.now.clone(),
     };
     let answer = ask_coordinator(env, &command).await?;
-    let run = load_run(ctx, &answer.run_id).await?;
+    // A joiner refused because the run it joined was not yet recorded may still find it in D1
+    // now (it recorded itself, or already ended); only a run that is nowhere is a conflict.
+    let run = match (load_run(ctx, &answer.run_id).await, answer.refused) {
+        (Ok(run), _) => run,
+        (Err(_), Some(why)) => return Err(ApiError::client(ProblemCode::Conflict, why)),
+        (Err(error), None) => return Err(error),
+    };
     respond::json(
         &StartSyncResponse { run, joined: answer.joined },
         if answer.joined { 200 } else { 202 },
