@@ -35,6 +35,20 @@ async fn the_bootstrap_admin_becomes_super_admin_and_the_last_one_cannot_be_remo
 }
 
 #[tokio::test]
+async fn the_bootstrap_admins_first_requests_at_once_all_find_them_super_admin() {
+    let app = TestApp::before_bootstrap();
+    let root = &app.as_person("root@example.com");
+
+    // A browser's first screen asks several things at once: each request may be the one that
+    // bootstraps, and the ones that lose that race must still see root as superAdmin.
+    let first = (0..8).map(|_| async move { root.get("/api/v1/me").await });
+    for answer in futures_util::future::join_all(first).await {
+        let me: Value = answer.json().await.unwrap();
+        assert_eq!(me["super_admin"], true, "{me}");
+    }
+}
+
+#[tokio::test]
 async fn the_last_super_admin_cannot_revoke_themselves() {
     let app = TestApp::with_dev_sign_in();
     let root = app.as_person("root@example.com");

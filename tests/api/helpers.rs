@@ -13,6 +13,9 @@ use crate::world::World;
 /// wrangler when the test process exits.
 static STACK: OnceLock<LocalStack> = OnceLock::new();
 
+/// A stack on which nobody signs in before its bootstrap test.
+static BOOTSTRAP_STACK: OnceLock<LocalStack> = OnceLock::new();
+
 /// A stack whose D1 migrations were never applied: a database that cannot answer.
 static UNMIGRATED_STACK: OnceLock<LocalStack> = OnceLock::new();
 
@@ -44,6 +47,14 @@ impl TestApp {
     /// Connects to the shared stack, starting it (with fresh state) on first use.
     pub(crate) fn new() -> Self {
         Self::connect(STACK.get_or_init(|| start_stack("api", true, World::get().stack_vars())))
+    }
+
+    /// Connects to a stack of its own that has no superAdmin yet (for the bootstrap test only).
+    pub(crate) fn before_bootstrap() -> Self {
+        Self::connect(
+            BOOTSTRAP_STACK
+                .get_or_init(|| start_stack("api-bootstrap", true, World::get().stack_vars())),
+        )
     }
 
     /// Connects to a stack whose database has no schema.

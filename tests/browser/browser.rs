@@ -263,7 +263,14 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no {css} contained {text:?} within {patience:?}; seen: {seen:?}");
+        let page = self.page_text().await;
+        panic!("no {css} contained {text:?} within {patience:?}; seen: {seen:?}; the page: {page}");
+    }
+
+    /// What the page shows now, to explain a failed wait.
+    async fn page_text(&self) -> String {
+        let text = self.client.execute("return document.body.innerText", vec![]).await;
+        text.map_or_else(|e| format!("(unreadable: {e})"), |t| t.to_string())
     }
 
     /// Waits until the script `condition` (a function body that returns a boolean) returns
@@ -339,7 +346,11 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("{locator:?} did not read {expected:?} within {PATIENCE:?}; it read {last_seen:?}");
+        let page = self.page_text().await;
+        panic!(
+            "{locator:?} did not read {expected:?} within {PATIENCE:?}; it read {last_seen:?}; \
+             the page: {page}"
+        );
     }
 }
 

@@ -140,7 +140,8 @@ impl Store {
     }
 
     /// Makes `email` a superAdmin if, and only if, there is none yet (the deploy-time bootstrap).
-    /// Returns whether it did.
+    /// Returns whether `email` is a superAdmin afterwards: two first requests of a bootstrap
+    /// person race here, and the one whose insert finds the other's row must still say yes.
     pub(crate) async fn bootstrap_super_admin(
         &self,
         email: &str,
@@ -162,13 +163,11 @@ impl Store {
             },
             now,
         )?;
-        let results = self.db.batch(vec![insert, audit]).await.map_err(database)?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed > 0)
+        let check = self
+            .statement("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])?;
+        let results = self.db.batch(vec![insert, audit, check]).await.map_err(database)?;
+        let now_super_admin: Vec<Count> = batch_answer(results.into_iter().nth(2))?;
+        Ok(now_super_admin.first().is_some_and(|c| c.n > 0))
     }
 
     pub(crate) async fn list_super_admins(&self) -> Result<Vec<SuperAdminRow>, StoreError> {
@@ -501,6 +500,16 @@ impl Store {
     ) -> Result<Vec<T>, StoreError> {
         self.statement(sql, args)?.all().await.map_err(database)?.results().map_err(database)
     }
+}
+
+/// The rows of one statement's answer in a batch (`None`: the batch gave fewer answers).
+fn batch_answer<T: serde::de::DeserializeOwned>(
+    result: Option<worker::D1Result>,
+) -> Result<Vec<T>, StoreError> {
+    result
+        .ok_or_else(|| StoreError::Database("a batch answer is missing".into()))?
+        .results()
+        .map_err(database)
 }
 
 fn text(value: &str) -> JsValue {

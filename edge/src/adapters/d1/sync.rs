@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{AuditRecord, Store, database, opt, text};
+use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
 
 /// The most bytes of JSON bound to one statement (D1 takes values up to 2 MB).
@@ -716,16 +716,6 @@ pub(crate) struct GroupWithMembers {
     pub(crate) group: GroupListRow,
     pub(crate) members: Vec<MemberRow>,
     pub(crate) last_commit_at: Option<String>,
-}
-
-/// The rows of one statement of a [`Store::read_together`] batch.
-fn batch_answer<T: serde::de::DeserializeOwned>(
-    result: Option<worker::D1Result>,
-) -> Result<Vec<T>, StoreError> {
-    result
-        .ok_or_else(|| StoreError::Database("a batch answer is missing".into()))?
-        .results()
-        .map_err(database)
 }
 
 /// The invitations, newest first.
