@@ -12,7 +12,7 @@ use std::time::Instant;
 use test_support::workspace_root;
 
 use crate::build;
-use crate::process::{Failure, Outcome, step};
+use crate::process::{self, Failure, Outcome, step};
 use crate::setup::{self, Needs};
 use crate::tools::Tools;
 
@@ -30,7 +30,7 @@ pub(crate) fn run(runs: u32) -> Outcome {
         .map_err(|e| Failure::new(format!("creating {}: {e}", logs.display())))?;
     step("build the API and browser tests", || {
         let mut command = test_command(&root)?;
-        crate::process::run(command.arg("--no-run"))
+        process::run(command.arg("--no-run"))
     })?;
     let mut failures: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut failed_runs = 0;

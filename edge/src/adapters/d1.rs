@@ -527,6 +527,6 @@ fn database(error: worker::Error) -> StoreError {
 mod sync;
 
 pub(crate) use sync::{
-    GroupListRow, GroupPageRows, GroupWithMembers, InvitationRow, MemberRow, People, PersonRecord,
-    RunEnd, RunRow,
+    GroupListRow, GroupPageRows, GroupRoles, GroupWithMembers, InvitationRow, MemberRow, People,
+    PersonRecord, RunEnd, RunRow,
 };

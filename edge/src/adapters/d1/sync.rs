@@ -1,6 +1,8 @@
 //! The sync engine's SQL: the stored snapshot, staging, runs, the atomic commit, group roles,
 //! invitations and effective-access lookups.
 
+use std::collections::BTreeMap;
+
 use groupsync_core::domain::{Snapshot, SnapshotGroup, SnapshotUser, SyncPlan};
 use groupsync_core::okta::OktaUserStatus;
 use serde::Deserialize;
@@ -456,12 +458,8 @@ impl Store {
             .into_iter();
         let total: Vec<Total> = batch_answer(results.next())?;
         let rows = batch_answer(results.next())?;
-        let last_commit: Vec<LastCommitRow> = batch_answer(results.next())?;
-        Ok(GroupPageRows {
-            rows,
-            total: total.first().map_or(0, |t| t.n),
-            last_commit_at: last_commit.into_iter().next().and_then(|r| r.ended_at),
-        })
+        let last_commit_at = last_commit_at(batch_answer(results.next())?);
+        Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
     }
 
     pub(crate) async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
@@ -486,11 +484,11 @@ impl Store {
             .into_iter();
         let group: Vec<GroupListRow> = batch_answer(results.next())?;
         let members = batch_answer(results.next())?;
-        let last_commit: Vec<LastCommitRow> = batch_answer(results.next())?;
+        let last_commit_at = last_commit_at(batch_answer(results.next())?);
         Ok(group.into_iter().next().map(|group| GroupWithMembers {
             group,
             members,
-            last_commit_at: last_commit.into_iter().next().and_then(|r| r.ended_at),
+            last_commit_at,
         }))
     }
 
@@ -575,12 +573,10 @@ impl Store {
         let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
         let invited: Vec<super::Count> = batch_answer(results.next())?;
         let in_groups = !memberships.is_empty();
-        let mut grants: Vec<(String, String, Vec<String>)> = Vec::new();
+        let mut grants = Vec::new();
         for row in memberships {
-            let Some(role) = row.role else { continue };
-            match grants.last_mut() {
-                Some(last) if last.0 == row.group_id => last.2.push(role),
-                _ => grants.push((row.group_id, row.group_name, vec![role])),
+            if let Some(role) = row.role {
+                push_group_role(&mut grants, row.group_id, row.group_name, role);
             }
         }
         Ok(PersonRecord {
@@ -638,8 +634,15 @@ impl Store {
             .await?
             .into_iter();
         let invitations = batch_answer(results.next())?;
-        let grants = batch_answer(results.next())?;
+        let grant_rows: Vec<PersonGrantRow> = batch_answer(results.next())?;
         let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
+        let mut grants: BTreeMap<String, PersonGrants> = BTreeMap::new();
+        for row in grant_rows {
+            let person = grants
+                .entry(row.email)
+                .or_insert_with(|| PersonGrants { status: row.status, grants: Vec::new() });
+            push_group_role(&mut person.grants, row.group_id, row.group_name, row.role);
+        }
         Ok(People {
             invitations,
             grants,
@@ -670,8 +673,8 @@ pub(crate) struct PersonRecord {
     pub(crate) super_admin: bool,
     /// Their synced Okta user (the lowest id among those with the email).
     pub(crate) user: Option<MemberRow>,
-    /// The groups that grant them roles: (group id, group name, roles).
-    pub(crate) grants: Vec<(String, String, Vec<String>)>,
+    /// The groups that grant them roles, by group name.
+    pub(crate) grants: Vec<GroupRoles>,
     /// Whether they are a member of any synced group, granting roles or not.
     pub(crate) in_groups: bool,
     /// Whether they hold an invitation not yet activated by a sign-in.
@@ -701,6 +704,11 @@ struct LastCommitRow {
     ended_at: Option<String>,
 }
 
+/// The answer of [`LAST_COMMIT_AT`].
+fn last_commit_at(rows: Vec<LastCommitRow>) -> Option<String> {
+    rows.into_iter().next().and_then(|row| row.ended_at)
+}
+
 /// A page of groups as of one moment.
 #[derive(Debug)]
 pub(crate) struct GroupPageRows {
@@ -727,20 +735,46 @@ const INVITATIONS: &str = "SELECT email, okta_user_id, status, invited_by, invit
 pub(crate) struct People {
     /// Newest first.
     pub(crate) invitations: Vec<InvitationRow>,
-    /// The roles each invited person's groups grant, by email, then group name.
-    pub(crate) grants: Vec<PersonGrantRow>,
+    /// By email: the Okta status of each invited person whose groups grant roles, with those
+    /// groups and roles.
+    pub(crate) grants: BTreeMap<String, PersonGrants>,
     /// The invited people who are superAdmins.
     pub(crate) super_admins: Vec<String>,
 }
 
-/// A role that a group grants an invited person, with the person's Okta status.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct PersonGrantRow {
-    pub(crate) email: String,
+/// An invited person's Okta status and the groups that grant them roles.
+#[derive(Debug)]
+pub(crate) struct PersonGrants {
     pub(crate) status: String,
-    pub(crate) group_id: String,
-    pub(crate) group_name: String,
-    pub(crate) role: String,
+    /// (group id, group name, roles), by group name.
+    pub(crate) grants: Vec<GroupRoles>,
+}
+
+/// A group and the roles it grants: (group id, group name, roles).
+pub(crate) type GroupRoles = (String, String, Vec<String>);
+
+/// Adds `role` of a group to `grants`, built from rows sorted by group: a group's roles are one
+/// run of rows.
+fn push_group_role(
+    grants: &mut Vec<GroupRoles>,
+    group_id: String,
+    group_name: String,
+    role: String,
+) {
+    match grants.last_mut() {
+        Some(last) if last.0 == group_id => last.2.push(role),
+        _ => grants.push((group_id, group_name, vec![role])),
+    }
+}
+
+/// A role that a group grants an invited person, with the person's Okta status.
+#[derive(Deserialize)]
+struct PersonGrantRow {
+    email: String,
+    status: String,
+    group_id: String,
+    group_name: String,
+    role: String,
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,5 @@
 //! People: invitations, the app's users, and "what may this user do, and why?".
 
-use std::collections::BTreeMap;
-
 use groupsync_core::api::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, Invitation,
     ListInvitationsResponse, ListUsersResponse, UserAccessResponse,
@@ -11,7 +9,7 @@ use groupsync_core::okta::{ClientConfig, OktaUserStatus};
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{AuditRecord, InvitationRow, People, PersonRecord, Store};
+use crate::adapters::d1::{AuditRecord, GroupRoles, InvitationRow, People, PersonRecord, Store};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use groupsync_core::domain::looks_like_email;
@@ -96,31 +94,15 @@ pub(crate) async fn list_invitations(ctx: &Ctx) -> Result<Response, ApiError> {
 /// `GET /api/v1/users`: the invited and active users with their roles now, each row whole from
 /// one read (a screen never shows an invitation beside roles from another moment).
 pub(crate) async fn list_users(ctx: &Ctx) -> Result<Response, ApiError> {
-    let People { invitations, grants, super_admins } = ctx.store.people().await?;
-    // The grants come sorted by email, then group: a group's roles are one run of rows.
-    let mut by_email: BTreeMap<&str, (OktaUserStatus, Vec<GroupGrant>)> = BTreeMap::new();
-    for row in &grants {
-        let (_, groups) = by_email
-            .entry(row.email.as_str())
-            .or_insert_with(|| (OktaUserStatus::parse(&row.status), Vec::new()));
-        let Some(role) = BuiltInRole::parse(&row.role) else { continue };
-        match groups.last_mut() {
-            Some(last) if last.group_id == row.group_id => last.roles.push(role),
-            _ => groups.push(GroupGrant {
-                group_id: row.group_id.clone(),
-                group_name: row.group_name.clone(),
-                roles: vec![role],
-            }),
-        }
-    }
+    let People { invitations, mut grants, super_admins } = ctx.store.people().await?;
     let users = invitations
         .into_iter()
         .map(|row| {
             let super_admin = super_admins.contains(&row.email);
-            let roles =
-                by_email.get(row.email.as_str()).map_or_else(Vec::new, |(status, groups)| {
-                    effective_access(Some(*status), groups, super_admin).roles
-                });
+            let roles = grants.remove(&row.email).map_or_else(Vec::new, |person| {
+                let status = OktaUserStatus::parse(&person.status);
+                effective_access(Some(status), &group_grants(person.grants), super_admin).roles
+            });
             AppUser {
                 email: row.email,
                 okta_user_id: row.okta_user_id,
@@ -157,7 +139,7 @@ pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, 
 /// The roles a person holds through the synced groups (for the principal of a request).
 pub(crate) fn roles_of_person(person: PersonRecord) -> Vec<BuiltInRole> {
     let Some(user) = &person.user else { return Vec::new() };
-    let grants = grants(person.grants);
+    let grants = group_grants(person.grants);
     effective_access(Some(OktaUserStatus::parse(&user.status)), &grants, false).roles
 }
 
@@ -171,12 +153,12 @@ async fn access_of(
     let person = store.person(email, okta_user_id).await?;
     let user_id = person.user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
     let status = person.user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
-    let access = effective_access(status, &grants(person.grants), person.super_admin);
+    let access = effective_access(status, &group_grants(person.grants), person.super_admin);
     Ok((user_id, if person.in_groups { status } else { None }, access))
 }
 
 /// The groups of a synced user that grant roles, with those roles.
-fn grants(rows: Vec<(String, String, Vec<String>)>) -> Vec<GroupGrant> {
+fn group_grants(rows: Vec<GroupRoles>) -> Vec<GroupGrant> {
     rows.into_iter()
         .map(|(group_id, group_name, roles)| GroupGrant {
             group_id,
