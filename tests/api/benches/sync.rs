@@ -3,6 +3,8 @@
 //!
 //! `cargo xtask build && cargo bench -p api-tests --bench sync` runs sizes S and M (about 3
 //! minutes: M's 1,200 requests need three rate-limit windows); `-- --sizes S` for S alone.
+//! `-- --assign-everyone` assigns the fake's `Everyone` group (every user) to the app, and
+//! `-- --big-group N` adds a group of N members (creating users as needed), in every size.
 //!
 //! Per size it prints: the full sync's Okta requests vs the minimum (⌈groups/200⌉ +
 //! Σ⌈members/200⌉), its 429s, wall time and D1 rows written; then a re-sync after 1 % of the
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fake_okta::{FakeOkta, FakeOktaConfig, TenantSize, TenantSpec};
+use fake_okta::{FakeOkta, FakeOktaConfig, TenantOptions, TenantSize, TenantSpec};
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
@@ -28,6 +30,13 @@ fn main() {
         let list = args.get(i + 1).expect("--sizes takes a list such as S,M");
         sizes = list.split(',').map(|s| s.parse().expect("sizes are S, M or L")).collect();
     }
+    let options = TenantOptions {
+        assign_everyone: args.iter().any(|a| a == "--assign-everyone"),
+        big_group: args.iter().position(|a| a == "--big-group").map(|i| {
+            let count = args.get(i + 1).expect("--big-group takes a member count");
+            count.parse().expect("--big-group takes a member count such as 250000")
+        }),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,17 +60,18 @@ fn main() {
         "same rows"
     );
     for size in sizes {
-        runtime.block_on(run(size));
+        runtime.block_on(run(size, options));
     }
 }
 
-async fn run(size: TenantSize) {
-    let fake = FakeOkta::start(
+async fn run(size: TenantSize, options: TenantOptions) {
+    let fake = FakeOkta::start_with_options(
         FakeOktaConfig {
             tenant: TenantSpec { size, seed: 7 },
             latency: Duration::from_millis(50),
             ..FakeOktaConfig::default()
         },
+        options,
         "127.0.0.1:0".parse().expect("an address"),
     )
     .await

@@ -87,6 +87,22 @@ impl Control {
         self.tenant().unassign(group_id)
     }
 
+    /// Assigns the built-in `Everyone` group (every user of the org) to the app, as many
+    /// companies do (a no-op if it already is); it is listed first. Its id is
+    /// [`TenantInfo::everyone_group_id`].
+    pub fn assign_everyone(&self) -> Result<(), ControlError> {
+        let mut tenant = self.tenant();
+        let id = tenant.everyone_id()?;
+        tenant.assign(&id)
+    }
+
+    /// Removes the `Everyone` group's assignment to the app (a no-op if it has none).
+    pub fn unassign_everyone(&self) -> Result<(), ControlError> {
+        let mut tenant = self.tenant();
+        let id = tenant.everyone_id()?;
+        tenant.unassign(&id)
+    }
+
     /// Deletes a group: it leaves every listing and `GET /groups/{id}` answers 404.
     pub fn delete_group(&self, group_id: &str) -> Result<(), ControlError> {
         self.tenant().delete_group(group_id)

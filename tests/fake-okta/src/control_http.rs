@@ -100,6 +100,8 @@ fn dispatch(c: &Control, method: &Method, path: &str, body: &Bytes) -> Result<Va
         }
         ("POST", ["groups", id, "assign"]) => c.assign_group(id).and_then(|()| ok()),
         ("POST", ["groups", id, "unassign"]) => c.unassign_group(id).and_then(|()| ok()),
+        ("POST", ["everyone", "assign"]) => c.assign_everyone().and_then(|()| ok()),
+        ("POST", ["everyone", "unassign"]) => c.unassign_everyone().and_then(|()| ok()),
         ("POST", ["groups", id, "rename"]) => {
             let rename: Rename = parse(body)?;
             c.rename_group(id, &rename.name).and_then(|()| ok())

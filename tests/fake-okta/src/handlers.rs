@@ -2,6 +2,7 @@
 //! for listings, where the next page starts. Synchronous, called under the tenant's read lock;
 //! headers, auth, limits and faults are `okta`'s job.
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::cursor::{self, Listing};
@@ -15,7 +16,8 @@ use crate::tenant::{Tenant, UserStatus};
 /// A successful answer.
 #[derive(Debug)]
 pub(crate) struct Reply {
-    pub(crate) body: Value,
+    /// The JSON text.
+    pub(crate) body: Bytes,
     /// For collections: the `after` cursor of the next page, if there is one. `None` for
     /// single objects, which carry no `Link` header.
     pub(crate) page: Option<Option<String>>,
@@ -23,12 +25,30 @@ pub(crate) struct Reply {
 
 impl Reply {
     fn object(body: Value) -> Reply {
-        Reply { body, page: None }
+        Reply { body: json_bytes(&body), page: None }
     }
 
     fn page(items: Vec<Value>, next: Option<String>) -> Reply {
-        Reply { body: Value::Array(items), page: Some(next) }
+        Reply { body: json_bytes(&Value::Array(items)), page: Some(next) }
     }
+
+    /// A page of users, written straight to JSON text (see [`render::write_user`]).
+    fn users(tenant: &Tenant, origin: &str, users: &[u32], next: Option<String>) -> Reply {
+        let mut body = Vec::with_capacity(users.len() * 700 + 2);
+        body.push(b'[');
+        for (i, &u) in users.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            render::write_user(&mut body, origin, tenant, &tenant.users[u as usize]);
+        }
+        body.push(b']');
+        Reply { body: Bytes::from(body), page: Some(next) }
+    }
+}
+
+fn json_bytes(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
 /// Answers a GET on the Okta surface.
@@ -133,9 +153,7 @@ fn list_group_users(
     let from = start.map_or(0, |s| group.members.partition_point(|&m| m <= s));
     let positions = group.members[from..].iter().copied();
     let (page, next) = take_page(tenant, Listing::GroupUsers, positions, limit);
-    let items =
-        page.iter().map(|&u| render::user(origin, tenant, &tenant.users[u as usize])).collect();
-    Ok(Reply::page(items, next))
+    Ok(Reply::users(tenant, origin, &page, next))
 }
 
 fn list_users(tenant: &Tenant, query: &Query, origin: &str) -> Result<Reply, OktaError> {
@@ -172,9 +190,7 @@ fn list_users(tenant: &Tenant, query: &Query, origin: &str) -> Result<Reply, Okt
         }
     });
     let (page, next) = take_page(tenant, Listing::Users, positions, limit);
-    let items =
-        page.iter().map(|&u| render::user(origin, tenant, &tenant.users[u as usize])).collect();
-    Ok(Reply::page(items, next))
+    Ok(Reply::users(tenant, origin, &page, next))
 }
 
 fn get_user(tenant: &Tenant, id: &str, origin: &str) -> Result<Reply, OktaError> {

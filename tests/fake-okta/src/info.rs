@@ -34,6 +34,14 @@ pub struct TenantInfo {
     pub assigned_group_member_counts: Vec<u32>,
     /// A demo-friendly admin login (`admin@example.com` in the demo tenant), if there is one.
     pub admin_login: Option<String>,
+    /// Users in the org, at start: all of them are members of `Everyone`.
+    pub users: u32,
+    /// The id of the built-in `Everyone` group (type `BUILT_IN`, every user), assigned or not.
+    pub everyone_group_id: String,
+    /// Whether `Everyone` was assigned to the app at start (`--assign-everyone`).
+    pub everyone_assigned: bool,
+    /// The id of the big group (`All Staff`, assigned), if the tenant has one (`--big-group N`).
+    pub big_group_id: Option<String>,
 }
 
 impl TenantInfo {
@@ -68,6 +76,10 @@ impl TenantInfo {
             admin_login: tenant
                 .user("admin@example.com")
                 .map(|u| tenant.users[u as usize].login.clone()),
+            users: tenant.users.len() as u32,
+            everyone_group_id: tenant.everyone_id().unwrap_or_default(),
+            everyone_assigned: tenant.everyone.is_some_and(|g| tenant.assigned.contains_key(&g)),
+            big_group_id: tenant.big_group.map(|g| tenant.groups[g as usize].id.clone()),
         }
     }
 

@@ -9,6 +9,13 @@
 //! token share, concurrency) and injectable faults, over a tenant generated deterministically
 //! from a seed ([`TenantSpec`]).
 //!
+//! Every tenant has Okta's built-in `Everyone` group (type `BUILT_IN`, every user of the org,
+//! listed first among the groups), not assigned to the app unless asked: at start with
+//! [`TenantOptions::assign_everyone`] ([`FakeOkta::start_with_options`], the binary's
+//! `--assign-everyone`), or later through the control API. [`TenantOptions::big_group`] (the
+//! binary's `--big-group N`) adds one very large assigned group, `All Staff`, of N members
+//! (250,000 or more), creating the users it needs; its members page like any group's.
+//!
 //! Choices where real Okta's behaviour is an open question are documented where they are
 //! implemented: invalid `limit`s in `query` (CONTRACT §11.2), buckets and the counting of 429'd
 //! requests in `rate_limit` (§11.1), `listUserGroups` paging in `handlers` (§11.6), the order of
@@ -28,6 +35,8 @@
 //! | `POST /__control/groups` | `{"name", "description"?, "assign"?: bool}` | creates a group, answers `{"id"}` |
 //! | `POST /__control/groups/{id}/assign` | | assigns it to the app |
 //! | `POST /__control/groups/{id}/unassign` | | unassigns it |
+//! | `POST /__control/everyone/assign` | | assigns the built-in `Everyone` group (its id is `everyone_group_id` in the info) |
+//! | `POST /__control/everyone/unassign` | | unassigns it |
 //! | `POST /__control/groups/{id}/rename` | `{"name"}` | renames it |
 //! | `DELETE /__control/groups/{id}` | | deletes it |
 //! | `PUT /__control/groups/{id}/members/{user}` | | adds a member |
@@ -77,7 +86,7 @@ pub use faults::{FaultKind, FaultSpec, FaultState};
 pub use info::{TenantInfo, Truth, TruthGroup, TruthMember};
 pub use rate_limit::{Bucket, BucketLimits, RateLimitConfig};
 pub use route::Endpoint;
-pub use tenant::{ControlError, TenantSize, TenantSpec, UserStatus};
+pub use tenant::{BIG_GROUP_NAME, ControlError, TenantOptions, TenantSize, TenantSpec, UserStatus};
 
 /// How to start a fake: which tenant, which rate limits, how much added latency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,11 +121,21 @@ impl FakeOkta {
     /// Generates the tenant, binds `listen` (port 0 picks a free port) and serves on the
     /// current tokio runtime.
     pub async fn start(config: FakeOktaConfig, listen: SocketAddr) -> std::io::Result<FakeOkta> {
+        FakeOkta::start_with_options(config, TenantOptions::default(), listen).await
+    }
+
+    /// [`FakeOkta::start`] with additions to the tenant: `Everyone` assigned to the app at
+    /// start, one big group (the binary's `--assign-everyone` and `--big-group N`).
+    pub async fn start_with_options(
+        config: FakeOktaConfig,
+        options: TenantOptions,
+        listen: SocketAddr,
+    ) -> std::io::Result<FakeOkta> {
         let listener = TcpListener::bind(listen).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         // Generating L takes a moment; keep it off the runtime's worker threads.
         let spec = config.tenant;
-        let tenant = tokio::task::spawn_blocking(move || tenant::generate(spec))
+        let tenant = tokio::task::spawn_blocking(move || tenant::generate(spec, options))
             .await
             .map_err(std::io::Error::other)?;
         let info = TenantInfo::new(base_url, &tenant);

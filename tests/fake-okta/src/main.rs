@@ -1,7 +1,12 @@
 //! The fake Okta as a process, for tests that cannot run it in process (the Worker's):
 //!
-//! `fake-okta --listen 127.0.0.1:0 --tenant S --seed 7 [--latency-ms N] [--window-secs N]
-//! [--token-share-percent N] [--concurrency-limit N] [--stop-on-stdin-eof]`
+//! `fake-okta --listen 127.0.0.1:0 --tenant S --seed 7 [--assign-everyone] [--big-group N]
+//! [--latency-ms N] [--window-secs N] [--token-share-percent N] [--concurrency-limit N]
+//! [--stop-on-stdin-eof]`
+//!
+//! `--assign-everyone` assigns the built-in `Everyone` group (every user) to the app at start;
+//! `--big-group N` adds one more assigned group, `All Staff`, with N members, creating the users
+//! the tenant lacks (e.g. `--big-group 250000`; see [`fake_okta::TenantOptions`]).
 //!
 //! The first line on stdout is the [`fake_okta::TenantInfo`] as one JSON object (`base_url`,
 //! `token`, `app_id`, `groups`, `memberships`, …); nothing else is printed there. It serves until
@@ -13,30 +18,38 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use fake_okta::{FakeOkta, FakeOktaConfig, TenantSize, TenantSpec};
+use fake_okta::{FakeOkta, FakeOktaConfig, TenantOptions, TenantSize, TenantSpec};
 use tokio::io::AsyncReadExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 struct Args {
     listen: SocketAddr,
     config: FakeOktaConfig,
+    options: TenantOptions,
     stop_on_stdin_eof: bool,
 }
 
 const USAGE: &str = "usage: fake-okta [--listen ADDR] [--tenant demo|S|M|L] [--seed N] \
-    [--latency-ms N] [--window-secs N] [--token-share-percent N] [--concurrency-limit N] \
+    [--assign-everyone] [--big-group N] [--latency-ms N] [--window-secs N] [--token-share-percent N] [--concurrency-limit N] \
     [--stop-on-stdin-eof]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         config: FakeOktaConfig::default(),
+        options: TenantOptions::default(),
         stop_on_stdin_eof: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        if flag == "--stop-on-stdin-eof" {
-            args.stop_on_stdin_eof = true;
+        // The flags without a value.
+        let switch = match flag.as_str() {
+            "--stop-on-stdin-eof" => Some(&mut args.stop_on_stdin_eof),
+            "--assign-everyone" => Some(&mut args.options.assign_everyone),
+            _ => None,
+        };
+        if let Some(switch) = switch {
+            *switch = true;
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
@@ -49,6 +62,10 @@ fn parse_args() -> Result<Args, String> {
                 config.tenant = TenantSpec { size, ..config.tenant };
             }
             "--seed" => config.tenant.seed = number()?,
+            "--big-group" => {
+                let members = value.parse::<u32>().map_err(|e| format!("{flag} {value}: {e}"))?;
+                args.options.big_group = Some(members);
+            }
             "--latency-ms" => config.latency = Duration::from_millis(number()?),
             "--window-secs" => config.limits.window = Duration::from_secs(number()?),
             "--token-share-percent" => config.limits.token_share_percent = number()? as u32,
@@ -84,7 +101,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
     // Handlers first: a parent may send SIGTERM as soon as it has read the first line.
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    let fake = FakeOkta::start(args.config, args.listen).await?;
+    let fake = FakeOkta::start_with_options(args.config, args.options, args.listen).await?;
     announce(fake.info())?;
     let stdin_closed = async {
         if args.stop_on_stdin_eof {

@@ -217,7 +217,7 @@ fn success(
     verdict: &Verdict,
     ids: &RequestIds,
 ) -> Response<ResponseBody> {
-    let bytes = json_bytes(&reply.body);
+    let bytes = reply.body;
     let body = match fault {
         Some(FaultKind::MalformedJson) => {
             let mut broken = bytes[..bytes.len().saturating_sub(1)].to_vec();

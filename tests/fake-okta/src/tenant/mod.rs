@@ -85,6 +85,30 @@ pub struct TenantSpec {
     pub seed: u64,
 }
 
+/// What a generated tenant has beyond its size's content.
+///
+/// The default adds nothing: the tenant is then exactly its [`TenantSpec`]'s. The additions are
+/// generated from the same seed but from random streams of their own, after the size's content,
+/// so they leave everything else (ids, names, timestamps, memberships, tokens) as it is without
+/// them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantOptions {
+    /// Whether the built-in `Everyone` group (type `BUILT_IN`, every user of the org) is assigned
+    /// to the app at start, as many companies do. It is the first group of the app's listing,
+    /// since it is the tenant's first group. The control API can also assign it later
+    /// ([`crate::Control::assign_everyone`]).
+    #[serde(default)]
+    pub assign_everyone: bool,
+    /// One more group assigned to the app, `All Staff` (an `OKTA_GROUP`), with this many members:
+    /// the org's first N users, with users created as needed. The users it creates are members
+    /// of `Everyone` and of no other group, and are ACTIVE in the same share as the size's users.
+    #[serde(default)]
+    pub big_group: Option<u32>,
+}
+
+/// The name of the group [`TenantOptions::big_group`] adds.
+pub const BIG_GROUP_NAME: &str = "All Staff";
+
 /// An Okta user's lifecycle status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -237,6 +261,10 @@ pub(crate) struct Tenant {
     pub(crate) user_type_id: String,
     /// Ids for groups created through the control API.
     pub(crate) id_rng: Rng,
+    /// The built-in `Everyone` group (every generated tenant has it).
+    pub(crate) everyone: Option<u32>,
+    /// The group [`TenantOptions::big_group`] added, if any.
+    pub(crate) big_group: Option<u32>,
 }
 
 /// Why a control-API change to the tenant was refused.
@@ -323,6 +351,15 @@ impl Tenant {
         let g = self.live_group(id)?;
         self.assigned.remove(&g);
         Ok(())
+    }
+
+    /// The id of the built-in `Everyone` group, unless it was deleted.
+    pub(crate) fn everyone_id(&self) -> Result<String, ControlError> {
+        self.everyone
+            .map(|g| &self.groups[g as usize])
+            .filter(|g| !g.deleted)
+            .map(|g| g.id.clone())
+            .ok_or_else(|| ControlError::UnknownGroup("Everyone".into()))
     }
 
     /// Deletes a group: it disappears from every listing and answers 404.

@@ -1,9 +1,9 @@
 //! Control-API changes are visible on the Okta surface, in process and over HTTP.
 
-use fake_okta::{Endpoint, TenantSize, UserStatus};
+use fake_okta::{ControlError, Endpoint, TenantOptions, TenantSize, UserStatus};
 use serde_json::{Value, json};
 
-use crate::helpers::{client, error_code, get, get_as, start};
+use crate::helpers::{client, collect, error_code, get, get_as, start, start_with_options};
 
 async fn group_json(fake: &fake_okta::FakeOkta, id: &str) -> Value {
     get(fake, &format!("/api/v1/groups/{id}")).await.json().await.expect("a group")
@@ -179,4 +179,101 @@ async fn the_http_control_api_drives_the_same_changes() {
         400
     );
     assert_eq!(call(Method::GET, "nothing", None).await.0, 404);
+}
+
+/// The ids of a listing's items, all pages.
+async fn listed_ids(fake: &fake_okta::FakeOkta, path: &str) -> Vec<String> {
+    let url = format!("{}{path}", fake.base_url());
+    let (items, _) = collect(fake, &url).await;
+    items.iter().map(|i| i["id"].as_str().expect("an id").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn assigning_everyone_lists_it_first_with_every_user_as_a_member_until_unassigned() {
+    let fake = start(TenantSize::S, 7).await;
+    let info = fake.info();
+    let everyone = info.everyone_group_id.clone();
+    assert!(!info.everyone_assigned);
+    let app_groups = format!("/api/v1/apps/{}/groups?limit=200&expand=group", info.app_id);
+    assert!(!listed_ids(&fake, &app_groups).await.contains(&everyone));
+
+    fake.control().assign_everyone().unwrap();
+    fake.control().assign_everyone().unwrap();
+    let url = format!("{}{app_groups}", fake.base_url());
+    let listed = collect(&fake, &url).await.0;
+    assert_eq!(listed.len(), 51, "assigned once");
+    assert_eq!(listed[0]["id"], everyone.as_str(), "the org's first group is listed first");
+    let group = &listed[0]["_embedded"]["group"];
+    assert_eq!(group["type"], "BUILT_IN");
+    assert_eq!(group["profile"]["name"], "Everyone");
+    assert_eq!(group["id"], everyone.as_str());
+
+    // Its members are every user of the org, whatever their status (search includes the
+    // deprovisioned users that the plain user list omits).
+    let members_path = format!("/api/v1/groups/{everyone}/users?limit=200");
+    let (members, pages) = collect(&fake, &format!("{}{members_path}", fake.base_url())).await;
+    assert_eq!((members.len(), pages), (1_200, 6));
+    let mut member_ids: Vec<&str> = members.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let every_user = listed_ids(&fake, "/api/v1/users?search=profile.login+co+%22%40%22").await;
+    let mut every_user: Vec<&str> = every_user.iter().map(String::as_str).collect();
+    member_ids.sort_unstable();
+    every_user.sort_unstable();
+    assert_eq!(member_ids, every_user);
+    let statuses: std::collections::BTreeSet<&str> =
+        members.iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.len(), 8, "{statuses:?}");
+    let truth = fake.control().truth();
+    assert_eq!(truth.groups[0].id, everyone);
+    assert_eq!(truth.memberships(), 2_000 + 1_200);
+
+    fake.control().unassign_everyone().unwrap();
+    let ids = listed_ids(&fake, &app_groups).await;
+    assert_eq!(ids.len(), 50);
+    assert!(!ids.contains(&everyone));
+    assert_eq!(group_json(&fake, &everyone).await["type"], "BUILT_IN", "the group itself stays");
+    assert!(fake.control().truth().groups.iter().all(|g| g.id != everyone));
+}
+
+#[tokio::test]
+async fn a_tenant_can_start_with_everyone_assigned() {
+    let options = TenantOptions { assign_everyone: true, big_group: None };
+    let fake = start_with_options(TenantSize::Demo, 7, options, None).await;
+    let info = fake.info();
+    assert!(info.everyone_assigned);
+    assert_eq!((info.groups, info.memberships), (13, 46 + 36));
+    assert_eq!(info.users, 36);
+    assert_eq!(info.assigned_group_member_counts[0], 36);
+    let app_groups = format!("/api/v1/apps/{}/groups?limit=200", info.app_id);
+    assert_eq!(listed_ids(&fake, &app_groups).await[0], info.everyone_group_id);
+    fake.control().unassign_everyone().unwrap();
+    assert_eq!(listed_ids(&fake, &app_groups).await.len(), 12);
+}
+
+#[tokio::test]
+async fn the_http_control_api_assigns_and_unassigns_everyone() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let base = fake.base_url().to_owned();
+    let post = |path: &str| {
+        let request = client().post(format!("{base}/__control/{path}"));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let everyone = fake.info().everyone_group_id.clone();
+    let assigned = |fake: &fake_okta::FakeOkta| {
+        fake.control().truth().groups.iter().any(|g| g.id == everyone && g.name == "Everyone")
+    };
+    assert_eq!(post("everyone/assign").await, (200, json!({ "ok": true })));
+    assert!(assigned(&fake));
+    assert_eq!(post("everyone/unassign").await, (200, json!({ "ok": true })));
+    assert!(!assigned(&fake));
+    assert_eq!(post(&format!("groups/{everyone}/assign")).await.0, 200, "also by its id");
+    assert!(assigned(&fake));
+    fake.control().delete_group(&everyone).unwrap();
+    assert_eq!(post("everyone/assign").await.0, 404);
+    assert_eq!(
+        fake.control().assign_everyone(),
+        Err(ControlError::UnknownGroup("Everyone".into()))
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use fake_okta::{FakeOkta, FakeOktaConfig, TenantSize, TenantSpec};
+use fake_okta::{FakeOkta, FakeOktaConfig, TenantOptions, TenantSize, TenantSpec};
 use reqwest::Response;
 use serde_json::Value;
 
@@ -18,6 +18,21 @@ pub(crate) async fn start(size: TenantSize, seed: u64) -> FakeOkta {
 
 pub(crate) async fn start_with(config: FakeOktaConfig) -> FakeOkta {
     FakeOkta::start(config, localhost()).await.expect("the fake starts")
+}
+
+/// Starts a fake with the given tenant, its additions, and `limits` (default limits if `None`).
+pub(crate) async fn start_with_options(
+    size: TenantSize,
+    seed: u64,
+    options: TenantOptions,
+    limits: Option<fake_okta::RateLimitConfig>,
+) -> FakeOkta {
+    let config = FakeOktaConfig {
+        tenant: TenantSpec { size, seed },
+        limits: limits.unwrap_or_default(),
+        ..FakeOktaConfig::default()
+    };
+    FakeOkta::start_with_options(config, options, localhost()).await.expect("the fake starts")
 }
 
 pub(crate) fn client() -> reqwest::Client {

@@ -1,9 +1,16 @@
 //! Paging: `Link` lines, opaque cursors, the `limit` rules, and complete listings.
 
-use fake_okta::{TenantSize, TruthGroup};
+use std::collections::HashSet;
+
+use fake_okta::{
+    BIG_GROUP_NAME, BucketLimits, FakeOkta, RateLimitConfig, TenantOptions, TenantSize, TruthGroup,
+};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::helpers::{collect, error_code, get, get_url, links, next_link, start};
+use crate::helpers::{
+    collect, error_code, get, get_url, links, next_link, start, start_with_options,
+};
 
 fn group_of_size(groups: &[TruthGroup], size: usize) -> &TruthGroup {
     groups.iter().find(|g| g.members.len() == size).expect("a group of that size")
@@ -168,4 +175,83 @@ async fn a_full_sync_takes_exactly_the_minimum_number_of_requests() {
     }
     assert_eq!(memberships, info.memberships);
     assert_eq!(fake.control().counters().total, info.minimum_requests(200));
+}
+
+/// A listed user, as far as these tests look at it.
+#[derive(Deserialize)]
+struct Listed {
+    id: String,
+}
+
+/// Follows `next` links from `url`, asserting that every page but the last has exactly
+/// `page_size` users; returns their ids in listing order and the number of pages.
+async fn member_ids(fake: &FakeOkta, url: &str, page_size: usize) -> (Vec<String>, usize) {
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut next = Some(url.to_owned());
+    while let Some(url) = next {
+        let response = get_url(fake, &url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        next = next_link(&response);
+        pages += 1;
+        let page: Vec<Listed> = response.json().await.expect("a JSON array of users");
+        if next.is_some() {
+            assert_eq!(page.len(), page_size, "page {pages}");
+        }
+        ids.extend(page.into_iter().map(|u| u.id));
+    }
+    (ids, pages)
+}
+
+/// The tenant with `All Staff` of 250,000 members reads like any other: pages of the size asked
+/// for (200) or of the default (1000), each member once and in order, and a membership change
+/// moves the group's stamp. Rate limits are raised so that its 1,250 pages fit one window.
+#[tokio::test]
+async fn a_group_of_250000_members_pages_through_every_member_like_any_group() {
+    const N: usize = 250_000;
+    let limits = RateLimitConfig {
+        token_share_percent: 100,
+        buckets: BucketLimits { other: 10_000, ..BucketLimits::default() },
+        ..RateLimitConfig::default()
+    };
+    let options = TenantOptions { assign_everyone: false, big_group: Some(N as u32) };
+    let fake = start_with_options(TenantSize::S, 7, options, Some(limits)).await;
+    let info = fake.info();
+    let big = info.big_group_id.clone().expect("a big group");
+    assert_eq!(info.users as usize, N, "the users it lacked were created");
+    assert_eq!((info.groups, info.memberships), (51, 2_000 + N as u64));
+    let app_groups =
+        format!("{}/api/v1/apps/{}/groups?limit=200&expand=group", fake.base_url(), info.app_id);
+    let listed = collect(&fake, &app_groups).await.0;
+    let assignment = listed.iter().find(|a| a["id"] == big.as_str()).expect("it is assigned");
+    assert_eq!(assignment["_embedded"]["group"]["profile"]["name"], BIG_GROUP_NAME);
+    assert_eq!(assignment["_embedded"]["group"]["type"], "OKTA_GROUP");
+
+    let members = format!("{}/api/v1/groups/{big}/users", fake.base_url());
+    let (ids, pages) = member_ids(&fake, &format!("{members}?limit=200"), 200).await;
+    assert_eq!((ids.len(), pages), (N, N / 200));
+    let truth = fake.control().truth();
+    let group = truth.groups.iter().find(|g| g.id == big).expect("in the truth");
+    assert!(ids.iter().eq(group.members.iter().map(|m| &m.id)), "the truth's members, in order");
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), N, "each member once");
+    let first = get_url(&fake, &members).await;
+    assert!(next_link(&first).is_some());
+    let first: Vec<Listed> = first.json().await.unwrap();
+    assert_eq!(first.len(), 1000, "the default page size");
+
+    let group_url = format!("/api/v1/groups/{big}");
+    let stamp = async |fake: &FakeOkta| {
+        let group: Value = get(fake, &group_url).await.json().await.unwrap();
+        group["lastMembershipUpdated"].as_str().unwrap().to_owned()
+    };
+    let before = stamp(&fake).await;
+    fake.control().remove_member(&big, &ids[0]).unwrap();
+    let after = stamp(&fake).await;
+    assert!(after > before, "{before} → {after}");
+    let page: Vec<Listed> =
+        get_url(&fake, &format!("{members}?limit=200")).await.json().await.unwrap();
+    assert_eq!(page[0].id, ids[1]);
+    let truth = fake.control().truth();
+    let group = truth.groups.iter().find(|g| g.id == big).expect("in the truth");
+    assert_eq!(group.members.len(), N - 1);
 }
