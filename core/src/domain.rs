@@ -17,7 +17,7 @@ pub use email::looks_like_email;
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use sync_plan::{
-    GroupChange, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts, SyncPlan,
-    groups_to_refetch, guard, plan_sync,
+    GroupChange, GuardFigures, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts,
+    SyncPlan, groups_to_refetch, guard, guard_figures, plan_sync,
 };
 pub use tenant_url::{TenantUrl, TenantUrlError, TenantUrlPolicy};

@@ -105,6 +105,9 @@ pub enum StoreError {
     /// A D1 statement failed or a binding was missing.
     #[error("D1 failed: {0}")]
     Database(String),
+    /// A statement would break one of D1's limits: a bug of ours, refused before it is sent.
+    #[error("D1 limit broken: {0}")]
+    LimitBroken(String),
 }
 
 fn shorten(path: &str) -> String {

@@ -174,7 +174,7 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
     for repeat in 0..2 {
         // Staging fails: the table the run writes what it read into is gone.
         let before = stored(&root).await;
-        let away = TableAway::new(&app, "sync_staging");
+        let away = TableAway::new(&app, "sync_staged_members");
         let failed = run_sync(&root, json!({ "full": true })).await;
         drop(away);
         runs += 1;

@@ -105,8 +105,13 @@ pub struct SyncRun {
     pub okta_requests: u64,
     /// Times it waited for an Okta rate-limit window.
     pub rate_limit_waits: u64,
-    /// Why it failed, in words.
+    /// Why it failed, in words: what failed and what to do.
     pub error: Option<String>,
+    /// Why it failed, as a stable code for programs (`okta_token_rejected`,
+    /// `okta_permission_denied`, `okta_not_found`, `okta_rate_limited`, `okta_unavailable`,
+    /// `okta_unusable`, `not_configured`, `storage_failed`, `internal_error`, `interrupted`).
+    #[serde(default)]
+    pub error_code: Option<String>,
     /// Why the guard holds it.
     pub held_reason: Option<GuardReason>,
     /// The diff, for dry runs and held runs.

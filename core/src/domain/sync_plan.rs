@@ -295,39 +295,65 @@ impl GuardReason {
     }
 }
 
-/// Whether a complete run's plan must be held for a superAdmin, and why.
+/// Whether a complete run's plan must be held for a superAdmin, and why: [`guard_figures`] on
+/// the plan's removals.
+pub fn guard(stored: &Snapshot, plan: &SyncPlan) -> Option<GuardReason> {
+    guard_figures(&GuardFigures {
+        stored_groups: stored.groups.len() as u64,
+        removed_groups: plan.groups_removed.len() as u64,
+        stored_memberships: stored.membership_count() as u64,
+        removed_memberships: plan.memberships_removed.len() as u64,
+    })
+}
+
+/// What the guard weighs: what is committed, and what a run would remove of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuardFigures {
+    /// Groups committed before the run.
+    pub stored_groups: u64,
+    /// Of those, groups the run would remove.
+    pub removed_groups: u64,
+    /// Memberships committed before the run.
+    pub stored_memberships: u64,
+    /// Of those, memberships the run would remove (those of removed groups included).
+    pub removed_memberships: u64,
+}
+
+/// Whether a complete run must be held for a superAdmin, and why.
 ///
 /// A complete run that would remove every group, or more than half of the groups or of the
-/// memberships, is held. `None` when the plan may be committed without confirmation. Never
-/// holds when `stored` has no groups (the first sync). "More than half" is strict: removing
-/// exactly half proceeds. Groups are checked before memberships.
-pub fn guard(stored: &Snapshot, plan: &SyncPlan) -> Option<GuardReason> {
-    let stored_groups = stored.groups.len();
+/// memberships, is held. `None` when the run may commit without confirmation. Never holds when
+/// no group is stored (the first sync). "More than half" is strict: removing exactly half
+/// proceeds. Groups are checked before memberships.
+pub fn guard_figures(figures: &GuardFigures) -> Option<GuardReason> {
+    let GuardFigures { stored_groups, removed_groups, stored_memberships, removed_memberships } =
+        *figures;
     if stored_groups == 0 {
         return None;
     }
-    let removed_groups = plan.groups_removed.len();
     if removed_groups >= stored_groups {
-        return Some(GuardReason::RemovesEveryGroup { groups: count(stored_groups) });
+        return Some(GuardReason::RemovesEveryGroup { groups: count64(stored_groups) });
     }
     if more_than_half(removed_groups, stored_groups) {
         return Some(GuardReason::RemovesMostGroups {
-            removed: count(removed_groups),
-            stored: count(stored_groups),
+            removed: count64(removed_groups),
+            stored: count64(stored_groups),
         });
     }
-    let stored_memberships = stored.membership_count();
-    let removed_memberships = plan.memberships_removed.len();
     if more_than_half(removed_memberships, stored_memberships) {
         return Some(GuardReason::RemovesMostMemberships {
-            removed: count(removed_memberships),
-            stored: count(stored_memberships),
+            removed: count64(removed_memberships),
+            stored: count64(stored_memberships),
         });
     }
     None
 }
 
-fn more_than_half(part: usize, whole: usize) -> bool {
+fn count64(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn more_than_half(part: u64, whole: u64) -> bool {
     // Halving instead of doubling cannot overflow; for integers the two agree.
     part > whole / 2
 }

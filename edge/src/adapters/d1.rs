@@ -2,18 +2,36 @@
 //! bound parameters. Changes and their audit rows go to D1 in one batch, which D1 runs as one
 //! transaction.
 
+use std::cell::Cell;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
 
-/// The database of this request.
+/// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
     db: D1Database,
+    /// Statements prepared so far: every one is sent, and D1 counts each statement of a batch.
+    queries: Cell<u32>,
+}
+
+/// D1's limits (DESIGN.md §6) that local workerd does not all enforce: the adapter checks every
+/// statement itself, so that a test on the local stack fails where production would.
+pub(crate) mod limits {
+    /// Bound parameters per statement.
+    pub(crate) const MAX_PARAMETERS: usize = 100;
+    /// Bytes of SQL text per statement.
+    pub(crate) const MAX_SQL_BYTES: usize = 100_000;
+    /// Bytes of one bound string. D1 refuses values over 2 MB; half of that leaves room for
+    /// what a statement builds from it.
+    pub(crate) const MAX_VALUE_BYTES: usize = 1_000_000;
+    /// Queries per Worker invocation (paid plan).
+    pub(crate) const MAX_QUERIES: u32 = 1_000;
 }
 
 /// An audit row to write with a change.
@@ -115,7 +133,7 @@ struct Count {
 impl Store {
     /// The database bound as `DB`.
     pub(crate) fn open(env: &Env) -> Result<Self, StoreError> {
-        Ok(Self { db: env.d1(DB_BINDING).map_err(database)? })
+        Ok(Self { db: env.d1(DB_BINDING).map_err(database)?, queries: Cell::new(0) })
     }
 
     /// The newest schema version recorded by the applied migrations.
@@ -481,8 +499,17 @@ impl Store {
         self.db.batch(statements).await.map_err(database)
     }
 
+    /// Prepares a statement after checking it against D1's limits ([`limits`]).
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        check_limits(sql, args, self.queries.get())?;
+        self.queries.set(self.queries.get() + 1);
         self.db.prepare(sql).bind(args).map_err(database)
+    }
+
+    /// How many statements this store has sent: long work hands over to a new invocation well
+    /// before [`limits::MAX_QUERIES`].
+    pub(crate) fn queries_sent(&self) -> u32 {
+        self.queries.get()
     }
 
     async fn first<T: DeserializeOwned>(
@@ -512,6 +539,40 @@ fn batch_answer<T: serde::de::DeserializeOwned>(
         .map_err(database)
 }
 
+/// Refuses a statement that D1 would refuse (or that would exceed the invocation's queries).
+fn check_limits(sql: &str, args: &[JsValue], sent: u32) -> Result<(), StoreError> {
+    let broken = if args.len() > limits::MAX_PARAMETERS {
+        Some(format!("{} bound parameters (at most {})", args.len(), limits::MAX_PARAMETERS))
+    } else if sql.len() > limits::MAX_SQL_BYTES {
+        Some(format!("{} bytes of SQL (at most {})", sql.len(), limits::MAX_SQL_BYTES))
+    } else if let Some(len) =
+        args.iter().filter_map(utf8_len).find(|&len| len > limits::MAX_VALUE_BYTES)
+    {
+        Some(format!("a value of {len} bytes (at most {})", limits::MAX_VALUE_BYTES))
+    } else if sent >= limits::MAX_QUERIES {
+        Some(format!("more than {} queries in one invocation", limits::MAX_QUERIES))
+    } else {
+        None
+    };
+    match broken {
+        Some(what) => {
+            let first_words: String = sql.chars().take(60).collect();
+            Err(StoreError::LimitBroken(format!("{what}: {first_words}…")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The UTF-8 length of a string value, copied out of JavaScript only when it may be too long.
+fn utf8_len(value: &JsValue) -> Option<usize> {
+    let units = value.dyn_ref::<js_sys::JsString>()?.length() as usize;
+    // A UTF-16 unit takes at most 3 bytes of UTF-8.
+    if units.saturating_mul(3) <= limits::MAX_VALUE_BYTES {
+        return Some(units);
+    }
+    value.as_string().map(|s| s.len())
+}
+
 fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
@@ -524,9 +585,14 @@ fn database(error: worker::Error) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
-mod sync;
+mod groups;
+mod people;
+mod runs;
+mod snapshot;
+mod staging;
 
-pub(crate) use sync::{
-    GroupListRow, GroupPageRows, GroupRoles, GroupWithMembers, InvitationRow, MemberRow, People,
-    PersonRecord, RunEnd, RunRow,
-};
+pub(crate) use groups::{GroupListRow, GroupPageRows, GroupWithMembers, MemberRow};
+pub(crate) use people::{GroupRoles, InvitationRow, People, PersonRecord};
+pub(crate) use runs::{RunEnd, RunRow};
+pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
+pub(crate) use staging::{MemberPage, StagedGroup, StagedUser};

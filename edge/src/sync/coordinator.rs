@@ -12,9 +12,8 @@ use worker::{DurableObject, Env, Request, Response, State, console_error, durabl
 use crate::adapters::d1::{AuditRecord, RunEnd, RunRow, Store};
 use crate::config::Config;
 use crate::http::context::EnvSource;
-use crate::okta_target::OktaTarget;
-use crate::service::access::Actor;
-use crate::sync::engine::{Ending, Phase, RunState, SyncError};
+use crate::okta_target::{Client, OktaTarget};
+use crate::sync::engine::{Phase, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.
 const RUN_KEY: &str = "run";
@@ -22,6 +21,9 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
+/// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
+/// invocation, with room for the unit under way and the failure record.
+const QUERY_BUDGET: u32 = 800;
 /// How a joiner waits for the run it joins to be recorded: 1,200 × 25 ms (30 s) at most, as
 /// long as a D1 write may take under load, so that a burst of starts all join one run.
 const JOIN_POLLS: u32 = 1_200;
@@ -89,22 +91,25 @@ impl DurableObject for SyncCoordinator {
         if run.phase == Phase::Held {
             return Response::ok("held");
         }
-        let now = now();
-        match self.drive(&mut run, &now).await {
-            Ok(true) => {
+        if let Err(error) = self.drive(&mut run).await {
+            console_error!("sync run {} failed: {error}", run.id);
+            if run.phase == Phase::Ended {
+                // Tidying failed: the next alarm (or the next run) goes on with it.
+                self.state.storage().put(RUN_KEY, &run).await?;
+                self.state.storage().set_alarm(Duration::from_secs(60)).await?;
+                return Response::ok("tidying");
+            }
+            self.fail(&run, &error, &now()).await;
+            run.phase = Phase::Ended;
+        }
+        match run.phase {
+            Phase::Held => self.state.storage().put(RUN_KEY, &run).await?,
+            Phase::Ended if self.tidied(&run).await => {
+                self.state.storage().delete(RUN_KEY).await?;
+            }
+            _ => {
                 self.state.storage().put(RUN_KEY, &run).await?;
                 self.state.storage().set_alarm(Duration::from_millis(0)).await?;
-            }
-            Ok(false) if run.phase == Phase::Held => {
-                self.state.storage().put(RUN_KEY, &run).await?;
-            }
-            Ok(false) => {
-                self.state.storage().delete(RUN_KEY).await?;
-            }
-            Err(error) => {
-                console_error!("sync run {} failed: {error}", run.id);
-                self.fail(&run, &error.to_string(), &now).await;
-                self.state.storage().delete(RUN_KEY).await?;
             }
         }
         Response::ok("done")
@@ -122,7 +127,10 @@ impl SyncCoordinator {
     ) -> worker::Result<Answer> {
         // Storage reads and writes hold the object's input gate, so two starts cannot both see
         // no run: the second one finds the first one's run and joins it, once its row is in D1.
-        if let Some(run) = self.state.storage().get::<RunState>(RUN_KEY).await? {
+        // An ended run only tidies: the new run's first phase goes on with that.
+        if let Some(run) = self.state.storage().get::<RunState>(RUN_KEY).await?
+            && run.phase != Phase::Ended
+        {
             return self.join(run).await;
         }
         let id = format!("run_{}_{}", now.replace([':', '-', '.', 'T', 'Z'], ""), random_suffix());
@@ -142,11 +150,12 @@ impl SyncCoordinator {
             okta_requests: 0,
             rate_limit_waits: 0,
             error: None,
+            error_code: None,
             held_reason: None,
             diff: None,
             rows_written: 0,
         };
-        let actor = actor_of(&actor);
+        let actor = actor_named(&actor);
         let audit = AuditRecord {
             actor: &actor,
             action: "sync.started",
@@ -214,19 +223,21 @@ impl SyncCoordinator {
         }
         let store = Store::open(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))?;
         let outcome = if confirm {
-            run.finish(&store, true, now).await.map(|_| ())
+            run.decide(&store, Some(actor), now).await.map(|_| ())
         } else {
             let progress = run.progress_json();
             let end = RunEnd {
                 counts: None,
                 error: None,
+                error_code: None,
                 diff: None,
                 held_reason: None,
                 progress: &progress,
                 requests: run.requests,
                 waits: run.waits,
+                rows_written: 0,
             };
-            let actor = actor_of(actor);
+            let actor = actor_named(actor);
             let audit = AuditRecord {
                 actor: &actor,
                 action: "sync.discarded",
@@ -240,62 +251,119 @@ impl SyncCoordinator {
                 .map_err(SyncError::from)
         };
         if let Err(error) = outcome {
-            self.fail(&run, &error.to_string(), now).await;
+            console_error!("deciding held sync run {}: {error}", run.id);
+            self.fail(&run, &error, now).await;
         }
-        self.state.storage().delete(RUN_KEY).await?;
+        // What the run wrote ahead is tidied away (discarded) or made stale (confirmed).
+        run.phase = Phase::Ended;
+        self.state.storage().put(RUN_KEY, &run).await?;
+        self.state.storage().set_alarm(Duration::from_millis(0)).await?;
         Ok(Answer { run_id: run_id.to_owned(), joined: false, refused: None })
     }
 
-    /// Reads for one chunk, then plans when everything is read. `Ok(true)`: more to read.
-    async fn drive(&self, run: &mut RunState, now: &str) -> Result<bool, SyncError> {
-        let config =
-            Config::load(&EnvSource(&self.env)).map_err(|e| SyncError::Unusable(e.to_string()))?;
+    /// Works on the run until it is held or decided, or until this invocation's share of time
+    /// or D1 queries is spent (the alarm then goes on).
+    async fn drive(&self, run: &mut RunState) -> Result<(), SyncError> {
         let store = Store::open(&self.env)?;
-        let target = OktaTarget::load(&config, &store)
-            .await
-            .map_err(|e| SyncError::Unusable(e.to_problem().detail))?;
-        let client = target.client(ClientConfig::default());
         let started = worker::Date::now().as_millis();
-        while run.phase != Phase::Plan {
-            run.advance(&store, &client, &target.app_id).await?;
+        let mut okta: Option<(Client, groupsync_core::domain::AppId)> = None;
+        loop {
+            match run.phase {
+                Phase::Held => return Ok(()),
+                Phase::Ended => {
+                    while store.tidy_step().await? {
+                        if self.spent(&store, started) {
+                            return Ok(());
+                        }
+                    }
+                    return Ok(());
+                }
+                Phase::Decide => {
+                    run.decide(&store, None, &now()).await?;
+                    continue;
+                }
+                _ => {}
+            }
+            if run.reads_okta() && okta.is_none() {
+                okta = Some(self.okta_client(&store).await?);
+            }
+            run.advance(&store, okta.as_ref().map(|(client, app)| (client, app))).await?;
             store
                 .update_run_progress(&run.id, &run.progress_json(), run.requests, run.waits)
                 .await?;
-            if worker::Date::now().as_millis() - started > CHUNK.as_millis() as u64
-                && run.phase != Phase::Plan
-            {
-                return Ok(true);
+            if self.spent(&store, started) {
+                return Ok(());
             }
-            // Keep the resumable state current: a restarted invocation re-reads one unit at most.
+            // Keep the resumable state current: a restarted invocation repeats one unit at most.
             self.state
                 .storage()
                 .put(RUN_KEY, &*run)
                 .await
                 .map_err(|e| SyncError::Unusable(e.to_string()))?;
         }
-        match run.finish(&store, false, now).await? {
-            Ending::Done | Ending::Held => Ok(false),
+    }
+
+    /// Whether this invocation has used its share of wall time or D1 queries.
+    fn spent(&self, store: &Store, started: u64) -> bool {
+        worker::Date::now().as_millis() - started > CHUNK.as_millis() as u64
+            || store.queries_sent() >= QUERY_BUDGET
+    }
+
+    /// The Okta client of the current settings.
+    async fn okta_client(
+        &self,
+        store: &Store,
+    ) -> Result<(Client, groupsync_core::domain::AppId), SyncError> {
+        let config = Config::load(&EnvSource(&self.env))
+            .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
+        let target = OktaTarget::load(&config, store)
+            .await
+            .map_err(|e| SyncError::NotConfigured(e.to_problem().detail))?;
+        let client = target.client(ClientConfig::default());
+        Ok((client, target.app_id))
+    }
+
+    /// Whether an ended run has left nothing to tidy (the alarm goes on otherwise).
+    async fn tidied(&self, run: &RunState) -> bool {
+        let Ok(store) = Store::open(&self.env) else { return false };
+        match store.tidy_step().await {
+            Ok(more) => {
+                if more {
+                    let _ = self.state.storage().set_alarm(Duration::from_millis(0)).await;
+                }
+                !more
+            }
+            Err(error) => {
+                console_error!("tidying after sync run {}: {error}", run.id);
+                let _ = self.state.storage().set_alarm(Duration::from_secs(60)).await;
+                false
+            }
         }
     }
 
-    async fn fail(&self, run: &RunState, error: &str, now: &str) {
+    /// Records a failed run: its error as a code and a sentence for people (the raw cause was
+    /// logged by the caller), and its audit row.
+    async fn fail(&self, run: &RunState, error: &SyncError, now: &str) {
+        let (code, sentence) = failure(error);
         let progress = run.progress_json();
         let end = RunEnd {
             counts: None,
-            error: Some(error),
+            error: Some(&sentence),
+            error_code: Some(code),
             diff: None,
             held_reason: None,
             progress: &progress,
             requests: run.requests,
             waits: run.waits,
+            rows_written: 0,
         };
-        let actor = actor_of(&run.actor);
+        let actor = actor_named(&run.actor);
         let audit = AuditRecord {
             actor: &actor,
             action: "sync.failed",
             target: Some(run.id.clone()),
             before: None,
-            after: Some(json!({ "error": error })),
+            after: Some(json!({ "error": sentence, "code": code })),
         };
         let Ok(store) = Store::open(&self.env) else {
             console_error!("recording the failure of sync run {}: no database", run.id);
@@ -306,15 +374,11 @@ impl SyncCoordinator {
                 "recording the failure of sync run {}: {e}; marking it failed alone",
                 run.id
             );
-            if let Err(e) = store.mark_failed(&run.id, error, now).await {
+            if let Err(e) = store.mark_failed(&run.id, code, &sentence, now).await {
                 console_error!("marking sync run {} failed: {e}", run.id);
             }
         }
     }
-}
-
-fn actor_of(name: &str) -> Actor {
-    Actor { name: name.to_owned(), kind: if name == "system" { "system" } else { "person" } }
 }
 
 fn now() -> String {

@@ -1,34 +1,35 @@
-//! A sync run, one unit of work at a time, so that the coordinator can spread a large run over
-//! many invocations (alarms) within the Workers limits.
+//! A sync run, one bounded unit of work at a time, so that the coordinator can spread a run of
+//! any size over many invocations (alarms) within the Workers and D1 limits.
 //!
-//! Phases: read the app's group assignments page by page; for incremental runs, read the users
-//! whose status is not active; read the members of the groups that need it, a batch at a time;
-//! then plan against what D1 holds and commit in one batch, hold for confirmation, or (dry run)
-//! only record the diff. Everything read is staged in D1 under the run id, so a restarted
-//! invocation resumes where the last one stopped, and a failed run commits nothing.
+//! Phases: tidy what earlier runs left; read the app's group assignments page by page; for
+//! incremental runs, read the users whose status is not active; read the members of the groups
+//! that need it, one page per group at a time; write what changed as the next generation in
+//! bounded steps; then decide: switch (commit), hold for a superAdmin, or (dry run) record the
+//! diff. Everything read is staged in D1 under the run id and every step is resumable, so a
+//! restarted invocation repeats at most one unit, and a run that does not switch changes
+//! nothing readers see.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use groupsync_core::api::{DiffGroup, SyncDiff, SyncProgress};
-use groupsync_core::domain::{
-    AppId, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncPlan, groups_to_refetch, guard,
-    plan_sync,
-};
-use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser, OktaUserStatus};
+use futures_util::future::try_join_all;
+use groupsync_core::api::SyncProgress;
+use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
+use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::adapters::d1::{AuditRecord, RunEnd, Store};
+use crate::adapters::d1::{
+    AuditRecord, GroupChanges, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup, StagedUser,
+    Store, WriteStep, diff_json,
+};
 use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
 
-/// Groups whose members one unit reads (concurrently, 6 requests at a time).
-const MEMBER_BATCH: usize = 24;
-/// Groups named per kind in a diff.
-const DIFF_SAMPLE: usize = 25;
+/// Groups whose next page of members one unit reads, concurrently: the Workers limit of 6
+/// connections in flight.
+const MEMBER_PAGES_PER_UNIT: usize = 6;
 
-/// A run's state between invocations (Durable Object storage).
+/// A run's state between invocations (Durable Object storage). Small whatever the tenant's
+/// size: where the run is, and counters.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RunState {
     pub(crate) id: String,
@@ -42,21 +43,42 @@ pub(crate) struct RunState {
     /// Whether the run's row is in D1 yet (joiners wait for it, so that they can read it).
     #[serde(default)]
     pub(crate) recorded: bool,
+    /// The generation the run writes ahead (the committed one + 1), once it writes.
+    #[serde(default)]
+    pub(crate) generation: i64,
+    /// What the write steps changed so far.
+    #[serde(default)]
+    pub(crate) tally: Tally,
+}
+
+/// Memberships and users the write steps changed, and the rows they wrote.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub(crate) struct Tally {
+    pub(crate) memberships_added: u64,
+    pub(crate) memberships_removed: u64,
+    pub(crate) users_changed: u64,
+    pub(crate) rows_written: u64,
 }
 
 /// Where a run is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Phase {
+    /// Deleting, in bounded pieces, what earlier runs left behind.
+    Tidy,
     /// Reading the app's groups; the next page, if not the first.
     Groups { next: Option<String> },
     /// Reading the non-active users (incremental runs).
     Statuses { next: Option<String> },
-    /// Reading members of these groups.
-    Members { pending: Vec<String> },
-    /// Everything read: plan and commit.
-    Plan,
+    /// Reading the members of the groups marked in D1, a page per group at a time.
+    Members,
+    /// Writing what changed as the next generation: the step, and the key it reached.
+    Write { step: WriteStep, after: Key },
+    /// Everything written ahead: switch, hold or record.
+    Decide,
     /// Held by the guard for a superAdmin.
     Held,
+    /// Over; what it left is being tidied before the coordinator forgets it.
+    Ended,
 }
 
 /// Why a run failed.
@@ -71,12 +93,15 @@ pub(crate) enum SyncError {
     /// Okta answered something the sync cannot use.
     #[error("{0}")]
     Unusable(String),
+    /// The Okta settings are missing or unusable (the sentence says which).
+    #[error("{0}")]
+    NotConfigured(String),
 }
 
-/// How a finished run ended.
-#[derive(Debug)]
+/// How a decided run ended.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Ending {
-    /// Committed, or diffed for a dry run.
+    /// Committed, found nothing to change, or diffed for a dry run.
     Done,
     /// Held for confirmation.
     Held,
@@ -90,11 +115,13 @@ impl RunState {
             dry_run,
             full,
             actor,
-            phase: Phase::Groups { next: None },
+            phase: Phase::Tidy,
             progress: SyncProgress::default(),
             requests: 0,
             waits: 0,
             recorded: false,
+            generation: 0,
+            tally: Tally::default(),
         }
     }
 
@@ -103,131 +130,203 @@ impl RunState {
         serde_json::to_value(self.progress).unwrap_or(Value::Null)
     }
 
-    /// Does one unit of reading (one page, or one batch of groups' members).
+    /// Whether the next unit needs Okta (the coordinator then loads the settings and a client).
+    pub(crate) fn reads_okta(&self) -> bool {
+        matches!(self.phase, Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members)
+    }
+
+    /// Does one unit of work: a piece of tidying, one page, one page of up to six groups'
+    /// members, or one piece of a write step. `client` is needed only when [`Self::reads_okta`].
     pub(crate) async fn advance(
         &mut self,
         store: &Store,
-        client: &Client,
-        app_id: &AppId,
+        okta: Option<(&Client, &AppId)>,
     ) -> Result<(), SyncError> {
-        let before = client.stats();
-        match self.phase.clone() {
-            Phase::Groups { next } => {
+        let before = okta.map(|(client, _)| client.stats());
+        match (self.phase.clone(), okta) {
+            (Phase::Tidy, _) => {
+                if !store.tidy_step().await? {
+                    self.phase = Phase::Groups { next: None };
+                }
+            }
+            (Phase::Groups { next }, Some((client, app_id))) => {
                 let page = match next {
                     Some(url) => client.resume_page(&url)?,
                     None => client.app_groups_first_page(app_id.as_str())?,
                 };
                 let page = client.fetch_page::<OktaGroupAssignment>(&page, "app").await?;
-                let rows = page.items.iter().map(staged_group).collect::<Result<Vec<_>, _>>()?;
-                store.stage(&self.id, "group", &rows).await?;
+                let groups = page.items.iter().map(staged_group).collect::<Result<Vec<_>, _>>()?;
+                store.stage_groups(&self.id, &groups).await?;
                 self.progress.group_pages += 1;
-                self.progress.groups_found += u32::try_from(rows.len()).unwrap_or(u32::MAX);
+                self.progress.groups_found += count(groups.len());
                 self.phase = match page.next {
                     Some(next) => Phase::Groups { next: Some(next.as_str().to_owned()) },
                     // A full run, or the first one, reads every member with their status.
                     None if self.full || store.okta_group_count().await? == 0 => {
+                        self.full = true;
                         self.members_phase(store).await?
                     }
                     None => Phase::Statuses { next: None },
                 };
             }
-            Phase::Statuses { next } => {
+            (Phase::Statuses { next }, Some((client, _))) => {
                 let page = match next {
                     Some(url) => client.resume_page(&url)?,
                     None => client.inactive_users_first_page(),
                 };
                 let page = client.fetch_page::<OktaUser>(&page, "user").await?;
-                let rows: Vec<(String, String)> = page
+                let statuses: Vec<(String, String)> = page
                     .items
                     .iter()
                     .map(|u| (u.id.clone(), u.status.as_str().to_owned()))
                     .collect();
-                store.stage(&self.id, "status", &rows).await?;
+                store.stage_statuses(&self.id, &statuses).await?;
                 self.progress.status_pages += 1;
                 self.phase = match page.next {
                     Some(next) => Phase::Statuses { next: Some(next.as_str().to_owned()) },
                     None => self.members_phase(store).await?,
                 };
             }
-            Phase::Members { mut pending } => {
-                let batch: Vec<String> = pending.drain(..pending.len().min(MEMBER_BATCH)).collect();
-                let members = client.list_members_of_groups(&batch).await?;
-                let rows: Vec<(String, String)> = batch
-                    .iter()
-                    .zip(&members)
-                    .map(|(group, users)| {
-                        (
-                            group.clone(),
-                            json!(users.iter().map(user_json).collect::<Vec<_>>()).to_string(),
-                        )
-                    })
-                    .collect();
-                store.stage(&self.id, "members", &rows).await?;
-                self.progress.member_groups_read += u32::try_from(batch.len()).unwrap_or(u32::MAX);
-                self.phase =
-                    if pending.is_empty() { Phase::Plan } else { Phase::Members { pending } };
+            (Phase::Members, Some((client, _))) => self.read_member_pages(store, client).await?,
+            (Phase::Write { step, after }, _) => self.write(store, step, &after).await?,
+            (Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members, None) => {
+                return Err(SyncError::Unusable("reading Okta without a client".into()));
             }
-            Phase::Plan | Phase::Held => {}
+            (Phase::Decide | Phase::Held | Phase::Ended, _) => {}
         }
-        let after = client.stats();
-        self.requests += after.requests - before.requests;
-        self.waits += after.rate_limit_waits - before.rate_limit_waits;
+        if let (Some(before), Some((client, _))) = (before, okta) {
+            let after = client.stats();
+            self.requests += after.requests - before.requests;
+            self.waits += after.rate_limit_waits - before.rate_limit_waits;
+        }
         Ok(())
     }
 
-    /// Enters the members phase: the groups whose members must be read.
+    /// Enters the members phase: marks the groups whose members must be read.
     async fn members_phase(&mut self, store: &Store) -> Result<Phase, SyncError> {
-        let stored = store.stored_groups().await?;
-        let assigned: Vec<(String, Option<String>)> = staged_groups(store, &self.id)
-            .await?
-            .into_values()
-            .map(|g| (g.id, g.last_membership_updated))
-            .collect();
-        let pending = groups_to_refetch(&stored, &assigned, self.full);
-        self.progress.member_groups_total = u32::try_from(pending.len()).unwrap_or(u32::MAX);
-        Ok(if pending.is_empty() { Phase::Plan } else { Phase::Members { pending } })
+        self.progress.member_groups_total = store.mark_groups_to_read(&self.id, self.full).await?;
+        Ok(Phase::Members)
     }
 
-    /// Plans against D1 and ends the run: commit, hold, or (dry run) record the diff.
-    /// `confirmed` skips the guard (a superAdmin confirmed a held run).
-    pub(crate) async fn finish(
+    /// Reads the next page of members of up to six groups at once and stages them.
+    async fn read_member_pages(&mut self, store: &Store, client: &Client) -> Result<(), SyncError> {
+        let groups = store.groups_to_read(&self.id, MEMBER_PAGES_PER_UNIT).await?;
+        if groups.is_empty() {
+            self.generation = store.committed_generation().await? + 1;
+            self.phase = Phase::Write { step: WriteStep::MembershipsAdded, after: Key::default() };
+            return Ok(());
+        }
+        let reads = groups.iter().map(|group| async move {
+            let url = match &group.next_page {
+                Some(next) => client.resume_page(next)?,
+                None => client.group_members_first_page(&group.id)?,
+            };
+            let page = client.fetch_page::<OktaUser>(&url, "group").await?;
+            let next = page.next.map(|next| next.as_str().to_owned());
+            if next.as_deref() == Some(url.as_str()) {
+                // A next link to the page just read would never end.
+                return Err(SyncError::Unusable(format!(
+                    "Okta's paging of the members of group {} looped back to the same page",
+                    group.id
+                )));
+            }
+            let users = page.items.iter().map(staged_user).collect();
+            Ok::<_, SyncError>(MemberPage { group_id: group.id.clone(), users, next })
+        });
+        let pages = try_join_all(reads).await?;
+        store.stage_member_pages(&self.id, &pages).await?;
+        self.progress.member_groups_read +=
+            count(pages.iter().filter(|p| p.next.is_none()).count());
+        Ok(())
+    }
+
+    /// Writes one piece of a write step and moves on.
+    async fn write(
         &mut self,
         store: &Store,
-        confirmed: bool,
+        step: WriteStep,
+        after: &Key,
+    ) -> Result<(), SyncError> {
+        // Users leave the snapshot only when they lose a membership: skip the scan otherwise.
+        let skip = match step {
+            WriteStep::StatusesRead | WriteStep::UsersActivated => self.full,
+            WriteStep::UsersUnreferenced if *after == Key::default() => {
+                self.tally.memberships_removed == 0 && !self.removes_groups(store).await?
+            }
+            _ => false,
+        };
+        let next = if skip {
+            None
+        } else {
+            let piece = store.write_step(&self.id, step, self.generation, after).await?;
+            match step {
+                WriteStep::MembershipsAdded => self.tally.memberships_added += piece.changed,
+                WriteStep::MembershipsRemoved => self.tally.memberships_removed += piece.changed,
+                _ => self.tally.users_changed += piece.changed,
+            }
+            self.tally.rows_written += piece.rows_written;
+            piece.next
+        };
+        self.phase = match (next, step.next()) {
+            (Some(after), _) => Phase::Write { step, after },
+            (None, Some(step)) => Phase::Write { step, after: Key::default() },
+            (None, None) => Phase::Decide,
+        };
+        Ok(())
+    }
+
+    async fn removes_groups(&self, store: &Store) -> Result<bool, SyncError> {
+        Ok(store.group_changes(&self.id).await?.removed > 0)
+    }
+
+    /// Decides a run whose changes are written ahead: switch, hold, or (dry run) record the
+    /// diff. `confirmed` skips the guard (a superAdmin confirmed a held run; `decider` is who).
+    pub(crate) async fn decide(
+        &mut self,
+        store: &Store,
+        confirmed: Option<&str>,
         now: &str,
     ) -> Result<Ending, SyncError> {
-        let stored = store.stored_snapshot().await?;
-        let fetched = self.fetched_snapshot(store, &stored).await?;
-        let plan = plan_sync(&stored, &fetched);
-        let counts = serde_json::to_value(plan.counts()).unwrap_or(Value::Null);
-        let diff = serde_json::to_value(diff_of(&plan, &stored)).unwrap_or(Value::Null);
+        let changes = store.group_changes(&self.id).await?;
+        let removed_memberships = self.tally.memberships_removed + changes.memberships_of_removed;
+        let counts = self.counts(&changes, removed_memberships);
+        let diff = diff_json(&changes);
         let progress = self.progress_json();
-        let actor = Actor {
-            name: self.actor.clone(),
-            kind: if self.actor == "system" { "system" } else { "person" },
-        };
-        let held: Option<GuardReason> =
-            if confirmed || self.dry_run { None } else { guard(&stored, &plan) };
         let end = RunEnd {
             counts: Some(&counts),
             error: None,
+            error_code: None,
             diff: Some(&diff),
             held_reason: None,
             progress: &progress,
             requests: self.requests,
             waits: self.waits,
+            rows_written: 0,
         };
         if self.dry_run {
             store.finish_run(&self.id, "succeeded", &end, None, now).await?;
+            self.phase = Phase::Ended;
             return Ok(Ending::Done);
         }
+        let held: Option<GuardReason> = match confirmed {
+            Some(_) => None,
+            None => guard_figures(&GuardFigures {
+                stored_groups: changes.stored_groups,
+                removed_groups: changes.removed,
+                stored_memberships: changes.stored_memberships,
+                removed_memberships,
+            }),
+        };
         if let Some(reason) = held {
             let reason = serde_json::to_value(&reason).unwrap_or(Value::Null);
             store.hold_run(&self.id, &RunEnd { held_reason: Some(&reason), ..end }).await?;
             self.phase = Phase::Held;
             return Ok(Ending::Held);
         }
-        let action = if confirmed { "sync.confirmed" } else { "sync.committed" };
+        let (actor, action) = match confirmed {
+            Some(decider) => (actor_named(decider), "sync.confirmed"),
+            None => (actor_named(&self.actor), "sync.committed"),
+        };
         let audit = AuditRecord {
             actor: &actor,
             action,
@@ -235,164 +334,122 @@ impl RunState {
             before: None,
             after: Some(counts.clone()),
         };
-        store.commit_plan(&self.id, &plan, &RunEnd { diff: None, ..end }, &audit, now).await?;
+        let unchanged = self.tally.rows_written == 0
+            && changes.added == 0
+            && changes.changed == 0
+            && changes.removed == 0;
+        if unchanged {
+            // Nothing to switch to: an unchanged tenant writes no row.
+            store
+                .finish_run(&self.id, "succeeded", &RunEnd { diff: None, ..end }, Some(&audit), now)
+                .await?;
+        } else {
+            let delta = MembershipDelta {
+                added: self.tally.memberships_added,
+                removed: removed_memberships,
+            };
+            let rows_written =
+                self.tally.rows_written + changes.added + changes.changed + changes.removed;
+            let end = RunEnd { diff: None, rows_written, ..end };
+            store.switch(&self.id, self.generation, delta, &end, &audit, now).await?;
+        }
+        self.phase = Phase::Ended;
         Ok(Ending::Done)
     }
 
-    /// What Okta says now: the staged groups; for each, the staged members, or the stored ones
-    /// when the group was not re-read; users with the statuses read in this run.
-    async fn fetched_snapshot(
-        &self,
-        store: &Store,
-        stored: &Snapshot,
-    ) -> Result<Snapshot, SyncError> {
-        let mut snapshot =
-            Snapshot { groups: staged_groups(store, &self.id).await?, users: BTreeMap::new() };
-        let statuses: BTreeMap<String, OktaUserStatus> = store
-            .staged(&self.id, "status")
-            .await?
-            .into_iter()
-            .map(|row| (row.key, OktaUserStatus::parse(&row.payload)))
-            .collect();
-        let mut reread = BTreeSet::new();
-        for row in store.staged(&self.id, "members").await? {
-            let users: Vec<SnapshotUser> = serde_json::from_str::<Vec<StagedUser>>(&row.payload)
-                .map_err(|e| SyncError::Unusable(format!("staged members of {}: {e}", row.key)))?
-                .into_iter()
-                .map(StagedUser::into_snapshot)
-                .collect();
-            if let Some(group) = snapshot.groups.get_mut(&row.key) {
-                group.members = users.iter().map(|u| u.id.clone()).collect();
-                reread.insert(row.key.clone());
-            }
-            for user in users {
-                snapshot.users.insert(user.id.clone(), user);
-            }
-        }
-        for group in snapshot.groups.values_mut().filter(|g| !reread.contains(&g.id)) {
-            if let Some(kept) = stored.groups.get(&group.id) {
-                group.members = kept.members.clone();
-            }
-        }
-        let referenced: BTreeSet<String> =
-            snapshot.groups.values().flat_map(|g| g.members.iter().cloned()).collect();
-        for id in referenced {
-            if snapshot.users.contains_key(&id) {
-                continue;
-            }
-            if let Some(user) = stored.users.get(&id) {
-                let mut user = user.clone();
-                // Incremental runs read every non-active user: anyone not among them is active.
-                if !self.full {
-                    user.status = statuses.get(&id).copied().unwrap_or(OktaUserStatus::Active);
-                }
-                snapshot.users.insert(id, user);
-            }
-        }
-        Ok(snapshot)
+    fn counts(&self, changes: &GroupChanges, removed_memberships: u64) -> Value {
+        json!({
+            "groups_added": changes.added,
+            "groups_changed": changes.changed,
+            "groups_removed": changes.removed,
+            "memberships_added": self.tally.memberships_added,
+            "memberships_removed": removed_memberships,
+            "users_changed": self.tally.users_changed,
+        })
     }
 }
 
-#[derive(Deserialize)]
-struct StagedUser {
-    id: String,
-    email: Option<String>,
-    login: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    status: String,
+/// The actor a run acts as: the system for scheduled runs, else the person.
+pub(crate) fn actor_named(name: &str) -> Actor {
+    Actor { name: name.to_owned(), kind: if name == "system" { "system" } else { "person" } }
 }
 
-impl StagedUser {
-    fn into_snapshot(self) -> SnapshotUser {
-        SnapshotUser {
-            status: OktaUserStatus::parse(&self.status),
-            id: self.id,
-            email: self.email.map(|e| e.to_lowercase()),
-            login: self.login,
-            first_name: self.first_name,
-            last_name: self.last_name,
-        }
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn staged_user(user: &OktaUser) -> StagedUser {
+    StagedUser {
+        id: user.id.clone(),
+        email: user.profile.email.as_ref().map(|e| e.to_lowercase()),
+        login: user.profile.login.clone(),
+        first_name: user.profile.first_name.clone(),
+        last_name: user.profile.last_name.clone(),
+        status: user.status.as_str().to_owned(),
     }
 }
 
-fn user_json(user: &OktaUser) -> Value {
-    json!({ "id": user.id, "email": user.profile.email, "login": user.profile.login,
-            "first_name": user.profile.first_name, "last_name": user.profile.last_name, "status": user.status.as_str() })
-}
-
-fn staged_group(assignment: &OktaGroupAssignment) -> Result<(String, String), SyncError> {
+fn staged_group(assignment: &OktaGroupAssignment) -> Result<StagedGroup, SyncError> {
     let group = assignment.group().ok_or_else(|| {
         SyncError::Unusable(format!(
             "Okta sent the assignment of group {} without the group",
             assignment.id
         ))
     })?;
-    let payload = json!({
-        "id": group.id,
-        "name": group.profile.name.clone().unwrap_or_else(|| group.id.clone()),
-        "description": group.profile.description,
-        "lmu": group.last_membership_updated,
-    });
-    Ok((group.id.clone(), payload.to_string()))
+    Ok(StagedGroup {
+        id: group.id.clone(),
+        name: group.profile.name.clone().unwrap_or_else(|| group.id.clone()),
+        description: group.profile.description.clone(),
+        lmu: group.last_membership_updated.clone(),
+    })
 }
 
-async fn staged_groups(
-    store: &Store,
-    run_id: &str,
-) -> Result<BTreeMap<String, SnapshotGroup>, SyncError> {
-    #[derive(Deserialize)]
-    struct Staged {
-        id: String,
-        name: String,
-        description: Option<String>,
-        lmu: Option<String>,
-    }
-    let mut groups = BTreeMap::new();
-    for row in store.staged(run_id, "group").await? {
-        let g: Staged = serde_json::from_str(&row.payload)
-            .map_err(|e| SyncError::Unusable(format!("staged group {}: {e}", row.key)))?;
-        groups.insert(
-            g.id.clone(),
-            SnapshotGroup {
-                id: g.id,
-                name: g.name,
-                description: g.description,
-                last_membership_updated: g.lmu,
-                members: BTreeSet::new(),
-            },
-        );
-    }
-    Ok(groups)
-}
-
-fn diff_of(plan: &SyncPlan, stored: &Snapshot) -> SyncDiff {
-    SyncDiff {
-        groups_added: plan
-            .groups_added
-            .iter()
-            .take(DIFF_SAMPLE)
-            .map(|g| DiffGroup { id: g.id.clone(), name: g.name.clone(), previous_name: None })
-            .collect(),
-        groups_changed: plan
-            .groups_changed
-            .iter()
-            .take(DIFF_SAMPLE)
-            .map(|g| DiffGroup {
-                id: g.id.clone(),
-                name: g.name.clone(),
-                previous_name: Some(g.previous_name.clone()),
-            })
-            .collect(),
-        groups_removed: plan
-            .groups_removed
-            .iter()
-            .take(DIFF_SAMPLE)
-            .map(|id| DiffGroup {
-                id: id.clone(),
-                name: stored.groups.get(id).map(|g| g.name.clone()).unwrap_or_default(),
-                previous_name: None,
-            })
-            .collect(),
+/// A failed run's error, for people: a stable code and a sentence that says what failed and
+/// what to do. The raw cause goes to the log only.
+pub(crate) fn failure(error: &SyncError) -> (&'static str, String) {
+    use groupsync_core::okta::OktaErrorKind as Kind;
+    let retry = "Nothing was changed; the next scheduled sync will try again.";
+    match error {
+        SyncError::Okta(okta) => match &okta.kind {
+            Kind::InvalidToken => (
+                "okta_token_rejected",
+                "Okta rejected the API token (invalid, expired or revoked). Nothing was changed. \
+                 Enter a new token in Settings → Okta API Access."
+                    .into(),
+            ),
+            Kind::PermissionDenied => (
+                "okta_permission_denied",
+                "The API token may not read the app's groups or their members. Nothing was changed. \
+                 Give the token's admin a role that can read groups and users, then sync again."
+                    .into(),
+            ),
+            Kind::NotFound(what) => (
+                "okta_not_found",
+                format!(
+                    "Okta has no such {what} (or the token cannot see it). Nothing was changed. \
+                     If it is the app, check the App ID in Settings → Okta API Access; a group \
+                     deleted while the sync ran is read right by the next sync."
+                ),
+            ),
+            Kind::RateLimited { .. } => (
+                "okta_rate_limited",
+                format!("{okta}. {retry} If this repeats, lower the sync's share of the rate limit."),
+            ),
+            Kind::Upstream { .. } | Kind::Timeout(_) | Kind::Unreachable(_) => {
+                ("okta_unavailable", format!("{okta}. {retry}"))
+            }
+            _ => ("okta_unusable", format!("Okta answered something the sync cannot use: {okta}. {retry}")),
+        },
+        SyncError::Unusable(why) => {
+            ("okta_unusable", format!("Okta answered something the sync cannot use: {why}. {retry}"))
+        }
+        SyncError::NotConfigured(why) => ("not_configured", why.clone()),
+        SyncError::Store(StoreError::LimitBroken(_)) => (
+            "internal_error",
+            format!("The sync hit an internal limit (a bug; the log has the details). {retry}"),
+        ),
+        SyncError::Store(_) => {
+            ("storage_failed", format!("The database failed while the sync ran. {retry}"))
+        }
     }
 }

@@ -181,6 +181,7 @@ fn sync_run(row: RunRow) -> SyncRun {
         okta_requests: u64::try_from(row.okta_requests).unwrap_or(0),
         rate_limit_waits: u64::try_from(row.rate_limit_waits).unwrap_or(0),
         error: row.error,
+        error_code: row.error_code,
         held_reason: parse(row.held_reason),
         diff: parse(row.diff),
         rows_written: u64::try_from(row.rows_written).unwrap_or(0),

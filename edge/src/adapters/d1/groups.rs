@@ -1,0 +1,174 @@
+//! Groups as the screens and the API read them, and their roles: listings, a group with its
+//! members, and the optimistic-concurrency role update.
+
+use serde::Deserialize;
+use serde_json::json;
+use wasm_bindgen::JsValue;
+
+use super::{AuditRecord, Store, batch_answer, database, text};
+use crate::error::StoreError;
+
+impl Store {
+    // --- groups and roles --------------------------------------------------------------------
+
+    /// A page of groups, searched by name and sorted, with the count of all that match and when
+    /// the last sync committed: one batch, so the count, the rows and the time agree.
+    pub(crate) async fn group_page(
+        &self,
+        search: &str,
+        order: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<GroupPageRows, StoreError> {
+        #[derive(Deserialize)]
+        struct Total {
+            n: u32,
+        }
+        let pattern =
+            format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let count = self.statement(
+            "SELECT COUNT(*) AS n FROM groups WHERE name LIKE ?1 ESCAPE '\\'",
+            &[text(&pattern)],
+        )?;
+        let rows = self.statement(
+            &format!("{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"),
+            &[text(&pattern), JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
+        )?;
+        let mut results = self
+            .read_together(vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?])
+            .await?
+            .into_iter();
+        let total: Vec<Total> = batch_answer(results.next())?;
+        let rows = batch_answer(results.next())?;
+        let last_commit_at = last_commit_at(batch_answer(results.next())?);
+        Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
+    }
+
+    pub(crate) async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
+        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
+    }
+
+    /// A group with its members and when the last sync committed, read in one batch, so the
+    /// member count and the member list are of the same moment.
+    pub(crate) async fn group_with_members(
+        &self,
+        id: &str,
+    ) -> Result<Option<GroupWithMembers>, StoreError> {
+        let group = self.statement(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)])?;
+        let members = self.statement(
+            "SELECT u.id, u.email, u.login, u.first_name, u.last_name, u.status FROM group_members m \
+             JOIN okta_users u ON u.id = m.user_id WHERE m.group_id = ?1 ORDER BY u.email, u.id",
+            &[text(id)],
+        )?;
+        let mut results = self
+            .read_together(vec![group, members, self.statement(LAST_COMMIT_AT, &[])?])
+            .await?
+            .into_iter();
+        let group: Vec<GroupListRow> = batch_answer(results.next())?;
+        let members = batch_answer(results.next())?;
+        let last_commit_at = last_commit_at(batch_answer(results.next())?);
+        Ok(group.into_iter().next().map(|group| GroupWithMembers {
+            group,
+            members,
+            last_commit_at,
+        }))
+    }
+
+    /// Replaces a group's roles if its roles version is still `version`; `false` on a conflict.
+    ///
+    /// One batch: the version bump (which only matches the expected version) marks the row with
+    /// this request's `nonce`, and the replacement runs only where that mark is found, so two
+    /// admins saving the same version cannot both win.
+    pub(crate) async fn set_group_roles(
+        &self,
+        id: &str,
+        roles: &[String],
+        version: i64,
+        nonce: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let bump = self.statement(
+            "UPDATE groups SET roles_version = roles_version + 1, roles_writer = ?3 WHERE id = ?1 AND roles_version = ?2",
+            &[text(id), JsValue::from_f64(version as f64), text(nonce)],
+        )?;
+        let audit_row = self.audit_if_changed(audit, now)?;
+        let mine = "EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND roles_writer = ?2)";
+        let delete = self.statement(
+            &format!("DELETE FROM group_roles WHERE group_id = ?1 AND {mine}"),
+            &[text(id), text(nonce)],
+        )?;
+        let insert = self.statement(
+            &format!("INSERT INTO group_roles (group_id, role) SELECT ?1, value FROM json_each(?3) WHERE {mine}"),
+            &[text(id), text(nonce), text(&json!(roles).to_string())],
+        )?;
+        let results =
+            self.db.batch(vec![bump, audit_row, delete, insert]).await.map_err(database)?;
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed > 0)
+    }
+}
+
+/// A group as the groups list shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct GroupListRow {
+    pub(crate) id: String,
+    pub(crate) source: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) member_count: i64,
+    pub(crate) roles: Option<String>,
+    pub(crate) roles_version: i64,
+}
+
+/// A member of a group, or a user looked up by email.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct MemberRow {
+    pub(crate) id: String,
+    pub(crate) email: Option<String>,
+    pub(crate) login: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) status: String,
+}
+
+/// A group's columns as listings show them (`g` is the group), to be followed by a `WHERE`.
+const GROUP_COLUMNS: &str = "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
+     (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
+     FROM groups g";
+
+/// When the last committed (non-dry) run ended.
+const LAST_COMMIT_AT: &str =
+    "SELECT MAX(ended_at) AS ended_at FROM sync_runs WHERE state = 'succeeded' AND dry_run = 0";
+
+#[derive(Deserialize)]
+struct LastCommitRow {
+    ended_at: Option<String>,
+}
+
+/// The answer of [`LAST_COMMIT_AT`].
+fn last_commit_at(rows: Vec<LastCommitRow>) -> Option<String> {
+    rows.into_iter().next().and_then(|row| row.ended_at)
+}
+
+/// A page of groups as of one moment.
+#[derive(Debug)]
+pub(crate) struct GroupPageRows {
+    pub(crate) rows: Vec<GroupListRow>,
+    /// Groups matching the search, over all pages.
+    pub(crate) total: u32,
+    pub(crate) last_commit_at: Option<String>,
+}
+
+/// A group with its members, as of one moment.
+#[derive(Debug)]
+pub(crate) struct GroupWithMembers {
+    pub(crate) group: GroupListRow,
+    pub(crate) members: Vec<MemberRow>,
+    pub(crate) last_commit_at: Option<String>,
+}

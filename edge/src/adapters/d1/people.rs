@@ -1,0 +1,236 @@
+//! People: a person's access as of one moment, and the invitations with what decides theirs.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::groups::MemberRow;
+use super::{AuditRecord, Store, batch_answer, database, opt, text};
+use crate::error::StoreError;
+
+impl Store {
+    // --- people ------------------------------------------------------------------------------
+
+    /// What decides the access of `email`, read in one batch (one round trip, and one
+    /// transaction, so the status, the grants and the superAdmin flag are of one moment):
+    /// whether they are a superAdmin, their synced Okta user, the groups of that user (or of
+    /// `fallback_user_id` when no synced user has the email) with the roles each grants, and
+    /// whether an invitation waits for their first sign-in.
+    pub(crate) async fn person(
+        &self,
+        email: &str,
+        fallback_user_id: Option<&str>,
+    ) -> Result<PersonRecord, StoreError> {
+        // An email's Okta user is the one with the lowest id (the same rule in `Store::people`).
+        let user_id =
+            "COALESCE((SELECT id FROM okta_users WHERE email = ?1 ORDER BY id LIMIT 1), ?2)";
+        let args = [text(email), opt(fallback_user_id)];
+        let super_admin = self
+            .statement("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])?;
+        let user = self.statement(
+            "SELECT id, email, login, first_name, last_name, status FROM okta_users \
+             WHERE email = ?1 ORDER BY id LIMIT 1",
+            &[text(email)],
+        )?;
+        let memberships = self.statement(
+            &format!(
+                "SELECT g.id AS group_id, g.name AS group_name, r.role AS role \
+                 FROM group_members m JOIN groups g ON g.id = m.group_id \
+                 LEFT JOIN group_roles r ON r.group_id = g.id \
+                 WHERE m.user_id = {user_id} ORDER BY g.name, g.id, r.role"
+            ),
+            &args,
+        )?;
+        let invited = self.statement(
+            "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
+            &[text(email)],
+        )?;
+        let mut results =
+            self.read_together(vec![super_admin, user, memberships, invited]).await?.into_iter();
+        let super_admin: Vec<super::Count> = batch_answer(results.next())?;
+        let user: Vec<MemberRow> = batch_answer(results.next())?;
+        let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
+        let invited: Vec<super::Count> = batch_answer(results.next())?;
+        let in_groups = !memberships.is_empty();
+        let mut grants = Vec::new();
+        for row in memberships {
+            if let Some(role) = row.role {
+                push_group_role(&mut grants, row.group_id, row.group_name, role);
+            }
+        }
+        Ok(PersonRecord {
+            super_admin: super_admin.first().is_some_and(|c| c.n > 0),
+            user: user.into_iter().next(),
+            grants,
+            in_groups,
+            invited: invited.first().is_some_and(|c| c.n > 0),
+        })
+    }
+
+    pub(crate) async fn upsert_invitation(
+        &self,
+        email: &str,
+        okta_user_id: Option<&str>,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO invitations (email, okta_user_id, status, invited_by, invited_at) VALUES (?1, ?2, 'invited', ?3, ?4) \
+             ON CONFLICT(email) DO UPDATE SET okta_user_id = excluded.okta_user_id, invited_by = excluded.invited_by, \
+             invited_at = excluded.invited_at WHERE invitations.status = 'invited'",
+            &[text(email), opt(okta_user_id), text(&audit.actor.name), text(now)],
+        )?;
+        self.db
+            .batch(vec![insert, self.audit_statement(audit, now)?])
+            .await
+            .map_err(database)
+            .map(|_| ())
+    }
+
+    pub(crate) async fn invitations(&self) -> Result<Vec<InvitationRow>, StoreError> {
+        self.all(INVITATIONS, &[]).await
+    }
+
+    /// Every invitation with what decides its access (the grants of its Okta user's groups,
+    /// and superAdmin status), read in one batch: D1 runs a batch as one transaction, so a
+    /// listing never pairs an invitation with access from before or after a change.
+    pub(crate) async fn people(&self) -> Result<People, StoreError> {
+        // An email's Okta user is the one with the lowest id, as `Store::person` takes it.
+        let grants = "SELECT i.email AS email, u.status AS status, g.id AS group_id, \
+             g.name AS group_name, r.role AS role FROM invitations i \
+             JOIN okta_users u ON u.id = \
+             (SELECT id FROM okta_users WHERE email = i.email ORDER BY id LIMIT 1) \
+             JOIN group_members m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id \
+             JOIN group_roles r ON r.group_id = g.id ORDER BY i.email, g.name, g.id, r.role";
+        let super_admins =
+            "SELECT s.email AS email FROM super_admins s JOIN invitations i ON i.email = s.email";
+        let mut results = self
+            .read_together(vec![
+                self.statement(INVITATIONS, &[])?,
+                self.statement(grants, &[])?,
+                self.statement(super_admins, &[])?,
+            ])
+            .await?
+            .into_iter();
+        let invitations = batch_answer(results.next())?;
+        let grant_rows: Vec<PersonGrantRow> = batch_answer(results.next())?;
+        let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
+        let mut grants: BTreeMap<String, PersonGrants> = BTreeMap::new();
+        for row in grant_rows {
+            let person = grants
+                .entry(row.email)
+                .or_insert_with(|| PersonGrants { status: row.status, grants: Vec::new() });
+            push_group_role(&mut person.grants, row.group_id, row.group_name, row.role);
+        }
+        Ok(People {
+            invitations,
+            grants,
+            super_admins: super_admins.into_iter().map(|row| row.email).collect(),
+        })
+    }
+
+    /// Marks an invitation active on the person's first sign-in.
+    pub(crate) async fn activate_invitation(
+        &self,
+        email: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE invitations SET status = 'active', activated_at = ?2 WHERE email = ?1 AND status = 'invited'",
+            &[text(email), text(now)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+}
+
+/// What decides one person's access, as of one moment.
+#[derive(Debug)]
+pub(crate) struct PersonRecord {
+    pub(crate) super_admin: bool,
+    /// Their synced Okta user (the lowest id among those with the email).
+    pub(crate) user: Option<MemberRow>,
+    /// The groups that grant them roles, by group name.
+    pub(crate) grants: Vec<GroupRoles>,
+    /// Whether they are a member of any synced group, granting roles or not.
+    pub(crate) in_groups: bool,
+    /// Whether they hold an invitation not yet activated by a sign-in.
+    pub(crate) invited: bool,
+}
+
+/// A group of a person with one role it grants (`None`: it grants none).
+#[derive(Deserialize)]
+struct MembershipRow {
+    group_id: String,
+    group_name: String,
+    role: Option<String>,
+}
+
+/// The invitations, newest first.
+const INVITATIONS: &str = "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at \
+     FROM invitations ORDER BY invited_at DESC, email";
+
+/// The invitations and what decides their access, as of one moment.
+#[derive(Debug)]
+pub(crate) struct People {
+    /// Newest first.
+    pub(crate) invitations: Vec<InvitationRow>,
+    /// By email: the Okta status of each invited person whose groups grant roles, with those
+    /// groups and roles.
+    pub(crate) grants: BTreeMap<String, PersonGrants>,
+    /// The invited people who are superAdmins.
+    pub(crate) super_admins: Vec<String>,
+}
+
+/// An invited person's Okta status and the groups that grant them roles.
+#[derive(Debug)]
+pub(crate) struct PersonGrants {
+    pub(crate) status: String,
+    /// (group id, group name, roles), by group name.
+    pub(crate) grants: Vec<GroupRoles>,
+}
+
+/// A group and the roles it grants: (group id, group name, roles).
+pub(crate) type GroupRoles = (String, String, Vec<String>);
+
+/// Adds `role` of a group to `grants`, built from rows sorted by group: a group's roles are one
+/// run of rows.
+fn push_group_role(
+    grants: &mut Vec<GroupRoles>,
+    group_id: String,
+    group_name: String,
+    role: String,
+) {
+    match grants.last_mut() {
+        Some(last) if last.0 == group_id => last.2.push(role),
+        _ => grants.push((group_id, group_name, vec![role])),
+    }
+}
+
+/// A role that a group grants an invited person, with the person's Okta status.
+#[derive(Deserialize)]
+struct PersonGrantRow {
+    email: String,
+    status: String,
+    group_id: String,
+    group_name: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+struct EmailRow {
+    email: String,
+}
+
+/// A row of `invitations`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct InvitationRow {
+    pub(crate) email: String,
+    pub(crate) okta_user_id: Option<String>,
+    pub(crate) status: String,
+    pub(crate) invited_by: String,
+    pub(crate) invited_at: String,
+    pub(crate) activated_at: Option<String>,
+}

@@ -1,0 +1,203 @@
+//! Sync runs: their rows, progress and ends.
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+use super::{AuditRecord, Store, database, opt, text};
+use crate::error::StoreError;
+
+/// A row of `sync_runs`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RunRow {
+    pub(crate) id: String,
+    pub(crate) state: String,
+    pub(crate) trigger: String,
+    pub(crate) started_by: String,
+    pub(crate) dry_run: i64,
+    pub(crate) full: i64,
+    pub(crate) started_at: String,
+    pub(crate) ended_at: Option<String>,
+    pub(crate) progress: String,
+    pub(crate) counts: Option<String>,
+    pub(crate) okta_requests: i64,
+    pub(crate) rate_limit_waits: i64,
+    pub(crate) error: Option<String>,
+    pub(crate) error_code: Option<String>,
+    pub(crate) held_reason: Option<String>,
+    pub(crate) diff: Option<String>,
+    pub(crate) rows_written: i64,
+}
+
+impl Store {
+    // --- runs and staging --------------------------------------------------------------------
+
+    pub(crate) async fn insert_run(
+        &self,
+        run: &RunRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO sync_runs (id, state, trigger, started_by, dry_run, full, started_at, progress) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &[
+                text(&run.id),
+                text(&run.state),
+                text(&run.trigger),
+                text(&run.started_by),
+                JsValue::from_f64(run.dry_run as f64),
+                JsValue::from_f64(run.full as f64),
+                text(&run.started_at),
+                text(&run.progress),
+            ],
+        )?;
+        self.change_with_audit(insert, audit, now).await.map(|_| ())
+    }
+
+    /// Records progress and request counts of a running run.
+    pub(crate) async fn update_run_progress(
+        &self,
+        id: &str,
+        progress: &Value,
+        requests: u64,
+        waits: u64,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE sync_runs SET progress = ?2, okta_requests = ?3, rate_limit_waits = ?4 WHERE id = ?1",
+            &[text(id), text(&progress.to_string()), JsValue::from_f64(requests as f64), JsValue::from_f64(waits as f64)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
+    /// Ends a run that commits nothing (failed, dry run, discarded). What it staged or wrote
+    /// ahead is tidied away afterwards, in bounded pieces.
+    pub(crate) async fn finish_run(
+        &self,
+        id: &str,
+        state: &str,
+        fields: &RunEnd<'_>,
+        audit: Option<&AuditRecord<'_>>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let mut statements = vec![self.end_statement(id, state, fields, now)?];
+        if let Some(audit) = audit {
+            statements.push(self.audit_statement(audit, now)?);
+        }
+        self.db.batch(statements).await.map_err(database).map(|_| ())
+    }
+
+    /// Marks a run failed without its audit row: the fallback when the database is too broken
+    /// to write both.
+    pub(crate) async fn mark_failed(
+        &self,
+        id: &str,
+        code: &str,
+        error: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE sync_runs SET state = 'failed', ended_at = ?2, error = ?3, error_code = ?4 WHERE id = ?1",
+            &[text(id), text(now), text(error), text(code)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
+    /// Before a new run: ends runs the coordinator no longer knows (an interrupted invocation
+    /// whose state was lost) as failed. What they staged is tidied away by the next run.
+    pub(crate) async fn end_orphaned_runs(&self, now: &str) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE sync_runs SET state = 'failed', ended_at = ?1, error_code = 'interrupted', \
+             error = 'The run was interrupted and did not finish; nothing was committed. Start a new sync.' \
+             WHERE state IN ('running', 'needs_confirmation')",
+            &[text(now)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
+    /// Holds a run for confirmation, keeping what it staged.
+    pub(crate) async fn hold_run(&self, id: &str, fields: &RunEnd<'_>) -> Result<(), StoreError> {
+        let statement = self.statement(
+            "UPDATE sync_runs SET state = 'needs_confirmation', counts = ?2, held_reason = ?3, diff = ?4, \
+             progress = ?5, okta_requests = ?6, rate_limit_waits = ?7 WHERE id = ?1",
+            &[
+                text(id),
+                opt(fields.counts.map(ToString::to_string).as_deref()),
+                opt(fields.held_reason.map(ToString::to_string).as_deref()),
+                opt(fields.diff.map(ToString::to_string).as_deref()),
+                text(&fields.progress.to_string()),
+                JsValue::from_f64(fields.requests as f64),
+                JsValue::from_f64(fields.waits as f64),
+            ],
+        )?;
+        statement.run().await.map_err(database).map(|_| ())
+    }
+
+    pub(crate) async fn run(&self, id: &str) -> Result<Option<RunRow>, StoreError> {
+        self.first(&format!("{RUN_COLUMNS} WHERE id = ?1"), &[text(id)]).await
+    }
+
+    pub(crate) async fn runs(&self, limit: u32, offset: u32) -> Result<Vec<RunRow>, StoreError> {
+        self.all(
+            &format!("{RUN_COLUMNS} ORDER BY started_at DESC, id DESC LIMIT ?1 OFFSET ?2"),
+            &[JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
+        )
+        .await
+    }
+
+    pub(super) fn end_statement(
+        &self,
+        id: &str,
+        state: &str,
+        end: &RunEnd<'_>,
+        now: &str,
+    ) -> Result<D1PreparedStatement, StoreError> {
+        self.statement(
+            "UPDATE sync_runs SET state = ?2, ended_at = ?3, counts = ?4, error = ?5, diff = ?6, progress = ?7, \
+             okta_requests = ?8, rate_limit_waits = ?9, error_code = ?10, rows_written = ?11 WHERE id = ?1",
+            &[
+                text(id),
+                text(state),
+                text(now),
+                opt(end.counts.map(ToString::to_string).as_deref()),
+                opt(end.error),
+                opt(end.diff.map(ToString::to_string).as_deref()),
+                text(&end.progress.to_string()),
+                JsValue::from_f64(end.requests as f64),
+                JsValue::from_f64(end.waits as f64),
+                opt(end.error_code),
+                JsValue::from_f64(end.rows_written as f64),
+            ],
+        )
+    }
+}
+
+/// How a run ended, for its row.
+#[derive(Debug)]
+pub(crate) struct RunEnd<'a> {
+    pub(crate) counts: Option<&'a Value>,
+    /// A sentence for people: what failed and what to do.
+    pub(crate) error: Option<&'a str>,
+    /// The failure's stable code.
+    pub(crate) error_code: Option<&'a str>,
+    pub(crate) diff: Option<&'a Value>,
+    pub(crate) held_reason: Option<&'a Value>,
+    pub(crate) progress: &'a Value,
+    pub(crate) requests: u64,
+    pub(crate) waits: u64,
+    /// Group, membership and user rows the run wrote (0 unless it committed).
+    pub(crate) rows_written: u64,
+}
+
+const RUN_COLUMNS: &str = "SELECT id, state, trigger, started_by, dry_run, full, started_at, ended_at, progress, counts, \
+     okta_requests, rate_limit_waits, error, error_code, held_reason, diff, rows_written FROM sync_runs";
