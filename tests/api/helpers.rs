@@ -28,6 +28,8 @@ static LIMITED_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A stack for the sync runs against the S tenant, and one for the fault runs.
 static SYNC_STACK: OnceLock<LocalStack> = OnceLock::new();
 static FAULT_STACK: OnceLock<LocalStack> = OnceLock::new();
+/// The stack that syncs the scale tenant.
+static SCALE_STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A production stack that was (wrongly) given the dev sign-in.
 static MISCONFIGURED_STACK: OnceLock<LocalStack> = OnceLock::new();
@@ -83,6 +85,13 @@ impl TestApp {
     pub(crate) fn for_sync() -> Self {
         Self::connect(
             SYNC_STACK.get_or_init(|| start_stack("api-sync", true, World::get().stack_vars())),
+        )
+    }
+
+    /// Connects to the stack that syncs the scale tenant.
+    pub(crate) fn for_scale() -> Self {
+        Self::connect(
+            SCALE_STACK.get_or_init(|| start_stack("api-scale", true, World::get().stack_vars())),
         )
     }
 

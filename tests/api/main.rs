@@ -11,4 +11,5 @@ mod routing;
 mod settings;
 mod sync;
 mod sync_faults;
+mod sync_scale;
 mod world;

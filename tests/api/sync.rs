@@ -111,7 +111,7 @@ pub(crate) fn truth(control: &Control) -> BTreeMap<String, (String, BTreeSet<Str
 }
 
 /// Gives a group these roles, on top of its current version.
-async fn set_roles(caller: &Caller<'_>, group_id: &str, roles: &[&str]) {
+pub(crate) async fn set_roles(caller: &Caller<'_>, group_id: &str, roles: &[&str]) {
     let path = format!("/api/v1/groups/{group_id}");
     let group: Value = caller.get(&path).await.json().await.expect("the group");
     let body = json!({ "roles": roles, "version": group["roles_version"] });

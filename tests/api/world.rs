@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use fake_okta::{Control, FakeOkta, FakeOktaConfig, TenantInfo, TenantSize, TenantSpec};
+use fake_okta::{
+    Control, FakeOkta, FakeOktaConfig, TenantInfo, TenantOptions, TenantSize, TenantSpec,
+};
 use groupsync_core::auth::sign_rs256;
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::PublicKeyParts;
@@ -17,6 +19,10 @@ use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+/// Members of the scale tenant's big group: staged as one value (about 150 bytes a member), they
+/// would exceed D1's 2 MB cap on a value.
+pub(crate) const SCALE_GROUP_MEMBERS: u32 = 20_000;
 
 /// The AUD tag the test stacks expect.
 pub(crate) const AUDIENCE: &str = "test-access-aud-0123456789abcdef";
@@ -41,6 +47,9 @@ pub(crate) struct World {
     pub(crate) sync_tenant: (TenantInfo, Control),
     /// A tenant of size S that the fault runs break.
     pub(crate) fault_tenant: (TenantInfo, Control),
+    /// A tenant of size S with one assigned group of [`SCALE_GROUP_MEMBERS`] members, whose
+    /// member list is larger than one D1 value.
+    pub(crate) scale_tenant: (TenantInfo, Control),
     /// A key for the dev sign-in stack (base64 PKCS#8 DER).
     pub(crate) dev_signing_key: String,
 }
@@ -149,17 +158,30 @@ fn start() -> World {
             let sync = FakeOkta::start(tenant(7), any_port).await.expect("the sync tenant starts");
             let faults =
                 FakeOkta::start(tenant(8), any_port).await.expect("the fault tenant starts");
+            let options =
+                TenantOptions { big_group: Some(SCALE_GROUP_MEMBERS), ..TenantOptions::default() };
+            let scale = FakeOkta::start_with_options(tenant(9), options, any_port)
+                .await
+                .expect("the scale tenant starts");
             let sync_tenant = (sync.info().clone(), sync.control().clone());
             let fault_tenant = (faults.info().clone(), faults.control().clone());
+            let scale_tenant = (scale.info().clone(), scale.control().clone());
             ready_tx
-                .send((issuer, own_team, okta.info().clone(), sync_tenant, fault_tenant))
+                .send((
+                    issuer,
+                    own_team,
+                    okta.info().clone(),
+                    sync_tenant,
+                    fault_tenant,
+                    scale_tenant,
+                ))
                 .expect("the tests wait");
             // Keep the fakes alive for the whole test binary.
             std::future::pending::<()>().await;
-            drop((okta, sync, faults));
+            drop((okta, sync, faults, scale));
         });
     });
-    let (issuer, own_team, okta, sync_tenant, fault_tenant) =
+    let (issuer, own_team, okta, sync_tenant, fault_tenant, scale_tenant) =
         ready_rx.recv().expect("the background servers start");
     World {
         issuer,
@@ -170,6 +192,7 @@ fn start() -> World {
         okta,
         sync_tenant,
         fault_tenant,
+        scale_tenant,
         dev_signing_key,
     }
 }
