@@ -2,7 +2,7 @@
 
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
-    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary, HealthResponse,
+    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
     ListSyncRunsResponse, ListUsersResponse, MeResponse, OktaSettingsResponse,
     PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
     SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
@@ -63,8 +63,19 @@ impl ClientError {
     }
 }
 
+/// The health answer as the header shows it: `HealthResponse` without the parts the header does
+/// not show (its status word, schema version and sync state), which keeps their parsers out of
+/// the SPA.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Health {
+    /// The version of the Worker build that answered.
+    pub version: String,
+    /// Whether D1 answered.
+    pub database_ok: bool,
+}
+
 /// `GET /api/v1/health`. A degraded service (503 with a health body) is an answer, not an error.
-pub async fn get_health() -> Result<HealthResponse, ClientError> {
+pub async fn get_health() -> Result<Health, ClientError> {
     let answer = send(Method::Get, "/health", None).await?;
     let degraded = answer.status == 503 && answer.is_json("application/json");
     if degraded { parse(&answer.text) } else { answer.into_result() }
@@ -130,6 +141,22 @@ pub async fn get_sync_runs(page: u32) -> Result<ListSyncRunsResponse, ClientErro
 /// `GET /api/v1/sync/runs/{id}`.
 pub async fn get_sync_run(id: &str) -> Result<SyncRun, ClientError> {
     get(&format!("/sync/runs/{}", encode(id))).await
+}
+
+/// `SyncStatus` as the banner reads it: sync is failing while `failing_since` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SyncAlarmStatus {
+    /// When the first run that failed after the last success ended.
+    pub failing_since: Option<String>,
+    /// The runs that failed in a row since.
+    pub failures: u32,
+    /// The last failure in words.
+    pub last_error: Option<String>,
+}
+
+/// `GET /api/v1/sync/status` (superAdmins): whether sync keeps failing, and why.
+pub async fn get_sync_status() -> Result<SyncAlarmStatus, ClientError> {
+    get("/sync/status").await
 }
 
 /// `POST /api/v1/sync/runs/{id}/confirm` (`confirm`) or `…/discard`.

@@ -3,5 +3,6 @@
 pub mod backend_status;
 pub mod feedback;
 pub mod identity;
+pub mod sync_alarm;
 pub mod sync_panel;
 pub mod virtual_table;

@@ -19,6 +19,7 @@ use leptos::prelude::*;
 
 use components::backend_status::BackendStatus;
 use components::identity::IdentityBar;
+use components::sync_alarm::{SyncAlarm, SyncAlarmBanner};
 use dynamic::dynamic;
 use pages::audit::AuditPage;
 use pages::group_detail::GroupDetailPage;
@@ -34,6 +35,7 @@ use session::Session;
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    SyncAlarm::provide();
     let location = Location::provide();
     view! {
         <a class="skip-link" href="#main">
@@ -45,6 +47,7 @@ pub fn App() -> impl IntoView {
             </a>
             <IdentityBar />
             <BackendStatus />
+            <SyncAlarmBanner />
         </header>
         <div class="app-layout">
             <Navigation />

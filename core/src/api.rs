@@ -13,7 +13,7 @@ pub use access::{
     ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
     RegisterServiceTokenRequest, RoleDescription, ServiceToken, SuperAdmin, change_summary,
 };
-pub use health::{HealthResponse, ServiceStatus};
+pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
     ConnectionFailure, CreateGroupRequest, GroupSummary, OktaSettingsResponse,

@@ -135,6 +135,7 @@ async fn dispatch(
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
         Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx).await,
         Endpoint::GetSyncRun => sync::get_sync_run(&param("id"), ctx).await,
+        Endpoint::GetSyncStatus => health::get_sync_status(ctx).await,
         Endpoint::ConfirmSyncRun => {
             sync::resolve_sync_run(&param("id"), true, ctx, env, principal).await
         }

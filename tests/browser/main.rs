@@ -14,3 +14,4 @@ mod product;
 mod roles;
 mod settings;
 mod sync;
+mod sync_alarm;

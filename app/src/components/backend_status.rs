@@ -1,12 +1,11 @@
 //! The backend status shown in the header of every screen.
 
-use groupsync_core::api::HealthResponse;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
 use crate::loader::Load;
 
-use crate::api::{self, ClientError};
+use crate::api::{self, ClientError, Health};
 
 /// Asks the edge for its health once, and shows whether it and its database answer, with a
 /// retry when they don't.
@@ -37,7 +36,7 @@ pub fn BackendStatus() -> impl IntoView {
 #[component]
 fn HealthSummary(
     /// What `GET /api/v1/health` answered.
-    health: HealthResponse,
+    health: Health,
 ) -> impl IntoView {
     let (modifier, text) = if health.database_ok {
         ("ok", format!("Backend online · database OK · v{}", health.version))

@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, error_text, focus_by_id};
+use crate::components::sync_alarm::SyncAlarm;
 use crate::session::Session;
 use crate::sync_view::{changes, changes_anything, failure_advice, headline};
 use crate::text::{inert, when};
@@ -145,6 +146,7 @@ fn watch(
                         let committed = run.state == SyncState::Succeeded && !run.dry_run;
                         current.set(Some(run));
                         runs.refetch();
+                        SyncAlarm::refresh();
                         if committed {
                             on_committed.run(());
                         }
@@ -223,6 +225,7 @@ fn RunView(
                     let committed = run.state == SyncState::Succeeded;
                     current.set(Some(run));
                     runs.refetch();
+                    SyncAlarm::refresh();
                     focus_by_id("sync-status");
                     if committed {
                         on_committed.run(());

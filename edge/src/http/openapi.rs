@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::http::routes::{Access, ROUTES};
+use crate::http::routes::{Access, Endpoint, ROUTES};
 
 /// The document (`GET /api/v1/openapi.json`).
 pub fn document() -> Value {
@@ -33,6 +33,16 @@ pub fn document() -> Value {
                 "default": { "description": "A problem", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
             }
         });
+        if let Some(schema) = response_schema(route.endpoint) {
+            let body = json!({ "schema": { "$ref": format!("#/components/schemas/{schema}") } });
+            operation["responses"]["2XX"]["content"]["application/json"] = body.clone();
+            if route.endpoint == Endpoint::Health {
+                operation["responses"]["503"] = json!({
+                    "description": "Degraded: D1 did not answer",
+                    "content": { "application/json": body }
+                });
+            }
+        }
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
@@ -53,6 +63,46 @@ pub fn document() -> Value {
                 "apiKey": { "type": "http", "scheme": "bearer" }
             },
             "schemas": {
+                "SyncState": {
+                    "type": "string",
+                    "enum": ["ok", "failing", "never_run"],
+                    "description": "Of the finished runs that were not dry runs: `failing` when the last one failed (whatever started it), `ok` when it succeeded, `never_run` when none has finished."
+                },
+                "SyncHealth": {
+                    "type": "object",
+                    "required": ["state", "failing_since", "failures", "last_error_code"],
+                    "properties": {
+                        "state": { "$ref": "#/components/schemas/SyncState" },
+                        "failing_since": { "type": ["string", "null"], "format": "date-time", "description": "When the first run that failed after the last success ended" },
+                        "failures": { "type": "integer", "description": "Runs failed in a row since the last success" },
+                        "last_error_code": { "type": ["string", "null"], "description": "The last failure's stable code (okta_token_rejected, okta_unavailable, storage_failed, …)" }
+                    }
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "version", "database_ok", "schema_version", "sync"],
+                    "properties": {
+                        "status": { "type": "string", "enum": ["ok", "degraded"] },
+                        "version": { "type": "string" },
+                        "database_ok": { "type": "boolean" },
+                        "schema_version": { "type": ["integer", "null"] },
+                        "sync": {
+                            "oneOf": [{ "$ref": "#/components/schemas/SyncHealth" }, { "type": "null" }],
+                            "description": "Whether sync keeps failing (null when D1 did not answer); never a sentence or an id"
+                        }
+                    }
+                },
+                "SyncStatus": {
+                    "description": "SyncHealth with the last failure in words (superAdmins only)",
+                    "allOf": [
+                        { "$ref": "#/components/schemas/SyncHealth" },
+                        {
+                            "type": "object",
+                            "required": ["last_error"],
+                            "properties": { "last_error": { "type": ["string", "null"], "description": "What failed and what to do" } }
+                        }
+                    ]
+                },
                 "Problem": {
                     "type": "object",
                     "required": ["type", "title", "status", "detail", "code"],
@@ -66,11 +116,20 @@ pub fn document() -> Value {
     })
 }
 
+/// The schema of an endpoint's success body, where the document describes it.
+fn response_schema(endpoint: Endpoint) -> Option<&'static str> {
+    match endpoint {
+        Endpoint::Health => Some("Health"),
+        Endpoint::GetSyncStatus => Some("SyncStatus"),
+        _ => None,
+    }
+}
+
 fn secured() -> Value {
     json!([{ "access": [] }, { "apiKey": [] }])
 }
 
-fn operation_id(endpoint: crate::http::routes::Endpoint) -> String {
+fn operation_id(endpoint: Endpoint) -> String {
     let debug = format!("{endpoint:?}");
     let mut id = String::new();
     for (i, c) in debug.chars().enumerate() {
@@ -116,5 +175,25 @@ mod tests {
             }
         }
         assert!(ids.contains("set_group_roles") && ids.contains("get_user_access"));
+    }
+
+    #[test]
+    fn health_and_sync_status_describe_their_bodies_and_health_no_sentence() {
+        let doc = document();
+        let health = &doc["paths"]["/api/v1/health"]["get"]["responses"];
+        let schema = "#/components/schemas/Health";
+        assert_eq!(health["2XX"]["content"]["application/json"]["schema"]["$ref"], schema);
+        assert_eq!(health["503"]["content"]["application/json"]["schema"]["$ref"], schema);
+        let status = &doc["paths"]["/api/v1/sync/status"]["get"];
+        assert_eq!(status["description"], "superAdmins.");
+        // The schema names exactly the fields the Worker sends.
+        let keys = |value: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort_unstable();
+            keys
+        };
+        let sent = groupsync_core::api::SyncHealth::new(true, 1, None, None);
+        let documented = &doc["components"]["schemas"]["SyncHealth"]["properties"];
+        assert_eq!(keys(documented), keys(&serde_json::to_value(sent).unwrap()));
     }
 }

@@ -101,6 +101,8 @@ pub enum Endpoint {
     ListSyncRuns,
     /// `GET /api/v1/sync/runs/{id}`.
     GetSyncRun,
+    /// `GET /api/v1/sync/status`: whether sync keeps failing, and why.
+    GetSyncStatus,
     /// `POST /api/v1/sync/runs/{id}/confirm`.
     ConfirmSyncRun,
     /// `POST /api/v1/sync/runs/{id}/discard`.
@@ -260,6 +262,13 @@ pub const ROUTES: &[Route] = {
         ),
         route(Get, "/api/v1/sync/runs", ListSyncRuns, needs(ReadGroups), "Sync runs, newest first"),
         route(Get, "/api/v1/sync/runs/{id}", GetSyncRun, needs(ReadGroups), "One sync run"),
+        route(
+            Get,
+            "/api/v1/sync/status",
+            GetSyncStatus,
+            SuperAdmin,
+            "Whether sync keeps failing: since when, and why",
+        ),
         route(
             Post,
             "/api/v1/sync/runs/{id}/confirm",

@@ -182,6 +182,49 @@ impl Store {
     }
 }
 
+/// What the finished runs say about sync: the runs that failed in a row since the last success.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct FailingStreak {
+    /// Whether any non-dry run has finished (succeeded or failed).
+    pub(crate) any_finished: i64,
+    /// The non-dry runs that failed after the last one that succeeded.
+    pub(crate) failures: i64,
+    /// When the first of them ended.
+    pub(crate) failing_since: Option<String>,
+    /// The last one's stable code.
+    pub(crate) last_error_code: Option<String>,
+    /// The last one's sentence for people.
+    pub(crate) last_error: Option<String>,
+}
+
+impl Store {
+    /// The failing streak of sync, in one statement: the non-dry runs that failed after the last
+    /// one that succeeded (by start: runs go one at a time), the oldest one's end and the newest
+    /// one's code and sentence. Running, held, discarded and dry runs do not count. It reads the
+    /// runs from the newest back to the last success only.
+    pub(crate) async fn failing_streak(&self) -> Result<FailingStreak, StoreError> {
+        let row: Option<FailingStreak> = self.first(FAILING_STREAK, &[]).await?;
+        Ok(row.unwrap_or_default())
+    }
+}
+
+/// Walks `sync_runs_by_start` from the newest run back to the last success, and no further.
+/// Any non-dry run has finished when there is a success or a failure after it (or without one).
+const FAILING_STREAK: &str = "WITH last_success AS (\
+         SELECT started_at FROM sync_runs WHERE dry_run = 0 AND state = 'succeeded' \
+         ORDER BY started_at DESC LIMIT 1), \
+     streak AS (\
+         SELECT started_at, id, ended_at, error, error_code FROM sync_runs \
+         WHERE dry_run = 0 AND state = 'failed' \
+         AND started_at > COALESCE((SELECT started_at FROM last_success), '')) \
+     SELECT (EXISTS (SELECT 1 FROM last_success) OR EXISTS (SELECT 1 FROM streak)) AS any_finished, \
+         (SELECT COUNT(*) FROM streak) AS failures, \
+         (SELECT COALESCE(ended_at, started_at) FROM streak ORDER BY started_at, id LIMIT 1) \
+             AS failing_since, \
+         (SELECT error_code FROM streak ORDER BY started_at DESC, id DESC LIMIT 1) \
+             AS last_error_code, \
+         (SELECT error FROM streak ORDER BY started_at DESC, id DESC LIMIT 1) AS last_error";
+
 /// How a run ended, for its row.
 #[derive(Debug)]
 pub(crate) struct RunEnd<'a> {
