@@ -12,9 +12,12 @@ use crate::build::{self, target_dir};
 use crate::process::{self, Failure, Outcome, step};
 use crate::setup::{self, Needs};
 
-/// The budget for the whole SPA (wasm + JS glue), brotli-compressed: 200 KB (issue #6). Going
-/// over fails the size step, so the budget holds on every change.
-const SPA_BUDGET_BROTLI: usize = 200_000;
+/// The goal for the whole SPA (wasm + JS glue), brotli-compressed: 200 KB (issue #6). The report
+/// says when the SPA is over it.
+const SPA_GOAL_BROTLI: usize = 200_000;
+/// The ceiling: going over fails the size step (and CI), so no change can let the SPA grow
+/// unnoticed past it.
+const SPA_CEILING_BROTLI: usize = 230_000;
 
 /// Builds everything, then reports the sizes and runs the dry-run deploy.
 pub(crate) fn run() -> Outcome {
@@ -37,18 +40,22 @@ fn print_sizes(root: &Path) -> Outcome {
     println!("{:<14} {:>10} {:>10} {:>10}  file", "artifact", "raw", "gzip -9", "brotli 11");
     let spa_total = print_group(root, &spa, "SPA")?;
     print_group(root, &worker, "Worker bundle")?;
-    let within = spa_total.brotli <= SPA_BUDGET_BROTLI;
+    let verdict = match spa_total.brotli {
+        n if n <= SPA_GOAL_BROTLI => "within the goal",
+        n if n <= SPA_CEILING_BROTLI => "OVER the goal, within the ceiling",
+        _ => "OVER the ceiling",
+    };
     println!(
-        "SPA: {} B brotli ({:.1} KiB), {} the {} KB budget",
+        "SPA: {} B brotli ({:.1} KiB), {verdict} ({} KB goal, {} KB ceiling)",
         spa_total.brotli,
         kib(spa_total.brotli),
-        if within { "within" } else { "OVER" },
-        SPA_BUDGET_BROTLI / 1000
+        SPA_GOAL_BROTLI / 1000,
+        SPA_CEILING_BROTLI / 1000
     );
-    if within {
+    if spa_total.brotli <= SPA_CEILING_BROTLI {
         Ok(())
     } else {
-        Err(Failure::new(format!("the SPA is over its {SPA_BUDGET_BROTLI} B brotli budget")))
+        Err(Failure::new(format!("the SPA is over its {SPA_CEILING_BROTLI} B brotli ceiling")))
     }
 }
 
