@@ -3,7 +3,7 @@
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
     DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
-    ListSyncRunsResponse, ListUsersResponse, MeResponse, OktaSettingsResponse,
+    ListSyncRunsResponse, ListUsersResponse, MeResponse, MemberPage, OktaSettingsResponse,
     PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
     SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
     UserAccessResponse,
@@ -110,9 +110,19 @@ pub async fn get_group_page(page: u32) -> Result<GroupPage, ClientError> {
     get(&format!("/groups?sort=name&per_page={GROUPS_PER_REQUEST}&page={page}")).await
 }
 
-/// `GET /api/v1/groups/{id}`: one group with its members.
+/// `GET /api/v1/groups/{id}`: one group with its member count and roles.
 pub async fn get_group(id: &str) -> Result<GroupDetail, ClientError> {
     get(&format!("/groups/{}", encode(id))).await
+}
+
+/// `GET /api/v1/groups/{id}/members`: a page (the edge's 50) of a group's members, after the
+/// cursor `after` (a page's `next_after`: hex digits and a dot, safe in a URL).
+pub async fn get_members(id: &str, after: Option<&str>) -> Result<MemberPage, ClientError> {
+    let mut path = format!("/groups/{}/members", encode(id));
+    if let Some(after) = after {
+        path = format!("{path}?after={after}");
+    }
+    get(&path).await
 }
 
 /// `PUT /api/v1/groups/{id}/roles`.
@@ -170,9 +180,9 @@ pub async fn invite(email: String) -> Result<CreateInvitationResponse, ClientErr
     write(Method::Post, "/invitations", &CreateInvitationRequest { email }).await
 }
 
-/// `GET /api/v1/users`.
-pub async fn get_users() -> Result<ListUsersResponse, ClientError> {
-    get("/users").await
+/// `GET /api/v1/users?page=`: a page (the edge's 50) of the users, newest invitation first.
+pub async fn get_users(page: u32) -> Result<ListUsersResponse, ClientError> {
+    get(&format!("/users?page={page}")).await
 }
 
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.

@@ -52,6 +52,25 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `25000` as `25,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut shown = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            shown.push(',');
+        }
+        shown.push(digit);
+    }
+    shown
+}
+
+/// Which rows of a paged list are shown: `Showing 51–100 of 25,000 members`.
+pub fn showing(first: u64, shown: u64, total: u64, noun: &str) -> String {
+    let last = (first + shown).saturating_sub(1);
+    format!("Showing {}–{} of {} {noun}", thousands(first), thousands(last), thousands(total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +108,16 @@ mod tests {
     fn counts_agree_with_their_number() {
         assert_eq!(count(1, "group", "groups"), "1 group");
         assert_eq!(count(0, "group", "groups"), "0 groups");
+    }
+
+    #[test]
+    fn pages_say_which_rows_they_show_with_thousands_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(25_000), "25,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(showing(1, 50, 25_000, "members"), "Showing 1–50 of 25,000 members");
+        assert_eq!(showing(1_001, 1, 1_001, "members"), "Showing 1,001–1,001 of 1,001 members");
     }
 }

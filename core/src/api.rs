@@ -23,8 +23,8 @@ pub use settings::{
 pub use sync::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
     GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
-    ListUsersResponse, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncDiff,
-    SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
+    ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
+    SyncDiff, SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

@@ -131,6 +131,7 @@ async fn dispatch(
         }
         Endpoint::ListGroups => groups::list_groups(req, ctx).await,
         Endpoint::GetGroup => groups::get_group(&param("id"), ctx).await,
+        Endpoint::ListGroupMembers => groups::list_members(&param("id"), req, ctx).await,
         Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
         Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx).await,
@@ -143,8 +144,8 @@ async fn dispatch(
             sync::resolve_sync_run(&param("id"), false, ctx, env, principal).await
         }
         Endpoint::CreateInvitation => people::create_invitation(req, ctx, principal).await,
-        Endpoint::ListInvitations => people::list_invitations(ctx).await,
-        Endpoint::ListUsers => people::list_users(ctx).await,
+        Endpoint::ListInvitations => people::list_invitations(req, ctx).await,
+        Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
         Endpoint::ListAudit => admin::list_audit(req, ctx).await,

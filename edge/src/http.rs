@@ -1,7 +1,9 @@
-//! The HTTP surface of the Worker: the route table (pure, native-testable) and, in wasm32, the
-//! handlers and the response helpers that turn results into HTTP answers.
+//! The HTTP surface of the Worker: the route table and the listings' query (pure,
+//! native-testable) and, in wasm32, the handlers and the response helpers that turn results into
+//! HTTP answers.
 
 pub mod guard;
+pub mod listing;
 pub mod openapi;
 pub mod routes;
 

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod health;
 mod helpers;
+mod paging;
 mod routing;
 mod settings;
 mod sync;

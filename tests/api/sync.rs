@@ -80,18 +80,7 @@ pub(crate) async fn stored(caller: &Caller<'_>) -> BTreeMap<String, (String, BTr
         .filter(|g| g["source"] == "okta")
     {
         let id = group["id"].as_str().expect("the Worker answers as documented");
-        let detail: Value = caller
-            .get(&format!("/api/v1/groups/{id}"))
-            .await
-            .json()
-            .await
-            .expect("the Worker answers as documented");
-        let members = detail["members"]
-            .as_array()
-            .expect("the Worker answers as documented")
-            .iter()
-            .map(|m| m["id"].as_str().expect("the Worker answers as documented").to_owned())
-            .collect();
+        let members = crate::paging::member_ids(caller, id).await;
         groups.insert(
             id.to_owned(),
             (group["name"].as_str().expect("the Worker answers as documented").to_owned(), members),

@@ -9,6 +9,7 @@ mod browser;
 mod groups;
 mod identity;
 mod invite;
+mod members;
 mod navigation;
 mod product;
 mod roles;

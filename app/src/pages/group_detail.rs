@@ -1,7 +1,5 @@
 //! One group: its roles (assigned here, with conflicts named), its members with their Okta
-//! status, and the history of changes to it.
-
-use std::sync::Arc;
+//! status (paged), and the history of changes to it.
 
 use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
 use groupsync_core::domain::{BuiltInRole, Permission};
@@ -13,13 +11,10 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
-use crate::components::virtual_table::{RowView, VirtualTable};
+use crate::components::pager::Pager;
 use crate::pages::audit::AuditEntries;
 use crate::session::Session;
-use crate::text::{inert, when};
-
-/// The height of a member row, in px.
-const MEMBER_ROW_PX: u32 = 40;
+use crate::text::{inert, showing, when};
 
 /// The group screen (`/groups/{id}`).
 #[component]
@@ -48,14 +43,14 @@ pub fn GroupDetailPage(
 fn GroupView(detail: GroupDetail) -> impl IntoView {
     let session = Session::get();
     let name = inert(&detail.name);
+    // The member count is said by the members' pages, each of one moment with its count.
     let facts = format!(
-        "{} · {} members · last synced {}",
+        "{} · last synced {}",
         if detail.source == "okta" { "From Okta" } else { "Local group" },
-        detail.member_count,
         detail.last_synced_at.as_deref().map(when).unwrap_or_else(|| "never".into())
     );
-    let members = detail.members.clone().unwrap_or_default();
     let id = detail.id.clone();
+    let members = detail.id.clone();
     // Each saved change of the roles, so that the history below shows it.
     let saves = RwSignal::new(0_u32);
     view! {
@@ -70,7 +65,7 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
         </p>
         {detail.description.as_deref().map(|d| view! { <p><bdi>{inert(d)}</bdi></p> })}
         <RoleEditor detail on_saved=Callback::new(move |()| saves.update(|n| *n += 1)) />
-        <Members members />
+        <Members id=members />
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">"History of changes"</h2>
             {dynamic(move || {
@@ -220,53 +215,73 @@ fn role_names(roles: &[BuiltInRole]) -> String {
     }
 }
 
-/// The members, with their Okta status (a long list is virtualized too).
+/// The members, with their Okta status, a page at a time: a group may have 100,000.
 #[component]
-fn Members(members: Vec<GroupMember>) -> impl IntoView {
-    let count = members.len();
-    let members = StoredValue::new(members);
-    let render_row: RowView = Arc::new(move |position: usize| {
-        members
-            .with_value(|m| m.get(position).cloned())
-            .map(|member| {
-                let inactive = member.status != "ACTIVE";
-                view! {
-                    <div role="cell" class="col col--email">
-                        {member.email.unwrap_or_else(|| member.id.clone())}
-                    </div>
-                    <div role="cell" class="col col--person">
-                        {member.name.as_deref().map(inert).unwrap_or_default()}
-                    </div>
-                    <div role="cell" class="col col--status" class:status--inactive=inactive>
-                        {member.status}
-                    </div>
-                }
-            })
-            .into_any()
+fn Members(id: String) -> impl IntoView {
+    // The `after` of each page shown so far: the last one is the current page.
+    let pages = RwSignal::new(vec![None::<String>]);
+    let id = StoredValue::new(id);
+    let page = Load::new(move || {
+        let (before, after) = pages.with(|p| (p.len() - 1, p.last().cloned().flatten()));
+        let id = id.get_value();
+        // With the count of the pages before it, to say which members it shows.
+        async move { api::get_members(&id, after.as_deref()).await.map(|page| (before, page)) }
     });
+    let go = move |after: Option<String>| {
+        pages.update(|p| match after {
+            Some(after) => p.push(Some(after)),
+            None => drop(p.pop()),
+        });
+        focus_by_id("members-table");
+    };
     view! {
         <section class="panel" aria-labelledby="members-heading">
-            <h2 id="members-heading">{format!("Members ({count})")}</h2>
-            {if count == 0 {
-                view! { <p class="empty">"No members."</p> }.into_any()
-            } else {
-                view! {
-                    <VirtualTable
-                        label="Members"
-                        row_count=Signal::stored(count)
-                        row_height=MEMBER_ROW_PX
-                        header=|| {
-                            view! {
-                                <div role="columnheader" class="col col--email">"Email"</div>
-                                <div role="columnheader" class="col col--person">"Name"</div>
-                                <div role="columnheader" class="col col--status">"Okta status"</div>
-                            }
-                        }
-                        render_row=render_row.clone()
-                    />
+            <h2 id="members-heading">"Members"</h2>
+            {dynamic(move || (match page.get() {
+                None => view! { <Loading label="Loading the members…" /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                Some(Ok((_, list))) if list.members.is_empty() => {
+                    view! { <p class="empty">"No members."</p> }.into_any()
                 }
-                    .into_any()
-            }}
+                Some(Ok((before, list))) => {
+                    let first = before as u64 * u64::from(list.per_page) + 1;
+                    let shown =
+                        showing(first, list.members.len() as u64, list.total.into(), "members");
+                    view! {
+                        <div class="table-scroll">
+                            <table id="members-table" tabindex="-1">
+                                <caption class="visually-hidden">{shown.clone()}</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Email"</th>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Okta status"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{list.members.into_iter().map(member_row).collect_view()}</tbody>
+                            </table>
+                        </div>
+                        <Pager
+                            label="Member pages"
+                            shown
+                            previous=(before > 0).then(|| Callback::new(move |()| go(None)))
+                            next=list.next_after.map(|after| Callback::new(move |()| go(Some(after.clone()))))
+                        />
+                    }
+                        .into_any()
+                }
+            }).into_any())}
         </section>
+    }
+}
+
+fn member_row(member: GroupMember) -> impl IntoView {
+    let inactive = member.status != "ACTIVE";
+    view! {
+        <tr>
+            <td>{member.email.unwrap_or(member.id)}</td>
+            <td>{member.name.as_deref().map(inert)}</td>
+            <td class:status--inactive=inactive>{member.status}</td>
+        </tr>
     }
 }

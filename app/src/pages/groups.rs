@@ -422,7 +422,6 @@ mod tests {
             roles: Vec::new(),
             roles_version: 0,
             last_synced_at: Some(synced.into()),
-            members: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! User Management → Invite User: the roles an email will get (and through which groups) before
-//! the invitation is sent; the invitations and users with their effective roles; **Why?**.
+//! the invitation is sent; the invitations and users with their effective roles, paged; **Why?**.
 
 use groupsync_core::api::{AppUser, CreateInvitationResponse, UserAccessResponse};
 use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Permission, looks_like_email};
@@ -11,15 +11,17 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
+use crate::components::pager::Pager;
 use crate::session::Session;
-use crate::text::{inert, when};
+use crate::text::{inert, showing, when};
 
 /// The Invite User screen.
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let _session = Session::get();
-    // Bumped after an invitation, to list it.
-    let sent = RwSignal::new(0_u32);
+    // The page of the users shown; set to the first after an invitation (always read again
+    // when set: a signal's `set` notifies even when the value stays), where the invitation is.
+    let page = RwSignal::new(1_u32);
     let why = RwSignal::new(None::<String>);
     view! {
         <h1>"Invite User"</h1>
@@ -27,13 +29,13 @@ pub fn InvitePage() -> impl IntoView {
             permission=Permission::InviteUsers
             reason="Inviting users needs the Editor role or higher."
         >
-            <InviteForm on_sent=Callback::new(move |()| sent.update(|n| *n += 1)) />
+            <InviteForm on_sent=Callback::new(move |()| page.set(1)) />
         </Gate>
         <Gate
             permission=Permission::ReadUsers
             reason="Seeing the users needs the Viewer role or higher."
         >
-            <People sent why />
+            <People page why />
             <WhyPanel why />
         </Gate>
     }
@@ -181,13 +183,15 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
 }
 
 /// Invitations and users, with status, effective roles and **Why?**, from one answer of the edge
-/// (each row is one moment: never an invitation beside roles it does not have).
+/// (each row is one moment: never an invitation beside roles it does not have), a page at a
+/// time.
 #[component]
-fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
-    let users = Load::new(move || {
-        sent.track();
-        api::get_users()
-    });
+fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
+    let users = Load::new(move || api::get_users(page.get()));
+    let go = move |to: u32| {
+        page.set(to);
+        focus_by_id("people-table");
+    };
     view! {
         <section class="panel" aria-labelledby="people-heading">
             <h2 id="people-heading">"Users and invitations"</h2>
@@ -197,25 +201,39 @@ fn People(sent: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                 Some(Ok(answer)) if answer.users.is_empty() => {
                     view! { <p class="empty">"No one has been invited yet."</p> }.into_any()
                 }
-                Some(Ok(answer)) => view! {
-                    <div class="table-scroll">
-                        <table>
-                            <caption class="visually-hidden">"Users and invitations"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Email"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Roles"</th>
-                                    <th scope="col">"Invited"</th>
-                                    <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why)).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any(),
+                Some(Ok(answer)) => {
+                    let (current, per_page) = (answer.page, answer.per_page);
+                    let first = u64::from(current - 1) * u64::from(per_page) + 1;
+                    let shown =
+                        showing(first, answer.users.len() as u64, answer.total.into(), "users");
+                    let more = current * per_page < answer.total;
+                    view! {
+                        <div class="table-scroll">
+                            <table id="people-table" tabindex="-1">
+                                <caption class="visually-hidden">{shown.clone()}</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Email"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Roles"</th>
+                                        <th scope="col">"Invited"</th>
+                                        <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why)).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <Pager
+                            label="User pages"
+                            shown
+                            previous=(current > 1).then(|| Callback::new(move |()| go(current - 1)))
+                            next=more.then(|| Callback::new(move |()| go(current + 1)))
+                        />
+                    }
+                        .into_any()
+                }
             }).into_any())}
         </section>
     }

@@ -143,7 +143,8 @@ pub struct SyncSchedule {
     pub next_full: bool,
 }
 
-/// A group with its roles (`GET /api/v1/groups`, `GET /api/v1/groups/{id}`).
+/// A group with its roles (`GET /api/v1/groups`, `GET /api/v1/groups/{id}`); its members come
+/// page by page from `GET /api/v1/groups/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupDetail {
     /// The id.
@@ -162,9 +163,6 @@ pub struct GroupDetail {
     pub roles_version: i64,
     /// When a sync last saw it.
     pub last_synced_at: Option<String>,
-    /// The members (only in `GET /api/v1/groups/{id}`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub members: Option<Vec<GroupMember>>,
 }
 
 /// A member of a group.
@@ -178,6 +176,26 @@ pub struct GroupMember {
     pub name: Option<String>,
     /// The Okta status (`ACTIVE`, `SUSPENDED`, …).
     pub status: String,
+}
+
+/// `GET /api/v1/groups/{id}/members?q=&after=&per_page=`: a page of a group's members.
+///
+/// Ordered by email, then id (a member without an email first), with the count of all that
+/// match, both read in one D1 batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    /// The members of this page (at most `per_page`).
+    pub members: Vec<GroupMember>,
+    /// Members matching the search (`q`), over all pages.
+    pub total: u32,
+    /// Members per page.
+    pub per_page: u32,
+    /// The cursor of the next page (pass it as `after`); `None` on the last page.
+    pub next_after: Option<String>,
+    /// When the sync whose members these are committed (`None` before the first). Pages with
+    /// the same `as_of` belong to one listing.
+    #[serde(default)]
+    pub as_of: Option<String>,
 }
 
 /// `GET /api/v1/groups?q=&sort=&page=&per_page=`.
@@ -244,11 +262,17 @@ pub struct CreateInvitationResponse {
     pub warning: Option<String>,
 }
 
-/// `GET /api/v1/invitations`.
+/// `GET /api/v1/invitations?q=&page=&per_page=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListInvitationsResponse {
-    /// Invitations, newest first.
+    /// This page's invitations, newest first.
     pub invitations: Vec<Invitation>,
+    /// Invitations matching the search (`q`), over all pages.
+    pub total: u32,
+    /// This page (from 1).
+    pub page: u32,
+    /// Invitations per page.
+    pub per_page: u32,
 }
 
 /// A user of the app (`GET /api/v1/users`): their invitation and their access now, read together
@@ -273,11 +297,19 @@ pub struct AppUser {
     pub roles: Vec<BuiltInRole>,
 }
 
-/// `GET /api/v1/users`: one consistent read of the invitations and their access.
+/// `GET /api/v1/users?q=&page=&per_page=`: a page of the invitations with their access.
+///
+/// Read in one D1 batch, of the same four statements whatever the page holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUsersResponse {
-    /// The invited and active users, newest invitation first.
+    /// This page's invited and active users, newest invitation first.
     pub users: Vec<AppUser>,
+    /// Users matching the search (`q`), over all pages.
+    pub total: u32,
+    /// This page (from 1).
+    pub page: u32,
+    /// Users per page.
+    pub per_page: u32,
 }
 
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.

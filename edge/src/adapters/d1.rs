@@ -591,7 +591,7 @@ mod runs;
 mod snapshot;
 mod staging;
 
-pub(crate) use groups::{GroupListRow, GroupPageRows, GroupWithMembers, MemberRow};
+pub(crate) use groups::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
 pub(crate) use people::{GroupRoles, InvitationRow, People, PersonRecord};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};

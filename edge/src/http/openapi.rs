@@ -3,6 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::http::listing::{
+    GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_CHARS, MEMBER_PAGING, PEOPLE_PAGING,
+};
 use crate::http::routes::{Access, Endpoint, ROUTES};
 
 /// The document (`GET /api/v1/openapi.json`).
@@ -43,6 +46,8 @@ pub fn document() -> Value {
                 });
             }
         }
+        let parameters: Vec<Value> =
+            parameters.into_iter().chain(query_parameters(route.endpoint)).collect();
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
@@ -125,6 +130,52 @@ fn response_schema(endpoint: Endpoint) -> Option<&'static str> {
     }
 }
 
+/// The query parameters of a paged listing, from the paging its handler validates with.
+fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
+    let (paging, noun) = match endpoint {
+        Endpoint::ListGroups => (GROUP_PAGING, "groups"),
+        Endpoint::ListGroupMembers => (MEMBER_PAGING, "members"),
+        Endpoint::ListUsers => (PEOPLE_PAGING, "users"),
+        Endpoint::ListInvitations => (PEOPLE_PAGING, "invitations"),
+        _ => return Vec::new(),
+    };
+    let query = |name: &str, schema: Value, description: String| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
+    let mut parameters = vec![
+        query(
+            "q",
+            json!({ "type": "string", "maxLength": MAX_SEARCH_CHARS }),
+            format!("Only the {noun} whose text contains this (case-insensitive)"),
+        ),
+        query(
+            "per_page",
+            json!({ "type": "integer", "minimum": 1, "maximum": paging.max_per_page, "default": paging.default_per_page }),
+            format!("The {noun} per page"),
+        ),
+    ];
+    parameters.push(if paging.keyset {
+        query(
+            "after",
+            json!({ "type": "string" }),
+            "Where the page starts: the `next_after` of the page before (absent: the first page)"
+                .to_owned(),
+        )
+    } else {
+        query(
+            "page",
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1 }),
+            "The page, from 1".to_owned(),
+        )
+    });
+    if endpoint == Endpoint::ListGroups {
+        parameters.push(query(
+            "sort",
+            json!({ "type": "string", "enum": GROUP_SORTS, "default": "name" }),
+            "The order: by name, member count or source (`-`: descending)".to_owned(),
+        ));
+    }
+    parameters
+}
+
 fn secured() -> Value {
     json!([{ "access": [] }, { "apiKey": [] }])
 }
@@ -175,6 +226,44 @@ mod tests {
             }
         }
         assert!(ids.contains("set_group_roles") && ids.contains("get_user_access"));
+    }
+
+    #[test]
+    fn the_paged_listings_document_their_query_with_its_bounds() {
+        let doc = document();
+        let names = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(names("/api/v1/groups"), ["q", "per_page", "page", "sort"]);
+        assert_eq!(names("/api/v1/groups/{id}/members"), ["q", "per_page", "after"]);
+        assert_eq!(names("/api/v1/users"), ["q", "per_page", "page"]);
+        assert_eq!(names("/api/v1/invitations"), ["q", "per_page", "page"]);
+        let members = &doc["paths"]["/api/v1/groups/{id}/members"]["get"]["parameters"];
+        assert_eq!(members[0]["name"], "id", "the path parameter comes first");
+        assert_eq!(members[2]["schema"]["maximum"], 200);
+        assert_eq!(members[2]["schema"]["default"], 50);
+        // Whatever the document names, the listing's parser accepts.
+        for (path, paging) in
+            [("/api/v1/groups/{id}/members", MEMBER_PAGING), ("/api/v1/users", PEOPLE_PAGING)]
+        {
+            let pairs: Vec<(String, String)> = names(path)
+                .into_iter()
+                .map(|name| {
+                    let value = if name == "after" { "61.62" } else { "1" };
+                    (name, value.to_owned())
+                })
+                .collect();
+            assert!(
+                crate::http::listing::parse(&pairs, paging, |_, _| Ok(false)).is_ok(),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub enum Endpoint {
     DevSignIn,
     /// `GET /api/v1/groups/{id}`.
     GetGroup,
+    /// `GET /api/v1/groups/{id}/members`.
+    ListGroupMembers,
     /// `PUT /api/v1/groups/{id}/roles`.
     SetGroupRoles,
     /// `POST /api/v1/sync`.
@@ -244,7 +246,14 @@ pub const ROUTES: &[Route] = {
             "/api/v1/groups/{id}",
             GetGroup,
             needs(ReadGroups),
-            "One group with its members",
+            "One group with its member count and roles",
+        ),
+        route(
+            Get,
+            "/api/v1/groups/{id}/members",
+            ListGroupMembers,
+            needs(ReadGroups),
+            "A page of a group's members, by email",
         ),
         route(
             Put,
@@ -284,13 +293,19 @@ pub const ROUTES: &[Route] = {
             "Discard a run held by the guard",
         ),
         route(Post, "/api/v1/invitations", CreateInvitation, needs(InviteUsers), "Invite a user"),
-        route(Get, "/api/v1/invitations", ListInvitations, needs(ReadUsers), "The invitations"),
+        route(
+            Get,
+            "/api/v1/invitations",
+            ListInvitations,
+            needs(ReadUsers),
+            "A page of the invitations",
+        ),
         route(
             Get,
             "/api/v1/users",
             ListUsers,
             needs(ReadUsers),
-            "The app's users with their roles",
+            "A page of the app's users with their roles",
         ),
         route(
             Get,

@@ -24,8 +24,7 @@ impl Store {
         struct Total {
             n: u32,
         }
-        let pattern =
-            format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = like_pattern(search);
         let count = self.statement(
             "SELECT COUNT(*) AS n FROM groups WHERE name LIKE ?1 ESCAPE '\\'",
             &[text(&pattern)],
@@ -48,30 +47,76 @@ impl Store {
         self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
     }
 
-    /// A group with its members and when the last sync committed, read in one batch, so the
-    /// member count and the member list are of the same moment.
-    pub(crate) async fn group_with_members(
+    /// A group and when the last sync committed, read in one batch.
+    pub(crate) async fn group_with_sync(
         &self,
         id: &str,
-    ) -> Result<Option<GroupWithMembers>, StoreError> {
+    ) -> Result<(Option<GroupListRow>, Option<String>), StoreError> {
         let group = self.statement(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)])?;
-        let members = self.statement(
-            "SELECT u.id, u.email, u.login, u.first_name, u.last_name, u.status FROM group_members m \
-             JOIN okta_users u ON u.id = m.user_id WHERE m.group_id = ?1 ORDER BY u.email, u.id",
-            &[text(id)],
-        )?;
         let mut results = self
-            .read_together(vec![group, members, self.statement(LAST_COMMIT_AT, &[])?])
+            .read_together(vec![group, self.statement(LAST_COMMIT_AT, &[])?])
             .await?
             .into_iter();
         let group: Vec<GroupListRow> = batch_answer(results.next())?;
-        let members = batch_answer(results.next())?;
         let last_commit_at = last_commit_at(batch_answer(results.next())?);
-        Ok(group.into_iter().next().map(|group| GroupWithMembers {
-            group,
-            members,
-            last_commit_at,
-        }))
+        Ok((group.into_iter().next(), last_commit_at))
+    }
+
+    /// A page of a group's members, ordered by email (none first), then id, starting after the
+    /// member `after` (its email, `""` for none, and its id), with `limit + 1` rows at most (the
+    /// extra one says a page follows), the count of the members matching `search`, and when the
+    /// last sync committed. One batch, so that the count, the page and the time agree; `None`
+    /// when no group has this id.
+    ///
+    /// The page is a keyset read (`(email, id) > after`), never an OFFSET: a page deep into a
+    /// group of 100,000 members costs what the first one does, bar the count.
+    pub(crate) async fn member_page(
+        &self,
+        group_id: &str,
+        search: &str,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<Option<MemberPageRows>, StoreError> {
+        let mut args = vec![text(group_id)];
+        let mut from = "FROM group_members m JOIN okta_users u ON u.id = m.user_id \
+             WHERE m.group_id = ?1"
+            .to_owned();
+        if !search.is_empty() {
+            args.push(text(&like_pattern(search)));
+            from.push_str(
+                " AND (IFNULL(u.email, '') || ' ' || IFNULL(u.login, '') || ' ' || \
+                 IFNULL(u.first_name, '') || ' ' || IFNULL(u.last_name, '')) LIKE ?2 ESCAPE '\\'",
+            );
+        }
+        let count = self.statement(&format!("SELECT COUNT(*) AS n {from}"), &args)?;
+        let mut page =
+            format!("SELECT u.id, u.email, u.login, u.first_name, u.last_name, u.status {from}");
+        if let Some((email, id)) = after {
+            args.extend([text(email), text(id)]);
+            page.push_str(&format!(
+                " AND (IFNULL(u.email, ''), u.id) > (?{}, ?{})",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        args.push(JsValue::from_f64(f64::from(limit) + 1.0));
+        page.push_str(&format!(" ORDER BY IFNULL(u.email, ''), u.id LIMIT ?{}", args.len()));
+        let page = self.statement(&page, &args)?;
+        let exists =
+            self.statement("SELECT COUNT(*) AS n FROM groups WHERE id = ?1", &[text(group_id)])?;
+        let mut results = self
+            .read_together(vec![exists, count, page, self.statement(LAST_COMMIT_AT, &[])?])
+            .await?
+            .into_iter();
+        let exists: Vec<super::Count> = batch_answer(results.next())?;
+        let total: Vec<super::Count> = batch_answer(results.next())?;
+        let rows = batch_answer(results.next())?;
+        let last_commit_at = last_commit_at(batch_answer(results.next())?);
+        if exists.first().is_none_or(|e| e.n == 0) {
+            return Ok(None);
+        }
+        let total = total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX));
+        Ok(Some(MemberPageRows { rows, total, last_commit_at }))
     }
 
     /// Replaces a group's roles if its roles version is still `version`; `false` on a conflict.
@@ -165,10 +210,17 @@ pub(crate) struct GroupPageRows {
     pub(crate) last_commit_at: Option<String>,
 }
 
-/// A group with its members, as of one moment.
+/// A page of a group's members, as of one moment.
 #[derive(Debug)]
-pub(crate) struct GroupWithMembers {
-    pub(crate) group: GroupListRow,
-    pub(crate) members: Vec<MemberRow>,
+pub(crate) struct MemberPageRows {
+    /// At most one more than the page size.
+    pub(crate) rows: Vec<MemberRow>,
+    /// Members matching the search, over all pages.
+    pub(crate) total: u32,
     pub(crate) last_commit_at: Option<String>,
+}
+
+/// A search as a `LIKE` pattern (with `ESCAPE '\'`): the text anywhere, its wildcards literal.
+pub(super) fn like_pattern(search: &str) -> String {
+    format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }

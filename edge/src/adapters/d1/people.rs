@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
-use super::groups::MemberRow;
+use super::groups::{MemberRow, like_pattern};
 use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
 
@@ -87,31 +88,74 @@ impl Store {
             .map(|_| ())
     }
 
-    pub(crate) async fn invitations(&self) -> Result<Vec<InvitationRow>, StoreError> {
-        self.all(INVITATIONS, &[]).await
+    /// The invitation of `email`.
+    pub(crate) async fn invitation(
+        &self,
+        email: &str,
+    ) -> Result<Option<InvitationRow>, StoreError> {
+        self.first(
+            &format!("{INVITATION_COLUMNS} FROM invitations WHERE email = ?1"),
+            &[text(email)],
+        )
+        .await
     }
 
-    /// Every invitation with what decides its access (the grants of its Okta user's groups,
-    /// and superAdmin status), read in one batch: D1 runs a batch as one transaction, so a
-    /// listing never pairs an invitation with access from before or after a change.
-    pub(crate) async fn people(&self) -> Result<People, StoreError> {
-        // An email's Okta user is the one with the lowest id, as `Store::person` takes it.
-        let grants = "SELECT i.email AS email, u.status AS status, g.id AS group_id, \
-             g.name AS group_name, r.role AS role FROM invitations i \
-             JOIN okta_users u ON u.id = \
-             (SELECT id FROM okta_users WHERE email = i.email ORDER BY id LIMIT 1) \
-             JOIN group_members m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id \
-             JOIN group_roles r ON r.group_id = g.id ORDER BY i.email, g.name, g.id, r.role";
-        let super_admins =
-            "SELECT s.email AS email FROM super_admins s JOIN invitations i ON i.email = s.email";
+    /// A page of the invitations whose email matches `search`, newest first, with the count of
+    /// all that match: one batch, so that the count and the page agree.
+    pub(crate) async fn invitation_page(
+        &self,
+        search: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<InvitationRow>, u32), StoreError> {
+        let args = page_args(search, limit, offset);
         let mut results = self
             .read_together(vec![
-                self.statement(INVITATIONS, &[])?,
-                self.statement(grants, &[])?,
-                self.statement(super_admins, &[])?,
+                self.statement(INVITATIONS_MATCHING_COUNT, &args[..1])?,
+                self.statement(&format!("{INVITATION_COLUMNS} {INVITATIONS_PAGE}"), &args)?,
             ])
             .await?
             .into_iter();
+        let total: Vec<super::Count> = batch_answer(results.next())?;
+        let page = batch_answer(results.next())?;
+        Ok((page, total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX))))
+    }
+
+    /// A page of the invitations (as [`Store::invitation_page`]) with what decides their access
+    /// (the grants of their Okta users' groups, and superAdmin status), read in one batch of
+    /// four statements whatever the page holds: D1 runs a batch as one transaction, so a listing
+    /// never pairs an invitation with access from before or after a change.
+    pub(crate) async fn people_page(
+        &self,
+        search: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<People, StoreError> {
+        let args = page_args(search, limit, offset);
+        // The page's emails, chosen again by each statement inside the batch's transaction.
+        let page = format!("WITH page AS (SELECT email {INVITATIONS_PAGE})");
+        // An email's Okta user is the one with the lowest id, as `Store::person` takes it.
+        let grants = format!(
+            "{page} SELECT i.email AS email, u.status AS status, g.id AS group_id, \
+             g.name AS group_name, r.role AS role FROM page i \
+             JOIN okta_users u ON u.id = \
+             (SELECT id FROM okta_users WHERE email = i.email ORDER BY id LIMIT 1) \
+             JOIN group_members m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id \
+             JOIN group_roles r ON r.group_id = g.id ORDER BY i.email, g.name, g.id, r.role"
+        );
+        let super_admins = format!(
+            "{page} SELECT s.email AS email FROM super_admins s JOIN page i ON i.email = s.email"
+        );
+        let mut results = self
+            .read_together(vec![
+                self.statement(INVITATIONS_MATCHING_COUNT, &args[..1])?,
+                self.statement(&format!("{INVITATION_COLUMNS} {INVITATIONS_PAGE}"), &args)?,
+                self.statement(&grants, &args)?,
+                self.statement(&super_admins, &args)?,
+            ])
+            .await?
+            .into_iter();
+        let total: Vec<super::Count> = batch_answer(results.next())?;
         let invitations = batch_answer(results.next())?;
         let grant_rows: Vec<PersonGrantRow> = batch_answer(results.next())?;
         let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
@@ -124,6 +168,7 @@ impl Store {
         }
         Ok(People {
             invitations,
+            total: total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX)),
             grants,
             super_admins: super_admins.into_iter().map(|row| row.email).collect(),
         })
@@ -168,15 +213,35 @@ struct MembershipRow {
     role: Option<String>,
 }
 
-/// The invitations, newest first.
-const INVITATIONS: &str = "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at \
-     FROM invitations ORDER BY invited_at DESC, email";
+/// The columns of an invitation, to be followed by a `FROM` (such as [`INVITATIONS_PAGE`]).
+const INVITATION_COLUMNS: &str =
+    "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at";
 
-/// The invitations and what decides their access, as of one moment.
+/// The invitations whose email matches ?1 (a `LIKE` pattern), newest first, ?2 of them after
+/// skipping ?3.
+const INVITATIONS_PAGE: &str = "FROM invitations WHERE email LIKE ?1 ESCAPE '\\' \
+     ORDER BY invited_at DESC, email LIMIT ?2 OFFSET ?3";
+
+/// How many invitations match ?1.
+const INVITATIONS_MATCHING_COUNT: &str =
+    "SELECT COUNT(*) AS n FROM invitations WHERE email LIKE ?1 ESCAPE '\\'";
+
+/// The arguments of [`INVITATIONS_PAGE`].
+fn page_args(search: &str, limit: u32, offset: u32) -> [JsValue; 3] {
+    [
+        text(&like_pattern(search)),
+        JsValue::from_f64(f64::from(limit)),
+        JsValue::from_f64(f64::from(offset)),
+    ]
+}
+
+/// A page of the invitations and what decides their access, as of one moment.
 #[derive(Debug)]
 pub(crate) struct People {
     /// Newest first.
     pub(crate) invitations: Vec<InvitationRow>,
+    /// The invitations matching the search, over all pages.
+    pub(crate) total: u32,
     /// By email: the Okta status of each invited person whose groups grant roles, with those
     /// groups and roles.
     pub(crate) grants: BTreeMap<String, PersonGrants>,

@@ -1,8 +1,8 @@
-//! Groups: the searchable list, one group with its members, its roles (with optimistic
-//! concurrency), and local groups made by hand while Okta sync is off.
+//! Groups: the searchable list, one group, its members page by page, its roles (with
+//! optimistic concurrency), and local groups made by hand while Okta sync is off.
 
 use groupsync_core::api::{
-    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSummary, ProblemCode,
+    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSummary, MemberPage, ProblemCode,
     SetGroupRolesRequest,
 };
 use groupsync_core::domain::BuiltInRole;
@@ -10,71 +10,77 @@ use serde_json::json;
 use worker::{Request, Response};
 
 use crate::adapters::d1::{
-    AuditRecord, GroupListRow, GroupPageRows, GroupRow, GroupWithMembers, MemberRow,
+    AuditRecord, GroupListRow, GroupPageRows, GroupRow, MemberPageRows, MemberRow,
 };
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
+use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
 use crate::http::respond;
 use crate::service::access::Principal;
 
-const DEFAULT_PER_PAGE: u32 = 100;
-const MAX_PER_PAGE: u32 = 1_000;
-
 /// `GET /api/v1/groups?q=&sort=name|-name|members|-members|source&page=&per_page=`.
 pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
-    let (mut search, mut order, mut page, mut per_page): (String, &str, u32, u32) =
-        (String::new(), "g.name COLLATE NOCASE, g.id", 1, DEFAULT_PER_PAGE);
-    for (name, value) in url.query_pairs() {
-        match name.as_ref() {
-            "q" => search = value.chars().take(200).collect(),
-            "sort" => {
-                order = match value.as_ref() {
-                    "name" => "g.name COLLATE NOCASE, g.id",
-                    "-name" => "g.name COLLATE NOCASE DESC, g.id",
-                    "members" => "member_count, g.name COLLATE NOCASE, g.id",
-                    "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
-                    "source" => "g.source, g.name COLLATE NOCASE, g.id",
-                    _ => {
-                        return Err(ApiError::invalid(
-                            "sort",
-                            "one of name, -name, members, -members, source",
-                        ));
-                    }
-                }
-            }
-            "page" => {
-                page = value
-                    .parse()
-                    .ok()
-                    .filter(|p| *p >= 1)
-                    .ok_or_else(|| ApiError::invalid("page", "a page number from 1"))?;
-            }
-            "per_page" => {
-                per_page =
-                    value.parse().ok().filter(|p| (1..=MAX_PER_PAGE).contains(p)).ok_or_else(
-                        || ApiError::invalid("per_page", format!("between 1 and {MAX_PER_PAGE}")),
-                    )?;
-            }
-            other => return Err(ApiError::invalid(other, "is not a parameter of this listing")),
+    let mut order = "g.name COLLATE NOCASE, g.id";
+    let query = listing(req, GROUP_PAGING, |name, value| {
+        if name != "sort" {
+            return Ok(false);
         }
-    }
-    let offset = (page - 1).saturating_mul(per_page);
+        order = match value {
+            "name" => "g.name COLLATE NOCASE, g.id",
+            "-name" => "g.name COLLATE NOCASE DESC, g.id",
+            "members" => "member_count, g.name COLLATE NOCASE, g.id",
+            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
+            "source" => "g.source, g.name COLLATE NOCASE, g.id",
+            _ => {
+                return Err(ApiError::invalid(
+                    "sort",
+                    format!("one of {}", GROUP_SORTS.join(", ")),
+                ));
+            }
+        };
+        Ok(true)
+    })?;
     let GroupPageRows { rows, total, last_commit_at } =
-        ctx.store.group_page(&search, order, per_page, offset).await?;
-    let groups = rows.into_iter().map(|row| detail(row, last_commit_at.clone(), None)).collect();
+        ctx.store.group_page(&query.search, order, query.per_page, query.offset()).await?;
+    let groups = rows.into_iter().map(|row| detail(row, last_commit_at.clone())).collect();
+    let (page, per_page) = (query.page, query.per_page);
     respond::json(&GroupPage { groups, total, page, per_page, as_of: last_commit_at }, 200)
 }
 
-/// `GET /api/v1/groups/{id}`: the group with its members; the `ETag` is its roles version.
+/// `GET /api/v1/groups/{id}`: the group with its member count (its members are paged by
+/// [`list_members`]); the `ETag` is its roles version.
 pub(crate) async fn get_group(id: &str, ctx: &Ctx) -> Result<Response, ApiError> {
-    let GroupWithMembers { group, members, last_commit_at } =
-        ctx.store.group_with_members(id).await?.ok_or_else(no_such_group)?;
-    let group = detail(group, last_commit_at, Some(members.into_iter().map(member).collect()));
+    let (group, last_commit_at) = ctx.store.group_with_sync(id).await?;
+    let group = detail(group.ok_or_else(no_such_group)?, last_commit_at);
     let version = group.roles_version;
     let mut response = respond::json(&group, 200)?;
     response.headers_mut().set("ETag", &format!("\"{version}\"")).ok();
     Ok(response)
+}
+
+/// `GET /api/v1/groups/{id}/members?q=&after=&per_page=`: a page of the group's members by
+/// email, then id, with the count of all that match, read in one D1 batch.
+pub(crate) async fn list_members(id: &str, req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let query = listing(req, MEMBER_PAGING, |_, _| Ok(false))?;
+    let MemberPageRows { mut rows, total, last_commit_at } = ctx
+        .store
+        .member_page(
+            id,
+            &query.search,
+            query.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str())),
+            query.per_page,
+        )
+        .await?
+        .ok_or_else(no_such_group)?;
+    // The store reads one row more than a page: whether it came says whether a page follows.
+    let more = rows.len() > query.per_page as usize;
+    rows.truncate(query.per_page as usize);
+    let next_after = more.then(|| rows.last()).flatten().map(|row| {
+        Cursor { key: row.email.clone().unwrap_or_default(), id: row.id.clone() }.encode()
+    });
+    let members = rows.into_iter().map(member).collect();
+    let per_page = query.per_page;
+    respond::json(&MemberPage { members, total, per_page, next_after, as_of: last_commit_at }, 200)
 }
 
 /// `PUT /api/v1/groups/{id}/roles`: replaces the group's roles if nobody changed them since
@@ -164,11 +170,7 @@ fn roles_of(row: &GroupListRow) -> Vec<BuiltInRole> {
     roles
 }
 
-fn detail(
-    row: GroupListRow,
-    last_synced: Option<String>,
-    members: Option<Vec<GroupMember>>,
-) -> GroupDetail {
+fn detail(row: GroupListRow, last_synced: Option<String>) -> GroupDetail {
     GroupDetail {
         roles: roles_of(&row),
         last_synced_at: if row.source == "okta" { last_synced } else { None },
@@ -178,7 +180,6 @@ fn detail(
         source: row.source,
         name: row.name,
         description: row.description,
-        members,
     }
 }
 

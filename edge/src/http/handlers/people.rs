@@ -15,6 +15,7 @@ use crate::http::context::{Ctx, read_json};
 use groupsync_core::domain::looks_like_email;
 
 use crate::http::handlers::access::invalid_email;
+use crate::http::listing::{PEOPLE_PAGING, listing};
 use crate::http::respond;
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
@@ -69,32 +70,32 @@ pub(crate) async fn create_invitation(
         }
         _ => None,
     };
-    let invitation = ctx
-        .store
-        .invitations()
-        .await?
-        .into_iter()
-        .find(|i| i.email == email)
-        .map(invitation)
-        .ok_or_else(|| {
-            ApiError::client(
-                groupsync_core::api::ProblemCode::Internal,
-                "The invitation was not stored.",
-            )
-        })?;
+    let invitation = ctx.store.invitation(&email).await?.map(invitation).ok_or_else(|| {
+        ApiError::client(
+            groupsync_core::api::ProblemCode::Internal,
+            "The invitation was not stored.",
+        )
+    })?;
     respond::json(&CreateInvitationResponse { invitation, access, warning }, 201)
 }
 
-/// `GET /api/v1/invitations`.
-pub(crate) async fn list_invitations(ctx: &Ctx) -> Result<Response, ApiError> {
-    let invitations = ctx.store.invitations().await?.into_iter().map(invitation).collect();
-    respond::json(&ListInvitationsResponse { invitations }, 200)
+/// `GET /api/v1/invitations?q=&page=&per_page=`: newest first.
+pub(crate) async fn list_invitations(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
+    let (rows, total) =
+        ctx.store.invitation_page(&query.search, query.per_page, query.offset()).await?;
+    let invitations = rows.into_iter().map(invitation).collect();
+    let (page, per_page) = (query.page, query.per_page);
+    respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
 }
 
-/// `GET /api/v1/users`: the invited and active users with their roles now, each row whole from
-/// one read (a screen never shows an invitation beside roles from another moment).
-pub(crate) async fn list_users(ctx: &Ctx) -> Result<Response, ApiError> {
-    let People { invitations, mut grants, super_admins } = ctx.store.people().await?;
+/// `GET /api/v1/users?q=&page=&per_page=`: a page of the invited and active users with their
+/// roles now, each row whole from one read (a screen never shows an invitation beside roles
+/// from another moment), in one D1 batch whatever the page holds.
+pub(crate) async fn list_users(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
+    let People { invitations, total, mut grants, super_admins } =
+        ctx.store.people_page(&query.search, query.per_page, query.offset()).await?;
     let users = invitations
         .into_iter()
         .map(|row| {
@@ -115,7 +116,8 @@ pub(crate) async fn list_users(ctx: &Ctx) -> Result<Response, ApiError> {
             }
         })
         .collect();
-    respond::json(&ListUsersResponse { users }, 200)
+    let (page, per_page) = (query.page, query.per_page);
+    respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
 }
 
 /// `GET /api/v1/users/{email}/access`: the effective roles and permissions, and why, from D1.
