@@ -117,6 +117,7 @@ mod tests {
             member_groups_total: 40,
             member_groups_read: 12,
             status_pages: 0,
+            ..SyncProgress::default()
         };
         let shown = progress(&p);
         assert_eq!(shown.fraction, Some((12, 40)));

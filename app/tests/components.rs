@@ -117,6 +117,7 @@ async fn the_progress_display_is_indeterminate_until_the_total_is_known() {
         member_groups_total: 40,
         member_groups_read: 10,
         status_pages: 0,
+        ..SyncProgress::default()
     };
     let _second = leptos::mount::mount_to(reading_members.clone(), move || {
         view! { <ProgressBar progress /> }

@@ -24,7 +24,7 @@ pub use sync::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
     GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
     ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
-    SyncDiff, SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
+    SyncDiff, SyncPhase, SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

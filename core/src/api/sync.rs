@@ -54,6 +54,31 @@ pub struct SyncProgress {
     pub member_groups_read: u32,
     /// Pages of users with a non-active status read (incremental runs).
     pub status_pages: u32,
+    /// What the run is doing (or, once it has ended, what it was doing last).
+    #[serde(default)]
+    pub phase: SyncPhase,
+}
+
+/// The part of a run under way, in order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Deleting what earlier runs left behind.
+    #[default]
+    Tidying,
+    /// Reading the app's groups.
+    ReadingGroups,
+    /// Reading the users whose status is not active (incremental runs).
+    ReadingStatuses,
+    /// Reading the members of the groups that need it, staging them page by page.
+    ReadingMembers,
+    /// Comparing the staged memberships with the committed ones and writing the changes ahead,
+    /// invisible to readers.
+    WritingMemberships,
+    /// The same for the users.
+    WritingUsers,
+    /// Everything written ahead: deciding (guard, dry run) and switching to the new snapshot.
+    Switching,
 }
 
 /// A group named in a diff.

@@ -1,10 +1,13 @@
-//! The sync diff: what a commit must write to turn the stored groups into the fetched ones.
+//! The sync's semantics as a pure model, and its guard.
 //!
-//! Everything here is pure: the Worker reads the stored [`Snapshot`] from D1 and assembles the
-//! fetched one from Okta, and this module says which rows change ([`plan_sync`]), whether the
-//! change is large enough to be held for a superAdmin ([`guard`], DESIGN.md §3), and which
-//! groups an incremental sync must re-read ([`groups_to_refetch`]). Depends only on the Okta
-//! models' [`OktaUserStatus`].
+//! [`plan_sync`] says which rows a commit must change to turn the stored snapshot into the
+//! fetched one, and [`groups_to_refetch`] which groups an incremental run re-reads. The Worker
+//! implements the same rules set-based in SQL, in bounded steps, without ever holding a
+//! snapshot in memory (`edge/src/adapters/d1/snapshot.rs`, DESIGN.md §3); this model is the
+//! specification its property tests pin down, and the black-box API tests hold the Worker to
+//! the same outcomes against the fake Okta's truth. [`guard_figures`] (what the Worker calls)
+//! decides whether a run is held for a superAdmin. Depends only on the Okta models'
+//! [`OktaUserStatus`].
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -595,4 +595,4 @@ pub(crate) use groups::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
 pub(crate) use people::{GroupRoles, InvitationRow, People, PersonRecord};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
-pub(crate) use staging::{MemberPage, StagedGroup, StagedUser};
+pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};

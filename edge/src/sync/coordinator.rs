@@ -13,7 +13,7 @@ use crate::adapters::d1::{AuditRecord, RunEnd, RunRow, Store};
 use crate::config::Config;
 use crate::http::context::EnvSource;
 use crate::okta_target::{Client, OktaTarget};
-use crate::sync::engine::{Phase, RunState, SyncError, actor_named, failure};
+use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.
 const RUN_KEY: &str = "run";
@@ -21,9 +21,6 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
-/// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
-/// invocation, with room for the unit under way and the failure record.
-const QUERY_BUDGET: u32 = 800;
 /// How a joiner waits for the run it joins to be recorded: 1,200 × 25 ms (30 s) at most, as
 /// long as a D1 write may take under load, so that a burst of starts all join one run.
 const JOIN_POLLS: u32 = 1_200;
@@ -91,7 +88,13 @@ impl DurableObject for SyncCoordinator {
         if run.phase == Phase::Held {
             return Response::ok("held");
         }
-        if let Err(error) = self.drive(&mut run).await {
+        let driven = self.drive(&mut run).await;
+        // A new run replaces an ended one that is still tidying (`start`), even while this
+        // invocation awaits: from then on, the stored run is the new one's to change.
+        if !self.is_current(&run).await? {
+            return Response::ok("replaced");
+        }
+        if let Err(error) = driven {
             console_error!("sync run {} failed: {error}", run.id);
             if run.phase == Phase::Ended {
                 // Tidying failed: the next alarm (or the next run) goes on with it.
@@ -104,8 +107,17 @@ impl DurableObject for SyncCoordinator {
         }
         match run.phase {
             Phase::Held => self.state.storage().put(RUN_KEY, &run).await?,
-            Phase::Ended if self.tidied(&run).await => {
-                self.state.storage().delete(RUN_KEY).await?;
+            Phase::Ended => {
+                let tidied = self.tidied(&run).await;
+                if !self.is_current(&run).await? {
+                    return Response::ok("replaced");
+                }
+                if tidied {
+                    self.state.storage().delete(RUN_KEY).await?;
+                } else {
+                    // Ended (perhaps just now, by a failure): the next alarm only tidies.
+                    self.state.storage().put(RUN_KEY, &run).await?;
+                }
             }
             _ => {
                 self.state.storage().put(RUN_KEY, &run).await?;
@@ -275,11 +287,21 @@ impl SyncCoordinator {
                         if self.spent(&store, started) {
                             return Ok(());
                         }
+                        yield_to_requests().await;
+                        if !self.is_current(run).await.unwrap_or(false) {
+                            return Ok(());
+                        }
                     }
                     return Ok(());
                 }
                 Phase::Decide => {
                     run.decide(&store, None, &now()).await?;
+                    // Saved at once: a restart after the switch must not decide again.
+                    self.state
+                        .storage()
+                        .put(RUN_KEY, &*run)
+                        .await
+                        .map_err(|e| SyncError::Unusable(e.to_string()))?;
                     continue;
                 }
                 _ => {}
@@ -294,6 +316,7 @@ impl SyncCoordinator {
             if self.spent(&store, started) {
                 return Ok(());
             }
+            yield_to_requests().await;
             // Keep the resumable state current: a restarted invocation repeats one unit at most.
             self.state
                 .storage()
@@ -301,6 +324,12 @@ impl SyncCoordinator {
                 .await
                 .map_err(|e| SyncError::Unusable(e.to_string()))?;
         }
+    }
+
+    /// Whether `run` is still the stored run (a start replaces an ended run that tidies).
+    async fn is_current(&self, run: &RunState) -> worker::Result<bool> {
+        let stored = self.state.storage().get::<RunState>(RUN_KEY).await?;
+        Ok(stored.is_some_and(|stored| stored.id == run.id))
     }
 
     /// Whether this invocation has used its share of wall time or D1 queries.
@@ -379,6 +408,14 @@ impl SyncCoordinator {
             }
         }
     }
+}
+
+/// Lets the requests waiting for this isolate run before the next unit. Locally, D1 answers
+/// without a turn of the event loop, so a run of statements back to back (writing a commit
+/// ahead, tidying) kept every other request of the isolate waiting until it ended: 2 to 5 s
+/// for `GET /api/v1/me` during an M commit. A timer is a turn of the event loop.
+async fn yield_to_requests() {
+    worker::Delay::from(Duration::from_millis(1)).await;
 }
 
 fn now() -> String {

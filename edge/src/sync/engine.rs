@@ -9,24 +9,38 @@
 //! restarted invocation repeats at most one unit, and a run that does not switch changes
 //! nothing readers see.
 
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
 use futures_util::future::try_join_all;
-use groupsync_core::api::SyncProgress;
+use groupsync_core::api::{SyncPhase, SyncProgress};
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
 use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::adapters::d1::{
-    AuditRecord, GroupChanges, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup, StagedUser,
-    Store, WriteStep, diff_json,
+    AuditRecord, GroupChanges, GroupToRead, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup,
+    StagedUser, Store, WriteStep, diff_json,
 };
 use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
 
-/// Groups whose next page of members one unit reads, concurrently: the Workers limit of 6
-/// connections in flight.
-const MEMBER_PAGES_PER_UNIT: usize = 6;
+/// Groups read at once: the Workers limit of 6 connections in flight.
+const MEMBER_SLOTS: usize = 6;
+/// Groups one unit of member reading takes on (a unit may not finish them all).
+const GROUPS_PER_UNIT: usize = 60;
+/// How long one unit reads members before the coordinator records progress and saves state.
+const UNIT_READING_MS: f64 = 5_000.0;
+/// Members a slot reads (five pages) before it stages them with the group's next link: fewer
+/// D1 statements, and a restart re-reads at most that much.
+const MEMBERS_PER_STAGING: usize = 1_000;
+/// D1 statements one staging of members costs.
+const STATEMENTS_PER_PAGE: u32 = 3;
+/// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
+/// invocation, with room for the unit under way and the failure record.
+pub(crate) const QUERY_BUDGET: u32 = 800;
 
 /// A run's state between invocations (Durable Object storage). Small whatever the tenant's
 /// size: where the run is, and counters.
@@ -125,9 +139,21 @@ impl RunState {
         }
     }
 
-    /// The progress as stored in the run's row.
+    /// The progress as stored in the run's row, with the phase the run is in.
     pub(crate) fn progress_json(&self) -> Value {
-        serde_json::to_value(self.progress).unwrap_or(Value::Null)
+        let phase = match &self.phase {
+            Phase::Tidy => SyncPhase::Tidying,
+            Phase::Groups { .. } => SyncPhase::ReadingGroups,
+            Phase::Statuses { .. } => SyncPhase::ReadingStatuses,
+            Phase::Members => SyncPhase::ReadingMembers,
+            Phase::Write {
+                step: WriteStep::MembershipsAdded | WriteStep::MembershipsRemoved,
+                ..
+            } => SyncPhase::WritingMemberships,
+            Phase::Write { .. } => SyncPhase::WritingUsers,
+            Phase::Decide | Phase::Held | Phase::Ended => SyncPhase::Switching,
+        };
+        serde_json::to_value(SyncProgress { phase, ..self.progress }).unwrap_or(Value::Null)
     }
 
     /// Whether the next unit needs Okta (the coordinator then loads the settings and a client).
@@ -135,8 +161,9 @@ impl RunState {
         matches!(self.phase, Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members)
     }
 
-    /// Does one unit of work: a piece of tidying, one page, one page of up to six groups'
-    /// members, or one piece of a write step. `client` is needed only when [`Self::reads_okta`].
+    /// Does one unit of work: a piece of tidying, one page of groups or statuses, a few seconds
+    /// of reading members, or one piece of a write step. `okta` is needed only when
+    /// [`Self::reads_okta`].
     pub(crate) async fn advance(
         &mut self,
         store: &Store,
@@ -208,35 +235,56 @@ impl RunState {
         Ok(Phase::Members)
     }
 
-    /// Reads the next page of members of up to six groups at once and stages them.
+    /// Reads members for a few seconds: six slots each take a group from the queue and read
+    /// its pages one after another, staging each page (with the group's next link) as it
+    /// arrives, so that while one slot writes to D1 the others have requests in flight. A group
+    /// left half-read resumes from its staged next link in the next unit.
     async fn read_member_pages(&mut self, store: &Store, client: &Client) -> Result<(), SyncError> {
-        let groups = store.groups_to_read(&self.id, MEMBER_PAGES_PER_UNIT).await?;
+        let groups = store.groups_to_read(&self.id, GROUPS_PER_UNIT).await?;
         if groups.is_empty() {
             self.generation = store.committed_generation().await? + 1;
             self.phase = Phase::Write { step: WriteStep::MembershipsAdded, after: Key::default() };
             return Ok(());
         }
-        let reads = groups.iter().map(|group| async move {
-            let url = match &group.next_page {
-                Some(next) => client.resume_page(next)?,
-                None => client.group_members_first_page(&group.id)?,
-            };
-            let page = client.fetch_page::<OktaUser>(&url, "group").await?;
-            let next = page.next.map(|next| next.as_str().to_owned());
-            if next.as_deref() == Some(url.as_str()) {
-                // A next link to the page just read would never end.
-                return Err(SyncError::Unusable(format!(
-                    "Okta's paging of the members of group {} looped back to the same page",
-                    group.id
-                )));
+        let queue = RefCell::new(VecDeque::from(groups));
+        let finished = Cell::new(0_u32);
+        let started = js_sys::Date::now();
+        // Stop in time, and before the slots' statements could pass the invocation's budget.
+        let in_time = || {
+            js_sys::Date::now() - started < UNIT_READING_MS
+                && store.queries_sent() + STATEMENTS_PER_PAGE * (MEMBER_SLOTS as u32) < QUERY_BUDGET
+        };
+        let run_id = self.id.as_str();
+        let slot = || async {
+            while in_time() {
+                let Some(mut group) = queue.borrow_mut().pop_front() else { break };
+                // Pages of this group read but not staged yet, as one page with the last link.
+                let mut unstaged =
+                    MemberPage { group_id: group.id.clone(), users: Vec::new(), next: None };
+                loop {
+                    let page = read_member_page(client, &group).await?;
+                    unstaged.users.extend(page.users);
+                    unstaged.next.clone_from(&page.next);
+                    let more = in_time() && page.next.is_some();
+                    if !more || unstaged.users.len() >= MEMBERS_PER_STAGING {
+                        let head = unstaged.clone_head();
+                        let staged = std::mem::replace(&mut unstaged, head);
+                        store.stage_member_pages(run_id, &[staged]).await?;
+                    }
+                    match page.next {
+                        Some(next) if more => group.next_page = Some(next),
+                        Some(_) => break,
+                        None => {
+                            finished.set(finished.get() + 1);
+                            break;
+                        }
+                    }
+                }
             }
-            let users = page.items.iter().map(staged_user).collect();
-            Ok::<_, SyncError>(MemberPage { group_id: group.id.clone(), users, next })
-        });
-        let pages = try_join_all(reads).await?;
-        store.stage_member_pages(&self.id, &pages).await?;
-        self.progress.member_groups_read +=
-            count(pages.iter().filter(|p| p.next.is_none()).count());
+            Ok::<_, SyncError>(())
+        };
+        try_join_all((0..MEMBER_SLOTS).map(|_| slot())).await?;
+        self.progress.member_groups_read += finished.get();
         Ok(())
     }
 
@@ -287,6 +335,15 @@ impl RunState {
         confirmed: Option<&str>,
         now: &str,
     ) -> Result<Ending, SyncError> {
+        // Decided already (an invocation that switched, then died before it saved its state).
+        let decided = store
+            .run(&self.id)
+            .await?
+            .is_some_and(|row| !matches!(row.state.as_str(), "running" | "needs_confirmation"));
+        if decided {
+            self.phase = Phase::Ended;
+            return Ok(Ending::Done);
+        }
         let changes = store.group_changes(&self.id).await?;
         let removed_memberships = self.tally.memberships_removed + changes.memberships_of_removed;
         let counts = self.counts(&changes, removed_memberships);
@@ -372,6 +429,25 @@ impl RunState {
 /// The actor a run acts as: the system for scheduled runs, else the person.
 pub(crate) fn actor_named(name: &str) -> Actor {
     Actor { name: name.to_owned(), kind: if name == "system" { "system" } else { "person" } }
+}
+
+/// Reads the next page of a group's members.
+async fn read_member_page(client: &Client, group: &GroupToRead) -> Result<MemberPage, SyncError> {
+    let url = match &group.next_page {
+        Some(next) => client.resume_page(next)?,
+        None => client.group_members_first_page(&group.id)?,
+    };
+    let page = client.fetch_page::<OktaUser>(&url, "group").await?;
+    let next = page.next.map(|next| next.as_str().to_owned());
+    if next.as_deref() == Some(url.as_str()) {
+        // A next link to the page just read would never end.
+        return Err(SyncError::Unusable(format!(
+            "Okta's paging of the members of group {} looped back to the same page",
+            group.id
+        )));
+    }
+    let users = page.items.iter().map(staged_user).collect();
+    Ok(MemberPage { group_id: group.id.clone(), users, next })
 }
 
 fn count(n: usize) -> u32 {

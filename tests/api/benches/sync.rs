@@ -6,18 +6,28 @@
 //! `-- --assign-everyone` assigns the fake's `Everyone` group (every user) to the app, and
 //! `-- --big-group N` adds a group of N members (creating users as needed), in every size.
 //!
+//! `-- --window-secs N` compresses the fake's rate-limit windows to N seconds (Okta's are 60 s):
+//! L's 10,000 requests need about twenty windows.
+//!
 //! Per size it prints: the full sync's Okta requests vs the minimum (⌈groups/200⌉ +
-//! Σ⌈members/200⌉), its 429s, wall time and D1 rows written; then a re-sync after 1 % of the
-//! groups changed (requests, and their share of the full sync's); then a re-sync of the
+//! Σ⌈members/200⌉; goal ≤ 1.01), its 429s, its wall time vs the native Okta client listing the
+//! same tenant at the same limits just before (goal ≤ 1.25), p50/p99 of `GET /api/v1/me` sent
+//! back to back while the run writes and switches (goal p99 < 1 s), the peak memory of the
+//! stack's `workerd`, and D1 rows written; then a re-sync after 1 % of the groups changed
+//! (requests, and their share of the full sync's; goal ≤ 5 % at L); then a re-sync of the
 //! unchanged tenant (requests and rows written, which must be 0).
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fake_okta::{FakeOkta, FakeOktaConfig, TenantOptions, TenantSize, TenantSpec};
+use fake_okta::{FakeOkta, FakeOktaConfig, RateLimitConfig, TenantOptions, TenantSize, TenantSpec};
+use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken, TenantOrigin};
+use okta_tests::{ReqwestTransport, TokioClock};
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
@@ -37,39 +47,53 @@ fn main() {
             count.parse().expect("--big-group takes a member count such as 250000")
         }),
     };
+    let window = args.iter().position(|a| a == "--window-secs").map(|i| {
+        let secs = args.get(i + 1).expect("--window-secs takes a number of seconds");
+        Duration::from_secs(secs.parse().expect("--window-secs takes a number such as 2"))
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     println!(
-        "{:<5} {:>7} {:>9} | {:>8} {:>8} {:>6} {:>5} {:>8} {:>9} | {:>8} {:>6} {:>8} | {:>8} {:>9}",
+        "{:<5} {:>6} {:>9} | {:>6} {:>6} {:>6} {:>5} {:>7} {:>7} {:>6} | {:>6} {:>6} {:>5} {:>6} {:>8} | {:>6} {:>5} {:>6} | {:>5} {:>5}",
         "size",
         "groups",
         "members",
-        "full req",
-        "minimum",
+        "full",
+        "min",
         "ratio",
         "429s",
-        "wall (s)",
+        "wall s",
+        "native",
+        "ratio",
+        "me p50",
+        "me p99",
+        "me n",
+        "peak",
         "rows",
         "1% req",
         "share",
-        "wall (s)",
-        "same req",
-        "same rows"
+        "wall s",
+        "same",
+        "rows"
     );
     for size in sizes {
-        runtime.block_on(run(size, options));
+        runtime.block_on(run(size, options, window));
     }
 }
 
-async fn run(size: TenantSize, options: TenantOptions) {
+async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>) {
+    let mut limits = RateLimitConfig::default();
+    if let Some(window) = window {
+        limits.window = window;
+    }
     let fake = FakeOkta::start_with_options(
         FakeOktaConfig {
             tenant: TenantSpec { size, seed: 7 },
             latency: Duration::from_millis(50),
-            ..FakeOktaConfig::default()
+            limits,
         },
         options,
         "127.0.0.1:0".parse().expect("an address"),
@@ -103,15 +127,22 @@ async fn run(size: TenantSize, options: TenantOptions) {
     let settings = json!({ "tenant_url": info.base_url, "app_id": info.app_id, "api_token": info.token, "sync_enabled": true });
     api.send("PUT", "/api/v1/settings/okta", &settings).await;
 
+    // The native client lists the same tenant at the same limits, from fresh windows.
+    fake.control().reset_rate_limits();
+    let native_wall = native_listing(&fake).await;
+    fake.control().reset_rate_limits();
     fake.control().reset_counters();
-    let (full, full_wall) = api.sync(json!({ "full": true })).await;
+    let (full, full_wall, me) = api.sync_measuring_me(json!({ "full": true })).await;
     let full_counters = fake.control().counters();
     let minimum = info.minimum_requests(200) - 1; // the sync does not read the app itself
 
     // Change 1 % of the groups: one member leaves each.
     let truth = fake.control().truth();
     let changed = (truth.groups.len() / 100).max(1);
-    for group in truth.groups.iter().filter(|g| !g.members.is_empty()).take(changed) {
+    // Okta manages Everyone's members itself: nobody removes a member from it.
+    let everyone = &info.everyone_group_id;
+    let groups = truth.groups.iter().filter(|g| !g.members.is_empty() && &g.id != everyone);
+    for group in groups.take(changed) {
         fake.control().remove_member(&group.id, &group.members[0].id).expect("a member leaves");
     }
     fake.control().reset_counters();
@@ -121,9 +152,10 @@ async fn run(size: TenantSize, options: TenantOptions) {
     fake.control().reset_counters();
     let (same, _) = api.sync(json!({})).await;
     let same_requests = fake.control().counters().total;
+    let peak = peak_workerd_kib(&format!("bench-sync-{size:?}"));
 
     println!(
-        "{:<5} {:>7} {:>9} | {:>8} {:>8} {:>6.3} {:>5} {:>8.1} {:>9} | {:>8} {:>5.1}% {:>8.1} | {:>8} {:>9}",
+        "{:<5} {:>6} {:>9} | {:>6} {:>6} {:>6.3} {:>5} {:>7.1} {:>7.1} {:>6.2} | {:>6} {:>6} {:>5} {:>6} {:>8} | {:>6} {:>4.1}% {:>6.1} | {:>5} {:>5}",
         format!("{size:?}"),
         info.groups,
         info.memberships,
@@ -132,6 +164,12 @@ async fn run(size: TenantSize, options: TenantOptions) {
         full_counters.total as f64 / minimum as f64,
         full_counters.rate_limited,
         full_wall.as_secs_f64(),
+        native_wall.as_secs_f64(),
+        full_wall.as_secs_f64() / native_wall.as_secs_f64(),
+        me.percentile(50),
+        me.percentile(99),
+        me.samples.len(),
+        peak.map_or_else(|| "?".to_owned(), |kib| format!("{}M", kib / 1024)),
         full["rows_written"],
         resync_requests,
         100.0 * resync_requests as f64 / full_counters.total as f64,
@@ -139,7 +177,84 @@ async fn run(size: TenantSize, options: TenantOptions) {
         same_requests,
         same["rows_written"],
     );
+    println!(
+        "      GET /api/v1/me throughout the full sync: p50 {}, p99 {}, {} requests",
+        percentile(&me.all, 50),
+        percentile(&me.all, 99),
+        me.all.len()
+    );
     drop(stack);
+}
+
+/// Lists the app's groups and every group's members with the native client, as the Worker
+/// reads them (6 requests in flight, the default share of each rate-limit bucket).
+async fn native_listing(fake: &FakeOkta) -> Duration {
+    let info = fake.info();
+    let client = OktaClient::new(
+        TenantOrigin::parse(fake.base_url()).expect("the fake's origin"),
+        OktaToken::new(&info.token),
+        ReqwestTransport::new(),
+        TokioClock,
+        ClientConfig::default(),
+    );
+    let started = Instant::now();
+    let assignments = client.list_app_groups(&info.app_id).await.expect("the app's groups");
+    let ids: Vec<String> = assignments.iter().map(|a| a.id.clone()).collect();
+    let members = client.list_members_of_groups(&ids).await.expect("every group's members");
+    let wall = started.elapsed();
+    let listed: u64 = members.iter().map(|m| m.len() as u64).sum();
+    assert_eq!(listed, info.memberships, "the native listing is complete");
+    wall
+}
+
+/// The peak resident memory (KiB) of the `workerd` processes of the stack whose state
+/// directory is named `stack`: its wrangler's process group, whose `workerd` children report
+/// their high-water mark (`VmHWM`).
+fn peak_workerd_kib(stack: &str) -> Option<u64> {
+    let processes: Vec<(u32, String, String)> = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let group = stat.rsplit_once(") ")?.1.split(' ').nth(2)?.to_owned();
+            Some((pid, String::from_utf8_lossy(&cmdline).replace('\0', " "), group))
+        })
+        .collect();
+    let group = &processes.iter().find(|(_, cmd, _)| cmd.contains(stack))?.2;
+    processes
+        .iter()
+        .filter(|(_, cmd, pgrp)| pgrp == group && cmd.contains("workerd"))
+        .filter_map(|(pid, _, _)| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .max()
+}
+
+/// Latencies of `GET /api/v1/me`, in milliseconds: while the run wrote and switched, and
+/// throughout.
+struct Latencies {
+    samples: Vec<u64>,
+    all: Vec<u64>,
+}
+
+impl Latencies {
+    fn percentile(&self, p: usize) -> String {
+        percentile(&self.samples, p)
+    }
+}
+
+fn percentile(samples: &[u64], p: usize) -> String {
+    {
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        match sorted.len() {
+            0 => "-".to_owned(),
+            n => format!("{}ms", sorted[(n * p / 100).min(n - 1)]),
+        }
+    }
 }
 
 struct Api {
@@ -192,6 +307,61 @@ impl Api {
             .await
             .expect("the Worker answers");
         response.json().await.expect("JSON")
+    }
+
+    /// Runs a sync to its end, sending `GET /api/v1/me` back to back on a second connection
+    /// throughout: the run, its wall time, and the latencies of the requests sent while it wrote
+    /// and switched (from the last poll that saw it reading until its end; at M a commit is
+    /// written in a second or two, between two polls of its progress).
+    async fn sync_measuring_me(&self, body: Value) -> (Value, Duration, Latencies) {
+        let done = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let prober = {
+            let done = Arc::clone(&done);
+            let (http, url, token) =
+                (reqwest::Client::new(), format!("{}/api/v1/me", self.base), self.token.clone());
+            tokio::spawn(async move {
+                let mut samples = Vec::new();
+                while !done.load(Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    let answer = http
+                        .get(&url)
+                        .header("Cf-Access-Jwt-Assertion", &token)
+                        .send()
+                        .await
+                        .expect("the Worker answers");
+                    assert!(answer.status().is_success(), "/me: {}", answer.status());
+                    samples.push((sent - started, sent.elapsed().as_millis() as u64));
+                }
+                samples
+            })
+        };
+        let run = self.send("POST", "/api/v1/sync", &body).await;
+        let id = run["run"]["id"].as_str().expect("a run id").to_owned();
+        let mut last_reading = Duration::ZERO;
+        let run = loop {
+            let polled = started.elapsed();
+            let run = self.get(&format!("/api/v1/sync/runs/{id}")).await;
+            if run["state"] != "running" {
+                assert_eq!(run["state"], "succeeded", "{run}");
+                break run;
+            }
+            let phase = run["progress"]["phase"].as_str().unwrap_or_default();
+            if phase.starts_with("reading") || phase == "tidying" {
+                last_reading = polled;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let wall = started.elapsed();
+        done.store(true, Ordering::Relaxed);
+        let samples = prober.await.expect("the prober ends");
+        let all = samples.iter().map(|&(_, latency)| latency).collect();
+        let samples = samples
+            .into_iter()
+            .filter(|&(sent, _)| sent >= last_reading)
+            .map(|(_, latency)| latency)
+            .collect();
+        (run, wall, Latencies { samples, all })
     }
 
     /// Runs a sync to its end: the run and the wall time.

@@ -30,12 +30,20 @@ pub(crate) struct StagedUser {
     pub(crate) status: String,
 }
 
-/// One page of a group's members, and the link to the next page, if any.
+/// Pages of a group's members read one after another, and the link to the page after them,
+/// if any.
 #[derive(Debug)]
 pub(crate) struct MemberPage {
     pub(crate) group_id: String,
     pub(crate) users: Vec<StagedUser>,
     pub(crate) next: Option<String>,
+}
+
+impl MemberPage {
+    /// The same group and link, without the users.
+    pub(crate) fn clone_head(&self) -> Self {
+        Self { group_id: self.group_id.clone(), users: Vec::new(), next: self.next.clone() }
+    }
 }
 
 /// A group whose members are being read: its id and the next page (`None`: the first).
