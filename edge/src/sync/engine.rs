@@ -33,8 +33,8 @@ const MEMBER_SLOTS: usize = 6;
 const GROUPS_PER_UNIT: usize = 60;
 /// How long one unit reads members before the coordinator records progress and saves state.
 const UNIT_READING_MS: f64 = 5_000.0;
-/// Members a slot reads (five pages) before it stages them with the group's next link: fewer
-/// D1 statements, and a restart re-reads at most that much.
+/// Members a slot reads (from one group or several) before it stages them with each group's
+/// next link: fewer D1 statements, and a restart re-reads at most that much.
 const MEMBERS_PER_STAGING: usize = 1_000;
 /// D1 statements one staging of members costs.
 const STATEMENTS_PER_PAGE: u32 = 3;
@@ -255,33 +255,52 @@ impl RunState {
                 && store.queries_sent() + STATEMENTS_PER_PAGE * (MEMBER_SLOTS as u32) < QUERY_BUDGET
         };
         let run_id = self.id.as_str();
+        // Stages what a slot read, counting the groups it finished.
+        let stage = |pages: &mut Vec<MemberPage>| {
+            let pages = std::mem::take(pages);
+            let finished = &finished;
+            async move {
+                if !pages.is_empty() {
+                    store.stage_member_pages(run_id, &pages).await?;
+                    let done = pages.iter().filter(|p| p.next.is_none()).count();
+                    finished.set(finished.get() + count(done));
+                }
+                Ok::<_, SyncError>(())
+            }
+        };
         let slot = || async {
+            // Pages read but not staged yet (one entry per group, with its last link), staged
+            // together every thousand members or so: a slot mostly waits for Okta, not for D1.
+            let mut unstaged: Vec<MemberPage> = Vec::new();
+            let mut members = 0;
             while in_time() {
                 let Some(mut group) = queue.borrow_mut().pop_front() else { break };
-                // Pages of this group read but not staged yet, as one page with the last link.
-                let mut unstaged =
+                let mut read =
                     MemberPage { group_id: group.id.clone(), users: Vec::new(), next: None };
                 loop {
                     let page = read_member_page(client, &group).await?;
-                    unstaged.users.extend(page.users);
-                    unstaged.next.clone_from(&page.next);
-                    let more = in_time() && page.next.is_some();
-                    if !more || unstaged.users.len() >= MEMBERS_PER_STAGING {
-                        let head = unstaged.clone_head();
-                        let staged = std::mem::replace(&mut unstaged, head);
-                        store.stage_member_pages(run_id, &[staged]).await?;
+                    members += page.users.len();
+                    read.users.extend(page.users);
+                    read.next.clone_from(&page.next);
+                    let Some(next) = page.next else { break };
+                    group.next_page = Some(next);
+                    if members >= MEMBERS_PER_STAGING {
+                        let head = read.clone_head();
+                        unstaged.push(std::mem::replace(&mut read, head));
+                        stage(&mut unstaged).await?;
+                        members = 0;
                     }
-                    match page.next {
-                        Some(next) if more => group.next_page = Some(next),
-                        Some(_) => break,
-                        None => {
-                            finished.set(finished.get() + 1);
-                            break;
-                        }
+                    if !in_time() {
+                        break;
                     }
                 }
+                unstaged.push(read);
+                if members >= MEMBERS_PER_STAGING {
+                    stage(&mut unstaged).await?;
+                    members = 0;
+                }
             }
-            Ok::<_, SyncError>(())
+            stage(&mut unstaged).await
         };
         try_join_all((0..MEMBER_SLOTS).map(|_| slot())).await?;
         self.progress.member_groups_read += finished.get();
