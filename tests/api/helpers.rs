@@ -14,6 +14,10 @@ use crate::world::World;
 static STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A stack on which nobody signs in before its bootstrap test.
+/// How long SQL from outside waits for the Worker to release D1's write lock: a lock is held for
+/// one statement or batch, but two busy cores may keep the Worker's turn long.
+const SQL_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
 static BOOTSTRAP_STACK: OnceLock<LocalStack> = OnceLock::new();
 
 /// A stack whose D1 migrations were never applied: a database that cannot answer.
@@ -28,6 +32,9 @@ static LIMITED_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A stack for the sync runs against the S tenant, and one for the fault runs.
 static SYNC_STACK: OnceLock<LocalStack> = OnceLock::new();
 static FAULT_STACK: OnceLock<LocalStack> = OnceLock::new();
+/// The stack whose D1 the paging tests seed from outside (a writer from outside holds D1's lock,
+/// which made the Worker's own writes fail for tests sharing its stack).
+static SEEDED_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// The stack that syncs the scale tenant.
 static SCALE_STACK: OnceLock<LocalStack> = OnceLock::new();
 
@@ -85,6 +92,13 @@ impl TestApp {
     pub(crate) fn for_sync() -> Self {
         Self::connect(
             SYNC_STACK.get_or_init(|| start_stack("api-sync", true, World::get().stack_vars())),
+        )
+    }
+
+    /// Connects to the stack that tests seed with SQL from outside.
+    pub(crate) fn for_seeding() -> Self {
+        Self::connect(
+            SEEDED_STACK.get_or_init(|| start_stack("api-seeded", true, World::get().stack_vars())),
         )
     }
 
@@ -209,9 +223,21 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
-    /// Runs SQL on the stack's D1 from outside the Worker (to break it under a running sync).
+    /// Runs SQL on the stack's D1 from outside the Worker (to seed it, or to break it under a
+    /// running sync). The Worker may hold the database's write lock at that moment (other tests
+    /// share the stack): the statement is sent again until the lock is free.
     pub(crate) fn execute_sql(&self, sql: &str) {
-        self.stack.execute_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let deadline = std::time::Instant::now() + SQL_PATIENCE;
+        loop {
+            match self.stack.execute_sql(sql) {
+                Ok(()) => return,
+                Err(e) if e.to_string().contains("SQLITE_BUSY") => {
+                    assert!(std::time::Instant::now() < deadline, "{sql}: still locked: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => panic!("{sql}: {e}"),
+            }
+        }
     }
 
     /// The origin of the stack (`http://127.0.0.1:PORT`).

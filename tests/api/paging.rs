@@ -145,7 +145,8 @@ async fn paging_mistakes_are_refused_with_a_stable_code_naming_the_parameter() {
 
 #[tokio::test]
 async fn the_users_and_the_invitations_come_in_pages_with_their_total_each_under_1_mb() {
-    let app = TestApp::new();
+    // Seeded with SQL from outside, on a stack no other test writes through.
+    let app = TestApp::for_seeding();
     let root = app.as_person("root@example.com");
     // 450 invitations of long addresses (a 200-character local part), each a second apart, of
     // a domain no other test uses, so that the search below lists exactly them.
