@@ -11,6 +11,7 @@ mod paging;
 mod routing;
 mod settings;
 mod sync;
+mod sync_crash;
 mod sync_faults;
 mod sync_scale;
 mod world;

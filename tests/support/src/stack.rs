@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::paths::node_bin;
 use crate::supervised::{Logs, Supervised};
@@ -96,7 +97,8 @@ impl std::error::Error for StackError {}
 pub struct LocalStack {
     base_url: String,
     root: PathBuf,
-    state_dir: PathBuf,
+    /// How it was started, with the port it serves on: what a restart starts again.
+    options: StackOptions,
     wrangler: Supervised,
 }
 
@@ -123,36 +125,97 @@ impl LocalStack {
             Some(port) => port,
             None => free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?,
         };
-        let inspector_port =
-            free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?;
-        let mut command = wrangler_command(root);
-        command
-            .arg("dev")
-            .args(["--local", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &inspector_port.to_string()])
-            .arg("--persist-to")
-            .arg(&options.state_dir)
-            .args(["--show-interactive-dev-session=false", "--test-scheduled"]);
-        for (name, value) in &options.vars {
-            command.arg("--var").arg(format!("{name}:{value}"));
-        }
-        for file in &options.env_files {
-            command.arg("--env-file").arg(file);
-        }
-        // wrangler's dev registry lives in its config folder and connects sessions of the same
-        // Worker name (Durable Objects included): each stack gets its own, so that two stacks
-        // never serve each other's requests.
-        if let Some(parent) = options.state_dir.parent() {
-            command.env("XDG_CONFIG_HOME", parent.join("xdg-config"));
-        }
-        let mut wrangler = Supervised::spawn(&command, &options.logs)?;
-        wrangler.wait_until_answers(port, "/api/v1/health", READY_TIMEOUT)?;
+        let options = StackOptions { port: Some(port), ..options };
+        let wrangler = spawn_wrangler(root, &options, port, false)?;
         Ok(Self {
             base_url: format!("http://127.0.0.1:{port}"),
             root: root.to_path_buf(),
-            state_dir: options.state_dir,
+            options,
             wrangler,
         })
+    }
+
+    /// Kills the stack as a crash would: `SIGKILL` to wrangler, its workerd and everything else
+    /// they started, all at once, so that nothing is flushed or shut down in order. The state
+    /// directory keeps whatever had reached it. Nothing answers until [`Self::restart`].
+    ///
+    /// # Errors
+    ///
+    /// When the processes cannot be signalled or do not die.
+    pub fn kill(&mut self) -> Result<(), StackError> {
+        self.wrangler.kill()
+    }
+
+    /// Freezes the stack (`SIGSTOP` to wrangler, workerd and the rest) until [`Self::resume`]:
+    /// nothing of it runs meanwhile, so that its state can be read from outside
+    /// ([`Self::query_sql`]) exactly as it stands, and [`Self::kill`] crashes it right there.
+    ///
+    /// # Errors
+    ///
+    /// When the processes cannot be signalled or do not stop.
+    pub fn pause(&mut self) -> Result<(), StackError> {
+        self.wrangler.pause()
+    }
+
+    /// Lets a [`Self::pause`]d stack run on.
+    ///
+    /// # Errors
+    ///
+    /// When the processes cannot be signalled.
+    pub fn resume(&mut self) -> Result<(), StackError> {
+        self.wrangler.resume()
+    }
+
+    /// Starts `wrangler dev` again after [`Self::kill`] (or after it exited) on the same state
+    /// directory, with the same variables and on the same port, without applying the migrations
+    /// (a restart, not a deploy), and waits until the Worker answers. Its output goes on in the
+    /// same log, after a line that marks the restart.
+    ///
+    /// The port lies in the ephemeral range, so that meanwhile it may have become the local
+    /// port of an outgoing connection: [`Self::restart_on_new_port`] cannot meet that.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::start`]; also when the port is still taken after two minutes.
+    pub fn restart(&mut self) -> Result<(), StackError> {
+        let port = self.port();
+        // The kernel closes a killed process's listening socket at once, but the port may have
+        // been taken meanwhile: wait until it can be bound again.
+        let started = Instant::now();
+        while TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(StackError::NotReady(format!("port {port} is still taken")));
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        self.respawn(port)
+    }
+
+    /// [`Self::restart`] on another free port: the stack's URL ([`Self::base_url`]) changes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::start`].
+    pub fn restart_on_new_port(&mut self) -> Result<(), StackError> {
+        let port = free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?;
+        self.respawn(port)
+    }
+
+    fn respawn(&mut self, port: u16) -> Result<(), StackError> {
+        if let Logs::File(path) = &self.options.logs {
+            let mut log = fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(|e| StackError::Io(format!("opening {}", path.display()), e))?;
+            writeln!(log, "\n--- restarted on the same state, on port {port} ---\n")
+                .map_err(|e| StackError::Io(format!("writing {}", path.display()), e))?;
+        }
+        self.options.port = Some(port);
+        // The old watchdog is replaced; dropping a killed one ends nothing more.
+        self.wrangler = spawn_wrangler(&self.root, &self.options, port, true)?;
+        self.base_url = format!("http://127.0.0.1:{port}");
+        Ok(())
     }
 
     /// Runs SQL on the stack's local D1 from outside the Worker (`wrangler d1 execute`), as a
@@ -163,14 +226,62 @@ impl LocalStack {
     /// When wrangler fails to run the statement.
     pub fn execute_sql(&self, sql: &str) -> Result<(), StackError> {
         let mut command = wrangler_command(&self.root);
-        command.args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&self.state_dir);
+        command
+            .args(["d1", "execute", "DB", "--local", "--persist-to"])
+            .arg(&self.options.state_dir);
         command.args(["--command", sql]);
         run_d1_command(command, false)
+    }
+
+    /// Runs a query on a copy of the stack's local D1 (`wrangler d1 execute --json`) and returns
+    /// wrangler's JSON: an array with one object per statement, whose `results` are the rows. A
+    /// test reads with it what the API does not show, such as the state a killed stack left.
+    ///
+    /// The copy is taken first, so that the stack's own database is never opened by a second
+    /// process (whose writes, even wrangler's own bookkeeping, would make the Worker's next
+    /// write fail with `SQLITE_BUSY_SNAPSHOT`). It is consistent when the stack is
+    /// [`Self::pause`]d or killed; a running stack may be caught half-way through writing.
+    ///
+    /// # Errors
+    ///
+    /// When the copy cannot be made or wrangler fails to run the query.
+    pub fn query_sql(&self, sql: &str) -> Result<String, StackError> {
+        let copy = self.options.state_dir.with_extension("copy");
+        if copy.exists() {
+            fs::remove_dir_all(&copy)
+                .map_err(|e| StackError::Io(format!("emptying {}", copy.display()), e))?;
+        }
+        copy_database_files(&self.options.state_dir.join("v3/d1"), &copy.join("v3/d1"))?;
+        let mut command = wrangler_command(&self.root);
+        command.args(["d1", "execute", "DB", "--local", "--json", "--persist-to"]).arg(&copy);
+        command.args(["--command", sql]);
+        let output = command
+            .env("CI", "true")
+            .output()
+            .map_err(|e| StackError::Io("running wrangler d1".into(), e))?;
+        if output.status.success() {
+            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+        }
+        Err(StackError::Migrations(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )))
     }
 
     /// The URL the stack serves on, without a trailing slash (`http://127.0.0.1:PORT`).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The port the stack serves on.
+    pub fn port(&self) -> u16 {
+        self.options.port.unwrap_or_default()
+    }
+
+    /// The directory that holds the stack's local D1, KV and Durable Object state.
+    pub fn state_dir(&self) -> &Path {
+        &self.options.state_dir
     }
 
     /// Blocks until wrangler exits by itself.
@@ -186,6 +297,64 @@ impl LocalStack {
     pub fn log_tail(&self) -> String {
         self.wrangler.log_tail()
     }
+}
+
+/// Copies the database files under `from` to `to`, with their write-ahead logs (`-wal`) but
+/// without their shared-memory indexes (`-shm`): the index of a copy is rebuilt from its log,
+/// which keeps exactly the transactions that were committed.
+fn copy_database_files(from: &Path, to: &Path) -> Result<(), StackError> {
+    fs::create_dir_all(to).map_err(|e| StackError::Io(format!("creating {}", to.display()), e))?;
+    let entries =
+        fs::read_dir(from).map_err(|e| StackError::Io(format!("reading {}", from.display()), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| StackError::Io(format!("reading {}", from.display()), e))?;
+        let (path, name) = (entry.path(), entry.file_name());
+        if path.is_dir() {
+            copy_database_files(&path, &to.join(&name))?;
+        } else if !name.to_string_lossy().ends_with("-shm") {
+            fs::copy(&path, to.join(&name))
+                .map_err(|e| StackError::Io(format!("copying {}", path.display()), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts `wrangler dev` with `options` on `port` and waits until the Worker answers.
+fn spawn_wrangler(
+    root: &Path,
+    options: &StackOptions,
+    port: u16,
+    append_log: bool,
+) -> Result<Supervised, StackError> {
+    let inspector_port =
+        free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?;
+    let mut command = wrangler_command(root);
+    command
+        .arg("dev")
+        .args(["--local", "--ip", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--inspector-port", &inspector_port.to_string()])
+        .arg("--persist-to")
+        .arg(&options.state_dir)
+        .args(["--show-interactive-dev-session=false", "--test-scheduled"]);
+    for (name, value) in &options.vars {
+        command.arg("--var").arg(format!("{name}:{value}"));
+    }
+    for file in &options.env_files {
+        command.arg("--env-file").arg(file);
+    }
+    // wrangler's dev registry lives in its config folder and connects sessions of the same
+    // Worker name (Durable Objects included): each stack gets its own, so that two stacks
+    // never serve each other's requests.
+    if let Some(parent) = options.state_dir.parent() {
+        command.env("XDG_CONFIG_HOME", parent.join("xdg-config"));
+    }
+    let mut wrangler = if append_log {
+        Supervised::spawn_appending(&command, &options.logs)?
+    } else {
+        Supervised::spawn(&command, &options.logs)?
+    };
+    wrangler.wait_until_answers(port, "/api/v1/health", READY_TIMEOUT)?;
+    Ok(wrangler)
 }
 
 /// Sets the environment that keeps wrangler offline, quiet and out of the user's home.

@@ -53,6 +53,8 @@ pub struct Supervised {
     /// Held open for as long as the child runs: closing it tells the watchdog to end the child.
     lifeline: Option<ChildStdin>,
     log: Option<PathBuf>,
+    /// Whether the group is stopped ([`Self::pause`]).
+    paused: bool,
 }
 
 impl Supervised {
@@ -62,6 +64,20 @@ impl Supervised {
     ///
     /// When the log file cannot be created or the process cannot be started.
     pub fn spawn(command: &Command, logs: &Logs) -> Result<Self, StackError> {
+        Self::spawn_logging(command, logs, false)
+    }
+
+    /// [`Self::spawn`], adding to the log file instead of emptying it first (a process started
+    /// again after [`Self::kill`], whose earlier words explain what it finds).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::spawn`].
+    pub fn spawn_appending(command: &Command, logs: &Logs) -> Result<Self, StackError> {
+        Self::spawn_logging(command, logs, true)
+    }
+
+    fn spawn_logging(command: &Command, logs: &Logs, append: bool) -> Result<Self, StackError> {
         let mut watched = Command::new("bash");
         watched.arg("-c").arg(WATCHDOG).arg("watchdog").arg(command.get_program());
         watched.args(command.get_args()).stdin(Stdio::piped());
@@ -79,7 +95,12 @@ impl Supervised {
         let log = match logs {
             Logs::Inherit => None,
             Logs::File(path) => {
-                let file = File::create(path)
+                let file = File::options()
+                    .write(true)
+                    .create(true)
+                    .append(append)
+                    .truncate(!append)
+                    .open(path)
                     .map_err(|e| StackError::Io(format!("creating {}", path.display()), e))?;
                 let err = file.try_clone().map_err(|e| StackError::Io("a log file".into(), e))?;
                 watched.stdout(file).stderr(err);
@@ -90,7 +111,7 @@ impl Supervised {
         let mut watchdog =
             watched.spawn().map_err(|e| StackError::Io(format!("starting {program}"), e))?;
         let lifeline = watchdog.stdin.take();
-        Ok(Self { watchdog, lifeline, log })
+        Ok(Self { watchdog, lifeline, log, paused: false })
     }
 
     /// Waits until `GET path` on 127.0.0.1:`port` gets an HTTP answer (any status).
@@ -126,6 +147,71 @@ impl Supervised {
         }
     }
 
+    /// Stops the child, its watchdog and every process they started with `SIGSTOP`, and returns
+    /// once every one of them is stopped: nothing of theirs runs until [`Self::resume`], so that
+    /// what they left on disk can be read as it stands (and, with [`Self::kill`], a crash placed
+    /// exactly there). Dropping a paused process resumes it first.
+    ///
+    /// # Errors
+    ///
+    /// When the signal cannot be sent, or a process of the group still runs after a minute.
+    pub fn pause(&mut self) -> Result<(), StackError> {
+        let group = self.watchdog.id();
+        signal_group("STOP", group)?;
+        self.paused = true;
+        let started = Instant::now();
+        while group_states(group).iter().any(|&state| state != 'T') {
+            if started.elapsed() > KILL_PATIENCE {
+                return Err(StackError::NotReady(format!(
+                    "a process of group {group} still runs a minute after SIGSTOP"
+                )));
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
+    /// Lets a [`Self::pause`]d group run on (`SIGCONT`).
+    ///
+    /// # Errors
+    ///
+    /// When the signal cannot be sent.
+    pub fn resume(&mut self) -> Result<(), StackError> {
+        signal_group("CONT", self.watchdog.id())?;
+        self.paused = false;
+        Ok(())
+    }
+
+    /// Ends the child, its watchdog and every process they started at once with `SIGKILL`, as a
+    /// crash or the kernel's OOM killer would: none of them gets to clean up or to save
+    /// anything. Returns once no process of the group runs anymore (so that its ports are free
+    /// and its files are no longer written); afterwards, dropping this value does nothing more.
+    ///
+    /// # Errors
+    ///
+    /// When the signal cannot be sent, or a process of the group still runs after a minute.
+    pub fn kill(&mut self) -> Result<(), StackError> {
+        let group = self.watchdog.id();
+        let sent = signal_group("KILL", group);
+        // (A failed `kill` of a group that had ended by itself already is no failure.)
+        if sent.is_err() && !group_states(group).is_empty() {
+            return sent;
+        }
+        let _ = self.watchdog.wait();
+        self.lifeline = None;
+        self.paused = false;
+        let started = Instant::now();
+        while !group_states(group).is_empty() {
+            if started.elapsed() > KILL_PATIENCE {
+                return Err(StackError::NotReady(format!(
+                    "a process of group {group} still runs a minute after SIGKILL"
+                )));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
     /// Blocks until the child exits by itself.
     ///
     /// # Errors
@@ -143,11 +229,53 @@ impl Supervised {
 
 impl Drop for Supervised {
     fn drop(&mut self) {
+        if self.paused {
+            let _ = self.resume();
+        }
         // Closing the lifeline makes the watchdog end the child and its children; wait for it so
         // that ports and state directories are free when this returns.
         drop(self.lifeline.take());
         let _ = self.watchdog.wait();
     }
+}
+
+/// How long the processes of a group may take to die after `SIGKILL`: at once on a quiet
+/// machine; the wait ends as soon as they are gone.
+const KILL_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Sends `SIGNAL` to every process of process group `group` at once (the watchdog, the command,
+/// and what the command started, such as wrangler's workerd), by bash's `kill`: the standard
+/// library sends no signal but SIGKILL, and to one process only.
+fn signal_group(signal: &str, group: u32) -> Result<(), StackError> {
+    let sent = Command::new("bash")
+        .arg("-c")
+        .arg(format!("kill -{signal} -- -{group}"))
+        .status()
+        .map_err(|e| StackError::Io(format!("sending SIG{signal}"), e))?;
+    if sent.success() {
+        Ok(())
+    } else {
+        Err(StackError::NotReady(format!(
+            "SIG{signal} could not be sent to group {group} ({sent})"
+        )))
+    }
+}
+
+/// The states (`R`, `S`, `T` …) of the processes of process group `group` that have not died:
+/// zombies, which a container's first process may never reap, do not count.
+fn group_states(group: u32) -> Vec<char> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
+            // After the command's name (which may hold spaces and parentheses): state, ppid, pgrp.
+            let mut fields = stat.rsplit_once(") ")?.1.split(' ');
+            let state = fields.next()?.chars().next()?;
+            let pgrp = fields.nth(1)?.parse::<u32>().ok()?;
+            (pgrp == group && state != 'Z' && state != 'X').then_some(state)
+        })
+        .collect()
 }
 
 /// The status code of `GET path` on 127.0.0.1:`port`, or `None` when nothing answers.
@@ -253,6 +381,101 @@ mod tests {
         }
         let _ = fs::remove_file(&pid_file);
         assert!(!alive(), "a child outlived its supervisor");
+    }
+
+    #[test]
+    fn killing_a_supervised_process_ends_its_whole_group_at_once_without_cleanup() {
+        let dir = std::env::temp_dir().join(format!("supervised-kill-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let (pid_file, cleaned) = (dir.join("grandchild.pid"), dir.join("cleaned"));
+        let mut command = Command::new("bash");
+        // A child that would clean up on SIGTERM (as the watchdog's ordinary end sends), with a
+        // grandchild that says who it is and would live for five minutes.
+        command.arg("-c").arg(format!(
+            "trap 'echo yes > {}; exit' TERM; (echo $BASHPID > {}; exec sleep 300) & wait",
+            cleaned.display(),
+            pid_file.display()
+        ));
+        let mut child = Supervised::spawn(&command, &Logs::Inherit).unwrap();
+        let group = child.watchdog.id();
+        let started = Instant::now();
+        while !fs::read_to_string(&pid_file).unwrap_or_default().ends_with('\n') {
+            assert!(started.elapsed() < PATIENCE, "the grandchild never started");
+            thread::sleep(Duration::from_millis(20));
+        }
+
+        child.kill().unwrap();
+
+        // Gone when `kill` returns: no waiting here, `kill` waited for the group's death.
+        assert!(group_states(group).is_empty(), "a process of the group outlived SIGKILL");
+        assert!(!cleaned.exists(), "the child was given the chance to clean up");
+        drop(child);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_paused_process_does_nothing_until_it_is_resumed_or_killed() {
+        let dir = std::env::temp_dir().join(format!("supervised-pause-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let counter = dir.join("counter");
+        let mut command = Command::new("bash");
+        // Counts as fast as it can, one line per count.
+        command.arg("-c").arg(format!("while true; do echo x >> {}; done", counter.display()));
+        let mut child = Supervised::spawn(&command, &Logs::Inherit).unwrap();
+        let lines = || fs::read_to_string(&counter).unwrap_or_default().lines().count();
+        let wait_for_more = |than: usize| {
+            let started = Instant::now();
+            while lines() <= than {
+                assert!(started.elapsed() < PATIENCE, "the child never counted past {than}");
+                thread::sleep(Duration::from_millis(5));
+            }
+        };
+        wait_for_more(0);
+
+        child.pause().unwrap();
+        let frozen = lines();
+        // Paused: it does not count however long it is watched (a handful of looks suffices to
+        // catch a process that still runs: it counts thousands a second).
+        for _ in 0..20 {
+            thread::sleep(Duration::from_millis(5));
+            assert_eq!(lines(), frozen, "a paused process went on");
+        }
+        child.resume().unwrap();
+        wait_for_more(frozen);
+
+        child.pause().unwrap();
+        child.kill().unwrap();
+        drop(child);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_killed_process_can_be_started_again_and_add_to_its_log() {
+        let log = std::env::temp_dir().join(format!("supervised-again-{}.log", std::process::id()));
+        let say = |word: &str| {
+            let mut command = Command::new("bash");
+            command.arg("-c").arg(format!("echo {word}; exec sleep 300"));
+            command
+        };
+        let mut first = Supervised::spawn(&say("first"), &Logs::File(log.clone())).unwrap();
+        let started = Instant::now();
+        while !fs::read_to_string(&log).unwrap_or_default().contains("first") {
+            assert!(started.elapsed() < PATIENCE, "the first process never spoke");
+            thread::sleep(Duration::from_millis(20));
+        }
+        first.kill().unwrap();
+
+        let second = Supervised::spawn_appending(&say("second"), &Logs::File(log.clone())).unwrap();
+        let started = Instant::now();
+        while !fs::read_to_string(&log).unwrap_or_default().contains("second") {
+            assert!(started.elapsed() < PATIENCE, "the second process never spoke");
+            thread::sleep(Duration::from_millis(20));
+        }
+        drop(second);
+        assert_eq!(fs::read_to_string(&log).unwrap(), "first\nsecond\n");
+        let _ = fs::remove_file(log);
     }
 
     #[test]
