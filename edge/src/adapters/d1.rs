@@ -444,12 +444,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let audit = self.audit_if_changed(audit, now)?;
         let results = self.db.batch(vec![change, audit]).await.map_err(database)?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed > 0)
+        Ok(results.first().is_some_and(|r| changes(r) > 0))
     }
 
     fn audit_if_changed(
@@ -579,6 +574,11 @@ fn text(value: &str) -> JsValue {
 
 fn opt(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// How many rows a statement changed (0 when D1 did not say).
+fn changes(result: &worker::D1Result) -> u64 {
+    result.meta().ok().flatten().and_then(|m| m.changes).map_or(0, |n| n as u64)
 }
 
 fn database(error: worker::Error) -> StoreError {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, Store, batch_answer, database, text};
+use super::{AuditRecord, Store, batch_answer, changes, database, text};
 use crate::error::StoreError;
 
 impl Store {
@@ -149,12 +149,7 @@ impl Store {
         )?;
         let results =
             self.db.batch(vec![bump, audit_row, delete, insert]).await.map_err(database)?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed > 0)
+        Ok(results.first().is_some_and(|r| changes(r) > 0))
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, RunEnd, Store, batch_answer, database, text};
+use super::{AuditRecord, RunEnd, Store, batch_answer, changes, database, text};
 use crate::error::StoreError;
 
 /// The most rows one statement writes or scans for a key range: a few tens of milliseconds of
@@ -288,10 +288,7 @@ impl Store {
             )?],
         };
         let results = self.db.batch(statements).await.map_err(database)?;
-        let changes: Vec<u64> = results
-            .iter()
-            .map(|r| r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64)
-            .collect();
+        let changes: Vec<u64> = results.iter().map(changes).collect();
         Ok(StepPiece {
             changed: changes.first().copied().unwrap_or(0),
             rows_written: changes.iter().sum(),
@@ -409,11 +406,7 @@ impl Store {
         ];
         let results = self.db.batch(statements).await.map_err(database)?;
         // The group rows: removed (archived roles and roles aside), added and updated.
-        Ok([3, 4, 5]
-            .iter()
-            .filter_map(|&i| results.get(i))
-            .map(|r| r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64)
-            .sum())
+        Ok([3, 4, 5].iter().filter_map(|&i| results.get(i)).map(changes).sum())
     }
 
     /// Deletes one bounded piece of what no reader can see: versions written ahead by a run
@@ -458,8 +451,7 @@ impl Store {
                 .run()
                 .await
                 .map_err(database)?;
-            let changes = result.meta().map_err(database)?.and_then(|m| m.changes).unwrap_or(0);
-            if changes > 0 {
+            if changes(&result) > 0 {
                 return Ok(true);
             }
         }

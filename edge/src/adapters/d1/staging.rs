@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{Store, database, text};
+use super::{Store, changes, database, text};
 use crate::error::StoreError;
 
 /// A group as read from the app's group assignments.
@@ -113,8 +113,7 @@ impl Store {
             .run()
             .await
             .map_err(database)?;
-        let changes = result.meta().map_err(database)?.and_then(|m| m.changes).unwrap_or(0);
-        Ok(u32::try_from(changes).unwrap_or(u32::MAX))
+        Ok(u32::try_from(changes(&result)).unwrap_or(u32::MAX))
     }
 
     /// Up to `limit` groups whose members are still to be read, those already begun first.
