@@ -21,6 +21,8 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
+/// How often a run's progress counters are written to D1 within one phase.
+const PROGRESS_EVERY_MS: u64 = 1_000;
 /// How a joiner waits for the run it joins to be recorded: 1,200 × 25 ms (30 s) at most, as
 /// long as a D1 write may take under load, so that a burst of starts all join one run.
 const JOIN_POLLS: u32 = 1_200;
@@ -279,6 +281,7 @@ impl SyncCoordinator {
         let store = Store::open(&self.env)?;
         let started = worker::Date::now().as_millis();
         let mut okta: Option<(Client, groupsync_core::domain::AppId)> = None;
+        let (mut reported_phase, mut reported_at) = (serde_json::Value::Null, 0);
         loop {
             match run.phase {
                 Phase::Held => return Ok(()),
@@ -310,10 +313,20 @@ impl SyncCoordinator {
                 okta = Some(self.okta_client(&store).await?);
             }
             run.advance(&store, okta.as_ref().map(|(client, app)| (client, app))).await?;
-            store
-                .update_run_progress(&run.id, &run.progress_json(), run.requests, run.waits)
-                .await?;
-            if self.spent(&store, started) {
+            let spent = self.spent(&store, started);
+            let progress = run.progress_json();
+            let now_ms = worker::Date::now().as_millis();
+            // A new phase shows at once; counters within a phase at most every second, so that
+            // short units (pieces of the commit) do not each cost a D1 write.
+            if spent
+                || progress["phase"] != reported_phase
+                || now_ms - reported_at >= PROGRESS_EVERY_MS
+            {
+                store.update_run_progress(&run.id, &progress, run.requests, run.waits).await?;
+                reported_phase = progress["phase"].clone();
+                reported_at = now_ms;
+            }
+            if spent {
                 return Ok(());
             }
             yield_to_requests().await;
@@ -347,7 +360,7 @@ impl SyncCoordinator {
             .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
         let target = OktaTarget::load(&config, store)
             .await
-            .map_err(|e| SyncError::NotConfigured(e.to_problem().detail))?;
+            .map_err(crate::okta_target::sync_failure)?;
         let client = target.client(ClientConfig::default());
         Ok((client, target.app_id))
     }

@@ -9,10 +9,12 @@
 //! restarted invocation repeats at most one unit, and a run that does not switch changes
 //! nothing readers see.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use futures_util::future::try_join_all;
+use futures_channel::mpsc;
+use futures_util::future::{try_join, try_join_all};
+use futures_util::{SinkExt, StreamExt};
 use groupsync_core::api::{SyncPhase, SyncProgress};
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
 use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser};
@@ -29,15 +31,18 @@ use crate::service::access::Actor;
 
 /// Groups read at once: the Workers limit of 6 connections in flight.
 const MEMBER_SLOTS: usize = 6;
-/// Groups one unit of member reading takes on (a unit may not finish them all).
-const GROUPS_PER_UNIT: usize = 60;
+/// Groups one unit of member reading takes on (a unit may not finish them all): more than six
+/// slots read in a unit when groups are one page each, so that no slot runs out of groups while
+/// another still reads a large one.
+const GROUPS_PER_UNIT: usize = 600;
 /// How long one unit reads members before the coordinator records progress and saves state.
 const UNIT_READING_MS: f64 = 5_000.0;
-/// Members a slot reads (from one group or several) before it stages them with each group's
-/// next link: fewer D1 statements, and a restart re-reads at most that much.
+/// Members the stager gathers (from one group or several) before it stages them with each
+/// group's next link: few D1 statements, each value well under D1's 1 MB, and a restart
+/// re-reads little.
 const MEMBERS_PER_STAGING: usize = 1_000;
 /// D1 statements one staging of members costs.
-const STATEMENTS_PER_PAGE: u32 = 3;
+const STATEMENTS_PER_STAGING: u32 = 3;
 /// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
 /// invocation, with room for the unit under way and the failure record.
 pub(crate) const QUERY_BUDGET: u32 = 800;
@@ -110,6 +115,10 @@ pub(crate) enum SyncError {
     /// The Okta settings are missing or unusable (the sentence says which).
     #[error("{0}")]
     NotConfigured(String),
+    /// The token may not be used, for a reason with a code of its own (a stored token sealed
+    /// with a key the Worker no longer has, a deployment token and another tenant).
+    #[error("{1}")]
+    TokenRefused(groupsync_core::api::ProblemCode, String),
 }
 
 /// How a decided run ended.
@@ -235,10 +244,11 @@ impl RunState {
         Ok(Phase::Members)
     }
 
-    /// Reads members for a few seconds: six slots each take a group from the queue and read
-    /// its pages one after another, staging each page (with the group's next link) as it
-    /// arrives, so that while one slot writes to D1 the others have requests in flight. A group
-    /// left half-read resumes from its staged next link in the next unit.
+    /// Reads members for a few seconds. Six slots each take a group from the queue and read its
+    /// pages one after another; one stager writes what they read to D1 (with each group's next
+    /// link) about every thousand members. A slot never waits for D1, so a large group's pages,
+    /// which can only be read in sequence, follow each other at Okta's pace. A group left
+    /// half-read resumes from its staged next link in the next unit.
     async fn read_member_pages(&mut self, store: &Store, client: &Client) -> Result<(), SyncError> {
         let groups = store.groups_to_read(&self.id, GROUPS_PER_UNIT).await?;
         if groups.is_empty() {
@@ -247,63 +257,40 @@ impl RunState {
             return Ok(());
         }
         let queue = RefCell::new(VecDeque::from(groups));
-        let finished = Cell::new(0_u32);
         let started = js_sys::Date::now();
-        // Stop in time, and before the slots' statements could pass the invocation's budget.
+        // Stop in time, and before the stager's statements could pass the invocation's budget.
         let in_time = || {
             js_sys::Date::now() - started < UNIT_READING_MS
-                && store.queries_sent() + STATEMENTS_PER_PAGE * (MEMBER_SLOTS as u32) < QUERY_BUDGET
+                && store.queries_sent() + 2 * STATEMENTS_PER_STAGING < QUERY_BUDGET
         };
-        let run_id = self.id.as_str();
-        // Stages what a slot read, counting the groups it finished.
-        let stage = |pages: &mut Vec<MemberPage>| {
-            let pages = std::mem::take(pages);
-            let finished = &finished;
+        // Bounded: when D1 falls behind, the slots wait instead of holding pages in memory.
+        let (pages, read) = mpsc::channel::<MemberPage>(MEMBER_SLOTS);
+        let slot = |mut pages: mpsc::Sender<MemberPage>| {
+            let (queue, in_time) = (&queue, &in_time);
             async move {
-                if !pages.is_empty() {
-                    store.stage_member_pages(run_id, &pages).await?;
-                    let done = pages.iter().filter(|p| p.next.is_none()).count();
-                    finished.set(finished.get() + count(done));
+                while in_time() {
+                    let Some(mut group) = queue.borrow_mut().pop_front() else { break };
+                    loop {
+                        let page = read_member_page(client, &group).await?;
+                        let next = page.next.clone();
+                        // The stager is gone only when it failed, and its error ends the unit.
+                        if pages.send(page).await.is_err() {
+                            return Ok(());
+                        }
+                        let Some(next) = next else { break };
+                        group.next_page = Some(next);
+                        if !in_time() {
+                            break;
+                        }
+                    }
                 }
                 Ok::<_, SyncError>(())
             }
         };
-        let slot = || async {
-            // Pages read but not staged yet (one entry per group, with its last link), staged
-            // together every thousand members or so: a slot mostly waits for Okta, not for D1.
-            let mut unstaged: Vec<MemberPage> = Vec::new();
-            let mut members = 0;
-            while in_time() {
-                let Some(mut group) = queue.borrow_mut().pop_front() else { break };
-                let mut read =
-                    MemberPage { group_id: group.id.clone(), users: Vec::new(), next: None };
-                loop {
-                    let page = read_member_page(client, &group).await?;
-                    members += page.users.len();
-                    read.users.extend(page.users);
-                    read.next.clone_from(&page.next);
-                    let Some(next) = page.next else { break };
-                    group.next_page = Some(next);
-                    if members >= MEMBERS_PER_STAGING {
-                        let head = read.clone_head();
-                        unstaged.push(std::mem::replace(&mut read, head));
-                        stage(&mut unstaged).await?;
-                        members = 0;
-                    }
-                    if !in_time() {
-                        break;
-                    }
-                }
-                unstaged.push(read);
-                if members >= MEMBERS_PER_STAGING {
-                    stage(&mut unstaged).await?;
-                    members = 0;
-                }
-            }
-            stage(&mut unstaged).await
-        };
-        try_join_all((0..MEMBER_SLOTS).map(|_| slot())).await?;
-        self.progress.member_groups_read += finished.get();
+        let slots = try_join_all((0..MEMBER_SLOTS).map(|_| slot(pages.clone())));
+        drop(pages);
+        let (_, finished) = try_join(slots, stage_member_pages(store, &self.id, read)).await?;
+        self.progress.member_groups_read += finished;
         Ok(())
     }
 
@@ -469,6 +456,42 @@ async fn read_member_page(client: &Client, group: &GroupToRead) -> Result<Member
     Ok(MemberPage { group_id: group.id.clone(), users, next })
 }
 
+/// Stages the pages the slots read, as they arrive, about every thousand members: the pages of
+/// one group in a batch become one entry with the group's last link. Returns how many groups
+/// it staged to the end.
+async fn stage_member_pages(
+    store: &Store,
+    run_id: &str,
+    mut read: mpsc::Receiver<MemberPage>,
+) -> Result<u32, SyncError> {
+    let mut batch: Vec<MemberPage> = Vec::new();
+    let mut members = 0;
+    let mut finished = 0;
+    loop {
+        let page = read.next().await;
+        let done = page.is_none();
+        if let Some(page) = page {
+            members += page.users.len();
+            match batch.iter_mut().find(|staged| staged.group_id == page.group_id) {
+                Some(staged) => {
+                    staged.users.extend(page.users);
+                    staged.next = page.next;
+                }
+                None => batch.push(page),
+            }
+        }
+        if (done || members >= MEMBERS_PER_STAGING) && !batch.is_empty() {
+            store.stage_member_pages(run_id, &batch).await?;
+            finished += count(batch.iter().filter(|p| p.next.is_none()).count());
+            batch.clear();
+            members = 0;
+        }
+        if done {
+            return Ok(finished);
+        }
+    }
+}
+
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -539,6 +562,7 @@ pub(crate) fn failure(error: &SyncError) -> (&'static str, String) {
             ("okta_unusable", format!("Okta answered something the sync cannot use: {why}. {retry}"))
         }
         SyncError::NotConfigured(why) => ("not_configured", why.clone()),
+        SyncError::TokenRefused(code, why) => (code.as_str(), why.clone()),
         SyncError::Store(StoreError::LimitBroken(_)) => (
             "internal_error",
             format!("The sync hit an internal limit (a bug; the log has the details). {retry}"),

@@ -39,13 +39,6 @@ pub(crate) struct MemberPage {
     pub(crate) next: Option<String>,
 }
 
-impl MemberPage {
-    /// The same group and link, without the users.
-    pub(crate) fn clone_head(&self) -> Self {
-        Self { group_id: self.group_id.clone(), users: Vec::new(), next: self.next.clone() }
-    }
-}
-
 /// A group whose members are being read: its id and the next page (`None`: the first).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct GroupToRead {
