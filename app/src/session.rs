@@ -2,7 +2,7 @@
 //! It only shapes what is shown: the edge decides every request on its own.
 
 use groupsync_core::api::MeResponse;
-use groupsync_core::domain::Permission;
+use groupsync_core::domain::{BuiltInRole, Permission, beyond_caller};
 use leptos::prelude::*;
 
 use crate::api::{self, ClientError};
@@ -35,6 +35,18 @@ impl Session {
     /// Whether the caller holds `permission` (false until the edge has answered).
     pub fn can(&self, permission: Permission) -> bool {
         matches!(self.me.get(), Some(Ok(me)) if me.permissions.contains(&permission))
+    }
+
+    /// Whether the caller may grant or remove `role`: only roles within their own permissions
+    /// (the edge refuses the others; the screens do not offer them).
+    pub fn may_hand_out(&self, role: BuiltInRole) -> bool {
+        match self.me.get() {
+            Some(Ok(me)) => {
+                let held = me.permissions.iter().copied().collect();
+                beyond_caller(&held, &[role]).is_none()
+            }
+            _ => false,
+        }
     }
 
     /// Whether the caller is a superAdmin (false until the edge has answered).

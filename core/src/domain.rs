@@ -4,16 +4,20 @@
 mod access;
 mod effective_access;
 mod email;
+mod identity;
 mod okta_ids;
 mod schedule;
 mod sync_plan;
 mod tenant_url;
 
-pub use access::{BuiltInRole, Permission, permissions_of};
+pub use access::{
+    BeyondCaller, BuiltInRole, Permission, beyond_caller, permissions_of, roles_changed,
+};
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, NO_GROUP_NOTE, SUPER_ADMIN_NOTE, effective_access,
 };
 pub use email::looks_like_email;
+pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use sync_plan::{

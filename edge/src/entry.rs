@@ -2,7 +2,7 @@
 //! cron trigger. Every request goes: route → guard → (configuration) → identity → authorization
 //! → handler; errors become problem+json in one place (`http::respond`).
 
-use groupsync_core::domain::SYNC_TRIGGERS;
+use groupsync_core::domain::{IdentityMatch, SYNC_TRIGGERS};
 use worker::{
     Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_error, console_log,
     event,
@@ -71,21 +71,37 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
 
 /// Fills the principal from D1 on every request: superAdmin status (bootstrapping the first one
 /// from the deploy-time list), the roles of the person's synced Okta groups (only while they are
-/// ACTIVE in Okta), and the first sign-in of an invited person. Everything is read in one batch,
-/// so the superAdmin status and the roles are of one moment; a write happens only when there is
-/// something to bootstrap or to activate.
+/// ACTIVE in Okta; the Okta user is the one bound to the sign-in, see `domain::identity`), and
+/// the first sign-in of an invited person. Everything is read in one batch, so the superAdmin
+/// status and the roles are of one moment; a write happens only when there is something to
+/// bootstrap, bind or activate.
 async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError> {
     match caller {
-        Caller::Person { email } => {
-            let person = ctx.store.person(&email, None).await?;
+        Caller::Person { email, subject } => {
+            let mut person = ctx.store.person(&email, Some(&subject), None).await?;
             let mut super_admin = person.super_admin;
             if !super_admin && ctx.config.bootstrap_super_admins.contains(&email) {
                 super_admin = ctx.store.bootstrap_super_admin(&email, &ctx.now).await?;
             }
+            if let IdentityMatch::NewBinding(okta_user_id) = &person.identity
+                && !ctx.store.bind_identity(&subject, &email, okta_user_id, &ctx.now).await?
+            {
+                // Another sign-in was bound to this Okta user at the same moment.
+                person.identity = IdentityMatch::BoundToAnother;
+                person.user = None;
+                person.grants.clear();
+            }
             if person.invited {
                 ctx.store.activate_invitation(&email, &ctx.now).await?;
             }
-            Ok(Principal::person(email, super_admin, people::roles_of_person(person)))
+            let okta_user_id = person.identity.okta_user_id().map(str::to_owned);
+            let notes = person.identity.note(&email).into_iter().collect();
+            let roles = people::roles_of_person(person);
+            Ok(Principal {
+                okta_user_id,
+                notes,
+                ..Principal::person(email, subject, super_admin, roles)
+            })
         }
         Caller::Machine { name, scopes } => Ok(Principal::machine(name, scopes)),
     }

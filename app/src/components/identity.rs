@@ -60,10 +60,13 @@ fn SignedIn(
     me: MeResponse,
 ) -> impl IntoView {
     let standing = standing(&me);
+    // Why a person holds nothing when it is not plain (an email several Okta users share).
+    let note = me.notes.first().cloned();
     view! {
         <p class="identity__text">
             "Signed in as " <strong class="identity__name">{me.name}</strong> " · " {standing}
         </p>
+        {note.map(|note| view! { <p class="identity__text identity__text--error" role="note">{note}</p> })}
         {api::has_dev_token()
             .then(|| view! {
             <button

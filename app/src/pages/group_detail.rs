@@ -148,11 +148,15 @@ fn RoleEditor(
                                 .map(|p| p.as_str().replace('_', " "))
                                 .collect::<Vec<_>>()
                                 .join(", ");
+                            let beyond_id = format!("role-{}-beyond", role.as_str());
+                            let beyond = move || may_assign() && !session.may_hand_out(role);
                             view! {
                                 <div class="check">
                                     <input
                                         type="checkbox"
                                         id=input_id.clone()
+                                        disabled=beyond
+                                        aria-describedby=move || beyond().then(|| beyond_id.clone())
                                         prop:checked=move || chosen.with(|c| c.contains(&role))
                                         on:change=move |event| {
                                             let on = event_target_checked(&event);
@@ -170,6 +174,15 @@ fn RoleEditor(
                                         " — "
                                         {permissions}
                                     </label>
+                                    {dynamic(move || {
+                                        beyond()
+                                            .then(|| view! {
+                                                <p class="hint" id=format!("role-{}-beyond", role.as_str())>
+                                                    "You cannot grant or remove this role: it includes permissions you do not hold."
+                                                </p>
+                                            })
+                                            .into_any()
+                                    })}
                                 </div>
                             }
                         })

@@ -257,9 +257,16 @@ impl PersonRow {
     pub fn of(user: AppUser) -> Self {
         Self {
             roles: roles_in_words(user.super_admin, &user.roles),
-            invited: format!("by {} at {}", user.invited_by, when(&user.invited_at)),
+            invited: match (&user.invited_by, &user.invited_at) {
+                (Some(by), Some(at)) => format!("by {by} at {}", when(at)),
+                _ => "Never invited".to_owned(),
+            },
             email: user.email,
-            status: user.status,
+            status: if user.status == "not_invited" {
+                "not invited".to_owned()
+            } else {
+                user.status
+            },
         }
     }
 }
@@ -358,8 +365,8 @@ mod tests {
             email: email.into(),
             okta_user_id: None,
             status: "invited".into(),
-            invited_by: "root@example.com".into(),
-            invited_at: "2026-11-28T10:00:00.000Z".into(),
+            invited_by: Some("root@example.com".into()),
+            invited_at: Some("2026-11-28T10:00:00.000Z".into()),
             activated_at: None,
             super_admin,
             roles,
@@ -376,6 +383,18 @@ mod tests {
         assert_eq!(row.roles, "Admin, Viewer");
         assert_eq!(row.invited, "by root@example.com at 2026-11-28 10:00 UTC");
         assert_eq!(PersonRow::of(user("bo@example.com", vec![], false)).roles, "no role");
+    }
+
+    #[test]
+    fn someone_holding_access_without_an_invitation_reads_so() {
+        let never = AppUser {
+            status: "not_invited".into(),
+            invited_by: None,
+            invited_at: None,
+            ..user("cy@example.com", vec![BuiltInRole::Viewer], false)
+        };
+        let row = PersonRow::of(never);
+        assert_eq!((row.invited.as_str(), row.status.as_str()), ("Never invited", "not invited"));
     }
 
     #[test]

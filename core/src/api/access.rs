@@ -18,6 +18,13 @@ pub struct MeResponse {
     pub roles: Vec<BuiltInRole>,
     /// Everything the caller may do.
     pub permissions: Vec<Permission>,
+    /// The synced Okta user a person is (bound on their first sign-in with a clear match).
+    #[serde(default)]
+    pub okta_user_id: Option<String>,
+    /// Why a person's groups grant them nothing, when that is not plain (for example, an email
+    /// that several Okta users share).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The two kinds of callers.

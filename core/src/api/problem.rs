@@ -54,6 +54,9 @@ pub enum ProblemCode {
     Unauthenticated,
     /// The caller may not do this.
     Forbidden,
+    /// The change would hand out (or take away) access the caller does not hold themselves;
+    /// `detail` names the role and the permission.
+    BeyondOwnAccess,
     /// A state-changing request failed the cross-site request checks.
     CsrfRejected,
     /// The path names no API resource.
@@ -96,9 +99,10 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Unauthenticated,
         Self::Forbidden,
+        Self::BeyondOwnAccess,
         Self::CsrfRejected,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -125,6 +129,7 @@ impl ProblemCode {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::BeyondOwnAccess => "beyond_own_access",
             Self::CsrfRejected => "csrf_rejected",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -152,7 +157,7 @@ impl ProblemCode {
         match self {
             Self::InvalidJson => 400,
             Self::Unauthenticated => 401,
-            Self::Forbidden | Self::CsrfRejected => 403,
+            Self::Forbidden | Self::BeyondOwnAccess | Self::CsrfRejected => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::SyncEnabled
@@ -175,6 +180,7 @@ impl ProblemCode {
         match self {
             Self::Unauthenticated => "Sign-in required",
             Self::Forbidden => "Not allowed",
+            Self::BeyondOwnAccess => "Beyond your own access",
             Self::CsrfRejected => "Cross-site request refused",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",

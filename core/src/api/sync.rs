@@ -308,12 +308,13 @@ pub struct AppUser {
     pub email: String,
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
-    /// `invited`, or `active` after the first sign-in.
+    /// `invited`, `active` after the first sign-in, or `not_invited`: they hold access (through
+    /// their Okta groups, or as a superAdmin) without ever having been invited.
     pub status: String,
-    /// Who invited them.
-    pub invited_by: String,
-    /// When.
-    pub invited_at: String,
+    /// Who invited them (none when never invited).
+    pub invited_by: Option<String>,
+    /// When (none when never invited).
+    pub invited_at: Option<String>,
     /// When they first signed in.
     pub activated_at: Option<String>,
     /// Whether they are a superAdmin (and so hold every permission, whatever their roles).
@@ -322,12 +323,14 @@ pub struct AppUser {
     pub roles: Vec<BuiltInRole>,
 }
 
-/// `GET /api/v1/users?q=&page=&per_page=`: a page of the invitations with their access.
+/// `GET /api/v1/users?q=&page=&per_page=`: the access review, a page of everyone invited or
+/// holding access, with their access now.
 ///
 /// Read in one D1 batch, of the same four statements whatever the page holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUsersResponse {
-    /// This page's invited and active users, newest invitation first.
+    /// This page's people: the invited (newest invitation first), then those who hold access
+    /// without an invitation, by email.
     pub users: Vec<AppUser>,
     /// Users matching the search (`q`), over all pages.
     pub total: u32,

@@ -123,6 +123,35 @@ pub fn permissions_of(roles: &[BuiltInRole], super_admin: bool) -> BTreeSet<Perm
     roles.iter().flat_map(|role| role.permissions()).collect()
 }
 
+/// A role a caller may not hand out or take away, and the permission of it they lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeyondCaller {
+    /// The role.
+    pub role: BuiltInRole,
+    /// Its first permission the caller does not hold.
+    pub lacking: Permission,
+}
+
+/// The no-escalation rule: the first of `roles` beyond the caller's own permissions, if any.
+///
+/// A caller may grant or remove only roles whose permissions are all among their own (`held`;
+/// a superAdmin holds every permission). Removing counts too: otherwise an Editor could strip
+/// the Admin role from every group.
+pub fn beyond_caller(held: &BTreeSet<Permission>, roles: &[BuiltInRole]) -> Option<BeyondCaller> {
+    roles.iter().find_map(|&role| {
+        let lacking = role.permissions().into_iter().find(|p| !held.contains(p))?;
+        Some(BeyondCaller { role, lacking })
+    })
+}
+
+/// The roles whose holders change when a group's roles go from `before` to `after`: those added
+/// and those removed, least powerful first.
+pub fn roles_changed(before: &[BuiltInRole], after: &[BuiltInRole]) -> Vec<BuiltInRole> {
+    let before: BTreeSet<BuiltInRole> = before.iter().copied().collect();
+    let after: BTreeSet<BuiltInRole> = after.iter().copied().collect();
+    before.symmetric_difference(&after).copied().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +188,31 @@ mod tests {
         for permission in Permission::ALL {
             assert_eq!(serde_json::to_value(permission).unwrap(), permission.as_str());
         }
+    }
+
+    #[test]
+    fn a_caller_hands_out_only_roles_within_their_own_permissions() {
+        let editor = BuiltInRole::Editor.permissions();
+        assert_eq!(beyond_caller(&editor, &[BuiltInRole::Viewer, BuiltInRole::Editor]), None);
+        assert_eq!(
+            beyond_caller(&editor, &[BuiltInRole::Viewer, BuiltInRole::Admin]),
+            Some(BeyondCaller { role: BuiltInRole::Admin, lacking: Permission::ReadAudit })
+        );
+        let viewer = BuiltInRole::Viewer.permissions();
+        assert_eq!(
+            beyond_caller(&viewer, &[BuiltInRole::Editor]).map(|b| b.lacking),
+            Some(Permission::AssignRoles)
+        );
+        let super_admin = permissions_of(&[], true);
+        assert_eq!(beyond_caller(&super_admin, &BuiltInRole::ALL), None);
+        assert_eq!(beyond_caller(&BTreeSet::new(), &[]), None, "changing nothing is allowed");
+    }
+
+    #[test]
+    fn adding_and_removing_both_count_as_changes() {
+        use BuiltInRole::{Admin, Editor, Viewer};
+        assert_eq!(roles_changed(&[Viewer, Admin], &[Viewer, Editor]), vec![Editor, Admin]);
+        assert_eq!(roles_changed(&[Admin], &[Admin]), Vec::<BuiltInRole>::new());
+        assert_eq!(roles_changed(&[], &[Viewer, Viewer]), vec![Viewer]);
     }
 }

@@ -81,7 +81,11 @@ pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, Api
     .map_err(|e| unauthenticated(&e.to_string()))?;
 
     if let Some(email) = claims.email {
-        return Ok(Caller::Person { email: email.trim().to_lowercase() });
+        // The subject is what a person's roles are bound to: a token without one proves no one.
+        if claims.subject.trim().is_empty() {
+            return Err(unauthenticated("a person's token without a subject"));
+        }
+        return Ok(Caller::Person { email: email.trim().to_lowercase(), subject: claims.subject });
     }
     let common_name = claims.common_name.unwrap_or_default();
     let row = ctx.store.find_service_token(&common_name).await?;

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use groupsync_core::domain::{BuiltInRole, Permission, permissions_of};
+use groupsync_core::api::ProblemCode;
+use groupsync_core::domain::{BuiltInRole, Permission, beyond_caller, permissions_of};
 
 use crate::error::ApiError;
 use crate::http::guard::is_write;
@@ -14,10 +15,13 @@ use crate::http::routes::Access;
 /// Who sent a request, as their credentials proved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    /// A person, by the email Access (or the dev sign-in) vouched for, lowercased.
+    /// A person, by the email Access (or the dev sign-in) vouched for, lowercased, and the
+    /// token's subject: the sign-in identity, which never changes (emails can).
     Person {
         /// The email.
         email: String,
+        /// The Access `sub`.
+        subject: String,
     },
     /// A machine client: an API key or an Access service token.
     Machine {
@@ -39,6 +43,10 @@ pub struct Principal {
     pub roles: Vec<BuiltInRole>,
     /// Everything the caller may do.
     pub permissions: BTreeSet<Permission>,
+    /// The synced Okta user a person is bound to, if any.
+    pub okta_user_id: Option<String>,
+    /// Why a person's groups grant them nothing, when that is not plain (a shared email).
+    pub notes: Vec<String>,
 }
 
 /// Who did something, as the audit log names them.
@@ -51,10 +59,22 @@ pub struct Actor {
 }
 
 impl Principal {
-    /// A person with their superAdmin status and roles.
-    pub fn person(email: String, super_admin: bool, roles: Vec<BuiltInRole>) -> Self {
+    /// A person (their email and sign-in subject) with their superAdmin status and roles.
+    pub fn person(
+        email: String,
+        subject: String,
+        super_admin: bool,
+        roles: Vec<BuiltInRole>,
+    ) -> Self {
         let permissions = permissions_of(&roles, super_admin);
-        Self { caller: Caller::Person { email }, super_admin, roles, permissions }
+        Self {
+            caller: Caller::Person { email, subject },
+            super_admin,
+            roles,
+            permissions,
+            okta_user_id: None,
+            notes: Vec::new(),
+        }
     }
 
     /// A machine client; whatever its stored scopes say, it only ever reads.
@@ -66,6 +86,8 @@ impl Principal {
             super_admin: false,
             roles: Vec::new(),
             permissions,
+            okta_user_id: None,
+            notes: Vec::new(),
         }
     }
 
@@ -92,10 +114,31 @@ impl Principal {
         }
     }
 
+    /// The no-escalation rule for a write that hands out or takes away `roles`: each must be
+    /// within the caller's own permissions (a superAdmin holds them all).
+    ///
+    /// # Errors
+    ///
+    /// `beyond_own_access` (403), naming the role and the permission the caller lacks.
+    pub fn may_hand_out(&self, roles: &[BuiltInRole], what: &str) -> Result<(), ApiError> {
+        match beyond_caller(&self.permissions, roles) {
+            None => Ok(()),
+            Some(beyond) => Err(ApiError::client(
+                ProblemCode::BeyondOwnAccess,
+                format!(
+                    "You cannot {what} the {} role: it includes the {} permission, which you \
+                     do not hold. Ask someone who holds it (or a superAdmin).",
+                    beyond.role.display_name(),
+                    beyond.lacking
+                ),
+            )),
+        }
+    }
+
     /// The principal as the audit log names it.
     pub fn actor(&self) -> Actor {
         match &self.caller {
-            Caller::Person { email } => Actor { name: email.clone(), kind: "person" },
+            Caller::Person { email, .. } => Actor { name: email.clone(), kind: "person" },
             Caller::Machine { name, .. } => Actor { name: name.clone(), kind: "machine" },
         }
     }
@@ -120,7 +163,7 @@ mod tests {
 
     #[test]
     fn nobody_gets_anything_by_default() {
-        let nobody = Principal::person("ann@example.com".into(), false, Vec::new());
+        let nobody = Principal::person("ann@example.com".into(), "sub".into(), false, Vec::new());
         assert!(nobody.authorize(Access::Authenticated, "GET").is_ok());
         for permission in Permission::ALL {
             assert!(
@@ -133,7 +176,12 @@ mod tests {
 
     #[test]
     fn roles_grant_their_permissions_and_no_more() {
-        let viewer = Principal::person("v@example.com".into(), false, vec![BuiltInRole::Viewer]);
+        let viewer = Principal::person(
+            "v@example.com".into(),
+            "sub".into(),
+            false,
+            vec![BuiltInRole::Viewer],
+        );
         assert!(viewer.authorize(Access::Permission(Permission::ReadGroups), "GET").is_ok());
         let error =
             viewer.authorize(Access::Permission(Permission::AssignRoles), "POST").unwrap_err();
@@ -143,7 +191,7 @@ mod tests {
 
     #[test]
     fn super_admins_may_do_everything() {
-        let root = Principal::person("root@example.com".into(), true, Vec::new());
+        let root = Principal::person("root@example.com".into(), "sub".into(), true, Vec::new());
         for permission in Permission::ALL {
             assert!(root.authorize(Access::Permission(permission), "PUT").is_ok());
         }
@@ -165,6 +213,23 @@ mod tests {
         }
         assert!(machine.authorize(Access::SuperAdmin, "GET").is_err());
         assert!(machine.authorize(Access::Permission(Permission::RunSync), "GET").is_err());
+    }
+
+    #[test]
+    fn nobody_hands_out_more_than_they_hold() {
+        let editor = Principal::person(
+            "e@example.com".into(),
+            "sub".into(),
+            false,
+            vec![BuiltInRole::Editor],
+        );
+        assert!(editor.may_hand_out(&[BuiltInRole::Viewer, BuiltInRole::Editor], "grant").is_ok());
+        let problem =
+            editor.may_hand_out(&[BuiltInRole::Admin], "grant or remove").unwrap_err().to_problem();
+        assert_eq!((problem.status, problem.code.as_str()), (403, "beyond_own_access"));
+        assert!(problem.detail.contains("Admin role") && problem.detail.contains("read_audit"));
+        let root = Principal::person("root@example.com".into(), "sub".into(), true, Vec::new());
+        assert!(root.may_hand_out(&BuiltInRole::ALL, "grant").is_ok());
     }
 
     #[test]

@@ -138,6 +138,11 @@ impl Control {
         self.tenant().set_status(user, status)
     }
 
+    /// Changes a user's (id or login) primary email; the login stays.
+    pub fn set_user_email(&self, user: &str, email: &str) -> Result<(), ControlError> {
+        self.tenant().set_email(user, email)
+    }
+
     /// Revokes an API token: it gets 401 `E0000011` from then on.
     pub fn revoke_token(&self, token: &str) -> Result<(), ControlError> {
         self.tenant().revoke(token)

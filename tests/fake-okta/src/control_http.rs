@@ -46,6 +46,12 @@ struct SetStatus {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SetEmail {
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Revoke {
     token: String,
 }
@@ -114,6 +120,10 @@ fn dispatch(c: &Control, method: &Method, path: &str, body: &Bytes) -> Result<Va
         ("PUT", ["users", user, "status"]) => {
             let status: SetStatus = parse(body)?;
             c.set_user_status(user, status.status).and_then(|()| ok())
+        }
+        ("PUT", ["users", user, "email"]) => {
+            let email: SetEmail = parse(body)?;
+            c.set_user_email(user, &email.email).and_then(|()| ok())
         }
         ("POST", ["tokens", "revoke"]) => {
             let revoke: Revoke = parse(body)?;

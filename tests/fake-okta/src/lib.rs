@@ -42,6 +42,7 @@
 //! | `PUT /__control/groups/{id}/members/{user}` | | adds a member |
 //! | `DELETE /__control/groups/{id}/members/{user}` | | removes a member |
 //! | `PUT /__control/users/{user}/status` | `{"status": "SUSPENDED"}` | sets a [`UserStatus`] |
+//! | `PUT /__control/users/{user}/email` | `{"email": "ann@example.com"}` | changes the primary email (the login stays; two users may share one) |
 //! | `POST /__control/tokens/revoke` | `{"token"}` | the token gets 401 from then on |
 //! | `GET`/`POST`/`DELETE /__control/faults` | [`FaultSpec`], e.g. `{"kind":"error","status":500,"endpoint":"list_group_users","path_contains":"/00g…/","skip":2,"count":1}` | lists ([`FaultState`]), adds (answers `{"id"}`), clears |
 //! | `GET`/`PUT /__control/latency` | `{"ms"}` | latency added to every Okta request |

@@ -214,7 +214,7 @@ pub(crate) fn write_user(out: &mut Vec<u8>, origin: &str, tenant: &Tenant, user:
     time(out, ",\"lastUpdated\":", Some(user.last_updated));
     time(out, ",\"passwordChanged\":", user.password_changed);
     out.extend_from_slice(b",\"profile\":{\"email\":");
-    write_str(out, &[&user.login]);
+    write_str(out, &[user.email()]);
     out.extend_from_slice(b",\"firstName\":");
     write_str(out, &[&user.first_name]);
     out.extend_from_slice(b",\"lastName\":");
@@ -284,7 +284,7 @@ fn user_value(origin: &str, tenant: &Tenant, user: &User) -> Value {
             "mobilePhone": null,
             "secondEmail": null,
             "login": user.login,
-            "email": user.login,
+            "email": user.email(),
         },
         "credentials": credentials,
         "_links": { "self": href(format!("{origin}/api/v1/users/{}", user.id)) },

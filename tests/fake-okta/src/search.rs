@@ -83,7 +83,8 @@ impl Term {
         let field = match self.attribute {
             Attribute::Id => user.id.to_lowercase(),
             Attribute::Status => user.status.as_str().to_lowercase(),
-            Attribute::Login | Attribute::Email => user.login.to_lowercase(),
+            Attribute::Login => user.login.to_lowercase(),
+            Attribute::Email => user.email().to_lowercase(),
             Attribute::FirstName => user.first_name.to_lowercase(),
             Attribute::LastName => user.last_name.to_lowercase(),
         };
@@ -182,6 +183,7 @@ mod tests {
             first_name: "Alice".into(),
             last_name: "Smith".into(),
             login: login.into(),
+            email: None,
             status,
             created: 0,
             activated: None,

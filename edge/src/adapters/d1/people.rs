@@ -6,39 +6,52 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::groups::{MemberRow, like_pattern};
-use super::{AuditRecord, Store, batch_answer, database, opt, text};
+use groupsync_core::domain::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
+
+use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
 use crate::error::StoreError;
 
 impl Store {
     // --- people ------------------------------------------------------------------------------
 
-    /// What decides the access of `email`, read in one batch (one round trip, and one
+    /// What decides the access of a person, read in one batch (one round trip, and one
     /// transaction, so the status, the grants and the superAdmin flag are of one moment):
-    /// whether they are a superAdmin, their synced Okta user, the groups of that user (or of
-    /// `fallback_user_id` when no synced user has the email) with the roles each grants, and
-    /// whether an invitation waits for their first sign-in.
+    /// whether `email` is a superAdmin, which synced Okta user they are (the one bound to the
+    /// sign-in `subject`, else the one synced user with the email, else `fallback_user_id`), that
+    /// user's groups with the roles each grants, and whether an invitation waits for their first
+    /// sign-in. Without a subject (someone asking about an email), only a clear email match counts.
     pub(crate) async fn person(
         &self,
         email: &str,
+        subject: Option<&str>,
         fallback_user_id: Option<&str>,
     ) -> Result<PersonRecord, StoreError> {
-        // An email's Okta user is the one with the lowest id (the same rule in `Store::people`).
-        let user_id =
-            "COALESCE((SELECT id FROM okta_users WHERE email = ?1 ORDER BY id LIMIT 1), ?2)";
-        let args = [text(email), opt(fallback_user_id)];
+        let args = [text(email), opt(subject), opt(fallback_user_id)];
+        // Every Okta user the person could be: those with the email, the bound one, the fallback.
+        let candidates = "SELECT id FROM okta_users WHERE email = ?1 \
+             UNION SELECT okta_user_id FROM identities WHERE subject = ?2 UNION SELECT ?3";
         let super_admin = self
             .statement("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])?;
-        let user = self.statement(
-            "SELECT id, email, login, first_name, last_name, status FROM okta_users \
-             WHERE email = ?1 ORDER BY id LIMIT 1",
+        let binding = self
+            .statement("SELECT okta_user_id FROM identities WHERE subject = ?1", &[opt(subject)])?;
+        let matches = self.statement(
+            "SELECT u.id AS okta_user_id, i.subject AS bound_to FROM okta_users u \
+             LEFT JOIN identities i ON i.okta_user_id = u.id WHERE u.email = ?1 ORDER BY u.id LIMIT 10",
             &[text(email)],
+        )?;
+        let users = self.statement(
+            &format!(
+                "SELECT id, email, login, first_name, last_name, status FROM okta_users \
+                 WHERE id IN ({candidates})"
+            ),
+            &args,
         )?;
         let memberships = self.statement(
             &format!(
-                "SELECT g.id AS group_id, g.name AS group_name, r.role AS role \
+                "SELECT m.user_id AS user_id, g.id AS group_id, g.name AS group_name, r.role AS role \
                  FROM group_members m JOIN groups g ON g.id = m.group_id \
                  LEFT JOIN group_roles r ON r.group_id = g.id \
-                 WHERE m.user_id = {user_id} ORDER BY g.name, g.id, r.role"
+                 WHERE m.user_id IN ({candidates}) ORDER BY g.name, g.id, r.role"
             ),
             &args,
         )?;
@@ -46,26 +59,69 @@ impl Store {
             "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
             &[text(email)],
         )?;
-        let mut results =
-            self.read_together(vec![super_admin, user, memberships, invited]).await?.into_iter();
+        let mut results = self
+            .read_together(vec![super_admin, binding, matches, users, memberships, invited])
+            .await?
+            .into_iter();
         let super_admin: Vec<super::Count> = batch_answer(results.next())?;
-        let user: Vec<MemberRow> = batch_answer(results.next())?;
+        let binding: Vec<BindingRow> = batch_answer(results.next())?;
+        let matches: Vec<MatchRow> = batch_answer(results.next())?;
+        let users: Vec<MemberRow> = batch_answer(results.next())?;
         let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
         let invited: Vec<super::Count> = batch_answer(results.next())?;
-        let in_groups = !memberships.is_empty();
+        let matches: Vec<EmailMatch> = matches
+            .into_iter()
+            .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
+            .collect();
+        let identity = match subject {
+            Some(subject) => resolve_identity(
+                subject,
+                binding.first().map(|b| b.okta_user_id.as_str()),
+                &matches,
+            ),
+            None => resolve_email(&matches),
+        };
+        let chosen = match (&identity, fallback_user_id) {
+            (IdentityMatch::NoOktaUser, Some(fallback)) => Some(fallback.to_owned()),
+            _ => identity.okta_user_id().map(str::to_owned),
+        };
         let mut grants = Vec::new();
-        for row in memberships {
+        let mut in_groups = false;
+        for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
+            in_groups = true;
             if let Some(role) = row.role {
                 push_group_role(&mut grants, row.group_id, row.group_name, role);
             }
         }
         Ok(PersonRecord {
             super_admin: super_admin.first().is_some_and(|c| c.n > 0),
-            user: user.into_iter().next(),
+            user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
+            identity,
             grants,
             in_groups,
             invited: invited.first().is_some_and(|c| c.n > 0),
         })
+    }
+
+    /// Binds the sign-in `subject` to `okta_user_id`. False when another identity was bound to
+    /// that Okta user first (two first sign-ins at once): the caller then grants nothing.
+    pub(crate) async fn bind_identity(
+        &self,
+        subject: &str,
+        email: &str,
+        okta_user_id: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .statement(
+                "INSERT INTO identities (subject, email, okta_user_id, bound_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO NOTHING",
+                &[text(subject), text(email), text(okta_user_id), text(now)],
+            )?
+            .run()
+            .await
+            .map_err(database)?;
+        Ok(changes(&result) == 1)
     }
 
     pub(crate) async fn upsert_invitation(
@@ -121,10 +177,12 @@ impl Store {
         Ok((page, total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX))))
     }
 
-    /// A page of the invitations (as [`Store::invitation_page`]) with what decides their access
-    /// (the grants of their Okta users' groups, and superAdmin status), read in one batch of
-    /// four statements whatever the page holds: D1 runs a batch as one transaction, so a listing
-    /// never pairs an invitation with access from before or after a change.
+    /// A page of the access review: everyone invited, and everyone who holds access without
+    /// an invitation (an ACTIVE Okta user in a group that grants a role, or a superAdmin),
+    /// invited first (newest first), then the others by email; with what decides each one's
+    /// access (the grants of the one synced Okta user with their email, and superAdmin
+    /// status). One batch of four statements whatever the page holds: D1 runs a batch as one
+    /// transaction, so a row never pairs a person with access from before or after a change.
     pub(crate) async fn people_page(
         &self,
         search: &str,
@@ -132,14 +190,13 @@ impl Store {
         offset: u32,
     ) -> Result<People, StoreError> {
         let args = page_args(search, limit, offset);
-        // The page's emails, chosen again by each statement inside the batch's transaction.
-        let page = format!("WITH page AS (SELECT email {INVITATIONS_PAGE})");
-        // An email's Okta user is the one with the lowest id, as `Store::person` takes it.
+        let page = format!("WITH {REVIEW}, page AS (SELECT email {REVIEW_PAGE})");
+        // An email's Okta user is the one synced user with it: a shared email grants nothing.
         let grants = format!(
             "{page} SELECT i.email AS email, u.status AS status, g.id AS group_id, \
              g.name AS group_name, r.role AS role FROM page i \
-             JOIN okta_users u ON u.id = \
-             (SELECT id FROM okta_users WHERE email = i.email ORDER BY id LIMIT 1) \
+             JOIN okta_users u ON u.email = i.email \
+             AND (SELECT COUNT(*) FROM okta_users c WHERE c.email = i.email) = 1 \
              JOIN group_members m ON m.user_id = u.id JOIN groups g ON g.id = m.group_id \
              JOIN group_roles r ON r.group_id = g.id ORDER BY i.email, g.name, g.id, r.role"
         );
@@ -148,8 +205,11 @@ impl Store {
         );
         let mut results = self
             .read_together(vec![
-                self.statement(INVITATIONS_MATCHING_COUNT, &args[..1])?,
-                self.statement(&format!("{INVITATION_COLUMNS} {INVITATIONS_PAGE}"), &args)?,
+                self.statement(
+                    &format!("WITH {REVIEW} SELECT COUNT(*) AS n FROM review"),
+                    &args[..1],
+                )?,
+                self.statement(&format!("WITH {REVIEW} {REVIEW_COLUMNS} {REVIEW_PAGE}"), &args)?,
                 self.statement(&grants, &args)?,
                 self.statement(&super_admins, &args)?,
             ])
@@ -195,7 +255,9 @@ impl Store {
 #[derive(Debug)]
 pub(crate) struct PersonRecord {
     pub(crate) super_admin: bool,
-    /// Their synced Okta user (the lowest id among those with the email).
+    /// Which synced Okta user they are, and how that was decided.
+    pub(crate) identity: IdentityMatch,
+    /// Their synced Okta user, if they clearly are one.
     pub(crate) user: Option<MemberRow>,
     /// The groups that grant them roles, by group name.
     pub(crate) grants: Vec<GroupRoles>,
@@ -208,6 +270,7 @@ pub(crate) struct PersonRecord {
 /// A group of a person with one role it grants (`None`: it grants none).
 #[derive(Deserialize)]
 struct MembershipRow {
+    user_id: String,
     group_id: String,
     group_name: String,
     role: Option<String>,
@@ -226,7 +289,28 @@ const INVITATIONS_PAGE: &str = "FROM invitations WHERE email LIKE ?1 ESCAPE '\\'
 const INVITATIONS_MATCHING_COUNT: &str =
     "SELECT COUNT(*) AS n FROM invitations WHERE email LIKE ?1 ESCAPE '\\'";
 
-/// The arguments of [`INVITATIONS_PAGE`].
+/// The access review's people matching ?1 (a `LIKE` pattern), as the CTE `review`: every
+/// invitation, and everyone not invited who holds access (an ACTIVE synced Okta user in a group
+/// that grants a role, or a superAdmin), with `invited_at` NULL and the status `not_invited`.
+const REVIEW: &str = "holders AS (\
+     SELECT u.email AS email FROM group_roles r JOIN group_members m ON m.group_id = r.group_id \
+     JOIN okta_users u ON u.id = m.user_id WHERE u.status = 'ACTIVE' AND u.email IS NOT NULL \
+     UNION SELECT email FROM super_admins), \
+     review AS (\
+     SELECT email, okta_user_id, status, invited_by, invited_at, activated_at FROM invitations \
+     WHERE email LIKE ?1 ESCAPE '\\' \
+     UNION ALL SELECT h.email, NULL, 'not_invited', NULL, NULL, NULL FROM holders h \
+     WHERE h.email LIKE ?1 ESCAPE '\\' AND h.email NOT IN (SELECT email FROM invitations))";
+
+/// The columns of a review row, to be followed by [`REVIEW_PAGE`].
+const REVIEW_COLUMNS: &str =
+    "SELECT email, okta_user_id, status, invited_by, invited_at, activated_at";
+
+/// A page of `review`: the invited first, newest first, then the others by email.
+const REVIEW_PAGE: &str = "FROM review \
+     ORDER BY invited_at IS NULL, invited_at DESC, email LIMIT ?2 OFFSET ?3";
+
+/// The arguments of [`INVITATIONS_PAGE`] and [`REVIEW_PAGE`].
 fn page_args(search: &str, limit: u32, offset: u32) -> [JsValue; 3] {
     [
         text(&like_pattern(search)),
@@ -235,17 +319,17 @@ fn page_args(search: &str, limit: u32, offset: u32) -> [JsValue; 3] {
     ]
 }
 
-/// A page of the invitations and what decides their access, as of one moment.
+/// A page of the access review and what decides each person's access, as of one moment.
 #[derive(Debug)]
 pub(crate) struct People {
-    /// Newest first.
-    pub(crate) invitations: Vec<InvitationRow>,
-    /// The invitations matching the search, over all pages.
+    /// The invited (newest first), then those holding access without an invitation.
+    pub(crate) invitations: Vec<ReviewRow>,
+    /// The people matching the search, over all pages.
     pub(crate) total: u32,
-    /// By email: the Okta status of each invited person whose groups grant roles, with those
-    /// groups and roles.
+    /// By email: the Okta status of each person of the page whose groups grant roles, with
+    /// those groups and roles.
     pub(crate) grants: BTreeMap<String, PersonGrants>,
-    /// The invited people who are superAdmins.
+    /// The people of the page who are superAdmins.
     pub(crate) super_admins: Vec<String>,
 }
 
@@ -285,6 +369,17 @@ struct PersonGrantRow {
 }
 
 #[derive(Deserialize)]
+struct BindingRow {
+    okta_user_id: String,
+}
+
+#[derive(Deserialize)]
+struct MatchRow {
+    okta_user_id: String,
+    bound_to: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct EmailRow {
     email: String,
 }
@@ -297,5 +392,17 @@ pub(crate) struct InvitationRow {
     pub(crate) status: String,
     pub(crate) invited_by: String,
     pub(crate) invited_at: String,
+    pub(crate) activated_at: Option<String>,
+}
+
+/// A row of the access review: an invitation, or someone holding access without one.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ReviewRow {
+    pub(crate) email: String,
+    pub(crate) okta_user_id: Option<String>,
+    /// `invited`, `active`, or `not_invited`.
+    pub(crate) status: String,
+    pub(crate) invited_by: Option<String>,
+    pub(crate) invited_at: Option<String>,
     pub(crate) activated_at: Option<String>,
 }

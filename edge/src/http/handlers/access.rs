@@ -20,7 +20,7 @@ const DEV_TOKEN_LIFETIME_S: u64 = 8 * 3_600;
 /// `GET /api/v1/me`.
 pub(crate) fn get_me(principal: &Principal) -> Result<Response, ApiError> {
     let (kind, name) = match &principal.caller {
-        Caller::Person { email } => (CallerKind::Person, email.clone()),
+        Caller::Person { email, .. } => (CallerKind::Person, email.clone()),
         Caller::Machine { name, .. } => (CallerKind::Machine, name.clone()),
     };
     let me = MeResponse {
@@ -29,6 +29,8 @@ pub(crate) fn get_me(principal: &Principal) -> Result<Response, ApiError> {
         super_admin: principal.super_admin,
         roles: principal.roles.clone(),
         permissions: principal.permissions.iter().copied().collect(),
+        okta_user_id: principal.okta_user_id.clone(),
+        notes: principal.notes.clone(),
     };
     respond::json(&me, 200)
 }

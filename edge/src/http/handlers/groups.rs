@@ -5,7 +5,7 @@ use groupsync_core::api::{
     CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSummary, MemberPage, ProblemCode,
     SetGroupRolesRequest,
 };
-use groupsync_core::domain::BuiltInRole;
+use groupsync_core::domain::{BuiltInRole, roles_changed};
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -96,6 +96,14 @@ pub(crate) async fn set_group_roles(
     let mut roles: Vec<BuiltInRole> = body.roles.clone();
     roles.sort();
     roles.dedup();
+    // The change is judged against the roles of the version the caller sent, which the write
+    // below stores only if it is still current: a version other than the one read is a conflict.
+    if body.version != before.roles_version {
+        return Err(version_conflict());
+    }
+    // Adding a role and removing one both change who holds what: both need the role's
+    // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
+    principal.may_hand_out(&roles_changed(&roles_of(&before), &roles), "grant or remove")?;
     let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
     let actor = ctx.admin_write(principal).await?;
     let audit = AuditRecord {
@@ -110,12 +118,16 @@ pub(crate) async fn set_group_roles(
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness."))?;
     let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
     if !ctx.store.set_group_roles(id, &names, body.version, &nonce, &audit, &ctx.now).await? {
-        return Err(ApiError::client(
-            ProblemCode::VersionConflict,
-            "Someone else changed this group's roles first. Reload the group to see their change, then apply yours again.",
-        ));
+        return Err(version_conflict());
     }
     get_group(id, ctx).await
+}
+
+fn version_conflict() -> ApiError {
+    ApiError::client(
+        ProblemCode::VersionConflict,
+        "Someone else changed this group's roles first. Reload the group to see their change, then apply yours again.",
+    )
 }
 
 /// `POST /api/v1/groups`: refused with 409 while groups come from Okta.

@@ -49,6 +49,9 @@ pub(crate) async fn create_invitation(
         }
         Err(_) => None,
     };
+    // An invitation hands out the roles the person's groups grant: only within the inviter's.
+    let (_, status, access) = access_of(&ctx.store, &email, okta_user_id.as_deref()).await?;
+    principal.may_hand_out(&access.roles, "invite someone with")?;
     let audit = AuditRecord {
         actor: &actor,
         action: "invitation.sent",
@@ -57,7 +60,6 @@ pub(crate) async fn create_invitation(
         after: Some(json!({ "okta_user_id": okta_user_id })),
     };
     ctx.store.upsert_invitation(&email, okta_user_id.as_deref(), &audit, &ctx.now).await?;
-    let (_, status, access) = access_of(&ctx.store, &email, okta_user_id.as_deref()).await?;
     let warning = match (&okta_user_id, status) {
         (None, _) => Some(format!(
             "{email} is not a user in Okta (or Okta could not be asked): they will get no role until they are."
@@ -89,9 +91,10 @@ pub(crate) async fn list_invitations(req: &Request, ctx: &Ctx) -> Result<Respons
     respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
 }
 
-/// `GET /api/v1/users?q=&page=&per_page=`: a page of the invited and active users with their
-/// roles now, each row whole from one read (a screen never shows an invitation beside roles
-/// from another moment), in one D1 batch whatever the page holds.
+/// `GET /api/v1/users?q=&page=&per_page=`: the access review, a page of everyone invited or
+/// holding access (status `not_invited` for those never invited) with their roles now, each
+/// row whole from one read (a screen never shows a person beside roles from another moment), in
+/// one D1 batch whatever the page holds.
 pub(crate) async fn list_users(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
     let People { invitations, total, mut grants, super_admins } =
@@ -152,10 +155,14 @@ async fn access_of(
     email: &str,
     okta_user_id: Option<&str>,
 ) -> Result<(Option<String>, Option<OktaUserStatus>, EffectiveAccess), ApiError> {
-    let person = store.person(email, okta_user_id).await?;
+    let person = store.person(email, None, okta_user_id).await?;
     let user_id = person.user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
     let status = person.user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
-    let access = effective_access(status, &group_grants(person.grants), person.super_admin);
+    let mut access = effective_access(status, &group_grants(person.grants), person.super_admin);
+    // A shared email grants nothing: say so first, the usual notes would not explain it.
+    if let Some(note) = person.identity.note(email) {
+        access.notes.insert(0, note);
+    }
     Ok((user_id, if person.in_groups { status } else { None }, access))
 }
 

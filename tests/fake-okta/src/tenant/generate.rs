@@ -182,6 +182,7 @@ impl Builder {
             first_name: first.to_owned(),
             last_name: last.to_owned(),
             login,
+            email: None,
             status,
             created,
             activated,

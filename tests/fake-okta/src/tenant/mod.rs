@@ -213,8 +213,12 @@ pub(crate) struct User {
     pub(crate) id: String,
     pub(crate) first_name: String,
     pub(crate) last_name: String,
-    /// Also the email: generated users sign in with their address.
+    /// Also the email, unless [`Self::email`] says otherwise: generated users sign in with
+    /// their address.
     pub(crate) login: String,
+    /// The primary email when it is not the login (Okta lets two users share an email, and an
+    /// email change keeps the login).
+    pub(crate) email: Option<String>,
     pub(crate) status: UserStatus,
     pub(crate) created: i64,
     pub(crate) activated: Option<i64>,
@@ -222,6 +226,13 @@ pub(crate) struct User {
     pub(crate) last_login: Option<i64>,
     pub(crate) last_updated: i64,
     pub(crate) password_changed: Option<i64>,
+}
+
+impl User {
+    /// The primary email: the login unless it was changed.
+    pub(crate) fn email(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.login)
+    }
 }
 
 /// A group's assignment to the tenant's SAML app.
@@ -447,6 +458,15 @@ impl Tenant {
         user.status = status;
         user.status_changed = Some(now);
         user.last_updated = now;
+        Ok(())
+    }
+
+    /// Changes a user's primary email (their login stays).
+    pub(crate) fn set_email(&mut self, user: &str, email: &str) -> Result<(), ControlError> {
+        let u = self.known_user(user)?;
+        let user = &mut self.users[u as usize];
+        user.email = Some(email.to_owned());
+        user.last_updated = later_than(user.last_updated);
         Ok(())
     }
 

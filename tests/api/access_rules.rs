@@ -1,0 +1,268 @@
+//! Who may do what, hardened (issue #11), black-box on the shared sync stack and S tenant: no
+//! caller hands out more than they hold, a person is bound to one Okta user by an immutable id,
+//! held runs are audited with the superAdmin who decided, and the access review lists everyone
+//! who holds access.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use fake_okta::{TruthMember, UserStatus};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Caller, TestApp, expect_problem};
+use crate::sync::{TURN, prepared, run_sync, set_roles};
+use crate::world::World;
+
+/// A signed-in person with this email and this Access subject (the sign-in identity).
+fn signed_in<'a>(app: &'a TestApp, email: &str, subject: &str) -> Caller<'a> {
+    let world = World::get();
+    let mut claims = world.person_claims(email);
+    claims["sub"] = json!(subject);
+    app.with_jwt(&world.token(&claims, "k1", 0))
+}
+
+/// A subject no test has used: a person signing in for the first time.
+fn fresh_subject(label: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("sub-{label}-{now}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn me(caller: &Caller<'_>) -> Value {
+    let response = caller.get("/api/v1/me").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("the Worker answers as documented")
+}
+
+fn has(list: &Value, item: &str) -> bool {
+    list.as_array().is_some_and(|items| items.iter().any(|i| i == item))
+}
+
+/// The active members of the tenant's `index`-th group.
+fn active_members(index: usize) -> (String, Vec<TruthMember>) {
+    let (_, control) = &World::get().sync_tenant;
+    let group = control.truth().groups.swap_remove(index);
+    let members = group.members.into_iter().filter(|m| m.status == UserStatus::Active).collect();
+    (group.id, members)
+}
+
+/// Someone in none of the given groups, active, and in some synced group.
+fn outsider(groups: &[&str]) -> TruthMember {
+    let (_, control) = &World::get().sync_tenant;
+    let truth = control.truth();
+    let inside = |m: &TruthMember| {
+        truth.groups.iter().any(|g| groups.contains(&g.id.as_str()) && g.members.contains(m))
+    };
+    truth
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter())
+        .find(|m| m.status == UserStatus::Active && !inside(m))
+        .expect("the S tenant has people outside a few groups")
+        .clone()
+}
+
+#[tokio::test]
+async fn an_editor_can_neither_make_a_group_admin_nor_strip_admin_from_one() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (editors, editor_members) = active_members(4);
+    let (admins, _) = active_members(5);
+    let (spare, _) = active_members(6);
+    for (group, roles) in [(&editors, &["editor"][..]), (&admins, &["admin"]), (&spare, &[])] {
+        set_roles(&root, group, roles).await;
+    }
+    let editor = signed_in(&app, &editor_members[0].login, &fresh_subject("editor"));
+    assert!(has(&me(&editor).await["roles"], "editor"));
+
+    // The escalation the issue reports: her own group made Admin.
+    let group: Value = editor.get(&format!("/api/v1/groups/{editors}")).await.json().await.unwrap();
+    let body = json!({ "roles": ["editor", "admin"], "version": group["roles_version"] });
+    let refused = editor.send(Method::PUT, &format!("/api/v1/groups/{editors}/roles"), &body).await;
+    let problem = expect_problem(refused, StatusCode::FORBIDDEN, "beyond_own_access").await;
+    assert!(
+        problem.detail.contains("Admin") && problem.detail.contains("read_audit"),
+        "{problem:?}"
+    );
+    let after = me(&editor).await;
+    assert!(!has(&after["permissions"], "run_sync"), "nothing was granted: {after}");
+
+    // Taking Admin away is handing out access too.
+    let group: Value = editor.get(&format!("/api/v1/groups/{admins}")).await.json().await.unwrap();
+    let strip = json!({ "roles": [], "version": group["roles_version"] });
+    let refused = editor.send(Method::PUT, &format!("/api/v1/groups/{admins}/roles"), &strip).await;
+    expect_problem(refused, StatusCode::FORBIDDEN, "beyond_own_access").await;
+    let kept: Value = root.get(&format!("/api/v1/groups/{admins}")).await.json().await.unwrap();
+    assert_eq!(kept["roles"], json!(["admin"]), "{kept}");
+
+    // Within her own permissions she still may.
+    set_roles(&editor, &spare, &["viewer", "editor"]).await;
+
+    // An invitation hands out what the person's groups grant: an Admin's is beyond her.
+    let admin_member = active_members(5)
+        .1
+        .into_iter()
+        .find(|m| !editor_members.contains(m) && !active_members(6).1.contains(m));
+    if let Some(admin_member) = admin_member {
+        let body = json!({ "email": admin_member.login });
+        let refused = editor.send(Method::POST, "/api/v1/invitations", &body).await;
+        expect_problem(refused, StatusCode::FORBIDDEN, "beyond_own_access").await;
+    }
+    let plain = outsider(&[&admins]);
+    let body = json!({ "email": plain.login });
+    let sent = editor.send(Method::POST, "/api/v1/invitations", &body).await;
+    assert_eq!(sent.status(), StatusCode::CREATED, "{}", sent.text().await.unwrap());
+
+    for group in [&editors, &admins, &spare] {
+        set_roles(&root, group, &[]).await;
+    }
+}
+
+#[tokio::test]
+async fn an_email_shared_by_two_okta_users_grants_nothing_and_says_why() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (admins, members) = active_members(7);
+    set_roles(&root, &admins, &["admin"]).await;
+    let owner = &members[0];
+    let other = outsider(&[&admins]);
+    control.set_user_email(&other.id, &owner.login).unwrap();
+    // A profile change moves no group's membership stamp: the full run reads it.
+    let synced = run_sync(&root, json!({ "full": true })).await;
+    assert_eq!(synced["state"], "succeeded", "{synced}");
+
+    let newcomer = me(&signed_in(&app, &owner.login, &fresh_subject("shared"))).await;
+    let why: Value =
+        root.get(&format!("/api/v1/users/{}/access", owner.login)).await.json().await.unwrap();
+
+    control.set_user_email(&other.id, &other.login).unwrap();
+    set_roles(&root, &admins, &[]).await;
+    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
+    assert_eq!(newcomer["roles"], json!([]), "{newcomer}");
+    assert_eq!(newcomer["okta_user_id"], Value::Null, "{newcomer}");
+    assert!(newcomer["notes"][0].as_str().unwrap().contains("2 Okta users have the email"));
+    assert_eq!(why["access"]["roles"], json!([]), "{why}");
+    assert!(why["access"]["notes"][0].as_str().unwrap().contains("2 Okta users"), "{why}");
+}
+
+#[tokio::test]
+async fn an_okta_user_bound_to_one_sign_in_is_never_borrowed_by_another() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (admins, members) = active_members(8);
+    set_roles(&root, &admins, &["admin"]).await;
+    let person = &members[0];
+    let (ann, mallory) = (fresh_subject("ann"), fresh_subject("mallory"));
+
+    let first = me(&signed_in(&app, &person.login, &ann)).await;
+    let borrowed = me(&signed_in(&app, &person.login, &mallory)).await;
+    // The email moves in Okta: Ann's sign-in keeps her Okta user, whatever her email says.
+    let moved = format!("moved.{}", person.login);
+    control.set_user_email(&person.id, &moved).unwrap();
+    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
+    let after_move = me(&signed_in(&app, &moved, &ann)).await;
+
+    control.set_user_email(&person.id, &person.login).unwrap();
+    set_roles(&root, &admins, &[]).await;
+    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
+    assert!(has(&first["roles"], "admin"), "{first}");
+    assert_eq!(first["okta_user_id"], person.id.as_str());
+    assert_eq!(borrowed["roles"], json!([]), "another sign-in with the same email: {borrowed}");
+    assert!(borrowed["notes"][0].as_str().unwrap().contains("another sign-in"), "{borrowed}");
+    assert!(has(&after_move["roles"], "admin"), "{after_move}");
+}
+
+#[tokio::test]
+async fn a_held_run_is_audited_with_the_super_admin_who_decided() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let granted = root
+        .send(Method::POST, "/api/v1/super-admins", &json!({ "email": "decider@example.com" }))
+        .await;
+    assert!(granted.status().is_success(), "{}", granted.status());
+    let decider = app.as_person("decider@example.com");
+    let doomed: Vec<String> =
+        control.truth().groups.iter().take(30).map(|g| g.id.clone()).collect();
+    for id in &doomed {
+        control.unassign_group(id).unwrap();
+    }
+
+    let mut decided = Vec::new();
+    for verb in ["discard", "confirm"] {
+        let held = run_sync(&root, json!({})).await;
+        assert_eq!(held["state"], "needs_confirmation", "{held}");
+        let id = held["id"].as_str().unwrap().to_owned();
+        let answer = decider
+            .write(Method::POST, &format!("/api/v1/sync/runs/{id}/{verb}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{verb}");
+        decided.push(id);
+    }
+    let audit: Value = root.get("/api/v1/audit?limit=200").await.json().await.unwrap();
+
+    for id in &doomed {
+        control.assign_group(id).unwrap();
+    }
+    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    root.delete("/api/v1/super-admins/decider%40example.com").await;
+    let entries = audit["entries"].as_array().unwrap();
+    for (id, action) in decided.iter().zip(["sync.discarded", "sync.confirmed"]) {
+        let entry = entries
+            .iter()
+            .find(|e| e["target"] == id.as_str() && e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} for {id} in {audit}"));
+        assert_eq!(entry["actor"], "decider@example.com", "{entry}");
+        let started = entries
+            .iter()
+            .find(|e| e["target"] == id.as_str() && e["action"] == "sync.started")
+            .expect("the start is audited");
+        assert_eq!(started["actor"], "root@example.com", "the starter stays the starter");
+    }
+}
+
+#[tokio::test]
+async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_invited() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (viewers, _) = active_members(9);
+    set_roles(&root, &viewers, &["viewer"]).await;
+    let group = control.truth().groups.swap_remove(9);
+    let holder = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap();
+    let not_holding = group.members.iter().find(|m| m.status != UserStatus::Active);
+
+    let listed = |email: String| {
+        let root = &root;
+        async move {
+            let page: Value =
+                root.get(&format!("/api/v1/users?q={email}")).await.json().await.unwrap();
+            page["users"].as_array().unwrap().iter().find(|u| u["email"] == email.as_str()).cloned()
+        }
+    };
+    let row = listed(holder.login.clone()).await;
+    let absent = match not_holding {
+        Some(member) => listed(member.login.clone()).await,
+        None => None,
+    };
+    let super_admin = listed("root@example.com".into()).await;
+    set_roles(&root, &viewers, &[]).await;
+
+    let row = row.expect("a role holder who was never invited is listed");
+    assert_eq!(row["status"], "not_invited", "{row}");
+    assert_eq!(row["invited_by"], Value::Null, "{row}");
+    assert_eq!(row["roles"], json!(["viewer"]), "{row}");
+    assert_eq!(absent, None, "a member who is not ACTIVE holds no role, so is not listed");
+    assert!(super_admin.is_some_and(|s| s["super_admin"] == true), "superAdmins hold access");
+}
