@@ -16,7 +16,7 @@ pub use access::{
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
-    ConnectionFailure, CreateGroupRequest, GroupSummary, OktaSettingsResponse,
+    ConnectionFailure, CreateGroupRequest, GroupSummary, OktaSettingsResponse, SealedWith,
     TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
     UpdateOktaSettingsRequest,
 };

@@ -1,16 +1,26 @@
 //! The Worker's configuration: binding names and the typed [`Config`].
 //!
 //! The names are the contract with `wrangler.toml`. [`Config`] is read from vars and secrets
-//! and checked once, so that a dangerous combination (the dev sign-in in production) stops the
-//! Worker from serving rather than weakening it.
+//! and checked once, so that a dangerous combination (the dev sign-in in production, a deployment
+//! Okta token without the tenant it belongs to) stops the Worker from serving rather than
+//! weakening it.
+//!
+//! Every value that holds a secret (the token encryption keys, the API key pepper, the dev
+//! signing key, the deployment's Okta token) prints `[redacted]` in `Debug`, so that logging a
+//! `Config` or an error carrying one cannot leak it.
+
+use std::fmt;
+use std::ops::Deref;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use groupsync_core::auth::VerificationKey;
-use groupsync_core::domain::TenantUrlPolicy;
+use groupsync_core::domain::{TenantUrl, TenantUrlError, TenantUrlPolicy};
 use groupsync_core::okta::OktaToken;
 use rsa::PrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
+
+use crate::service::sealed_token::TokenKeys;
 
 /// The D1 database holding all durable state.
 pub const DB_BINDING: &str = "DB";
@@ -35,8 +45,14 @@ pub const SUPER_ADMIN_BOOTSTRAP: &str = "SUPER_ADMIN_BOOTSTRAP";
 pub const OKTA_TENANT_ALLOWLIST: &str = "OKTA_TENANT_ALLOWLIST";
 /// A deployment-managed Okta API token; it wins over a typed one.
 pub const OKTA_API_TOKEN: &str = "OKTA_API_TOKEN";
-/// 32 bytes (base64) that encrypt the typed Okta token at rest.
+/// The tenant the deployment's token belongs to, and the only host it is ever sent to; required
+/// with [`OKTA_API_TOKEN`].
+pub const OKTA_TENANT_URL: &str = "OKTA_TENANT_URL";
+/// 32 bytes (base64) that encrypt the typed Okta token at rest (seal and read).
 pub const TOKEN_ENCRYPTION_KEY: &str = "TOKEN_ENCRYPTION_KEY";
+/// During a key rotation, the key before [`TOKEN_ENCRYPTION_KEY`]: tokens sealed with it are still
+/// read (and sealed again with the current key), never sealed with it.
+pub const TOKEN_ENCRYPTION_KEY_PREVIOUS: &str = "TOKEN_ENCRYPTION_KEY_PREVIOUS";
 /// A secret (base64, at least 32 bytes) that keys the hashes of API keys.
 pub const API_KEY_PEPPER: &str = "API_KEY_PEPPER";
 /// Admin writes allowed per person per minute (default 30).
@@ -85,8 +101,8 @@ pub struct AccessSettings {
     pub refetch_interval_s: u64,
 }
 
-/// The local dev sign-in's key pair.
-#[derive(Debug, Clone)]
+/// The local dev sign-in's key pair. Its `Debug` names the key id only.
+#[derive(Clone)]
 pub struct DevSignIn {
     /// Signs the dev tokens.
     pub signing_key: PrivateKey,
@@ -94,7 +110,44 @@ pub struct DevSignIn {
     pub verification_key: VerificationKey,
 }
 
-/// The Worker's whole configuration.
+impl fmt::Debug for DevSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DevSignIn")
+            .field("kid", &self.verification_key.kid)
+            .field("signing_key", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The deployment's Okta token and the one tenant it may be sent to.
+#[derive(Debug, Clone)]
+pub struct DeploymentOkta {
+    /// `OKTA_TENANT_URL`, checked like a typed tenant URL.
+    pub tenant: TenantUrl,
+    /// `OKTA_API_TOKEN` (its `Debug` is redacted).
+    pub token: OktaToken,
+}
+
+/// The key of API-key hashes (`API_KEY_PEPPER`): derefs to its bytes; `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKeyPepper(Vec<u8>);
+
+impl Deref for ApiKeyPepper {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKeyPepper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKeyPepper([redacted])")
+    }
+}
+
+/// The Worker's whole configuration. Its `Debug` is safe to log: every secret in it is redacted
+/// by its own type.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Production or local.
@@ -107,13 +160,13 @@ pub struct Config {
     pub bootstrap_super_admins: Vec<String>,
     /// Which tenant URLs are acceptable.
     pub tenant_policy: TenantUrlPolicy,
-    /// The deployment's Okta token, which wins over a typed one.
-    pub deployment_okta_token: Option<OktaToken>,
-    /// The key that encrypts a typed Okta token; without it, tokens can only come from the
-    /// deployment.
-    pub token_encryption_key: Option<[u8; 32]>,
+    /// The deployment's Okta token, which wins over a typed one, with its tenant.
+    pub deployment_okta: Option<DeploymentOkta>,
+    /// The keys that encrypt a typed Okta token (the current one, and the previous one during a
+    /// rotation); without them, tokens can only come from the deployment.
+    pub token_keys: Option<TokenKeys>,
     /// The key of API-key hashes; without it, API keys are off.
-    pub api_key_pepper: Option<Vec<u8>>,
+    pub api_key_pepper: Option<ApiKeyPepper>,
     /// Per-person, per-minute limits on admin writes and on Okta connection tests.
     pub rate_limits: RateLimits,
 }
@@ -148,6 +201,22 @@ pub enum ConfigError {
     /// The token encryption key is not 32 bytes of base64.
     #[error("TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded")]
     TokenEncryptionKey,
+    /// The previous token encryption key is not 32 bytes of base64.
+    #[error("TOKEN_ENCRYPTION_KEY_PREVIOUS must be 32 bytes, base64-encoded")]
+    PreviousTokenEncryptionKey,
+    /// A previous key without a current one: nothing could seal a token again.
+    #[error(
+        "TOKEN_ENCRYPTION_KEY_PREVIOUS is set without TOKEN_ENCRYPTION_KEY; set the new key as TOKEN_ENCRYPTION_KEY (the previous one is only read)"
+    )]
+    PreviousKeyWithoutCurrent,
+    /// A deployment token with no tenant to bind it to.
+    #[error(
+        "OKTA_API_TOKEN is set without OKTA_TENANT_URL; set OKTA_TENANT_URL to the Okta tenant the token belongs to (https://your-company.okta.com): the token is never sent to any other host"
+    )]
+    OktaTenantUrlMissing,
+    /// The deployment's tenant URL is not an acceptable tenant URL.
+    #[error("OKTA_TENANT_URL is not an acceptable Okta tenant URL: {0}")]
+    OktaTenantUrl(TenantUrlError),
     /// The API key pepper is too short or not base64.
     #[error("API_KEY_PEPPER must be at least 32 bytes, base64-encoded")]
     ApiKeyPepper,
@@ -172,6 +241,12 @@ impl Config {
             (true, false) => return Err(ConfigError::DevSignInOutsideLocal("production")),
             (true, true) => Some(dev_key(source.get(DEV_SIGNING_KEY))?),
         };
+        let tenant_policy = TenantUrlPolicy {
+            extra_hosts: list(source.get(OKTA_TENANT_ALLOWLIST))
+                .map(|h| h.to_lowercase())
+                .collect(),
+            allow_loopback_http: local,
+        };
         Ok(Self {
             environment,
             access: access_settings(source, local)?,
@@ -179,29 +254,14 @@ impl Config {
             bootstrap_super_admins: list(source.get(SUPER_ADMIN_BOOTSTRAP))
                 .map(|e| e.to_lowercase())
                 .collect(),
-            tenant_policy: TenantUrlPolicy {
-                extra_hosts: list(source.get(OKTA_TENANT_ALLOWLIST))
-                    .map(|h| h.to_lowercase())
-                    .collect(),
-                allow_loopback_http: local,
-            },
-            deployment_okta_token: source
-                .get(OKTA_API_TOKEN)
-                .filter(|t| !t.trim().is_empty())
-                .map(OktaToken::new),
-            token_encryption_key: match source.get(TOKEN_ENCRYPTION_KEY) {
-                None => None,
-                Some(text) => Some(
-                    decode(&text)
-                        .and_then(|k| k.try_into().ok())
-                        .ok_or(ConfigError::TokenEncryptionKey)?,
-                ),
-            },
+            deployment_okta: deployment_okta(source, &tenant_policy)?,
+            tenant_policy,
+            token_keys: token_keys(source)?,
             api_key_pepper: match source.get(API_KEY_PEPPER) {
                 None => None,
-                Some(text) => {
-                    Some(decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?)
-                }
+                Some(text) => Some(ApiKeyPepper(
+                    decode(&text).filter(|p| p.len() >= 32).ok_or(ConfigError::ApiKeyPepper)?,
+                )),
             },
             rate_limits: RateLimits {
                 admin_writes: limit(source.get(RATE_LIMIT_ADMIN_WRITES), 30),
@@ -240,6 +300,38 @@ fn access_settings(
         audience,
         refetch_interval_s,
     }))
+}
+
+/// The deployment's token bound to its tenant. The tenant URL passes the same checks as a typed
+/// one, so a deployment cannot point its token at a host a person could not type either.
+fn deployment_okta(
+    source: &dyn ConfigSource,
+    policy: &TenantUrlPolicy,
+) -> Result<Option<DeploymentOkta>, ConfigError> {
+    let Some(token) = source.get(OKTA_API_TOKEN).filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let tenant = source
+        .get(OKTA_TENANT_URL)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(ConfigError::OktaTenantUrlMissing)?;
+    let tenant = TenantUrl::parse(tenant.trim(), policy).map_err(ConfigError::OktaTenantUrl)?;
+    Ok(Some(DeploymentOkta { tenant, token: OktaToken::new(token.trim()) }))
+}
+
+/// The current token key and, during a rotation, the previous one.
+fn token_keys(source: &dyn ConfigSource) -> Result<Option<TokenKeys>, ConfigError> {
+    let key = |name, error| match source.get(name) {
+        None => Ok(None),
+        Some(text) => decode(&text).and_then(|k| k.try_into().ok()).map(Some).ok_or(error),
+    };
+    let current = key(TOKEN_ENCRYPTION_KEY, ConfigError::TokenEncryptionKey)?;
+    let previous = key(TOKEN_ENCRYPTION_KEY_PREVIOUS, ConfigError::PreviousTokenEncryptionKey)?;
+    match (current, previous) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(ConfigError::PreviousKeyWithoutCurrent),
+        (Some(current), previous) => Ok(Some(TokenKeys::new(current, previous))),
+    }
 }
 
 fn dev_key(encoded: Option<String>) -> Result<DevSignIn, ConfigError> {
@@ -344,7 +436,8 @@ mod tests {
         let ok =
             HashMap::from([(TOKEN_ENCRYPTION_KEY, key.as_str()), (API_KEY_PEPPER, key.as_str())]);
         let config = Config::load(&ok).unwrap();
-        assert_eq!(config.token_encryption_key, Some([7; 32]));
+        assert_eq!(config.token_keys, Some(TokenKeys::new([7; 32], None)));
+        assert_eq!(config.api_key_pepper.as_deref(), Some([7_u8; 32].as_slice()));
         let bad_pepper = HashMap::from([(API_KEY_PEPPER, "c2hvcnQ=")]);
         assert_eq!(Config::load(&bad_pepper).unwrap_err(), ConfigError::ApiKeyPepper);
         let unknown = HashMap::from([(ENVIRONMENT, "staging")]);
@@ -360,5 +453,121 @@ mod tests {
         let config = Config::load(&source).unwrap();
         assert_eq!(config.bootstrap_super_admins, ["ann@example.com", "bob@example.com"]);
         assert_eq!(config.tenant_policy.extra_hosts, ["login.example.com"]);
+    }
+
+    #[test]
+    fn a_previous_token_key_is_read_beside_the_current_one_and_never_alone() {
+        let (old, new) = (STANDARD.encode([1_u8; 32]), STANDARD.encode([2_u8; 32]));
+        let source = HashMap::from([
+            (TOKEN_ENCRYPTION_KEY, new.as_str()),
+            (TOKEN_ENCRYPTION_KEY_PREVIOUS, old.as_str()),
+        ]);
+        let keys = Config::load(&source).unwrap().token_keys.unwrap();
+        assert_eq!(keys, TokenKeys::new([2; 32], Some([1; 32])));
+        let alone = HashMap::from([(TOKEN_ENCRYPTION_KEY_PREVIOUS, old.as_str())]);
+        assert_eq!(Config::load(&alone).unwrap_err(), ConfigError::PreviousKeyWithoutCurrent);
+        let short = HashMap::from([
+            (TOKEN_ENCRYPTION_KEY, new.as_str()),
+            (TOKEN_ENCRYPTION_KEY_PREVIOUS, "AAAA"),
+        ]);
+        assert_eq!(Config::load(&short).unwrap_err(), ConfigError::PreviousTokenEncryptionKey);
+    }
+
+    #[test]
+    fn a_deployment_token_needs_the_tenant_it_belongs_to() {
+        let alone = HashMap::from([(OKTA_API_TOKEN, "00deployment-token")]);
+        let error = Config::load(&alone).unwrap_err();
+        assert_eq!(error, ConfigError::OktaTenantUrlMissing);
+        assert!(error.to_string().contains("set OKTA_TENANT_URL"), "{error}");
+        let bad = HashMap::from([
+            (OKTA_API_TOKEN, "00deployment-token"),
+            (OKTA_TENANT_URL, "https://evil.example.com"),
+        ]);
+        assert!(matches!(Config::load(&bad), Err(ConfigError::OktaTenantUrl(_))));
+        let bound = HashMap::from([
+            (OKTA_API_TOKEN, "00deployment-token\n"),
+            (OKTA_TENANT_URL, "https://Acme.okta.com/"),
+        ]);
+        let deployment = Config::load(&bound).unwrap().deployment_okta.unwrap();
+        assert_eq!(deployment.tenant.as_str(), "https://acme.okta.com");
+        assert_eq!(deployment.token.expose(), "00deployment-token");
+        // A tenant URL without a deployment token binds nothing: the typed token's tenant is
+        // the one typed.
+        let tenant_only = HashMap::from([(OKTA_TENANT_URL, "https://acme.okta.com")]);
+        assert!(Config::load(&tenant_only).unwrap().deployment_okta.is_none());
+    }
+
+    /// The system's random source, for generating a dev signing key (the crate's own generator
+    /// needs a feature the Worker does not build with).
+    struct SystemRandom;
+
+    impl rsa::rand_core::TryRng for SystemRandom {
+        type Error = getrandom::Error;
+
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            getrandom::u32()
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            getrandom::u64()
+        }
+
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            getrandom::fill(dst)
+        }
+    }
+
+    impl rsa::rand_core::TryCryptoRng for SystemRandom {}
+
+    #[test]
+    fn debug_output_of_the_configuration_shows_no_secret() {
+        let pepper = [0x5A_u8; 32];
+        let (current, previous) = ([0x3C_u8; 32], [0x4D_u8; 32]);
+        let dev_key = PrivateKey::new(&mut SystemRandom, 2048).unwrap();
+        let dev_der = {
+            use rsa::pkcs8::EncodePrivateKey;
+            dev_key.to_pkcs8_der().unwrap().as_bytes().to_vec()
+        };
+        let (pepper_b64, current_b64, previous_b64, dev_b64) = (
+            STANDARD.encode(pepper),
+            STANDARD.encode(current),
+            STANDARD.encode(previous),
+            STANDARD.encode(&dev_der),
+        );
+        let token = "00CANARY-deployment-token-9z9z";
+        let source = HashMap::from([
+            (ENVIRONMENT, "local"),
+            (DEV_SIGN_IN, "true"),
+            (DEV_SIGNING_KEY, dev_b64.as_str()),
+            (OKTA_API_TOKEN, token),
+            (OKTA_TENANT_URL, "https://acme.okta.com"),
+            (TOKEN_ENCRYPTION_KEY, current_b64.as_str()),
+            (TOKEN_ENCRYPTION_KEY_PREVIOUS, previous_b64.as_str()),
+            (API_KEY_PEPPER, pepper_b64.as_str()),
+        ]);
+        let config = Config::load(&source).unwrap();
+        let debug = format!(
+            "{config:?} {:?} {:?} {:?} {:?} {:?}",
+            config.dev_sign_in,
+            config.deployment_okta,
+            config.token_keys,
+            config.api_key_pepper,
+            config.deployment_okta.as_ref().map(|d| &d.token),
+        );
+        assert!(debug.contains("[redacted]"), "{debug}");
+        assert!(!debug.contains("CANARY"), "the deployment token shows");
+        for (name, bytes) in [
+            ("pepper", &pepper[..]),
+            ("current key", &current[..]),
+            ("previous key", &previous[..]),
+        ] {
+            assert!(!debug.contains(&format!("{:?}", &bytes[..4])), "the {name} shows: {debug}");
+            assert!(!debug.contains(&STANDARD.encode(bytes)), "the {name} shows");
+        }
+        for window in dev_b64.as_bytes().chunks(64).filter(|w| w.len() == 64) {
+            let window = std::str::from_utf8(&window[..24]).unwrap();
+            assert!(!debug.contains(window), "the dev signing key shows");
+        }
+        assert!(!debug.contains("PrivateKey"), "the dev signing key's parts show: {debug}");
     }
 }

@@ -1,34 +1,61 @@
 //! Which Okta tenant, app and token the Worker uses now: the stored settings with the
-//! deployment's token, or the stored (sealed) one.
+//! deployment's token (only ever for the deployment's tenant), or the stored (sealed) one.
+//!
+//! Every path that uses the token (Test connection, sync start, the sync run, the settings
+//! screen) comes through here, so that each says the same thing when the token cannot be used:
+//! the deployment's token is bound to `OKTA_TENANT_URL` (`deployment_tenant_mismatch`), and a
+//! token sealed with a key the Worker no longer has is `token_key_changed`, never a complaint
+//! about the tenant URL.
 
 use groupsync_core::api::ProblemCode;
 use groupsync_core::domain::{AppId, TenantUrl};
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken};
+use serde_json::json;
+use worker::console_error;
 
-use crate::adapters::d1::{SettingsRow, Store};
+use crate::adapters::d1::{AuditRecord, SettingsRow, Store};
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
-use crate::config::Config;
+use crate::config::{Config, DeploymentOkta};
 use crate::error::ApiError;
-use crate::service::sealed_token;
+use crate::service::access::Actor;
+use crate::service::sealed_token::{Opened, SealError};
+use crate::sync::engine::SyncError;
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
+
+/// What a person reads when the stored token needs a key the Worker no longer has.
+pub(crate) const KEY_CHANGED: &str = "The Okta API token was encrypted with a key this deployment no longer has (the encryption key changed). Enter the token again in Settings → Okta API Access, or restore the previous key as TOKEN_ENCRYPTION_KEY_PREVIOUS.";
 
 /// A configured tenant, app and token.
 pub(crate) struct OktaTarget {
     pub(crate) tenant: TenantUrl,
     pub(crate) app_id: AppId,
     pub(crate) token: OktaToken,
+    /// The stored token sealed again under the current key, when it was read with the previous
+    /// key or had no key id: written back by [`Self::load`].
+    resealed: Option<String>,
+}
+
+/// A token the Worker may use, and the stored value sealed anew when it should be replaced.
+pub(crate) struct UsableToken {
+    pub(crate) token: OktaToken,
+    pub(crate) resealed: Option<String>,
 }
 
 impl OktaTarget {
-    /// The target of the stored settings.
+    /// The target of the stored settings. A stored token read with the previous key (or without
+    /// a key id) is sealed again under the current key and saved: so a key rotation completes
+    /// by itself on the next use (at the latest the hourly sync), without anyone typing the
+    /// token again.
     pub(crate) async fn load(config: &Config, store: &Store) -> Result<Self, ApiError> {
         let row = store.okta_settings().await?;
-        Self::from_row(config, &row)
+        let target = Self::from_row(config, &row)?;
+        keep_resealed(store, &row, target.resealed.as_deref()).await;
+        Ok(target)
     }
 
-    /// The target of `row`.
+    /// The target of `row` (nothing is written).
     pub(crate) fn from_row(config: &Config, row: &SettingsRow) -> Result<Self, ApiError> {
         let (Some(tenant), Some(app_id)) = (&row.tenant_url, &row.app_id) else {
             return Err(not_configured());
@@ -36,8 +63,8 @@ impl OktaTarget {
         let tenant = TenantUrl::parse(tenant, &config.tenant_policy)
             .map_err(|e| ApiError::invalid("tenant_url", e))?;
         let app_id = AppId::parse(app_id).map_err(|e| ApiError::invalid("app_id", e))?;
-        let token = token_for(config, row, &tenant, &app_id)?;
-        Ok(Self { tenant, app_id, token })
+        let UsableToken { token, resealed } = token_for(config, row, &tenant, &app_id)?;
+        Ok(Self { tenant, app_id, token, resealed })
     }
 
     /// A client of this target.
@@ -52,26 +79,111 @@ impl OktaTarget {
     }
 }
 
-/// The token the Worker would use for `tenant` and `app_id`: the deployment's, or the stored one
-/// if it opens for them.
+/// The token the Worker would use for `tenant` and `app_id`: the deployment's when `tenant` is
+/// its tenant (and none for any other), or the stored one when it was saved for them.
 pub(crate) fn token_for(
     config: &Config,
     row: &SettingsRow,
     tenant: &TenantUrl,
     app_id: &AppId,
-) -> Result<OktaToken, ApiError> {
-    if let Some(token) = &config.deployment_okta_token {
-        return Ok(token.clone());
+) -> Result<UsableToken, ApiError> {
+    if let Some(deployment) = &config.deployment_okta {
+        check_deployment_tenant(deployment, tenant)?;
+        return Ok(UsableToken { token: deployment.token.clone(), resealed: None });
     }
-    let (Some(sealed), Some(key)) = (&row.token_ciphertext, &config.token_encryption_key) else {
+    if row.token_ciphertext.is_none() {
         return Err(not_configured());
-    };
-    sealed_token::open(key, sealed, tenant.as_str(), app_id.as_str()).map_err(|_| {
-        ApiError::client(
+    }
+    // The stored token was tested against, and sealed for, the stored tenant and App ID only.
+    // Compared before opening, so that a failure to open is about the key alone.
+    if row.tenant_url.as_deref() != Some(tenant.as_str())
+        || row.app_id.as_deref() != Some(app_id.as_str())
+    {
+        return Err(ApiError::client(
             ProblemCode::TokenRequired,
             "api_token: the stored token belongs to another tenant URL or App ID; enter the token again.",
-        )
+        ));
+    }
+    let opened = open_stored(config, row)?;
+    let resealed = match (&config.token_keys, opened.needs_reseal()) {
+        (Some(keys), true) => keys.seal(&opened.token, tenant.as_str(), app_id.as_str()).ok(),
+        _ => None,
+    };
+    Ok(UsableToken { token: opened.token, resealed })
+}
+
+/// Refuses any tenant but the deployment's own: its token is never sent elsewhere.
+pub(crate) fn check_deployment_tenant(
+    deployment: &DeploymentOkta,
+    tenant: &TenantUrl,
+) -> Result<(), ApiError> {
+    if deployment.tenant == *tenant {
+        return Ok(());
+    }
+    Err(ApiError::client(
+        ProblemCode::DeploymentTenantMismatch,
+        format!(
+            "tenant_url: the API token is set by the deployment for {} (OKTA_TENANT_URL) and is never sent to another tenant. Use that tenant URL, or ask the operator to change OKTA_TENANT_URL and OKTA_API_TOKEN together.",
+            deployment.tenant.as_str()
+        ),
+    ))
+}
+
+/// Opens the stored token of `row` for the tenant and app it was saved with.
+pub(crate) fn open_stored(config: &Config, row: &SettingsRow) -> Result<Opened, ApiError> {
+    let (Some(sealed), Some(tenant), Some(app_id)) =
+        (&row.token_ciphertext, &row.tenant_url, &row.app_id)
+    else {
+        return Err(not_configured());
+    };
+    let Some(keys) = &config.token_keys else {
+        return Err(ApiError::client(
+            ProblemCode::TokenKeyChanged,
+            "The Okta API token was encrypted with a key this deployment no longer has (TOKEN_ENCRYPTION_KEY is not set). Set TOKEN_ENCRYPTION_KEY again, or enter the token again in Settings → Okta API Access once it is set.",
+        ));
+    };
+    keys.open(sealed, tenant, app_id).map_err(|error| match error {
+        SealError::UnknownKey => ApiError::client(ProblemCode::TokenKeyChanged, KEY_CHANGED),
+        SealError::Format | SealError::Open | SealError::Random => ApiError::client(
+            ProblemCode::TokenRequired,
+            "api_token: the stored token could not be read (it was altered); enter the token again in Settings → Okta API Access.",
+        ),
     })
+}
+
+/// Saves the re-sealed token, if any, in place of the one it was made from. A failure is only
+/// logged: the stored value still reads with the previous key, and the next use tries again.
+pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Option<&str>) {
+    let (Some(resealed), Some(sealed)) = (resealed, row.token_ciphertext.as_deref()) else {
+        return;
+    };
+    // The audit row names the key id the token is now sealed under (`v2:<kid>:…`), so an
+    // operator sees when the rotation is done; the value itself is not recorded.
+    let key_id = resealed.split(':').nth(1).unwrap_or_default();
+    let system = Actor { name: "system".into(), kind: "system" };
+    let audit = AuditRecord {
+        actor: &system,
+        action: "settings.okta.token_resealed",
+        target: Some("okta_settings".into()),
+        before: None,
+        after: Some(json!({ "key_id": key_id })),
+    };
+    let now = String::from(js_sys::Date::new_0().to_iso_string());
+    if let Err(error) = store.reseal_okta_token(sealed, resealed, &audit, &now).await {
+        console_error!("sealing the stored Okta token under the current key: {error}");
+    }
+}
+
+/// Why a sync run cannot use the target: a refused token keeps its code (`token_key_changed`,
+/// `deployment_tenant_mismatch`) in the run's failure, anything else is `not_configured`.
+pub(crate) fn sync_failure(error: ApiError) -> SyncError {
+    match error {
+        ApiError::Client {
+            code: code @ (ProblemCode::TokenKeyChanged | ProblemCode::DeploymentTenantMismatch),
+            detail,
+        } => SyncError::TokenRefused(code, detail),
+        other => SyncError::NotConfigured(other.to_problem().detail),
+    }
 }
 
 /// The error when Okta is not configured yet.

@@ -84,6 +84,7 @@ impl TestApp {
                 .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
                 .collect();
             vars.push(("OKTA_API_TOKEN".into(), world.okta.token.clone()));
+            vars.push(("OKTA_TENANT_URL".into(), world.okta.base_url.clone()));
             start_stack("api-deployment", true, vars)
         }))
     }

@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod paging;
 mod routing;
+mod secrets;
 mod settings;
 mod sync;
 mod sync_crash;

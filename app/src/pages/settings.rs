@@ -208,6 +208,10 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                     <strong>"Current token: "</strong>
                     {move || saved.with(token_summary)}
                 </p>
+                // Why the stored token cannot be used (the encryption key changed, say).
+                {dynamic(move || (saved.with(|s| s.token.problem.clone()).map(|problem| view! {
+                    <p class="alert alert--error" role="alert" id="token-problem">{problem.detail}</p>
+                })).into_any())}
                 <div class="check">
                     <input
                         type="checkbox"

@@ -77,6 +77,11 @@ pub enum ProblemCode {
     TokenRequired,
     /// The token is a deployment secret, so the settings cannot be changed here.
     TokenManagedByDeployment,
+    /// The deployment's token is bound to its tenant (`OKTA_TENANT_URL`) and is never sent to
+    /// another one.
+    DeploymentTenantMismatch,
+    /// The stored token was encrypted with a key the deployment no longer has.
+    TokenKeyChanged,
     /// The last superAdmin cannot be removed.
     LastSuperAdmin,
     /// It exists already.
@@ -99,7 +104,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::BeyondOwnAccess,
@@ -113,6 +118,8 @@ impl ProblemCode {
         Self::SyncEnabled,
         Self::TokenRequired,
         Self::TokenManagedByDeployment,
+        Self::DeploymentTenantMismatch,
+        Self::TokenKeyChanged,
         Self::LastSuperAdmin,
         Self::AlreadyExists,
         Self::Conflict,
@@ -140,6 +147,8 @@ impl ProblemCode {
             Self::SyncEnabled => "sync_enabled",
             Self::TokenRequired => "token_required",
             Self::TokenManagedByDeployment => "token_managed_by_deployment",
+            Self::DeploymentTenantMismatch => "deployment_tenant_mismatch",
+            Self::TokenKeyChanged => "token_key_changed",
             Self::LastSuperAdmin => "last_super_admin",
             Self::AlreadyExists => "already_exists",
             Self::Conflict => "conflict",
@@ -162,6 +171,8 @@ impl ProblemCode {
             Self::MethodNotAllowed => 405,
             Self::SyncEnabled
             | Self::TokenManagedByDeployment
+            | Self::DeploymentTenantMismatch
+            | Self::TokenKeyChanged
             | Self::LastSuperAdmin
             | Self::AlreadyExists
             | Self::Conflict
@@ -191,6 +202,8 @@ impl ProblemCode {
             Self::SyncEnabled => "Okta sync is on",
             Self::TokenRequired => "API token required",
             Self::TokenManagedByDeployment => "Token managed by the deployment",
+            Self::DeploymentTenantMismatch => "Tenant set by the deployment",
+            Self::TokenKeyChanged => "Encryption key changed",
             Self::LastSuperAdmin => "Last superAdmin",
             Self::AlreadyExists => "Already exists",
             Self::Conflict => "Conflict",

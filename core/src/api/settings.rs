@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::problem::Problem;
+
 /// `GET /api/v1/settings/okta`: the settings, with the token described, never shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OktaSettingsResponse {
@@ -35,6 +37,25 @@ pub struct TokenStatus {
     pub set_at: Option<String>,
     /// `deployment` (a Worker secret, which wins), `stored` (typed here, encrypted), or `none`.
     pub source: TokenSource,
+    /// Why the stored token cannot be used now (for example `token_key_changed`: it was
+    /// encrypted with a key the deployment no longer has), with what to do; `None` when it can.
+    #[serde(default)]
+    pub problem: Option<Problem>,
+    /// Which encryption key the stored token is sealed under: `previous` while a key rotation
+    /// is under way (the token is sealed again under the current key on its next use), then
+    /// `current`. `None` for a deployment token, no token, or one that cannot be read.
+    #[serde(default)]
+    pub sealed_with: Option<SealedWith>,
+}
+
+/// The encryption key a stored token is sealed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealedWith {
+    /// `TOKEN_ENCRYPTION_KEY`.
+    Current,
+    /// `TOKEN_ENCRYPTION_KEY_PREVIOUS`: keep it configured until this says `current`.
+    Previous,
 }
 
 /// Where the token comes from.

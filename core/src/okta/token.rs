@@ -24,7 +24,7 @@ impl OktaToken {
 
 impl fmt::Debug for OktaToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OktaToken(<redacted>)")
+        f.write_str("OktaToken([redacted])")
     }
 }
 
@@ -37,6 +37,7 @@ mod tests {
         let token = OktaToken::new("00canary-token-value-1a2b");
         let debug = format!("{token:?} {:?}", Some(&token));
         assert!(!debug.contains("canary"), "{debug}");
+        assert_eq!(debug, "OktaToken([redacted]) Some(OktaToken([redacted]))");
         assert_eq!(token.expose(), "00canary-token-value-1a2b");
     }
 }

@@ -367,6 +367,23 @@ impl Store {
         self.change_with_audit(update, audit, now).await.map(|_| ())
     }
 
+    /// Replaces the stored token's sealed value by the same token sealed under the current key,
+    /// only while the stored value is still `sealed` (a token saved meanwhile wins), with its
+    /// audit row. Not a settings change: `version` and `updated_*` stay. Returns whether it did.
+    pub(crate) async fn reseal_okta_token(
+        &self,
+        sealed: &str,
+        resealed: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let update = self.statement(
+            "UPDATE okta_settings SET token_ciphertext = ?2 WHERE id = 1 AND token_ciphertext = ?1",
+            &[text(sealed), text(resealed)],
+        )?;
+        self.change_with_audit(update, audit, now).await
+    }
+
     /// Writes an audit row alone (for actions that change nothing stored, like a test).
     pub(crate) async fn audit(&self, audit: &AuditRecord<'_>, now: &str) -> Result<(), StoreError> {
         self.audit_statement(audit, now)?.run().await.map_err(database).map(|_| ())

@@ -1,10 +1,15 @@
 //! Settings → Okta API Access: read, change (only after a successful connection test), test.
+//!
+//! A deployment's token (`OKTA_API_TOKEN`) only ever goes to the deployment's tenant
+//! (`OKTA_TENANT_URL`): another tenant URL is refused before any request leaves, on save and on
+//! Test connection alike. A stored token that needs a key the Worker no longer has is reported
+//! as `token_key_changed`, on the screen (`GET`) and wherever it would be used.
 
 use std::time::Duration;
 
 use groupsync_core::api::{
-    OktaSettingsResponse, ProblemCode, TestOktaConnectionRequest, TestOktaConnectionResponse,
-    TokenSource, TokenStatus, UpdateOktaSettingsRequest,
+    OktaSettingsResponse, ProblemCode, SealedWith, TestOktaConnectionRequest,
+    TestOktaConnectionResponse, TokenSource, TokenStatus, UpdateOktaSettingsRequest,
 };
 use groupsync_core::domain::{AppId, TenantUrl};
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken};
@@ -16,9 +21,12 @@ use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::respond;
-use crate::okta_target::{not_configured, token_for};
+use crate::okta_target::{
+    UsableToken, check_deployment_tenant, keep_resealed, not_configured, open_stored, token_for,
+};
 use crate::service::access::Principal;
-use crate::service::{connection_test, sealed_token};
+use crate::service::connection_test;
+use crate::service::sealed_token::{self, KeyRole, Opened};
 
 /// The longest token accepted (Okta's SSWS tokens are 42 characters).
 const MAX_TOKEN_CHARS: usize = 512;
@@ -47,26 +55,30 @@ pub(crate) async fn update_okta_settings(
     let mut after = before.clone();
     let target_changed = before.tenant_url.as_deref() != Some(tenant.as_str())
         || before.app_id.as_deref() != Some(app_id.as_str());
-    if let Some(deployment_token) = &ctx.config.deployment_okta_token {
+    if let Some(deployment) = &ctx.config.deployment_okta {
         if typed_token.is_some() {
             return Err(ApiError::client(
                 ProblemCode::TokenManagedByDeployment,
                 "The API token is set by the deployment (OKTA_API_TOKEN) and cannot be changed here.",
             ));
         }
+        // Checked whether or not the target changed: the stored tenant is what the sync sends
+        // the token to.
+        check_deployment_tenant(deployment, &tenant)?;
         if target_changed {
-            test_or_refuse(&tenant, &app_id, deployment_token.clone()).await?;
+            test_or_refuse(&tenant, &app_id, deployment.token.clone()).await?;
         }
     } else if let Some(token) = typed_token {
         ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
         test_or_refuse(&tenant, &app_id, token.clone()).await?;
-        let key = ctx.config.token_encryption_key.as_ref().ok_or_else(|| {
+        let keys = ctx.config.token_keys.as_ref().ok_or_else(|| {
             ApiError::client(
                 ProblemCode::Misconfigured,
                 "Tokens cannot be stored: the operator has not set TOKEN_ENCRYPTION_KEY.",
             )
         })?;
-        let sealed = sealed_token::seal(key, &token, tenant.as_str(), app_id.as_str())
+        let sealed = keys
+            .seal(&token, tenant.as_str(), app_id.as_str())
             .map_err(|e| ApiError::client(ProblemCode::Internal, e.to_string()))?;
         after.token_ciphertext = Some(sealed);
         after.token_last4 = Some(sealed_token::last4(&token));
@@ -77,6 +89,10 @@ pub(crate) async fn update_okta_settings(
             ProblemCode::TokenRequired,
             "api_token: changing the tenant URL or App ID requires the API token again.",
         ));
+    } else if let Some(resealed) = resealed_on_save(ctx, &before) {
+        // Saving is one of the moments a key rotation completes (see the README's procedure):
+        // the token, read with the previous key, is sealed under the current one.
+        after.token_ciphertext = Some(resealed);
     }
     after.tenant_url = Some(tenant.as_str().to_owned());
     after.app_id = Some(app_id.as_str().to_owned());
@@ -109,10 +125,11 @@ pub(crate) async fn test_okta_connection(
     let tenant = TenantUrl::parse(&tenant_text, &ctx.config.tenant_policy)
         .map_err(|e| ApiError::invalid("tenant_url", e))?;
     let app_id = AppId::parse(&app_text).map_err(|e| ApiError::invalid("app_id", e))?;
-    let token = match body.api_token.as_deref() {
-        Some(typed) => checked_token(typed)?,
+    let UsableToken { token, resealed } = match body.api_token.as_deref() {
+        Some(typed) => UsableToken { token: checked_token(typed)?, resealed: None },
         None => token_for(&ctx.config, &stored, &tenant, &app_id)?,
     };
+    keep_resealed(&ctx.store, &stored, resealed.as_deref()).await;
     let actor = principal.actor();
     ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
     let result = run_test(&tenant, &app_id, token).await;
@@ -175,28 +192,60 @@ fn checked_token(text: &str) -> Result<OktaToken, ApiError> {
     }
 }
 
+/// The stored token sealed under the current key, when it is readable but was sealed with the
+/// previous key or without a key id.
+fn resealed_on_save(ctx: &Ctx, row: &SettingsRow) -> Option<String> {
+    let (Some(keys), Some(tenant), Some(app_id)) =
+        (&ctx.config.token_keys, &row.tenant_url, &row.app_id)
+    else {
+        return None;
+    };
+    let opened = open_stored(&ctx.config, row).ok().filter(Opened::needs_reseal)?;
+    keys.seal(&opened.token, tenant, app_id).ok()
+}
+
 fn describe(ctx: &Ctx, row: &SettingsRow) -> OktaSettingsResponse {
-    let token = match &ctx.config.deployment_okta_token {
-        Some(token) => TokenStatus {
+    let token = match &ctx.config.deployment_okta {
+        Some(deployment) => TokenStatus {
             configured: true,
-            last4: Some(sealed_token::last4(token)),
+            last4: Some(sealed_token::last4(&deployment.token)),
             set_by: Some("deployment".into()),
             set_at: None,
             source: TokenSource::Deployment,
+            problem: None,
+            sealed_with: None,
         },
-        None if row.token_ciphertext.is_some() => TokenStatus {
-            configured: true,
-            last4: row.token_last4.clone(),
-            set_by: row.token_set_by.clone(),
-            set_at: row.token_set_at.clone(),
-            source: TokenSource::Stored,
-        },
+        None if row.token_ciphertext.is_some() => {
+            // Opened (not used) to tell the screen at once when the key changed, rather than
+            // at the next Test connection or sync.
+            let (problem, sealed_with) = match open_stored(&ctx.config, row) {
+                Ok(opened) => (
+                    None,
+                    Some(match opened.key {
+                        KeyRole::Current => SealedWith::Current,
+                        KeyRole::Previous => SealedWith::Previous,
+                    }),
+                ),
+                Err(error) => (Some(error.to_problem()), None),
+            };
+            TokenStatus {
+                configured: true,
+                last4: row.token_last4.clone(),
+                set_by: row.token_set_by.clone(),
+                set_at: row.token_set_at.clone(),
+                source: TokenSource::Stored,
+                problem,
+                sealed_with,
+            }
+        }
         None => TokenStatus {
             configured: false,
             last4: None,
             set_by: None,
             set_at: None,
             source: TokenSource::None,
+            problem: None,
+            sealed_with: None,
         },
     };
     OktaSettingsResponse {
@@ -206,7 +255,7 @@ fn describe(ctx: &Ctx, row: &SettingsRow) -> OktaSettingsResponse {
         sync_enabled: row.sync_enabled != 0,
         updated_by: row.updated_by.clone(),
         updated_at: row.updated_at.clone(),
-        read_only: ctx.config.deployment_okta_token.is_some(),
+        read_only: ctx.config.deployment_okta.is_some(),
     }
 }
 
