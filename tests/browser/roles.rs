@@ -94,3 +94,36 @@ async fn a_role_change_made_meanwhile_is_named_and_saving_again_replaces_it() {
     assert_eq!(stored["roles"], json!(["admin"]), "{stored}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_editor_is_offered_only_the_roles_within_their_own_access() {
+    let product = synced_demo("roles-no-escalation").await;
+    // Grace is in Sales: make Sales grant Editor, so that she may assign roles.
+    let sales = product.group_named("Sales").await;
+    let body = json!({ "roles": ["editor"], "version": sales["roles_version"] });
+    let path = format!("/api/v1/groups/{}/roles", sales["id"].as_str().expect("an id"));
+    product.api(ROOT, reqwest::Method::PUT, &path, Some(body)).await;
+    let design = product.group_named("Design").await;
+    let page = format!("/groups/{}", design["id"].as_str().expect("an id"));
+
+    let browser = Browser::signed_in(&product, "grace.kim@example.com", &page).await;
+    browser.expect_identity("Signed in as grace.kim@example.com · Editor").await;
+    browser.expect_heading("Design").await;
+
+    let disabled = |name: &'static str| {
+        let browser = &browser;
+        async move {
+            let value = role_box(browser, name).await.prop("disabled").await.expect("its state");
+            value.as_deref() == Some("true")
+        }
+    };
+    assert!(!disabled("Viewer").await, "Viewer is within an Editor's access");
+    assert!(!disabled("Editor").await, "Editor is her own role");
+    assert!(disabled("Admin").await, "Admin holds permissions she lacks");
+    let hint = browser.wait_for_text(".check .hint", "You cannot grant or remove").await;
+    assert!(hint.contains("permissions you do not hold"), "{hint}");
+    role_box(&browser, "Viewer").await.click().await.expect("checking Viewer");
+    browser.click_button("Save roles").await;
+    browser.wait_for_text("#roles-outcome", "Roles saved: Viewer.").await;
+    browser.close().await;
+}
