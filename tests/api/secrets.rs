@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fake_okta::{FakeOkta, FakeOktaConfig};
+use fake_okta::{FakeOkta, FakeOktaConfig, TenantInfo};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use test_support::{LocalStack, Logs, StackOptions, workspace_root};
@@ -109,7 +109,7 @@ fn redeploy(first: &StackOptions, step: &str, vars: Vec<(String, String)>) -> Lo
     let log = first.state_dir.with_file_name(format!("wrangler-{step}.log"));
     let options =
         StackOptions { port: None, vars, migrate: false, logs: Logs::File(log), ..first.clone() };
-    LocalStack::start(&workspace_root(), options)
+    tokio::task::block_in_place(|| LocalStack::start(&workspace_root(), options))
         .unwrap_or_else(|e| panic!("the stack starts again ({step}): {e}"))
 }
 
@@ -117,38 +117,57 @@ fn key(byte: u8) -> String {
     STANDARD.encode([byte; 32])
 }
 
-/// The demo tenant's settings with its full-access token.
-fn demo_with_token() -> Value {
-    let okta = &World::get().okta;
+/// A tenant's settings with its full-access token.
+fn with_token(okta: &TenantInfo) -> Value {
     json!({ "tenant_url": okta.base_url, "app_id": okta.app_id, "api_token": okta.token })
+}
+
+/// Polls a run until it is no longer running.
+async fn run_end(admin: &Admin, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let run: Value = admin.get(&format!("{SYNC}/runs/{id}")).await.json().await.expect("a run");
+        if run["state"] != "running" {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run {id} still running: {run}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Rotation: saved under K1; redeployed with K2 and K1 as previous, the token still works and is
 /// sealed again under K2 on its first use; redeployed with K2 alone, it still works. Then the
-/// key changes without a previous one (K3): the screen, Test connection and sync start each say
-/// that the encryption key changed, with `token_key_changed`, never that the tenant URL is
-/// wrong; typing the token again recovers.
-#[tokio::test]
+/// key changes without a previous one (K3) while a sync runs: the run fails with
+/// `token_key_changed`, and the screen, Test connection and sync start each say that the
+/// encryption key changed, never that the tenant URL is wrong; typing the token again recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_encryption_key_keeps_the_token_and_a_lost_one_says_the_key_changed() {
+    // A tenant of this test's own, which it slows down to catch a run in flight.
+    let okta = FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("the fake Okta starts");
+    let tenant = okta.info().clone();
     let root_dir = workspace_root();
     let name = "api-secrets-rotation";
     let first_options = StackOptions::fresh_for_tests(&root_dir, name).expect("a stack directory");
 
     // 1. Saved under K1.
-    let first = LocalStack::start(
-        &root_dir,
-        StackOptions {
-            vars: vars_with(&[("TOKEN_ENCRYPTION_KEY", key(1))]),
-            ..first_options.clone()
-        },
-    )
+    let first = tokio::task::block_in_place(|| {
+        LocalStack::start(
+            &root_dir,
+            StackOptions {
+                vars: vars_with(&[("TOKEN_ENCRYPTION_KEY", key(1))]),
+                ..first_options.clone()
+            },
+        )
+    })
     .unwrap_or_else(|e| panic!("the local stack starts: {e}"));
     let admin = Admin::of(&first);
-    let saved = admin.send(Method::PUT, SETTINGS, &demo_with_token()).await;
+    let saved = admin.send(Method::PUT, SETTINGS, &with_token(&tenant)).await;
     assert_eq!(saved.status(), StatusCode::OK);
     let saved: Value = saved.json().await.unwrap();
     assert_eq!(saved["token"]["sealed_with"], "current", "{saved}");
-    drop(first);
+    tokio::task::block_in_place(|| drop(first));
 
     // 2. K2 current, K1 previous: readable, reported as under the previous key until used.
     let rotating = redeploy(
@@ -165,24 +184,38 @@ async fn a_rotated_encryption_key_keeps_the_token_and_a_lost_one_says_the_key_ch
     let after = admin.settings().await;
     assert_eq!(after["token"]["sealed_with"], "current", "sealed again on use: {after}");
     assert!(admin.audit_actions().await.iter().any(|a| a == "settings.okta.token_resealed"));
-    drop(rotating);
+    tokio::task::block_in_place(|| drop(rotating));
 
-    // 3. K2 alone (the previous key removed): the token was sealed again under K2.
+    // 3. K2 alone (the previous key removed): the token was sealed again under K2. A sync
+    // starts, slowed down by Okta, and the stack goes down under it.
     let rotated =
         redeploy(&first_options, "rotated", vars_with(&[("TOKEN_ENCRYPTION_KEY", key(2))]));
     let admin = Admin::of(&rotated);
     let tested: Value = admin.send(Method::POST, TEST, &json!({})).await.json().await.unwrap();
     assert_eq!(tested["ok"], true, "the current key alone reads it: {tested}");
-    drop(rotated);
+    okta.control().set_latency(Duration::from_secs(2));
+    let started = admin.send(Method::POST, SYNC, &json!({})).await;
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let started: Value = started.json().await.unwrap();
+    let run_id = started["run"]["id"].as_str().expect("a run id").to_owned();
+    tokio::task::block_in_place(|| drop(rotated));
+    okta.control().set_latency(Duration::ZERO);
 
     // 4. K3 alone: the key changed and nobody kept the old one.
     let lost = redeploy(&first_options, "lost", vars_with(&[("TOKEN_ENCRYPTION_KEY", key(3))]));
     let admin = Admin::of(&lost);
+    let run = run_end(&admin, &run_id).await;
+    assert_eq!(
+        (run["state"].as_str(), run["error_code"].as_str()),
+        (Some("failed"), Some("token_key_changed")),
+        "the interrupted run resumes under the new key and fails saying why: {run}"
+    );
+    assert_key_changed(run["error"].as_str().unwrap_or_default());
     let settings = admin.settings().await;
     let problem = &settings["token"]["problem"];
     assert_eq!(problem["code"], "token_key_changed", "{settings}");
     assert_key_changed(problem["detail"].as_str().unwrap_or_default());
-    assert_eq!(settings["tenant_url"], World::get().okta.base_url.as_str(), "settings still show");
+    assert_eq!(settings["tenant_url"], tenant.base_url.as_str(), "the settings still show");
 
     let test = admin.send(Method::POST, TEST, &json!({})).await;
     let problem = expect_problem(test, StatusCode::CONFLICT, "token_key_changed").await;
@@ -192,12 +225,13 @@ async fn a_rotated_encryption_key_keeps_the_token_and_a_lost_one_says_the_key_ch
     assert_key_changed(&problem.detail);
 
     // Typing the token again is the way out.
-    let again = admin.send(Method::PUT, SETTINGS, &demo_with_token()).await;
+    let again = admin.send(Method::PUT, SETTINGS, &with_token(&tenant)).await;
     assert_eq!(again.status(), StatusCode::OK);
     let settings = admin.settings().await;
     assert_eq!(settings["token"]["problem"], Value::Null, "{settings}");
     let tested: Value = admin.send(Method::POST, TEST, &json!({})).await.json().await.unwrap();
     assert_eq!(tested["ok"], true, "{tested}");
+    tokio::task::block_in_place(|| drop(lost));
 }
 
 fn assert_key_changed(detail: &str) {
