@@ -72,7 +72,8 @@ async fn the_settings_lifecycle_tests_before_saving_and_never_shows_the_token() 
         saved["token"],
         json!({
             "configured": true, "last4": last4, "set_by": "root@example.com",
-            "set_at": saved["token"]["set_at"], "source": "stored"
+            "set_at": saved["token"]["set_at"], "source": "stored",
+            "problem": null, "sealed_with": "current"
         })
     );
     assert_eq!(saved["read_only"], false);
