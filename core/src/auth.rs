@@ -7,7 +7,7 @@ mod key_cache;
 
 pub use jwks::{JwksError, VerificationKey, parse_jwks};
 pub use jwt::{Claims, Expectations, JwtError, MAX_TOKEN_BYTES, key_id, sign_rs256, verify};
-pub use key_cache::{KeyCache, KeyLookup};
+pub use key_cache::{DEFAULT_MAX_STALE_S, KeyCache, KeyLookup, KeyPolicy};
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,7 @@ use std::ops::Deref;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use groupsync_core::auth::VerificationKey;
+use groupsync_core::auth::{DEFAULT_MAX_STALE_S, VerificationKey};
 use groupsync_core::domain::{TenantUrl, TenantUrlError, TenantUrlPolicy};
 use groupsync_core::okta::OktaToken;
 use rsa::PrivateKey;
@@ -59,9 +59,15 @@ pub const API_KEY_PEPPER: &str = "API_KEY_PEPPER";
 pub const RATE_LIMIT_ADMIN_WRITES: &str = "RATE_LIMIT_ADMIN_WRITES_PER_MINUTE";
 /// Okta connection tests allowed per person per minute (default 10).
 pub const RATE_LIMIT_OKTA_TESTS: &str = "RATE_LIMIT_OKTA_TESTS_PER_MINUTE";
+/// Failed credential attempts allowed per client address per minute (default 20).
+pub const RATE_LIMIT_AUTH_FAILURES: &str = "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE";
 /// How soon (seconds) a token with an unknown key id may trigger another fetch of Access's keys
 /// (default 30; the tests shorten it to see a key rotation quickly).
 pub const ACCESS_KEYS_REFETCH_SECONDS: &str = "ACCESS_KEYS_REFETCH_SECONDS";
+
+/// How long (seconds) after their last successful fetch Access's keys may be used while they
+/// cannot be fetched again (default and most 3600; the tests shorten it to see it end).
+pub const ACCESS_KEYS_MAX_STALE_SECONDS: &str = "ACCESS_KEYS_MAX_STALE_SECONDS";
 
 /// The default of [`ACCESS_KEYS_REFETCH_SECONDS`].
 const DEFAULT_REFETCH_INTERVAL_S: u64 = 30;
@@ -99,6 +105,8 @@ pub struct AccessSettings {
     pub certs_url: String,
     /// How soon an unknown key id may trigger another fetch of the keys.
     pub refetch_interval_s: u64,
+    /// How long after their last successful fetch the keys may be used while fetches fail.
+    pub max_stale_s: u64,
 }
 
 /// The local dev sign-in's key pair. Its `Debug` names the key id only.
@@ -178,6 +186,8 @@ pub struct RateLimits {
     pub admin_writes: i64,
     /// Okta connection tests (each makes up to four Okta requests).
     pub okta_tests: i64,
+    /// Failed credential attempts per client address (bad tokens, unknown API keys).
+    pub auth_failures: i64,
 }
 
 /// Why the configuration was refused.
@@ -266,6 +276,7 @@ impl Config {
             rate_limits: RateLimits {
                 admin_writes: limit(source.get(RATE_LIMIT_ADMIN_WRITES), 30),
                 okta_tests: limit(source.get(RATE_LIMIT_OKTA_TESTS), 10),
+                auth_failures: limit(source.get(RATE_LIMIT_AUTH_FAILURES), 20),
             },
         })
     }
@@ -294,11 +305,18 @@ fn access_settings(
         .and_then(|v| v.trim().parse().ok())
         .filter(|s| (1..=3_600).contains(s))
         .unwrap_or(DEFAULT_REFETCH_INTERVAL_S);
+    // Only ever shortened: an hour is the most that stale keys are trusted.
+    let max_stale_s = source
+        .get(ACCESS_KEYS_MAX_STALE_SECONDS)
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|s| (1..=DEFAULT_MAX_STALE_S).contains(s))
+        .unwrap_or(DEFAULT_MAX_STALE_S);
     Ok(Some(AccessSettings {
         certs_url: format!("{team}/cdn-cgi/access/certs"),
         issuer: team,
         audience,
         refetch_interval_s,
+        max_stale_s,
     }))
 }
 

@@ -46,6 +46,20 @@ pub enum ApiError {
         /// Seconds until the window resets, for `Retry-After`.
         retry_after_s: u64,
     },
+    /// Cloudflare Access's signing keys could not be fetched for longer than stale keys may be
+    /// used (or never were), so no token can be verified: fail closed, and say so.
+    #[error(
+        "Cloudflare Access's signing keys could not be fetched{}; sign-ins are refused until they \
+         can be. Try again in a few minutes; if this persists, the operators can find the cause in \
+         the Worker's logs.",
+        stale_for_s.map(|s| format!(" for over {}", duration_words(s))).unwrap_or_default()
+    )]
+    AccessKeysUnavailable {
+        /// How long stale keys may be used, when keys were fetched once (`None`: never).
+        stale_for_s: Option<u64>,
+        /// Seconds until the keys are fetched again, for `Retry-After`.
+        retry_after_s: u64,
+    },
     /// The Worker's configuration is invalid; nothing but health is served.
     #[error("The service is misconfigured; its operators can find the cause in the Worker's logs.")]
     Misconfigured(#[source] ConfigError),
@@ -81,6 +95,7 @@ impl ApiError {
             Self::Unauthenticated { .. } => ProblemCode::Unauthenticated,
             Self::Client { code, .. } => *code,
             Self::RateLimited { .. } => ProblemCode::RateLimited,
+            Self::AccessKeysUnavailable { .. } => ProblemCode::AccessKeysUnavailable,
             Self::Misconfigured(_) => ProblemCode::Misconfigured,
             Self::Internal(_) => {
                 return Problem::new(
@@ -117,6 +132,18 @@ fn shorten(path: &str) -> String {
     let mut cut: String = path.chars().take(MAX_ECHOED_PATH_CHARS).collect();
     cut.push('…');
     cut
+}
+
+/// `3600` as "an hour", `120` as "2 minutes", `12` as "12 seconds".
+fn duration_words(seconds: u64) -> String {
+    match seconds {
+        3_600 => "an hour".to_owned(),
+        60 => "a minute".to_owned(),
+        s if s % 3_600 == 0 => format!("{} hours", s / 3_600),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        1 => "a second".to_owned(),
+        s => format!("{s} seconds"),
+    }
 }
 
 fn list_methods(methods: &[Method]) -> String {
@@ -169,6 +196,24 @@ mod tests {
         let problem = error.to_problem();
         assert_eq!((problem.status, problem.code.as_str()), (401, "unauthenticated"));
         assert!(!problem.detail.contains("issuer"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn unavailable_access_keys_are_a_503_that_says_for_how_long() {
+        let error = ApiError::AccessKeysUnavailable { stale_for_s: Some(3_600), retry_after_s: 5 };
+        let problem = error.to_problem();
+        assert_eq!((problem.status, problem.code.as_str()), (503, "access_keys_unavailable"));
+        assert!(
+            problem.detail.starts_with(
+                "Cloudflare Access's signing keys could not be fetched for over an hour; "
+            ),
+            "{}",
+            problem.detail
+        );
+        let never = ApiError::AccessKeysUnavailable { stale_for_s: None, retry_after_s: 1 };
+        assert!(never.to_problem().detail.contains("could not be fetched; sign-ins are refused"));
+        let short = ApiError::AccessKeysUnavailable { stale_for_s: Some(12), retry_after_s: 1 };
+        assert!(short.to_string().contains("for over 12 seconds"));
     }
 
     #[test]

@@ -130,7 +130,7 @@ async fn the_audit_log_pages_newest_first() {
     assert_eq!(targets, [&json!("svc.page1")], "only the entries about that target");
     for bad in ["limit=0", "limit=201", "limit=x", "before=x", "sort=asc", "target="] {
         let response = root.get(&format!("/api/v1/audit?{bad}")).await;
-        expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+        expect_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
 }
 

@@ -183,7 +183,8 @@ impl TestApp {
         self.http.request(method, self.url(path))
     }
 
-    fn connect(stack: &'static LocalStack) -> Self {
+    /// Connects to `stack` (for tests that start a stack of their own with [`start_stack`]).
+    pub(crate) fn connect(stack: &'static LocalStack) -> Self {
         // A client per test: each test has its own async runtime, and pooled connections are
         // bound to the runtime that opened them.
         let http = reqwest::Client::builder()
@@ -299,7 +300,8 @@ pub(crate) fn content_type(response: &Response) -> &str {
     response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn start_stack(name: &str, migrate: bool, vars: Vec<(String, String)>) -> LocalStack {
+/// Starts a stack named `name` with fresh state and `vars`, migrated if `migrate`.
+pub(crate) fn start_stack(name: &str, migrate: bool, vars: Vec<(String, String)>) -> LocalStack {
     let root = workspace_root();
     let options = StackOptions {
         migrate,

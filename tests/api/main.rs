@@ -6,8 +6,10 @@
 mod access_rules;
 mod admin;
 mod auth;
+mod credentials;
 mod health;
 mod helpers;
+mod hostile_input;
 mod paging;
 mod routing;
 mod secrets;

@@ -1,6 +1,6 @@
 //! Every list is paged and bounded: a group's members come a page at a time after a cursor, the
 //! users and the invitations by page number, each page with its total and far under 1 MB, and
-//! a paging mistake is a problem with a stable code (`invalid_input`, 422, as every listing's).
+//! a paging mistake is a problem with a stable code (`invalid_query`, 400, as every listing's).
 
 use std::collections::BTreeSet;
 
@@ -112,7 +112,7 @@ async fn paging_mistakes_are_refused_with_a_stable_code_naming_the_parameter() {
     let app = TestApp::new();
     let root = app.as_person("root@example.com");
     let members = "/api/v1/groups/00gnosuchgroup/members";
-    let long = "x".repeat(201);
+    let long = "x".repeat(49);
     let refused = [
         (format!("{members}?per_page=0"), "per_page: a number between 1 and 200"),
         (format!("{members}?per_page=201"), "per_page: a number between 1 and 200"),
@@ -120,7 +120,7 @@ async fn paging_mistakes_are_refused_with_a_stable_code_naming_the_parameter() {
         (format!("{members}?after=not-a-cursor"), "after: not a cursor of this listing"),
         (format!("{members}?page=2"), "page: is not a parameter of this listing"),
         (format!("{members}?per_page=5&per_page=6"), "per_page: is given more than once"),
-        (format!("{members}?q={long}"), "q: at most 200 characters"),
+        (format!("{members}?q={long}"), "q: at most 48 bytes"),
         ("/api/v1/users?per_page=201".to_owned(), "per_page: a number between 1 and 200"),
         ("/api/v1/users?page=0".to_owned(), "page: a page number from 1"),
         ("/api/v1/users?after=61.62".to_owned(), "after: is not a parameter of this listing"),
@@ -130,12 +130,8 @@ async fn paging_mistakes_are_refused_with_a_stable_code_naming_the_parameter() {
         ("/api/v1/groups?sort=size".to_owned(), "sort: one of name, -name, members"),
     ];
     for (path, detail) in refused {
-        let problem = expect_problem(
-            root.get(&path).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-        )
-        .await;
+        let problem =
+            expect_problem(root.get(&path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
         assert!(problem.detail.starts_with(detail), "{path}: {}", problem.detail);
     }
 

@@ -566,5 +566,5 @@ async fn the_run_history_pages_and_names_the_next_scheduled_sync() {
         "{schedule}"
     );
     let bad = root.get("/api/v1/sync/runs?page=0").await;
-    expect_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    expect_problem(bad, StatusCode::BAD_REQUEST, "invalid_query").await;
 }

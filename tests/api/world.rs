@@ -1,11 +1,13 @@
 //! The world outside the Worker that the tests control: the Access team's signing keys and the
-//! key-set endpoints that publish them (one with a fetch counter), and the fake Okta's tenants.
+//! key-set endpoints that publish them (one with a fetch counter, one that can be turned off), and
+//! the fake Okta's tenants.
 //! Both run on one background runtime for the whole test binary.
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -41,6 +43,11 @@ pub(crate) struct World {
     published: Arc<Mutex<Vec<Value>>>,
     /// Fetches of the second team's key set.
     own_team_fetches: Arc<AtomicUsize>,
+    /// The issuer of a third team with the same keys, whose key-set endpoint a test turns off
+    /// and on ([`Self::switchable_certs`]); only the stale-keys test's stack trusts it.
+    pub(crate) switchable_team: String,
+    /// The switch of the third team's key-set endpoint.
+    pub(crate) switchable_certs: Arc<CertsSwitch>,
     /// The fake Okta's demo tenant.
     pub(crate) okta: TenantInfo,
     /// A tenant of size S that the sync tests change between runs.
@@ -102,10 +109,45 @@ impl World {
             // Many tests write as root at once; the limit itself is tested on the dev stack.
             ("RATE_LIMIT_ADMIN_WRITES_PER_MINUTE", "100000".to_owned()),
             ("RATE_LIMIT_OKTA_TESTS_PER_MINUTE", "100000".to_owned()),
+            // Locally every request comes from 127.0.0.1 (wrangler sets `CF-Connecting-IP`), and
+            // the credential tests send many refused credentials at once.
+            ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "100000".to_owned()),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
         .collect()
+    }
+}
+
+/// A key-set endpoint that a test turns off (it then closes every connection without an answer,
+/// as a host that is down) and on again, counting the fetches it answered and refused.
+#[derive(Debug, Default)]
+pub(crate) struct CertsSwitch {
+    down: AtomicBool,
+    answered: AtomicUsize,
+    refused: AtomicUsize,
+    last_answered: Mutex<Option<Instant>>,
+}
+
+impl CertsSwitch {
+    /// Turns the endpoint off (`true`) or on.
+    pub(crate) fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Fetches answered with the key set.
+    pub(crate) fn answered(&self) -> usize {
+        self.answered.load(Ordering::SeqCst)
+    }
+
+    /// Fetches refused while the endpoint was off.
+    pub(crate) fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    /// When the key set was last answered.
+    pub(crate) fn last_answered(&self) -> Option<Instant> {
+        *self.last_answered.lock().expect("the switch")
     }
 }
 
@@ -128,10 +170,12 @@ fn start() -> World {
     let keys: Vec<PrivateKey> = (0..4).map(|_| PrivateKey::generate()).collect();
     let published = Arc::new(Mutex::new(vec![jwk("k1", &keys[0]), jwk("k2", &keys[1])]));
     let own_team_fetches = Arc::new(AtomicUsize::new(0));
+    let switchable_certs = Arc::new(CertsSwitch::default());
     let dev_key = PrivateKey::generate();
     let dev_signing_key = STANDARD.encode(dev_key.to_pkcs8_der().expect("a PKCS#8 key").as_bytes());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (set, count) = (Arc::clone(&published), Arc::clone(&own_team_fetches));
+    let switch = Arc::clone(&switchable_certs);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -142,10 +186,13 @@ fn start() -> World {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
             let issuer = format!("http://{}", listener.local_addr().expect("an address"));
             // Nobody counts the main team's fetches: every stack makes them.
-            tokio::spawn(serve_keys(listener, Arc::clone(&set), Arc::default()));
+            tokio::spawn(serve_keys(listener, Arc::clone(&set), Arc::default(), None));
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
             let own_team = format!("http://{}", listener.local_addr().expect("an address"));
-            tokio::spawn(serve_keys(listener, set, count));
+            tokio::spawn(serve_keys(listener, Arc::clone(&set), count, None));
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
+            let switchable_team = format!("http://{}", listener.local_addr().expect("an address"));
+            tokio::spawn(serve_keys(listener, set, Arc::default(), Some(switch)));
             let okta =
                 FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
                     .await
@@ -170,6 +217,7 @@ fn start() -> World {
                 .send((
                     issuer,
                     own_team,
+                    switchable_team,
                     okta.info().clone(),
                     sync_tenant,
                     fault_tenant,
@@ -181,7 +229,7 @@ fn start() -> World {
             drop((okta, sync, faults, scale));
         });
     });
-    let (issuer, own_team, okta, sync_tenant, fault_tenant, scale_tenant) =
+    let (issuer, own_team, switchable_team, okta, sync_tenant, fault_tenant, scale_tenant) =
         ready_rx.recv().expect("the background servers start");
     World {
         issuer,
@@ -189,6 +237,8 @@ fn start() -> World {
         keys,
         published,
         own_team_fetches,
+        switchable_team,
+        switchable_certs,
         okta,
         sync_tenant,
         fault_tenant,
@@ -197,17 +247,20 @@ fn start() -> World {
     }
 }
 
-/// Serves the key set at `/cdn-cgi/access/certs`, counting fetches.
+/// Serves the key set at `/cdn-cgi/access/certs`, counting fetches; with a `switch`, only while
+/// it is on.
 async fn serve_keys(
     listener: TcpListener,
     published: Arc<Mutex<Vec<Value>>>,
     fetches: Arc<AtomicUsize>,
+    switch: Option<Arc<CertsSwitch>>,
 ) {
     loop {
         let Ok((mut connection, _)) = listener.accept().await else { continue };
-        let (published, fetches) = (Arc::clone(&published), Arc::clone(&fetches));
+        let (published, fetches, switch) =
+            (Arc::clone(&published), Arc::clone(&fetches), switch.clone());
         tokio::spawn(async move {
-            let _ = answer(&mut connection, &published, &fetches).await;
+            let _ = answer(&mut connection, &published, &fetches, switch.as_deref()).await;
         });
     }
 }
@@ -216,6 +269,7 @@ async fn answer(
     connection: &mut tokio::net::TcpStream,
     published: &Mutex<Vec<Value>>,
     fetches: &AtomicUsize,
+    switch: Option<&CertsSwitch>,
 ) -> io::Result<()> {
     let mut head = Vec::new();
     let mut buffer = [0_u8; 1024];
@@ -227,6 +281,17 @@ async fn answer(
         head.extend_from_slice(&buffer[..read]);
     }
     let is_certs = head.starts_with(b"GET /cdn-cgi/access/certs ");
+    if let Some(switch) = switch {
+        if switch.down.load(Ordering::SeqCst) {
+            switch.refused.fetch_add(1, Ordering::SeqCst);
+            // Down: the connection ends without an answer.
+            return Ok(());
+        }
+        if is_certs {
+            *switch.last_answered.lock().expect("the switch") = Some(Instant::now());
+            switch.answered.fetch_add(1, Ordering::SeqCst);
+        }
+    }
     let (status, body) = if is_certs {
         fetches.fetch_add(1, Ordering::SeqCst);
         let keys = published.lock().expect("the key list").clone();

@@ -67,6 +67,8 @@ pub enum ProblemCode {
     InvalidJson,
     /// The body parsed, but a value is invalid; `detail` names it.
     InvalidInput,
+    /// A query parameter is unknown, repeated, malformed or out of range; `detail` names it.
+    InvalidQuery,
     /// The body is larger than the 64 KiB cap.
     PayloadTooLarge,
     /// The body is not `application/json`.
@@ -96,6 +98,9 @@ pub enum ProblemCode {
     OktaNotConfigured,
     /// Too many requests of this kind; retry after the `Retry-After` seconds.
     RateLimited,
+    /// Cloudflare Access's signing keys could not be fetched for too long, so no token can be
+    /// verified: sign-ins fail closed until the keys can be fetched again.
+    AccessKeysUnavailable,
     /// The Worker's configuration is invalid; nothing is served until an operator fixes it.
     Misconfigured,
     /// Storage or another internal dependency failed; the detail stays generic.
@@ -104,7 +109,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::BeyondOwnAccess,
@@ -113,6 +118,7 @@ impl ProblemCode {
         Self::MethodNotAllowed,
         Self::InvalidJson,
         Self::InvalidInput,
+        Self::InvalidQuery,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::SyncEnabled,
@@ -127,6 +133,7 @@ impl ProblemCode {
         Self::OktaTestFailed,
         Self::OktaNotConfigured,
         Self::RateLimited,
+        Self::AccessKeysUnavailable,
         Self::Misconfigured,
         Self::Internal,
     ];
@@ -142,6 +149,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::InvalidJson => "invalid_json",
             Self::InvalidInput => "invalid_input",
+            Self::InvalidQuery => "invalid_query",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::SyncEnabled => "sync_enabled",
@@ -156,6 +164,7 @@ impl ProblemCode {
             Self::OktaTestFailed => "okta_test_failed",
             Self::OktaNotConfigured => "okta_not_configured",
             Self::RateLimited => "rate_limited",
+            Self::AccessKeysUnavailable => "access_keys_unavailable",
             Self::Misconfigured => "misconfigured",
             Self::Internal => "internal",
         }
@@ -164,7 +173,7 @@ impl ProblemCode {
     /// The HTTP status every response with this code carries.
     pub const fn status(self) -> u16 {
         match self {
-            Self::InvalidJson => 400,
+            Self::InvalidJson | Self::InvalidQuery => 400,
             Self::Unauthenticated => 401,
             Self::Forbidden | Self::BeyondOwnAccess | Self::CsrfRejected => 403,
             Self::NotFound => 404,
@@ -183,6 +192,7 @@ impl ProblemCode {
             Self::InvalidInput | Self::TokenRequired | Self::OktaTestFailed => 422,
             Self::RateLimited => 429,
             Self::Misconfigured | Self::Internal => 500,
+            Self::AccessKeysUnavailable => 503,
         }
     }
 
@@ -197,6 +207,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => "Method not allowed",
             Self::InvalidJson => "Invalid request body",
             Self::InvalidInput => "Invalid input",
+            Self::InvalidQuery => "Invalid query parameter",
             Self::PayloadTooLarge => "Request body too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::SyncEnabled => "Okta sync is on",
@@ -211,6 +222,7 @@ impl ProblemCode {
             Self::OktaTestFailed => "Okta connection test failed",
             Self::OktaNotConfigured => "Okta not configured",
             Self::RateLimited => "Too many requests",
+            Self::AccessKeysUnavailable => "Sign-in keys unavailable",
             Self::Misconfigured => "Service misconfigured",
             Self::Internal => "Internal error",
         }

@@ -175,24 +175,144 @@ fn key_sets_keep_only_rsa_signing_keys_of_2048_bits_or_more() {
     assert_eq!(parse_jwks(b"<html>"), Err(JwksError::NotAKeySet));
 }
 
+/// The production policy: keys used at most an hour after their last fetch; unknown ids fetched
+/// again at most every 60 s.
+fn policy() -> KeyPolicy {
+    KeyPolicy::new(DEFAULT_MAX_STALE_S, 60)
+}
+
+fn found(lookup: KeyLookup<'_>) -> bool {
+    matches!(lookup, KeyLookup::Found(_))
+}
+
+fn refetch_with_fallback(lookup: KeyLookup<'_>) -> bool {
+    matches!(lookup, KeyLookup::Refetch { fallback: Some(_) })
+}
+
+#[test]
+fn the_production_policy_refreshes_after_ten_minutes_and_backs_off_from_1_s_to_5_min() {
+    let policy = policy();
+    assert_eq!((policy.fresh_for_s, policy.max_stale_s), (600, 3_600));
+    let waits: Vec<u64> = (0..=12).map(|failures| policy.backoff_s(failures)).collect();
+    assert_eq!(waits, [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+    assert_eq!(policy.backoff_s(u32::MAX), 300, "no overflow after many failures");
+    // A shortened window keeps the shape: a refresh after a sixth, waits of at most a tenth.
+    let short = KeyPolicy::new(12, 2);
+    assert_eq!((short.fresh_for_s, short.backoff_max_s), (2, 1));
+}
+
 #[test]
 fn the_key_cache_refetches_unknown_ids_at_most_once_per_interval() {
+    let policy = policy();
     let mut cache = KeyCache::default();
-    assert_eq!(cache.lookup("k1", 0, 3_600, 60), KeyLookup::Refetch, "empty: fetch");
+    assert_eq!(cache.lookup("k1", 0, &policy), KeyLookup::Refetch { fallback: None }, "empty");
     cache.replace(key_set(), 1_000);
-    assert!(matches!(cache.lookup("k1", 1_001, 3_600, 60), KeyLookup::Found(k) if k.kid == "k1"));
+    assert!(matches!(cache.lookup("k1", 1_001, &policy), KeyLookup::Found(k) if k.kid == "k1"));
     // A flood of forged ids right after a fetch causes no fetch.
     for i in 0..1_000 {
-        assert_eq!(cache.lookup(&format!("forged-{i}"), 1_010, 3_600, 60), KeyLookup::Unknown);
+        assert_eq!(cache.lookup(&format!("forged-{i}"), 1_010, &policy), KeyLookup::Unknown);
     }
     assert_eq!(
-        cache.lookup("rotated-in", 1_060, 3_600, 60),
-        KeyLookup::Refetch,
+        cache.lookup("rotated-in", 1_060, &policy),
+        KeyLookup::Refetch { fallback: None },
         "after the interval"
     );
-    assert_eq!(
-        cache.lookup("k1", 4_600, 3_600, 60),
-        KeyLookup::Refetch,
-        "a stale set is refreshed"
+    assert!(refetch_with_fallback(cache.lookup("k1", 1_600, &policy)), "refreshed after 10 min");
+}
+
+#[test]
+fn stale_keys_serve_for_at_most_an_hour_after_the_last_successful_fetch() {
+    let policy = policy();
+    let mut cache = KeyCache::default();
+    cache.replace(key_set(), 1_000);
+    // The certs URL stops answering: every refresh the backoff allows fails.
+    let mut failed_fetches = 0;
+    for now in 1_600..4_600 {
+        match cache.lookup("k1", now, &policy) {
+            KeyLookup::Found(_) => {}
+            KeyLookup::Refetch { fallback: Some(_) } => {
+                cache.fetch_failed(now);
+                failed_fetches += 1;
+                // The request that tried falls back to the stale key.
+                assert!(found(cache.lookup("k1", now, &policy)), "at {now}");
+            }
+            other => panic!("at {now}, within the hour: {other:?}"),
+        }
+    }
+    // Ten tries 1, 2, 4, … 256 s apart, then one every 5 minutes: 18 tries in 50 minutes, not
+    // one a request.
+    assert_eq!(failed_fetches, 18);
+    // An hour after the last successful fetch, no key is used: not even the one cached.
+    let expired = cache.lookup("k1", 4_600, &policy);
+    assert!(
+        matches!(
+            expired,
+            KeyLookup::Unavailable { fetched_at_s: Some(1_000), .. }
+                | KeyLookup::Refetch { fallback: None }
+        ),
+        "{expired:?}"
     );
+    assert!(!cache.usable(4_600, &policy) && cache.usable(4_599, &policy));
+}
+
+#[test]
+fn expired_keys_fail_closed_until_a_fetch_succeeds_and_failed_fetches_back_off() {
+    let policy = policy();
+    let mut cache = KeyCache::default();
+    cache.replace(key_set(), 0);
+    let mut now = 3_600;
+    let mut waits = Vec::new();
+    let mut last_try = None;
+    while now < 3_600 + 1_200 {
+        match cache.lookup("k1", now, &policy) {
+            KeyLookup::Refetch { fallback: None } => {
+                if let Some(last) = last_try {
+                    waits.push(now - last);
+                }
+                last_try = Some(now);
+                cache.fetch_failed(now);
+            }
+            KeyLookup::Unavailable { fetched_at_s, retry_in_s } => {
+                assert_eq!(fetched_at_s, Some(0));
+                assert!(retry_in_s > 0 && retry_in_s <= 300, "{retry_in_s}");
+            }
+            other => panic!("at {now}, an expired set: {other:?}"),
+        }
+        now += 1;
+    }
+    assert_eq!(waits[..9], [1, 2, 4, 8, 16, 32, 64, 128, 256]);
+    assert!(waits[9..].iter().all(|w| *w == 300), "{waits:?}");
+    // The certs URL answers again: the next allowed fetch brings the keys back at once.
+    let next = last_try.unwrap() + 300;
+    assert_eq!(cache.lookup("k1", next, &policy), KeyLookup::Refetch { fallback: None });
+    cache.replace(key_set(), next);
+    assert!(found(cache.lookup("k1", next, &policy)));
+    assert_eq!(policy.backoff_s(0), 0, "and the backoff starts over");
+}
+
+#[test]
+fn a_cache_that_never_fetched_fails_closed_while_it_backs_off() {
+    let policy = policy();
+    let mut cache = KeyCache::default();
+    cache.fetch_failed(10);
+    assert_eq!(
+        cache.lookup("k1", 10, &policy),
+        KeyLookup::Unavailable { fetched_at_s: None, retry_in_s: 1 }
+    );
+    assert_eq!(cache.lookup("k1", 11, &policy), KeyLookup::Refetch { fallback: None });
+}
+
+#[test]
+fn unknown_ids_wait_for_the_backoff_too() {
+    let policy = policy();
+    let mut cache = KeyCache::default();
+    cache.replace(key_set(), 1_000);
+    for failure in 0..5 {
+        cache.fetch_failed(1_100 + failure);
+    }
+    // 5 failures: the next try waits 16 s, though the 60 s interval since the last try is the
+    // longer wait here; a known key is served meanwhile.
+    assert_eq!(cache.lookup("rotated-in", 1_150, &policy), KeyLookup::Unknown);
+    assert_eq!(cache.lookup("rotated-in", 1_164, &policy), KeyLookup::Refetch { fallback: None });
+    assert!(found(cache.lookup("k1", 1_120, &policy)));
 }

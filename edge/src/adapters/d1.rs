@@ -449,6 +449,38 @@ impl Store {
         Ok(row.map_or(1, |r| r.n))
     }
 
+    /// The count in `bucket`'s fixed window starting at `window_start`, without counting.
+    pub(crate) async fn request_count(
+        &self,
+        bucket: &str,
+        window_start: i64,
+    ) -> Result<i64, StoreError> {
+        let row: Option<Count> = self
+            .first(
+                "SELECT count AS n FROM rate_limit_windows WHERE bucket = ?1 AND window_start = ?2",
+                &[text(bucket), JsValue::from_f64(window_start as f64)],
+            )
+            .await?;
+        Ok(row.map_or(0, |r| r.n))
+    }
+
+    /// Deletes the counters of windows that started before `window_start`: they count nothing
+    /// any more (a bucket's next count starts its window over), and buckets keyed by client
+    /// address would otherwise pile up one row per address ever seen.
+    pub(crate) async fn forget_rate_windows_before(
+        &self,
+        window_start: i64,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "DELETE FROM rate_limit_windows WHERE window_start < ?1",
+            &[JsValue::from_f64(window_start as f64)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
     // --- plumbing ----------------------------------------------------------------------------
 
     /// Runs `change` and its audit row in one batch; the audit row is written only when the

@@ -56,28 +56,90 @@ impl Ctx {
         who: &str,
         per_minute: i64,
     ) -> Result<(), ApiError> {
-        let window_start = (self.now_s / 60 * 60) as i64;
-        let count = self.store.count_request(&format!("{action}:{who}"), window_start).await?;
+        let count = self.store.count_request(&bucket(action, who), self.window_start()).await?;
         if count > per_minute {
-            let retry_after_s = (window_start as u64 + 60).saturating_sub(self.now_s).max(1);
-            return Err(ApiError::RateLimited { retry_after_s });
+            return Err(self.rate_limited());
         }
         Ok(())
     }
+
+    /// Refuses (429) while `who` has used up the `per_minute` of `action` in this window,
+    /// without counting this request: what is counted ([`Self::count`]) is what failed.
+    pub(crate) async fn refuse_if_used_up(
+        &self,
+        action: &str,
+        who: &str,
+        per_minute: i64,
+    ) -> Result<(), ApiError> {
+        let count = self.store.request_count(&bucket(action, who), self.window_start()).await?;
+        if count >= per_minute {
+            return Err(self.rate_limited());
+        }
+        Ok(())
+    }
+
+    /// Counts one `action` by `who` in this window.
+    pub(crate) async fn count(&self, action: &str, who: &str) -> Result<(), ApiError> {
+        let window_start = self.window_start();
+        let count = self.store.count_request(&bucket(action, who), window_start).await?;
+        if count == 1 {
+            // The first count of a window (for this bucket) clears the windows before it, so
+            // that counters keyed by something an attacker chooses cannot pile up.
+            self.store.forget_rate_windows_before(window_start).await?;
+        }
+        Ok(())
+    }
+
+    /// The start of the current fixed one-minute window, in epoch seconds.
+    fn window_start(&self) -> i64 {
+        (self.now_s / 60 * 60) as i64
+    }
+
+    /// The 429 for this window, with the seconds until it ends.
+    fn rate_limited(&self) -> ApiError {
+        let retry_after_s = (self.window_start() as u64 + 60).saturating_sub(self.now_s).max(1);
+        ApiError::RateLimited { retry_after_s }
+    }
+}
+
+fn bucket(action: &str, who: &str) -> String {
+    format!("{action}:{who}")
 }
 
 /// Reads the body as JSON of type `T` (whose unknown fields are refused), within the cap.
 pub(crate) async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::client(ProblemCode::InvalidJson, "The body could not be read."))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large_error());
-    }
+    let bytes = read_body(req).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::client(ProblemCode::InvalidJson, format!("The body is not valid: {e}."))
     })
+}
+
+/// Reads the body chunk by chunk, refusing it (413) as soon as more than [`MAX_BODY_BYTES`]
+/// arrived. The guard refuses a declared `Content-Length` over the cap up front, but a chunked
+/// body declares none: reading it whole first would buffer whatever a client sends (and wait
+/// for a body that never ends), so the cap is kept while reading.
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+
+    let unreadable = |_| ApiError::client(ProblemCode::InvalidJson, "The body could not be read.");
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(unreadable)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        append_within_cap(&mut body, &chunk.map_err(unreadable)?)?;
+    }
+    Ok(body)
+}
+
+/// Appends `chunk` to `body` unless that takes it over [`MAX_BODY_BYTES`].
+fn append_within_cap(body: &mut Vec<u8>, chunk: &[u8]) -> Result<(), ApiError> {
+    if body.len().saturating_add(chunk.len()) > MAX_BODY_BYTES {
+        return Err(too_large_error());
+    }
+    body.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// Whether the request came to a loopback host: the dev sign-in's second condition.
@@ -94,4 +156,21 @@ pub(crate) fn is_loopback_request(req: &Request) -> bool {
 /// This request's own origin (`scheme://host[:port]`), for the same-origin checks.
 pub(crate) fn own_origin(req: &Request) -> String {
     req.url().map(|url| url.origin().ascii_serialization()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_may_fill_the_cap_but_not_pass_it() {
+        let mut body = Vec::new();
+        for _ in 0..64 {
+            append_within_cap(&mut body, &[b'x'; 1024]).unwrap();
+        }
+        assert_eq!(body.len(), MAX_BODY_BYTES);
+        let error = append_within_cap(&mut body, b"y").unwrap_err();
+        assert_eq!(error.to_problem().code, "payload_too_large");
+        assert_eq!(body.len(), MAX_BODY_BYTES, "the chunk over the cap is not kept");
+    }
 }

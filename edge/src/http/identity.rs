@@ -6,12 +6,18 @@
 //! the dev sign-in goes through the same verifier with the dev key, on a loopback host only.
 //! Machines: an API key (`Authorization: Bearer gsk_…`), or an Access service token whose
 //! `common_name` is registered.
+//!
+//! Guessing is bounded: failed credential attempts are counted per client address
+//! (`CF-Connecting-IP`), and an address past the limit is refused (429) before any credential
+//! of its requests is looked at, until the minute ends. Access's signing keys are used at most
+//! [`AccessSettings::max_stale_s`] after their last successful fetch; past it, requests fail
+//! closed with a 503 that says so (policy: `groupsync_core::auth::KeyPolicy`).
 
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use groupsync_core::auth::{
-    Expectations, KeyCache, KeyLookup, VerificationKey, key_id, parse_jwks, verify,
+    Expectations, KeyCache, KeyLookup, KeyPolicy, VerificationKey, key_id, parse_jwks, verify,
 };
 use worker::{Delay, Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
 
@@ -21,8 +27,11 @@ use crate::http::context::{Ctx, is_loopback_request};
 use crate::service::access::{Caller, parse_scopes};
 use crate::service::api_keys;
 
-/// How long a fetched key set is trusted.
-const KEYS_MAX_AGE_S: u64 = 3_600;
+/// The rate-limit bucket of failed credential attempts, per client address.
+const AUTH_FAILURES: &str = "auth-failure";
+/// The longest client address kept as a bucket key (an IPv6 address is at most 45 characters;
+/// Cloudflare sets the header, but a bound keeps any other value from growing the key).
+const MAX_ADDRESS_CHARS: usize = 64;
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_S: u64 = 60;
 /// The largest key set read.
@@ -44,8 +53,44 @@ thread_local! {
     static FETCHING_SINCE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-/// Authenticates the request.
+/// Authenticates the request, within the limit of failed credential attempts of its address.
+///
+/// The limit is checked before any credential is, so an address that spent it cannot go on
+/// guessing (nor learn whether a guess was right) until its window ends. Only requests that
+/// presented a credential that was refused count: a request with none guesses nothing, and a
+/// failure of the service (D1, Access's keys) is not the client's.
 pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
+    // Cloudflare sets this header on every request it forwards, replacing any a client sent;
+    // without it (a local stack) there is no address to count by.
+    let address = req
+        .headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .map(|ip| ip.trim().chars().take(MAX_ADDRESS_CHARS).collect::<String>())
+        .filter(|ip| !ip.is_empty());
+    let limit = ctx.config.rate_limits.auth_failures;
+    if let Some(address) = &address {
+        ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await?;
+    }
+    let result = verify_credentials(req, ctx).await;
+    if let (Err(ApiError::Unauthenticated { reason }), Some(address)) = (&result, &address)
+        && presented_credentials(req)
+    {
+        console_warn!("failed credential attempt from {address}: {reason}");
+        ctx.count(AUTH_FAILURES, address).await?;
+    }
+    result
+}
+
+/// Whether the request carries a credential of either kind.
+fn presented_credentials(req: &Request) -> bool {
+    let has = |name: &str| req.headers().has(name).unwrap_or(false);
+    has("Authorization") || has("Cf-Access-Jwt-Assertion")
+}
+
+/// Turns the request's credentials into a caller.
+async fn verify_credentials(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
     let header = |name: &str| req.headers().get(name).ok().flatten();
     if let Some(authorization) = header("Authorization") {
         return api_key(&authorization, ctx).await;
@@ -105,33 +150,31 @@ async fn api_key(authorization: &str, ctx: &Ctx) -> Result<Caller, ApiError> {
     Ok(Caller::Machine { name: row.name, scopes: parse_scopes(&row.scopes) })
 }
 
-/// The Access key with id `kid`, fetching the key set when the cache policy allows.
+/// The Access key with id `kid`, fetching the key set when the cache policy says so.
 async fn access_key(
     access: &AccessSettings,
     kid: &str,
     now_s: u64,
 ) -> Result<VerificationKey, ApiError> {
-    let lookup = |now_s| {
-        KEYS.with_borrow(|cache| {
-            match cache.lookup(kid, now_s, KEYS_MAX_AGE_S, access.refetch_interval_s) {
-                KeyLookup::Found(key) => Ok(Some(key.clone())),
-                KeyLookup::Refetch => Ok(None),
-                KeyLookup::Unknown => {
-                    Err(unauthenticated("a key id that is not among the issuer's keys"))
-                }
-            }
-        })
+    let policy = KeyPolicy::new(access.max_stale_s, access.refetch_interval_s);
+    let next = KEYS.with_borrow(|cache| match cache.lookup(kid, now_s, &policy) {
+        KeyLookup::Refetch { fallback } => Ok(Next::Fetch(fallback.cloned())),
+        settled => settle(settled, cache, now_s, &policy).map(Next::Use),
+    })?;
+    let fallback = match next {
+        Next::Use(key) => return Ok(key),
+        Next::Fetch(fallback) => fallback,
     };
-    if let Some(key) = lookup(now_s)? {
-        return Ok(key);
-    }
     // Single flight. Workers forbid one request from awaiting I/O that another request started
     // (a shared fetch fails with "Cannot perform I/O on behalf of a different request"), so
-    // the others do not share the fetch: they wait on their own timers until it is done, then
-    // read the cache it filled.
+    // the others do not share the fetch: they use the cached key while it is within its stale
+    // window, or else wait on their own timers until the fetch is done, then read the cache.
     if let Some(since) = FETCHING_SINCE.get()
         && now_s.saturating_sub(since) < FETCH_WAIT_MAX_S
     {
+        if let Some(key) = fallback {
+            return Ok(key);
+        }
         let steps = FETCH_WAIT_MAX_S * 1_000 / FETCH_WAIT_STEP.as_millis() as u64;
         for _ in 0..steps {
             Delay::from(FETCH_WAIT_STEP).await;
@@ -139,9 +182,7 @@ async fn access_key(
                 break;
             }
         }
-        return KEYS
-            .with_borrow(|cache| cache.keys().iter().find(|k| k.kid == kid).cloned())
-            .ok_or_else(|| unauthenticated("a key id that is not among the issuer's keys"));
+        return settled_key(kid, now_s, &policy);
     }
     FETCHING_SINCE.set(Some(now_s));
     let fetched = {
@@ -162,8 +203,51 @@ async fn access_key(
             cache.fetch_failed(now_s);
         }
     });
-    KEYS.with_borrow(|cache| cache.keys().iter().find(|k| k.kid == kid).cloned())
-        .ok_or_else(|| unauthenticated("a key id that is not among the issuer's keys"))
+    settled_key(kid, now_s, &policy)
+}
+
+/// What a request does about its key id.
+enum Next {
+    /// Verify with this key.
+    Use(VerificationKey),
+    /// Fetch the key set first; the cached key to fall back on, if any.
+    Fetch(Option<VerificationKey>),
+}
+
+/// The key for `kid` from the cache as it is now, after a fetch (or a wait for one): no further
+/// fetch is made for this request.
+fn settled_key(kid: &str, now_s: u64, policy: &KeyPolicy) -> Result<VerificationKey, ApiError> {
+    KEYS.with_borrow(|cache| settle(cache.lookup(kid, now_s, policy), cache, now_s, policy))
+}
+
+/// The key a lookup gives, or why there is none: a key id the issuer does not have (401), or
+/// no usable keys at all (503, fail closed).
+fn settle(
+    lookup: KeyLookup<'_>,
+    cache: &KeyCache,
+    now_s: u64,
+    policy: &KeyPolicy,
+) -> Result<VerificationKey, ApiError> {
+    match lookup {
+        KeyLookup::Found(key) | KeyLookup::Refetch { fallback: Some(key) } => Ok(key.clone()),
+        KeyLookup::Unavailable { fetched_at_s, retry_in_s } => {
+            Err(keys_unavailable(fetched_at_s, retry_in_s, policy))
+        }
+        // A fetch would be allowed but this request made (or waited for) one already.
+        KeyLookup::Refetch { fallback: None } if !cache.usable(now_s, policy) => {
+            Err(keys_unavailable(None, 1, policy))
+        }
+        KeyLookup::Unknown | KeyLookup::Refetch { fallback: None } => {
+            Err(unauthenticated("a key id that is not among the issuer's keys"))
+        }
+    }
+}
+
+fn keys_unavailable(fetched_at_s: Option<u64>, retry_in_s: u64, policy: &KeyPolicy) -> ApiError {
+    ApiError::AccessKeysUnavailable {
+        stale_for_s: fetched_at_s.map(|_| policy.max_stale_s),
+        retry_after_s: retry_in_s.max(1),
+    }
 }
 
 async fn fetch_keys(certs_url: String) -> Result<Vec<VerificationKey>, String> {

@@ -1,17 +1,26 @@
 //! The query of every paged listing, read and validated in one place.
 //!
-//! `?q=&page=&per_page=&after=` and a listing's own parameters such as `sort`: each parameter at
-//! most once, none unknown, numbers in range. A mistake is an `invalid_input` problem (422, as for a body) whose
+//! `?q=&page=&per_page=&after=` and a listing's own parameters such as `sort`, and the queries of
+//! the sync runs (`page`) and of the audit log (`before`, `limit`, `target`): each parameter at
+//! most once, none unknown, numbers in range, searches within what D1 can match. A mistake is a
+//! `400 invalid_query` problem (a malformed request, unlike a body's `422 invalid_input`) whose
 //! detail names the parameter and what it accepts.
+
+use groupsync_core::api::ProblemCode;
 
 use crate::error::ApiError;
 
-/// The longest search (`q`), in characters.
-pub const MAX_SEARCH_CHARS: usize = 200;
+/// D1's limit on a `LIKE` pattern, in bytes (the `SQLITE_LIMIT_LIKE_PATTERN_LENGTH` limit, which
+/// D1 sets to 50): a longer pattern fails the statement.
+const MAX_LIKE_PATTERN_BYTES: usize = 50;
+/// The longest search (`q`) in bytes: the pattern made of it adds a `%` on each side.
+pub const MAX_SEARCH_BYTES: usize = MAX_LIKE_PATTERN_BYTES - 2;
 /// The last page a numbered listing may ask for (a bound on the OFFSET D1 scans).
 pub const MAX_PAGE: u32 = 100_000;
 /// The longest cursor (`after`) a keyset listing accepts, in bytes.
 const MAX_CURSOR_BYTES: usize = 2_048;
+/// The longest parameter name echoed back in a detail; longer names are cut.
+const MAX_ECHOED_NAME_CHARS: usize = 40;
 
 /// How `GET /api/v1/groups` pages.
 pub const GROUP_PAGING: Paging =
@@ -66,10 +75,7 @@ pub(crate) fn listing(
     paging: Paging,
     own: impl FnMut(&str, &str) -> Result<bool, ApiError>,
 ) -> Result<Listing, ApiError> {
-    let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
-    let pairs: Vec<(String, String)> =
-        url.query_pairs().map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
-    parse(&pairs, paging, own)
+    parse(&query_pairs(req)?, paging, own)
 }
 
 /// [`listing`] on query pairs: pure, so it is tested natively.
@@ -80,54 +86,182 @@ pub fn parse(
 ) -> Result<Listing, ApiError> {
     let mut listing =
         Listing { search: String::new(), page: 1, per_page: paging.default_per_page, after: None };
-    for (index, (name, value)) in pairs.iter().enumerate() {
-        if pairs[..index].iter().any(|(seen, _)| seen == name) {
-            return Err(ApiError::invalid(name, "is given more than once"));
-        }
+    refuse_repeated(pairs)?;
+    for (name, value) in pairs {
         match name.as_str() {
-            "q" => {
-                if value.chars().count() > MAX_SEARCH_CHARS {
-                    return Err(ApiError::invalid(
-                        "q",
-                        format!("at most {MAX_SEARCH_CHARS} characters"),
-                    ));
-                }
-                listing.search = value.clone();
-            }
+            "q" => listing.search = search(value)?,
             "per_page" => {
-                listing.per_page = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=paging.max_per_page).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "per_page",
-                            format!("a number between 1 and {}", paging.max_per_page),
-                        )
-                    })?;
+                listing.per_page = number(value, 1, paging.max_per_page).ok_or_else(|| {
+                    invalid_query(
+                        "per_page",
+                        format!("a number between 1 and {}", paging.max_per_page),
+                    )
+                })?;
             }
             "page" if !paging.keyset => {
-                listing.page =
-                    value.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-                        ApiError::invalid("page", format!("a page number from 1 to {MAX_PAGE}"))
-                    })?;
+                listing.page = number(value, 1, MAX_PAGE).ok_or_else(|| {
+                    invalid_query("page", format!("a page number from 1 to {MAX_PAGE}"))
+                })?;
             }
             "after" if paging.keyset => {
                 listing.after = Some(Cursor::decode(value).ok_or_else(|| {
-                    ApiError::invalid(
+                    invalid_query(
                         "after",
                         "not a cursor of this listing: pass the next_after of the page before",
                     )
                 })?);
             }
             other => {
-                if !own(other, value)? {
-                    return Err(ApiError::invalid(other, "is not a parameter of this listing"));
+                // A listing's own parameters are query parameters too, whatever error its
+                // handler built.
+                if !own(other, value).map_err(into_query_error)? {
+                    return Err(not_a_parameter(other));
                 }
             }
         }
     }
     Ok(listing)
+}
+
+/// Reads a search: within D1's `LIKE` pattern limit once its wildcards are escaped (bytes, not
+/// characters: `é` is two), and without control characters (no name or email holds one).
+fn search(value: &str) -> Result<String, ApiError> {
+    let escaped = value.bytes().filter(|b| matches!(b, b'%' | b'_' | b'\\')).count();
+    if value.len() + escaped > MAX_SEARCH_BYTES {
+        return Err(invalid_query(
+            "q",
+            format!(
+                "at most {MAX_SEARCH_BYTES} bytes (a letter such as é takes two, and % _ \\ \
+                 count twice)"
+            ),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid_query("q", "no control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// The page of `GET /api/v1/sync/runs?page=`, at most `max_page`.
+pub fn sync_runs_page(pairs: &[(String, String)], max_page: u32) -> Result<u32, ApiError> {
+    refuse_repeated(pairs)?;
+    let mut page = 1;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "page" => {
+                page = number(value, 1, max_page).ok_or_else(|| {
+                    invalid_query("page", format!("a page number from 1 to {max_page}"))
+                })?;
+            }
+            other => return Err(not_a_parameter(other)),
+        }
+    }
+    Ok(page)
+}
+
+/// The query of `GET /api/v1/audit?before=&limit=&target=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Entries with a smaller id than this.
+    pub before: Option<i64>,
+    /// Entries per page.
+    pub limit: u32,
+    /// Only the entries about this target.
+    pub target: Option<String>,
+}
+
+/// The largest entry id `before` accepts: ids are bound to D1 as JavaScript numbers, exact up
+/// to 2^53 - 1.
+const MAX_ENTRY_ID: i64 = (1 << 53) - 1;
+
+/// Reads the audit log's query: `limit` from 1 to `max_limit` (default `default_limit`), a
+/// `target` of 1 to `max_target_bytes` bytes.
+pub fn audit_query(
+    pairs: &[(String, String)],
+    default_limit: u32,
+    max_limit: u32,
+    max_target_bytes: usize,
+) -> Result<AuditQuery, ApiError> {
+    refuse_repeated(pairs)?;
+    let mut query = AuditQuery { before: None, limit: default_limit, target: None };
+    for (name, value) in pairs {
+        match name.as_str() {
+            "before" => {
+                query.before = Some(number(value, 1, MAX_ENTRY_ID).ok_or_else(|| {
+                    invalid_query("before", "an entry id (the id of the last entry of a page)")
+                })?);
+            }
+            "limit" => {
+                query.limit = number(value, 1, max_limit).ok_or_else(|| {
+                    invalid_query("limit", format!("a number between 1 and {max_limit}"))
+                })?;
+            }
+            "target" => {
+                if value.is_empty() || value.len() > max_target_bytes {
+                    return Err(invalid_query("target", format!("1 to {max_target_bytes} bytes")));
+                }
+                query.target = Some(value.clone());
+            }
+            other => return Err(not_a_parameter(other)),
+        }
+    }
+    Ok(query)
+}
+
+/// The query pairs of `req`. Percent-encodings that are not UTF-8 decode to U+FFFD, so every
+/// value is text.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn query_pairs(req: &worker::Request) -> Result<Vec<(String, String)>, ApiError> {
+    let url = req.url().map_err(|_| invalid_query("url", "unreadable"))?;
+    Ok(url.query_pairs().map(|(n, v)| (n.into_owned(), v.into_owned())).collect())
+}
+
+/// A number from `min` to `max` written in plain decimal digits (no sign, no fraction, no
+/// exponent: `+5`, `5.0` and `1e3` are refused rather than guessed at).
+fn number<T: std::str::FromStr + PartialOrd>(value: &str, min: T, max: T) -> Option<T> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok().filter(|n| *n >= min && *n <= max)
+}
+
+fn refuse_repeated(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    for (index, (name, _)) in pairs.iter().enumerate() {
+        if pairs[..index].iter().any(|(seen, _)| seen == name) {
+            return Err(invalid_query(&shown(name), "is given more than once"));
+        }
+    }
+    Ok(())
+}
+
+fn not_a_parameter(name: &str) -> ApiError {
+    invalid_query(&shown(name), "is not a parameter of this listing")
+}
+
+/// A bad query parameter `name`: 400 `invalid_query`, its detail naming it.
+pub fn invalid_query(name: &str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::client(ProblemCode::InvalidQuery, format!("{name}: {message}"))
+}
+
+/// An `invalid_input` error (how handlers word a bad value) as the query error it is here.
+fn into_query_error(error: ApiError) -> ApiError {
+    match error {
+        ApiError::Client { code: ProblemCode::InvalidInput, detail } => {
+            ApiError::Client { code: ProblemCode::InvalidQuery, detail }
+        }
+        other => other,
+    }
+}
+
+/// A parameter name as echoed in a detail: control characters escaped, cut when long, since
+/// the caller chose it.
+fn shown(name: &str) -> String {
+    let mut shown: String =
+        name.chars().take(MAX_ECHOED_NAME_CHARS).flat_map(char::escape_default).collect();
+    if name.chars().count() > MAX_ECHOED_NAME_CHARS {
+        shown.push('…');
+    }
+    shown
 }
 
 /// A keyset position: the sort key and the id of the last row of the page before. Sent as
@@ -223,8 +357,73 @@ mod tests {
         // Each listing pages one way.
         assert!(query(&[("after", "61.62")], NUMBERED).unwrap_err().contains("after: is not"));
         assert!(query(&[("page", "2")], KEYSET).unwrap_err().contains("page: is not"));
-        let long = "a".repeat(MAX_SEARCH_CHARS + 1);
-        assert!(query(&[("q", &long)], NUMBERED).unwrap_err().contains("q: at most 200"));
+    }
+
+    fn code(result: Result<impl std::fmt::Debug, ApiError>) -> (u16, String) {
+        let problem = result.unwrap_err().to_problem();
+        (problem.status, problem.code)
+    }
+
+    #[test]
+    fn every_query_mistake_is_a_400_invalid_query() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+        };
+        let bad = (400, "invalid_query".to_owned());
+        let sort = |name: &str, value: &str| {
+            if name != "sort" {
+                return Ok(false);
+            }
+            if value == "name" { Ok(true) } else { Err(ApiError::invalid("sort", "one of name")) }
+        };
+        assert_eq!(code(parse(&pairs(&[("sort", "size")]), NUMBERED, sort)), bad, "own params");
+        assert_eq!(code(parse(&pairs(&[("x", "1")]), NUMBERED, sort)), bad);
+        assert_eq!(code(sync_runs_page(&pairs(&[("page", "0")]), 10)), bad);
+        assert_eq!(code(sync_runs_page(&pairs(&[("page", "1"), ("page", "2")]), 10)), bad);
+        assert_eq!(sync_runs_page(&pairs(&[("page", "10")]), 10).unwrap(), 10);
+        for audit in [&[("limit", "0")][..], &[("before", "-1")], &[("target", "")], &[("y", "")]] {
+            assert_eq!(code(audit_query(&pairs(audit), 50, 200, 320)), bad, "{audit:?}");
+        }
+        let read = audit_query(&pairs(&[("before", "9"), ("target", "t")]), 50, 200, 320).unwrap();
+        assert_eq!(read, AuditQuery { before: Some(9), limit: 50, target: Some("t".into()) });
+    }
+
+    #[test]
+    fn numbers_are_plain_digits_in_range() {
+        for value in ["", "+5", "-5", "5.0", "1e3", " 5", "5 ", "0x10", "NaN", "inf", "٥", "5\0"] {
+            assert_eq!(number(value, 1_u32, 100), None, "{value:?}");
+        }
+        assert_eq!(number("99999999999999999999999", 1_u32, 100), None);
+        assert_eq!(number("9007199254740992", 1, MAX_ENTRY_ID), None, "2^53 is not exact");
+        assert_eq!(number("007", 1_u32, 100), Some(7));
+    }
+
+    #[test]
+    fn a_search_fits_d1s_like_pattern_limit_in_bytes() {
+        let fits = "a".repeat(MAX_SEARCH_BYTES);
+        assert_eq!(query(&[("q", &fits)], NUMBERED).unwrap().search, fits);
+        // 24 two-byte letters fit (48 bytes); 25 do not, though 25 characters are few.
+        assert!(query(&[("q", &"é".repeat(24))], NUMBERED).is_ok());
+        let error = query(&[("q", &"é".repeat(25))], NUMBERED).unwrap_err();
+        assert!(error.starts_with("q: at most 48 bytes"), "{error}");
+        assert!(query(&[("q", &"a".repeat(MAX_SEARCH_BYTES + 1))], NUMBERED).is_err());
+        // Escaped wildcards take two bytes of the pattern.
+        assert!(query(&[("q", &"%".repeat(24))], NUMBERED).is_ok());
+        assert!(query(&[("q", &"_".repeat(25))], NUMBERED).is_err());
+        for control in ["a\0b", "\t", "\u{7f}", "\u{85}"] {
+            let error = query(&[("q", control)], NUMBERED).unwrap_err();
+            assert!(error.contains("q: no control characters"), "{control:?}: {error}");
+        }
+        assert!(query(&[("q", "\u{202e}\u{200b}😀<script>' OR 1=1 --")], NUMBERED).is_ok());
+    }
+
+    #[test]
+    fn names_chosen_by_the_caller_are_echoed_escaped_and_cut() {
+        let name = format!("\u{0}{}", "n".repeat(100));
+        let error = query(&[(&name, "1")], NUMBERED).unwrap_err();
+        assert!(error.starts_with("\\u{0}nnn"), "{error}");
+        assert!(error.contains("…: is not a parameter"), "{error}");
+        assert!(error.len() < 120, "{error}");
     }
 
     #[test]

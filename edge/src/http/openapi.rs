@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::http::listing::{
-    GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_CHARS, MEMBER_PAGING, PEOPLE_PAGING,
+    GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MEMBER_PAGING, PEOPLE_PAGING,
 };
 use crate::http::routes::{Access, Endpoint, ROUTES};
 
@@ -143,8 +143,11 @@ fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
     let mut parameters = vec![
         query(
             "q",
-            json!({ "type": "string", "maxLength": MAX_SEARCH_CHARS }),
-            format!("Only the {noun} whose text contains this (case-insensitive)"),
+            json!({ "type": "string", "maxLength": MAX_SEARCH_BYTES }),
+            format!(
+                "Only the {noun} whose text contains this (case-insensitive; at most \
+                 {MAX_SEARCH_BYTES} bytes of UTF-8, where % _ \\ count twice)"
+            ),
         ),
         query(
             "per_page",

@@ -45,7 +45,8 @@ fn problem_response(error: &ApiError) -> worker::Result<Response> {
             let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
             headers.set("Allow", &allow.join(", "))?;
         }
-        ApiError::RateLimited { retry_after_s } => {
+        ApiError::RateLimited { retry_after_s }
+        | ApiError::AccessKeysUnavailable { retry_after_s, .. } => {
             headers.set("Retry-After", &retry_after_s.to_string())?;
         }
         ApiError::Unauthenticated { .. } => headers.set("WWW-Authenticate", "Bearer")?,

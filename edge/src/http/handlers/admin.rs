@@ -17,6 +17,7 @@ use crate::http::context::{Ctx, read_json};
 use groupsync_core::domain::looks_like_email;
 
 use crate::http::handlers::access::invalid_email;
+use crate::http::listing::{AuditQuery, audit_query, query_pairs};
 use crate::http::respond;
 use crate::service::access::{Principal, parse_scopes};
 use crate::service::api_keys;
@@ -222,43 +223,8 @@ pub(crate) async fn revoke_service_token(
 
 /// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
 pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
-    let mut before = None;
-    let mut target = None;
-    let mut limit = 50;
-    for (name, value) in url.query_pairs() {
-        match name.as_ref() {
-            "before" => {
-                before = Some(
-                    value
-                        .parse::<i64>()
-                        .map_err(|_| ApiError::invalid("before", "must be an entry id"))?,
-                );
-            }
-            "target" => {
-                if value.is_empty() || value.len() > MAX_TARGET_LENGTH {
-                    return Err(ApiError::invalid(
-                        "target",
-                        format!("must be 1 to {MAX_TARGET_LENGTH} characters"),
-                    ));
-                }
-                target = Some(value.into_owned());
-            }
-            "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|l| (1..=MAX_AUDIT_PAGE).contains(l))
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "limit",
-                            format!("must be between 1 and {MAX_AUDIT_PAGE}"),
-                        )
-                    })?;
-            }
-            other => return Err(ApiError::invalid(other, "is not a parameter of this listing")),
-        }
-    }
+    let AuditQuery { before, limit, target } =
+        audit_query(&query_pairs(req)?, 50, MAX_AUDIT_PAGE, MAX_TARGET_LENGTH)?;
     let rows = ctx.store.list_audit(before, target.as_deref(), limit + 1).await?;
     let more = rows.len() > limit as usize;
     let entries: Vec<AuditEntry> = rows

@@ -11,7 +11,7 @@ use crate::adapters::d1::RunRow;
 use crate::config::SYNC_COORDINATOR_BINDING;
 use crate::error::{ApiError, StoreError};
 use crate::http::context::{Ctx, read_json};
-use crate::http::respond;
+use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
 use crate::sync::coordinator::{Answer, Command};
@@ -54,19 +54,7 @@ pub(crate) async fn start_sync(
 
 /// `GET /api/v1/sync/runs`.
 pub(crate) async fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let url = req.url().map_err(|_| ApiError::invalid("url", "unreadable"))?;
-    let mut page = 1_u32;
-    for (name, value) in url.query_pairs() {
-        match name.as_ref() {
-            "page" => {
-                page =
-                    value.parse().ok().filter(|p| (1..=MAX_PAGE).contains(p)).ok_or_else(|| {
-                        ApiError::invalid("page", format!("between 1 and {MAX_PAGE}"))
-                    })?;
-            }
-            other => return Err(ApiError::invalid(other, "is not a parameter of this listing")),
-        }
-    }
+    let page = listing::sync_runs_page(&listing::query_pairs(req)?, MAX_PAGE)?;
     // One more than a page, to know whether another page follows.
     let mut rows = ctx.store.runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE).await?;
     let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
