@@ -42,7 +42,7 @@ const UNIT_READING_MS: f64 = 5_000.0;
 /// re-reads little.
 const MEMBERS_PER_STAGING: usize = 1_000;
 /// D1 statements one staging of members costs.
-const STATEMENTS_PER_STAGING: u32 = 4;
+const STATEMENTS_PER_STAGING: u32 = 3;
 /// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
 /// invocation, with room for the unit under way and the failure record.
 pub(crate) const QUERY_BUDGET: u32 = 800;
@@ -250,15 +250,10 @@ impl RunState {
     /// which can only be read in sequence, follow each other at Okta's pace. A group left
     /// half-read resumes from its staged next link in the next unit.
     async fn read_member_pages(&mut self, store: &Store, client: &Client) -> Result<(), SyncError> {
-        if self.generation == 0 {
-            // Only this run switches, so the generation it writes ahead is known from here on.
-            self.generation = store.committed_generation().await? + 1;
-        }
         let groups = store.groups_to_read(&self.id, GROUPS_PER_UNIT).await?;
         if groups.is_empty() {
-            // The stager wrote the added memberships as it staged them.
-            self.phase =
-                Phase::Write { step: WriteStep::MembershipsRemoved, after: Key::default() };
+            self.generation = store.committed_generation().await? + 1;
+            self.phase = Phase::Write { step: WriteStep::MembershipsAdded, after: Key::default() };
             return Ok(());
         }
         let queue = RefCell::new(VecDeque::from(groups));
@@ -294,11 +289,8 @@ impl RunState {
         };
         let slots = try_join_all((0..MEMBER_SLOTS).map(|_| slot(pages.clone())));
         drop(pages);
-        let stager = stage_member_pages(store, &self.id, self.generation, read);
-        let (_, staged) = try_join(slots, stager).await?;
-        self.progress.member_groups_read += staged.finished_groups;
-        self.tally.memberships_added += staged.memberships_added;
-        self.tally.rows_written += staged.memberships_added;
+        let (_, finished) = try_join(slots, stage_member_pages(store, &self.id, read)).await?;
+        self.progress.member_groups_read += finished;
         Ok(())
     }
 
@@ -464,27 +456,17 @@ async fn read_member_page(client: &Client, group: &GroupToRead) -> Result<Member
     Ok(MemberPage { group_id: group.id.clone(), users, next })
 }
 
-/// What the stager did in one unit.
-#[derive(Debug, Default)]
-struct Staged {
-    /// Groups whose last page it staged.
-    finished_groups: u32,
-    /// Memberships it wrote as rows of the generation ahead (not committed before).
-    memberships_added: u64,
-}
-
 /// Stages the pages the slots read, as they arrive, about every thousand members: the pages of
-/// one group in a batch become one entry with the group's last link. The memberships that are
-/// new are written as rows of `generation` in the same batch.
+/// one group in a batch become one entry with the group's last link. Returns how many groups
+/// it staged to the end.
 async fn stage_member_pages(
     store: &Store,
     run_id: &str,
-    generation: i64,
     mut read: mpsc::Receiver<MemberPage>,
-) -> Result<Staged, SyncError> {
+) -> Result<u32, SyncError> {
     let mut batch: Vec<MemberPage> = Vec::new();
     let mut members = 0;
-    let mut staged = Staged::default();
+    let mut finished = 0;
     loop {
         let page = read.next().await;
         let done = page.is_none();
@@ -499,14 +481,13 @@ async fn stage_member_pages(
             }
         }
         if (done || members >= MEMBERS_PER_STAGING) && !batch.is_empty() {
-            staged.memberships_added +=
-                store.stage_member_pages(run_id, &batch, generation).await?;
-            staged.finished_groups += count(batch.iter().filter(|p| p.next.is_none()).count());
+            store.stage_member_pages(run_id, &batch).await?;
+            finished += count(batch.iter().filter(|p| p.next.is_none()).count());
             batch.clear();
             members = 0;
         }
         if done {
-            return Ok(staged);
+            return Ok(finished);
         }
     }
 }

@@ -32,9 +32,7 @@ const DIFF_SAMPLE: u32 = 25;
 /// The bounded steps that write a run's changes as rows of the next generation, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum WriteStep {
-    /// Memberships read that are not committed: new versions. Runs now write these as they
-    /// stage them ([`Store::stage_member_pages`]); the step stays for a run saved in it by an
-    /// earlier version, which resumes here (it is idempotent).
+    /// Memberships read that are not committed: new versions.
     MembershipsAdded,
     /// Committed memberships of re-read groups that Okta no longer lists: ended.
     MembershipsRemoved,

@@ -126,16 +126,11 @@ impl Store {
     /// Stages pages of members, with their users, and where each group's reading stands, in
     /// one batch (one transaction): a page is staged whole, with its group's next link, or not
     /// at all, so a restarted invocation re-reads at most the pages of one unit.
-    ///
-    /// The same batch writes the memberships that are not committed as rows of `generation`
-    /// (the one the run writes ahead, invisible until it switches): D1 does that while the run
-    /// waits for Okta anyway, instead of in a step after the reading. Returns how many it wrote.
     pub(crate) async fn stage_member_pages(
         &self,
         run_id: &str,
         pages: &[MemberPage],
-        generation: i64,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(), StoreError> {
         let users: Vec<&StagedUser> = pages.iter().flat_map(|p| &p.users).collect();
         let memberships: Vec<(&str, &str)> = pages
             .iter()
@@ -150,19 +145,10 @@ impl Store {
              value ->> '$.first_name', value ->> '$.last_name', value ->> '$.status' FROM json_each(?2)",
             &[text(run_id), text(&json!(users).to_string())],
         )?;
-        let memberships = json!(memberships).to_string();
-        let added = self.statement(
-            "INSERT OR IGNORE INTO group_member_versions (group_id, user_id, from_gen) \
-             SELECT s.value ->> '$[0]', s.value ->> '$[1]', ?2 FROM json_each(?1) AS s \
-             WHERE NOT EXISTS (SELECT 1 FROM group_member_versions m \
-             WHERE m.group_id = s.value ->> '$[0]' AND m.user_id = s.value ->> '$[1]' \
-             AND m.from_gen < ?2 AND m.to_gen IS NULL)",
-            &[text(&memberships), JsValue::from_f64(generation as f64)],
-        )?;
         let memberships = self.statement(
             "INSERT OR IGNORE INTO sync_staged_members (run_id, group_id, user_id) \
              SELECT ?1, value ->> '$[0]', value ->> '$[1]' FROM json_each(?2)",
-            &[text(run_id), text(&memberships)],
+            &[text(run_id), text(&json!(memberships).to_string())],
         )?;
         let cursors = self.statement(
             "UPDATE sync_staged_groups SET members = CASE WHEN c.value ->> '$[1]' IS NULL THEN 'read' ELSE 'reading' END, \
@@ -170,8 +156,6 @@ impl Store {
              WHERE sync_staged_groups.run_id = ?1 AND sync_staged_groups.id = c.value ->> '$[0]'",
             &[text(run_id), text(&json!(cursors).to_string())],
         )?;
-        let results =
-            self.db.batch(vec![users, memberships, added, cursors]).await.map_err(database)?;
-        Ok(results.get(2).map_or(0, changes))
+        self.db.batch(vec![users, memberships, cursors]).await.map_err(database).map(|_| ())
     }
 }
