@@ -358,9 +358,8 @@ impl SyncCoordinator {
     ) -> Result<(Client, groupsync_core::domain::AppId), SyncError> {
         let config = Config::load(&EnvSource(&self.env))
             .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
-        let target = OktaTarget::load(&config, store)
-            .await
-            .map_err(crate::okta_target::sync_failure)?;
+        let target =
+            OktaTarget::load(&config, store).await.map_err(crate::okta_target::sync_failure)?;
         let client = target.client(ClientConfig::default());
         Ok((client, target.app_id))
     }
