@@ -32,8 +32,11 @@ async fn typing_an_email_shows_the_roles_it_will_get_before_the_invitation_is_se
     browser.fill("Email", "alice.johnson@example.com").await;
     browser.wait_for_text(".preview", "They will get: Admin").await;
     let alice = "alice.johnson@example.com";
+    // She holds Admin through her group already: the access review lists her, never invited.
+    let never_invited = format!("{alice} | not invited | Admin | Never invited");
+    browser.wait_for_text("tbody tr", alice).await;
     let before = record_row_states(&browser, alice).await;
-    assert!(before.is_empty(), "Alice is not listed before she is invited: {before:?}");
+    assert_eq!(before, std::slice::from_ref(&never_invited), "Alice before she is invited");
     browser.click_button("Send invitation").await;
 
     let sent = browser.wait_for_text("#invite-result", "Invitation sent").await;
@@ -41,10 +44,11 @@ async fn typing_an_email_shows_the_roles_it_will_get_before_the_invitation_is_se
     browser.wait_for_text("tbody tr", alice).await;
     // Every state the row was ever in, from its first paint on, is whole and true.
     let states = recorded_row_states(&browser).await;
-    assert!(!states.is_empty(), "the row was recorded");
+    let invited = format!("{alice} | invited | Admin | by {ROOT} at ");
+    assert!(states.last().is_some_and(|s| s.starts_with(&invited)), "{states:?}");
     for state in &states {
         assert!(
-            state.starts_with(&format!("{alice} | invited | Admin | by {ROOT} at ")),
+            *state == never_invited || state.starts_with(&invited),
             "a state of Alice's row: {state:?} (all: {states:?})"
         );
     }
