@@ -24,13 +24,8 @@ static STALE_KEYS_STACK: OnceLock<LocalStack> = OnceLock::new();
 /// A stack allowing [`FAILURE_LIMIT`] refused credentials per address and minute.
 fn limited_failures() -> TestApp {
     TestApp::connect(LIMITED_FAILURES_STACK.get_or_init(|| {
-        let mut vars: Vec<(String, String)> = World::get()
-            .stack_vars()
-            .into_iter()
-            .filter(|(name, _)| name != "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE")
-            .collect();
-        vars.push(("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE".into(), FAILURE_LIMIT.to_string()));
-        start_stack("api-credentials", true, vars)
+        let limit = [("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", FAILURE_LIMIT.to_string())];
+        start_stack("api-credentials", true, World::get().stack_vars_with(|_| false, &limit))
     }))
 }
 
@@ -39,14 +34,11 @@ fn limited_failures() -> TestApp {
 fn stale_keys() -> TestApp {
     TestApp::connect(STALE_KEYS_STACK.get_or_init(|| {
         let world = World::get();
-        let mut vars: Vec<(String, String)> = world
-            .stack_vars()
-            .into_iter()
-            .filter(|(name, _)| name != "ACCESS_TEAM_DOMAIN")
-            .collect();
-        vars.push(("ACCESS_TEAM_DOMAIN".into(), world.switchable_team.clone()));
-        vars.push(("ACCESS_KEYS_MAX_STALE_SECONDS".into(), MAX_STALE_S.to_string()));
-        start_stack("api-stale-keys", true, vars)
+        let set = [
+            ("ACCESS_TEAM_DOMAIN", world.switchable_team.clone()),
+            ("ACCESS_KEYS_MAX_STALE_SECONDS", MAX_STALE_S.to_string()),
+        ];
+        start_stack("api-stale-keys", true, world.stack_vars_with(|_| false, &set))
     }))
 }
 

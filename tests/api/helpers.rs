@@ -78,13 +78,11 @@ impl TestApp {
     pub(crate) fn deployment() -> Self {
         Self::connect(LIMITED_STACK.get_or_init(|| {
             let world = World::get();
-            let mut vars: Vec<(String, String)> = world
-                .stack_vars()
-                .into_iter()
-                .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
-                .collect();
-            vars.push(("OKTA_API_TOKEN".into(), world.okta.token.clone()));
-            vars.push(("OKTA_TENANT_URL".into(), world.okta.base_url.clone()));
+            let set = [
+                ("OKTA_API_TOKEN", world.okta.token.clone()),
+                ("OKTA_TENANT_URL", world.okta.base_url.clone()),
+            ];
+            let vars = world.stack_vars_with(|name| name.starts_with("RATE_LIMIT_"), &set);
             start_stack("api-deployment", true, vars)
         }))
     }
@@ -120,13 +118,12 @@ impl TestApp {
     /// Connects to a local stack with the dev sign-in on.
     pub(crate) fn with_dev_sign_in() -> Self {
         Self::connect(DEV_STACK.get_or_init(|| {
-            let mut vars: Vec<(String, String)> = World::get()
-                .stack_vars()
-                .into_iter()
-                .filter(|(name, _)| !name.starts_with("RATE_LIMIT_"))
-                .collect();
-            vars.push(("DEV_SIGN_IN".into(), "true".into()));
-            vars.push(("DEV_SIGNING_KEY".into(), World::get().dev_signing_key.clone()));
+            let world = World::get();
+            let set = [
+                ("DEV_SIGN_IN", "true".to_owned()),
+                ("DEV_SIGNING_KEY", world.dev_signing_key.clone()),
+            ];
+            let vars = world.stack_vars_with(|name| name.starts_with("RATE_LIMIT_"), &set);
             start_stack("api-dev", true, vars)
         }))
     }
@@ -148,13 +145,8 @@ impl TestApp {
     pub(crate) fn with_own_access_team() -> Self {
         Self::connect(OWN_TEAM_STACK.get_or_init(|| {
             let world = World::get();
-            let mut vars: Vec<(String, String)> = world
-                .stack_vars()
-                .into_iter()
-                .filter(|(name, _)| name != "ACCESS_TEAM_DOMAIN")
-                .collect();
-            vars.push(("ACCESS_TEAM_DOMAIN".into(), world.own_team.clone()));
-            start_stack("api-own-team", true, vars)
+            let set = [("ACCESS_TEAM_DOMAIN", world.own_team.clone())];
+            start_stack("api-own-team", true, world.stack_vars_with(|_| false, &set))
         }))
     }
 

@@ -85,12 +85,7 @@ impl Admin {
 
 /// The vars of the main test stacks without their token key, with `extra` added.
 fn vars_with(extra: &[(&str, String)]) -> Vec<(String, String)> {
-    World::get()
-        .stack_vars()
-        .into_iter()
-        .filter(|(name, _)| name != "TOKEN_ENCRYPTION_KEY")
-        .chain(extra.iter().map(|(name, value)| ((*name).to_owned(), value.clone())))
-        .collect()
+    World::get().stack_vars_with(|name| name == "TOKEN_ENCRYPTION_KEY", extra)
 }
 
 /// A fresh stack named `name`.

@@ -117,6 +117,20 @@ impl World {
         .map(|(name, value)| (name.to_owned(), value))
         .collect()
     }
+
+    /// [`Self::stack_vars`] without those `drop` says, and with `set` (which replace any of the
+    /// same name).
+    pub(crate) fn stack_vars_with(
+        &self,
+        drop: impl Fn(&str) -> bool,
+        set: &[(&str, String)],
+    ) -> Vec<(String, String)> {
+        self.stack_vars()
+            .into_iter()
+            .filter(|(name, _)| !drop(name) && !set.iter().any(|(set, _)| set == name))
+            .chain(set.iter().map(|(name, value)| ((*name).to_owned(), value.clone())))
+            .collect()
+    }
 }
 
 /// A key-set endpoint that a test turns off (it then closes every connection without an answer,
