@@ -180,6 +180,25 @@ async fn an_okta_user_bound_to_one_sign_in_is_never_borrowed_by_another() {
 }
 
 #[tokio::test]
+async fn a_first_sign_in_whose_requests_arrive_together_gets_its_roles_in_each() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (admins, members) = active_members(10);
+    set_roles(&root, &admins, &["admin"]).await;
+    // A screen's first load sends several requests at once, each of which binds the sign-in.
+    let person = signed_in(&app, &members[0].login, &fresh_subject("burst"));
+
+    let answers = futures_util::future::join_all((0..8).map(|_| me(&person))).await;
+
+    set_roles(&root, &admins, &[]).await;
+    for answer in &answers {
+        assert!(has(&answer["roles"], "admin"), "every request of the burst: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn a_held_run_is_audited_with_the_super_admin_who_decided() {
     let _turn = TURN.lock().await;
     let app = TestApp::for_sync();

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use super::groups::{MemberRow, like_pattern};
 use groupsync_core::domain::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 
-use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
+use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
 
 impl Store {
@@ -103,8 +103,10 @@ impl Store {
         })
     }
 
-    /// Binds the sign-in `subject` to `okta_user_id`. False when another identity was bound to
-    /// that Okta user first (two first sign-ins at once): the caller then grants nothing.
+    /// Binds the sign-in `subject` to `okta_user_id`. False when the subject ends up bound to
+    /// no such user: another identity was bound to that Okta user first (two first sign-ins
+    /// at once); the caller then grants nothing. True also when this subject's own concurrent
+    /// request bound it (a screen sends several requests at its first load).
     pub(crate) async fn bind_identity(
         &self,
         subject: &str,
@@ -112,16 +114,18 @@ impl Store {
         okta_user_id: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .statement(
-                "INSERT INTO identities (subject, email, okta_user_id, bound_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT DO NOTHING",
-                &[text(subject), text(email), text(okta_user_id), text(now)],
-            )?
-            .run()
-            .await
-            .map_err(database)?;
-        Ok(changes(&result) == 1)
+        let bind = self.statement(
+            "INSERT INTO identities (subject, email, okta_user_id, bound_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT DO NOTHING",
+            &[text(subject), text(email), text(okta_user_id), text(now)],
+        )?;
+        let bound = self.statement(
+            "SELECT COUNT(*) AS n FROM identities WHERE subject = ?1 AND okta_user_id = ?2",
+            &[text(subject), text(okta_user_id)],
+        )?;
+        let results = self.db.batch(vec![bind, bound]).await.map_err(database)?;
+        let bound: Vec<super::Count> = batch_answer(results.into_iter().nth(1))?;
+        Ok(bound.first().is_some_and(|c| c.n == 1))
     }
 
     pub(crate) async fn upsert_invitation(
