@@ -156,7 +156,10 @@ fn RoleEditor(
                                         type="checkbox"
                                         id=input_id.clone()
                                         disabled=beyond
-                                        aria-describedby=move || beyond().then(|| beyond_id.clone())
+                                        aria-describedby={
+                                            let beyond_id = beyond_id.clone();
+                                            move || beyond().then(|| beyond_id.clone())
+                                        }
                                         prop:checked=move || chosen.with(|c| c.contains(&role))
                                         on:change=move |event| {
                                             let on = event_target_checked(&event);
@@ -177,7 +180,7 @@ fn RoleEditor(
                                     {dynamic(move || {
                                         beyond()
                                             .then(|| view! {
-                                                <p class="hint" id=format!("role-{}-beyond", role.as_str())>
+                                                <p class="hint" id=beyond_id.clone()>
                                                     "You cannot grant or remove this role: it includes permissions you do not hold."
                                                 </p>
                                             })
