@@ -132,6 +132,60 @@ async fn a_sync_stores_exactly_the_tenant_and_an_unchanged_resync_writes_nothing
 }
 
 #[tokio::test]
+async fn a_full_sync_begins_with_the_largest_groups() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    // Everyone (every user) joins the app; the groups' sizes are committed.
+    let _everyone = EveryoneAssigned::new(control);
+    let with_everyone = run_sync(&root, json!({})).await;
+    assert_eq!(with_everyone["state"], "succeeded", "{with_everyone}");
+
+    // A group's pages can only be read one after another, so a run that left the largest
+    // group for last would wait for it alone. The Worker reads six groups at once (the Workers
+    // limit on connections); each answer takes long enough here for all six first requests to
+    // arrive before any answer, so the first six listings begun are the six it chose first.
+    control.set_latency(Duration::from_millis(300));
+    control.reset_counters();
+    let full = run_sync(&root, json!({ "full": true })).await;
+    control.set_latency(Duration::ZERO);
+    assert_eq!(full["state"], "succeeded", "{full}");
+
+    let sizes: BTreeMap<String, usize> =
+        control.truth().groups.into_iter().map(|g| (g.id, g.members.len())).collect();
+    let mut largest: Vec<usize> = sizes.values().copied().collect();
+    largest.sort_unstable_by(|a, b| b.cmp(a));
+    let begun = control.counters().member_listings_begun;
+    let first = &begun[..6.min(begun.len())];
+    assert!(first.contains(&tenant.everyone_group_id), "Everyone is read first: {first:?}");
+    for id in first {
+        assert!(
+            sizes[id] >= largest[5],
+            "group {id} ({} members) was begun among the first six, but six groups are larger \
+             (sizes: {largest:?})",
+            sizes[id]
+        );
+    }
+}
+
+/// Everyone stays assigned to the app while this lives.
+struct EveryoneAssigned<'a>(&'a Control);
+
+impl<'a> EveryoneAssigned<'a> {
+    fn new(control: &'a Control) -> Self {
+        control.assign_everyone().expect("the fake assigns Everyone");
+        Self(control)
+    }
+}
+
+impl Drop for EveryoneAssigned<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.unassign_everyone();
+    }
+}
+
+#[tokio::test]
 async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     let _turn = TURN.lock().await;
     let app = TestApp::for_sync();

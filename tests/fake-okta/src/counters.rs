@@ -21,6 +21,9 @@ pub struct Counters {
     pub concurrency_rejected: u64,
     /// Faults that fired.
     pub faults_fired: u64,
+    /// The groups whose member listing began (a first page, without `after`), in the order the
+    /// requests arrived: what a client chose to read first.
+    pub member_listings_begun: Vec<String>,
 }
 
 impl Counters {
@@ -28,6 +31,11 @@ impl Counters {
     pub(crate) fn request(&mut self, endpoint: Endpoint) {
         self.total += 1;
         *self.by_endpoint.entry(endpoint).or_default() += 1;
+    }
+
+    /// Records that the listing of a group's members began.
+    pub(crate) fn member_listing_begun(&mut self, group_id: &str) {
+        self.member_listings_begun.push(group_id.to_owned());
     }
 
     /// Counts a response as it leaves.

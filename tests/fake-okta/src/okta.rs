@@ -34,7 +34,7 @@ use crate::handlers::{self, Reply};
 use crate::query::Query;
 use crate::rate_limit::{Verdict, concurrency_verdict};
 use crate::rng::Rng;
-use crate::route::Route;
+use crate::route::{Endpoint, Route};
 use crate::server::ResponseBody;
 use crate::tenant::Access;
 
@@ -47,7 +47,13 @@ pub(crate) async fn handle(
     let path = req.uri().path().to_owned();
     let query = Query::parse(req.uri().query());
     let route = Route::parse(&path);
-    lock(&shared.counters).request(route.endpoint);
+    {
+        let mut counters = lock(&shared.counters);
+        counters.request(route.endpoint);
+        if route.endpoint == Endpoint::ListGroupUsers && query.get("after").is_none() {
+            counters.member_listing_begun(&route.id);
+        }
+    }
     let seq = shared.request_seq.fetch_add(1, Ordering::Relaxed);
     let ids = RequestIds::new(seq, read(&shared.tenant).cursor_salt);
 

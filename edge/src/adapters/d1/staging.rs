@@ -9,6 +9,10 @@ use wasm_bindgen::JsValue;
 use super::{Store, changes, database, text};
 use crate::error::StoreError;
 
+/// The size hint of the built-in `Everyone` group, whose members are every user: above any
+/// group's count.
+const BUILT_IN_SIZE_HINT: f64 = 4_294_967_296.0;
+
 /// A group as read from the app's group assignments.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StagedGroup {
@@ -17,6 +21,8 @@ pub(crate) struct StagedGroup {
     pub(crate) description: Option<String>,
     /// Okta's `lastMembershipUpdated`.
     pub(crate) lmu: Option<String>,
+    /// Okta's built-in group of every user (`Everyone`): the largest group there is.
+    pub(crate) built_in: bool,
 }
 
 /// A member as read from a page of a group's members. The email is lowercased.
@@ -57,10 +63,10 @@ impl Store {
             return Ok(());
         }
         self.statement(
-            "INSERT OR REPLACE INTO sync_staged_groups (run_id, id, name, description, lmu) \
-             SELECT ?1, value ->> '$.id', value ->> '$.name', value ->> '$.description', value ->> '$.lmu' \
-             FROM json_each(?2)",
-            &[text(run_id), text(&json!(groups).to_string())],
+            "INSERT OR REPLACE INTO sync_staged_groups (run_id, id, name, description, lmu, size_hint) \
+             SELECT ?1, value ->> '$.id', value ->> '$.name', value ->> '$.description', value ->> '$.lmu', \
+             CASE WHEN value ->> '$.built_in' THEN ?3 ELSE 0 END FROM json_each(?2)",
+            &[text(run_id), text(&json!(groups).to_string()), JsValue::from_f64(BUILT_IN_SIZE_HINT)],
         )?
         .run()
         .await
@@ -89,8 +95,8 @@ impl Store {
     }
 
     /// Marks the staged groups whose members this run must read: every group when `full`,
-    /// otherwise those that are new or whose `lastMembershipUpdated` moved (or is unknown).
-    /// Returns how many.
+    /// otherwise those that are new or whose `lastMembershipUpdated` moved (or is unknown), with
+    /// the members the snapshot has as their size hint. Returns how many.
     pub(crate) async fn mark_groups_to_read(
         &self,
         run_id: &str,
@@ -98,7 +104,9 @@ impl Store {
     ) -> Result<u32, StoreError> {
         let result = self
             .statement(
-                "UPDATE sync_staged_groups SET members = 'pending' WHERE run_id = ?1 AND (?2 OR lmu IS NULL \
+                "UPDATE sync_staged_groups SET members = 'pending', size_hint = max(size_hint, \
+                 (SELECT COUNT(*) FROM group_member_versions m WHERE m.group_id = sync_staged_groups.id \
+                 AND m.to_gen IS NULL)) WHERE run_id = ?1 AND (?2 OR lmu IS NULL \
                  OR NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = sync_staged_groups.id AND g.source = 'okta' \
                  AND g.okta_last_membership_updated = sync_staged_groups.lmu))",
                 &[text(run_id), JsValue::from_bool(full)],
@@ -109,7 +117,8 @@ impl Store {
         Ok(u32::try_from(changes(&result)).unwrap_or(u32::MAX))
     }
 
-    /// Up to `limit` groups whose members are still to be read, those already begun first.
+    /// Up to `limit` groups whose members are still to be read: those already begun, then the
+    /// largest (by size hint) first.
     pub(crate) async fn groups_to_read(
         &self,
         run_id: &str,
@@ -117,7 +126,7 @@ impl Store {
     ) -> Result<Vec<GroupToRead>, StoreError> {
         self.all(
             "SELECT id, next_page FROM sync_staged_groups WHERE run_id = ?1 AND members IN ('reading', 'pending') \
-             ORDER BY members = 'pending', id LIMIT ?2",
+             ORDER BY members = 'pending', size_hint DESC, id LIMIT ?2",
             &[text(run_id), JsValue::from_f64(limit as f64)],
         )
         .await
