@@ -14,7 +14,8 @@ pub use access::{
     BeyondCaller, BuiltInRole, Permission, beyond_caller, permissions_of, roles_changed,
 };
 pub use effective_access::{
-    AccessReason, EffectiveAccess, GroupGrant, NO_GROUP_NOTE, SUPER_ADMIN_NOTE, effective_access,
+    AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,
+    SUPER_ADMIN_NOTE, effective_access, holds_group_roles, status_meaning,
 };
 pub use email::looks_like_email;
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};

@@ -70,8 +70,9 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
 }
 
 /// Fills the principal from D1 on every request: superAdmin status (bootstrapping the first one
-/// from the deploy-time list), the roles of the person's synced Okta groups (only while they are
-/// ACTIVE in Okta; the Okta user is the one bound to the sign-in, see `domain::identity`), and
+/// from the deploy-time list), the roles of the person's synced Okta groups (while their Okta
+/// status holds them, see `domain::holds_group_roles`; the Okta user is the one bound to the
+/// sign-in, see `domain::identity`), and
 /// the first sign-in of an invited person. Everything is read in one batch, so the superAdmin
 /// status and the roles are of one moment; a write happens only when there is something to
 /// bootstrap, bind or activate.

@@ -251,18 +251,24 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    // A group with an ACTIVE member (who holds its role) and one who is not (who holds none).
-    let active = |m: &&TruthMember| m.status == UserStatus::Active;
+    // A group with an ACTIVE member and a LOCKED_OUT one (both hold its role: roles follow
+    // employment) and a SUSPENDED one (who holds none). The largest group has every status.
+    let with = |status: UserStatus| move |m: &&TruthMember| m.status == status;
     let group = control
         .truth()
         .groups
         .into_iter()
-        .find(|g| g.members.iter().any(|m| active(&m)) && g.members.iter().any(|m| !active(&m)))
-        .expect("the S tenant has a group with members of several statuses");
+        .find(|g| {
+            [UserStatus::Active, UserStatus::LockedOut, UserStatus::Suspended]
+                .into_iter()
+                .all(|status| g.members.iter().any(|m| with(status)(&m)))
+        })
+        .expect("the S tenant has a group with members of every status");
     let viewers = group.id.clone();
     set_roles(&root, &viewers, &["viewer"]).await;
-    let holder = group.members.iter().find(active).expect("an active member");
-    let not_holding = group.members.iter().find(|m| !active(m)).expect("an inactive member");
+    let holder = group.members.iter().find(with(UserStatus::Active)).expect("an active member");
+    let locked_out = group.members.iter().find(with(UserStatus::LockedOut)).expect("locked out");
+    let not_holding = group.members.iter().find(with(UserStatus::Suspended)).expect("suspended");
 
     let listed = |email: String| {
         let root = &root;
@@ -273,6 +279,7 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
         }
     };
     let row = listed(holder.login.clone()).await;
+    let locked_out_row = listed(locked_out.login.clone()).await;
     let absent = listed(not_holding.login.clone()).await;
     let super_admin = listed("root@example.com".into()).await;
     set_roles(&root, &viewers, &[]).await;
@@ -281,6 +288,8 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     assert_eq!(row["status"], "not_invited", "{row}");
     assert_eq!(row["invited_by"], Value::Null, "{row}");
     assert_eq!(row["roles"], json!(["viewer"]), "{row}");
-    assert_eq!(absent, None, "a member who is not ACTIVE holds no role, so is not listed");
+    let locked_out_row = locked_out_row.expect("a locked-out member still holds the role");
+    assert_eq!(locked_out_row["roles"], json!(["viewer"]), "{locked_out_row}");
+    assert_eq!(absent, None, "a suspended member holds no role, so is not listed");
     assert!(super_admin.is_some_and(|s| s["super_admin"] == true), "superAdmins hold access");
 }

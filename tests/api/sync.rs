@@ -256,6 +256,57 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
 }
 
 #[tokio::test]
+async fn roles_follow_employment_and_every_answer_says_what_a_status_means() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let truth_now = control.truth();
+    let group = &truth_now.groups[3];
+    let member = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap().clone();
+    set_roles(&root, &group.id, &["viewer"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+
+    // Locked out (a sign-in problem): still employed, so the group's roles stay, and say why.
+    control.set_user_status(&member.id, UserStatus::LockedOut).unwrap();
+    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    let locked: Value = root.get(&access_path).await.json().await.unwrap();
+    assert_eq!(locked["okta_status"], "LOCKED_OUT", "{locked}");
+    assert_eq!(locked["access"]["roles"], json!(["viewer"]), "{locked}");
+    let notes = locked["access"]["notes"].to_string();
+    assert!(notes.contains("LOCKED_OUT") && notes.contains("still apply"), "{locked}");
+    let me: Value = app.as_person(&member.login).get("/api/v1/me").await.json().await.unwrap();
+    assert!(
+        me["roles"].as_array().unwrap().contains(&json!("viewer")),
+        "the request holds it: {me}"
+    );
+
+    // Suspended: no roles, and every answer names the status instead of denying the group.
+    control.set_user_status(&member.id, UserStatus::Suspended).unwrap();
+    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    let suspended: Value = root.get(&access_path).await.json().await.unwrap();
+    assert_eq!(suspended["okta_status"], "SUSPENDED", "{suspended}");
+    assert_eq!(suspended["access"]["roles"], json!([]), "{suspended}");
+    let notes = suspended["access"]["notes"].to_string();
+    assert!(notes.contains("SUSPENDED") && notes.contains("unsuspended"), "{suspended}");
+    assert!(!notes.contains("no group"), "she is in a group, as its page says: {suspended}");
+    let members = crate::paging::member_ids(&root, &group.id).await;
+    assert!(members.contains(&member.id), "the group page lists her");
+    let invited: Value = root
+        .send(Method::POST, "/api/v1/invitations", &json!({ "email": member.login }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let warning = invited["warning"].as_str().unwrap_or_default();
+    assert!(warning.contains("SUSPENDED") && !warning.contains("no group"), "{invited}");
+
+    control.set_user_status(&member.id, UserStatus::Active).unwrap();
+    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    set_roles(&root, &group.id, &[]).await;
+}
+
+#[tokio::test]
 async fn the_guard_holds_a_mass_removal_until_a_super_admin_decides() {
     let _turn = TURN.lock().await;
     let app = TestApp::for_sync();

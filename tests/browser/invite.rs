@@ -55,6 +55,29 @@ async fn typing_an_email_shows_the_roles_it_will_get_before_the_invitation_is_se
     browser.close().await;
 }
 
+#[tokio::test]
+async fn the_preview_of_a_member_who_is_not_active_names_her_groups_and_what_her_status_means() {
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/invite").await;
+    browser.expect_heading("Invite User").await;
+
+    // Quinn is SUSPENDED in Okta and a member of Support, as the Support page lists her.
+    browser.fill("Email", "quinn.murphy@example.com").await;
+    let preview = browser.wait_for_text(".preview", "SUSPENDED").await;
+    assert!(preview.contains("They will get: no role"), "{preview}");
+    assert!(preview.contains("until they are unsuspended"), "{preview}");
+    let groups = browser.wait_for_text(".preview .groups", "Support").await;
+    assert!(groups.starts_with("In the app's Okta groups:"), "{groups}");
+    assert!(!preview.contains("no group assigned"), "she is in Support: {preview}");
+
+    // Chris is LOCKED_OUT: a sign-in problem, so his groups' roles still apply, and it says so.
+    browser.fill("Email", "chris.evans@example.com").await;
+    let preview = browser.wait_for_text(".preview", "LOCKED_OUT").await;
+    assert!(preview.contains("still apply"), "{preview}");
+    assert!(!preview.contains("no group assigned"), "{preview}");
+    browser.close().await;
+}
+
 /// Records the cells of the people-table row of `email` each time the page changes, from now
 /// on. A `MutationObserver` runs before the browser paints the change it reports, so the record
 /// holds every state of the row a person could have seen. Returns the states recorded so far.
@@ -102,7 +125,9 @@ async fn why_explains_a_users_access_by_role_and_group_and_takes_the_focus() {
         "{panel}"
     );
     assert!(panel.contains("Okta status: ACTIVE."), "{panel}");
-    assert!(!panel.contains("Security"), "Security grants nothing: {panel}");
+    assert!(!panel.contains("via Okta group Security"), "Security grants nothing: {panel}");
+    // Every group he is in is named, as the groups' pages list him.
+    assert!(panel.contains("In the app's Okta groups: Engineering, Security"), "{panel}");
     browser
         .wait_until("return document.activeElement.id === 'why-heading'", "Why? takes the focus")
         .await;

@@ -2,7 +2,8 @@
 //! status (paged), and the history of changes to it.
 
 use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
-use groupsync_core::domain::{BuiltInRole, Permission};
+use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, holds_group_roles};
+use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
@@ -253,6 +254,7 @@ fn Members(id: String) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
+            <p class="hint">{STATUS_RULE}</p>
             {dynamic(move || (match page.get() {
                 None => view! { <Loading label="Loading the members…" /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
@@ -292,12 +294,22 @@ fn Members(id: String) -> impl IntoView {
 }
 
 fn member_row(member: GroupMember) -> impl IntoView {
-    let inactive = member.status != "ACTIVE";
+    let status = OktaUserStatus::parse(&member.status);
+    // The status alone does not say what it means for the group's roles: say it beside it.
+    let meaning = match status {
+        OktaUserStatus::Active => None,
+        _ if holds_group_roles(status) => Some("keeps this group's roles"),
+        OktaUserStatus::Staged | OktaUserStatus::Provisioned => Some("roles once activated"),
+        _ => Some("no roles"),
+    };
     view! {
         <tr>
             <td>{member.email.unwrap_or(member.id)}</td>
             <td>{member.name.as_deref().map(inert)}</td>
-            <td class:status--inactive=inactive>{member.status}</td>
+            <td class:status--inactive=!holds_group_roles(status)>
+                {member.status}
+                {meaning.map(|meaning| view! { <span class="status-meaning">" · "{meaning}</span> })}
+            </td>
         </tr>
     }
 }

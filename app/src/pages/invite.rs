@@ -153,7 +153,8 @@ fn roles_in_words(super_admin: bool, roles: &[BuiltInRole]) -> String {
     roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
 }
 
-/// Each role with the group that grants it, and the notes (e.g. why there is none).
+/// Each role with the group that grants it, the notes (e.g. why there is none), and the groups
+/// the person is in.
 #[component]
 fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
     view! {
@@ -178,6 +179,10 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
                 .into_iter()
                 .map(|note| view! { <li class="note">{note}</li> })
                 .collect_view()}
+            {(!access.groups.is_empty()).then(|| {
+                let names = access.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>();
+                view! { <li class="groups">"In the app's Okta groups: "<bdi>{inert(&names.join(", "))}</bdi></li> }
+            })}
         </ul>
     }
 }

@@ -17,7 +17,7 @@ pub struct GroupGrant {
     pub group_id: String,
     /// The group's name, for explanations.
     pub group_name: String,
-    /// The roles the group grants its ACTIVE members.
+    /// The roles the group grants its members (those whose status holds them), perhaps none.
     pub roles: Vec<BuiltInRole>,
 }
 
@@ -34,6 +34,15 @@ pub struct AccessReason {
     pub explanation: String,
 }
 
+/// An Okta group of the app that the user is in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MemberGroup {
+    /// The group's name (first, so that groups sort by name).
+    pub name: String,
+    /// The Okta group id.
+    pub id: String,
+}
+
 /// What a user may do, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EffectiveAccess {
@@ -47,7 +56,14 @@ pub struct EffectiveAccess {
     pub reasons: Vec<AccessReason>,
     /// Sentences for people, e.g. why the user holds no role.
     pub notes: Vec<String>,
+    /// Every Okta group of the app the user is in, by name, whether it grants them anything or
+    /// not: what the groups' pages list them in.
+    #[serde(default)]
+    pub groups: Vec<MemberGroup>,
 }
+
+/// How the notes name the person they are about.
+const USER: &str = "The user";
 
 /// The note of a superAdmin's access.
 pub const SUPER_ADMIN_NOTE: &str = "superAdmin: every permission";
@@ -55,36 +71,80 @@ pub const SUPER_ADMIN_NOTE: &str = "superAdmin: every permission";
 /// The note of a user who is in no group assigned to the app.
 pub const NO_GROUP_NOTE: &str = "The user is in no group assigned to the app.";
 
-/// The union of the roles of the groups of an ACTIVE user, plus everything for a superAdmin.
+/// Whether a member with this Okta status holds the roles of their groups.
 ///
+/// Roles follow employment, not credentials: a person locked out, with an expired password or recovering it
+/// is still employed and keeps them; a suspended or deprovisioned one does not; a staged or
+/// provisioned one gets them once activated. A status this version does not know grants nothing.
+pub const fn holds_group_roles(status: OktaUserStatus) -> bool {
+    matches!(
+        status,
+        OktaUserStatus::Active
+            | OktaUserStatus::LockedOut
+            | OktaUserStatus::PasswordExpired
+            | OktaUserStatus::Recovery
+    )
+}
+
+/// [`holds_group_roles`] in a sentence for people (a test keeps the two in step).
+pub const STATUS_RULE: &str = "Roles follow employment, not sign-in problems: members who are \
+     ACTIVE, LOCKED_OUT, PASSWORD_EXPIRED or in RECOVERY in Okta hold their groups' roles; \
+     SUSPENDED and DEPROVISIONED members do not; STAGED and PROVISIONED members get them once \
+     activated; a status this product does not know grants none.";
+
+/// What `status` means for the roles of `who` (a person's email, or "The user"), in a sentence
+/// for people.
+pub fn status_meaning(who: &str, status: OktaUserStatus) -> String {
+    let name = status.as_str();
+    match status {
+        OktaUserStatus::Active => format!("{who} is {name} in Okta: their groups' roles apply."),
+        OktaUserStatus::LockedOut | OktaUserStatus::PasswordExpired | OktaUserStatus::Recovery => {
+            format!(
+                "{who} is {name} in Okta, a sign-in state that does not end their employment: \
+                 their groups' roles still apply."
+            )
+        }
+        OktaUserStatus::Suspended => format!(
+            "{who} is {name} in Okta: their groups grant no roles until they are unsuspended."
+        ),
+        OktaUserStatus::Deprovisioned => {
+            format!("{who} is {name} in Okta: their groups grant no roles.")
+        }
+        OktaUserStatus::Staged | OktaUserStatus::Provisioned => format!(
+            "{who} is {name} in Okta, not yet activated: their groups' roles apply once they are."
+        ),
+        OktaUserStatus::Unknown => format!(
+            "Okta gives {who} a status this product does not know, so their groups grant no roles."
+        ),
+    }
+}
+
+/// The union of the roles of the user's groups when their status holds them (see
+/// [`holds_group_roles`]), plus everything for a superAdmin.
+///
+/// `grants` lists every group the user is in, with the roles it grants (perhaps none).
 /// `status` `None` means not among the synced members of the app's groups (in no assigned
-/// group, or not in Okta at all): no group roles. Any status other than
-/// `OktaUserStatus::Active` grants no group roles, and `notes` says so. A superAdmin
-/// has every permission whatever their status; `reasons` still lists their group roles when
-/// they are active, and `notes` ends with [`SUPER_ADMIN_NOTE`].
+/// group, or not in Okta at all): no group roles. Any status but `ACTIVE` is explained in
+/// `notes`, whether it keeps the roles or not. A superAdmin has every permission whatever their
+/// status; `reasons` still lists their group roles when their status holds them, and `notes`
+/// ends with [`SUPER_ADMIN_NOTE`].
 pub fn effective_access(
     status: Option<OktaUserStatus>,
     grants: &[GroupGrant],
     super_admin: bool,
 ) -> EffectiveAccess {
     let mut notes = Vec::new();
-    let active = status == Some(OktaUserStatus::Active);
+    let holds = status.is_some_and(holds_group_roles);
     match status {
         None => notes.push("The user is in no group assigned to the app (or not in Okta), so no group grants them a role.".into()),
         Some(OktaUserStatus::Active) => {}
-        Some(OktaUserStatus::Unknown) => {
-            notes.push("The user's Okta status is unknown, so their groups grant no roles.".into());
-        }
-        Some(other) => notes.push(format!(
-            "The user is {} in Okta, so their groups grant no roles.",
-            other.as_str()
-        )),
+        Some(other) => notes.push(status_meaning(USER, other)),
     }
     if status.is_some() && grants.is_empty() {
         notes.push(NO_GROUP_NOTE.to_owned());
     }
 
-    let mut reasons: Vec<AccessReason> = if active {
+    let mut reasons: Vec<AccessReason> = if holds {
         grants
             .iter()
             .flat_map(|grant| {
@@ -108,7 +168,7 @@ pub fn effective_access(
         (a.role, &a.group_name, &a.group_id).cmp(&(b.role, &b.group_name, &b.group_id))
     });
     reasons.dedup();
-    if active && !grants.is_empty() && reasons.is_empty() {
+    if holds && !grants.is_empty() && reasons.is_empty() {
         notes.push("None of the user's groups grants a role.".to_owned());
     }
 
@@ -118,7 +178,13 @@ pub fn effective_access(
     if super_admin {
         notes.push(SUPER_ADMIN_NOTE.to_owned());
     }
-    EffectiveAccess { super_admin, roles, permissions, reasons, notes }
+    let mut groups: Vec<MemberGroup> = grants
+        .iter()
+        .map(|grant| MemberGroup { name: grant.group_name.clone(), id: grant.group_id.clone() })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    EffectiveAccess { super_admin, roles, permissions, reasons, notes, groups }
 }
 
 #[cfg(test)]
@@ -193,8 +259,57 @@ mod tests {
         assert!(access.reasons.is_empty());
         assert_eq!(
             access.notes,
-            vec!["The user is SUSPENDED in Okta, so their groups grant no roles.".to_owned()]
+            vec![
+                "The user is SUSPENDED in Okta: their groups grant no roles until they are unsuspended."
+                    .to_owned()
+            ]
         );
+    }
+
+    #[test]
+    fn roles_follow_employment_not_credentials() {
+        let grants = [grant("00g1", "Engineering", &[BuiltInRole::Editor])];
+        for status in
+            [OktaUserStatus::LockedOut, OktaUserStatus::PasswordExpired, OktaUserStatus::Recovery]
+        {
+            let access = effective_access(Some(status), &grants, false);
+            assert_eq!(access.roles, vec![BuiltInRole::Editor], "{status:?}");
+            assert_eq!(access.reasons.len(), 1, "{status:?}");
+            assert!(
+                access.notes[0].contains(status.as_str())
+                    && access.notes[0].contains("still apply"),
+                "{access:?}"
+            );
+        }
+        for status in [
+            OktaUserStatus::Suspended,
+            OktaUserStatus::Deprovisioned,
+            OktaUserStatus::Staged,
+            OktaUserStatus::Provisioned,
+            OktaUserStatus::Unknown,
+        ] {
+            let access = effective_access(Some(status), &grants, false);
+            assert!(access.roles.is_empty() && access.reasons.is_empty(), "{status:?}");
+            assert_eq!(access.notes, vec![status_meaning(USER, status)], "{status:?}");
+            let engineering = MemberGroup { name: "Engineering".into(), id: "00g1".into() };
+            assert_eq!(access.groups, vec![engineering], "the group is named all the same");
+            // The user is in a group: the notes never say otherwise.
+            assert!(!access.notes.contains(&NO_GROUP_NOTE.to_owned()), "{access:?}");
+        }
+    }
+
+    #[test]
+    fn the_rule_in_words_says_what_the_rule_does() {
+        let (holding, rest) = STATUS_RULE.split_once("hold their groups' roles").unwrap();
+        for status in OktaUserStatus::ALL.into_iter().filter(|s| *s != OktaUserStatus::Unknown) {
+            assert_eq!(
+                holding.contains(status.as_str()),
+                holds_group_roles(status),
+                "{status:?} in {STATUS_RULE}"
+            );
+            assert!(STATUS_RULE.contains(status.as_str()), "{status:?}");
+            assert!(!(holding.contains(status.as_str()) && rest.contains(status.as_str())));
+        }
     }
 
     #[test]
@@ -205,7 +320,7 @@ mod tests {
         assert_eq!(access.notes.len(), 1, "{access:?}");
         let unknown = effective_access(Some(OktaUserStatus::Unknown), &grants, false);
         assert!(unknown.roles.is_empty());
-        assert!(unknown.notes[0].contains("unknown"), "{unknown:?}");
+        assert!(unknown.notes[0].contains("does not know"), "{unknown:?}");
     }
 
     #[test]
@@ -250,9 +365,14 @@ mod tests {
         assert_eq!(json["reasons"][0]["group_id"], "00g1");
     }
 
-    const STATUSES: [Option<OktaUserStatus>; 5] = [
+    const STATUSES: [Option<OktaUserStatus>; 10] = [
         None,
         Some(OktaUserStatus::Active),
+        Some(OktaUserStatus::LockedOut),
+        Some(OktaUserStatus::PasswordExpired),
+        Some(OktaUserStatus::Recovery),
+        Some(OktaUserStatus::Staged),
+        Some(OktaUserStatus::Provisioned),
         Some(OktaUserStatus::Suspended),
         Some(OktaUserStatus::Deprovisioned),
         Some(OktaUserStatus::Unknown),
@@ -274,16 +394,16 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
         #[test]
-        fn permissions_are_the_active_users_group_roles_or_everything(
+        fn permissions_are_the_group_roles_of_a_status_that_holds_them_or_everything(
             status in prop::sample::select(STATUSES.to_vec()),
             grants in grants_strategy(),
             super_admin in any::<bool>(),
         ) {
             let access = effective_access(status, &grants, super_admin);
-            let active = status == Some(OktaUserStatus::Active);
+            let holds = status.is_some_and(holds_group_roles);
             let expected: BTreeSet<Permission> = if super_admin {
                 Permission::ALL.into_iter().collect()
-            } else if active {
+            } else if holds {
                 grants.iter().flat_map(|g| &g.roles).flat_map(|r| r.permissions()).collect()
             } else {
                 BTreeSet::new()
@@ -291,7 +411,7 @@ mod tests {
             prop_assert_eq!(access.permissions.iter().copied().collect::<BTreeSet<_>>(), expected);
             prop_assert!(access.permissions.windows(2).all(|w| w[0] < w[1]));
             prop_assert!(access.roles.windows(2).all(|w| w[0] < w[1]));
-            if active {
+            if holds {
                 let granted: BTreeSet<BuiltInRole> =
                     grants.iter().flat_map(|g| g.roles.iter().copied()).collect();
                 prop_assert_eq!(access.roles.iter().copied().collect::<BTreeSet<_>>(), granted);
@@ -299,6 +419,11 @@ mod tests {
                 prop_assert!(access.roles.is_empty() && access.reasons.is_empty());
                 prop_assert!(!access.notes.is_empty());
             }
+            // Every status but ACTIVE is explained, and a user in a group is never told otherwise.
+            if let Some(status) = status.filter(|s| *s != OktaUserStatus::Active) {
+                prop_assert!(access.notes.contains(&status_meaning(USER, status)));
+            }
+            prop_assert_eq!(access.notes.contains(&NO_GROUP_NOTE.to_owned()), status.is_some() && grants.is_empty());
             for reason in &access.reasons {
                 prop_assert!(access.roles.contains(&reason.role));
             }

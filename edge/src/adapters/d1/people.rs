@@ -6,7 +6,10 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::groups::{MemberRow, like_pattern};
-use groupsync_core::domain::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
+use groupsync_core::domain::{
+    EmailMatch, IdentityMatch, holds_group_roles, resolve_email, resolve_identity,
+};
+use groupsync_core::okta::OktaUserStatus;
 
 use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
@@ -89,9 +92,7 @@ impl Store {
         let mut in_groups = false;
         for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
             in_groups = true;
-            if let Some(role) = row.role {
-                push_group_role(&mut grants, row.group_id, row.group_name, role);
-            }
+            push_group_role(&mut grants, row.group_id, row.group_name, row.role);
         }
         Ok(PersonRecord {
             super_admin: super_admin.first().is_some_and(|c| c.n > 0),
@@ -182,7 +183,7 @@ impl Store {
     }
 
     /// A page of the access review: everyone invited, and everyone who holds access without
-    /// an invitation (an ACTIVE Okta user in a group that grants a role, or a superAdmin),
+    /// an invitation (see [`review`]),
     /// invited first (newest first), then the others by email; with what decides each one's
     /// access (the grants of the one synced Okta user with their email, and superAdmin
     /// status). One batch of four statements whatever the page holds: D1 runs a batch as one
@@ -194,7 +195,8 @@ impl Store {
         offset: u32,
     ) -> Result<People, StoreError> {
         let args = page_args(search, limit, offset);
-        let page = format!("WITH {REVIEW}, page AS (SELECT email {REVIEW_PAGE})");
+        let review = review();
+        let page = format!("WITH {review}, page AS (SELECT email {REVIEW_PAGE})");
         // An email's Okta user is the one synced user with it: a shared email grants nothing.
         let grants = format!(
             "{page} SELECT i.email AS email, u.status AS status, g.id AS group_id, \
@@ -210,10 +212,10 @@ impl Store {
         let mut results = self
             .read_together(vec![
                 self.statement(
-                    &format!("WITH {REVIEW} SELECT COUNT(*) AS n FROM review"),
+                    &format!("WITH {review} SELECT COUNT(*) AS n FROM review"),
                     &args[..1],
                 )?,
-                self.statement(&format!("WITH {REVIEW} {REVIEW_COLUMNS} {REVIEW_PAGE}"), &args)?,
+                self.statement(&format!("WITH {review} {REVIEW_COLUMNS} {REVIEW_PAGE}"), &args)?,
                 self.statement(&grants, &args)?,
                 self.statement(&super_admins, &args)?,
             ])
@@ -228,7 +230,7 @@ impl Store {
             let person = grants
                 .entry(row.email)
                 .or_insert_with(|| PersonGrants { status: row.status, grants: Vec::new() });
-            push_group_role(&mut person.grants, row.group_id, row.group_name, row.role);
+            push_group_role(&mut person.grants, row.group_id, row.group_name, Some(row.role));
         }
         Ok(People {
             invitations,
@@ -263,7 +265,7 @@ pub(crate) struct PersonRecord {
     pub(crate) identity: IdentityMatch,
     /// Their synced Okta user, if they clearly are one.
     pub(crate) user: Option<MemberRow>,
-    /// The groups that grant them roles, by group name.
+    /// Every group they are in, with the roles it grants (perhaps none), by group name.
     pub(crate) grants: Vec<GroupRoles>,
     /// Whether they are a member of any synced group, granting roles or not.
     pub(crate) in_groups: bool,
@@ -294,17 +296,34 @@ const INVITATIONS_MATCHING_COUNT: &str =
     "SELECT COUNT(*) AS n FROM invitations WHERE email LIKE ?1 ESCAPE '\\'";
 
 /// The access review's people matching ?1 (a `LIKE` pattern), as the CTE `review`: every
-/// invitation, and everyone not invited who holds access (an ACTIVE synced Okta user in a group
-/// that grants a role, or a superAdmin), with `invited_at` NULL and the status `not_invited`.
-const REVIEW: &str = "holders AS (\
-     SELECT u.email AS email FROM group_roles r JOIN group_members m ON m.group_id = r.group_id \
-     JOIN okta_users u ON u.id = m.user_id WHERE u.status = 'ACTIVE' AND u.email IS NOT NULL \
-     UNION SELECT email FROM super_admins), \
-     review AS (\
-     SELECT email, okta_user_id, status, invited_by, invited_at, activated_at FROM invitations \
-     WHERE email LIKE ?1 ESCAPE '\\' \
-     UNION ALL SELECT h.email, NULL, 'not_invited', NULL, NULL, NULL FROM holders h \
-     WHERE h.email LIKE ?1 ESCAPE '\\' AND h.email NOT IN (SELECT email FROM invitations))";
+/// invitation, and everyone not invited who holds access (a synced Okta user whose status holds
+/// their groups' roles, in a group that grants a role, or a superAdmin), with `invited_at` NULL
+/// and the status `not_invited`.
+fn review() -> String {
+    format!(
+        "holders AS (\
+         SELECT u.email AS email FROM group_roles r JOIN group_members m ON m.group_id = r.group_id \
+         JOIN okta_users u ON u.id = m.user_id WHERE u.status IN ({holding}) AND u.email IS NOT NULL \
+         UNION SELECT email FROM super_admins), \
+         review AS (\
+         SELECT email, okta_user_id, status, invited_by, invited_at, activated_at FROM invitations \
+         WHERE email LIKE ?1 ESCAPE '\\' \
+         UNION ALL SELECT h.email, NULL, 'not_invited', NULL, NULL, NULL FROM holders h \
+         WHERE h.email LIKE ?1 ESCAPE '\\' AND h.email NOT IN (SELECT email FROM invitations))",
+        holding = statuses_holding_roles()
+    )
+}
+
+/// The Okta statuses whose members hold their groups' roles, as an SQL list: the rule is
+/// `core`'s alone.
+fn statuses_holding_roles() -> String {
+    OktaUserStatus::ALL
+        .into_iter()
+        .filter(|status| holds_group_roles(*status))
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The columns of a review row, to be followed by [`REVIEW_PAGE`].
 const REVIEW_COLUMNS: &str =
@@ -348,17 +367,17 @@ pub(crate) struct PersonGrants {
 /// A group and the roles it grants: (group id, group name, roles).
 pub(crate) type GroupRoles = (String, String, Vec<String>);
 
-/// Adds `role` of a group to `grants`, built from rows sorted by group: a group's roles are one
-/// run of rows.
+/// Adds a group, and `role` if it grants one, to `grants`, built from rows sorted by group: a
+/// group's roles are one run of rows.
 fn push_group_role(
     grants: &mut Vec<GroupRoles>,
     group_id: String,
     group_name: String,
-    role: String,
+    role: Option<String>,
 ) {
     match grants.last_mut() {
-        Some(last) if last.0 == group_id => last.2.push(role),
-        _ => grants.push((group_id, group_name, vec![role])),
+        Some(last) if last.0 == group_id => last.2.extend(role),
+        _ => grants.push((group_id, group_name, role.into_iter().collect())),
     }
 }
 

@@ -4,7 +4,9 @@ use groupsync_core::api::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, Invitation,
     ListInvitationsResponse, ListUsersResponse, UserAccessResponse,
 };
-use groupsync_core::domain::{BuiltInRole, EffectiveAccess, GroupGrant, effective_access};
+use groupsync_core::domain::{
+    BuiltInRole, EffectiveAccess, GroupGrant, effective_access, holds_group_roles, status_meaning,
+};
 use groupsync_core::okta::{ClientConfig, OktaUserStatus};
 use serde_json::json;
 use worker::{Request, Response};
@@ -66,6 +68,9 @@ pub(crate) async fn create_invitation(
         )),
         (Some(_), None) => {
             Some(format!("{email} is in no group assigned to the app, so they will get no role."))
+        }
+        (Some(_), Some(status)) if !holds_group_roles(status) => {
+            Some(status_meaning(&email, status))
         }
         _ if access.roles.is_empty() => {
             Some(format!("{email} is in groups of the app, but none of them grants a role."))
@@ -166,7 +171,7 @@ async fn access_of(
     Ok((user_id, if person.in_groups { status } else { None }, access))
 }
 
-/// The groups of a synced user that grant roles, with those roles.
+/// The groups of a synced user, with the roles each grants (perhaps none).
 fn group_grants(rows: Vec<GroupRoles>) -> Vec<GroupGrant> {
     rows.into_iter()
         .map(|(group_id, group_name, roles)| GroupGrant {
