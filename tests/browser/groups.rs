@@ -1,11 +1,76 @@
-//! User Groups: local group creation (locked while groups come from Okta), and Okta group names
-//! that try to inject markup or hide characters, shown as inert text.
+//! User Groups: sorting by each sortable column both ways, local group creation (locked while
+//! groups come from Okta), and Okta group names that try to inject markup or hide characters,
+//! shown as inert text.
 
 use fake_okta::TenantSize;
 use fantoccini::Locator;
 
 use crate::browser::Browser;
-use crate::product::{Product, ROOT};
+use crate::product::{Product, ROOT, shared_demo};
+
+/// JavaScript that returns whether the rows in view are in `order` ("ascending" or
+/// "descending") by the column `class`: member counts as numbers, names without case.
+fn rows_in_order(class: &str, order: &str) -> String {
+    let value = if class == "col--members" {
+        "Number(c.textContent)"
+    } else {
+        "c.querySelector('.group-name').textContent.toLowerCase()"
+    };
+    let ok = if order == "ascending" { "a <= b" } else { "a >= b" };
+    format!(
+        "const cells = [...document.querySelectorAll('.vtable__body [role=cell].{class}')] \
+           .map(c => {value}); \
+         return cells.length > 2 && cells.every((b, i) => {{ const a = cells[i - 1]; return i === 0 || {ok}; }});"
+    )
+}
+
+/// JavaScript that returns whether the table is sorted by the column `class` in `order`: its
+/// header says so (`aria-sort`), and the rows are.
+fn sorted_by(class: &str, order: &str) -> String {
+    format!(
+        "const head = document.querySelector('[role=columnheader].{class}'); \
+         if (!head || head.getAttribute('aria-sort') !== '{order}') return false; {}",
+        rows_in_order(class, order)
+    )
+}
+
+#[tokio::test]
+async fn every_sortable_column_sorts_both_ways_by_mouse_and_keyboard() {
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/groups").await;
+    let (name, members) = ("col--name", "col--members");
+    browser.wait_until(&sorted_by(name, "ascending"), "names A to Z at first").await;
+    // In name order the member counts are not in order: sorting has something to do.
+    let by_size = browser.client.execute(&rows_in_order(members, "descending"), vec![]).await;
+    assert_eq!(
+        by_size.expect("the script runs"),
+        false,
+        "the demo's groups by name are not by size"
+    );
+
+    browser.click(&format!("[role=columnheader].{members} button")).await;
+    browser.wait_until(&sorted_by(members, "descending"), "most members first").await;
+    let unsorted = format!(
+        "return document.querySelector('[role=columnheader].{name}').getAttribute('aria-sort') === 'none'"
+    );
+    browser.wait_until(&unsorted, "only the sorted column says it is sorted").await;
+
+    // A second press, from the keyboard, reverses the order.
+    let button = browser
+        .client
+        .find(Locator::Css(&format!("[role=columnheader].{members} button")))
+        .await
+        .expect("the Members button");
+    button.send_keys("\u{E007}").await.expect("Enter");
+    browser.wait_until(&sorted_by(members, "ascending"), "fewest members first").await;
+
+    // Names: A to Z first, then Z to A.
+    browser.click(&format!("[role=columnheader].{name} button")).await;
+    browser.wait_until(&sorted_by(name, "ascending"), "names A to Z").await;
+    browser.click(&format!("[role=columnheader].{name} button")).await;
+    browser.wait_until(&sorted_by(name, "descending"), "names Z to A").await;
+    browser.close().await;
+}
 
 #[tokio::test]
 async fn creating_a_group_by_hand_is_locked_while_sync_is_on() {

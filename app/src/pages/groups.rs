@@ -22,15 +22,45 @@ use crate::text::{count, inert, when};
 /// The height of a group row, in px (name and Okta id on two lines).
 pub const GROUP_ROW_PX: u32 = 56;
 
-/// How the table is sorted.
+/// The column the table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
-    /// By name, A to Z.
+    /// By name.
     Name,
-    /// By member count, most first.
+    /// By member count.
     Members,
-    /// By last sync, newest first.
+    /// By last sync.
     LastSynced,
+}
+
+/// How the table is sorted: a column and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// The column.
+    pub key: SortKey,
+    /// Largest, newest or Z first.
+    pub descending: bool,
+}
+
+impl Sort {
+    /// The first click on a column: names A to Z, counts and times largest and newest first.
+    pub fn by(key: SortKey) -> Self {
+        Self { key, descending: key != SortKey::Name }
+    }
+
+    /// After a click on `key`: the other direction when the table is sorted by it already.
+    pub fn clicked(self, key: SortKey) -> Self {
+        if self.key == key { Self { key, descending: !self.descending } } else { Self::by(key) }
+    }
+
+    /// The `aria-sort` of the column `key`.
+    fn aria(self, key: SortKey) -> &'static str {
+        match (self.key == key, self.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        }
+    }
 }
 
 /// Where loading every group stands.
@@ -48,9 +78,10 @@ enum Loaded {
 
 /// The positions in `groups` of those whose name, description or id contains `query`.
 ///
-/// They come in the order of `sort`. Letters compare without case in ASCII only: Unicode's case tables would
-/// cost the SPA a tenth of its size budget, and non-ASCII text still matches as typed.
-pub fn filter_and_sort(groups: &[GroupDetail], query: &str, sort: SortKey) -> Vec<usize> {
+/// They come in the order of `sort` (groups that tie, by id). Letters compare without case in
+/// ASCII only: Unicode's case tables would cost the SPA a tenth of its size budget, and
+/// non-ASCII text still matches as typed.
+pub fn filter_and_sort(groups: &[GroupDetail], query: &str, sort: Sort) -> Vec<usize> {
     let query = query.trim().to_ascii_lowercase();
     let mut shown: Vec<usize> = if query.is_empty() {
         (0..groups.len()).collect()
@@ -68,12 +99,12 @@ pub fn filter_and_sort(groups: &[GroupDetail], query: &str, sort: SortKey) -> Ve
     };
     let by = |a: &usize, b: &usize| -> Ordering {
         let (a, b) = (&groups[*a], &groups[*b]);
-        match sort {
+        let ascending = match sort.key {
             SortKey::Name => cmp_folded(&a.name, &b.name),
-            SortKey::Members => b.member_count.cmp(&a.member_count),
-            SortKey::LastSynced => b.last_synced_at.cmp(&a.last_synced_at),
-        }
-        .then_with(|| a.id.cmp(&b.id))
+            SortKey::Members => a.member_count.cmp(&b.member_count),
+            SortKey::LastSynced => a.last_synced_at.cmp(&b.last_synced_at),
+        };
+        if sort.descending { ascending.reverse() } else { ascending }.then_with(|| a.id.cmp(&b.id))
     };
     // The edge sends groups sorted by name already; skip the work then.
     if !shown.is_sorted_by(|a, b| by(a, b).is_le()) {
@@ -190,7 +221,7 @@ async fn load_every_group(
 #[component]
 fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let sort = RwSignal::new(SortKey::Name);
+    let sort = RwSignal::new(Sort::by(SortKey::Name));
     let shown = Memo::new(move |_| groups.with(|g| filter_and_sort(g, &query.get(), sort.get())));
     let row_count = Signal::derive(move || shown.with(Vec::len));
     let count_text = move || {
@@ -206,9 +237,11 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
         }
         text
     };
+    // Tracks `shown`: a new order or search repaints the rows in view, even when their number
+    // and the scroll position stay the same.
     let render_row: RowView = Arc::new(move |position: usize| {
         let group = shown
-            .with_untracked(|s| s.get(position).copied())
+            .with(|s| s.get(position).copied())
             .and_then(|index| groups.with_untracked(|g| g.get(index).cloned()));
         group.map(group_cells).into_any()
     });
@@ -257,32 +290,25 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
     }
 }
 
-/// The header row, with the sortable columns as buttons.
+/// The header row, with the sortable columns as buttons: a click sorts by the column, a second
+/// click reverses the order.
 #[component]
-fn GroupHeader(sort: RwSignal<SortKey>) -> impl IntoView {
+fn GroupHeader(sort: RwSignal<Sort>) -> impl IntoView {
     let sortable = move |key: SortKey, text: &'static str, class: &'static str| {
         view! {
-            <div
-                role="columnheader"
-                class=class
-                aria-sort=move || if sort.get() == key { "descending" } else { "none" }
-            >
-                <button type="button" class="sort" on:click=move |_| sort.set(key)>
+            <div role="columnheader" class=class aria-sort=move || sort.get().aria(key)>
+                <button
+                    type="button"
+                    class="sort"
+                    on:click=move |_| sort.update(|now| *now = now.clicked(key))
+                >
                     {text}
                 </button>
             </div>
         }
     };
     view! {
-        <div
-            role="columnheader"
-            class="col col--name"
-            aria-sort=move || if sort.get() == SortKey::Name { "ascending" } else { "none" }
-        >
-            <button type="button" class="sort" on:click=move |_| sort.set(SortKey::Name)>
-                "Name"
-            </button>
-        </div>
+        {sortable(SortKey::Name, "Name", "col col--name")}
         <div role="columnheader" class="col col--description">
             "Description"
         </div>
@@ -437,18 +463,44 @@ mod tests {
     #[test]
     fn search_matches_names_descriptions_and_ids_in_any_case() {
         let g = groups();
-        assert_eq!(filter_and_sort(&g, "ENG", SortKey::Name), [1, 0]);
-        assert_eq!(filter_and_sort(&g, "about sales", SortKey::Name), [2]);
-        assert_eq!(filter_and_sort(&g, "00g4", SortKey::Name), [3]);
-        assert_eq!(filter_and_sort(&g, "Équipe", SortKey::Name), [3]);
-        assert_eq!(filter_and_sort(&g, "nothing", SortKey::Name), Vec::<usize>::new());
+        let by_name = Sort::by(SortKey::Name);
+        assert_eq!(filter_and_sort(&g, "ENG", by_name), [1, 0]);
+        assert_eq!(filter_and_sort(&g, "about sales", by_name), [2]);
+        assert_eq!(filter_and_sort(&g, "00g4", by_name), [3]);
+        assert_eq!(filter_and_sort(&g, "Équipe", by_name), [3]);
+        assert_eq!(filter_and_sort(&g, "nothing", by_name), Vec::<usize>::new());
     }
 
     #[test]
     fn sorting_orders_by_name_members_or_last_sync() {
         let g = groups();
-        assert_eq!(filter_and_sort(&g, "", SortKey::Name), [1, 0, 2, 3]);
-        assert_eq!(filter_and_sort(&g, " ", SortKey::Members), [0, 2, 1, 3]);
-        assert_eq!(filter_and_sort(&g, "", SortKey::LastSynced), [3, 1, 2, 0]);
+        assert_eq!(filter_and_sort(&g, "", Sort::by(SortKey::Name)), [1, 0, 2, 3]);
+        assert_eq!(filter_and_sort(&g, " ", Sort::by(SortKey::Members)), [0, 2, 1, 3]);
+        assert_eq!(filter_and_sort(&g, "", Sort::by(SortKey::LastSynced)), [3, 1, 2, 0]);
+    }
+
+    #[test]
+    fn a_second_click_reverses_the_order_and_another_column_starts_over() {
+        let g = groups();
+        let members = Sort::by(SortKey::Name).clicked(SortKey::Members);
+        assert_eq!(members, Sort { key: SortKey::Members, descending: true });
+        let fewest_first = members.clicked(SortKey::Members);
+        assert_eq!(filter_and_sort(&g, "", fewest_first), [3, 1, 2, 0]);
+        assert_eq!(
+            filter_and_sort(&g, "", Sort::by(SortKey::Name).clicked(SortKey::Name)),
+            [3, 2, 0, 1]
+        );
+        assert_eq!(fewest_first.clicked(SortKey::Name), Sort::by(SortKey::Name));
+        assert_eq!(fewest_first.aria(SortKey::Members), "ascending");
+        assert_eq!(fewest_first.aria(SortKey::Name), "none");
+    }
+
+    #[test]
+    fn groups_that_tie_keep_the_order_of_their_ids_in_either_direction() {
+        let mut g = groups();
+        g[2].member_count = 40; // Sales ties Engineering
+        assert_eq!(filter_and_sort(&g, "", Sort::by(SortKey::Members)), [0, 2, 1, 3]);
+        let reversed = Sort::by(SortKey::Members).clicked(SortKey::Members);
+        assert_eq!(filter_and_sort(&g, "", reversed), [3, 1, 0, 2]);
     }
 }
