@@ -66,6 +66,15 @@ pub fn changes(counts: &SyncCounts, dry_run: bool) -> String {
     )
 }
 
+/// What a run cost Okta, e.g. "1 Okta request, no rate-limit wait."
+pub fn run_stats(requests: u64, waits: u64) -> String {
+    let waits = match waits {
+        0 => "no rate-limit wait".to_owned(),
+        n => count(n, "rate-limit wait", "rate-limit waits"),
+    };
+    format!("{}, {waits}.", count(requests, "Okta request", "Okta requests"))
+}
+
 /// The headline of a finished or held run.
 pub fn headline(run: &SyncRun) -> String {
     match (run.state, run.dry_run) {
@@ -99,6 +108,13 @@ pub fn failure_advice(error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_stats_count_in_words() {
+        assert_eq!(run_stats(1, 0), "1 Okta request, no rate-limit wait.");
+        assert_eq!(run_stats(1346, 2), "1346 Okta requests, 2 rate-limit waits.");
+        assert_eq!(run_stats(3, 1), "3 Okta requests, 1 rate-limit wait.");
+    }
 
     #[test]
     fn while_group_pages_are_read_the_total_is_unknown() {

@@ -56,3 +56,16 @@ async fn an_unknown_address_shows_not_found_with_a_way_back() {
     browser.expect_heading("User Groups").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_signed_out_person_is_told_how_to_sign_in_in_words_for_people() {
+    let product = shared_demo().await;
+    let browser = Browser::open(product).await;
+    browser.goto("/groups").await;
+    let alert = browser.wait_for_text(".alert--error", "You are not signed in").await;
+    assert!(alert.contains("Okta dashboard"), "{alert}");
+    // The edge's sentence is for programs calling the API.
+    assert!(!alert.contains("API key"), "{alert}");
+    browser.wait_for_text(".identity", "Email (local sign-in)").await;
+    browser.close().await;
+}

@@ -35,10 +35,16 @@ pub fn ErrorAlert(
     }
 }
 
+/// What a signed-out person reads where a screen would be.
+pub const SIGNED_OUT: &str = "You are not signed in. Open this app from your company's Okta \
+     dashboard or the link your admin gave you (it signs you in through Cloudflare Access); on a \
+     local stack, sign in with your email at the top of the page.";
+
 /// The words for an error: what kind of failure, then the edge's detail.
 pub fn error_text(error: &ClientError) -> String {
     match error.status() {
-        Some(401) => format!("Sign in to continue. {error}"),
+        // The edge's words are for programs (they mention API keys): people get their own.
+        Some(401) => SIGNED_OUT.to_owned(),
         Some(403) => format!("Not allowed: {error}"),
         Some(409 | 412) => format!("Conflict: {error}"),
         _ => error.to_string(),

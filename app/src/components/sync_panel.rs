@@ -19,7 +19,7 @@ use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, error_text, focus_by_id};
 use crate::components::sync_alarm::SyncAlarm;
 use crate::session::Session;
-use crate::sync_view::{changes, changes_anything, failure_advice, headline};
+use crate::sync_view::{changes, changes_anything, failure_advice, headline, run_stats};
 use crate::text::{inert, when};
 
 /// How often a running sync is asked how far it is.
@@ -305,8 +305,7 @@ fn RunView(
             view! { <p>{summary}</p> }.into_any()
         }
     };
-    let stats =
-        format!("{} Okta requests, {} rate-limit waits.", run.okta_requests, run.rate_limit_waits);
+    let stats = run_stats(run.okta_requests, run.rate_limit_waits);
     view! {
         <h3 class="sync-status__title">{title}</h3>
         {body}
