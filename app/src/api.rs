@@ -4,9 +4,9 @@ use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
     DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
     ListSyncRunsResponse, ListUsersResponse, MeResponse, MemberPage, OktaSettingsResponse,
-    PROBLEM_CONTENT_TYPE, Problem, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
-    SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
-    UserAccessResponse,
+    PROBLEM_CONTENT_TYPE, Problem, ProblemCode, SetGroupRolesRequest, StartSyncRequest,
+    StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
+    UpdateOktaSettingsRequest, UserAccessResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,11 @@ impl ClientError {
             Self::Api(problem) => Some(problem.status),
             _ => None,
         }
+    }
+
+    /// Whether the edge answered the problem `code`.
+    pub fn is_code(&self, code: ProblemCode) -> bool {
+        matches!(self, Self::Api(problem) if problem.code == code.as_str())
     }
 }
 

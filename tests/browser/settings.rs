@@ -10,7 +10,13 @@ use crate::product::{Product, ROOT};
 async fn a_super_admin_configures_okta_after_a_connection_test_and_each_failure_is_named() {
     let product = Product::start("settings", TenantSize::Demo);
     let okta = &product.okta;
-    let browser = Browser::signed_in(&product, ROOT, "/settings/okta").await;
+    // Before Okta is configured, a sync says what to enter, and where, with a link there.
+    let browser = Browser::signed_in(&product, ROOT, "/groups").await;
+    browser.click_button("Sync Okta Groups").await;
+    let alert = browser.wait_for_text(".alert--error", "Enter the tenant URL").await;
+    assert!(!alert.contains("Conflict"), "{alert}");
+    browser.click(".alert--error a[href=\"/settings/okta\"]").await;
+    browser.expect_heading("Okta API Access").await;
     browser.wait_for_text(".token-status", "Not configured yet.").await;
 
     // Inline validation, in the edge's words, once the field is left.

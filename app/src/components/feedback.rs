@@ -1,5 +1,6 @@
 //! Loading, error and "not allowed" states, the same on every screen.
 
+use groupsync_core::api::ProblemCode;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
@@ -28,9 +29,12 @@ pub fn ErrorAlert(
     /// What failed.
     error: ClientError,
 ) -> impl IntoView {
+    // Okta not configured yet: the next step is a screen away, so link it.
+    let configure = error.is_code(ProblemCode::OktaNotConfigured);
     view! {
         <div class="alert alert--error" role="alert">
             {error_text(&error)}
+            {configure.then(|| view! { " " <a href="/settings/okta">"Open Settings → Okta API Access"</a> })}
         </div>
     }
 }
@@ -46,7 +50,9 @@ pub fn error_text(error: &ClientError) -> String {
         // The edge's words are for programs (they mention API keys): people get their own.
         Some(401) => SIGNED_OUT.to_owned(),
         Some(403) => format!("Not allowed: {error}"),
-        Some(409 | 412) => format!("Conflict: {error}"),
+        Some(409 | 412) if !error.is_code(ProblemCode::OktaNotConfigured) => {
+            format!("Conflict: {error}")
+        }
         _ => error.to_string(),
     }
 }
