@@ -11,7 +11,7 @@ mod sync_plan;
 mod tenant_url;
 
 pub use access::{
-    BeyondCaller, BuiltInRole, Permission, beyond_caller, permissions_of, roles_changed,
+    BeyondCaller, BuiltInRole, Permission, beyond_caller, needed_for, permissions_of, roles_changed,
 };
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,

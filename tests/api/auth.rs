@@ -356,7 +356,14 @@ async fn a_signed_in_person_without_roles_is_refused_every_protected_route() {
             nobody.send(method.clone(), path, &body).await
         };
         let problem = expect_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
-        assert!(!problem.detail.is_empty(), "{method} {path}");
+        // In words for people: the role to ask for, never a permission id.
+        let named = ["Viewer role", "Editor role", "Admin role", "superAdmins"];
+        assert!(
+            named.iter().any(|n| problem.detail.contains(n)),
+            "{method} {path}: {}",
+            problem.detail
+        );
+        assert!(!problem.detail.contains('_'), "{method} {path}: {}", problem.detail);
     }
     let me: Value = nobody.get("/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["permissions"], json!([]), "deny by default");

@@ -113,6 +113,22 @@ impl BuiltInRole {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == text)
     }
+
+    /// The least powerful built-in role that grants `permission`; `None` when only superAdmins
+    /// hold it.
+    pub fn least_granting(permission: Permission) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.permissions().contains(&permission))
+    }
+}
+
+/// What a person lacking `permission` needs, in words for people (roles, not permission ids):
+/// "This needs the Editor role or higher."
+pub fn needed_for(permission: Permission) -> String {
+    match BuiltInRole::least_granting(permission) {
+        Some(BuiltInRole::Admin) => "This needs the Admin role or superAdmin.".to_owned(),
+        Some(role) => format!("This needs the {} role or higher.", role.display_name()),
+        None => "Only superAdmins may do this.".to_owned(),
+    }
 }
 
 /// The permissions a person holds: the union of their roles', or everything for a superAdmin.
@@ -155,6 +171,28 @@ pub fn roles_changed(before: &[BuiltInRole], after: &[BuiltInRole]) -> Vec<Built
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_permission_is_named_by_the_least_role_that_grants_it() {
+        assert_eq!(needed_for(Permission::ReadGroups), "This needs the Viewer role or higher.");
+        assert_eq!(needed_for(Permission::AssignRoles), "This needs the Editor role or higher.");
+        assert_eq!(needed_for(Permission::RunSync), "This needs the Admin role or superAdmin.");
+        for permission in Permission::ALL {
+            let role = BuiltInRole::least_granting(permission);
+            // The role named grants it, and no weaker role does.
+            if let Some(role) = role {
+                assert!(role.permissions().contains(&permission));
+                assert!(
+                    BuiltInRole::ALL
+                        .iter()
+                        .take_while(|r| **r != role)
+                        .all(|r| !r.permissions().contains(&permission))
+                );
+            } else {
+                assert!(BuiltInRole::ALL.iter().all(|r| !r.permissions().contains(&permission)));
+            }
+        }
+    }
 
     #[test]
     fn roles_grow_from_viewer_to_admin() {

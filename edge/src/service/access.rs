@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use groupsync_core::api::ProblemCode;
-use groupsync_core::domain::{BuiltInRole, Permission, beyond_caller, permissions_of};
+use groupsync_core::domain::{BuiltInRole, Permission, beyond_caller, needed_for, permissions_of};
 
 use crate::error::ApiError;
 use crate::http::guard::is_write;
@@ -106,9 +106,7 @@ impl Principal {
         match access {
             Access::Public | Access::Authenticated => Ok(()),
             Access::Permission(permission) if self.permissions.contains(&permission) => Ok(()),
-            Access::Permission(permission) => {
-                Err(ApiError::forbidden(format!("This needs the {permission} permission.")))
-            }
+            Access::Permission(permission) => Err(ApiError::forbidden(needed_for(permission))),
             Access::SuperAdmin if self.super_admin => Ok(()),
             Access::SuperAdmin => Err(ApiError::forbidden("Only superAdmins may do this.")),
         }
@@ -185,7 +183,7 @@ mod tests {
         assert!(viewer.authorize(Access::Permission(Permission::ReadGroups), "GET").is_ok());
         let error =
             viewer.authorize(Access::Permission(Permission::AssignRoles), "POST").unwrap_err();
-        assert_eq!(error.to_problem().detail, "This needs the assign_roles permission.");
+        assert_eq!(error.to_problem().detail, "This needs the Editor role or higher.");
         assert!(viewer.authorize(Access::SuperAdmin, "GET").is_err());
     }
 
