@@ -78,6 +78,47 @@ async fn the_preview_of_a_member_who_is_not_active_names_her_groups_and_what_her
     browser.close().await;
 }
 
+#[tokio::test]
+async fn an_invitation_can_be_sent_only_once_its_preview_is_shown() {
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/invite").await;
+    browser.expect_heading("Invite User").await;
+    // Every state of the form a person could have seen, from now on (see `record_row_states`).
+    let script = "window.__formStates = [];
+        const record = () => {
+            const email = document.getElementById('invite-email').value.trim();
+            const preview = document.querySelector('.preview').textContent;
+            const button = document.querySelector('button[type=submit]');
+            window.__formStates.push({ email, shown: preview.includes('They will get'), enabled: !button.disabled });
+        };
+        new MutationObserver(record).observe(document.body,
+            { childList: true, subtree: true, characterData: true, attributes: true });
+        document.getElementById('invite-email').addEventListener('input', record);
+        record();";
+    browser.client.execute(script, vec![]).await.expect("the recorder starts");
+
+    let emails = ["alice.johnson@example.com", "quinn.murphy@example.com"];
+    for email in emails {
+        browser.fill("Email", email).await;
+        browser.wait_for_text(".preview", "They will get").await;
+        assert!(
+            browser.button_enabled("Send invitation").await,
+            "{email}: once shown, it may be sent"
+        );
+    }
+    let states = browser.client.execute("return window.__formStates", vec![]).await;
+    let states: Vec<serde_json::Value> =
+        serde_json::from_value(states.expect("the record")).expect("a list");
+    let early: Vec<&serde_json::Value> = states
+        .iter()
+        // Whole addresses (a partial one is refused with a message when sent).
+        .filter(|s| s["email"].as_str().is_some_and(|e| emails.contains(&e)) && s["shown"] == false)
+        .filter(|s| s["enabled"] == true)
+        .collect();
+    assert!(early.is_empty(), "Send was offered before the preview: {early:?}");
+    browser.close().await;
+}
+
 /// Records the cells of the people-table row of `email` each time the page changes, from now
 /// on. A `MutationObserver` runs before the browser paints the change it reports, so the record
 /// holds every state of the row a person could have seen. Returns the states recorded so far.

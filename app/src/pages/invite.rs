@@ -62,6 +62,11 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
             }
         });
     };
+    let sending = RwSignal::new(false);
+    // An invitation hands out what the preview shows: it is sent only once the preview of the
+    // email typed is in, and once at a time.
+    let waiting_for_preview =
+        move || looks_like_email(email.get().trim()) && preview.get().is_none();
     let send = move || {
         touched.set(true);
         let address = email.get_untracked().trim().to_owned();
@@ -69,12 +74,17 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
             focus_by_id("invite-email");
             return;
         }
+        if sending.get_untracked() || preview.with_untracked(Option::is_none) {
+            return;
+        }
+        sending.set(true);
         spawn_local(async move {
             let answer = api::invite(address).await;
             if answer.is_ok() {
                 on_sent.run(());
             }
             result.set(Some(answer));
+            sending.set(false);
             focus_by_id("invite-result");
         });
     };
@@ -100,6 +110,8 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         on:input=move |event| {
                             email.set(event_target_value(&event));
                             result.set(None);
+                            // The preview of what was typed before is not this email's.
+                            preview.set(None);
                             check();
                         }
                         on:blur=move |_| touched.set(true)
@@ -112,6 +124,9 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                     </p>
                 </div>
                 <div class="preview" role="status" aria-label="Roles this person will get">
+                    {dynamic(move || waiting_for_preview().then(|| view! {
+                        <p class="loading">"Checking which roles they will get…"</p>
+                    }).into_any())}
                     {dynamic(move || (preview.get().map(|answer| match answer {
                         Ok(access) => view! {
                             <p><strong>"They will get: "</strong>{roles_line(&access.access)}</p>
@@ -120,7 +135,13 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })).into_any())}
                 </div>
-                <button type="submit" class="button button--primary">"Send invitation"</button>
+                <button
+                    type="submit"
+                    class="button button--primary"
+                    disabled=move || sending.get() || waiting_for_preview()
+                >
+                    "Send invitation"
+                </button>
             </form>
             <div id="invite-result" tabindex="-1">
                 {dynamic(move || (result.get().map(|answer| match answer {
