@@ -89,9 +89,7 @@ impl Store {
             _ => identity.okta_user_id().map(str::to_owned),
         };
         let mut grants = Vec::new();
-        let mut in_groups = false;
         for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
-            in_groups = true;
             push_group_role(&mut grants, row.group_id, row.group_name, row.role);
         }
         Ok(PersonRecord {
@@ -99,7 +97,6 @@ impl Store {
             user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
             identity,
             grants,
-            in_groups,
             invited: invited.first().is_some_and(|c| c.n > 0),
         })
     }
@@ -265,10 +262,9 @@ pub(crate) struct PersonRecord {
     pub(crate) identity: IdentityMatch,
     /// Their synced Okta user, if they clearly are one.
     pub(crate) user: Option<MemberRow>,
-    /// Every group they are in, with the roles it grants (perhaps none), by group name.
+    /// Every group they are in, with the roles it grants (perhaps none), by group name: empty
+    /// when they are in no synced group.
     pub(crate) grants: Vec<GroupRoles>,
-    /// Whether they are a member of any synced group, granting roles or not.
-    pub(crate) in_groups: bool,
     /// Whether they hold an invitation not yet activated by a sign-in.
     pub(crate) invited: bool,
 }

@@ -163,12 +163,13 @@ async fn access_of(
     let person = store.person(email, None, okta_user_id).await?;
     let user_id = person.user.as_ref().map(|u| u.id.clone()).or(okta_user_id.map(str::to_owned));
     let status = person.user.as_ref().map(|u| OktaUserStatus::parse(&u.status));
+    let in_groups = !person.grants.is_empty();
     let mut access = effective_access(status, &group_grants(person.grants), person.super_admin);
     // A shared email grants nothing: say so first, the usual notes would not explain it.
     if let Some(note) = person.identity.note(email) {
         access.notes.insert(0, note);
     }
-    Ok((user_id, if person.in_groups { status } else { None }, access))
+    Ok((user_id, if in_groups { status } else { None }, access))
 }
 
 /// The groups of a synced user, with the roles each grants (perhaps none).
