@@ -169,6 +169,73 @@ async fn a_full_sync_begins_with_the_largest_groups() {
     }
 }
 
+#[tokio::test]
+async fn groups_of_unknown_size_are_read_in_oktas_order() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    // Eight new groups of one member each: nothing tells their sizes apart.
+    let member = control.truth().groups[0].members[0].login.clone();
+    let created = CreatedGroups::new(control, 8);
+    for id in &created.0 {
+        control.add_member(id, &member).expect("the member joins");
+    }
+    let listed: Vec<String> = control
+        .truth()
+        .groups
+        .into_iter()
+        .map(|g| g.id)
+        .filter(|id| created.0.contains(id))
+        .collect();
+    let mut by_id = listed.clone();
+    by_id.sort_unstable();
+    assert_ne!(listed, by_id, "the fake lists these groups in an order other than by id");
+
+    // Six listings are read at once. The first one goes alone (it learns the rate limit), the
+    // next six go together, and each answer takes long enough here that the eighth begins only
+    // after all of them: so the order begun is fixed up to the order within that wave.
+    control.set_latency(Duration::from_millis(300));
+    control.reset_counters();
+    let run = run_sync(&root, json!({})).await;
+    control.set_latency(Duration::ZERO);
+    assert_eq!(run["state"], "succeeded", "{run}");
+
+    let begun = control.counters().member_listings_begun;
+    assert_eq!(begun.len(), listed.len(), "only the new groups are read: {begun:?}");
+    let wave = |ids: &[String]| ids.iter().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(
+        (&begun[0], wave(&begun[1..7]), &begun[7]),
+        (&listed[0], wave(&listed[1..7]), &listed[7]),
+        "groups of the same size are begun in the order Okta lists them ({listed:?}), not \
+         {begun:?}"
+    );
+}
+
+/// Groups made for a test and assigned to the app, deleted from the fake's tenant when this is
+/// dropped.
+struct CreatedGroups<'a>(Vec<String>, &'a Control);
+
+impl<'a> CreatedGroups<'a> {
+    fn new(control: &'a Control, count: usize) -> Self {
+        let ids = (0..count)
+            .map(|i| {
+                let name = format!("Unsized group {i}");
+                control.create_group(&name, None, true).expect("the fake creates a group")
+            })
+            .collect();
+        Self(ids, control)
+    }
+}
+
+impl Drop for CreatedGroups<'_> {
+    fn drop(&mut self) {
+        for id in &self.0 {
+            let _ = self.1.delete_group(id);
+        }
+    }
+}
+
 /// Everyone stays assigned to the app while this lives.
 struct EveryoneAssigned<'a>(&'a Control);
 

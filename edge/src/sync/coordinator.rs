@@ -21,6 +21,10 @@ const RUN_KEY: &str = "run";
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
+/// Units that end within this long of the last save follow each other without another one (a
+/// state save, a progress write and a turn of the event loop): a small tenant's first phases, the
+/// pieces of a quiet re-sync's commit. Writes nothing twice: every unit can be repeated.
+const SAVE_EVERY_MS: u64 = 100;
 /// How often a run's progress counters are written to D1 within one phase.
 const PROGRESS_EVERY_MS: u64 = 1_000;
 /// How a joiner waits for the run it joins to be recorded: 1,200 × 25 ms (30 s) at most, as
@@ -282,6 +286,7 @@ impl SyncCoordinator {
         let started = worker::Date::now().as_millis();
         let mut okta: Option<(Client, groupsync_core::domain::AppId)> = None;
         let (mut reported_phase, mut reported_at) = (serde_json::Value::Null, 0);
+        let mut saved_at = started;
         loop {
             match run.phase {
                 Phase::Held => return Ok(()),
@@ -314,8 +319,11 @@ impl SyncCoordinator {
             }
             run.advance(&store, okta.as_ref().map(|(client, app)| (client, app))).await?;
             let spent = self.spent(&store, started);
-            let progress = run.progress_json();
             let now_ms = worker::Date::now().as_millis();
+            if !spent && now_ms - saved_at < SAVE_EVERY_MS {
+                continue;
+            }
+            let progress = run.progress_json();
             // A new phase shows at once; counters within a phase at most every second, so that
             // short units (pieces of the commit) do not each cost a D1 write.
             if spent
@@ -330,12 +338,14 @@ impl SyncCoordinator {
                 return Ok(());
             }
             yield_to_requests().await;
-            // Keep the resumable state current: a restarted invocation repeats one unit at most.
+            // Keep the resumable state current: a restarted invocation repeats one unit, or
+            // SAVE_EVERY_MS of short ones, at most.
             self.state
                 .storage()
                 .put(RUN_KEY, &*run)
                 .await
                 .map_err(|e| SyncError::Unusable(e.to_string()))?;
+            saved_at = worker::Date::now().as_millis();
         }
     }
 

@@ -43,8 +43,6 @@ const UNIT_READING_MS: f64 = 5_000.0;
 const MEMBERS_PER_STAGING: usize = 1_000;
 /// D1 statements one staging of members costs.
 const STATEMENTS_PER_STAGING: u32 = 3;
-/// How long one unit of writing goes on with its next pieces.
-const WRITE_SLICE_MS: f64 = 50.0;
 /// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
 /// invocation, with room for the unit under way and the failure record.
 pub(crate) const QUERY_BUDGET: u32 = 800;
@@ -173,8 +171,7 @@ impl RunState {
     }
 
     /// Does one unit of work: a piece of tidying, one page of groups or statuses, a few seconds
-    /// of reading members, or the pieces of the write steps that fit in [`WRITE_SLICE_MS`] (at
-    /// least one). `okta` is needed only when
+    /// of reading members, or one piece of a write step. `okta` is needed only when
     /// [`Self::reads_okta`].
     pub(crate) async fn advance(
         &mut self,
@@ -195,7 +192,7 @@ impl RunState {
                 };
                 let page = client.fetch_page::<OktaGroupAssignment>(&page, "app").await?;
                 let groups = page.items.iter().map(staged_group).collect::<Result<Vec<_>, _>>()?;
-                store.stage_groups(&self.id, &groups).await?;
+                store.stage_groups(&self.id, self.progress.groups_found, &groups).await?;
                 self.progress.group_pages += 1;
                 self.progress.groups_found += count(groups.len());
                 self.phase = match page.next {
@@ -227,18 +224,7 @@ impl RunState {
                 };
             }
             (Phase::Members, Some((client, _))) => self.read_member_pages(store, client).await?,
-            (Phase::Write { .. }, _) => {
-                // Small pieces (a small tenant, a quiet re-sync) follow each other for a few
-                // tens of milliseconds before other requests get their turn, instead of paying
-                // a state save and a turn of the event loop each.
-                let started = js_sys::Date::now();
-                while let Phase::Write { step, after } = self.phase.clone() {
-                    self.write(store, step, &after).await?;
-                    if js_sys::Date::now() - started >= WRITE_SLICE_MS {
-                        break;
-                    }
-                }
-            }
+            (Phase::Write { step, after }, _) => self.write(store, step, &after).await?,
             (Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members, None) => {
                 return Err(SyncError::Unusable("reading Okta without a client".into()));
             }

@@ -53,20 +53,27 @@ pub(crate) struct GroupToRead {
 }
 
 impl Store {
-    /// Stages a page of the app's groups.
+    /// Stages a page of the app's groups; `listed_before` is how many groups Okta listed on
+    /// the pages before it.
     pub(crate) async fn stage_groups(
         &self,
         run_id: &str,
+        listed_before: u32,
         groups: &[StagedGroup],
     ) -> Result<(), StoreError> {
         if groups.is_empty() {
             return Ok(());
         }
         self.statement(
-            "INSERT OR REPLACE INTO sync_staged_groups (run_id, id, name, description, lmu, size_hint) \
+            "INSERT OR REPLACE INTO sync_staged_groups (run_id, id, name, description, lmu, size_hint, listed) \
              SELECT ?1, value ->> '$.id', value ->> '$.name', value ->> '$.description', value ->> '$.lmu', \
-             CASE WHEN value ->> '$.built_in' THEN ?3 ELSE 0 END FROM json_each(?2)",
-            &[text(run_id), text(&json!(groups).to_string()), JsValue::from_f64(BUILT_IN_SIZE_HINT)],
+             CASE WHEN value ->> '$.built_in' THEN ?3 ELSE 0 END, ?4 + key FROM json_each(?2)",
+            &[
+                text(run_id),
+                text(&json!(groups).to_string()),
+                JsValue::from_f64(BUILT_IN_SIZE_HINT),
+                JsValue::from_f64(f64::from(listed_before)),
+            ],
         )?
         .run()
         .await
@@ -118,7 +125,7 @@ impl Store {
     }
 
     /// Up to `limit` groups whose members are still to be read: those already begun, then the
-    /// largest (by size hint) first.
+    /// largest (by size hint) first, and groups of the same hint in Okta's order.
     pub(crate) async fn groups_to_read(
         &self,
         run_id: &str,
@@ -126,7 +133,7 @@ impl Store {
     ) -> Result<Vec<GroupToRead>, StoreError> {
         self.all(
             "SELECT id, next_page FROM sync_staged_groups WHERE run_id = ?1 AND members IN ('reading', 'pending') \
-             ORDER BY members = 'pending', size_hint DESC, id LIMIT ?2",
+             ORDER BY members = 'pending', size_hint DESC, listed LIMIT ?2",
             &[text(run_id), JsValue::from_f64(limit as f64)],
         )
         .await
