@@ -28,6 +28,7 @@ use pages::invite::InvitePage;
 use pages::not_found::NotFoundPage;
 use pages::settings::OktaSettingsPage;
 use pages::sync_history::SyncHistoryPage;
+use pages::sync_run::SyncRunPage;
 use routing::{Location, Screen};
 use session::Session;
 
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     Screen::Group(id) => view! { <GroupDetailPage id /> }.into_any(),
                     Screen::Invite => view! { <InvitePage /> }.into_any(),
                     Screen::SyncHistory => view! { <SyncHistoryPage /> }.into_any(),
+                    Screen::SyncRun(id) => view! { <SyncRunPage id /> }.into_any(),
                     Screen::Audit => view! { <AuditPage /> }.into_any(),
                     Screen::OktaSettings => view! { <OktaSettingsPage /> }.into_any(),
                     Screen::NotFound => view! { <NotFoundPage /> }.into_any(),

@@ -7,3 +7,4 @@ pub mod invite;
 pub mod not_found;
 pub mod settings;
 pub mod sync_history;
+pub mod sync_run;

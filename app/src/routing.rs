@@ -20,6 +20,8 @@ pub enum Screen {
     Invite,
     /// Sync history (`/sync`).
     SyncHistory,
+    /// One sync run (`/sync/runs/{id}`).
+    SyncRun(String),
     /// Audit log (`/audit`).
     Audit,
     /// Settings → Okta API Access (`/settings/okta`).
@@ -36,6 +38,7 @@ impl Screen {
             Screen::Group(_) => "Group · Okta Groups Sync",
             Screen::Invite => "Invite User · Okta Groups Sync",
             Screen::SyncHistory => "Sync history · Okta Groups Sync",
+            Screen::SyncRun(_) => "Sync run · Okta Groups Sync",
             Screen::Audit => "Audit log · Okta Groups Sync",
             Screen::OktaSettings => "Okta API Access · Okta Groups Sync",
             Screen::NotFound => "Page not found · Okta Groups Sync",
@@ -51,10 +54,18 @@ impl Screen {
             "/sync" => Screen::SyncHistory,
             "/audit" => Screen::Audit,
             "/settings/okta" => Screen::OktaSettings,
-            _ => match path.strip_prefix("/groups/") {
-                Some(id) if !id.is_empty() && !id.contains('/') => Screen::Group(id.to_owned()),
-                _ => Screen::NotFound,
-            },
+            _ => {
+                let one = |prefix: &str| {
+                    path.strip_prefix(prefix).filter(|id| !id.is_empty() && !id.contains('/'))
+                };
+                if let Some(id) = one("/groups/") {
+                    Screen::Group(id.to_owned())
+                } else if let Some(id) = one("/sync/runs/") {
+                    Screen::SyncRun(id.to_owned())
+                } else {
+                    Screen::NotFound
+                }
+            }
         }
     }
 }
@@ -162,6 +173,9 @@ mod tests {
             ("/groups/", Screen::Groups),
             ("/groups/00g1abc", Screen::Group("00g1abc".into())),
             ("/groups/00g1abc/", Screen::Group("00g1abc".into())),
+            ("/sync/runs/run_1_ab", Screen::SyncRun("run_1_ab".into())),
+            ("/sync/runs/", Screen::NotFound),
+            ("/sync/runs/a/b", Screen::NotFound),
             ("/invite", Screen::Invite),
             ("/sync", Screen::SyncHistory),
             ("/audit", Screen::Audit),

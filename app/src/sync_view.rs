@@ -66,6 +66,19 @@ pub fn changes(counts: &SyncCounts, dry_run: bool) -> String {
     )
 }
 
+/// What kind of run it was and what started it, e.g. "Full (scheduled)": a preview, a full run
+/// (every group read: asked for, nightly, or the first run), or one that read the groups Okta
+/// says changed.
+pub fn run_kind(run: &SyncRun) -> String {
+    let kind = match (run.dry_run, run.full) {
+        (true, _) => "Preview",
+        (false, true) => "Full",
+        (false, false) => "Changed groups",
+    };
+    let trigger = if run.trigger == "schedule" { "scheduled" } else { "manual" };
+    format!("{kind} ({trigger})")
+}
+
 /// What a run cost Okta, e.g. "1 Okta request, no rate-limit wait."
 pub fn run_stats(requests: u64, waits: u64) -> String {
     let waits = match waits {

@@ -273,6 +273,12 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     control.rename_group(&group.id, "Renamed <b>group</b>").unwrap();
     let renamed = run_sync(&root, json!({})).await;
     assert_eq!(counts(&renamed)[1], 1, "{renamed}");
+    // A committed run keeps its diff, as a preview does: the run detail names the group.
+    assert_eq!(
+        renamed["diff"]["groups_changed"],
+        json!([{ "id": group.id, "name": "Renamed <b>group</b>", "previous_name": group.name }]),
+        "{renamed}"
+    );
     let detail: Value =
         root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
     assert_eq!(
@@ -625,9 +631,19 @@ async fn two_admins_saving_the_same_version_cannot_overwrite_each_other() {
         .await;
 
     assert_eq!(first.status(), StatusCode::OK);
-    expect_problem(second, StatusCode::CONFLICT, "version_conflict").await;
+    let refused = expect_problem(second, StatusCode::CONFLICT, "version_conflict").await;
     let now: Value = root.get(&format!("/api/v1/groups/{id}")).await.json().await.unwrap();
     assert_eq!(now["roles"], json!(["admin"]));
+    // The one refused is told who saved first, and when; so is anyone who reads the group.
+    let at = now["roles_saved_at"].as_str().expect("when the roles were saved");
+    assert_eq!(now["roles_saved_by"], "root@example.com", "{now}");
+    assert_eq!(
+        refused.detail,
+        format!(
+            "root@example.com changed this group's roles first (at {at}). Reload the group to \
+             see their change, then apply yours again."
+        )
+    );
 }
 
 #[tokio::test]

@@ -75,6 +75,11 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         browser.wait_for_text("#runs-table", "Preview").await;
         audit("sync-history").await;
 
+        // The first run, which added every group.
+        browser.goto(&format!("/sync/runs/{}", run["id"].as_str().expect("a run id"))).await;
+        browser.wait_for_text(".diff", "Engineering").await;
+        audit("sync-run").await;
+
         browser.goto("/audit").await;
         browser.wait_for_text("#audit-table", "settings.okta.updated").await;
         audit("audit-log").await;

@@ -55,7 +55,7 @@ async fn roles_assigned_on_a_group_are_saved_kept_and_listed() {
 }
 
 #[tokio::test]
-async fn a_role_change_made_meanwhile_is_named_and_saving_again_replaces_it() {
+async fn a_role_change_made_meanwhile_names_who_saved_it_and_when_and_one_action_replaces_it() {
     let product = synced_demo("roles-conflict").await;
     let group = product.group_named("Product").await;
     let id = group["id"].as_str().expect("an id").to_owned();
@@ -72,20 +72,26 @@ async fn a_role_change_made_meanwhile_is_named_and_saving_again_replaces_it() {
     product.api(other, reqwest::Method::PUT, &roles_path, Some(body)).await;
     browser.click_button("Save roles").await;
 
-    let conflict = browser.wait_for_text("#roles-outcome", "Conflict").await;
-    assert!(conflict.contains("Someone else changed this group's roles first."), "{conflict}");
-    assert!(
-        conflict.contains(
-            "They saved: Editor. Your choice is still selected; save again to replace theirs."
-        ),
-        "{conflict}"
+    // Who saved first, what and when, then the one way on.
+    let theirs: Value =
+        product.api(ROOT, reqwest::Method::GET, &format!("/api/v1/groups/{id}"), None).await;
+    let at = theirs["roles_saved_at"].as_str().expect("when they saved");
+    let at = format!("{} {} UTC", &at[..10], &at[11..16]);
+    let conflict = browser.wait_for_text("#roles-outcome", "Not saved").await;
+    assert_eq!(
+        conflict,
+        format!(
+            "Not saved: other.admin@example.com saved this group's roles at {at}, after you \
+             opened it: Editor.\nYour choice, Admin, is still selected: “Replace with my choice” \
+             saves it over theirs (or change it first)."
+        )
     );
     let alerts = browser.texts("#roles-outcome [role=alert]").await;
     assert_eq!(alerts.len(), 1, "the conflict is an alert: {alerts:?}");
     assert!(checked(&browser, "Admin").await, "this person's choice is kept");
     assert!(!checked(&browser, "Editor").await);
 
-    browser.click_button("Save roles").await;
+    browser.click_button("Replace with my choice").await;
 
     let saved = browser.wait_for_text("#roles-outcome", "Roles saved").await;
     assert_eq!(saved, "Roles saved: Admin.");

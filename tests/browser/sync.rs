@@ -217,3 +217,54 @@ async fn expect_held(browser: &Browser) -> String {
     assert!(browser.button_enabled("Discard").await);
     browser.texts("#sync-status .diff li").await.join("\n")
 }
+
+#[tokio::test]
+async fn the_sync_history_calls_the_first_run_full_and_opens_each_run_with_what_it_changed() {
+    let product = Product::start("sync-history", TenantSize::Demo);
+    product.configure_okta().await;
+    let browser = Browser::signed_in(&product, ROOT, "/groups").await;
+    browser.wait_for_text(".empty", "No groups yet.").await;
+    browser.click_button("Sync Okta Groups").await;
+    browser.wait_for_text_within("#sync-status", "Sync finished.", SYNC_PATIENCE).await;
+    // A group is renamed in Okta; the next sync reads only the groups Okta says changed.
+    let group = product.control.truth().groups[0].clone();
+    product.control.rename_group(&group.id, "Platform Engineering").expect("the group is renamed");
+    browser.click_button("Sync Okta Groups").await;
+    browser.wait_for_text_within("#sync-status", "groups 0 added, 1 changed", SYNC_PATIENCE).await;
+
+    browser.click_link("Sync history").await;
+    browser.wait_for_text("#runs-table", "Full (manual)").await;
+    let kinds = browser.texts("#runs-table tbody td:nth-child(2)").await;
+    assert_eq!(
+        kinds,
+        ["Changed groups (manual)", "Full (manual)"],
+        "the first run read every group"
+    );
+
+    // The first run: everything it added, by name.
+    browser.click("#runs-table tbody tr:nth-child(2) a").await;
+    browser.expect_heading("Sync run").await;
+    let facts = browser.wait_for_text(".facts", "Kind").await;
+    assert!(facts.contains("Full (manual)"), "{facts}");
+    assert!(facts.contains(&format!("Started by\n{ROOT}")), "{facts}");
+    assert!(facts.contains("State\nsucceeded"), "{facts}");
+    let run = browser.texts("#run-heading ~ p").await;
+    assert!(
+        run.iter().any(|p| p.starts_with("Changed: groups 12 added, 0 changed, 0 removed;")),
+        "{run:?}"
+    );
+    assert_eq!(browser.texts("main h3").await, ["Groups added"]);
+    let added = browser.texts(".diff li").await;
+    assert_eq!(added.len(), 12, "{added:?}");
+    assert!(added.iter().any(|item| item.starts_with("Engineering 00g")), "{added:?}");
+
+    // The second: the rename, with the name it had.
+    browser.click_link("Sync history").await;
+    browser.click("#runs-table tbody tr:nth-child(1) a").await;
+    browser.wait_for_text(".facts", "Changed groups (manual)").await;
+    assert_eq!(browser.texts("main h3").await, ["Groups renamed or re-described"]);
+    let renamed = browser.texts(".diff li").await;
+    assert_eq!(renamed, [format!("Platform Engineering (was {}) {}", group.name, group.id)]);
+    assert!(browser.path().await.starts_with("/sync/runs/run_"), "the run has its own address");
+    browser.close().await;
+}

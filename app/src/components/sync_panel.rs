@@ -255,7 +255,7 @@ fn RunView(
             let id = StoredValue::new(run.id.clone());
             view! {
                 <p class="alert alert--warn">{reason}</p>
-                <DiffView diff=run.diff.clone().unwrap_or_default() />
+                <DiffView diff=run.diff.clone().unwrap_or_default() nested=true />
                 {if session.is_super_admin() {
                     view! {
                     <div class="actions">
@@ -289,7 +289,7 @@ fn RunView(
             let applicable = run.counts.as_ref().is_some_and(changes_anything);
             view! {
                 <p>{summary}</p>
-                <DiffView diff=run.diff.clone().unwrap_or_default() />
+                <DiffView diff=run.diff.clone().unwrap_or_default() nested=true />
                 {(applicable && session.can(Permission::RunSync)).then(|| view! {
                     <div class="actions">
                         <button type="button" class="button button--primary" on:click=move |_| start.run(false)>
@@ -333,7 +333,12 @@ pub fn ProgressBar(
 
 /// The groups a run adds, changes and removes (the first of each kind, by name and Okta id).
 #[component]
-fn DiffView(diff: SyncDiff) -> impl IntoView {
+pub fn DiffView(
+    /// The groups.
+    diff: SyncDiff,
+    /// Whether the titles are under a third-level heading (`h4`) rather than a second (`h3`).
+    nested: bool,
+) -> impl IntoView {
     let SyncDiff { groups_added, groups_changed, groups_removed } = diff;
     let kinds = [
         ("Groups added", groups_added),
@@ -345,8 +350,13 @@ fn DiffView(diff: SyncDiff) -> impl IntoView {
         .filter(|(_, groups)| !groups.is_empty())
         .map(|(title, groups)| {
             let more = groups.len().saturating_sub(DIFF_NAMES_SHOWN);
+            let title = if nested {
+                view! { <h4 class="diff__title">{title}</h4> }.into_any()
+            } else {
+                view! { <h3 class="diff__title">{title}</h3> }.into_any()
+            };
             view! {
-                <h4 class="diff__title">{title}</h4>
+                {title}
                 <ul class="diff">
                     {groups.into_iter().take(DIFF_NAMES_SHOWN).map(diff_item).collect_view()}
                 </ul>

@@ -94,7 +94,8 @@ fn RoleEditor(
     let saved = RwSignal::new(detail.roles.clone());
     let version = RwSignal::new(detail.roles_version);
     let outcome = RwSignal::new(None::<Result<String, ClientError>>);
-    let conflict = RwSignal::new(None::<Vec<BuiltInRole>>);
+    // What someone else saved meanwhile, when a save met their change.
+    let conflict = RwSignal::new(None::<GroupDetail>);
     let pending = RwSignal::new(false);
     let id = StoredValue::new(detail.id.clone());
     let label = format!("Roles of {} ({})", inert(&detail.name), detail.id);
@@ -117,12 +118,15 @@ fn RoleEditor(
                 }
                 Err(error) if error.code() == Some("version_conflict") => {
                     // Read what the other person saved; keep this person's choice to re-apply.
-                    if let Ok(latest) = api::get_group(&id).await {
-                        version.set(latest.roles_version);
-                        saved.set(latest.roles.clone());
-                        conflict.set(Some(latest.roles));
+                    match api::get_group(&id).await {
+                        Ok(latest) => {
+                            version.set(latest.roles_version);
+                            saved.set(latest.roles.clone());
+                            conflict.set(Some(latest));
+                            outcome.set(None);
+                        }
+                        Err(_) => outcome.set(Some(Err(error))),
                     }
-                    outcome.set(Some(Err(error)));
                 }
                 Err(error) => outcome.set(Some(Err(error))),
             }
@@ -196,7 +200,13 @@ fn RoleEditor(
                         class="button button--primary"
                         disabled=move || pending.get() || chosen.get() == saved.get()
                     >
-                        "Save roles"
+                        {move || {
+                            if conflict.with(Option::is_some) {
+                                "Replace with my choice"
+                            } else {
+                                "Save roles"
+                            }
+                        }}
                     </button>
                 </fieldset>
             </form>
@@ -206,22 +216,41 @@ fn RoleEditor(
                     .into_any()
             })}
             <div id="roles-outcome" tabindex="-1">
-                {dynamic(move || (match outcome.get() {
-                    Some(Ok(text)) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
-                    Some(Err(error)) => {
-                        let theirs = conflict.get().map(|roles| {
-                            format!(
-                                "They saved: {}. Your choice is still selected; save again to replace theirs.",
-                                role_names(&roles)
-                            )
-                        });
-                        Some(view! { <ErrorAlert error /> {theirs.map(|t| view! { <p>{t}</p> })} }.into_any())
+                {dynamic(move || (match (outcome.get(), conflict.get()) {
+                    (Some(Ok(text)), _) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
+                    (Some(Err(error)), _) => Some(view! { <ErrorAlert error /> }.into_any()),
+                    (None, Some(theirs)) => {
+                        let (first, then) = conflict_words(&theirs, &chosen.get());
+                        Some(view! {
+                            <div class="alert alert--error" role="alert">
+                                <p><strong>"Not saved: "</strong>{first}</p>
+                                <p>{then}</p>
+                            </div>
+                        }.into_any())
                     }
-                    None => None,
+                    (None, None) => None,
                 }).into_any())}
             </div>
         </section>
     }
+}
+
+/// What a person reads when their save met someone else's: who saved what and when, then
+/// what their one action does.
+fn conflict_words(theirs: &GroupDetail, mine: &[BuiltInRole]) -> (String, String) {
+    let who = theirs.roles_saved_by.as_deref().unwrap_or("someone else");
+    let at =
+        theirs.roles_saved_at.as_deref().map(|at| format!(" at {}", when(at))).unwrap_or_default();
+    (
+        format!(
+            "{who} saved this group's roles{at}, after you opened it: {}.",
+            role_names(&theirs.roles)
+        ),
+        format!(
+            "Your choice, {}, is still selected: “Replace with my choice” saves it over theirs (or change it first).",
+            role_names(mine)
+        ),
+    )
 }
 
 fn role_names(roles: &[BuiltInRole]) -> String {

@@ -447,6 +447,8 @@ mod tests {
             member_count: members,
             roles: Vec::new(),
             roles_version: 0,
+            roles_saved_by: None,
+            roles_saved_at: None,
             last_synced_at: Some(synced.into()),
         }
     }

@@ -1,4 +1,4 @@
-//! Sync history: every run, newest first, 25 per page.
+//! Sync history: every run, newest first, 25 per page; each opens its detail.
 
 use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
@@ -10,7 +10,7 @@ use crate::api;
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::sync_panel::state_word;
 use crate::session::Session;
-use crate::sync_view::changes;
+use crate::sync_view::{changes, run_kind};
 use crate::text::when;
 
 /// The Sync history screen.
@@ -90,12 +90,8 @@ fn RunTable() -> impl IntoView {
 }
 
 fn run_row(run: SyncRun) -> impl IntoView {
-    let kind = match (run.dry_run, run.full) {
-        (true, _) => "Preview",
-        (false, true) => "Full",
-        (false, false) => "Changed groups",
-    };
-    let trigger = if run.trigger == "schedule" { "scheduled" } else { "manual" };
+    let kind = run_kind(&run);
+    let detail = format!("/sync/runs/{}", run.id);
     let outcome = match (&run.error, &run.counts) {
         (Some(error), _) => error.clone(),
         (None, Some(counts)) => changes(counts, run.dry_run),
@@ -103,8 +99,10 @@ fn run_row(run: SyncRun) -> impl IntoView {
     };
     view! {
         <tr>
-            <td>{when(&run.started_at)}</td>
-            <td>{format!("{kind} ({trigger})")}</td>
+            <td>
+                <a href=detail>{when(&run.started_at)}</a>
+            </td>
+            <td>{kind}</td>
             <td>{run.started_by}</td>
             <td>{state_word(run.state)}</td>
             <td>{outcome}</td>

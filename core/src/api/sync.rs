@@ -92,7 +92,8 @@ pub struct DiffGroup {
     pub previous_name: Option<String>,
 }
 
-/// What a run would change (dry runs and held runs), with the first groups of each kind named.
+/// What a run changed (or, for dry runs and held runs, would change), with the first groups of
+/// each kind named.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncDiff {
     /// Groups added.
@@ -139,7 +140,8 @@ pub struct SyncRun {
     pub error_code: Option<String>,
     /// Why the guard holds it.
     pub held_reason: Option<GuardReason>,
-    /// The diff, for dry runs and held runs.
+    /// The groups it added, changed and removed (or would), the first of each kind; none when it
+    /// failed, was discarded or changed nothing.
     pub diff: Option<SyncDiff>,
     /// Group, membership and user rows its commit wrote (0 when nothing changed).
     #[serde(default)]
@@ -186,6 +188,12 @@ pub struct GroupDetail {
     pub roles: Vec<BuiltInRole>,
     /// The version of the roles, for `PUT …/roles` (also the `ETag`).
     pub roles_version: i64,
+    /// Who saved the roles last (an email, or `api-key:…`), when anyone did.
+    #[serde(default)]
+    pub roles_saved_by: Option<String>,
+    /// When the roles were saved last (RFC 3339 UTC).
+    #[serde(default)]
+    pub roles_saved_at: Option<String>,
     /// When a sync last saw it.
     pub last_synced_at: Option<String>,
 }

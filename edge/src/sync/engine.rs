@@ -198,8 +198,10 @@ impl RunState {
                 self.phase = match page.next {
                     Some(next) => Phase::Groups { next: Some(next.as_str().to_owned()) },
                     // A full run, or the first one, reads every member with their status.
-                    None if self.full || store.okta_group_count().await? == 0 => {
+                    None if self.full => self.members_phase(store).await?,
+                    None if store.okta_group_count().await? == 0 => {
                         self.full = true;
+                        store.mark_run_full(&self.id).await?;
                         self.members_phase(store).await?
                     }
                     None => Phase::Statuses { next: None },
@@ -423,7 +425,7 @@ impl RunState {
             };
             let rows_written =
                 self.tally.rows_written + changes.added + changes.changed + changes.removed;
-            let end = RunEnd { diff: None, rows_written, ..end };
+            let end = RunEnd { rows_written, ..end };
             store.switch(&self.id, self.generation, delta, &end, &audit, now).await?;
         }
         self.phase = Phase::Ended;

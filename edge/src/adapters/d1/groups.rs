@@ -134,8 +134,15 @@ impl Store {
         now: &str,
     ) -> Result<bool, StoreError> {
         let bump = self.statement(
-            "UPDATE groups SET roles_version = roles_version + 1, roles_writer = ?3 WHERE id = ?1 AND roles_version = ?2",
-            &[text(id), JsValue::from_f64(version as f64), text(nonce)],
+            "UPDATE groups SET roles_version = roles_version + 1, roles_writer = ?3, \
+             roles_saved_by = ?4, roles_saved_at = ?5 WHERE id = ?1 AND roles_version = ?2",
+            &[
+                text(id),
+                JsValue::from_f64(version as f64),
+                text(nonce),
+                text(&audit.actor.name),
+                text(now),
+            ],
         )?;
         let audit_row = self.audit_if_changed(audit, now)?;
         let mine = "EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND roles_writer = ?2)";
@@ -163,6 +170,8 @@ pub(crate) struct GroupListRow {
     pub(crate) member_count: i64,
     pub(crate) roles: Option<String>,
     pub(crate) roles_version: i64,
+    pub(crate) roles_saved_by: Option<String>,
+    pub(crate) roles_saved_at: Option<String>,
 }
 
 /// A member of a group, or a user looked up by email.
@@ -178,6 +187,7 @@ pub(crate) struct MemberRow {
 
 /// A group's columns as listings show them (`g` is the group), to be followed by a `WHERE`.
 const GROUP_COLUMNS: &str = "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
+     g.roles_saved_by, g.roles_saved_at, \
      (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
      (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
      FROM groups g";

@@ -74,6 +74,15 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Records that a run reads every group (the first run, started as an incremental one).
+    pub(crate) async fn mark_run_full(&self, id: &str) -> Result<(), StoreError> {
+        self.statement("UPDATE sync_runs SET full = 1 WHERE id = ?1", &[text(id)])?
+            .run()
+            .await
+            .map_err(database)
+            .map(|_| ())
+    }
+
     /// Ends a run that commits nothing (failed, dry run, discarded). What it staged or wrote
     /// ahead is tidied away afterwards, in bounded pieces.
     pub(crate) async fn finish_run(

@@ -99,7 +99,7 @@ pub(crate) async fn set_group_roles(
     // The change is judged against the roles of the version the caller sent, which the write
     // below stores only if it is still current: a version other than the one read is a conflict.
     if body.version != before.roles_version {
-        return Err(version_conflict());
+        return Err(version_conflict(&before));
     }
     // Adding a role and removing one both change who holds what: both need the role's
     // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
@@ -118,15 +118,23 @@ pub(crate) async fn set_group_roles(
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness."))?;
     let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
     if !ctx.store.set_group_roles(id, &names, body.version, &nonce, &audit, &ctx.now).await? {
-        return Err(version_conflict());
+        // Saved by someone else between the read above and the write: name them.
+        let now = ctx.store.group(id).await?.unwrap_or(before);
+        return Err(version_conflict(&now));
     }
     get_group(id, ctx).await
 }
 
-fn version_conflict() -> ApiError {
+/// The conflict of a save based on a version older than `current`'s: names who saved it, and
+/// when, when that is known.
+fn version_conflict(current: &GroupListRow) -> ApiError {
+    let first = match (&current.roles_saved_by, &current.roles_saved_at) {
+        (Some(by), Some(at)) => format!("{by} changed this group's roles first (at {at})."),
+        _ => "Someone else changed this group's roles first.".to_owned(),
+    };
     ApiError::client(
         ProblemCode::VersionConflict,
-        "Someone else changed this group's roles first. Reload the group to see their change, then apply yours again.",
+        format!("{first} Reload the group to see their change, then apply yours again."),
     )
 }
 
@@ -188,6 +196,8 @@ fn detail(row: GroupListRow, last_synced: Option<String>) -> GroupDetail {
         last_synced_at: if row.source == "okta" { last_synced } else { None },
         member_count: u32::try_from(row.member_count).unwrap_or(0),
         roles_version: row.roles_version,
+        roles_saved_by: row.roles_saved_by,
+        roles_saved_at: row.roles_saved_at,
         id: row.id,
         source: row.source,
         name: row.name,
