@@ -38,6 +38,13 @@ pub fn App() -> impl IntoView {
     Session::provide();
     SyncAlarm::provide();
     let location = Location::provide();
+    // On a phone the menu folds away behind one button beside the name, so that a screen
+    // starts near the top; it folds again once a link is followed.
+    let menu_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        location.path();
+        menu_open.set(false);
+    });
     view! {
         <a class="skip-link" href="#main">
             "Skip to main content"
@@ -46,12 +53,21 @@ pub fn App() -> impl IntoView {
             <a class="app-header__brand" href="/groups">
                 "Okta Groups Sync"
             </a>
+            <button
+                type="button"
+                class="button app-nav__toggle"
+                aria-controls="app-nav-menu"
+                aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "Menu"
+            </button>
             <IdentityBar />
             <BackendStatus />
             <SyncAlarmBanner />
         </header>
         <div class="app-layout">
-            <Navigation />
+            <Navigation open=menu_open />
             <main id="main" class="app-main" tabindex="-1">
                 {dynamic(move || {
                     let screen = Screen::of(&location.path());
@@ -75,7 +91,10 @@ pub fn App() -> impl IntoView {
 /// The main navigation, grouped as the product's menus are: User Management, then Settings.
 /// Screens the caller may not use are left out (their addresses still say why).
 #[component]
-fn Navigation() -> impl IntoView {
+fn Navigation(
+    /// Whether the menu is unfolded (on a phone; it always is on a wider screen).
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let session = Session::get();
     let location = Location::get();
     let link = move |href: &'static str, text: &'static str| {
@@ -88,7 +107,8 @@ fn Navigation() -> impl IntoView {
         }
     };
     view! {
-        <nav class="app-nav" aria-label="Main">
+        <nav class="app-nav" class:app-nav--open=move || open.get() aria-label="Main">
+            <div id="app-nav-menu" class="app-nav__menu" class:app-nav__menu--open=move || open.get()>
             <p class="app-nav__section" id="nav-user-management">
                 "User Management"
             </p>
@@ -114,6 +134,7 @@ fn Navigation() -> impl IntoView {
                     })
                     .into_any()
             })}
+            </div>
         </nav>
     }
 }

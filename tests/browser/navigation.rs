@@ -69,3 +69,48 @@ async fn a_signed_out_person_is_told_how_to_sign_in_in_words_for_people() {
     browser.wait_for_text(".identity", "Email (local sign-in)").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_the_menu_folds_behind_one_button_so_a_screen_starts_near_the_top() {
+    let product = shared_demo().await;
+    let browser = Browser::open_sized(product, 360, 780).await;
+    browser.sign_in(product, ROOT, "/groups").await;
+    browser.expect_heading("User Groups").await;
+
+    let menu = "document.getElementById('app-nav-menu')";
+    let shown = |what: &str| format!("return getComputedStyle({what}).display !== 'none'");
+    let expanded =
+        "return document.querySelector('.app-nav__toggle').getAttribute('aria-expanded')";
+    let value = |script: &'static str| {
+        let browser = &browser;
+        async move { browser.client.execute(script, vec![]).await.expect("the script runs") }
+    };
+    assert_eq!(value(expanded).await, "false");
+    assert_eq!(browser.client.execute(&shown(menu), vec![]).await.unwrap(), false, "folded");
+    // The header and the folded menu leave the heading in the first third of the screen (the
+    // unfolded menu alone is about 270 px tall).
+    let top = "return document.querySelector('main h1').getBoundingClientRect().top";
+    let top = value(top).await.as_f64().expect("a position");
+    assert!(top < 780.0 / 3.0, "the heading starts {top} px down");
+
+    // One button opens it, by keyboard as by touch; following a link folds it again.
+    let focus = "document.querySelector('.app-nav__toggle').focus(); return true";
+    value(focus).await;
+    browser.client.active_element().await.unwrap().send_keys("\u{e007}").await.unwrap();
+    browser.wait_until(&shown(menu), "the menu opens").await;
+    assert_eq!(value(expanded).await, "true");
+    browser.click_link("Invite User").await;
+    browser.expect_heading("Invite User").await;
+    browser.wait_until(&shown(menu).replace("!==", "==="), "the menu folds again").await;
+    assert_eq!(value(expanded).await, "false");
+
+    browser.close().await;
+
+    // On a desktop there is no button: the menu is always there.
+    let desktop = Browser::signed_in(product, ROOT, "/invite").await;
+    desktop.expect_heading("Invite User").await;
+    desktop.wait_until(&shown(menu), "the menu shows beside the screen").await;
+    let button = "return getComputedStyle(document.querySelector('.app-nav__toggle')).display";
+    assert_eq!(desktop.client.execute(button, vec![]).await.unwrap(), "none");
+    desktop.close().await;
+}
