@@ -6,4 +6,5 @@ pub mod identity;
 pub mod pager;
 pub mod sync_alarm;
 pub mod sync_panel;
+pub mod table_scroll;
 pub mod virtual_table;

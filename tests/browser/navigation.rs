@@ -114,3 +114,40 @@ async fn on_a_phone_the_menu_folds_behind_one_button_so_a_screen_starts_near_the
     assert_eq!(desktop.client.execute(button, vec![]).await.unwrap(), "none");
     desktop.close().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_a_wide_table_says_that_it_scrolls_and_the_keyboard_scrolls_it() {
+    let product = shared_demo().await;
+    let browser = Browser::open_sized(product, 360, 780).await;
+    browser.sign_in(product, ROOT, "/audit").await;
+    browser.expect_heading("Audit log").await;
+    browser.wait_for_text("#audit-table tbody", "settings.okta.updated").await;
+
+    let region = "document.querySelector('.table-scroll')";
+    let run = |script: String| {
+        let browser = &browser;
+        async move { browser.client.execute(&script, vec![]).await.expect("the script runs") }
+    };
+    let wider = run(format!("return {region}.scrollWidth > {region}.clientWidth")).await;
+    assert_eq!(wider, true, "the audit table is wider than a phone");
+    let hint = ".table-scroll__hint";
+    let shown = format!("return getComputedStyle(document.querySelector('{hint}')).display");
+    assert_ne!(run(shown.clone()).await, "none", "the hint shows on a phone");
+    assert_eq!(browser.texts(hint).await, ["Scroll the table sideways to see every column."]);
+    let named = run(format!("return [{region}.getAttribute('role'), {region}.ariaLabel]")).await;
+    assert_eq!(named, serde_json::json!(["region", "Table of audit entries"]));
+
+    // The region takes the keyboard's focus, and the arrow keys scroll it.
+    run(format!("{region}.focus(); return true")).await;
+    let focused = browser.client.active_element().await.expect("a focused element");
+    for _ in 0..5 {
+        focused.send_keys("\u{e014}").await.expect("ArrowRight");
+    }
+    browser.wait_until(&format!("return {region}.scrollLeft > 0"), "the table scrolls").await;
+    browser.close().await;
+
+    let desktop = Browser::signed_in(product, ROOT, "/audit").await;
+    desktop.wait_for_text("#audit-table tbody", "settings.okta.updated").await;
+    assert_eq!(desktop.client.execute(&shown, vec![]).await.unwrap(), "none", "no hint");
+    desktop.close().await;
+}

@@ -8,6 +8,7 @@ use crate::loader::Load;
 
 use crate::api::{self, AuditLine, AuditPage};
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
+use crate::components::table_scroll::TableScroll;
 use crate::session::Session;
 use crate::text::when;
 
@@ -59,7 +60,7 @@ pub fn AuditEntries(
             Some(Ok(list)) => {
                 let next = list.next_before;
                 view! {
-                    <div class="table-scroll">
+                    <TableScroll label="Table of audit entries">
                         <table id="audit-table" tabindex="-1">
                             <caption class="visually-hidden">"Audit entries, newest first"</caption>
                             <thead>
@@ -73,7 +74,7 @@ pub fn AuditEntries(
                             </thead>
                             <tbody>{list.entries.into_iter().map(entry_row).collect_view()}</tbody>
                         </table>
-                    </div>
+                    </TableScroll>
                     <nav class="pager" aria-label="Audit pages">
                         <button
                             type="button"

@@ -13,6 +13,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
 use crate::components::pager::Pager;
+use crate::components::table_scroll::TableScroll;
 use crate::pages::audit::AuditEntries;
 use crate::session::Session;
 use crate::text::{inert, showing, when};
@@ -294,10 +295,11 @@ fn Members(id: String) -> impl IntoView {
                     let first = before as u64 * u64::from(list.per_page) + 1;
                     let shown =
                         showing(first, list.members.len() as u64, list.total.into(), "members");
+                    let caption = shown.clone();
                     view! {
-                        <div class="table-scroll">
+                        <TableScroll label="Table of members">
                             <table id="members-table" tabindex="-1">
-                                <caption class="visually-hidden">{shown.clone()}</caption>
+                                <caption class="visually-hidden">{caption}</caption>
                                 <thead>
                                     <tr>
                                         <th scope="col">"Email"</th>
@@ -307,7 +309,7 @@ fn Members(id: String) -> impl IntoView {
                                 </thead>
                                 <tbody>{list.members.into_iter().map(member_row).collect_view()}</tbody>
                             </table>
-                        </div>
+                        </TableScroll>
                         <Pager
                             label="Member pages"
                             shown

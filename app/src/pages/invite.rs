@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::pager::Pager;
+use crate::components::table_scroll::TableScroll;
 use crate::session::Session;
 use crate::text::{inert, showing, when};
 
@@ -232,11 +233,12 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                     let first = u64::from(current - 1) * u64::from(per_page) + 1;
                     let shown =
                         showing(first, answer.users.len() as u64, answer.total.into(), "users");
+                    let caption = shown.clone();
                     let more = current * per_page < answer.total;
                     view! {
-                        <div class="table-scroll">
+                        <TableScroll label="Table of users and invitations">
                             <table id="people-table" tabindex="-1">
-                                <caption class="visually-hidden">{shown.clone()}</caption>
+                                <caption class="visually-hidden">{caption}</caption>
                                 <thead>
                                     <tr>
                                         <th scope="col">"Email"</th>
@@ -250,7 +252,7 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                                     {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why)).collect_view()}
                                 </tbody>
                             </table>
-                        </div>
+                        </TableScroll>
                         <Pager
                             label="User pages"
                             shown

@@ -9,6 +9,7 @@ use crate::loader::Load;
 use crate::api;
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::sync_panel::state_word;
+use crate::components::table_scroll::TableScroll;
 use crate::session::Session;
 use crate::sync_view::{changes, run_kind};
 use crate::text::when;
@@ -46,7 +47,7 @@ fn RunTable() -> impl IntoView {
             let next = list.next_page;
             let current = page.get_untracked();
             view! {
-                <div class="table-scroll">
+                <TableScroll label="Table of sync runs">
                     <table id="runs-table" tabindex="-1">
                         <caption class="visually-hidden">
                             {format!("Sync runs, newest first, page {current}")}
@@ -63,7 +64,7 @@ fn RunTable() -> impl IntoView {
                         </thead>
                         <tbody>{list.runs.into_iter().map(run_row).collect_view()}</tbody>
                     </table>
-                </div>
+                </TableScroll>
                 <nav class="pager" aria-label="Sync history pages">
                     <button
                         type="button"
