@@ -147,7 +147,7 @@ async fn dispatch(
             admin::revoke_service_token(&param("common_name"), ctx, principal).await
         }
         Endpoint::ListGroups => groups::list_groups(req, ctx).await,
-        Endpoint::GetGroup => groups::get_group(&param("id"), ctx).await,
+        Endpoint::GetGroup => groups::get_group(&param("id"), ctx, principal).await,
         Endpoint::ListGroupMembers => groups::list_members(&param("id"), req, ctx).await,
         Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,

@@ -644,6 +644,18 @@ async fn two_admins_saving_the_same_version_cannot_overwrite_each_other() {
              see their change, then apply yours again."
         )
     );
+    // A reader who may not assign roles (a read-only API key) is not told who did: that is
+    // the audit log's.
+    let key: Value = root
+        .send(Method::POST, "/api/v1/api-keys", &json!({ "name": "Roles reader" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reader = app.with_api_key(key["secret"].as_str().expect("the key's secret"));
+    let seen: Value = reader.get(&format!("/api/v1/groups/{id}")).await.json().await.unwrap();
+    assert_eq!(seen["roles"], json!(["admin"]), "{seen}");
+    assert_eq!((&seen["roles_saved_by"], &seen["roles_saved_at"]), (&Value::Null, &Value::Null));
 }
 
 #[tokio::test]

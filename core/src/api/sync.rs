@@ -188,10 +188,11 @@ pub struct GroupDetail {
     pub roles: Vec<BuiltInRole>,
     /// The version of the roles, for `PUT …/roles` (also the `ETag`).
     pub roles_version: i64,
-    /// Who saved the roles last (an email, or `api-key:…`), when anyone did.
+    /// Who saved the roles last (an email), when anyone did; shown only to callers who may
+    /// assign roles (the audit log says it to the others who may read it).
     #[serde(default)]
     pub roles_saved_by: Option<String>,
-    /// When the roles were saved last (RFC 3339 UTC).
+    /// When the roles were saved last (RFC 3339 UTC); shown as `roles_saved_by` is.
     #[serde(default)]
     pub roles_saved_at: Option<String>,
     /// When a sync last saw it.

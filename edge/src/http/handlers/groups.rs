@@ -5,7 +5,7 @@ use groupsync_core::api::{
     CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSummary, MemberPage, ProblemCode,
     SetGroupRolesRequest,
 };
-use groupsync_core::domain::{BuiltInRole, roles_changed};
+use groupsync_core::domain::{BuiltInRole, Permission, roles_changed};
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -49,9 +49,18 @@ pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, Ap
 
 /// `GET /api/v1/groups/{id}`: the group with its member count (its members are paged by
 /// [`list_members`]); the `ETag` is its roles version.
-pub(crate) async fn get_group(id: &str, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) async fn get_group(
+    id: &str,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
     let (group, last_commit_at) = ctx.store.group_with_sync(id).await?;
-    let group = detail(group.ok_or_else(no_such_group)?, last_commit_at);
+    let mut group = detail(group.ok_or_else(no_such_group)?, last_commit_at);
+    // Who saved the roles is told to those who may change them (a save of theirs can meet
+    // that person's); for everyone else it is the audit log's, which needs `read_audit`.
+    if !principal.permissions.contains(&Permission::AssignRoles) {
+        (group.roles_saved_by, group.roles_saved_at) = (None, None);
+    }
     let version = group.roles_version;
     let mut response = respond::json(&group, 200)?;
     response.headers_mut().set("ETag", &format!("\"{version}\"")).ok();
@@ -122,7 +131,7 @@ pub(crate) async fn set_group_roles(
         let now = ctx.store.group(id).await?.unwrap_or(before);
         return Err(version_conflict(&now));
     }
-    get_group(id, ctx).await
+    get_group(id, ctx, principal).await
 }
 
 /// The conflict of a save based on a version older than `current`'s: names who saved it, and
