@@ -15,7 +15,8 @@ pub use access::{
 };
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,
-    SUPER_ADMIN_NOTE, effective_access, holds_group_roles, status_meaning,
+    SUPER_ADMIN_NOTE, StatusRoles, effective_access, holds_group_roles, status_meaning,
+    status_roles,
 };
 pub use email::looks_like_email;
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};

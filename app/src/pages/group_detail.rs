@@ -2,7 +2,7 @@
 //! status (paged), and the history of changes to it.
 
 use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
-use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, holds_group_roles};
+use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, StatusRoles, status_roles};
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
@@ -327,17 +327,18 @@ fn Members(id: String) -> impl IntoView {
 fn member_row(member: GroupMember) -> impl IntoView {
     let status = OktaUserStatus::parse(&member.status);
     // The status alone does not say what it means for the group's roles: say it beside it.
-    let meaning = match status {
-        OktaUserStatus::Active => None,
-        _ if holds_group_roles(status) => Some("keeps this group's roles"),
-        OktaUserStatus::Staged | OktaUserStatus::Provisioned => Some("roles once activated"),
-        _ => Some("no roles"),
+    let roles = status_roles(status);
+    let meaning = match (status, roles) {
+        (OktaUserStatus::Active, _) => None,
+        (_, StatusRoles::Held) => Some("keeps this group's roles"),
+        (_, StatusRoles::OnceActivated) => Some("roles once activated"),
+        (_, StatusRoles::Withheld) => Some("no roles"),
     };
     view! {
         <tr>
             <td>{member.email.unwrap_or(member.id)}</td>
             <td>{member.name.as_deref().map(inert)}</td>
-            <td class:status--inactive=!holds_group_roles(status)>
+            <td class:status--inactive=roles != StatusRoles::Held>
                 {member.status}
                 {meaning.map(|meaning| view! { <span class="status-meaning">" · "{meaning}</span> })}
             </td>

@@ -86,6 +86,29 @@ pub const fn holds_group_roles(status: OktaUserStatus) -> bool {
     )
 }
 
+/// What an Okta status means for a member's group roles, in [`holds_group_roles`]'s terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusRoles {
+    /// The member holds their groups' roles.
+    Held,
+    /// Not activated yet (STAGED, PROVISIONED): the roles apply once they are.
+    OnceActivated,
+    /// None: suspended, deprovisioned, or a status this product does not know.
+    Withheld,
+}
+
+/// What `status` means for a member's group roles: [`holds_group_roles`], and for those it
+/// withholds them from, whether activation will bring them.
+pub const fn status_roles(status: OktaUserStatus) -> StatusRoles {
+    if holds_group_roles(status) {
+        StatusRoles::Held
+    } else if matches!(status, OktaUserStatus::Staged | OktaUserStatus::Provisioned) {
+        StatusRoles::OnceActivated
+    } else {
+        StatusRoles::Withheld
+    }
+}
+
 /// [`holds_group_roles`] in a sentence for people (a test keeps the two in step).
 pub const STATUS_RULE: &str = "Roles follow employment, not sign-in problems: members who are \
      ACTIVE, LOCKED_OUT, PASSWORD_EXPIRED or in RECOVERY in Okta hold their groups' roles; \
@@ -295,6 +318,17 @@ mod tests {
             assert_eq!(access.groups, vec![engineering], "the group is named all the same");
             // The user is in a group: the notes never say otherwise.
             assert!(!access.notes.contains(&NO_GROUP_NOTE.to_owned()), "{access:?}");
+        }
+    }
+
+    #[test]
+    fn status_roles_is_the_rule_with_activation_told_apart() {
+        for status in OktaUserStatus::ALL {
+            let meaning = status_roles(status);
+            assert_eq!(meaning == StatusRoles::Held, holds_group_roles(status), "{status:?}");
+            // The sentence for people says "once" exactly for the statuses activation changes.
+            let once = status_meaning(USER, status).contains("once they are");
+            assert_eq!(meaning == StatusRoles::OnceActivated, once, "{status:?}");
         }
     }
 
