@@ -18,6 +18,7 @@ use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use components::backend_status::BackendStatus;
+use components::feedback::focus_by_id;
 use components::identity::IdentityBar;
 use components::sync_alarm::{SyncAlarm, SyncAlarmBanner};
 use dynamic::dynamic;
@@ -55,10 +56,12 @@ pub fn App() -> impl IntoView {
             </a>
             <button
                 type="button"
+                id="app-nav-toggle"
                 class="button app-nav__toggle"
                 aria-controls="app-nav-menu"
                 aria-expanded=move || if menu_open.get() { "true" } else { "false" }
                 on:click=move |_| menu_open.update(|open| *open = !*open)
+                on:keydown=move |event| fold_on_escape(&event, menu_open)
             >
                 "Menu"
             </button>
@@ -88,6 +91,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Escape folds the unfolded menu on a phone and gives the focus back to its button.
+fn fold_on_escape(event: &leptos::ev::KeyboardEvent, open: RwSignal<bool>) {
+    if event.key() == "Escape" && open.get_untracked() {
+        open.set(false);
+        focus_by_id("app-nav-toggle");
+    }
+}
+
 /// The main navigation, grouped as the product's menus are: User Management, then Settings.
 /// Screens the caller may not use are left out (their addresses still say why).
 #[component]
@@ -107,7 +118,12 @@ fn Navigation(
         }
     };
     view! {
-        <nav class="app-nav" class:app-nav--open=move || open.get() aria-label="Main">
+        <nav
+            class="app-nav"
+            class:app-nav--open=move || open.get()
+            aria-label="Main"
+            on:keydown=move |event| fold_on_escape(&event, open)
+        >
             <div id="app-nav-menu" class="app-nav__menu" class:app-nav__menu--open=move || open.get()>
             <p class="app-nav__section" id="nav-user-management">
                 "User Management"

@@ -99,6 +99,13 @@ async fn on_a_phone_the_menu_folds_behind_one_button_so_a_screen_starts_near_the
     browser.client.active_element().await.unwrap().send_keys("\u{e007}").await.unwrap();
     browser.wait_until(&shown(menu), "the menu opens").await;
     assert_eq!(value(expanded).await, "true");
+    // Escape folds it again and gives the focus back to its button.
+    browser.client.active_element().await.unwrap().send_keys("\u{e00c}").await.unwrap();
+    browser.wait_until(&shown(menu).replace("!==", "==="), "Escape folds the menu").await;
+    let on_button = "return document.activeElement === document.querySelector('.app-nav__toggle')";
+    browser.wait_until(on_button, "the focus is back on Menu").await;
+    browser.client.active_element().await.unwrap().send_keys("\u{e007}").await.unwrap();
+    browser.wait_until(&shown(menu), "the menu opens again").await;
     browser.click_link("Invite User").await;
     browser.expect_heading("Invite User").await;
     browser.wait_until(&shown(menu).replace("!==", "==="), "the menu folds again").await;
