@@ -22,8 +22,9 @@ const RUN_KEY: &str = "run";
 /// subrequest limit.
 const CHUNK: Duration = Duration::from_secs(20);
 /// Units that end within this long of the last save follow each other without another one (a
-/// state save, a progress write and a turn of the event loop): a small tenant's first phases, the
-/// pieces of a quiet re-sync's commit. Writes nothing twice: every unit can be repeated.
+/// state save and a turn of the event loop; a new phase is still shown at once): a small
+/// tenant's first phases, the pieces of a quiet re-sync's commit. Writes nothing twice: every
+/// unit can be repeated.
 const SAVE_EVERY_MS: u64 = 100;
 /// How often a run's progress counters are written to D1 within one phase.
 const PROGRESS_EVERY_MS: u64 = 1_000;
@@ -319,11 +320,8 @@ impl SyncCoordinator {
             }
             run.advance(&store, okta.as_ref().map(|(client, app)| (client, app))).await?;
             let spent = self.spent(&store, started);
-            let now_ms = worker::Date::now().as_millis();
-            if !spent && now_ms - saved_at < SAVE_EVERY_MS {
-                continue;
-            }
             let progress = run.progress_json();
+            let now_ms = worker::Date::now().as_millis();
             // A new phase shows at once; counters within a phase at most every second, so that
             // short units (pieces of the commit) do not each cost a D1 write.
             if spent
@@ -336,6 +334,9 @@ impl SyncCoordinator {
             }
             if spent {
                 return Ok(());
+            }
+            if now_ms - saved_at < SAVE_EVERY_MS {
+                continue;
             }
             yield_to_requests().await;
             // Keep the resumable state current: a restarted invocation repeats one unit, or
