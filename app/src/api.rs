@@ -214,8 +214,11 @@ pub struct AuditLine {
     pub action: String,
     /// What it was done to.
     pub target: Option<String>,
-    /// What changed, in one line.
-    pub summary: String,
+    /// The target's name for people, when it has one.
+    #[serde(default)]
+    pub target_name: Option<String>,
+    /// What the entry records, in one sentence for people.
+    pub description: String,
 }
 
 /// A page of the audit log (`ListAuditResponse`, read as [`AuditLine`]s).
@@ -227,19 +230,100 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
-/// `GET /api/v1/audit`: a page of entries older than `before`, optionally about `target`.
+/// Which audit entries to read: each filter given (not empty) must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilters {
+    /// Only the entries about this (a group id, an email, a run id).
+    pub target: String,
+    /// Only the entries by people or clients whose name contains this.
+    pub actor: String,
+    /// Only the entries of this action, or of this area of actions.
+    pub action: String,
+    /// Only the entries on or after this day (`YYYY-MM-DD`).
+    pub from: String,
+    /// Only the entries on or before this day (`YYYY-MM-DD`).
+    pub to: String,
+}
+
+impl AuditFilters {
+    /// The filters as query parameters (`&actor=…`), leaving out the empty ones.
+    fn query(&self) -> String {
+        [
+            ("target", &self.target),
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(name, value)| format!("&{name}={}", encode(value.trim())))
+        .collect()
+    }
+}
+
+/// `GET /api/v1/audit`: a page of the entries that pass `filters`, older than `before`.
 pub async fn get_audit(
     before: Option<i64>,
-    target: Option<&str>,
+    filters: &AuditFilters,
 ) -> Result<AuditPage, ClientError> {
-    let mut path = "/audit?limit=50".to_owned();
+    let mut path = format!("/audit?limit=50{}", filters.query());
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));
     }
-    if let Some(target) = target {
-        path.push_str(&format!("&target={}", encode(target)));
-    }
     get(&path).await
+}
+
+/// What an audit export saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditExport {
+    /// How many entries the file holds.
+    pub entries: u32,
+    /// Whether older entries match too, beyond the export's bound.
+    pub truncated: bool,
+}
+
+/// The name the audit export is saved under.
+pub const AUDIT_EXPORT_FILE: &str = "audit-log.csv";
+
+/// `GET /api/v1/audit/export`: the entries that pass `filters`, saved as [`AUDIT_EXPORT_FILE`].
+///
+/// Fetched, not linked: locally the identity travels in a header that a plain link would not
+/// carry.
+pub async fn export_audit(filters: &AuditFilters) -> Result<AuditExport, ClientError> {
+    let query = filters.query();
+    let path = format!("/audit/export{}", query.replacen('&', "?", 1));
+    let answer = send(Method::Get, &path, None).await?;
+    if !answer.ok {
+        return Err(answer.into_error());
+    }
+    let header = |name: &str| answer.headers.get(name).ok().flatten().unwrap_or_default();
+    let export = AuditExport {
+        entries: header("Audit-Export-Entries").parse().unwrap_or_default(),
+        truncated: header("Audit-Export-Truncated") == "true",
+    };
+    save_file(AUDIT_EXPORT_FILE, "text/csv;charset=utf-8", &answer.text)?;
+    Ok(export)
+}
+
+/// Hands `text` to the browser as a download named `name`.
+fn save_file(name: &str, media_type: &str, text: &str) -> Result<(), ClientError> {
+    let failed = |_| ClientError::Decode("the browser could not save the file".into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(media_type);
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(failed)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document =
+        web_sys::window().and_then(|w| w.document()).ok_or_else(|| failed(JsValue::NULL))?;
+    let link: web_sys::HtmlElement = document.create_element("a").map_err(failed)?.unchecked_into();
+    link.set_attribute("href", &url).map_err(failed)?;
+    link.set_attribute("download", name).map_err(failed)?;
+    link.click();
+    // The download has its own reference to the blob once it began.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }
 
 /// `POST /api/v1/dev/sign-in` (local only): signs in as `email` and keeps the token for the tab.
@@ -286,6 +370,7 @@ struct Answer {
     status: u16,
     ok: bool,
     content_type: String,
+    headers: web_sys::Headers,
     text: String,
 }
 
@@ -296,13 +381,15 @@ impl Answer {
 
     /// The body as `T` when the answer is a success; the problem otherwise.
     fn into_result<T: DeserializeOwned>(self) -> Result<T, ClientError> {
-        if self.ok {
-            return parse(&self.text);
-        }
+        if self.ok { parse(&self.text) } else { Err(self.into_error()) }
+    }
+
+    /// Why a failed answer failed: its problem, or that it came without one.
+    fn into_error(self) -> ClientError {
         if self.is_json(PROBLEM_CONTENT_TYPE) {
-            return Err(ClientError::Api(parse(&self.text)?));
+            return parse(&self.text).map_or_else(|error| error, ClientError::Api);
         }
-        Err(ClientError::Decode(format!("HTTP {} without a problem body", self.status)))
+        ClientError::Decode(format!("HTTP {} without a problem body", self.status))
     }
 }
 
@@ -346,6 +433,7 @@ async fn fetch(method: Method, url: String, body: Option<String>) -> Result<Answ
         status: response.status(),
         ok: response.ok(),
         content_type: response.headers().get("Content-Type").ok().flatten().unwrap_or_default(),
+        headers: response.headers(),
         text: text.as_string().unwrap_or_default(),
     })
 }

@@ -11,7 +11,7 @@ pub use access::{
     ApiKey, AuditEntry, CallerKind, CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest,
     DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse,
     ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
-    RegisterServiceTokenRequest, RoleDescription, ServiceToken, SuperAdmin, change_summary,
+    RegisterServiceTokenRequest, RoleDescription, ServiceToken, SuperAdmin,
 };
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};

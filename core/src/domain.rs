@@ -2,6 +2,7 @@
 //! the program, or a precise error.
 
 mod access;
+mod audit_text;
 mod effective_access;
 mod email;
 mod identity;
@@ -12,6 +13,10 @@ mod tenant_url;
 
 pub use access::{
     BeyondCaller, BuiltInRole, Permission, beyond_caller, needed_for, permissions_of, roles_changed,
+};
+pub use audit_text::{
+    AUDIT_ACTIONS, AUDIT_AREAS, AuditActionFilter, AuditFacts, AuditFilter, change_summary,
+    describe_audit,
 };
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,

@@ -11,7 +11,7 @@ use worker::{
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
-use crate::http::handlers::{access, admin, groups, health, people, settings, sync};
+use crate::http::handlers::{access, admin, audit, groups, health, people, settings, sync};
 use crate::http::routes::{self, Access, Endpoint, Matched};
 use crate::http::{identity, respond};
 use crate::service::access::{Caller, Principal};
@@ -165,7 +165,8 @@ async fn dispatch(
         Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
-        Endpoint::ListAudit => admin::list_audit(req, ctx).await,
+        Endpoint::ListAudit => audit::list_audit(req, ctx).await,
+        Endpoint::ExportAudit => audit::export_audit(req, ctx).await,
         Endpoint::Health | Endpoint::DevSignIn | Endpoint::OpenApi => {
             Err(ApiError::NotFound { path: req.path() })
         }

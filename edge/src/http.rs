@@ -2,6 +2,7 @@
 //! native-testable) and, in wasm32, the handlers and the response helpers that turn results into
 //! HTTP answers.
 
+pub mod audit_csv;
 pub mod guard;
 pub mod listing;
 pub mod openapi;

@@ -22,7 +22,8 @@ const LIST_ENDPOINTS: &[(&str, &[&str])] = &[
     ("/api/v1/users", &["q", "page", "per_page"]),
     ("/api/v1/invitations", &["q", "page", "per_page"]),
     ("/api/v1/sync/runs", &["page"]),
-    ("/api/v1/audit", &["before", "limit", "target"]),
+    ("/api/v1/audit", &["before", "limit", "target", "actor", "action", "from", "to"]),
+    ("/api/v1/audit/export", &["target", "actor", "action", "from", "to"]),
     // Lists without parameters: a hostile one must not hurt them either.
     ("/api/v1/super-admins", &["x"]),
     ("/api/v1/api-keys", &["x"]),

@@ -5,6 +5,7 @@
 
 mod access_rules;
 mod admin;
+mod audit;
 mod auth;
 mod credentials;
 mod health;

@@ -61,7 +61,7 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         audit("user-groups").await;
 
         browser.goto(&format!("/groups/{engineering_id}")).await;
-        browser.wait_for_text("#history-heading ~ *", "group.roles_set").await;
+        browser.wait_for_text("#history-heading ~ *", "Roles of Engineering: Admin added").await;
         audit("group-detail").await;
 
         browser.goto("/invite").await;
@@ -81,7 +81,7 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         audit("sync-run").await;
 
         browser.goto("/audit").await;
-        browser.wait_for_text("#audit-table", "settings.okta.updated").await;
+        browser.wait_for_text("#audit-table", "Okta settings changed").await;
         audit("audit-log").await;
 
         browser.goto("/settings/okta").await;

@@ -128,7 +128,7 @@ async fn on_a_phone_a_wide_table_says_that_it_scrolls_and_the_keyboard_scrolls_i
     let browser = Browser::open_sized(product, 360, 780).await;
     browser.sign_in(product, ROOT, "/audit").await;
     browser.expect_heading("Audit log").await;
-    browser.wait_for_text("#audit-table tbody", "settings.okta.updated").await;
+    browser.wait_for_text("#audit-table tbody", "Okta settings changed").await;
 
     let region = "document.querySelector('.table-scroll')";
     let run = |script: String| {
@@ -154,7 +154,7 @@ async fn on_a_phone_a_wide_table_says_that_it_scrolls_and_the_keyboard_scrolls_i
     browser.close().await;
 
     let desktop = Browser::signed_in(product, ROOT, "/audit").await;
-    desktop.wait_for_text("#audit-table tbody", "settings.okta.updated").await;
+    desktop.wait_for_text("#audit-table tbody", "Okta settings changed").await;
     assert_eq!(desktop.client.execute(&shown, vec![]).await.unwrap(), "none", "no hint");
     desktop.close().await;
 }

@@ -133,3 +133,48 @@ async fn an_editor_is_offered_only_the_roles_within_their_own_access() {
     browser.wait_for_text("#roles-outcome", "Roles saved: Viewer.").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_audit_log_and_a_groups_history_say_what_changed_in_words_filter_it_and_save_a_csv() {
+    let product = synced_demo("roles-audit").await;
+    let group = product.group_named("Design").await;
+    let id = group["id"].as_str().expect("an id").to_owned();
+    let browser = Browser::signed_in(&product, ROOT, &format!("/groups/{id}")).await;
+    browser.expect_heading("Design").await;
+    role_box(&browser, "Admin").await.click().await.expect("checking Admin");
+    browser.click_button("Save roles").await;
+    browser.wait_for_text("#roles-outcome", "Roles saved").await;
+    // The group's history reads the save at once, in words.
+    browser.wait_for_text("#audit-table tbody", "Roles of Design: Admin added").await;
+
+    browser.click_link("Audit log").await;
+    browser.expect_heading("Audit log").await;
+    let row = browser.wait_for_text("#audit-table tbody tr", "Roles of Design: Admin added").await;
+    assert!(row.contains("Roles changed") && row.contains(ROOT), "{row}");
+    assert!(!row.contains("group.roles_set") && !row.contains(&id), "no codes or ids: {row}");
+    browser.wait_for_text("#audit-table tbody", "Okta settings: tenant URL set to").await;
+    let link = format!("document.querySelector('#audit-table a[href=\"/groups/{id}\"]')");
+    browser
+        .wait_until(&format!("return {link}?.textContent === 'Design'"), "a link to the group")
+        .await;
+
+    // Filter by kind: only role changes are left.
+    let kind = browser.client.find(fantoccini::Locator::Id("audit-action")).await.expect("Kind");
+    kind.select_by_label("Roles changed").await.expect("choosing a kind");
+    browser.click_button("Apply filters").await;
+    let only_roles = "const rows = [...document.querySelectorAll('#audit-table tbody tr')]; \
+        return rows.length === 1 && rows[0].textContent.includes('Roles of Design')";
+    browser.wait_until(only_roles, "one role change left").await;
+
+    // What the filters select is saved as a CSV file.
+    browser.click_button("Download as CSV").await;
+    browser.wait_for_text("[role=status]", "Saved 1 entry to audit-log.csv.").await;
+
+    // A person who changed nothing: no entry, said so.
+    browser.fill("Person", "nobody-here").await;
+    browser.click_button("Apply filters").await;
+    browser.wait_for_text("main", "No entry matches these filters.").await;
+    browser.click_button("Clear filters").await;
+    browser.wait_for_text("#audit-table tbody", "Okta settings: tenant URL set to").await;
+    browser.close().await;
+}

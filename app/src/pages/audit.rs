@@ -1,48 +1,192 @@
-//! The audit log, newest first and paged; also the history of one group (filtered by target).
+//! The audit log, newest first and paged, in words for people.
+//!
+//! Filters by person, kind, subject and days, and a CSV export of what the filters select. Also
+//! the history of one group (the same table, filtered by its id).
 
-use groupsync_core::domain::Permission;
+use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS, Permission};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::api::{self, AUDIT_EXPORT_FILE, AuditExport, AuditFilters, AuditLine, AuditPage};
+use crate::components::feedback::{ErrorAlert, Gate, Loading, error_text, focus_by_id};
+use crate::components::table_scroll::TableScroll;
 use crate::dynamic::dynamic;
 use crate::loader::Load;
-
-use crate::api::{self, AuditLine, AuditPage};
-use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
-use crate::components::table_scroll::TableScroll;
 use crate::session::Session;
-use crate::text::when;
+use crate::text::{count, when};
 
 /// The Audit log screen.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let _session = Session::get();
+    let filters = RwSignal::new(AuditFilters::default());
     view! {
         <h1>"Audit log"</h1>
         <Gate
             permission=Permission::ReadAudit
             reason="The audit log needs the Admin role or superAdmin."
         >
-            <AuditEntries target=None changes=Signal::stored(0) />
+            <AuditFilterForm filters />
+            <AuditExportButton filters=filters.into() />
+            {dynamic(move || {
+                // New filters: a new table, from the newest entries.
+                let filters = filters.get();
+                view! { <AuditEntries filters changes=Signal::stored(0) /> }.into_any()
+            })}
         </Gate>
     }
 }
 
-/// A paged table of audit entries, optionally only those about `target`.
+/// The filters of the audit log; applying them shows their first page. The fields keep their
+/// own values (read when the form is submitted, emptied by its reset button): no signal per
+/// keystroke, and far less code in the SPA's budget.
+#[component]
+fn AuditFilterForm(filters: RwSignal<AuditFilters>) -> impl IntoView {
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        filters.set(AuditFilters {
+            actor: value_of("audit-actor"),
+            action: value_of("audit-action"),
+            target: value_of("audit-target"),
+            from: value_of("audit-from"),
+            to: value_of("audit-to"),
+        });
+    };
+    let clear = move |_| filters.set(AuditFilters::default());
+    view! {
+        <form
+            class="filters"
+            role="search"
+            aria-label="Filter the audit log"
+            on:submit=apply
+            on:reset=clear
+        >
+            <div class="field">
+                <label for="audit-actor">"Person"</label>
+                <input id="audit-actor" type="search" />
+            </div>
+            <div class="field">
+                <label for="audit-action">"Kind"</label>
+                <select id="audit-action">
+                    <option value="">"Any kind"</option>
+                    {AUDIT_AREAS
+                        .iter()
+                        .flat_map(|(area, label)| {
+                            let all = (*area, format!("{label}: all"));
+                            let actions = AUDIT_ACTIONS
+                                .iter()
+                                .filter(move |(action, _)| action.split('.').next() == Some(area))
+                                .map(|(action, label)| (*action, (*label).to_owned()));
+                            std::iter::once(all).chain(actions)
+                        })
+                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="audit-target">"About (group id, email or run id)"</label>
+                <input id="audit-target" type="search" />
+            </div>
+            <div class="field">
+                <label for="audit-from">"From"</label>
+                <input id="audit-from" type="date" />
+            </div>
+            <div class="field">
+                <label for="audit-to">"To"</label>
+                <input id="audit-to" type="date" />
+            </div>
+            <div class="filters__actions">
+                <button type="submit" class="button button--primary">
+                    "Apply filters"
+                </button>
+                <button type="reset" class="button">
+                    "Clear filters"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// The value of the form field `id` (empty when there is none).
+fn value_of(id: &str) -> String {
+    let field = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id));
+    let value = field.and_then(|f| js_sys::Reflect::get(&f, &"value".into()).ok());
+    value.and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Saves what the filters select as a CSV file, and says what it saved.
+#[component]
+fn AuditExportButton(filters: Signal<AuditFilters>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    // What the last export did: whether it worked, in words.
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        busy.set(true);
+        let filters = filters.get_untracked();
+        spawn_local(async move {
+            let said = match api::export_audit(&filters).await {
+                Ok(export) => (true, export_text(&export)),
+                Err(error) => (false, error_text(&error)),
+            };
+            outcome.set(Some(said));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="toolbar">
+            <button type="button" class="button" disabled=busy on:click=save>
+                {move || if busy.get() { "Saving the CSV file…" } else { "Download as CSV" }}
+            </button>
+        </div>
+        {move || {
+            outcome
+                .get()
+                .map(|(ok, text)| {
+                    view! {
+                        <p
+                            class=if ok { "alert alert--ok" } else { "alert alert--error" }
+                            role=if ok { "status" } else { "alert" }
+                        >
+                            {text}
+                        </p>
+                    }
+                })
+        }}
+    }
+}
+
+/// What an export saved, in words.
+fn export_text(export: &AuditExport) -> String {
+    let saved = count(u64::from(export.entries), "entry", "entries");
+    let mut text = format!("Saved {saved} to {AUDIT_EXPORT_FILE}.");
+    if export.truncated {
+        text.push_str(
+            " Only the newest entries fit in one file: choose earlier days to save the older ones.",
+        );
+    }
+    text
+}
+
+/// A paged table of the audit entries that pass `filters`.
 #[component]
 pub fn AuditEntries(
-    /// Only entries about this (a group id, an email…).
-    target: Option<String>,
+    /// Which entries.
+    filters: AuditFilters,
     /// Bumped by the screen after a change it made, so the entries are read again with it.
     changes: Signal<u32>,
 ) -> impl IntoView {
     // The `before` of each page shown so far: the last one is the current page.
     let pages = RwSignal::new(vec![None::<i64>]);
-    let target = StoredValue::new(target);
+    let filtered = !(filters.actor.is_empty()
+        && filters.action.is_empty()
+        && filters.from.is_empty()
+        && filters.to.is_empty());
+    let filters = StoredValue::new(filters);
     let page: Load<AuditPage> = Load::new(move || {
         changes.track();
         let before = pages.with(|p| p.last().copied().flatten());
-        let target = target.get_value();
-        async move { api::get_audit(before, target.as_deref()).await }
+        let filters = filters.get_value();
+        async move { api::get_audit(before, &filters).await }
     });
     let newer = move |_| {
         pages.update(|p| {
@@ -55,7 +199,12 @@ pub fn AuditEntries(
             None => view! { <Loading label="Loading the audit log…" /> }.into_any(),
             Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
             Some(Ok(list)) if list.entries.is_empty() => {
-                view! { <p class="empty">"No changes recorded yet."</p> }.into_any()
+                let empty = if filtered {
+                    "No entry matches these filters."
+                } else {
+                    "No changes recorded yet."
+                };
+                view! { <p class="empty">{empty}</p> }.into_any()
             }
             Some(Ok(list)) => {
                 let next = list.next_before;
@@ -67,9 +216,8 @@ pub fn AuditEntries(
                                 <tr>
                                     <th scope="col">"When"</th>
                                     <th scope="col">"Who"</th>
-                                    <th scope="col">"What"</th>
+                                    <th scope="col">"What happened"</th>
                                     <th scope="col">"About"</th>
-                                    <th scope="col">"Change"</th>
                                 </tr>
                             </thead>
                             <tbody>{list.entries.into_iter().map(entry_row).collect_view()}</tbody>
@@ -104,15 +252,42 @@ pub fn AuditEntries(
 }
 
 fn entry_row(entry: AuditLine) -> impl IntoView {
+    let kind = AUDIT_ACTIONS
+        .iter()
+        .find(|(action, _)| *action == entry.action)
+        .map_or_else(|| entry.action.clone(), |(_, label)| (*label).to_owned());
     view! {
         <tr>
             <td>{when(&entry.at)}</td>
             <td>{entry.actor}</td>
-            <td>
-                <code>{entry.action}</code>
+            <td class="audit-change">
+                {entry.description}
+                <span class="audit-kind">{kind}</span>
             </td>
-            <td>{entry.target.unwrap_or_default()}</td>
-            <td class="audit-change">{entry.summary}</td>
+            <td>{subject(&entry.action, entry.target, entry.target_name)}</td>
         </tr>
     }
+}
+
+/// What an entry is about: a group, a run or the settings as a link to its screen, by name
+/// where it has one.
+fn subject(action: &str, target: Option<String>, name: Option<String>) -> Option<AnyView> {
+    let target = target?;
+    let area = action.split('.').next().unwrap_or_default();
+    let href = match area {
+        "group" => Some(format!("/groups/{target}")),
+        "sync" => Some(format!("/sync/runs/{target}")),
+        "settings" => Some("/settings/okta".to_owned()),
+        _ => None,
+    };
+    let shown = match name {
+        Some(name) => name,
+        // The settings' own row has a key, not a name.
+        None if target == "okta_settings" => "Okta API Access".to_owned(),
+        None => target,
+    };
+    Some(match href {
+        Some(href) => view! { <a href=href>{shown}</a> }.into_any(),
+        None => view! { <span>{shown}</span> }.into_any(),
+    })
 }

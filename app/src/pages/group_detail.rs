@@ -10,7 +10,7 @@ use crate::dynamic::dynamic;
 use crate::loader::Load;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ClientError};
+use crate::api::{self, AuditFilters, ClientError};
 use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
 use crate::components::pager::Pager;
 use crate::components::table_scroll::TableScroll;
@@ -72,7 +72,7 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
             <h2 id="history-heading">"History of changes"</h2>
             {dynamic(move || {
                 if session.can(Permission::ReadAudit) {
-                    view! { <AuditEntries target=Some(id.clone()) changes=saves.into() /> }.into_any()
+                    view! { <AuditEntries filters=AuditFilters { target: id.clone(), ..AuditFilters::default() } changes=saves.into() /> }.into_any()
                 } else {
                     view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
                         .into_any()

@@ -205,39 +205,15 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     /// The state after, as JSON (never secrets).
     pub after: Option<serde_json::Value>,
-    /// What changed, in one line for people (see [`change_summary`]).
+    /// What changed, in one line (see `domain::change_summary`); `description` says it for people.
     #[serde(default)]
     pub summary: String,
-}
-
-/// What changed between `before` and `after`, in one line: for two objects, each key whose value
-/// differs (`roles: ["viewer"] → ["admin"]`); otherwise the values themselves.
-pub fn change_summary(
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> String {
-    use serde_json::Value;
-    match (before, after) {
-        (Some(Value::Object(before)), Some(Value::Object(after))) => {
-            let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            let changed: Vec<String> = keys
-                .into_iter()
-                .filter(|k| before.get(*k) != after.get(*k))
-                .map(|k| {
-                    let shown =
-                        |v: Option<&Value>| v.map_or_else(|| "—".to_owned(), Value::to_string);
-                    format!("{k}: {} → {}", shown(before.get(k)), shown(after.get(k)))
-                })
-                .collect();
-            changed.join("; ")
-        }
-        (None, Some(after)) => after.to_string(),
-        (Some(before), None) => format!("{before} → (gone)"),
-        (Some(before), Some(after)) => format!("{before} → {after}"),
-        (None, None) => String::new(),
-    }
+    /// What the entry records, in one sentence for people ("Roles of IT Admins: Admin added").
+    #[serde(default)]
+    pub description: String,
+    /// The target's name for people, when it has one (a group's name beside its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
 }
 
 /// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
@@ -247,32 +223,4 @@ pub struct ListAuditResponse {
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` for the next page; absent on the last page.
     pub next_before: Option<i64>,
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn a_change_of_two_objects_names_only_the_keys_that_differ() {
-        let before = json!({ "roles": ["viewer"], "version": 3, "name": "Sales" });
-        let after = json!({ "roles": ["admin", "viewer"], "version": 4, "name": "Sales" });
-        assert_eq!(
-            change_summary(Some(&before), Some(&after)),
-            r#"roles: ["viewer"] → ["admin","viewer"]; version: 3 → 4"#
-        );
-    }
-
-    #[test]
-    fn added_removed_and_plain_values_read_plainly() {
-        let granted = json!({ "email": "ann@example.com" });
-        assert_eq!(change_summary(None, Some(&granted)), r#"{"email":"ann@example.com"}"#);
-        assert_eq!(change_summary(Some(&json!(1)), None), "1 → (gone)");
-        assert_eq!(change_summary(Some(&json!("a")), Some(&json!("b"))), r#""a" → "b""#);
-        let key_gone = change_summary(Some(&json!({ "a": 1 })), Some(&json!({})));
-        assert_eq!(key_gone, "a: 1 → —");
-        assert_eq!(change_summary(None, None), "");
-    }
 }

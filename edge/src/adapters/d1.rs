@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 
+use groupsync_core::domain::{AuditActionFilter, AuditFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -123,6 +124,8 @@ pub(crate) struct AuditRow {
     pub(crate) target: Option<String>,
     pub(crate) before: Option<String>,
     pub(crate) after: Option<String>,
+    /// The name of the group the entry is about, for group actions.
+    pub(crate) target_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -413,20 +416,53 @@ impl Store {
     pub(crate) async fn list_audit(
         &self,
         before: Option<i64>,
-        target: Option<&str>,
+        filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRow>, StoreError> {
-        self.all(
-            "SELECT id, at, actor, actor_kind, action, target, before, after FROM audit_log \
-             WHERE (?1 IS NULL OR id < ?1) AND (?3 IS NULL OR target = ?3) \
-             ORDER BY id DESC LIMIT ?2",
-            &[
-                before.map_or(JsValue::NULL, |b| JsValue::from_f64(b as f64)),
-                JsValue::from_f64(f64::from(limit)),
-                target.map_or(JsValue::NULL, JsValue::from_str),
-            ],
-        )
-        .await
+        // Only the conditions given, so that the planner sees which index serves them.
+        let mut conditions = Vec::new();
+        let mut args = Vec::new();
+        let mut bind = |condition: &str, value: JsValue| {
+            args.push(value);
+            conditions.push(condition.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(before) = before {
+            bind("a.id < ?", JsValue::from_f64(before as f64));
+        }
+        if let Some(target) = &filter.target {
+            bind("a.target = ?", text(target));
+        }
+        if let Some(actor) = &filter.actor {
+            bind("instr(lower(a.actor), lower(?)) > 0", text(actor));
+        }
+        match filter.action {
+            Some(AuditActionFilter::Action(action)) => bind("a.action = ?", text(action)),
+            Some(AuditActionFilter::Area(area)) => {
+                // The area's actions sort between `area.` and `area/` ('/' follows '.').
+                bind("a.action >= ?", text(&format!("{area}.")));
+                bind("a.action < ?", text(&format!("{area}/")));
+            }
+            None => {}
+        }
+        if let Some(from) = &filter.from {
+            bind("a.at >= ?", text(from));
+        }
+        if let Some(to) = &filter.to {
+            bind("substr(a.at, 1, 10) <= ?", text(to));
+        }
+        args.push(JsValue::from_f64(f64::from(limit)));
+        let sql = format!(
+            "SELECT a.id, a.at, a.actor, a.actor_kind, a.action, a.target, a.before, a.after, \
+             (SELECT g.name FROM groups g WHERE g.id = a.target AND a.action LIKE 'group.%') \
+             AS target_name FROM audit_log a {} ORDER BY a.id DESC LIMIT ?{}",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
+            },
+            args.len()
+        );
+        self.all(&sql, &args).await
     }
 
     /// Counts one more request in `bucket`'s fixed window starting at `window_start`, and returns

@@ -2,6 +2,7 @@
 
 pub(crate) mod access;
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod people;

@@ -7,6 +7,7 @@
 //! detail names the parameter and what it accepts.
 
 use groupsync_core::api::ProblemCode;
+use groupsync_core::domain::{AUDIT_AREAS, AuditActionFilter, AuditFilter};
 
 use crate::error::ApiError;
 
@@ -159,31 +160,45 @@ pub fn sync_runs_page(pairs: &[(String, String)], max_page: u32) -> Result<u32, 
     Ok(page)
 }
 
-/// The query of `GET /api/v1/audit?before=&limit=&target=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The query of `GET /api/v1/audit` (and of its CSV export): paging and filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditQuery {
     /// Entries with a smaller id than this.
     pub before: Option<i64>,
     /// Entries per page.
     pub limit: u32,
-    /// Only the entries about this target.
-    pub target: Option<String>,
+    /// Which entries.
+    pub filter: AuditFilter,
 }
 
 /// The largest entry id `before` accepts: ids are bound to D1 as JavaScript numbers, exact up
 /// to 2^53 - 1.
 const MAX_ENTRY_ID: i64 = (1 << 53) - 1;
 
-/// Reads the audit log's query: `limit` from 1 to `max_limit` (default `default_limit`), a
-/// `target` of 1 to `max_target_bytes` bytes.
+/// Reads the audit log's query: its paging and its filters.
+///
+/// `limit` goes from 1 to `max_limit` (default `default_limit`); the filters are `target` and
+/// `actor` (1 to `max_text_bytes` bytes), `action` (an action or an area of the ones core lists)
+/// and the days `from` and `to`.
 pub fn audit_query(
     pairs: &[(String, String)],
     default_limit: u32,
     max_limit: u32,
-    max_target_bytes: usize,
+    max_text_bytes: usize,
 ) -> Result<AuditQuery, ApiError> {
     refuse_repeated(pairs)?;
-    let mut query = AuditQuery { before: None, limit: default_limit, target: None };
+    let mut query = AuditQuery { limit: default_limit, ..AuditQuery::default() };
+    let text = |name: &str, value: &str| {
+        if value.is_empty() || value.len() > max_text_bytes || value.chars().any(char::is_control) {
+            return Err(invalid_query(name, format!("1 to {max_text_bytes} bytes of text")));
+        }
+        Ok(Some(value.to_owned()))
+    };
+    let day = |name: &str, value: &str| {
+        calendar_day(value)
+            .map(|d| Some(d.to_owned()))
+            .ok_or_else(|| invalid_query(name, "a day written YYYY-MM-DD"))
+    };
     for (name, value) in pairs {
         match name.as_str() {
             "before" => {
@@ -196,16 +211,55 @@ pub fn audit_query(
                     invalid_query("limit", format!("a number between 1 and {max_limit}"))
                 })?;
             }
-            "target" => {
-                if value.is_empty() || value.len() > max_target_bytes {
-                    return Err(invalid_query("target", format!("1 to {max_target_bytes} bytes")));
-                }
-                query.target = Some(value.clone());
+            "target" => query.filter.target = text("target", value)?,
+            "actor" => query.filter.actor = text("actor", value)?,
+            "action" => {
+                let filter = AuditActionFilter::parse(value).ok_or_else(|| {
+                    let areas: Vec<&str> = AUDIT_AREAS.iter().map(|(area, _)| *area).collect();
+                    invalid_query(
+                        "action",
+                        format!(
+                            "an action such as group.roles_set, or one of {}",
+                            areas.join(", ")
+                        ),
+                    )
+                })?;
+                query.filter.action = Some(filter);
             }
+            "from" => query.filter.from = day("from", value)?,
+            "to" => query.filter.to = day("to", value)?,
             other => return Err(not_a_parameter(other)),
         }
     }
+    if let (Some(from), Some(to)) = (&query.filter.from, &query.filter.to)
+        && to < from
+    {
+        return Err(invalid_query("to", format!("a day on or after from ({from})")));
+    }
     Ok(query)
+}
+
+/// `value` when it is a day of the calendar written `YYYY-MM-DD` (so that, as text, days sort
+/// as they follow each other and compare with the RFC 3339 times the log keeps).
+fn calendar_day(value: &str) -> Option<&str> {
+    let bytes = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes.get(range.clone()).filter(|d| d.iter().all(u8::is_ascii_digit))?;
+        value[range].parse::<u32>().ok()
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&day).then_some(value)
 }
 
 /// The query pairs of `req`. Percent-encodings that are not UTF-8 decode to U+FFFD, so every
@@ -385,7 +439,46 @@ mod tests {
             assert_eq!(code(audit_query(&pairs(audit), 50, 200, 320)), bad, "{audit:?}");
         }
         let read = audit_query(&pairs(&[("before", "9"), ("target", "t")]), 50, 200, 320).unwrap();
-        assert_eq!(read, AuditQuery { before: Some(9), limit: 50, target: Some("t".into()) });
+        let filter = AuditFilter { target: Some("t".into()), ..AuditFilter::default() };
+        let expected = AuditQuery { before: Some(9), limit: 50, filter };
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn audit_filters_take_known_actions_real_days_and_a_range_in_order() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+        };
+        let read = audit_query(
+            &pairs(&[
+                ("actor", "Ann"),
+                ("action", "group"),
+                ("from", "2024-02-29"),
+                ("to", "2024-03-01"),
+            ]),
+            50,
+            200,
+            320,
+        )
+        .unwrap();
+        let AuditFilter { actor, action, from, to, .. } = read.filter;
+        assert_eq!(actor.as_deref(), Some("Ann"));
+        assert_eq!(action, Some(AuditActionFilter::Area("group")));
+        assert_eq!((from.as_deref(), to.as_deref()), (Some("2024-02-29"), Some("2024-03-01")));
+        let bad = (400, "invalid_query".to_owned());
+        for filter in [
+            &[("action", "group.deleted")][..],
+            &[("action", "")],
+            &[("from", "2023-02-29")],
+            &[("from", "2024-13-01")],
+            &[("to", "2024-1-01")],
+            &[("to", "2024-01-01T00:00:00Z")],
+            &[("from", "２０２４-01-01")],
+            &[("actor", "a\nb")],
+            &[("from", "2024-03-02"), ("to", "2024-03-01")],
+        ] {
+            assert_eq!(code(audit_query(&pairs(filter), 50, 200, 320)), bad, "{filter:?}");
+        }
     }
 
     #[test]

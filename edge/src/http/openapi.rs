@@ -1,6 +1,7 @@
 //! The OpenAPI document of the edge API, made from the route table, so that it lists exactly
 //! the routes the Worker serves, with who may call each.
 
+use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS};
 use serde_json::{Map, Value, json};
 
 use crate::http::listing::{
@@ -36,6 +37,10 @@ pub fn document() -> Value {
                 "default": { "description": "A problem", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
             }
         });
+        if route.endpoint == Endpoint::ExportAudit {
+            operation["responses"]["2XX"]["content"] =
+                json!({ "text/csv": { "schema": { "type": "string" } } });
+        }
         if let Some(schema) = response_schema(route.endpoint) {
             let body = json!({ "schema": { "$ref": format!("#/components/schemas/{schema}") } });
             operation["responses"]["2XX"]["content"]["application/json"] = body.clone();
@@ -130,9 +135,57 @@ fn response_schema(endpoint: Endpoint) -> Option<&'static str> {
     }
 }
 
+/// The query parameters of the audit log's filters (and, for the listing, its paging).
+fn audit_parameters(endpoint: Endpoint) -> Vec<Value> {
+    let query = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description });
+    let actions: Vec<&str> =
+        AUDIT_ACTIONS.iter().chain(AUDIT_AREAS).map(|(action, _)| *action).collect();
+    let mut parameters = vec![
+        query(
+            "target",
+            json!({ "type": "string" }),
+            "Only the entries about this (a group id, an email, a run id)",
+        ),
+        query(
+            "actor",
+            json!({ "type": "string" }),
+            "Only the entries by actors whose name contains this (case-insensitive)",
+        ),
+        query(
+            "action",
+            json!({ "type": "string", "enum": actions }),
+            "Only the entries of this action, or of every action of this area",
+        ),
+        query(
+            "from",
+            json!({ "type": "string", "format": "date" }),
+            "Only the entries on or after this day (UTC)",
+        ),
+        query(
+            "to",
+            json!({ "type": "string", "format": "date" }),
+            "Only the entries on or before this day (UTC)",
+        ),
+    ];
+    if endpoint == Endpoint::ListAudit {
+        parameters.push(query(
+            "before",
+            json!({ "type": "integer", "minimum": 1 }),
+            "Entries older than this one: the `next_before` of the page before",
+        ));
+        parameters.push(query(
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50 }),
+            "Entries per page",
+        ));
+    }
+    parameters
+}
+
 /// The query parameters of a paged listing, from the paging its handler validates with.
 fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
     let (paging, noun) = match endpoint {
+        Endpoint::ListAudit | Endpoint::ExportAudit => return audit_parameters(endpoint),
         Endpoint::ListGroups => (GROUP_PAGING, "groups"),
         Endpoint::ListGroupMembers => (MEMBER_PAGING, "members"),
         Endpoint::ListUsers => (PEOPLE_PAGING, "users"),

@@ -89,6 +89,8 @@ pub enum Endpoint {
     CreateGroup,
     /// `GET /api/v1/audit`.
     ListAudit,
+    /// `GET /api/v1/audit/export`.
+    ExportAudit,
     /// `POST /api/v1/dev/sign-in`: local only.
     DevSignIn,
     /// `GET /api/v1/groups/{id}`.
@@ -315,6 +317,13 @@ pub const ROUTES: &[Route] = {
             "What a user may do, and why",
         ),
         route(Get, "/api/v1/audit", ListAudit, needs(ReadAudit), "The audit log"),
+        route(
+            Get,
+            "/api/v1/audit/export",
+            ExportAudit,
+            needs(ReadAudit),
+            "The audit log's matching entries as CSV",
+        ),
         route(Post, "/api/v1/dev/sign-in", DevSignIn, Public, "Local only: sign in as anyone"),
     ]
 };

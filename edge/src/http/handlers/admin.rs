@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use groupsync_core::api::{
-    ApiKey, AuditEntry, CreateApiKeyRequest, CreateApiKeyResponse, GrantSuperAdminRequest,
-    ListApiKeysResponse, ListAuditResponse, ListServiceTokensResponse, ListSuperAdminsResponse,
-    ProblemCode, RegisterServiceTokenRequest, ServiceToken, SuperAdmin, change_summary,
+    ApiKey, CreateApiKeyRequest, CreateApiKeyResponse, GrantSuperAdminRequest, ListApiKeysResponse,
+    ListServiceTokensResponse, ListSuperAdminsResponse, ProblemCode, RegisterServiceTokenRequest,
+    ServiceToken, SuperAdmin,
 };
 use groupsync_core::domain::Permission;
 use serde_json::json;
@@ -17,16 +17,12 @@ use crate::http::context::{Ctx, read_json};
 use groupsync_core::domain::looks_like_email;
 
 use crate::http::handlers::access::invalid_email;
-use crate::http::listing::{AuditQuery, audit_query, query_pairs};
 use crate::http::respond;
 use crate::service::access::{Principal, parse_scopes};
 use crate::service::api_keys;
 
 const DEFAULT_KEY_DAYS: u32 = 90;
 const MAX_KEY_DAYS: u32 = 365;
-const MAX_AUDIT_PAGE: u32 = 200;
-/// The longest `target` an audit listing may filter on (ids and emails are far shorter).
-const MAX_TARGET_LENGTH: usize = 320;
 
 /// `GET /api/v1/super-admins`.
 pub(crate) async fn list_super_admins(ctx: &Ctx) -> Result<Response, ApiError> {
@@ -219,35 +215,6 @@ pub(crate) async fn revoke_service_token(
         ));
     }
     list_service_tokens(ctx).await
-}
-
-/// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
-pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let AuditQuery { before, limit, target } =
-        audit_query(&query_pairs(req)?, 50, MAX_AUDIT_PAGE, MAX_TARGET_LENGTH)?;
-    let rows = ctx.store.list_audit(before, target.as_deref(), limit + 1).await?;
-    let more = rows.len() > limit as usize;
-    let entries: Vec<AuditEntry> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| {
-            let before = r.before.and_then(|b| serde_json::from_str(&b).ok());
-            let after = r.after.and_then(|a| serde_json::from_str(&a).ok());
-            AuditEntry {
-                id: r.id,
-                at: r.at,
-                actor: r.actor,
-                actor_kind: r.actor_kind,
-                action: r.action,
-                target: r.target,
-                summary: change_summary(before.as_ref(), after.as_ref()),
-                before,
-                after,
-            }
-        })
-        .collect();
-    let next_before = if more { entries.last().map(|e| e.id) } else { None };
-    respond::json(&ListAuditResponse { entries, next_before }, 200)
 }
 
 fn api_key(row: ApiKeyRow) -> ApiKey {
