@@ -180,9 +180,18 @@ pub async fn resolve_sync_run(id: &str, confirm: bool) -> Result<SyncRun, Client
     write(Method::Post, &format!("/sync/runs/{}/{verb}", encode(id)), &EmptyObject {}).await
 }
 
-/// `POST /api/v1/invitations`.
-pub async fn invite(email: String) -> Result<CreateInvitationResponse, ClientError> {
-    write(Method::Post, "/invitations", &CreateInvitationRequest { email }).await
+/// `POST /api/v1/invitations`; `confirm_unknown` invites an email Okta does not know.
+pub async fn invite(
+    email: String,
+    confirm_unknown: bool,
+) -> Result<CreateInvitationResponse, ClientError> {
+    write(Method::Post, "/invitations", &CreateInvitationRequest { email, confirm_unknown }).await
+}
+
+/// `DELETE /api/v1/invitations/{email}`: withdraws an invitation not yet used.
+pub async fn revoke_invitation(email: &str) -> Result<(), ClientError> {
+    let path = format!("/invitations/{}", encode(email));
+    send(Method::Delete, &path, None).await?.into_result::<serde::de::IgnoredAny>().map(|_| ())
 }
 
 /// `GET /api/v1/users?page=`: a page (the edge's 50) of the users, newest invitation first.
@@ -363,6 +372,7 @@ enum Method {
     Get,
     Post,
     Put,
+    Delete,
 }
 
 /// An answer of the edge, read whole.
@@ -415,9 +425,12 @@ async fn fetch(method: Method, url: String, body: Option<String>) -> Result<Answ
         Method::Get => "GET",
         Method::Post => "POST",
         Method::Put => "PUT",
+        Method::Delete => "DELETE",
     });
-    if let Some(body) = body {
+    if !matches!(method, Method::Get) {
         headers.set(CSRF_HEADER.0, CSRF_HEADER.1).map_err(network)?;
+    }
+    if let Some(body) = body {
         headers.set("Content-Type", "application/json").map_err(network)?;
         init.set_body(&JsValue::from_str(&body));
     }

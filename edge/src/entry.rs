@@ -161,6 +161,9 @@ async fn dispatch(
             sync::resolve_sync_run(&param("id"), false, ctx, env, principal).await
         }
         Endpoint::CreateInvitation => people::create_invitation(req, ctx, principal).await,
+        Endpoint::RevokeInvitation => {
+            people::revoke_invitation(&param("email"), ctx, principal).await
+        }
         Endpoint::ListInvitations => people::list_invitations(req, ctx).await,
         Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,

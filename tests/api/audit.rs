@@ -80,6 +80,7 @@ async fn the_audit_log_reads_in_words_and_filters_by_person_kind_subject_and_day
         let refused = root.get(&format!("/api/v1/audit?{bad}")).await;
         expect_problem(refused, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
+    set_roles(&root, id, &[]).await;
 }
 
 #[tokio::test]
@@ -142,6 +143,7 @@ async fn the_audit_export_is_a_csv_of_the_filtered_entries_safe_to_open_in_a_spr
     let outsider = app.as_person("no-role@example.com").get("/api/v1/audit/export").await;
     expect_problem(outsider, StatusCode::FORBIDDEN, "forbidden").await;
 
+    set_roles(&root, &group.id, &[]).await;
     control.rename_group(&group.id, &group.name).expect("the fake renames the group back");
     let restored = run_sync(&root, json!({})).await;
     assert_eq!(restored["state"], "succeeded", "{restored}");

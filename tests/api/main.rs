@@ -11,6 +11,7 @@ mod credentials;
 mod health;
 mod helpers;
 mod hostile_input;
+mod invitations;
 mod paging;
 mod routing;
 mod secrets;

@@ -530,12 +530,17 @@ async fn an_invitation_predicts_the_roles_and_warns_when_there_are_none() {
     assert!(invited["access"]["roles"].as_array().unwrap().contains(&json!("viewer")), "{invited}");
     assert_eq!(invited["warning"], Value::Null);
 
-    let stranger: Value = root
-        .send(Method::POST, "/api/v1/invitations", &json!({ "email": "stranger@example.com" }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    // An email Okta does not know is invited only once that is confirmed.
+    let unconfirmed = json!({ "email": "stranger@example.com" });
+    let refused = root.send(Method::POST, "/api/v1/invitations", &unconfirmed).await;
+    let problem =
+        expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "unknown_to_okta").await;
+    assert!(problem.detail.contains("Okta has no user with the email stranger@example.com"));
+    let listed: Value = root.get("/api/v1/invitations").await.json().await.unwrap();
+    assert!(!listed.to_string().contains("stranger@example.com"), "nothing stored: {listed}");
+    let confirmed = json!({ "email": "stranger@example.com", "confirm_unknown": true });
+    let stranger: Value =
+        root.send(Method::POST, "/api/v1/invitations", &confirmed).await.json().await.unwrap();
     assert!(stranger["warning"].as_str().unwrap().contains("not a user in Okta"), "{stranger}");
     let listed: Value = root.get("/api/v1/invitations").await.json().await.unwrap();
     assert!(listed.to_string().contains("stranger@example.com"));
@@ -562,10 +567,12 @@ async fn the_users_listing_shows_each_invitation_whole_with_the_roles_it_grants_
     let root = prepared(&app, tenant).await;
     let truth_now = control.truth();
     let group = &truth_now.groups[2];
-    let member = group.members.iter().find(|m| m.status == UserStatus::Active).unwrap();
+    // Not the member `an_invitation_predicts…` invites: an email is invited once.
+    let member = group.members.iter().filter(|m| m.status == UserStatus::Active).nth(1).unwrap();
     set_roles(&root, &group.id, &["viewer"]).await;
     for email in [member.login.as_str(), "root@example.com"] {
-        let sent = root.send(Method::POST, "/api/v1/invitations", &json!({ "email": email })).await;
+        let body = json!({ "email": email, "confirm_unknown": true });
+        let sent = root.send(Method::POST, "/api/v1/invitations", &body).await;
         assert_eq!(sent.status(), StatusCode::CREATED);
     }
 

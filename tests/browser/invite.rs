@@ -178,3 +178,41 @@ async fn why_explains_a_users_access_by_role_and_group_and_takes_the_focus() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_email_okta_does_not_know_is_invited_only_when_confirmed_and_can_be_withdrawn() {
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/invite").await;
+    browser.expect_heading("Invite User").await;
+    let newcomer = "newcomer@example.com";
+
+    browser.fill("Email", newcomer).await;
+    browser.wait_for_text(".preview", "They will get: no role").await;
+    browser.click_button("Send invitation").await;
+    let refused = browser.wait_for_text("#invite-result", "Okta has no user").await;
+    assert!(refused.contains(newcomer) && refused.contains("confirm"), "{refused}");
+    browser.click_button("Invite anyway").await;
+    let sent = browser.wait_for_text("#invite-result", "Invitation sent").await;
+    assert!(sent.starts_with(&format!("Invitation sent to {newcomer}. Roles: no role.")), "{sent}");
+    assert!(sent.contains("not a user in Okta"), "the warning stays: {sent}");
+
+    // A second invitation of the same email says when the first was sent, and by whom.
+    browser.click_button("Send invitation").await;
+    let again = browser.wait_for_text("#invite-result", "already invited on").await;
+    assert!(again.contains(&format!("by {ROOT}")), "{again}");
+
+    // Unused, it can be withdrawn: the row goes, and the page says so.
+    let withdraw = format!("button[aria-label=\"Withdraw the invitation of {newcomer}\"]");
+    browser.click(&withdraw).await;
+    let notice = browser.wait_for_text("#people-notice", "was withdrawn").await;
+    assert_eq!(
+        notice,
+        format!("The invitation of {newcomer} was withdrawn. Invite them again at any time.")
+    );
+    let gone = format!(
+        "return ![...document.querySelectorAll('#people-table tbody tr')]\
+         .some(row => row.cells[0].textContent.trim() === '{newcomer}')"
+    );
+    browser.wait_until(&gone, "the withdrawn invitation leaves the table").await;
+    browser.close().await;
+}

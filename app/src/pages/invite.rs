@@ -1,7 +1,7 @@
 //! User Management → Invite User: the roles an email will get (and through which groups) before
 //! the invitation is sent; the invitations and users with their effective roles, paged; **Why?**.
 
-use groupsync_core::api::{AppUser, CreateInvitationResponse, UserAccessResponse};
+use groupsync_core::api::{AppUser, CreateInvitationResponse, ProblemCode, UserAccessResponse};
 use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Permission, looks_like_email};
 use leptos::prelude::*;
 
@@ -68,7 +68,8 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
     // email typed is in, and once at a time.
     let waiting_for_preview =
         move || looks_like_email(email.get().trim()) && preview.get().is_none();
-    let send = move || {
+    // `confirm_unknown`: the person confirmed an email Okta does not know.
+    let send = move |confirm_unknown: bool| {
         touched.set(true);
         let address = email.get_untracked().trim().to_owned();
         if !looks_like_email(&address) {
@@ -80,7 +81,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
         }
         sending.set(true);
         spawn_local(async move {
-            let answer = api::invite(address).await;
+            let answer = api::invite(address, confirm_unknown).await;
             if answer.is_ok() {
                 on_sent.run(());
             }
@@ -96,7 +97,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                 novalidate=true
                 on:submit=move |event| {
                     event.prevent_default();
-                    send();
+                    send(false);
                 }
             >
                 <div class="field">
@@ -152,7 +153,19 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         </p>
                         {sent.warning.map(|w| view! { <p class="alert alert--warn" role="alert">{w}</p> })}
                     }.into_any(),
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                    Err(error) => {
+                        // Okta does not know the email: inviting it anyway is a choice made
+                        // explicitly, after reading why.
+                        let unknown = error.is_code(ProblemCode::UnknownToOkta);
+                        view! {
+                            <ErrorAlert error />
+                            {unknown.then(|| view! {
+                                <button type="button" class="button" on:click=move |_| send(true)>
+                                    "Invite anyway"
+                                </button>
+                            })}
+                        }.into_any()
+                    }
                 })).into_any())}
             </div>
         </section>
@@ -219,9 +232,28 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
         page.set(to);
         focus_by_id("people-table");
     };
+    // What the last withdrawal did, in words (the table is read again after it).
+    let notice = RwSignal::new(None::<Result<String, ClientError>>);
+    let revoke = Callback::new(move |email: String| {
+        spawn_local(async move {
+            let done = api::revoke_invitation(&email).await;
+            notice.set(Some(done.map(|()| {
+                format!("The invitation of {email} was withdrawn. Invite them again at any time.")
+            })));
+            // The same page, read again (a set notifies even when the value stays).
+            page.set(page.get_untracked());
+            focus_by_id("people-notice");
+        });
+    });
     view! {
         <section class="panel" aria-labelledby="people-heading">
             <h2 id="people-heading">"Users and invitations"</h2>
+            <div id="people-notice" tabindex="-1">
+                {dynamic(move || (notice.get().map(|said| match said {
+                    Ok(text) => view! { <p class="alert alert--ok" role="status">{text}</p> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                })).into_any())}
+            </div>
             {dynamic(move || (match users.get() {
                 None => view! { <Loading label="Loading the users…" /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
@@ -245,11 +277,11 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                                         <th scope="col">"Status"</th>
                                         <th scope="col">"Roles"</th>
                                         <th scope="col">"Invited"</th>
-                                        <th scope="col"><span class="visually-hidden">"Explanation"</span></th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why)).collect_view()}
+                                    {answer.users.into_iter().map(|user| person_row(PersonRow::of(user), why, revoke)).collect_view()}
                                 </tbody>
                             </table>
                         </TableScroll>
@@ -299,16 +331,35 @@ impl PersonRow {
     }
 }
 
-fn person_row(row: PersonRow, why: RwSignal<Option<String>>) -> impl IntoView {
+fn person_row(
+    row: PersonRow,
+    why: RwSignal<Option<String>>,
+    revoke: Callback<String>,
+) -> impl IntoView {
     let email = row.email.clone();
     let label = format!("Why does {} have this access?", row.email);
+    // Only an invitation nobody used yet can be withdrawn.
+    let withdraw = (row.status == "invited").then(|| {
+        let label = format!("Withdraw the invitation of {}", row.email);
+        let email = row.email.clone();
+        view! {
+            <button
+                type="button"
+                class="button button--quiet"
+                aria-label=label
+                on:click=move |_| revoke.run(email.clone())
+            >
+                "Withdraw"
+            </button>
+        }
+    });
     view! {
         <tr>
             <td>{row.email}</td>
             <td>{row.status}</td>
             <td>{row.roles}</td>
             <td>{row.invited}</td>
-            <td>
+            <td class="row-actions">
                 <button
                     type="button"
                     class="button button--quiet"
@@ -320,6 +371,7 @@ fn person_row(row: PersonRow, why: RwSignal<Option<String>>) -> impl IntoView {
                 >
                     "Why?"
                 </button>
+                {withdraw}
             </td>
         </tr>
     }

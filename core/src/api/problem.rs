@@ -94,6 +94,9 @@ pub enum ProblemCode {
     VersionConflict,
     /// The connection test with the given settings failed; nothing was saved.
     OktaTestFailed,
+    /// Okta has no user with the email invited (or could not be asked): sending again with
+    /// `confirm_unknown` invites them anyway.
+    UnknownToOkta,
     /// Okta is not configured yet.
     OktaNotConfigured,
     /// Too many requests of this kind; retry after the `Retry-After` seconds.
@@ -109,7 +112,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::BeyondOwnAccess,
@@ -131,6 +134,7 @@ impl ProblemCode {
         Self::Conflict,
         Self::VersionConflict,
         Self::OktaTestFailed,
+        Self::UnknownToOkta,
         Self::OktaNotConfigured,
         Self::RateLimited,
         Self::AccessKeysUnavailable,
@@ -162,6 +166,7 @@ impl ProblemCode {
             Self::Conflict => "conflict",
             Self::VersionConflict => "version_conflict",
             Self::OktaTestFailed => "okta_test_failed",
+            Self::UnknownToOkta => "unknown_to_okta",
             Self::OktaNotConfigured => "okta_not_configured",
             Self::RateLimited => "rate_limited",
             Self::AccessKeysUnavailable => "access_keys_unavailable",
@@ -189,7 +194,10 @@ impl ProblemCode {
             | Self::OktaNotConfigured => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidInput | Self::TokenRequired | Self::OktaTestFailed => 422,
+            Self::InvalidInput
+            | Self::TokenRequired
+            | Self::OktaTestFailed
+            | Self::UnknownToOkta => 422,
             Self::RateLimited => 429,
             Self::Misconfigured | Self::Internal => 500,
             Self::AccessKeysUnavailable => 503,
@@ -220,6 +228,7 @@ impl ProblemCode {
             Self::Conflict => "Conflict",
             Self::VersionConflict => "Changed by someone else",
             Self::OktaTestFailed => "Okta connection test failed",
+            Self::UnknownToOkta => "Not a user in Okta",
             Self::OktaNotConfigured => "Okta not configured",
             Self::RateLimited => "Too many requests",
             Self::AccessKeysUnavailable => "Sign-in keys unavailable",

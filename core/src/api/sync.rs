@@ -266,6 +266,11 @@ pub struct SetGroupRolesRequest {
 pub struct CreateInvitationRequest {
     /// Who to invite.
     pub email: String,
+    /// Invite them even though Okta has no user with this email (or could not be asked): they
+    /// get no role until Okta has them. Without it, such an invitation is refused with
+    /// `422 unknown_to_okta`.
+    #[serde(default)]
+    pub confirm_unknown: bool,
 }
 
 /// An invitation.

@@ -26,6 +26,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("group.roles_set", "Roles changed"),
     ("group.created", "Group created"),
     ("invitation.sent", "Invitation sent"),
+    ("invitation.revoked", "Invitation withdrawn"),
     ("sync.started", "Sync started"),
     ("sync.committed", "Sync saved"),
     ("sync.confirmed", "Held sync confirmed"),
@@ -119,6 +120,7 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
             Some(Value::String(_)) => format!("{target} invited"),
             _ => format!("{target} invited (not found in Okta when invited)"),
         },
+        "invitation.revoked" => format!("Invitation of {target} withdrawn before it was used"),
         "sync.started" => {
             let flag = |key| after.and_then(|a| a.get(key)).and_then(Value::as_bool);
             let kind = if flag("full") == Some(true) { "Full sync" } else { "Sync" };

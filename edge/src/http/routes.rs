@@ -113,6 +113,8 @@ pub enum Endpoint {
     DiscardSyncRun,
     /// `POST /api/v1/invitations`.
     CreateInvitation,
+    /// `DELETE /api/v1/invitations/{email}`.
+    RevokeInvitation,
     /// `GET /api/v1/invitations`.
     ListInvitations,
     /// `GET /api/v1/users`.
@@ -295,6 +297,13 @@ pub const ROUTES: &[Route] = {
             "Discard a run held by the guard",
         ),
         route(Post, "/api/v1/invitations", CreateInvitation, needs(InviteUsers), "Invite a user"),
+        route(
+            Delete,
+            "/api/v1/invitations/{email}",
+            RevokeInvitation,
+            needs(InviteUsers),
+            "Withdraw an invitation not yet used",
+        ),
         route(
             Get,
             "/api/v1/invitations",

@@ -126,24 +126,36 @@ impl Store {
         Ok(bound.first().is_some_and(|c| c.n == 1))
     }
 
-    pub(crate) async fn upsert_invitation(
+    /// Records the invitation of `email`, with its audit row, unless `email` is invited already
+    /// (then nothing is written). Returns whether it was recorded.
+    pub(crate) async fn insert_invitation(
         &self,
         email: &str,
         okta_user_id: Option<&str>,
         audit: &AuditRecord<'_>,
         now: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let insert = self.statement(
-            "INSERT INTO invitations (email, okta_user_id, status, invited_by, invited_at) VALUES (?1, ?2, 'invited', ?3, ?4) \
-             ON CONFLICT(email) DO UPDATE SET okta_user_id = excluded.okta_user_id, invited_by = excluded.invited_by, \
-             invited_at = excluded.invited_at WHERE invitations.status = 'invited'",
+            "INSERT INTO invitations (email, okta_user_id, status, invited_by, invited_at) \
+             VALUES (?1, ?2, 'invited', ?3, ?4) ON CONFLICT(email) DO NOTHING",
             &[text(email), opt(okta_user_id), text(&audit.actor.name), text(now)],
         )?;
-        self.db
-            .batch(vec![insert, self.audit_statement(audit, now)?])
-            .await
-            .map_err(database)
-            .map(|_| ())
+        self.change_with_audit(insert, audit, now).await
+    }
+
+    /// Withdraws the invitation of `email` while it is unused, with its audit row. Returns
+    /// whether there was such an invitation (one used meanwhile stays).
+    pub(crate) async fn revoke_invitation(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let delete = self.statement(
+            "DELETE FROM invitations WHERE email = ?1 AND status = 'invited'",
+            &[text(email)],
+        )?;
+        self.change_with_audit(delete, audit, now).await
     }
 
     /// The invitation of `email`.

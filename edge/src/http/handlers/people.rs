@@ -14,6 +14,7 @@ use worker::{Request, Response};
 use crate::adapters::d1::{AuditRecord, GroupRoles, InvitationRow, People, PersonRecord, Store};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
+use groupsync_core::api::ProblemCode;
 use groupsync_core::domain::looks_like_email;
 
 use crate::http::handlers::access::invalid_email;
@@ -23,7 +24,9 @@ use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
 
 /// `POST /api/v1/invitations`: binds the invitation to the Okta user found by email, and says
-/// which roles they will get and why (or warns that no assigned group includes them).
+/// which roles they will get and why (or warns that no assigned group includes them). An email
+/// invited already is refused with when and by whom; one Okta does not know needs
+/// `confirm_unknown`.
 pub(crate) async fn create_invitation(
     req: &mut Request,
     ctx: &Ctx,
@@ -35,12 +38,15 @@ pub(crate) async fn create_invitation(
         return Err(invalid_email());
     }
     let actor = ctx.admin_write(principal).await?;
+    if let Some(existing) = ctx.store.invitation(&email).await? {
+        return Err(already_invited(&existing));
+    }
     // Okta is asked at invite time; when it cannot be asked, the synced data still answers.
-    let okta_user_id = match OktaTarget::load(&ctx.config, &ctx.store).await {
+    let found = match OktaTarget::load(&ctx.config, &ctx.store).await {
         Ok(target) => {
             let client = target
                 .client(ClientConfig { max_rate_limit_retries: 1, ..ClientConfig::default() });
-            client.find_users_by_email(&email).await.ok().and_then(|users| {
+            client.find_users_by_email(&email).await.ok().map(|users| {
                 users
                     .into_iter()
                     .find(|u| {
@@ -51,6 +57,21 @@ pub(crate) async fn create_invitation(
         }
         Err(_) => None,
     };
+    // `None`: Okta could not be asked; `Some(None)`: it has no such user.
+    let okta_user_id = found.clone().flatten();
+    if okta_user_id.is_none() && !body.confirm_unknown {
+        let why = match found {
+            Some(_) => format!("Okta has no user with the email {email}"),
+            None => format!("Okta could not be asked whether {email} is one of its users"),
+        };
+        return Err(ApiError::client(
+            ProblemCode::UnknownToOkta,
+            format!(
+                "{why}: they would get no role until Okta has them. Check the address, or \
+                 confirm to invite them anyway."
+            ),
+        ));
+    }
     // An invitation hands out the roles the person's groups grant: only within the inviter's.
     let (_, status, access) = access_of(&ctx.store, &email, okta_user_id.as_deref()).await?;
     principal.may_hand_out(&access.roles, "invite someone with")?;
@@ -61,7 +82,17 @@ pub(crate) async fn create_invitation(
         before: None,
         after: Some(json!({ "okta_user_id": okta_user_id })),
     };
-    ctx.store.upsert_invitation(&email, okta_user_id.as_deref(), &audit, &ctx.now).await?;
+    let recorded =
+        ctx.store.insert_invitation(&email, okta_user_id.as_deref(), &audit, &ctx.now).await?;
+    let stored = ctx.store.invitation(&email).await?;
+    let invitation = match stored {
+        // Invited by someone else meanwhile: theirs stands.
+        Some(row) if !recorded => return Err(already_invited(&row)),
+        Some(row) => invitation(row),
+        None => {
+            return Err(ApiError::client(ProblemCode::Internal, "The invitation was not stored."));
+        }
+    };
     let warning = match (&okta_user_id, status) {
         (None, _) => Some(format!(
             "{email} is not a user in Okta (or Okta could not be asked): they will get no role until they are."
@@ -77,13 +108,85 @@ pub(crate) async fn create_invitation(
         }
         _ => None,
     };
-    let invitation = ctx.store.invitation(&email).await?.map(invitation).ok_or_else(|| {
-        ApiError::client(
-            groupsync_core::api::ProblemCode::Internal,
-            "The invitation was not stored.",
-        )
-    })?;
     respond::json(&CreateInvitationResponse { invitation, access, warning }, 201)
+}
+
+/// `DELETE /api/v1/invitations/{email}`: withdraws an invitation nobody has used yet. One used
+/// to sign in stays: access follows the person's Okta groups, not the invitation.
+pub(crate) async fn revoke_invitation(
+    email: &str,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let email = email.trim().to_lowercase();
+    let actor = ctx.admin_write(principal).await?;
+    let Some(existing) = ctx.store.invitation(&email).await? else {
+        return Err(ApiError::client(ProblemCode::NotFound, format!("{email} is not invited.")));
+    };
+    let used = |row: &InvitationRow| {
+        ApiError::client(
+            ProblemCode::Conflict,
+            format!(
+                "{email} already signed in{} with this invitation, so it cannot be withdrawn. \
+                 Their roles follow their Okta groups: remove them from those groups in Okta \
+                 to end their access.",
+                row.activated_at
+                    .as_deref()
+                    .map(|at| format!(" on {}", shown_time(at)))
+                    .unwrap_or_default()
+            ),
+        )
+    };
+    if existing.status != "invited" {
+        return Err(used(&existing));
+    }
+    let audit = AuditRecord {
+        actor: &actor,
+        action: "invitation.revoked",
+        target: Some(email.clone()),
+        before: Some(json!({
+            "invited_by": existing.invited_by,
+            "invited_at": existing.invited_at,
+            "okta_user_id": existing.okta_user_id,
+        })),
+        after: None,
+    };
+    if !ctx.store.revoke_invitation(&email, &audit, &ctx.now).await? {
+        // Used (or withdrawn) meanwhile.
+        return match ctx.store.invitation(&email).await? {
+            Some(row) => Err(used(&row)),
+            None => {
+                Err(ApiError::client(ProblemCode::NotFound, format!("{email} is not invited.")))
+            }
+        };
+    }
+    respond::json(&invitation(existing), 200)
+}
+
+/// `409 already_exists` for an email invited before: when, by whom, and whether it was used.
+fn already_invited(row: &InvitationRow) -> ApiError {
+    let used = row
+        .activated_at
+        .as_deref()
+        .map(|at| format!("; they signed in on {}", shown_time(at)))
+        .unwrap_or_default();
+    ApiError::client(
+        ProblemCode::AlreadyExists,
+        format!(
+            "{} was already invited on {} by {}{used}.",
+            row.email,
+            shown_time(&row.invited_at),
+            row.invited_by
+        ),
+    )
+}
+
+/// An RFC 3339 time as people read it: `2026-11-30 16:40 UTC`.
+fn shown_time(at: &str) -> String {
+    match (at.get(..10), at.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => at.to_owned(),
+    }
 }
 
 /// `GET /api/v1/invitations?q=&page=&per_page=`: newest first.
