@@ -46,14 +46,6 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// The problem's stable code, when the edge answered with one.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            Self::Api(problem) => Some(&problem.code),
-            _ => None,
-        }
-    }
-
     /// The HTTP status of the edge's problem answer.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -124,7 +124,7 @@ fn Navigation(
             aria-label="Main"
             on:keydown=move |event| fold_on_escape(&event, open)
         >
-            <div id="app-nav-menu" class="app-nav__menu" class:app-nav__menu--open=move || open.get()>
+            <div id="app-nav-menu" class="app-nav__menu">
             <p class="app-nav__section" id="nav-user-management">
                 "User Management"
             </p>

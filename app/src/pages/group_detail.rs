@@ -1,7 +1,7 @@
 //! One group: its roles (assigned here, with conflicts named), its members with their Okta
 //! status (paged), and the history of changes to it.
 
-use groupsync_core::api::{GroupDetail, GroupMember, SetGroupRolesRequest};
+use groupsync_core::api::{GroupDetail, GroupMember, ProblemCode, SetGroupRolesRequest};
 use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, StatusRoles, status_roles};
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
@@ -117,7 +117,7 @@ fn RoleEditor(
                     outcome.set(Some(Ok(format!("Roles saved: {}.", role_names(&group.roles)))));
                     on_saved.run(());
                 }
-                Err(error) if error.code() == Some("version_conflict") => {
+                Err(error) if error.is_code(ProblemCode::VersionConflict) => {
                     // Read what the other person saved; keep this person's choice to re-apply.
                     match api::get_group(&id).await {
                         Ok(latest) => {
