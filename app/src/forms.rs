@@ -27,6 +27,15 @@ impl SettingsField {
         }
     }
 
+    /// The field's label on the screen, which messages about it use too.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::TenantUrl => "Okta tenant URL",
+            Self::AppId => "App ID",
+            Self::ApiToken => "API token",
+        }
+    }
+
     fn from_api_name(name: &str) -> Option<Self> {
         [Self::TenantUrl, Self::AppId, Self::ApiToken].into_iter().find(|f| f.api_name() == name)
     }
@@ -131,6 +140,12 @@ pub fn field_of_problem(problem: &Problem) -> Option<(SettingsField, String)> {
     Some((SettingsField::from_api_name(name)?, sentence(message)))
 }
 
+/// An edge problem about a field of this form, named by the field's label as the screen shows
+/// it ("Okta tenant URL: The host must be…"), not by its API name.
+pub fn field_problem_in_words(problem: &Problem) -> Option<String> {
+    field_of_problem(problem).map(|(field, message)| format!("{}: {message}", field.label()))
+}
+
 /// A message as a sentence: capital first letter, final period.
 fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
@@ -150,6 +165,22 @@ mod tests {
     use groupsync_core::domain::{TenantUrl, TenantUrlPolicy};
 
     use super::*;
+
+    #[test]
+    fn an_edge_problem_about_a_field_is_named_by_its_label_not_its_api_name() {
+        let problem = Problem::new(
+            ProblemCode::InvalidInput,
+            "tenant_url: the host must be your Okta domain, such as your-company.okta.com",
+        );
+        assert_eq!(
+            field_problem_in_words(&problem).as_deref(),
+            Some(
+                "Okta tenant URL: The host must be your Okta domain, such as your-company.okta.com."
+            )
+        );
+        let elsewhere = Problem::new(ProblemCode::InvalidInput, "name: 1 to 200 characters");
+        assert_eq!(field_problem_in_words(&elsewhere), None, "not a field of this form");
+    }
 
     fn draft(tenant_url: &str, app_id: &str, api_token: &str) -> SettingsDraft {
         SettingsDraft {

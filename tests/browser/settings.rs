@@ -30,6 +30,15 @@ async fn a_super_admin_configures_okta_after_a_connection_test_and_each_failure_
     let invalid = browser.input("Okta tenant URL").await;
     assert_eq!(invalid.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
 
+    // A field the edge refuses (an address that is not an Okta domain) is named by its label.
+    browser.fill("Okta tenant URL", "https://example.com").await;
+    browser.fill("App ID", &okta.app_id).await;
+    browser.fill("API token", &okta.token).await;
+    browser.click_button("Test connection").await;
+    let refused = browser.wait_for_text("#test-result [role=alert]", "Okta domain").await;
+    assert!(refused.starts_with("Okta tenant URL: The host must be"), "{refused}");
+    assert!(!refused.contains("tenant_url"), "no API names for people: {refused}");
+
     // Each failure of the connection test is named in words.
     let (url, token, app) = (okta.base_url.as_str(), okta.token.as_str(), okta.app_id.as_str());
     let failures = [

@@ -14,7 +14,9 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Gate, awaited, focus_by_id};
-use crate::forms::{SettingsDraft, SettingsField, check_settings, field_of_problem};
+use crate::forms::{
+    SettingsDraft, SettingsField, check_settings, field_of_problem, field_problem_in_words,
+};
 use crate::session::Session;
 use crate::text::when;
 
@@ -172,7 +174,6 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 <legend class="visually-hidden">"Okta API settings"</legend>
                 <Field
                     field=SettingsField::TenantUrl
-                    label="Okta tenant URL"
                     help="The address you sign in to Okta at, without \"-admin\": for example https://your-company.okta.com. It is shown at the top right of the Okta Admin Console."
                     input_type="url"
                     autocomplete="url"
@@ -182,7 +183,6 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 />
                 <Field
                     field=SettingsField::AppId
-                    label="App ID"
                     help="In the Admin Console: Applications → Applications → your SAML 2.0 app. The App ID is the part of the browser's address after /instance/; it starts with 0oa."
                     input_type="text"
                     autocomplete="off"
@@ -192,7 +192,6 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 />
                 <Field
                     field=SettingsField::ApiToken
-                    label="API token"
                     help=if token_configured {
                         "Leave empty to keep the current token. To make one: Security → API → Tokens → Create token, as an admin who may read the app, its groups and users (Okta shows it only once)."
                     } else {
@@ -244,7 +243,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 Ok(answer) => view! {
                     <p class="alert alert--error" role="alert">{answer.message}</p>
                 }.into_any(),
-                Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                Err(error) => settings_error(error),
             })).into_any())}
         </div>
         <div id="save-result" tabindex="-1">
@@ -252,10 +251,21 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 Ok(()) => view! {
                     <p class="alert alert--ok" role="status">"Settings saved. The connection was tested first."</p>
                 }.into_any(),
-                Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                Err(error) => settings_error(error),
             })).into_any())}
         </div>
     }
+}
+
+/// A failed test or save: a problem about one field named by the field's label, any other as
+/// the edge said it.
+fn settings_error(error: ClientError) -> AnyView {
+    if let ClientError::Api(problem) = &error
+        && let Some(text) = field_problem_in_words(problem)
+    {
+        return view! { <p class="alert alert--error" role="alert">{text}</p> }.into_any();
+    }
+    view! { <ErrorAlert error /> }.into_any()
 }
 
 fn focus_first_invalid(problems: &[(SettingsField, String)]) {
@@ -269,8 +279,6 @@ fn focus_first_invalid(problems: &[(SettingsField, String)]) {
 pub fn Field(
     /// Which field (its API name is the input's id).
     field: SettingsField,
-    /// The label.
-    label: &'static str,
     /// Where to find the value, shown under the input.
     help: &'static str,
     /// The input's type (`url`, `text`, `password`).
@@ -284,7 +292,7 @@ pub fn Field(
     /// Set when the field is left, to show its message from then on.
     shown: RwSignal<bool>,
 ) -> impl IntoView {
-    let id = field.api_name();
+    let (id, label) = (field.api_name(), field.label());
     let help_id = format!("{id}-help");
     let message_id = format!("{id}-message");
     let described = format!("{help_id} {message_id}");
