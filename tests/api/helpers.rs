@@ -234,6 +234,14 @@ impl TestApp {
         }
     }
 
+    /// The rows of `sql` (one statement) read from a copy of the stack's D1, for what the API
+    /// does not show.
+    pub(crate) fn query_rows(&self, sql: &str) -> Vec<serde_json::Value> {
+        let answer = self.stack.query_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let answer: serde_json::Value = serde_json::from_str(&answer).expect("wrangler's JSON");
+        answer[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
     /// The origin of the stack (`http://127.0.0.1:PORT`).
     pub(crate) fn origin(&self) -> &str {
         &self.base_url

@@ -162,6 +162,30 @@ impl Drop for TableAway<'_> {
     }
 }
 
+/// Waits until the coordinator has tidied what a failed run left (what it staged and wrote
+/// ahead), as its own probe finds it. Renaming a table back from outside while the Worker's D1
+/// runs the tidying statements makes the local D1 drop the Worker's connections (production has
+/// no such outside change), so the test renames only once the Worker is done.
+async fn wait_until_tidied(app: &TestApp) {
+    let committed = "(SELECT committed FROM sync_generation WHERE id = 1)";
+    let probe = format!(
+        "SELECT (SELECT COUNT(*) FROM group_member_versions WHERE from_gen > {committed} OR to_gen IS NOT NULL) \
+         + (SELECT COUNT(*) FROM okta_user_versions WHERE from_gen > {committed} OR to_gen IS NOT NULL) \
+         + (SELECT COUNT(*) FROM sync_removed_groups) + (SELECT COUNT(*) FROM sync_staged_members) \
+         + (SELECT COUNT(*) FROM sync_staged_users) + (SELECT COUNT(*) FROM sync_staged_statuses) \
+         + (SELECT COUNT(*) FROM sync_staged_groups) AS untidy"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let rows = app.query_rows(&probe);
+        if rows.first().and_then(|row| row["untidy"].as_u64()) == Some(0) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the failed run is never tidied: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn d1_failures_at_staging_and_at_commit_change_nothing() {
     // The dev stack has its own D1; its sync tenant is the fault tenant's twin seed.
@@ -192,6 +216,7 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
         let before = stored(&root).await;
         let away = TableAway::new(&app, "archived_group_roles");
         let failed = run_sync(&root, json!({})).await;
+        wait_until_tidied(&app).await;
         drop(away);
         runs += 1;
         if failed["state"] != "failed" || stored(&root).await != before {
