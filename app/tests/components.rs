@@ -148,7 +148,6 @@ async fn a_settings_field_is_labelled_described_and_marked_invalid_with_its_mess
         view! {
             <Field
                 field=SettingsField::TenantUrl
-                label="Okta tenant URL"
                 help="Where you sign in to Okta."
                 input_type="url"
                 autocomplete="url"
