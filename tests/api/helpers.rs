@@ -179,8 +179,12 @@ impl TestApp {
     pub(crate) fn connect(stack: &'static LocalStack) -> Self {
         // A client per test: each test has its own async runtime, and pooled connections are
         // bound to the runtime that opened them.
+        // Idle connections are dropped after a second: `wrangler dev` closes them after five
+        // (Node's keep-alive timeout), and a request sent on one as it closes fails with
+        // `IncompleteMessage` (a test that waited seconds for `wrangler d1 execute` met that).
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(1))
             .build()
             .expect("an HTTP client builds");
         Self { base_url: stack.base_url().to_owned(), http, stack }
@@ -230,6 +234,25 @@ impl TestApp {
                     std::thread::sleep(std::time::Duration::from_millis(200));
                 }
                 Err(e) => panic!("{sql}: {e}"),
+            }
+        }
+    }
+
+    /// Waits until the stack answers `/api/v1/health` again after a process outside it changed
+    /// its D1 files (a test's `wrangler d1 execute`), so that what the test asks next meets a
+    /// Worker at rest; production, where nothing outside the Worker touches D1, has no such
+    /// moment.
+    pub(crate) async fn wait_until_serving(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let answer = self.http.get(format!("{}/api/v1/health", self.base_url)).send().await;
+            match answer {
+                Ok(answer) if answer.status().is_success() => return,
+                other => {
+                    let now = std::time::Instant::now();
+                    assert!(now < deadline, "the stack does not serve again: {other:?}");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
             }
         }
     }

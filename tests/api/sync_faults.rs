@@ -201,6 +201,7 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
         let away = TableAway::new(&app, "sync_staged_members");
         let failed = run_sync(&root, json!({ "full": true })).await;
         drop(away);
+        app.wait_until_serving().await;
         runs += 1;
         if failed["state"] != "failed" || stored(&root).await != before {
             wrong.push(format!("staging #{repeat}: {}", summary(&failed)));
@@ -218,6 +219,7 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
         let failed = run_sync(&root, json!({})).await;
         wait_until_tidied(&app).await;
         drop(away);
+        app.wait_until_serving().await;
         runs += 1;
         if failed["state"] != "failed" || stored(&root).await != before {
             wrong.push(format!("commit #{repeat}: {}", summary(&failed)));
