@@ -34,7 +34,7 @@ pub enum ClientError {
     Network(String),
     /// The edge answered with a problem; its detail is meant for the user.
     #[error("{}", .0.detail)]
-    Api(Problem),
+    Api(Box<Problem>),
     /// The edge answered, but not with the JSON this app expects (a version mismatch or a proxy).
     #[error("The service sent an answer this app does not understand: {0}")]
     Decode(String),
@@ -389,7 +389,8 @@ impl Answer {
     /// Why a failed answer failed: its problem, or that it came without one.
     fn into_error(self) -> ClientError {
         if self.is_json(PROBLEM_CONTENT_TYPE) {
-            return parse(&self.text).map_or_else(|error| error, ClientError::Api);
+            return parse(&self.text)
+                .map_or_else(|error| error, |problem| ClientError::Api(Box::new(problem)));
         }
         ClientError::Decode(format!("HTTP {} without a problem body", self.status))
     }

@@ -1,7 +1,8 @@
 //! Form checks that run before anything is sent.
 //!
 //! They use the same rules and words as the edge (both use `groupsync-core`). Also maps the
-//! edge's `field: message` details back onto the form's fields. Pure, so it is tested natively.
+//! edge's problems about a field (`Problem::field`) back onto the forms' fields and labels.
+//! Pure, so it is tested natively.
 
 use groupsync_core::api::Problem;
 use groupsync_core::domain::{AppId, TenantUrlError};
@@ -134,16 +135,27 @@ fn tenant_url_precheck(text: &str) -> Option<TenantUrlError> {
     None
 }
 
-/// The field an edge problem is about, with its message, when its detail is `field: message`.
+/// The settings field an edge problem is about, with its message as a sentence.
 pub fn field_of_problem(problem: &Problem) -> Option<(SettingsField, String)> {
-    let (name, message) = problem.detail.split_once(": ")?;
-    Some((SettingsField::from_api_name(name)?, sentence(message)))
+    let field = SettingsField::from_api_name(problem.field.as_deref()?)?;
+    Some((field, sentence(problem.message())))
 }
 
-/// An edge problem about a field of this form, named by the field's label as the screen shows
-/// it ("Okta tenant URL: The host must be…"), not by its API name.
+/// The label a form of this app shows for the request field `api_name`, for the fields the
+/// edge can refuse after the form's own checks passed.
+fn field_label(api_name: &str) -> Option<&'static str> {
+    match api_name {
+        "email" => Some("Email"),
+        "name" => Some("Group name"),
+        other => SettingsField::from_api_name(other).map(SettingsField::label),
+    }
+}
+
+/// An edge problem about a field of a form, named by the field's label as the screen shows it
+/// ("Okta tenant URL: The host must be…"), not by its API name.
 pub fn field_problem_in_words(problem: &Problem) -> Option<String> {
-    field_of_problem(problem).map(|(field, message)| format!("{}: {message}", field.label()))
+    let label = field_label(problem.field.as_deref()?)?;
+    Some(format!("{label}: {}", sentence(problem.message())))
 }
 
 /// A message as a sentence: capital first letter, final period.
@@ -171,15 +183,43 @@ mod tests {
         let problem = Problem::new(
             ProblemCode::InvalidInput,
             "tenant_url: the host must be your Okta domain, such as your-company.okta.com",
-        );
+        )
+        .about_field("tenant_url");
         assert_eq!(
             field_problem_in_words(&problem).as_deref(),
             Some(
                 "Okta tenant URL: The host must be your Okta domain, such as your-company.okta.com."
             )
         );
-        let elsewhere = Problem::new(ProblemCode::InvalidInput, "name: 1 to 200 characters");
-        assert_eq!(field_problem_in_words(&elsewhere), None, "not a field of this form");
+        assert_eq!(
+            field_of_problem(&problem).map(|(field, _)| field),
+            Some(SettingsField::TenantUrl),
+            "the settings form marks that input"
+        );
+        let group = Problem::new(ProblemCode::InvalidInput, "name: 1 to 200 characters")
+            .about_field("name");
+        assert_eq!(
+            field_problem_in_words(&group).as_deref(),
+            Some("Group name: 1 to 200 characters."),
+        );
+        assert_eq!(field_of_problem(&group), None, "not a settings field");
+        let email = Problem::new(ProblemCode::InvalidInput, "email: enter an email address")
+            .about_field("email");
+        assert_eq!(
+            field_problem_in_words(&email).as_deref(),
+            Some("Email: Enter an email address.")
+        );
+    }
+
+    #[test]
+    fn a_problem_about_no_field_is_not_read_as_one_from_its_words() {
+        // A detail that happens to start like `field: ` is not a field problem: the code says so.
+        let conflict = Problem::new(ProblemCode::Conflict, "tenant_url: changed meanwhile");
+        assert_eq!(field_problem_in_words(&conflict), None);
+        assert_eq!(field_of_problem(&conflict), None);
+        let unknown =
+            Problem::new(ProblemCode::InvalidQuery, "sort: one of name").about_field("sort");
+        assert_eq!(field_problem_in_words(&unknown), None, "no form of this app has it");
     }
 
     fn draft(tenant_url: &str, app_id: &str, api_token: &str) -> SettingsDraft {
@@ -265,17 +305,5 @@ mod tests {
         let problems = check_settings(&draft("https://acme.okta.com", APP, "secret value"));
         assert_eq!(problems.len(), 1);
         assert!(!problems[0].1.contains("secret"));
-    }
-
-    #[test]
-    fn the_edges_field_details_land_on_their_field() {
-        let problem =
-            Problem::new(ProblemCode::InvalidInput, "tenant_url: the URL must start with https://");
-        assert_eq!(
-            field_of_problem(&problem),
-            Some((SettingsField::TenantUrl, "The URL must start with https://.".into()))
-        );
-        let other = Problem::new(ProblemCode::InvalidInput, "limit: must be between 1 and 200");
-        assert_eq!(field_of_problem(&other), None);
     }
 }

@@ -73,9 +73,9 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
 /// from the deploy-time list), the roles of the person's synced Okta groups (while their Okta
 /// status holds them, see `domain::holds_group_roles`; the Okta user is the one bound to the
 /// sign-in, see `domain::identity`), and
-/// the first sign-in of an invited person. Everything is read in one batch, so the superAdmin
-/// status and the roles are of one moment; a write happens only when there is something to
-/// bootstrap, bind or activate.
+/// the first sign-in of a person (recorded for the People table) and of an invitation. Everything
+/// is read in one batch, so the superAdmin status and the roles are of one moment; a write
+/// happens only when there is something to bootstrap, bind, record or activate.
 async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError> {
     match caller {
         Caller::Person { email, subject } => {
@@ -92,8 +92,8 @@ async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError
                 person.user = None;
                 person.grants.clear();
             }
-            if person.invited {
-                ctx.store.activate_invitation(&email, &ctx.now).await?;
+            if person.invited || !person.signed_in_before {
+                ctx.store.record_sign_in(&email, person.invited, &ctx.now).await?;
             }
             let okta_user_id = person.identity.okta_user_id().map(str::to_owned);
             let notes = person.identity.note(&email).into_iter().collect();

@@ -39,6 +39,8 @@ pub enum ApiError {
         code: ProblemCode,
         /// What went wrong, for the caller.
         detail: String,
+        /// The request field (by its API name) the mistake is in, when it is in one.
+        field: Option<String>,
     },
     /// Too many requests of this kind from this caller.
     #[error("Too many requests of this kind; try again in {retry_after_s} seconds.")]
@@ -71,7 +73,7 @@ pub enum ApiError {
 impl ApiError {
     /// A client error with `code` and a detail for the caller.
     pub fn client(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::Client { code, detail: detail.into() }
+        Self::Client { code, detail: detail.into(), field: None }
     }
 
     /// A refusal for lack of `what`.
@@ -81,7 +83,13 @@ impl ApiError {
 
     /// An invalid value of `field`.
     pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
-        Self::client(ProblemCode::InvalidInput, format!("{field}: {message}"))
+        Self::about_field(ProblemCode::InvalidInput, field, message)
+    }
+
+    /// A client error with `code` about the request field `field`; the detail starts with the
+    /// field's name ("field: message"), for callers that read only the detail.
+    pub fn about_field(code: ProblemCode, field: &str, message: impl std::fmt::Display) -> Self {
+        Self::Client { code, detail: format!("{field}: {message}"), field: Some(field.to_owned()) }
     }
 
     /// The problem body sent to the client.
@@ -93,6 +101,9 @@ impl ApiError {
             Self::NotFound { .. } => ProblemCode::NotFound,
             Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::Unauthenticated { .. } => ProblemCode::Unauthenticated,
+            Self::Client { code, field: Some(field), .. } => {
+                return Problem::new(*code, self.to_string()).about_field(field.clone());
+            }
             Self::Client { code, .. } => *code,
             Self::RateLimited { .. } => ProblemCode::RateLimited,
             Self::AccessKeysUnavailable { .. } => ProblemCode::AccessKeysUnavailable,

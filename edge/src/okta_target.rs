@@ -181,6 +181,7 @@ pub(crate) fn sync_failure(error: ApiError) -> SyncError {
         ApiError::Client {
             code: code @ (ProblemCode::TokenKeyChanged | ProblemCode::DeploymentTenantMismatch),
             detail,
+            ..
         } => SyncError::TokenRefused(code, detail),
         other => SyncError::NotConfigured(other.to_problem().detail),
     }

@@ -1,7 +1,7 @@
 //! Who may do what, hardened (issue #11), black-box on the shared sync stack and S tenant: no
 //! caller hands out more than they hold, a person is bound to one Okta user by an immutable id,
 //! held runs are audited with the superAdmin who decided, and the access review lists everyone
-//! who holds access.
+//! who holds access or has signed in.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -290,6 +290,44 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     assert_eq!(row["roles"], json!(["viewer"]), "{row}");
     let locked_out_row = locked_out_row.expect("a locked-out member still holds the role");
     assert_eq!(locked_out_row["roles"], json!(["viewer"]), "{locked_out_row}");
-    assert_eq!(absent, None, "a suspended member holds no role, so is not listed");
+    // A suspended member holds no role: listed only once they have signed in, and without it.
+    let no_role =
+        absent.is_none_or(|row| row["roles"] == json!([]) && row["activated_at"].is_string());
+    assert!(no_role, "a suspended member holds no role");
     assert!(super_admin.is_some_and(|s| s["super_admin"] == true), "superAdmins hold access");
+}
+
+#[tokio::test]
+async fn the_access_review_lists_everyone_who_signed_in_even_without_a_role_or_an_invitation() {
+    let app = TestApp::new();
+    let root = app.as_person("root@example.com");
+    // Unknown to Okta, in no group, never invited: signing in is all they did.
+    let email = format!("{}@example.net", fresh_subject("drifter").to_lowercase());
+    let row = async || -> Option<Value> {
+        let page: Value = root.get(&format!("/api/v1/users?q={email}")).await.json().await.unwrap();
+        let users = page["users"].as_array().unwrap_or_else(|| panic!("a listing: {page}"));
+        users.iter().find(|u| u["email"] == email.as_str()).cloned()
+    };
+    assert_eq!(row().await, None, "not listed before signing in");
+
+    let me: Value = app.as_person(&email).get("/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["roles"], json!([]), "{me}");
+    let first = row().await.expect("listed once signed in");
+    assert_eq!(first["status"], "not_invited", "{first}");
+    assert_eq!(first["invited_by"], Value::Null, "{first}");
+    assert_eq!(first["roles"], json!([]), "{first}");
+    let first_at = first["activated_at"].as_str().expect("their first sign-in").to_owned();
+    app.as_person(&email).get("/api/v1/me").await;
+    let again = row().await.unwrap();
+    assert_eq!(again["activated_at"], first_at.as_str(), "the first sign-in is kept: {again}");
+
+    // Invited after signing in: invited until their next request, then active.
+    let body = json!({ "email": email, "confirm_unknown": true });
+    let sent = root.send(Method::POST, "/api/v1/invitations", &body).await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    assert_eq!(row().await.unwrap()["status"], "invited");
+    app.as_person(&email).get("/api/v1/me").await;
+    let active = row().await.unwrap();
+    assert_eq!(active["status"], "active", "{active}");
+    assert_ne!(active["activated_at"], Value::Null, "{active}");
 }

@@ -22,6 +22,11 @@ async fn an_email_is_invited_once_and_an_unused_invitation_can_be_withdrawn_and_
     let (first, second) = (active.next().expect("a member"), active.next().expect("another"));
     let invite = |email: &str| json!({ "email": email });
 
+    let not_an_email = root.send(Method::POST, "/api/v1/invitations", &invite("ann at acme")).await;
+    let problem =
+        expect_problem(not_an_email, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(problem.field.as_deref(), Some("email"), "{}", problem.detail);
+
     let sent = root.send(Method::POST, "/api/v1/invitations", &invite(&first.login)).await;
     assert_eq!(sent.status(), StatusCode::CREATED);
     let again = root.send(Method::POST, "/api/v1/invitations", &invite(&first.login)).await;

@@ -133,6 +133,8 @@ async fn paging_mistakes_are_refused_with_a_stable_code_naming_the_parameter() {
         let problem =
             expect_problem(root.get(&path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
         assert!(problem.detail.starts_with(detail), "{path}: {}", problem.detail);
+        let parameter = detail.split_once(": ").unwrap().0;
+        assert_eq!(problem.field.as_deref(), Some(parameter), "{path}: the parameter is named");
     }
 
     // Good paging of a group that does not exist is a 404.

@@ -85,9 +85,14 @@ async fn the_settings_lifecycle_tests_before_saving_and_never_shows_the_token() 
     let same = root.send(Method::PUT, SETTINGS, &demo(None, None)).await;
     assert_eq!(same.status(), StatusCode::OK);
     let moved = root.send(Method::PUT, SETTINGS, &demo(None, Some(&okta.oidc_app_id))).await;
-    expect_problem(moved, StatusCode::UNPROCESSABLE_ENTITY, "token_required").await;
+    let moved = expect_problem(moved, StatusCode::UNPROCESSABLE_ENTITY, "token_required").await;
+    assert_eq!(moved.field.as_deref(), Some("api_token"), "the token is the field to fill");
 
-    // Local groups while sync is off; a 409 once it is on.
+    // Local groups while sync is off (a name is needed); a 409 once it is on.
+    let nameless = root.send(Method::POST, "/api/v1/groups", &json!({ "name": " " })).await;
+    let nameless =
+        expect_problem(nameless, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(nameless.field.as_deref(), Some("name"), "{}", nameless.detail);
     let local = root.send(Method::POST, "/api/v1/groups", &json!({ "name": "Contractors" })).await;
     assert_eq!(local.status(), StatusCode::CREATED);
     let mut on = demo(None, None);
@@ -178,6 +183,7 @@ async fn hostile_tenant_urls_are_refused_with_a_clear_4xx() {
         let problem: groupsync_core::api::Problem = put.json().await.unwrap();
         assert_eq!(problem.code, "invalid_input", "{url:?}: {}", problem.detail);
         assert!(problem.detail.starts_with("tenant_url: "), "{url:?}: {}", problem.detail);
+        assert_eq!(problem.field.as_deref(), Some("tenant_url"), "a client can mark the input");
         let test = root.send(Method::POST, TEST, &body).await;
         assert_eq!(test.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url:?}");
     }
@@ -202,6 +208,7 @@ async fn bad_app_ids_and_tokens_are_refused_and_never_echoed() {
             .await;
         let problem = expect_problem(put, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
         assert!(problem.detail.starts_with("app_id: "), "{app_id:?}: {}", problem.detail);
+        assert_eq!(problem.field.as_deref(), Some("app_id"));
     }
     let canary = "00CANARY-never-echo-9z9z";
     for token in [
@@ -215,6 +222,7 @@ async fn bad_app_ids_and_tokens_are_refused_and_never_echoed() {
         let problem: groupsync_core::api::Problem = put.json().await.unwrap();
         assert_eq!(problem.code, "invalid_input", "{token:?}: {}", problem.detail);
         assert!(problem.detail.starts_with("api_token: "), "{}", problem.detail);
+        assert_eq!(problem.field.as_deref(), Some("api_token"));
         assert!(!problem.detail.contains("CANARY"), "the token is not echoed");
     }
 }

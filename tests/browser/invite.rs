@@ -216,3 +216,28 @@ async fn an_email_okta_does_not_know_is_invited_only_when_confirmed_and_can_be_w
     browser.wait_until(&gone, "the withdrawn invitation leaves the table").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn someone_who_signed_in_without_an_invitation_or_a_role_is_listed_among_the_people() {
+    let product = shared_demo().await;
+    // Not an Okta user, in no group, never invited: signing in is all they did.
+    let visitor = "aaa.visitor@example.com";
+    product.api(visitor, reqwest::Method::GET, "/api/v1/me", None).await;
+    let browser = Browser::signed_in(product, ROOT, "/invite").await;
+    // The first four cells of the visitor's row, or '' while it is not shown.
+    let cells = format!(
+        "([...document.querySelectorAll('#people-table tbody tr')]\
+         .map(row => Array.from(row.cells, cell => cell.textContent.trim()))\
+         .find(cells => cells[0] === '{visitor}') ?? []).slice(0, 4).join(' | ')"
+    );
+    browser.wait_until(&format!("return {cells} !== ''"), "the visitor's row").await;
+    let cells = browser.client.execute(&format!("return {cells}"), vec![]).await.expect("the row");
+    let cells = cells.as_str().expect("its cells").to_owned();
+    assert!(
+        cells.starts_with(&format!(
+            "{visitor} | not invited | no role | Never invited; first signed in at "
+        )),
+        "{cells}"
+    );
+    browser.close().await;
+}

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::ClientError;
 use crate::dynamic::{Dynamic, dynamic};
+use crate::forms::field_problem_in_words;
 use crate::session::Session;
 
 /// A read in progress.
@@ -44,8 +45,14 @@ pub const SIGNED_OUT: &str = "You are not signed in. Open this app from your com
      dashboard or the link your admin gave you (it signs you in through Cloudflare Access); on a \
      local stack, sign in with your email at the top of the page.";
 
-/// The words for an error: what kind of failure, then the edge's detail.
+/// The words for an error: a problem about a form's field named by its label, else what kind of
+/// failure, then the edge's detail.
 pub fn error_text(error: &ClientError) -> String {
+    if let ClientError::Api(problem) = error
+        && let Some(text) = field_problem_in_words(problem)
+    {
+        return text;
+    }
     match error.status() {
         // The edge's words are for programs (they mention API keys): people get their own.
         Some(401) => SIGNED_OUT.to_owned(),

@@ -317,8 +317,9 @@ impl PersonRow {
     pub fn of(user: AppUser) -> Self {
         Self {
             roles: roles_in_words(user.super_admin, &user.roles),
-            invited: match (&user.invited_by, &user.invited_at) {
-                (Some(by), Some(at)) => format!("by {by} at {}", when(at)),
+            invited: match (&user.invited_by, &user.invited_at, &user.activated_at) {
+                (Some(by), Some(at), _) => format!("by {by} at {}", when(at)),
+                (_, _, Some(first)) => format!("Never invited; first signed in at {}", when(first)),
                 _ => "Never invited".to_owned(),
             },
             email: user.email,
@@ -473,8 +474,13 @@ mod tests {
             invited_at: None,
             ..user("cy@example.com", vec![BuiltInRole::Viewer], false)
         };
-        let row = PersonRow::of(never);
+        let row = PersonRow::of(never.clone());
         assert_eq!((row.invited.as_str(), row.status.as_str()), ("Never invited", "not invited"));
+        let signed_in = AppUser { activated_at: Some("2026-11-29T08:05:00Z".into()), ..never };
+        assert_eq!(
+            PersonRow::of(signed_in).invited,
+            "Never invited; first signed in at 2026-11-29 08:05 UTC"
+        );
     }
 
     #[test]

@@ -14,9 +14,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
 use crate::components::feedback::{ErrorAlert, Gate, awaited, focus_by_id};
-use crate::forms::{
-    SettingsDraft, SettingsField, check_settings, field_of_problem, field_problem_in_words,
-};
+use crate::forms::{SettingsDraft, SettingsField, check_settings, field_of_problem};
 use crate::session::Session;
 use crate::text::when;
 
@@ -243,7 +241,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 Ok(answer) => view! {
                     <p class="alert alert--error" role="alert">{answer.message}</p>
                 }.into_any(),
-                Err(error) => settings_error(error),
+                Err(error) => view! { <ErrorAlert error /> }.into_any(),
             })).into_any())}
         </div>
         <div id="save-result" tabindex="-1">
@@ -251,21 +249,10 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 Ok(()) => view! {
                     <p class="alert alert--ok" role="status">"Settings saved. The connection was tested first."</p>
                 }.into_any(),
-                Err(error) => settings_error(error),
+                Err(error) => view! { <ErrorAlert error /> }.into_any(),
             })).into_any())}
         </div>
     }
-}
-
-/// A failed test or save: a problem about one field named by the field's label, any other as
-/// the edge said it.
-fn settings_error(error: ClientError) -> AnyView {
-    if let ClientError::Api(problem) = &error
-        && let Some(text) = field_problem_in_words(problem)
-    {
-        return view! { <p class="alert alert--error" role="alert">{text}</p> }.into_any();
-    }
-    view! { <ErrorAlert error /> }.into_any()
 }
 
 fn focus_first_invalid(problems: &[(SettingsField, String)]) {

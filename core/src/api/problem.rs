@@ -24,6 +24,10 @@ pub struct Problem {
     pub detail: String,
     /// The stable machine-readable code (see [`ProblemCode`]).
     pub code: String,
+    /// The request field (body member or query parameter, by its API name) the problem is about,
+    /// when it is about one: a client can mark that input without reading `detail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl Problem {
@@ -35,7 +39,24 @@ impl Problem {
             status: code.status(),
             detail: detail.into(),
             code: code.as_str().to_owned(),
+            field: None,
         }
+    }
+
+    /// The same problem, about the request field `field`.
+    #[must_use]
+    pub fn about_field(self, field: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..self }
+    }
+
+    /// The detail without the `field: ` it starts with when it is about a field, e.g. "the host
+    /// must be…" for "`tenant_url`: the host must be…".
+    pub fn message(&self) -> &str {
+        self.field
+            .as_deref()
+            .and_then(|field| self.detail.strip_prefix(field))
+            .and_then(|rest| rest.strip_prefix(": "))
+            .unwrap_or(&self.detail)
     }
 }
 
@@ -256,6 +277,23 @@ mod tests {
         let json = serde_json::to_value(Problem::new(ProblemCode::Internal, "x")).unwrap();
         assert_eq!(json["type"], "about:blank");
         assert!(json.get("type_uri").is_none());
+    }
+
+    #[test]
+    fn a_problem_about_a_field_names_it_apart_from_its_message() {
+        let problem = Problem::new(ProblemCode::InvalidInput, "email: enter an email address")
+            .about_field("email");
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["field"], "email");
+        assert_eq!(problem.message(), "enter an email address");
+        let general = Problem::new(ProblemCode::Conflict, "email: not a field problem");
+        assert!(serde_json::to_value(&general).unwrap().get("field").is_none(), "omitted");
+        assert_eq!(general.message(), "email: not a field problem", "no field, the whole detail");
+        let old: Problem = serde_json::from_value(serde_json::json!({
+            "type": "about:blank", "title": "t", "status": 400, "detail": "d", "code": "invalid_input"
+        }))
+        .unwrap();
+        assert_eq!(old.field, None, "answers without the member still read");
     }
 
     #[test]

@@ -323,13 +323,13 @@ pub struct AppUser {
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
     /// `invited`, `active` after the first sign-in, or `not_invited`: they hold access (through
-    /// their Okta groups, or as a superAdmin) without ever having been invited.
+    /// their Okta groups, or as a superAdmin) or have signed in, without ever having been invited.
     pub status: String,
     /// Who invited them (none when never invited).
     pub invited_by: Option<String>,
     /// When (none when never invited).
     pub invited_at: Option<String>,
-    /// When they first signed in.
+    /// When they first signed in (after their invitation, when invited).
     pub activated_at: Option<String>,
     /// Whether they are a superAdmin (and so hold every permission, whatever their roles).
     pub super_admin: bool,
@@ -337,14 +337,14 @@ pub struct AppUser {
     pub roles: Vec<BuiltInRole>,
 }
 
-/// `GET /api/v1/users?q=&page=&per_page=`: the access review, a page of everyone invited or
-/// holding access, with their access now.
+/// `GET /api/v1/users?q=&page=&per_page=`: the access review, a page of everyone invited,
+/// holding access or who has signed in, with their access now.
 ///
 /// Read in one D1 batch, of the same four statements whatever the page holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUsersResponse {
-    /// This page's people: the invited (newest invitation first), then those who hold access
-    /// without an invitation, by email.
+    /// This page's people: the invited (newest invitation first), then those who hold access or
+    /// have signed in without an invitation, by email.
     pub users: Vec<AppUser>,
     /// Users matching the search (`q`), over all pages.
     pub total: u32,

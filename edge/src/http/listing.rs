@@ -294,14 +294,14 @@ fn not_a_parameter(name: &str) -> ApiError {
 
 /// A bad query parameter `name`: 400 `invalid_query`, its detail naming it.
 pub fn invalid_query(name: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::client(ProblemCode::InvalidQuery, format!("{name}: {message}"))
+    ApiError::about_field(ProblemCode::InvalidQuery, name, message)
 }
 
 /// An `invalid_input` error (how handlers word a bad value) as the query error it is here.
 fn into_query_error(error: ApiError) -> ApiError {
     match error {
-        ApiError::Client { code: ProblemCode::InvalidInput, detail } => {
-            ApiError::Client { code: ProblemCode::InvalidQuery, detail }
+        ApiError::Client { code: ProblemCode::InvalidInput, detail, field } => {
+            ApiError::Client { code: ProblemCode::InvalidQuery, detail, field }
         }
         other => other,
     }

@@ -118,7 +118,8 @@ pub fn document() -> Value {
                     "required": ["type", "title", "status", "detail", "code"],
                     "properties": {
                         "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
-                        "detail": { "type": "string" }, "code": { "type": "string" }
+                        "detail": { "type": "string" }, "code": { "type": "string" },
+                        "field": { "type": "string", "description": "The body member or query parameter the problem is about, by its API name (absent when it is about none)" }
                     }
                 }
             }

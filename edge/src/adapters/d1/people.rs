@@ -62,8 +62,18 @@ impl Store {
             "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
             &[text(email)],
         )?;
+        let signed_in =
+            self.statement("SELECT COUNT(*) AS n FROM sign_ins WHERE email = ?1", &[text(email)])?;
         let mut results = self
-            .read_together(vec![super_admin, binding, matches, users, memberships, invited])
+            .read_together(vec![
+                super_admin,
+                binding,
+                matches,
+                users,
+                memberships,
+                invited,
+                signed_in,
+            ])
             .await?
             .into_iter();
         let super_admin: Vec<super::Count> = batch_answer(results.next())?;
@@ -72,6 +82,7 @@ impl Store {
         let users: Vec<MemberRow> = batch_answer(results.next())?;
         let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
         let invited: Vec<super::Count> = batch_answer(results.next())?;
+        let signed_in: Vec<super::Count> = batch_answer(results.next())?;
         let matches: Vec<EmailMatch> = matches
             .into_iter()
             .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
@@ -98,7 +109,30 @@ impl Store {
             identity,
             grants,
             invited: invited.first().is_some_and(|c| c.n > 0),
+            signed_in_before: signed_in.first().is_some_and(|c| c.n > 0),
         })
+    }
+
+    /// Records a sign-in of `email` (its first: a recorded one is kept, so two first requests
+    /// at once record one), and activates the invitation waiting for it, if `invited`. One batch.
+    pub(crate) async fn record_sign_in(
+        &self,
+        email: &str,
+        invited: bool,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let mut statements = vec![self.statement(
+            "INSERT INTO sign_ins (email, first_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[text(email), text(now)],
+        )?];
+        if invited {
+            statements.push(self.statement(
+                "UPDATE invitations SET status = 'active', activated_at = ?2 \
+                 WHERE email = ?1 AND status = 'invited'",
+                &[text(email), text(now)],
+            )?);
+        }
+        self.db.batch(statements).await.map_err(database).map(|_| ())
     }
 
     /// Binds the sign-in `subject` to `okta_user_id`. False when the subject ends up bound to
@@ -248,22 +282,6 @@ impl Store {
             super_admins: super_admins.into_iter().map(|row| row.email).collect(),
         })
     }
-
-    /// Marks an invitation active on the person's first sign-in.
-    pub(crate) async fn activate_invitation(
-        &self,
-        email: &str,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        self.statement(
-            "UPDATE invitations SET status = 'active', activated_at = ?2 WHERE email = ?1 AND status = 'invited'",
-            &[text(email), text(now)],
-        )?
-        .run()
-        .await
-        .map_err(database)
-        .map(|_| ())
-    }
 }
 
 /// What decides one person's access, as of one moment.
@@ -279,6 +297,8 @@ pub(crate) struct PersonRecord {
     pub(crate) grants: Vec<GroupRoles>,
     /// Whether they hold an invitation not yet activated by a sign-in.
     pub(crate) invited: bool,
+    /// Whether a sign-in of theirs is recorded (see [`Store::record_sign_in`]).
+    pub(crate) signed_in_before: bool,
 }
 
 /// A group of a person with one role it grants (`None`: it grants none).
@@ -305,18 +325,19 @@ const INVITATIONS_MATCHING_COUNT: &str =
 
 /// The access review's people matching ?1 (a `LIKE` pattern), as the CTE `review`: every
 /// invitation, and everyone not invited who holds access (a synced Okta user whose status holds
-/// their groups' roles, in a group that grants a role, or a superAdmin), with `invited_at` NULL
-/// and the status `not_invited`.
+/// their groups' roles, in a group that grants a role, or a superAdmin) or has signed in, with
+/// `invited_at` NULL, the status `not_invited` and their first sign-in as `activated_at`.
 fn review() -> String {
     format!(
         "holders AS (\
          SELECT u.email AS email FROM group_roles r JOIN group_members m ON m.group_id = r.group_id \
          JOIN okta_users u ON u.id = m.user_id WHERE u.status IN ({holding}) AND u.email IS NOT NULL \
-         UNION SELECT email FROM super_admins), \
+         UNION SELECT email FROM super_admins UNION SELECT email FROM sign_ins), \
          review AS (\
          SELECT email, okta_user_id, status, invited_by, invited_at, activated_at FROM invitations \
          WHERE email LIKE ?1 ESCAPE '\\' \
-         UNION ALL SELECT h.email, NULL, 'not_invited', NULL, NULL, NULL FROM holders h \
+         UNION ALL SELECT h.email, NULL, 'not_invited', NULL, NULL, \
+         (SELECT first_at FROM sign_ins s WHERE s.email = h.email) FROM holders h \
          WHERE h.email LIKE ?1 ESCAPE '\\' AND h.email NOT IN (SELECT email FROM invitations))",
         holding = statuses_holding_roles()
     )

@@ -1,8 +1,7 @@
 //! Identity endpoints: `/me`, the role catalog, and the local dev sign-in.
 
 use groupsync_core::api::{
-    CallerKind, DevSignInRequest, DevSignInResponse, ListRolesResponse, MeResponse, ProblemCode,
-    RoleDescription,
+    CallerKind, DevSignInRequest, DevSignInResponse, ListRolesResponse, MeResponse, RoleDescription,
 };
 use groupsync_core::auth::sign_rs256;
 use groupsync_core::domain::{BuiltInRole, Permission, looks_like_email};
@@ -59,7 +58,7 @@ pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response
     let body: DevSignInRequest = read_json(req).await?;
     let email = body.email.trim().to_lowercase();
     if !looks_like_email(&email) {
-        return Err(ApiError::invalid("email", "enter an email address such as ann@example.com"));
+        return Err(invalid_email());
     }
     ctx.rate_limit("dev-sign-in", "loopback", 60).await?;
     let expires_at = ctx.now_s + DEV_TOKEN_LIFETIME_S;
@@ -73,8 +72,5 @@ pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response
 
 /// The error for an email that is not one.
 pub(crate) fn invalid_email() -> ApiError {
-    ApiError::client(
-        ProblemCode::InvalidInput,
-        "email: enter an email address such as ann@example.com",
-    )
+    ApiError::invalid("email", "enter an email address such as ann@example.com")
 }

@@ -85,9 +85,10 @@ pub(crate) async fn update_okta_settings(
         after.token_set_by = Some(actor.name.clone());
         after.token_set_at = Some(ctx.now.clone());
     } else if target_changed && before.token_ciphertext.is_some() {
-        return Err(ApiError::client(
+        return Err(ApiError::about_field(
             ProblemCode::TokenRequired,
-            "api_token: changing the tenant URL or App ID requires the API token again.",
+            "api_token",
+            "changing the tenant URL or App ID requires the API token again.",
         ));
     } else if let Some(resealed) = resealed_on_save(ctx, &before) {
         // Saving is one of the moments a key rotation completes (see the README's procedure):
