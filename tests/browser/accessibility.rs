@@ -34,6 +34,10 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         .await;
     let invite = serde_json::json!({ "email": "alice.johnson@example.com" });
     product.api(ROOT, reqwest::Method::POST, "/api/v1/invitations", Some(invite)).await;
+    // A second superAdmin, whose role change meets one made on the screen (a conflict).
+    let other = "other.admin@example.com";
+    let body = serde_json::json!({ "email": other });
+    product.api(ROOT, reqwest::Method::POST, "/api/v1/super-admins", Some(body)).await;
     let screenshots = std::env::var_os("SCREENSHOTS_DIR").map(PathBuf::from);
 
     let mut violations = Vec::new();
@@ -52,6 +56,7 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         // Signed out: the sign-in form in the header.
         browser.goto("/groups").await;
         browser.wait_for_text(".identity", "Email (local sign-in)").await;
+        browser.wait_for_text("main", "You are not signed in.").await;
         audit("signed-out").await;
 
         browser.sign_in(&product, ROOT, "/groups").await;
@@ -63,6 +68,21 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
         browser.goto(&format!("/groups/{engineering_id}")).await;
         browser.wait_for_text("#history-heading ~ *", "Roles of Engineering: Admin added").await;
         audit("group-detail").await;
+
+        // A role change saved meanwhile by someone else: named, with the one way on.
+        let product_group = product.group_named("Product").await;
+        let product_id = product_group["id"].as_str().expect("an id");
+        browser.goto(&format!("/groups/{product_id}")).await;
+        browser.expect_heading("Product").await;
+        browser.input_starting("Admin — ").await.click().await.expect("checking Admin");
+        let theirs = if size == "desktop" { "editor" } else { "viewer" };
+        let body =
+            serde_json::json!({ "roles": [theirs], "version": product_group["roles_version"] });
+        let roles_path = format!("/api/v1/groups/{product_id}/roles");
+        product.api(other, reqwest::Method::PUT, &roles_path, Some(body)).await;
+        browser.click_button("Save roles").await;
+        browser.wait_for_text("#roles-outcome", "Not saved").await;
+        audit("roles-conflict").await;
 
         browser.goto("/invite").await;
         browser.fill("Email", "alice.johnson@example.com").await;

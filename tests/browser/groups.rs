@@ -11,10 +11,11 @@ use crate::product::{Product, ROOT, shared_demo};
 /// JavaScript that returns whether the rows in view are in `order` ("ascending" or
 /// "descending") by the column `class`: member counts as numbers, names without case.
 fn rows_in_order(class: &str, order: &str) -> String {
-    let value = if class == "col--members" {
-        "Number(c.textContent)"
-    } else {
-        "c.querySelector('.group-name').textContent.toLowerCase()"
+    let value = match class {
+        "col--members" => "Number(c.textContent)",
+        // Times read as `2026-11-30 16:40 UTC`: in order as text.
+        "col--synced" => "c.textContent",
+        _ => "c.querySelector('.group-name').textContent.toLowerCase()",
     };
     let ok = if order == "ascending" { "a <= b" } else { "a >= b" };
     format!(
@@ -69,6 +70,13 @@ async fn every_sortable_column_sorts_both_ways_by_mouse_and_keyboard() {
     browser.wait_until(&sorted_by(name, "ascending"), "names A to Z").await;
     browser.click(&format!("[role=columnheader].{name} button")).await;
     browser.wait_until(&sorted_by(name, "descending"), "names Z to A").await;
+
+    // Last synced: newest first, then oldest first.
+    let synced = "col--synced";
+    browser.click(&format!("[role=columnheader].{synced} button")).await;
+    browser.wait_until(&sorted_by(synced, "descending"), "newest sync first").await;
+    browser.click(&format!("[role=columnheader].{synced} button")).await;
+    browser.wait_until(&sorted_by(synced, "ascending"), "oldest sync first").await;
     browser.close().await;
 }
 

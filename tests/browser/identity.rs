@@ -34,7 +34,10 @@ async fn a_viewer_sees_the_groups_but_no_sync_settings_or_role_changes() {
     assert!(!browser.has_link("Audit log").await, "no audit log in the navigation");
 
     browser.goto("/settings/okta").await;
-    browser.wait_for_text("main", "Only superAdmins may see and change the Okta settings.").await;
+    let settings = browser
+        .wait_for_text("main", "Only superAdmins may see and change the Okta settings.")
+        .await;
+    assert!(settings.contains("Ask a superAdmin of this app if you need it."), "{settings}");
 
     browser.goto("/audit").await;
     browser.wait_for_text("main", "The audit log needs the Admin role or superAdmin.").await;
@@ -52,9 +55,16 @@ async fn a_403_from_the_edge_is_shown_as_not_allowed_never_as_a_crash() {
     // Kenji's group (Finance) grants nothing: the edge refuses the group listing.
     let browser = Browser::signed_in(product, "kenji.tanaka@example.com", "/invite").await;
     browser.expect_identity("Signed in as kenji.tanaka@example.com · no role").await;
-    browser.wait_for_text("main", "Inviting users needs the Editor role or higher.").await;
+    let refusal =
+        browser.wait_for_text("main", "Inviting users needs the Editor role or higher.").await;
+    // And who can change that.
+    assert!(refusal.contains("ask a superAdmin of this app"), "{refusal}");
     browser.goto("/groups/00gdoesnotexist").await;
     let alert = browser.wait_for_text("[role=alert]", "Not allowed").await;
     assert!(alert.contains("Not allowed:"), "{alert}");
+    // In the words of the screens (roles), never a permission's id such as read_groups.
+    assert!(alert.contains("the Viewer role or higher"), "{alert}");
+    assert!(!alert.contains("permission") && !alert.contains('_'), "{alert}");
+    assert!(alert.contains("Ask a superAdmin of this app"), "who to ask: {alert}");
     browser.close().await;
 }

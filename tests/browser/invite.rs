@@ -70,11 +70,47 @@ async fn the_preview_of_a_member_who_is_not_active_names_her_groups_and_what_her
     assert!(groups.starts_with("In the app's Okta groups:"), "{groups}");
     assert!(!preview.contains("no group assigned"), "she is in Support: {preview}");
 
-    // Chris is LOCKED_OUT: a sign-in problem, so his groups' roles still apply, and it says so.
-    browser.fill("Email", "chris.evans@example.com").await;
-    let preview = browser.wait_for_text(".preview", "LOCKED_OUT").await;
-    assert!(preview.contains("still apply"), "{preview}");
-    assert!(!preview.contains("no group assigned"), "{preview}");
+    // Chris is LOCKED_OUT and Wendy's password expired: sign-in problems, not the end of their
+    // employment, so their groups' roles still apply, and the preview says so.
+    for (email, status) in [
+        ("chris.evans@example.com", "LOCKED_OUT"),
+        ("wendy.clarke@example.com", "PASSWORD_EXPIRED"),
+    ] {
+        browser.fill("Email", email).await;
+        let preview = browser.wait_for_text(".preview", status).await;
+        assert!(preview.contains("still apply"), "{preview}");
+        assert!(!preview.contains("no group assigned"), "{preview}");
+    }
+
+    // Sent, the answer says what the preview said (it used to say "none of them grants a role").
+    let quinn = "quinn.murphy@example.com";
+    browser.fill("Email", quinn).await;
+    browser.wait_for_text(".preview", "SUSPENDED").await;
+    browser.click_button("Send invitation").await;
+    let sent = browser.wait_for_text("#invite-result", "Invitation sent").await;
+    assert!(sent.contains("SUSPENDED") && sent.contains("until they are unsuspended"), "{sent}");
+    assert!(!sent.contains("none of them grants a role"), "{sent}");
+
+    // Why? says it too, naming her group.
+    browser.click(&format!("button[aria-label=\"Why does {quinn} have this access?\"]")).await;
+    let why = browser.wait_for_text(".why", "SUSPENDED").await;
+    assert!(why.contains("Support"), "{why}");
+    assert!(!why.contains("no group assigned"), "{why}");
+
+    // And the groups' pages list each of them with what their status means.
+    for (group, email, status) in [
+        ("Support", quinn, "SUSPENDED · no roles"),
+        ("Customer Success", "chris.evans@example.com", "LOCKED_OUT · keeps this group's roles"),
+    ] {
+        let id = product.group_named(group).await["id"].as_str().expect("an id").to_owned();
+        browser.goto(&format!("/groups/{id}")).await;
+        let row = format!(
+            "return [...document.querySelectorAll('#members-table tbody tr')]\
+             .some(row => row.cells[0].textContent.trim() === '{email}' \
+                  && row.cells[2].textContent.trim() === \"{status}\")"
+        );
+        browser.wait_until(&row, &format!("{group} lists {email} as {status}")).await;
+    }
     browser.close().await;
 }
 

@@ -158,3 +158,45 @@ async fn on_a_phone_a_wide_table_says_that_it_scrolls_and_the_keyboard_scrolls_i
     assert_eq!(desktop.client.execute(&shown, vec![]).await.unwrap(), "none", "no hint");
     desktop.close().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_the_groups_keep_their_members_and_roles_in_view_and_the_people_table_scrolls() {
+    let product = shared_demo().await;
+    let browser = Browser::open_sized(product, 360, 780).await;
+    browser.sign_in(product, ROOT, "/groups").await;
+    browser.wait_for_text(".vtable__body", "Engineering").await;
+    // The columns a phone keeps (name, members, roles) are inside the screen, none clipped.
+    let kept = "return [...document.querySelectorAll('.vtable__row')].map(row =>
+            [...row.children].filter(cell => getComputedStyle(cell).display !== 'none')
+                .map(cell => [cell.classList[1], cell.getBoundingClientRect().right]))";
+    let rows = browser.client.execute(kept, vec![]).await.expect("the rows' cells");
+    let width = browser.client.execute("return window.innerWidth", vec![]).await.unwrap();
+    let width = width.as_f64().expect("a width");
+    let rows = rows.as_array().expect("rows").clone();
+    assert!(rows.len() > 2, "a header and rows: {rows:?}");
+    for row in &rows {
+        let columns: Vec<&str> =
+            row.as_array().unwrap().iter().map(|cell| cell[0].as_str().unwrap_or("")).collect();
+        assert_eq!(columns, ["col--name", "col--members", "col--roles"], "{row}");
+        for cell in row.as_array().unwrap() {
+            assert!(cell[1].as_f64().unwrap() <= width, "inside the {width}px screen: {row}");
+        }
+    }
+
+    // The People table is wider than a phone: it says so, and its last column can be reached.
+    browser.goto("/invite").await;
+    browser.wait_for_text("#people-table tbody", ROOT).await;
+    let region = "document.querySelector('#people-table').closest('.table-scroll')";
+    let hint = format!("{region}.previousElementSibling");
+    let says = format!(
+        "return {region}.scrollWidth <= {region}.clientWidth \
+         || getComputedStyle({hint}).display !== 'none'"
+    );
+    assert_eq!(browser.client.execute(&says, vec![]).await.unwrap(), true, "a hint if it scrolls");
+    let why = "const button = document.querySelector('#people-table tbody tr .row-actions button');
+         button.scrollIntoView({ inline: 'end', block: 'nearest' });
+         const box = button.getBoundingClientRect();
+         return box.width > 0 && box.left >= 0 && box.right <= window.innerWidth";
+    browser.wait_until(why, "Why? can be scrolled into view").await;
+    browser.close().await;
+}

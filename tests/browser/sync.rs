@@ -261,7 +261,12 @@ async fn the_sync_history_calls_the_first_run_full_and_opens_each_run_with_what_
     // The second: the rename, with the name it had.
     browser.click_link("Sync history").await;
     browser.click("#runs-table tbody tr:nth-child(1) a").await;
-    browser.wait_for_text(".facts", "Changed groups (manual)").await;
+    let facts = browser.wait_for_text(".facts", "Changed groups (manual)").await;
+    // Its cost in words: "1 Okta request", never "1 Okta requests".
+    let okta = facts.lines().skip_while(|line| *line != "Okta").nth(1).expect("the Okta cost");
+    let (count, words) = okta.split_once(' ').expect("a count, then words");
+    let noun = if count.parse::<u64>().expect("a number") == 1 { "request" } else { "requests" };
+    assert_eq!(words, format!("Okta {noun}, no rate-limit wait."), "{okta}");
     assert_eq!(browser.texts("main h3").await, ["Groups renamed or re-described"]);
     let renamed = browser.texts(".diff li").await;
     assert_eq!(renamed, [format!("Platform Engineering (was {}) {}", group.name, group.id)]);

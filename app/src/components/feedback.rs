@@ -1,7 +1,7 @@
 //! Loading, error and "not allowed" states, the same on every screen.
 
 use groupsync_core::api::ProblemCode;
-use groupsync_core::domain::Permission;
+use groupsync_core::domain::{BuiltInRole, Permission};
 use leptos::prelude::*;
 
 use crate::api::ClientError;
@@ -56,7 +56,7 @@ pub fn error_text(error: &ClientError) -> String {
     match error.status() {
         // The edge's words are for programs (they mention API keys): people get their own.
         Some(401) => SIGNED_OUT.to_owned(),
-        Some(403) => format!("Not allowed: {error}"),
+        Some(403) => format!("Not allowed: {error} {ASK_A_SUPER_ADMIN}"),
         Some(409 | 412) if !error.is_code(ProblemCode::OktaNotConfigured) => {
             format!("Conflict: {error}")
         }
@@ -64,16 +64,32 @@ pub fn error_text(error: &ClientError) -> String {
     }
 }
 
-/// A screen or action the caller may not use, with the reason.
+/// The next step for someone without the role a screen needs: who can give it.
+const ASK_FOR_A_ROLE: &str = "Roles come from your Okta groups: ask a superAdmin of this app to \
+     give one of your groups the role, or your Okta admin to add you to a group that has it.";
+
+/// The next step for someone refused what only superAdmins (or a role) may do.
+const ASK_A_SUPER_ADMIN: &str = "Ask a superAdmin of this app if you need it.";
+
+/// A screen or action the caller may not use, with the reason and who to ask.
 #[component]
 pub fn NotAllowed(
     /// Why, e.g. "Only superAdmins may change the Okta settings."
     #[prop(into)]
     reason: String,
+    /// What it needs: the next step depends on whether a role grants it.
+    permission: Permission,
 ) -> impl IntoView {
+    let ask = if BuiltInRole::least_granting(permission).is_some() {
+        ASK_FOR_A_ROLE
+    } else {
+        ASK_A_SUPER_ADMIN
+    };
     view! {
         <div class="alert alert--info" role="note">
             {reason}
+            " "
+            {ask}
         </div>
     }
 }
@@ -108,7 +124,9 @@ pub fn Gate(
     dynamic(move || match session.me() {
         None => loading("Checking who you are…"),
         Some(Err(error)) => failed(error),
-        Some(Ok(_)) if !session.can(permission) => view! { <NotAllowed reason /> }.into_any(),
+        Some(Ok(_)) if !session.can(permission) => {
+            view! { <NotAllowed reason permission /> }.into_any()
+        }
         Some(Ok(_)) => children(),
     })
 }

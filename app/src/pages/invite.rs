@@ -258,7 +258,7 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                 None => view! { <Loading label="Loading the users…" /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                 Some(Ok(answer)) if answer.users.is_empty() => {
-                    view! { <p class="empty">"No one has been invited yet."</p> }.into_any()
+                    view! { <p class="empty">"No one has signed in or been invited yet."</p> }.into_any()
                 }
                 Some(Ok(answer)) => {
                     let (current, per_page) = (answer.page, answer.per_page);
