@@ -119,6 +119,10 @@ async fn an_invitation_can_be_sent_only_once_its_preview_is_shown() {
     let product = shared_demo().await;
     let browser = Browser::signed_in(product, ROOT, "/invite").await;
     browser.expect_heading("Invite User").await;
+    // The form comes in after the heading (once who is signed in is known): record once it is.
+    let form = "return ['#invite-email', '.preview', 'button[type=submit]']
+        .every(css => document.querySelector(css) !== null)";
+    browser.wait_until(form, "the invitation form is shown").await;
     // Every state of the form a person could have seen, from now on (see `record_row_states`).
     let script = "window.__formStates = [];
         const record = () => {
