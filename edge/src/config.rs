@@ -20,7 +20,18 @@ use groupsync_core::okta::OktaToken;
 use rsa::PrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 
-use crate::service::sealed_token::TokenKeys;
+use crate::sealed_token::TokenKeys;
+
+/// The Worker's env as a [`ConfigSource`]: secrets and vars are both string bindings.
+#[cfg(target_arch = "wasm32")]
+pub(crate) struct EnvSource<'a>(pub(crate) &'a worker::Env);
+
+#[cfg(target_arch = "wasm32")]
+impl ConfigSource for EnvSource<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.secret(name).or_else(|_| self.0.var(name)).ok().map(|v| v.to_string())
+    }
+}
 
 /// The D1 database holding all durable state.
 pub const DB_BINDING: &str = "DB";

@@ -12,9 +12,9 @@ use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
 use crate::http::handlers::{access, admin, audit, groups, health, people, settings, sync};
-use crate::http::routes::{self, Access, Endpoint, Matched};
+use crate::http::routes::{self, Endpoint, Matched};
 use crate::http::{identity, respond};
-use crate::service::access::{Caller, Principal};
+use crate::service::access::{Access, Caller, Principal};
 
 #[event(start)]
 fn start() {
@@ -43,7 +43,7 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     }
     let caller = identity::authenticate(req, &ctx).await?;
     let principal = load_principal(caller, &ctx).await?;
-    principal.authorize(matched.access, &method)?;
+    principal.authorize(matched.access, guard::is_write(&method))?;
     dispatch(&matched, req, &ctx, &env, &principal).await
 }
 

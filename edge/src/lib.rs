@@ -8,6 +8,7 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod sealed_token;
 pub mod service;
 
 #[cfg(target_arch = "wasm32")]

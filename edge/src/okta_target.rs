@@ -17,9 +17,8 @@ use crate::adapters::d1::{AuditRecord, SettingsRow, Store};
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::config::{Config, DeploymentOkta};
 use crate::error::ApiError;
+use crate::sealed_token::{Opened, SealError};
 use crate::service::access::Actor;
-use crate::service::sealed_token::{Opened, SealError};
-use crate::sync::engine::SyncError;
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
@@ -171,19 +170,6 @@ pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Op
     let now = String::from(js_sys::Date::new_0().to_iso_string());
     if let Err(error) = store.reseal_okta_token(sealed, resealed, &audit, &now).await {
         console_error!("sealing the stored Okta token under the current key: {error}");
-    }
-}
-
-/// Why a sync run cannot use the target: a refused token keeps its code (`token_key_changed`,
-/// `deployment_tenant_mismatch`) in the run's failure, anything else is `not_configured`.
-pub(crate) fn sync_failure(error: ApiError) -> SyncError {
-    match error {
-        ApiError::Client {
-            code: code @ (ProblemCode::TokenKeyChanged | ProblemCode::DeploymentTenantMismatch),
-            detail,
-            ..
-        } => SyncError::TokenRefused(code, detail),
-        other => SyncError::NotConfigured(other.to_problem().detail),
     }
 }
 

@@ -1,7 +1,6 @@
-//! Use cases and their pure helpers, natively testable: the sealing of the Okta token, API-key
+//! Use cases and their pure helpers, natively testable: who may do what, API-key
 //! secrets, and the checks that guard writes.
 
 pub mod access;
 pub mod api_keys;
 pub mod connection_test;
-pub mod sealed_token;

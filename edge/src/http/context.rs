@@ -7,19 +7,10 @@ use worker::{Env, Request};
 use groupsync_core::api::ProblemCode;
 
 use crate::adapters::d1::Store;
-use crate::config::{Config, ConfigSource};
+use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
 use crate::service::access::{Actor, Principal};
-
-/// The Worker's env as a [`ConfigSource`]: secrets and vars are both string bindings.
-pub(crate) struct EnvSource<'a>(pub(crate) &'a Env);
-
-impl ConfigSource for EnvSource<'_> {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0.secret(name).or_else(|_| self.0.var(name)).ok().map(|v| v.to_string())
-    }
-}
 
 /// The context of one request.
 pub(crate) struct Ctx {

@@ -125,6 +125,16 @@ mod tests {
     }
 
     #[test]
+    fn every_method_but_the_safe_ones_is_a_write() {
+        for method in ["POST", "PUT", "DELETE", "PATCH", "PROPFIND"] {
+            assert!(is_write(method), "{method}");
+        }
+        for method in ["GET", "HEAD", "OPTIONS"] {
+            assert!(!is_write(method), "{method}");
+        }
+    }
+
+    #[test]
     fn a_same_origin_json_write_with_the_header_passes() {
         assert_eq!(code(&write()), None);
         let curl = RequestFacts { origin: None, sec_fetch_site: None, ..write() };

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::http::listing::{
     GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MEMBER_PAGING, PEOPLE_PAGING,
 };
-use crate::http::routes::{Access, Endpoint, ROUTES};
+use crate::http::routes::{Endpoint, ROUTES};
+use crate::service::access::Access;
 
 /// The document (`GET /api/v1/openapi.json`).
 pub fn document() -> Value {

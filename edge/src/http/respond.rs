@@ -42,8 +42,7 @@ fn problem_response(error: &ApiError) -> worker::Result<Response> {
     headers.set("Content-Type", PROBLEM_CONTENT_TYPE)?;
     match error {
         ApiError::MethodNotAllowed { allowed, .. } => {
-            let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
-            headers.set("Allow", &allow.join(", "))?;
+            headers.set("Allow", &allowed.join(", "))?;
         }
         ApiError::RateLimited { retry_after_s }
         | ApiError::AccessKeysUnavailable { retry_after_s, .. } => {

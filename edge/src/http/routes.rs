@@ -8,6 +8,7 @@ use std::fmt;
 use groupsync_core::domain::Permission;
 
 use crate::error::ApiError;
+use crate::service::access::Access;
 
 /// An HTTP method the route table can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,19 +124,6 @@ pub enum Endpoint {
     GetUserAccess,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
-}
-
-/// Who may call a route. Decided on the server for every request; deny by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (health, the local dev sign-in).
-    Public,
-    /// Any caller with a valid identity.
-    Authenticated,
-    /// Callers holding this permission.
-    Permission(Permission),
-    /// superAdmins only (never machine clients).
-    SuperAdmin,
 }
 
 /// One row of the route table.
@@ -367,7 +355,7 @@ pub fn resolve(method: &str, path: &str) -> Result<Matched, ApiError> {
         if Method::parse(method) == Some(route.method) {
             return Ok(Matched { endpoint: route.endpoint, access: route.access, params });
         }
-        allowed.push(route.method);
+        allowed.push(route.method.as_str());
     }
     if allowed.is_empty() {
         Err(ApiError::NotFound { path: path.to_owned() })
@@ -421,7 +409,7 @@ mod tests {
         else {
             panic!("expected 405");
         };
-        assert_eq!(allowed, vec![Method::Get]);
+        assert_eq!(allowed, vec!["GET"]);
         assert!(matches!(
             resolve("PROPFIND", "/api/v1/health"),
             Err(ApiError::MethodNotAllowed { .. })

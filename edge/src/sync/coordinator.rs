@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
+use groupsync_core::api::ProblemCode;
 use groupsync_core::okta::ClientConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{DurableObject, Env, Request, Response, State, console_error, durable_object};
 
 use crate::adapters::d1::{AuditRecord, RunEnd, RunRow, Store};
-use crate::config::Config;
-use crate::http::context::EnvSource;
+use crate::config::{Config, EnvSource};
+use crate::error::ApiError;
 use crate::okta_target::{Client, OktaTarget};
 use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
 
@@ -369,8 +370,7 @@ impl SyncCoordinator {
     ) -> Result<(Client, groupsync_core::domain::AppId), SyncError> {
         let config = Config::load(&EnvSource(&self.env))
             .map_err(|e| SyncError::NotConfigured(e.to_string()))?;
-        let target =
-            OktaTarget::load(&config, store).await.map_err(crate::okta_target::sync_failure)?;
+        let target = OktaTarget::load(&config, store).await.map_err(sync_failure)?;
         let client = target.client(ClientConfig::default());
         Ok((client, target.app_id))
     }
@@ -449,4 +449,17 @@ fn random_suffix() -> String {
     let mut bytes = [0_u8; 4];
     let _ = getrandom::fill(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why a sync run cannot use the target: a refused token keeps its code (`token_key_changed`,
+/// `deployment_tenant_mismatch`) in the run's failure, anything else is `not_configured`.
+fn sync_failure(error: ApiError) -> SyncError {
+    match error {
+        ApiError::Client {
+            code: code @ (ProblemCode::TokenKeyChanged | ProblemCode::DeploymentTenantMismatch),
+            detail,
+            ..
+        } => SyncError::TokenRefused(code, detail),
+        other => SyncError::NotConfigured(other.to_problem().detail),
+    }
 }

@@ -24,9 +24,9 @@ use crate::http::respond;
 use crate::okta_target::{
     UsableToken, check_deployment_tenant, keep_resealed, not_configured, open_stored, token_for,
 };
+use crate::sealed_token::{self, KeyRole, Opened};
 use crate::service::access::Principal;
 use crate::service::connection_test;
-use crate::service::sealed_token::{self, KeyRole, Opened};
 
 /// The longest token accepted (Okta's SSWS tokens are 42 characters).
 const MAX_TOKEN_CHARS: usize = 512;
