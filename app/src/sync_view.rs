@@ -1,7 +1,7 @@
 //! A sync run in words and numbers for the progress display: how far it has read, what it
 //! changed, and what to do when it failed. Pure, so it is tested natively.
 
-use groupsync_core::api::{SyncProgress, SyncRun, SyncState};
+use groupsync_core::api::{SyncFailure, SyncProgress, SyncRun, SyncState};
 use groupsync_core::domain::SyncCounts;
 
 use crate::text::count;
@@ -103,17 +103,23 @@ pub fn headline(run: &SyncRun) -> String {
     }
 }
 
-/// For a failed run: why, and what to do about it.
-pub fn failure_advice(error: &str) -> String {
-    let lower = error.to_ascii_lowercase();
-    let what_to_do = if lower.contains("token") || lower.contains("permission") {
-        "Check the API token in Settings → Okta API Access, test the connection, then sync again."
-    } else if lower.contains("rate limit") {
-        "Okta's rate limit was reached; wait a minute, then sync again."
-    } else if lower.contains("not configured") || lower.contains("settings") {
-        "Complete Settings → Okta API Access, then sync again."
-    } else {
-        "Sync again; if it fails again, test the connection in Settings → Okta API Access."
+/// For a failed run: why (the edge's sentence), and what to do about it, chosen by its code.
+pub fn failure_advice(error: &str, code: Option<SyncFailure>) -> String {
+    let what_to_do = match code {
+        Some(
+            SyncFailure::OktaTokenRejected
+            | SyncFailure::OktaPermissionDenied
+            | SyncFailure::TokenKeyChanged,
+        ) => {
+            "Check the API token in Settings → Okta API Access, test the connection, then sync again."
+        }
+        Some(SyncFailure::OktaRateLimited) => {
+            "Okta's rate limit was reached; wait a minute, then sync again."
+        }
+        Some(SyncFailure::NotConfigured | SyncFailure::DeploymentTenantMismatch) => {
+            "Complete Settings → Okta API Access, then sync again."
+        }
+        _ => "Sync again; if it fails again, test the connection in Settings → Okta API Access.",
     };
     format!("{error} {what_to_do}")
 }
@@ -182,10 +188,19 @@ mod tests {
     }
 
     #[test]
-    fn a_failure_says_what_to_do() {
-        let advice = failure_advice("Okta rejected the API token.");
+    fn a_failure_says_what_to_do_by_its_code_not_its_words() {
+        let token = Some(SyncFailure::OktaTokenRejected);
+        let advice = failure_advice("Okta said no.", token);
         assert!(advice.ends_with("test the connection, then sync again."), "{advice}");
-        assert!(failure_advice("Okta's rate limit was reached.").contains("wait a minute"));
-        assert!(failure_advice("Timeout.").starts_with("Timeout. Sync again"));
+        let limited = failure_advice("Slow down.", Some(SyncFailure::OktaRateLimited));
+        assert!(limited.contains("wait a minute"), "{limited}");
+        let settings = failure_advice("Missing.", Some(SyncFailure::NotConfigured));
+        assert!(settings.contains("Complete Settings"), "{settings}");
+        // Words that mention a token do not decide it: the code does.
+        let timeout =
+            failure_advice("The token request timed out.", Some(SyncFailure::OktaUnavailable));
+        assert!(timeout.starts_with("The token request timed out. Sync again"), "{timeout}");
+        assert!(failure_advice("?", Some(SyncFailure::Unknown)).contains("Sync again"));
+        assert!(failure_advice("?", None).contains("Sync again"));
     }
 }

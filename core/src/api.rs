@@ -16,15 +16,16 @@ pub use access::{
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
-    ConnectionFailure, CreateGroupRequest, GroupSummary, OktaSettingsResponse, SealedWith,
-    TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
+    ConnectionFailure, CreateGroupRequest, GroupSource, GroupSummary, OktaSettingsResponse,
+    SealedWith, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
     UpdateOktaSettingsRequest,
 };
 pub use sync::{
     AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
     GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
     ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
-    SyncDiff, SyncPhase, SyncProgress, SyncRun, SyncSchedule, SyncState, UserAccessResponse,
+    SyncDiff, SyncFailure, SyncPhase, SyncProgress, SyncRun, SyncSchedule, SyncState,
+    UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

@@ -221,6 +221,14 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// What D1 answers to `sql` that it must refuse (a statement breaking a constraint).
+    pub(crate) fn refused_sql(&self, sql: &str) -> String {
+        match self.stack.execute_sql(sql) {
+            Ok(()) => panic!("{sql}: D1 accepted it"),
+            Err(e) => e.to_string(),
+        }
+    }
+
     /// Runs SQL on the stack's D1 from outside the Worker (to seed it, or to break it under a
     /// running sync). The Worker may hold the database's write lock at that moment (other tests
     /// share the stack): the statement is sent again until the lock is free.

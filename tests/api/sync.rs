@@ -774,4 +774,14 @@ async fn the_run_history_pages_and_names_the_next_scheduled_sync() {
     );
     let bad = root.get("/api/v1/sync/runs?page=0").await;
     expect_problem(bad, StatusCode::BAD_REQUEST, "invalid_query").await;
+
+    // A state or failure code outside the closed sets cannot be stored, so none is ever read
+    // back as something it is not (an unknown state used to read as running).
+    for (state, code) in [("paused", "NULL"), ("failed", "'okta_on_fire'")] {
+        let refused = app.refused_sql(&format!(
+            "INSERT INTO sync_runs (id, state, trigger, started_by, dry_run, full, started_at, \
+             error_code) VALUES ('run-odd', '{state}', 'manual', 'x', 0, 0, '2000-01-01', {code});"
+        ));
+        assert!(refused.contains("CHECK constraint failed"), "{state} {code}: {refused}");
+    }
 }

@@ -245,7 +245,7 @@ fn RunView(
             let error = run.error.clone().unwrap_or_else(|| "The sync failed.".into());
             view! {
                 <p class="alert alert--error" role="alert">
-                    {failure_advice(&error)}
+                    {failure_advice(&error, run.error_code)}
                 </p>
             }
             .into_any()

@@ -1,7 +1,9 @@
 //! One group: its roles (assigned here, with conflicts named), its members with their Okta
 //! status (paged), and the history of changes to it.
 
-use groupsync_core::api::{GroupDetail, GroupMember, ProblemCode, SetGroupRolesRequest};
+use groupsync_core::api::{
+    GroupDetail, GroupMember, GroupSource, ProblemCode, SetGroupRolesRequest,
+};
 use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, StatusRoles, status_roles};
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
@@ -48,7 +50,7 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
     // The member count is said by the members' pages, each of one moment with its count.
     let facts = format!(
         "{} · last synced {}",
-        if detail.source == "okta" { "From Okta" } else { "Local group" },
+        if detail.source == GroupSource::Okta { "From Okta" } else { "Local group" },
         detail.last_synced_at.as_deref().map(when).unwrap_or_else(|| "never".into())
     );
     let id = detail.id.clone();
@@ -60,7 +62,7 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
             <bdi>{name}</bdi>
         </h1>
         <p class="hint">
-            {if detail.source == "okta" { "Okta group id " } else { "Group id " }}
+            {if detail.source == GroupSource::Okta { "Okta group id " } else { "Group id " }}
             <code class="okta-id">{detail.id.clone()}</code>
             " · "
             {facts}

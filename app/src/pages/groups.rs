@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use groupsync_core::api::{CreateGroupRequest, GroupDetail};
+use groupsync_core::api::{CreateGroupRequest, GroupDetail, GroupSource};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
@@ -330,7 +330,7 @@ fn group_cells(group: GroupDetail) -> impl IntoView {
     } else {
         group.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
     };
-    let source = if group.source == "okta" { "Okta" } else { "Local" };
+    let source = if group.source == GroupSource::Okta { "Okta" } else { "Local" };
     view! {
         <div role="cell" class="col col--name">
             <a href=format!("/groups/{}", group.id) class="group-name">
@@ -441,7 +441,7 @@ mod tests {
     fn group(id: &str, name: &str, members: u32, synced: &str) -> GroupDetail {
         GroupDetail {
             id: id.into(),
-            source: "okta".into(),
+            source: GroupSource::Okta,
             name: name.into(),
             description: Some(format!("About {name}")),
             member_count: members,

@@ -49,7 +49,7 @@ fn run_view(run: SyncRun) -> impl IntoView {
     let outcome = match (&run.error, &run.counts) {
         (Some(error), _) => Some(
             view! {
-                <p class="alert alert--error" role="alert">{failure_advice(error)}</p>
+                <p class="alert alert--error" role="alert">{failure_advice(error, run.error_code)}</p>
             }
             .into_any(),
         ),

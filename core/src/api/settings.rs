@@ -135,13 +135,23 @@ pub enum ConnectionFailure {
     Unreachable,
 }
 
+/// Where a group comes from: synced from Okta, or made by hand while sync was off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupSource {
+    /// `okta`: synced; its members come from Okta.
+    Okta,
+    /// `local`: made by hand in this app.
+    Local,
+}
+
 /// A group as listed by `GET /api/v1/groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSummary {
     /// The id (an Okta group id, or `loc…` for local groups).
     pub id: String,
-    /// `okta` or `local`.
-    pub source: String,
+    /// Where it comes from.
+    pub source: GroupSource,
     /// The name.
     pub name: String,
     /// The description.

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settings::GroupSource;
 use crate::domain::{BuiltInRole, EffectiveAccess, GuardReason, SyncCounts};
 
 /// `POST /api/v1/sync`.
@@ -39,6 +40,105 @@ pub enum SyncState {
     Failed,
     /// Held, then discarded by a superAdmin; nothing was committed.
     Discarded,
+}
+
+impl SyncState {
+    /// Every state.
+    pub const ALL: [Self; 5] =
+        [Self::Running, Self::NeedsConfirmation, Self::Succeeded, Self::Failed, Self::Discarded];
+
+    /// The state as stored and sent.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::NeedsConfirmation => "needs_confirmation",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Discarded => "discarded",
+        }
+    }
+
+    /// Reads a stored state; `None` for one this version does not know (never guessed at).
+    pub fn parse(state: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == state)
+    }
+}
+
+/// Why a run failed: a closed set, so that a screen chooses its advice by code, not by words.
+///
+/// New codes may be added; a client that meets one it does not know reads it as `Unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncFailure {
+    /// Okta refused the API token (invalid, expired or revoked).
+    OktaTokenRejected,
+    /// The token may not read the app's groups or their members.
+    OktaPermissionDenied,
+    /// Okta has no such app (or group), or the token cannot see it.
+    OktaNotFound,
+    /// Okta's rate limit was reached and stayed reached.
+    OktaRateLimited,
+    /// Okta failed, timed out or could not be reached.
+    OktaUnavailable,
+    /// Okta answered something the sync cannot use.
+    OktaUnusable,
+    /// The Okta settings are incomplete.
+    NotConfigured,
+    /// The stored token was sealed under a key this deployment no longer has.
+    TokenKeyChanged,
+    /// The deployment's token belongs to another tenant than the settings name.
+    DeploymentTenantMismatch,
+    /// D1 failed while the run ran.
+    StorageFailed,
+    /// A bug of ours (an internal limit hit).
+    InternalError,
+    /// The invocation running it ended before it finished.
+    Interrupted,
+    /// A code this version does not know (written by a newer Worker).
+    #[serde(other)]
+    Unknown,
+}
+
+impl SyncFailure {
+    /// Every code this version writes.
+    pub const ALL: [Self; 12] = [
+        Self::OktaTokenRejected,
+        Self::OktaPermissionDenied,
+        Self::OktaNotFound,
+        Self::OktaRateLimited,
+        Self::OktaUnavailable,
+        Self::OktaUnusable,
+        Self::NotConfigured,
+        Self::TokenKeyChanged,
+        Self::DeploymentTenantMismatch,
+        Self::StorageFailed,
+        Self::InternalError,
+        Self::Interrupted,
+    ];
+
+    /// The code as stored and sent.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OktaTokenRejected => "okta_token_rejected",
+            Self::OktaPermissionDenied => "okta_permission_denied",
+            Self::OktaNotFound => "okta_not_found",
+            Self::OktaRateLimited => "okta_rate_limited",
+            Self::OktaUnavailable => "okta_unavailable",
+            Self::OktaUnusable => "okta_unusable",
+            Self::NotConfigured => "not_configured",
+            Self::TokenKeyChanged => "token_key_changed",
+            Self::DeploymentTenantMismatch => "deployment_tenant_mismatch",
+            Self::StorageFailed => "storage_failed",
+            Self::InternalError => "internal_error",
+            Self::Interrupted => "interrupted",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Reads a stored code; one this version does not know is `Unknown`.
+    pub fn parse(code: &str) -> Self {
+        Self::ALL.into_iter().find(|failure| failure.as_str() == code).unwrap_or(Self::Unknown)
+    }
 }
 
 /// How far a run has read.
@@ -133,11 +233,9 @@ pub struct SyncRun {
     pub rate_limit_waits: u64,
     /// Why it failed, in words: what failed and what to do.
     pub error: Option<String>,
-    /// Why it failed, as a stable code for programs (`okta_token_rejected`,
-    /// `okta_permission_denied`, `okta_not_found`, `okta_rate_limited`, `okta_unavailable`,
-    /// `okta_unusable`, `not_configured`, `storage_failed`, `internal_error`, `interrupted`).
+    /// Why it failed, as a stable code for programs (see [`SyncFailure`]).
     #[serde(default)]
-    pub error_code: Option<String>,
+    pub error_code: Option<SyncFailure>,
     /// Why the guard holds it.
     pub held_reason: Option<GuardReason>,
     /// The groups it added, changed and removed (or would), the first of each kind; none when it
@@ -176,8 +274,8 @@ pub struct SyncSchedule {
 pub struct GroupDetail {
     /// The id.
     pub id: String,
-    /// `okta` or `local`.
-    pub source: String,
+    /// Where it comes from.
+    pub source: GroupSource,
     /// The name (Okta text: render as text only).
     pub name: String,
     /// The description.
@@ -365,4 +463,35 @@ pub struct UserAccessResponse {
     pub okta_status: Option<String>,
     /// Roles, permissions and the explanation.
     pub access: EffectiveAccess,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_code_is_spelled_the_same_stored_and_sent() {
+        for failure in SyncFailure::ALL {
+            let sent = serde_json::to_value(failure).unwrap();
+            assert_eq!(sent, failure.as_str(), "{failure:?}");
+            assert_eq!(SyncFailure::parse(failure.as_str()), failure);
+            assert_eq!(serde_json::from_value::<SyncFailure>(sent).unwrap(), failure);
+        }
+    }
+
+    #[test]
+    fn a_failure_code_from_a_newer_worker_reads_as_unknown() {
+        assert_eq!(SyncFailure::parse("okta_on_fire"), SyncFailure::Unknown);
+        let read: SyncFailure = serde_json::from_value(serde_json::json!("okta_on_fire")).unwrap();
+        assert_eq!(read, SyncFailure::Unknown);
+    }
+
+    #[test]
+    fn a_run_state_is_read_back_as_written_and_an_unknown_one_is_refused() {
+        for state in SyncState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+            assert_eq!(SyncState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(SyncState::parse("paused"), None, "never read as running");
+    }
 }

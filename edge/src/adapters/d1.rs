@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 
+use groupsync_core::api::GroupSource;
 use groupsync_core::domain::{AuditActionFilter, AuditFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -108,7 +109,7 @@ pub(crate) struct SuperAdminRow {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct GroupRow {
     pub(crate) id: String,
-    pub(crate) source: String,
+    pub(crate) source: GroupSource,
     pub(crate) name: String,
     pub(crate) description: Option<String>,
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use groupsync_core::api::ProblemCode;
+use groupsync_core::api::{ProblemCode, SyncFailure, SyncState};
 use groupsync_core::okta::ClientConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -158,7 +158,7 @@ impl SyncCoordinator {
         self.state.storage().put(RUN_KEY, &run).await?;
         let row = RunRow {
             id: id.clone(),
-            state: "running".into(),
+            state: SyncState::Running,
             trigger,
             started_by: actor.clone(),
             dry_run: i64::from(dry_run),
@@ -459,7 +459,14 @@ fn sync_failure(error: ApiError) -> SyncError {
             code: code @ (ProblemCode::TokenKeyChanged | ProblemCode::DeploymentTenantMismatch),
             detail,
             ..
-        } => SyncError::TokenRefused(code, detail),
+        } => SyncError::TokenRefused(
+            if code == ProblemCode::TokenKeyChanged {
+                SyncFailure::TokenKeyChanged
+            } else {
+                SyncFailure::DeploymentTenantMismatch
+            },
+            detail,
+        ),
         other => SyncError::NotConfigured(other.to_problem().detail),
     }
 }

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use futures_channel::mpsc;
 use futures_util::future::{try_join, try_join_all};
 use futures_util::{SinkExt, StreamExt};
-use groupsync_core::api::{SyncPhase, SyncProgress};
+use groupsync_core::api::{SyncFailure, SyncPhase, SyncProgress, SyncState};
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
 use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser};
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,7 @@ pub(crate) enum SyncError {
     /// The token may not be used, for a reason with a code of its own (a stored token sealed
     /// with a key the Worker no longer has, a deployment token and another tenant).
     #[error("{1}")]
-    TokenRefused(groupsync_core::api::ProblemCode, String),
+    TokenRefused(SyncFailure, String),
 }
 
 /// How a decided run ended.
@@ -354,10 +354,9 @@ impl RunState {
         now: &str,
     ) -> Result<Ending, SyncError> {
         // Decided already (an invocation that switched, then died before it saved its state).
-        let decided = store
-            .run(&self.id)
-            .await?
-            .is_some_and(|row| !matches!(row.state.as_str(), "running" | "needs_confirmation"));
+        let decided = store.run(&self.id).await?.is_some_and(|row| {
+            !matches!(row.state, SyncState::Running | SyncState::NeedsConfirmation)
+        });
         if decided {
             self.phase = Phase::Ended;
             return Ok(Ending::Done);
@@ -537,25 +536,25 @@ fn staged_group(assignment: &OktaGroupAssignment) -> Result<StagedGroup, SyncErr
 
 /// A failed run's error, for people: a stable code and a sentence that says what failed and
 /// what to do. The raw cause goes to the log only.
-pub(crate) fn failure(error: &SyncError) -> (&'static str, String) {
+pub(crate) fn failure(error: &SyncError) -> (SyncFailure, String) {
     use groupsync_core::okta::OktaErrorKind as Kind;
     let retry = "Nothing was changed; the next scheduled sync will try again.";
     match error {
         SyncError::Okta(okta) => match &okta.kind {
             Kind::InvalidToken => (
-                "okta_token_rejected",
+                SyncFailure::OktaTokenRejected,
                 "Okta rejected the API token (invalid, expired or revoked). Nothing was changed. \
                  Enter a new token in Settings → Okta API Access."
                     .into(),
             ),
             Kind::PermissionDenied => (
-                "okta_permission_denied",
+                SyncFailure::OktaPermissionDenied,
                 "The API token may not read the app's groups or their members. Nothing was changed. \
                  Give the token's admin a role that can read groups and users, then sync again."
                     .into(),
             ),
             Kind::NotFound(what) => (
-                "okta_not_found",
+                SyncFailure::OktaNotFound,
                 format!(
                     "Okta has no such {what} (or the token cannot see it). Nothing was changed. \
                      If it is the app, check the App ID in Settings → Okta API Access; a group \
@@ -563,25 +562,25 @@ pub(crate) fn failure(error: &SyncError) -> (&'static str, String) {
                 ),
             ),
             Kind::RateLimited { .. } => (
-                "okta_rate_limited",
+                SyncFailure::OktaRateLimited,
                 format!("{okta}. {retry} If this repeats, lower the sync's share of the rate limit."),
             ),
             Kind::Upstream { .. } | Kind::Timeout(_) | Kind::Unreachable(_) => {
-                ("okta_unavailable", format!("{okta}. {retry}"))
+                (SyncFailure::OktaUnavailable, format!("{okta}. {retry}"))
             }
-            _ => ("okta_unusable", format!("Okta answered something the sync cannot use: {okta}. {retry}")),
+            _ => (SyncFailure::OktaUnusable, format!("Okta answered something the sync cannot use: {okta}. {retry}")),
         },
         SyncError::Unusable(why) => {
-            ("okta_unusable", format!("Okta answered something the sync cannot use: {why}. {retry}"))
+            (SyncFailure::OktaUnusable, format!("Okta answered something the sync cannot use: {why}. {retry}"))
         }
-        SyncError::NotConfigured(why) => ("not_configured", why.clone()),
-        SyncError::TokenRefused(code, why) => (code.as_str(), why.clone()),
+        SyncError::NotConfigured(why) => (SyncFailure::NotConfigured, why.clone()),
+        SyncError::TokenRefused(code, why) => (*code, why.clone()),
         SyncError::Store(StoreError::LimitBroken(_)) => (
-            "internal_error",
+            SyncFailure::InternalError,
             format!("The sync hit an internal limit (a bug; the log has the details). {retry}"),
         ),
         SyncError::Store(_) => {
-            ("storage_failed", format!("The database failed while the sync ran. {retry}"))
+            (SyncFailure::StorageFailed, format!("The database failed while the sync ran. {retry}"))
         }
     }
 }

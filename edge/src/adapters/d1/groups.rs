@@ -1,6 +1,7 @@
 //! Groups as the screens and the API read them, and their roles: listings, a group with its
 //! members, and the optimistic-concurrency role update.
 
+use groupsync_core::api::GroupSource;
 use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
@@ -164,7 +165,7 @@ impl Store {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct GroupListRow {
     pub(crate) id: String,
-    pub(crate) source: String,
+    pub(crate) source: GroupSource,
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) member_count: i64,

@@ -1,5 +1,6 @@
 //! Sync runs: their rows, progress and ends.
 
+use groupsync_core::api::{SyncFailure, SyncState};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -8,11 +9,12 @@ use worker::D1PreparedStatement;
 use super::{AuditRecord, Store, database, opt, text};
 use crate::error::StoreError;
 
-/// A row of `sync_runs`.
+/// A row of `sync_runs`. A state this version does not know fails to read (the table's CHECK
+/// keeps one from being written); it is never taken for a running run.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct RunRow {
     pub(crate) id: String,
-    pub(crate) state: String,
+    pub(crate) state: SyncState,
     pub(crate) trigger: String,
     pub(crate) started_by: String,
     pub(crate) dry_run: i64,
@@ -24,7 +26,7 @@ pub(crate) struct RunRow {
     pub(crate) okta_requests: i64,
     pub(crate) rate_limit_waits: i64,
     pub(crate) error: Option<String>,
-    pub(crate) error_code: Option<String>,
+    pub(crate) error_code: Option<SyncFailure>,
     pub(crate) held_reason: Option<String>,
     pub(crate) diff: Option<String>,
     pub(crate) rows_written: i64,
@@ -44,7 +46,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[
                 text(&run.id),
-                text(&run.state),
+                text(run.state.as_str()),
                 text(&run.trigger),
                 text(&run.started_by),
                 JsValue::from_f64(run.dry_run as f64),
@@ -105,13 +107,13 @@ impl Store {
     pub(crate) async fn mark_failed(
         &self,
         id: &str,
-        code: &str,
+        code: SyncFailure,
         error: &str,
         now: &str,
     ) -> Result<(), StoreError> {
         self.statement(
             "UPDATE sync_runs SET state = 'failed', ended_at = ?2, error = ?3, error_code = ?4 WHERE id = ?1",
-            &[text(id), text(now), text(error), text(code)],
+            &[text(id), text(now), text(error), text(code.as_str())],
         )?
         .run()
         .await
@@ -184,7 +186,7 @@ impl Store {
                 text(&end.progress.to_string()),
                 JsValue::from_f64(end.requests as f64),
                 JsValue::from_f64(end.waits as f64),
-                opt(end.error_code),
+                opt(end.error_code.map(SyncFailure::as_str)),
                 JsValue::from_f64(end.rows_written as f64),
             ],
         )
@@ -241,7 +243,7 @@ pub(crate) struct RunEnd<'a> {
     /// A sentence for people: what failed and what to do.
     pub(crate) error: Option<&'a str>,
     /// The failure's stable code.
-    pub(crate) error_code: Option<&'a str>,
+    pub(crate) error_code: Option<SyncFailure>,
     pub(crate) diff: Option<&'a Value>,
     pub(crate) held_reason: Option<&'a Value>,
     pub(crate) progress: &'a Value,

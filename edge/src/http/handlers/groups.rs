@@ -2,8 +2,8 @@
 //! optimistic concurrency), and local groups made by hand while Okta sync is off.
 
 use groupsync_core::api::{
-    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSummary, MemberPage, ProblemCode,
-    SetGroupRolesRequest,
+    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSource, GroupSummary, MemberPage,
+    ProblemCode, SetGroupRolesRequest,
 };
 use groupsync_core::domain::{BuiltInRole, Permission, roles_changed};
 use serde_json::json;
@@ -167,7 +167,7 @@ pub(crate) async fn create_group(
     getrandom::fill(&mut id_bytes)
         .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness for an id."))?;
     let id = format!("loc{}", id_bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let row = GroupRow { id: id.clone(), source: "local".into(), name, description };
+    let row = GroupRow { id: id.clone(), source: GroupSource::Local, name, description };
     let audit = AuditRecord {
         actor: &actor,
         action: "group.created",
@@ -202,7 +202,7 @@ fn roles_of(row: &GroupListRow) -> Vec<BuiltInRole> {
 fn detail(row: GroupListRow, last_synced: Option<String>) -> GroupDetail {
     GroupDetail {
         roles: roles_of(&row),
-        last_synced_at: if row.source == "okta" { last_synced } else { None },
+        last_synced_at: if row.source == GroupSource::Okta { last_synced } else { None },
         member_count: u32::try_from(row.member_count).unwrap_or(0),
         roles_version: row.roles_version,
         roles_saved_by: row.roles_saved_by,

@@ -2,7 +2,7 @@
 
 use groupsync_core::api::{
     ListSyncRunsResponse, ProblemCode, StartSyncRequest, StartSyncResponse, SyncProgress, SyncRun,
-    SyncSchedule, SyncState,
+    SyncSchedule,
 };
 use groupsync_core::domain::next_scheduled_sync;
 use worker::{Env, Method, Request, RequestInit, Response};
@@ -145,19 +145,12 @@ async fn load_run(ctx: &Ctx, id: &str) -> Result<SyncRun, ApiError> {
 }
 
 fn sync_run(row: RunRow) -> SyncRun {
-    let state = match row.state.as_str() {
-        "needs_confirmation" => SyncState::NeedsConfirmation,
-        "succeeded" => SyncState::Succeeded,
-        "failed" => SyncState::Failed,
-        "discarded" => SyncState::Discarded,
-        _ => SyncState::Running,
-    };
     fn parse<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
         text.and_then(|t| serde_json::from_str(&t).ok())
     }
     SyncRun {
         id: row.id,
-        state,
+        state: row.state,
         trigger: row.trigger,
         started_by: row.started_by,
         dry_run: row.dry_run != 0,
