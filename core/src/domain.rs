@@ -23,7 +23,7 @@ pub use effective_access::{
     SUPER_ADMIN_NOTE, StatusRoles, effective_access, holds_group_roles, status_meaning,
     status_roles,
 };
-pub use email::looks_like_email;
+pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};

@@ -34,6 +34,14 @@ async fn an_email_is_invited_once_and_an_unused_invitation_can_be_withdrawn_and_
     let said = format!("{} was already invited on ", first.login);
     assert!(problem.detail.starts_with(&said), "{}", problem.detail);
     assert!(problem.detail.contains("by root@example.com"), "{}", problem.detail);
+    // The same address in capitals, with spaces around it, is the same person.
+    let shouted = format!("  {}  ", first.login.to_uppercase());
+    let again = root.send(Method::POST, "/api/v1/invitations", &invite(&shouted)).await;
+    expect_problem(again, StatusCode::CONFLICT, "already_exists").await;
+    // A path that names no email is refused as such, not looked up.
+    let nobody = root.delete("/api/v1/invitations/not-an-email").await;
+    let nobody = expect_problem(nobody, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(nobody.field.as_deref(), Some("email"), "{}", nobody.detail);
 
     // Withdrawn while unused: gone from the listing, audited, and it may be sent again.
     let path = format!("/api/v1/invitations/{}", first.login.replace('@', "%40"));

@@ -2,7 +2,7 @@
 //! the invitation is sent; the invitations and users with their effective roles, paged; **Why?**.
 
 use groupsync_core::api::{AppUser, CreateInvitationResponse, ProblemCode, UserAccessResponse};
-use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Permission, looks_like_email};
+use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
@@ -48,17 +48,19 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
     let preview = RwSignal::new(None::<Result<UserAccessResponse, ClientError>>);
     let result = RwSignal::new(None::<Result<CreateInvitationResponse, ClientError>>);
     let touched = RwSignal::new(false);
-    let invalid = move || touched.get() && !looks_like_email(email.get().trim());
+    // What is typed, as the edge will read it (trimmed, lowercased), when it is an email.
+    let typed = move || email.with(|text| Email::parse(text).ok());
+    let typed_now = move || email.with_untracked(|text| Email::parse(text).ok());
+    let invalid = move || touched.get() && typed().is_none();
     let check = move || {
-        let address = email.get_untracked().trim().to_ascii_lowercase();
-        if !looks_like_email(&address) {
+        let Some(address) = typed_now() else {
             preview.set(None);
             return;
-        }
+        };
         spawn_local(async move {
-            let answer = api::get_user_access(&address).await;
+            let answer = api::get_user_access(address.as_str()).await;
             // Only the answer for what is still typed.
-            if email.get_untracked().trim().to_ascii_lowercase() == address {
+            if typed_now() == Some(address) {
                 preview.set(Some(answer));
             }
         });
@@ -66,22 +68,20 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
     let sending = RwSignal::new(false);
     // An invitation hands out what the preview shows: it is sent only once the preview of the
     // email typed is in, and once at a time.
-    let waiting_for_preview =
-        move || looks_like_email(email.get().trim()) && preview.get().is_none();
+    let waiting_for_preview = move || typed().is_some() && preview.get().is_none();
     // `confirm_unknown`: the person confirmed an email Okta does not know.
     let send = move |confirm_unknown: bool| {
         touched.set(true);
-        let address = email.get_untracked().trim().to_owned();
-        if !looks_like_email(&address) {
+        let Some(address) = typed_now() else {
             focus_by_id("invite-email");
             return;
-        }
+        };
         if sending.get_untracked() || preview.with_untracked(Option::is_none) {
             return;
         }
         sending.set(true);
         spawn_local(async move {
-            let answer = api::invite(address, confirm_unknown).await;
+            let answer = api::invite(address.into_string(), confirm_unknown).await;
             if answer.is_ok() {
                 on_sent.run(());
             }

@@ -4,7 +4,7 @@ use groupsync_core::api::{
     CallerKind, DevSignInRequest, DevSignInResponse, ListRolesResponse, MeResponse, RoleDescription,
 };
 use groupsync_core::auth::sign_rs256;
-use groupsync_core::domain::{BuiltInRole, Permission, looks_like_email};
+use groupsync_core::domain::{BuiltInRole, Email, Permission};
 use worker::{Request, Response};
 
 use crate::config::{DEV_AUDIENCE, DEV_ISSUER};
@@ -56,10 +56,7 @@ pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response
         _ => return Err(ApiError::NotFound { path: req.path() }),
     };
     let body: DevSignInRequest = read_json(req).await?;
-    let email = body.email.trim().to_lowercase();
-    if !looks_like_email(&email) {
-        return Err(invalid_email());
-    }
+    let email = parse_email(&body.email)?;
     ctx.rate_limit("dev-sign-in", "loopback", 60).await?;
     let expires_at = ctx.now_s + DEV_TOKEN_LIFETIME_S;
     let claims = serde_json::json!({
@@ -70,7 +67,8 @@ pub(crate) async fn dev_sign_in(req: &mut Request, ctx: &Ctx) -> Result<Response
     respond::json(&DevSignInResponse { token, expires_at }, 200)
 }
 
-/// The error for an email that is not one.
-pub(crate) fn invalid_email() -> ApiError {
-    ApiError::invalid("email", "enter an email address such as ann@example.com")
+/// An email sent in a body or a path, parsed once (trimmed, lowercased, plausible): a `422
+/// invalid_input` about the field `email` when it is not one.
+pub(crate) fn parse_email(text: &str) -> Result<String, ApiError> {
+    Email::parse(text).map(Email::into_string).map_err(|e| ApiError::invalid("email", e))
 }

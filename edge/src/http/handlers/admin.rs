@@ -14,9 +14,8 @@ use worker::{Request, Response};
 use crate::adapters::d1::{ApiKeyRow, AuditRecord, ServiceTokenRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use groupsync_core::domain::looks_like_email;
 
-use crate::http::handlers::access::invalid_email;
+use crate::http::handlers::access::parse_email;
 use crate::http::respond;
 use crate::service::access::{Principal, parse_scopes};
 use crate::service::api_keys;
@@ -41,10 +40,7 @@ pub(crate) async fn grant_super_admin(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: GrantSuperAdminRequest = read_json(req).await?;
-    let email = body.email.trim().to_lowercase();
-    if !looks_like_email(&email) {
-        return Err(invalid_email());
-    }
+    let email = parse_email(&body.email)?;
     let actor = ctx.admin_write(principal).await?;
     let audit = AuditRecord::of(&actor, "super_admin.granted", email.clone());
     if !ctx.store.grant_super_admin(&email, &audit, &ctx.now).await? {
@@ -62,7 +58,7 @@ pub(crate) async fn revoke_super_admin(
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = parse_email(email)?;
     let actor = ctx.admin_write(principal).await?;
     if !ctx.store.is_super_admin(&email).await? {
         return Err(ApiError::client(

@@ -15,9 +15,8 @@ use crate::adapters::d1::{AuditRecord, GroupRoles, InvitationRow, People, Person
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use groupsync_core::api::ProblemCode;
-use groupsync_core::domain::looks_like_email;
 
-use crate::http::handlers::access::invalid_email;
+use crate::http::handlers::access::parse_email;
 use crate::http::listing::{PEOPLE_PAGING, listing};
 use crate::http::respond;
 use crate::okta_target::OktaTarget;
@@ -33,10 +32,7 @@ pub(crate) async fn create_invitation(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: CreateInvitationRequest = read_json(req).await?;
-    let email = body.email.trim().to_lowercase();
-    if !looks_like_email(&email) {
-        return Err(invalid_email());
-    }
+    let email = parse_email(&body.email)?;
     let actor = ctx.admin_write(principal).await?;
     if let Some(existing) = ctx.store.invitation(&email).await? {
         return Err(already_invited(&existing));
@@ -118,10 +114,10 @@ pub(crate) async fn revoke_invitation(
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let email = email.trim().to_lowercase();
+    let email = parse_email(email)?;
     let actor = ctx.admin_write(principal).await?;
     let Some(existing) = ctx.store.invitation(&email).await? else {
-        return Err(ApiError::client(ProblemCode::NotFound, format!("{email} is not invited.")));
+        return Err(not_invited(&email));
     };
     let used = |row: &InvitationRow| {
         ApiError::client(
@@ -155,12 +151,15 @@ pub(crate) async fn revoke_invitation(
         // Used (or withdrawn) meanwhile.
         return match ctx.store.invitation(&email).await? {
             Some(row) => Err(used(&row)),
-            None => {
-                Err(ApiError::client(ProblemCode::NotFound, format!("{email} is not invited.")))
-            }
+            None => Err(not_invited(&email)),
         };
     }
     respond::json(&invitation(existing), 200)
+}
+
+/// `404 not_found` for an email nobody invited (or whose invitation was withdrawn).
+fn not_invited(email: &str) -> ApiError {
+    ApiError::client(ProblemCode::NotFound, format!("{email} is not invited."))
 }
 
 /// `409 already_exists` for an email invited before: when, by whom, and whether it was used.
@@ -233,10 +232,7 @@ pub(crate) async fn list_users(req: &Request, ctx: &Ctx) -> Result<Response, Api
 
 /// `GET /api/v1/users/{email}/access`: the effective roles and permissions, and why, from D1.
 pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, ApiError> {
-    let email = email.trim().to_lowercase();
-    if !looks_like_email(&email) {
-        return Err(invalid_email());
-    }
+    let email = parse_email(email)?;
     let (okta_user_id, status, access) = access_of(&ctx.store, &email, None).await?;
     respond::json(
         &UserAccessResponse {
