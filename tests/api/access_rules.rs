@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake_okta::{TruthMember, UserStatus};
+use groupsync_core::api::{AppUser, ListUsersResponse, MeResponse};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -303,31 +304,30 @@ async fn the_access_review_lists_everyone_who_signed_in_even_without_a_role_or_a
     let root = app.as_person("root@example.com");
     // Unknown to Okta, in no group, never invited: signing in is all they did.
     let email = format!("{}@example.net", fresh_subject("drifter").to_lowercase());
-    let row = async || -> Option<Value> {
-        let page: Value = root.get(&format!("/api/v1/users?q={email}")).await.json().await.unwrap();
-        let users = page["users"].as_array().unwrap_or_else(|| panic!("a listing: {page}"));
-        users.iter().find(|u| u["email"] == email.as_str()).cloned()
+    let row = async || -> Option<AppUser> {
+        let page: ListUsersResponse = root.read(&format!("/api/v1/users?q={email}")).await;
+        page.users.into_iter().find(|user| user.email == email)
     };
     assert_eq!(row().await, None, "not listed before signing in");
 
-    let me: Value = app.as_person(&email).get("/api/v1/me").await.json().await.unwrap();
-    assert_eq!(me["roles"], json!([]), "{me}");
+    let me: MeResponse = app.as_person(&email).read("/api/v1/me").await;
+    assert!(me.roles.is_empty(), "{me:?}");
     let first = row().await.expect("listed once signed in");
-    assert_eq!(first["status"], "not_invited", "{first}");
-    assert_eq!(first["invited_by"], Value::Null, "{first}");
-    assert_eq!(first["roles"], json!([]), "{first}");
-    let first_at = first["activated_at"].as_str().expect("their first sign-in").to_owned();
+    assert_eq!(first.status, "not_invited", "{first:?}");
+    assert_eq!(first.invited_by, None, "{first:?}");
+    assert!(first.roles.is_empty(), "{first:?}");
+    let first_at = first.activated_at.expect("their first sign-in");
     app.as_person(&email).get("/api/v1/me").await;
     let again = row().await.unwrap();
-    assert_eq!(again["activated_at"], first_at.as_str(), "the first sign-in is kept: {again}");
+    assert_eq!(again.activated_at.as_ref(), Some(&first_at), "the first sign-in is kept");
 
     // Invited after signing in: invited until their next request, then active.
     let body = json!({ "email": email, "confirm_unknown": true });
     let sent = root.send(Method::POST, "/api/v1/invitations", &body).await;
     assert_eq!(sent.status(), StatusCode::CREATED);
-    assert_eq!(row().await.unwrap()["status"], "invited");
+    assert_eq!(row().await.unwrap().status, "invited");
     app.as_person(&email).get("/api/v1/me").await;
     let active = row().await.unwrap();
-    assert_eq!(active["status"], "active", "{active}");
-    assert_ne!(active["activated_at"], Value::Null, "{active}");
+    assert_eq!(active.status, "active", "{active:?}");
+    assert!(active.activated_at.is_some(), "{active:?}");
 }

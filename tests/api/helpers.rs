@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use groupsync_core::api::{PROBLEM_CONTENT_TYPE, Problem};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use test_support::{LocalStack, StackOptions, workspace_root};
 
@@ -289,6 +290,17 @@ impl Caller<'_> {
     /// `GET path`.
     pub(crate) async fn get(&self, path: &str) -> Response {
         self.builder(Method::GET, path).send().await.expect("the Worker answers")
+    }
+
+    /// `GET path`, which must succeed, read as `core`'s wire type `T`: a body that does not
+    /// match the type fails the test, as it would fail a typed client.
+    pub(crate) async fn read<T: DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert!(status.is_success(), "GET {path}: {status}: {text}");
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("GET {path}: not its wire type ({e}): {text}"))
     }
 
     /// A write with a JSON body, carrying the anti-CSRF header as the SPA does.

@@ -3,8 +3,9 @@
 //! used yet can be withdrawn, audited.
 
 use fake_okta::UserStatus;
+use groupsync_core::api::{ListAuditResponse, ListInvitationsResponse};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{TestApp, expect_problem};
 use crate::sync::{TURN, prepared};
@@ -47,19 +48,16 @@ async fn an_email_is_invited_once_and_an_unused_invitation_can_be_withdrawn_and_
     let path = format!("/api/v1/invitations/{}", first.login.replace('@', "%40"));
     let withdrawn = root.delete(&path).await;
     assert_eq!(withdrawn.status(), StatusCode::OK);
-    let listed: Value = root.get("/api/v1/invitations?per_page=200").await.json().await.unwrap();
-    assert!(!listed.to_string().contains(&first.login), "{listed}");
-    let audit: Value = root
-        .get(&format!("/api/v1/audit?action=invitation.revoked&target={}", first.login))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let entry = &audit["entries"][0];
-    assert_eq!(entry["actor"], "root@example.com", "{audit}");
-    assert_eq!(entry["before"]["invited_by"], "root@example.com", "{audit}");
+    let listed: ListInvitationsResponse = root.read("/api/v1/invitations?per_page=200").await;
+    assert!(listed.invitations.iter().all(|i| i.email != first.login), "{listed:?}");
+    let audit: ListAuditResponse =
+        root.read(&format!("/api/v1/audit?action=invitation.revoked&target={}", first.login)).await;
+    let entry = audit.entries.first().expect("the withdrawal is audited");
+    assert_eq!(entry.actor, "root@example.com", "{entry:?}");
+    let before = entry.before.as_ref().expect("what was withdrawn");
+    assert_eq!(before["invited_by"], "root@example.com", "{entry:?}");
     let sentence = format!("Invitation of {} withdrawn before it was used", first.login);
-    assert_eq!(entry["description"], sentence.as_str());
+    assert_eq!(entry.description, sentence);
     let resent = root.send(Method::POST, "/api/v1/invitations", &invite(&first.login)).await;
     assert_eq!(resent.status(), StatusCode::CREATED);
 
