@@ -42,15 +42,21 @@ pub fn InvitePage() -> impl IntoView {
     }
 }
 
+/// What is typed, as the edge will read it (trimmed, lowercased), when it is an email. Lowercased
+/// by the browser: the same Unicode mapping as the edge's, without its tables in the SPA.
+fn parse_email(text: &str) -> Option<Email> {
+    Email::parse_with(text, |text| String::from(js_sys::JsString::from(text).to_lower_case())).ok()
+}
+
 #[component]
 fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let preview = RwSignal::new(None::<Result<UserAccessResponse, ClientError>>);
     let result = RwSignal::new(None::<Result<CreateInvitationResponse, ClientError>>);
     let touched = RwSignal::new(false);
-    // What is typed, as the edge will read it (trimmed, lowercased), when it is an email.
-    let typed = move || email.with(|text| Email::parse(text).ok());
-    let typed_now = move || email.with_untracked(|text| Email::parse(text).ok());
+    // The email typed (tracked, for the form; untracked, in the handlers).
+    let typed = move || email.with(|text| parse_email(text));
+    let typed_now = move || email.with_untracked(|text| parse_email(text));
     let invalid = move || touched.get() && typed().is_none();
     let check = move || {
         let Some(address) = typed_now() else {
