@@ -8,10 +8,11 @@ use groupsync_core::api::{
     StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
     UpdateOktaSettingsRequest, UserAccessResponse,
 };
+use leptos::prelude::{Owner, on_cleanup};
+use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// Where the local dev sign-in's token is kept for the tab's lifetime. In production nothing is
 /// kept: Cloudflare Access adds the identity to every request at the edge.
@@ -298,7 +299,7 @@ pub async fn export_audit(filters: &AuditFilters) -> Result<AuditExport, ClientE
     if !answer.ok {
         return Err(answer.into_error());
     }
-    let header = |name: &str| answer.headers.get(name).ok().flatten().unwrap_or_default();
+    let header = |name: &str| answer.headers.get(name).unwrap_or_default();
     let export = AuditExport {
         entries: header("Audit-Export-Entries").parse().unwrap_or_default(),
         truncated: header("Audit-Export-Truncated") == "true",
@@ -371,7 +372,7 @@ struct Answer {
     status: u16,
     ok: bool,
     content_type: String,
-    headers: web_sys::Headers,
+    headers: gloo_net::http::Headers,
     text: String,
 }
 
@@ -395,8 +396,8 @@ impl Answer {
     }
 }
 
-/// One request to the edge with the browser's `fetch`. The one `async` part of the client, and
-/// not generic, so every endpoint shares its code (the SPA's size budget counts).
+/// One request to the edge. The one `async` part of the client, and not generic, so every
+/// endpoint shares its code (the SPA's size budget counts).
 fn send(method: Method, path: &str, body: Option<String>) -> Pending {
     // Boxed: the futures of the endpoints then hold a pointer, instead of each one compiling a
     // copy of this one.
@@ -407,49 +408,55 @@ fn send(method: Method, path: &str, body: Option<String>) -> Pending {
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, ClientError>>>>;
 
 async fn fetch(method: Method, url: String, body: Option<String>) -> Result<Answer, ClientError> {
-    let headers = web_sys::Headers::new().map_err(network)?;
-    headers.set("Accept", "application/json").map_err(network)?;
+    let mut request = match method {
+        Method::Get => gloo_net::http::Request::get(&url),
+        Method::Post => gloo_net::http::Request::post(&url),
+        Method::Put => gloo_net::http::Request::put(&url),
+        Method::Delete => gloo_net::http::Request::delete(&url),
+    }
+    .header("Accept", "application/json")
+    .abort_signal(cancel_on_cleanup().as_ref());
     if let Some(token) = dev_token() {
-        headers.set(IDENTITY_HEADER, &token).map_err(network)?;
+        request = request.header(IDENTITY_HEADER, &token);
     }
-    let init = web_sys::RequestInit::new();
-    init.set_method(match method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Delete => "DELETE",
-    });
     if !matches!(method, Method::Get) {
-        headers.set(CSRF_HEADER.0, CSRF_HEADER.1).map_err(network)?;
+        request = request.header(CSRF_HEADER.0, CSRF_HEADER.1);
     }
-    if let Some(body) = body {
-        headers.set("Content-Type", "application/json").map_err(network)?;
-        init.set_body(&JsValue::from_str(&body));
-    }
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(network)?;
-    let window = web_sys::window().ok_or_else(|| ClientError::Network("no window".into()))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(network)?
-        .unchecked_into();
-    let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?;
+    let request = match body {
+        Some(body) => request.header("Content-Type", "application/json").body(body),
+        None => request.build(),
+    };
+    let response = request.map_err(network)?.send().await.map_err(network)?;
+    let text = response.text().await.map_err(network)?;
     Ok(Answer {
         status: response.status(),
         ok: response.ok(),
-        content_type: response.headers().get("Content-Type").ok().flatten().unwrap_or_default(),
+        content_type: response.headers().get("Content-Type").unwrap_or_default(),
         headers: response.headers(),
-        text: text.as_string().unwrap_or_default(),
+        text,
     })
 }
 
+/// A signal that cancels the request when the reactive owner that asks is cleaned up: a screen's
+/// [`Remote`](crate::remote::Remote) is, when the screen is left, so a request whose answer
+/// nobody would read stops there. `None` outside any owner: writes are spawned tasks, and a
+/// write once sent is left to finish.
+fn cancel_on_cleanup() -> Option<web_sys::AbortSignal> {
+    let _ = Owner::current()?;
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    // The controller is only touched on this thread; the wrapper satisfies `on_cleanup`'s bound.
+    let controller = SendWrapper::new(controller);
+    on_cleanup(move || controller.abort());
+    Some(signal)
+}
+
 /// A failed `fetch` (offline, aborted, refused) in words.
-fn network(error: JsValue) -> ClientError {
-    let message = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| "the request failed".to_owned());
-    ClientError::Network(message)
+fn network(error: gloo_net::Error) -> ClientError {
+    ClientError::Network(match error {
+        gloo_net::Error::JsError(error) => error.message,
+        other => other.to_string(),
+    })
 }
 
 /// JSON parsed by the browser (`JSON.parse`), then read into `T`: the browser's parser is already

@@ -6,18 +6,18 @@ use groupsync_core::domain::{BuiltInRole, Permission, beyond_caller};
 use leptos::prelude::*;
 
 use crate::api::{self, ClientError};
-use crate::loader::Load;
+use crate::remote::Remote;
 
 /// The caller as the edge sees them.
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
-    me: Load<MeResponse>,
+    me: Remote<MeResponse>,
 }
 
 impl Session {
     /// Asks the edge who the caller is, and provides the answer to every screen.
     pub fn provide() -> Self {
-        let session = Self { me: Load::new(api::get_me) };
+        let session = Self { me: Remote::new(api::get_me) };
         provide_context(session);
         session
     }

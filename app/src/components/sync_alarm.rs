@@ -7,14 +7,14 @@ use leptos::prelude::*;
 
 use crate::api::{self, SyncAlarmStatus};
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, when};
 
 /// Whether sync keeps failing, asked once the caller is known to be a superAdmin (nobody else
 /// asks), and again when a run watched in this tab ends.
 #[derive(Debug, Clone, Copy)]
-pub struct SyncAlarm(Load<Option<SyncAlarmStatus>>);
+pub struct SyncAlarm(Remote<Option<SyncAlarmStatus>>);
 
 thread_local! {
     /// The app's alarm: the banner shows it, and [`SyncAlarm::refresh`] finds it from a task
@@ -26,7 +26,7 @@ impl SyncAlarm {
     /// Asks (for superAdmins), for the banner and [`SyncAlarm::refresh`].
     pub fn provide() {
         let session = Session::get();
-        let status = Load::new(move || {
+        let status = Remote::new(move || {
             let super_admin = session.is_super_admin();
             async move { if super_admin { api::get_sync_status().await.map(Some) } else { Ok(None) } }
         });

@@ -12,7 +12,7 @@ use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -35,7 +35,7 @@ pub fn SyncPanel(
     /// Called after a run committed.
     on_committed: Callback<()>,
     /// The latest runs and the schedule, loaded by the screen.
-    runs: Load<ListSyncRunsResponse>,
+    runs: Remote<ListSyncRunsResponse>,
 ) -> impl IntoView {
     let session = Session::get();
     let current = RwSignal::new(None::<SyncRun>);
@@ -126,16 +126,20 @@ pub fn SyncPanel(
     }
 }
 
-/// Asks for the run every [`POLL_EVERY`] until it is no longer running.
+/// Asks for the run every [`POLL_EVERY`] until it is no longer running, or until its screen is
+/// left (its signals are disposed then; nobody would see the answer).
 fn watch(
     id: String,
     current: RwSignal<Option<SyncRun>>,
     failure: RwSignal<Option<ClientError>>,
     on_committed: Callback<()>,
-    runs: Load<ListSyncRunsResponse>,
+    runs: Remote<ListSyncRunsResponse>,
 ) {
     set_timeout(
         move || {
+            if current.is_disposed() {
+                return;
+            }
             spawn_local(async move {
                 match api::get_sync_run(&id).await {
                     Ok(run) if run.state == SyncState::Running => {
@@ -161,7 +165,7 @@ fn watch(
 
 /// Last sync and next scheduled sync.
 #[component]
-fn SyncSchedule(runs: Load<ListSyncRunsResponse>) -> impl IntoView {
+fn SyncSchedule(runs: Remote<ListSyncRunsResponse>) -> impl IntoView {
     move || match runs.get() {
         None => view! { <p class="hint">"Loading the sync history…"</p> }.into_any(),
         Some(Err(error)) => view! { <p class="hint">{error_text(&error)}</p> }.into_any(),
@@ -214,7 +218,7 @@ fn RunView(
     current: RwSignal<Option<SyncRun>>,
     failure: RwSignal<Option<ClientError>>,
     on_committed: Callback<()>,
-    runs: Load<ListSyncRunsResponse>,
+    runs: Remote<ListSyncRunsResponse>,
     start: Callback<bool>,
 ) -> impl IntoView {
     let session = Session::get();

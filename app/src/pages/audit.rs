@@ -11,7 +11,7 @@ use crate::api::{self, AUDIT_EXPORT_FILE, AuditExport, AuditFilters, AuditLine, 
 use crate::components::feedback::{ErrorAlert, Gate, Loading, error_text, focus_by_id};
 use crate::components::table_scroll::TableScroll;
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, when};
 
@@ -182,7 +182,7 @@ pub fn AuditEntries(
         && filters.from.is_empty()
         && filters.to.is_empty());
     let filters = StoredValue::new(filters);
-    let page: Load<AuditPage> = Load::new(move || {
+    let page: Remote<AuditPage> = Remote::new(move || {
         changes.track();
         let before = pages.with(|p| p.last().copied().flatten());
         let filters = filters.get_value();

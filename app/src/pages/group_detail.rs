@@ -9,7 +9,7 @@ use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, AuditFilters, ClientError};
@@ -26,7 +26,7 @@ pub fn GroupDetailPage(
     /// The group's id, from the address.
     id: String,
 ) -> impl IntoView {
-    let group = Load::new(move || {
+    let group = Remote::new(move || {
         let id = id.clone();
         async move { api::get_group(&id).await }
     });
@@ -270,7 +270,7 @@ fn Members(id: String) -> impl IntoView {
     // The `after` of each page shown so far: the last one is the current page.
     let pages = RwSignal::new(vec![None::<String>]);
     let id = StoredValue::new(id);
-    let page = Load::new(move || {
+    let page = Remote::new(move || {
         let (before, after) = pages.with(|p| (p.len() - 1, p.last().cloned().flatten()));
         let id = id.get_value();
         // With the count of the pages before it, to say which members it shows.

@@ -9,7 +9,7 @@ use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError, GROUPS_PER_REQUEST};
@@ -145,7 +145,7 @@ pub fn GroupsPage() -> impl IntoView {
         let current = move || loads.try_get_value() == Some(ticket);
         spawn_local(load_every_group(groups, loaded, current));
     };
-    let runs = Load::new(|| api::get_sync_runs(1));
+    let runs = Remote::new(|| api::get_sync_runs(1));
     let may_read = move || session.can(Permission::ReadGroups);
     Effect::new(move || {
         if may_read() {
@@ -359,7 +359,7 @@ fn group_cells(group: GroupDetail) -> impl IntoView {
 /// "Create group": a local group, possible only while sync is off.
 #[component]
 fn CreateGroup(
-    runs: Load<groupsync_core::api::ListSyncRunsResponse>,
+    runs: Remote<groupsync_core::api::ListSyncRunsResponse>,
     on_created: Callback<()>,
 ) -> impl IntoView {
     let session = Session::get();

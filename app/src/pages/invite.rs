@@ -6,7 +6,7 @@ use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission};
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -233,7 +233,7 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
 /// time.
 #[component]
 fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
-    let users = Load::new(move || api::get_users(page.get()));
+    let users = Remote::new(move || api::get_users(page.get()));
     let go = move |to: u32| {
         page.set(to);
         focus_by_id("people-table");
@@ -393,7 +393,7 @@ fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
     let asked = email.clone();
-    let access = Load::new(move || {
+    let access = Remote::new(move || {
         let email = asked.clone();
         async move { api::get_user_access(&email).await }
     });

@@ -9,7 +9,7 @@ use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
 use crate::dynamic::dynamic;
-use crate::loader::Load;
+use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
@@ -22,7 +22,7 @@ use crate::text::when;
 #[component]
 pub fn OktaSettingsPage() -> impl IntoView {
     let _session = Session::get();
-    let settings = Load::new(api::get_okta_settings);
+    let settings = Remote::new(api::get_okta_settings);
     view! {
         <h1>"Okta API Access"</h1>
         <p class="page-intro">

@@ -4,12 +4,11 @@ use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::loader::Load;
-
 use crate::api;
 use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
 use crate::components::sync_panel::state_word;
 use crate::components::table_scroll::TableScroll;
+use crate::remote::Remote;
 use crate::session::Session;
 use crate::sync_view::{changes, run_kind};
 use crate::text::when;
@@ -32,7 +31,7 @@ pub fn SyncHistoryPage() -> impl IntoView {
 #[component]
 fn RunTable() -> impl IntoView {
     let page = RwSignal::new(1_u32);
-    let runs = Load::new(move || api::get_sync_runs(page.get()));
+    let runs = Remote::new(move || api::get_sync_runs(page.get()));
     let go = move |to: u32| {
         page.set(to);
         focus_by_id("runs-table");

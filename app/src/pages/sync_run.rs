@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::api;
 use crate::components::feedback::{ErrorAlert, Gate, Loading};
 use crate::components::sync_panel::{DiffView, state_word};
-use crate::loader::Load;
+use crate::remote::Remote;
 use crate::session::Session;
 use crate::sync_view::{changes, failure_advice, headline, run_kind, run_stats};
 use crate::text::{count, when};
@@ -34,7 +34,7 @@ pub fn SyncRunPage(
 #[component]
 fn RunDetail(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
-    let run = Load::new(move || {
+    let run = Remote::new(move || {
         let id = id.get_value();
         async move { api::get_sync_run(&id).await }
     });
