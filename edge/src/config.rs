@@ -35,7 +35,8 @@ impl ConfigSource for EnvSource<'_> {
 
 /// The D1 database holding all durable state.
 pub const DB_BINDING: &str = "DB";
-/// The KV namespace used for caches only; nothing that authorizes a request is read from it.
+/// The KV namespace used for caches only (Access's public signing keys); nothing read from it
+/// decides a request on its own.
 pub const CACHE_BINDING: &str = "CACHE";
 /// The Durable Object namespace of the sync coordinator.
 pub const SYNC_COORDINATOR_BINDING: &str = "SYNC_COORDINATOR";

@@ -225,3 +225,40 @@ async fn stale_access_keys_serve_for_a_bounded_time_then_fail_closed_with_a_503_
     }
     assert!(certs.answered() > answered_before, "the keys were fetched again");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_worker_verifies_with_the_access_keys_kept_in_kv_without_fetching_them() {
+    let world = World::get();
+    let set = [("ACCESS_TEAM_DOMAIN", world.restarted_team.clone())];
+    let mut stack = tokio::task::block_in_place(|| {
+        start_stack("api-shared-keys", true, world.stack_vars_with(|_| false, &set))
+    });
+    let mut claims = world.person_claims("root@example.com");
+    claims["iss"] = Value::String(world.restarted_team.clone());
+    let token = world.token(&claims, "k1", 0);
+    assert_eq!(status_of_me(stack.base_url(), &token).await, StatusCode::OK);
+    let fetched = world.restarted_team_key_fetches();
+    assert_eq!(fetched, 1, "the first isolate fetches the key set once");
+
+    // A new process on the same state: a cold isolate, with the local KV of the first.
+    tokio::task::block_in_place(|| stack.restart_on_new_port())
+        .unwrap_or_else(|e| panic!("the stack restarts on the same state: {e}"));
+    assert_eq!(status_of_me(stack.base_url(), &token).await, StatusCode::OK);
+    assert_eq!(
+        world.restarted_team_key_fetches(),
+        fetched,
+        "the cold isolate verified with the keys from KV, without a fetch"
+    );
+}
+
+/// The status of `GET /api/v1/me` at `base` with the Access JWT `token` (a stack that no
+/// [`TestApp`] holds, since the test restarts it).
+async fn status_of_me(base: &str, token: &str) -> StatusCode {
+    let response = reqwest::Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .header("Cf-Access-Jwt-Assertion", token)
+        .send()
+        .await
+        .expect("the Worker answers");
+    response.status()
+}

@@ -48,6 +48,10 @@ pub(crate) struct World {
     pub(crate) switchable_team: String,
     /// The switch of the third team's key-set endpoint.
     pub(crate) switchable_certs: Arc<CertsSwitch>,
+    /// The issuer of a fourth team with the same keys, trusted only by the stack that the
+    /// shared-keys test restarts: its fetches are counted apart ([`Self::restarted_team_key_fetches`]).
+    pub(crate) restarted_team: String,
+    restarted_team_fetches: Arc<AtomicUsize>,
     /// The fake Okta's demo tenant.
     pub(crate) okta: TenantInfo,
     /// A tenant of size S that the sync tests change between runs.
@@ -71,6 +75,11 @@ impl World {
     /// How many times the second team's key set ([`Self::own_team`]) has been fetched.
     pub(crate) fn own_team_key_fetches(&self) -> usize {
         self.own_team_fetches.load(Ordering::SeqCst)
+    }
+
+    /// How many times the fourth team's key set ([`Self::restarted_team`]) has been fetched.
+    pub(crate) fn restarted_team_key_fetches(&self) -> usize {
+        self.restarted_team_fetches.load(Ordering::SeqCst)
     }
 
     /// Publishes key `index` as `kid` beside the others (a rotation with overlap).
@@ -185,11 +194,13 @@ fn start() -> World {
     let published = Arc::new(Mutex::new(vec![jwk("k1", &keys[0]), jwk("k2", &keys[1])]));
     let own_team_fetches = Arc::new(AtomicUsize::new(0));
     let switchable_certs = Arc::new(CertsSwitch::default());
+    let restarted_team_fetches = Arc::new(AtomicUsize::new(0));
     let dev_key = PrivateKey::generate();
     let dev_signing_key = STANDARD.encode(dev_key.to_pkcs8_der().expect("a PKCS#8 key").as_bytes());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (set, count) = (Arc::clone(&published), Arc::clone(&own_team_fetches));
     let switch = Arc::clone(&switchable_certs);
+    let restarted_count = Arc::clone(&restarted_team_fetches);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -206,7 +217,10 @@ fn start() -> World {
             tokio::spawn(serve_keys(listener, Arc::clone(&set), count, None));
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
             let switchable_team = format!("http://{}", listener.local_addr().expect("an address"));
-            tokio::spawn(serve_keys(listener, set, Arc::default(), Some(switch)));
+            tokio::spawn(serve_keys(listener, Arc::clone(&set), Arc::default(), Some(switch)));
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port for the key set");
+            let restarted_team = format!("http://{}", listener.local_addr().expect("an address"));
+            tokio::spawn(serve_keys(listener, set, restarted_count, None));
             let okta =
                 FakeOkta::start(FakeOktaConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
                     .await
@@ -232,6 +246,7 @@ fn start() -> World {
                     issuer,
                     own_team,
                     switchable_team,
+                    restarted_team,
                     okta.info().clone(),
                     sync_tenant,
                     fault_tenant,
@@ -243,8 +258,16 @@ fn start() -> World {
             drop((okta, sync, faults, scale));
         });
     });
-    let (issuer, own_team, switchable_team, okta, sync_tenant, fault_tenant, scale_tenant) =
-        ready_rx.recv().expect("the background servers start");
+    let (
+        issuer,
+        own_team,
+        switchable_team,
+        restarted_team,
+        okta,
+        sync_tenant,
+        fault_tenant,
+        scale_tenant,
+    ) = ready_rx.recv().expect("the background servers start");
     World {
         issuer,
         own_team,
@@ -253,6 +276,8 @@ fn start() -> World {
         own_team_fetches,
         switchable_team,
         switchable_certs,
+        restarted_team,
+        restarted_team_fetches,
         okta,
         sync_tenant,
         fault_tenant,

@@ -142,6 +142,23 @@ impl KeyCache {
         self.failures = 0;
     }
 
+    /// Whether this cache has neither fetched nor tried to: a cold isolate's.
+    pub fn never_tried(&self) -> bool {
+        self.attempted_at_s.is_none()
+    }
+
+    /// Takes a key set that another isolate fetched at `fetched_at_s` (through the shared
+    /// cache), as if this one had fetched it then, so the same policy decides when to fetch
+    /// again. Only a cache that [never tried](Self::never_tried) takes it: one that has fetched
+    /// (or failed to) knows better. Returns whether it took the set.
+    pub fn adopt(&mut self, keys: Vec<VerificationKey>, fetched_at_s: u64) -> bool {
+        let cold = self.never_tried();
+        if cold {
+            self.replace(keys, fetched_at_s);
+        }
+        cold
+    }
+
     /// Records a failed fetch: the keys stay (within their stale window), and the next fetch
     /// waits for the backoff.
     pub fn fetch_failed(&mut self, now_s: u64) {

@@ -316,3 +316,41 @@ fn unknown_ids_wait_for_the_backoff_too() {
     assert_eq!(cache.lookup("rotated-in", 1_164, &policy), KeyLookup::Refetch { fallback: None });
     assert!(found(cache.lookup("k1", 1_120, &policy)));
 }
+
+#[test]
+fn a_cold_cache_adopts_a_shared_key_set_under_the_same_policy() {
+    let policy = policy();
+    // Fetched by another isolate a minute ago: used as is, no fetch.
+    let mut cache = KeyCache::default();
+    assert!(cache.never_tried());
+    assert!(cache.adopt(key_set(), 940));
+    assert!(!cache.never_tried());
+    assert!(found(cache.lookup("k1", 1_000, &policy)));
+    assert_eq!(cache.lookup("forged", 1_000, &policy), KeyLookup::Refetch { fallback: None });
+    // Fetched over ten minutes ago: due for a refresh, the shared key serving meanwhile.
+    let mut cache = KeyCache::default();
+    cache.adopt(key_set(), 300);
+    assert!(refetch_with_fallback(cache.lookup("k1", 1_000, &policy)));
+    // Fetched over an hour ago: never used, a fetch decides.
+    let mut cache = KeyCache::default();
+    cache.adopt(key_set(), 1_000);
+    assert_eq!(cache.lookup("k1", 4_600, &policy), KeyLookup::Refetch { fallback: None });
+    assert!(!cache.usable(4_600, &policy));
+}
+
+#[test]
+fn a_cache_that_fetched_or_tried_keeps_its_own_keys_over_a_shared_set() {
+    let policy = policy();
+    let mut fetched = KeyCache::default();
+    fetched.replace(key_set()[..1].to_vec(), 1_000);
+    assert!(!fetched.adopt(key_set(), 1_050));
+    assert_eq!(fetched.keys().len(), 1, "the isolate's own fetch stays");
+    // One whose fetch failed backs off as before: a shared set does not reset its backoff.
+    let mut failed = KeyCache::default();
+    failed.fetch_failed(1_000);
+    assert!(!failed.adopt(key_set(), 999));
+    assert_eq!(
+        failed.lookup("k1", 1_000, &policy),
+        KeyLookup::Unavailable { fetched_at_s: None, retry_in_s: 1 }
+    );
+}

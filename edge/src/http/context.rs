@@ -7,6 +7,7 @@ use worker::{Env, Request};
 use groupsync_core::api::ProblemCode;
 
 use crate::adapters::d1::Store;
+use crate::adapters::kv::Cache;
 use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
@@ -16,6 +17,8 @@ use crate::service::access::{Actor, Principal};
 pub(crate) struct Ctx {
     pub(crate) config: Config,
     pub(crate) store: Store,
+    /// The KV cache, when bound.
+    pub(crate) cache: Option<Cache>,
     /// Now, RFC 3339 UTC with milliseconds.
     pub(crate) now: String,
     /// Now, in epoch seconds.
@@ -27,10 +30,11 @@ impl Ctx {
     pub(crate) fn new(env: &Env) -> Result<Self, ApiError> {
         let config = Config::load(&EnvSource(env)).map_err(ApiError::Misconfigured)?;
         let store = Store::open(env)?;
+        let cache = Cache::open(env);
         let date = js_sys::Date::new_0();
         let now = String::from(date.to_iso_string());
         let now_s = (date.get_time() / 1000.0) as u64;
-        Ok(Self { config, store, now, now_s })
+        Ok(Self { config, store, cache, now, now_s })
     }
 
     /// Admits one admin write by `principal` under the per-person limit, and names its actor.

@@ -21,6 +21,7 @@ use groupsync_core::auth::{
 };
 use worker::{Delay, Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
 
+use crate::adapters::kv::{Cache, SharedKeySet};
 use crate::config::{AccessSettings, DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_ID};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, is_loopback_request};
@@ -114,7 +115,7 @@ async fn verify_credentials(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError
                 .access
                 .as_ref()
                 .ok_or_else(|| unauthenticated("Access is not configured"))?;
-            let key = access_key(access, &kid, ctx.now_s).await?;
+            let key = access_key(access, ctx.cache.as_ref(), &kid, ctx.now_s).await?;
             let expect = Expectations {
                 issuer: access.issuer.clone(),
                 audience: access.audience.clone(),
@@ -150,13 +151,20 @@ async fn api_key(authorization: &str, ctx: &Ctx) -> Result<Caller, ApiError> {
     Ok(Caller::Machine { name: row.name, scopes: parse_scopes(&row.scopes) })
 }
 
-/// The Access key with id `kid`, fetching the key set when the cache policy says so.
+/// The Access key with id `kid`, fetching the key set when the cache policy says so. A cold
+/// isolate first takes the set the last isolate fetched, from KV.
 async fn access_key(
     access: &AccessSettings,
+    shared: Option<&Cache>,
     kid: &str,
     now_s: u64,
 ) -> Result<VerificationKey, ApiError> {
     let policy = KeyPolicy::new(access.max_stale_s, access.refetch_interval_s);
+    if let Some(shared) = shared
+        && KEYS.with_borrow(KeyCache::never_tried)
+    {
+        adopt_shared_keys(shared, &access.certs_url, now_s).await;
+    }
     let next = KEYS.with_borrow(|cache| match cache.lookup(kid, now_s, &policy) {
         KeyLookup::Refetch { fallback } => Ok(Next::Fetch(fallback.cloned())),
         settled => settle(settled, cache, now_s, &policy).map(Next::Use),
@@ -196,14 +204,35 @@ async fn access_key(
         }
     };
     FETCHING_SINCE.set(None);
-    KEYS.with_borrow_mut(|cache| match fetched {
-        Ok(keys) => cache.replace(keys, now_s),
+    match fetched {
+        Ok((keys, jwks)) => {
+            KEYS.with_borrow_mut(|cache| cache.replace(keys, now_s));
+            if let Some(shared) = shared {
+                let set = SharedKeySet { jwks, fetched_at_s: now_s };
+                shared.store_access_keys(&access.certs_url, &set, policy.max_stale_s).await;
+            }
+        }
         Err(why) => {
             console_warn!("fetching the Access keys failed: {why}");
-            cache.fetch_failed(now_s);
+            KEYS.with_borrow_mut(|cache| cache.fetch_failed(now_s));
         }
-    });
+    }
     settled_key(kid, now_s, &policy)
+}
+
+/// Fills a cold isolate's key cache with the set another isolate fetched, when KV has one that
+/// parses (a set stored "in the future" is ignored: clocks differ, and it would never age).
+async fn adopt_shared_keys(shared: &Cache, certs_url: &str, now_s: u64) {
+    let Some(set) = shared.access_keys(certs_url).await else { return };
+    if set.fetched_at_s > now_s {
+        return;
+    }
+    match parse_jwks(set.jwks.as_bytes()) {
+        Ok(keys) => {
+            KEYS.with_borrow_mut(|cache| cache.adopt(keys, set.fetched_at_s));
+        }
+        Err(error) => console_warn!("the shared Access keys do not parse: {error}"),
+    }
 }
 
 /// What a request does about its key id.
@@ -250,7 +279,8 @@ fn keys_unavailable(fetched_at_s: Option<u64>, retry_in_s: u64, policy: &KeyPoli
     }
 }
 
-async fn fetch_keys(certs_url: String) -> Result<Vec<VerificationKey>, String> {
+/// The key set at `certs_url`, parsed, with the text it was parsed from (for KV).
+async fn fetch_keys(certs_url: String) -> Result<(Vec<VerificationKey>, String), String> {
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_redirect(RequestRedirect::Manual);
     let request = Request::new_with_init(&certs_url, &init).map_err(|e| e.to_string())?;
@@ -262,7 +292,9 @@ async fn fetch_keys(certs_url: String) -> Result<Vec<VerificationKey>, String> {
     if body.len() > MAX_KEY_SET_BYTES {
         return Err("the key set is too large".into());
     }
-    parse_jwks(&body).map_err(|e| e.to_string())
+    let keys = parse_jwks(&body).map_err(|e| e.to_string())?;
+    let jwks = String::from_utf8(body).map_err(|_| "the key set is not UTF-8".to_owned())?;
+    Ok((keys, jwks))
 }
 
 fn unauthenticated(reason: &str) -> ApiError {
