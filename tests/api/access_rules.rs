@@ -7,9 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake_okta::{TruthMember, UserStatus};
-use groupsync_core::api::{AppUser, ListUsersResponse, MeResponse};
+use groupsync_core::api::{
+    AppUser, GroupDetail, ListAuditResponse, ListUsersResponse, MeResponse, SyncState,
+    UserAccessResponse,
+};
+use groupsync_core::domain::{BuiltInRole, Permission};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::sync::{TURN, prepared, run_sync, set_roles};
@@ -30,14 +34,12 @@ fn fresh_subject(label: &str) -> String {
     format!("sub-{label}-{now}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-async fn me(caller: &Caller<'_>) -> Value {
-    let response = caller.get("/api/v1/me").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.expect("the Worker answers as documented")
+async fn me(caller: &Caller<'_>) -> MeResponse {
+    caller.read("/api/v1/me").await
 }
 
-fn has(list: &Value, item: &str) -> bool {
-    list.as_array().is_some_and(|items| items.iter().any(|i| i == item))
+async fn group(caller: &Caller<'_>, id: &str) -> GroupDetail {
+    caller.read(&format!("/api/v1/groups/{id}")).await
 }
 
 /// The active members of the tenant's `index`-th group.
@@ -77,11 +79,11 @@ async fn an_editor_can_neither_make_a_group_admin_nor_strip_admin_from_one() {
         set_roles(&root, group, roles).await;
     }
     let editor = signed_in(&app, &editor_members[0].login, &fresh_subject("editor"));
-    assert!(has(&me(&editor).await["roles"], "editor"));
+    assert!(me(&editor).await.roles.contains(&BuiltInRole::Editor));
 
     // The escalation the issue reports: her own group made Admin.
-    let group: Value = editor.get(&format!("/api/v1/groups/{editors}")).await.json().await.unwrap();
-    let body = json!({ "roles": ["editor", "admin"], "version": group["roles_version"] });
+    let version = group(&editor, &editors).await.roles_version;
+    let body = json!({ "roles": ["editor", "admin"], "version": version });
     let refused = editor.send(Method::PUT, &format!("/api/v1/groups/{editors}/roles"), &body).await;
     let problem = expect_problem(refused, StatusCode::FORBIDDEN, "beyond_own_access").await;
     assert!(
@@ -89,15 +91,14 @@ async fn an_editor_can_neither_make_a_group_admin_nor_strip_admin_from_one() {
         "{problem:?}"
     );
     let after = me(&editor).await;
-    assert!(!has(&after["permissions"], "run_sync"), "nothing was granted: {after}");
+    assert!(!after.permissions.contains(&Permission::RunSync), "nothing was granted: {after:?}");
 
     // Taking Admin away is handing out access too.
-    let group: Value = editor.get(&format!("/api/v1/groups/{admins}")).await.json().await.unwrap();
-    let strip = json!({ "roles": [], "version": group["roles_version"] });
+    let version = group(&editor, &admins).await.roles_version;
+    let strip = json!({ "roles": [], "version": version });
     let refused = editor.send(Method::PUT, &format!("/api/v1/groups/{admins}/roles"), &strip).await;
     expect_problem(refused, StatusCode::FORBIDDEN, "beyond_own_access").await;
-    let kept: Value = root.get(&format!("/api/v1/groups/{admins}")).await.json().await.unwrap();
-    assert_eq!(kept["roles"], json!(["admin"]), "{kept}");
+    assert_eq!(group(&root, &admins).await.roles, [BuiltInRole::Admin]);
 
     // Within her own permissions she still may.
     set_roles(&editor, &spare, &["viewer", "editor"]).await;
@@ -130,20 +131,19 @@ async fn an_email_shared_by_two_okta_users_grants_nothing_and_says_why() {
     control.set_user_email(&other.id, &owner.login).unwrap();
     // A profile change moves no group's membership stamp: the full run reads it.
     let synced = run_sync(&root, json!({ "full": true })).await;
-    assert_eq!(synced["state"], "succeeded", "{synced}");
+    assert_eq!(synced.state, SyncState::Succeeded, "{synced:?}");
 
     let newcomer = me(&signed_in(&app, &owner.login, &fresh_subject("shared"))).await;
-    let why: Value =
-        root.get(&format!("/api/v1/users/{}/access", owner.login)).await.json().await.unwrap();
+    let why: UserAccessResponse = root.read(&format!("/api/v1/users/{}/access", owner.login)).await;
 
     control.set_user_email(&other.id, &other.login).unwrap();
     set_roles(&root, &admins, &[]).await;
-    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
-    assert_eq!(newcomer["roles"], json!([]), "{newcomer}");
-    assert_eq!(newcomer["okta_user_id"], Value::Null, "{newcomer}");
-    assert!(newcomer["notes"][0].as_str().unwrap().contains("2 Okta users have the email"));
-    assert_eq!(why["access"]["roles"], json!([]), "{why}");
-    assert!(why["access"]["notes"][0].as_str().unwrap().contains("2 Okta users"), "{why}");
+    assert_eq!(run_sync(&root, json!({ "full": true })).await.state, SyncState::Succeeded);
+    assert!(newcomer.roles.is_empty(), "{newcomer:?}");
+    assert_eq!(newcomer.okta_user_id, None, "{newcomer:?}");
+    assert!(newcomer.notes[0].contains("2 Okta users have the email"), "{newcomer:?}");
+    assert!(why.access.roles.is_empty(), "{why:?}");
+    assert!(why.access.notes[0].contains("2 Okta users"), "{why:?}");
 }
 
 #[tokio::test]
@@ -162,17 +162,17 @@ async fn an_okta_user_bound_to_one_sign_in_is_never_borrowed_by_another() {
     // The email moves in Okta: Ann's sign-in keeps her Okta user, whatever her email says.
     let moved = format!("moved.{}", person.login);
     control.set_user_email(&person.id, &moved).unwrap();
-    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
+    assert_eq!(run_sync(&root, json!({ "full": true })).await.state, SyncState::Succeeded);
     let after_move = me(&signed_in(&app, &moved, &ann)).await;
 
     control.set_user_email(&person.id, &person.login).unwrap();
     set_roles(&root, &admins, &[]).await;
-    assert_eq!(run_sync(&root, json!({ "full": true })).await["state"], "succeeded");
-    assert!(has(&first["roles"], "admin"), "{first}");
-    assert_eq!(first["okta_user_id"], person.id.as_str());
-    assert_eq!(borrowed["roles"], json!([]), "another sign-in with the same email: {borrowed}");
-    assert!(borrowed["notes"][0].as_str().unwrap().contains("another sign-in"), "{borrowed}");
-    assert!(has(&after_move["roles"], "admin"), "{after_move}");
+    assert_eq!(run_sync(&root, json!({ "full": true })).await.state, SyncState::Succeeded);
+    assert!(first.roles.contains(&BuiltInRole::Admin), "{first:?}");
+    assert_eq!(first.okta_user_id.as_deref(), Some(person.id.as_str()));
+    assert!(borrowed.roles.is_empty(), "another sign-in with the same email: {borrowed:?}");
+    assert!(borrowed.notes[0].contains("another sign-in"), "{borrowed:?}");
+    assert!(after_move.roles.contains(&BuiltInRole::Admin), "{after_move:?}");
 }
 
 #[tokio::test]
@@ -190,7 +190,10 @@ async fn a_first_sign_in_whose_requests_arrive_together_gets_its_roles_in_each()
 
     set_roles(&root, &admins, &[]).await;
     for answer in &answers {
-        assert!(has(&answer["roles"], "admin"), "every request of the burst: {answer}");
+        assert!(
+            answer.roles.contains(&BuiltInRole::Admin),
+            "every request of the burst: {answer:?}"
+        );
     }
 }
 
@@ -214,8 +217,8 @@ async fn a_held_run_is_audited_with_the_super_admin_who_decided() {
     let mut decided = Vec::new();
     for verb in ["discard", "confirm"] {
         let held = run_sync(&root, json!({})).await;
-        assert_eq!(held["state"], "needs_confirmation", "{held}");
-        let id = held["id"].as_str().unwrap().to_owned();
+        assert_eq!(held.state, SyncState::NeedsConfirmation, "{held:?}");
+        let id = held.id.to_owned();
         let answer = decider
             .write(Method::POST, &format!("/api/v1/sync/runs/{id}/{verb}"))
             .send()
@@ -224,25 +227,22 @@ async fn a_held_run_is_audited_with_the_super_admin_who_decided() {
         assert_eq!(answer.status(), StatusCode::OK, "{verb}");
         decided.push(id);
     }
-    let audit: Value = root.get("/api/v1/audit?limit=200").await.json().await.unwrap();
+    let audit: ListAuditResponse = root.read("/api/v1/audit?limit=200").await;
 
     for id in &doomed {
         control.assign_group(id).unwrap();
     }
-    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
     root.delete("/api/v1/super-admins/decider%40example.com").await;
-    let entries = audit["entries"].as_array().unwrap();
+    let entry = |id: &str, action: &str| {
+        audit.entries.iter().find(|e| e.target.as_deref() == Some(id) && e.action == action)
+    };
     for (id, action) in decided.iter().zip(["sync.discarded", "sync.confirmed"]) {
-        let entry = entries
-            .iter()
-            .find(|e| e["target"] == id.as_str() && e["action"] == action)
-            .unwrap_or_else(|| panic!("no {action} for {id} in {audit}"));
-        assert_eq!(entry["actor"], "decider@example.com", "{entry}");
-        let started = entries
-            .iter()
-            .find(|e| e["target"] == id.as_str() && e["action"] == "sync.started")
-            .expect("the start is audited");
-        assert_eq!(started["actor"], "root@example.com", "the starter stays the starter");
+        let decision =
+            entry(id, action).unwrap_or_else(|| panic!("no {action} for {id} in {audit:?}"));
+        assert_eq!(decision.actor, "decider@example.com", "{decision:?}");
+        let started = entry(id, "sync.started").expect("the start is audited");
+        assert_eq!(started.actor, "root@example.com", "the starter stays the starter");
     }
 }
 
@@ -274,9 +274,8 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     let listed = |email: String| {
         let root = &root;
         async move {
-            let page: Value =
-                root.get(&format!("/api/v1/users?q={email}")).await.json().await.unwrap();
-            page["users"].as_array().unwrap().iter().find(|u| u["email"] == email.as_str()).cloned()
+            let page: ListUsersResponse = root.read(&format!("/api/v1/users?q={email}")).await;
+            page.users.into_iter().find(|user| user.email == email)
         }
     };
     let row = listed(holder.login.clone()).await;
@@ -286,16 +285,15 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     set_roles(&root, &viewers, &[]).await;
 
     let row = row.expect("a role holder who was never invited is listed");
-    assert_eq!(row["status"], "not_invited", "{row}");
-    assert_eq!(row["invited_by"], Value::Null, "{row}");
-    assert_eq!(row["roles"], json!(["viewer"]), "{row}");
+    assert_eq!(row.status, "not_invited", "{row:?}");
+    assert_eq!(row.invited_by, None, "{row:?}");
+    assert_eq!(row.roles, [BuiltInRole::Viewer], "{row:?}");
     let locked_out_row = locked_out_row.expect("a locked-out member still holds the role");
-    assert_eq!(locked_out_row["roles"], json!(["viewer"]), "{locked_out_row}");
+    assert_eq!(locked_out_row.roles, [BuiltInRole::Viewer], "{locked_out_row:?}");
     // A suspended member holds no role: listed only once they have signed in, and without it.
-    let no_role =
-        absent.is_none_or(|row| row["roles"] == json!([]) && row["activated_at"].is_string());
+    let no_role = absent.is_none_or(|row| row.roles.is_empty() && row.activated_at.is_some());
     assert!(no_role, "a suspended member holds no role");
-    assert!(super_admin.is_some_and(|s| s["super_admin"] == true), "superAdmins hold access");
+    assert!(super_admin.is_some_and(|s| s.super_admin), "superAdmins hold access");
 }
 
 #[tokio::test]

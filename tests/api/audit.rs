@@ -1,6 +1,7 @@
 //! The audit log as people and auditors read it, black-box: sentences instead of JSON, group
 //! names beside ids, filters by person, kind, subject and day, and the CSV export.
 
+use groupsync_core::api::SyncState;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -94,7 +95,7 @@ async fn the_audit_export_is_a_csv_of_the_filtered_entries_safe_to_open_in_a_spr
     let formula = "=HYPERLINK(\"https://evil.example\",\"Open\")";
     control.rename_group(&group.id, formula).expect("the fake renames the group");
     let renamed = run_sync(&root, json!({})).await;
-    assert_eq!(renamed["state"], "succeeded", "{renamed}");
+    assert_eq!(renamed.state, SyncState::Succeeded, "{renamed:?}");
     set_roles(&root, &group.id, &["editor"]).await;
 
     let export = root.get(&format!("/api/v1/audit/export?target={}", group.id)).await;
@@ -146,5 +147,5 @@ async fn the_audit_export_is_a_csv_of_the_filtered_entries_safe_to_open_in_a_spr
     set_roles(&root, &group.id, &[]).await;
     control.rename_group(&group.id, &group.name).expect("the fake renames the group back");
     let restored = run_sync(&root, json!({})).await;
-    assert_eq!(restored["state"], "succeeded", "{restored}");
+    assert_eq!(restored.state, SyncState::Succeeded, "{restored:?}");
 }

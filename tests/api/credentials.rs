@@ -240,14 +240,30 @@ async fn a_restarted_worker_verifies_with_the_access_keys_kept_in_kv_without_fet
     let fetched = world.restarted_team_key_fetches();
     assert_eq!(fetched, 1, "the first isolate fetches the key set once");
 
+    // The local KV writes its files after the put has answered: kill the Worker only once
+    // the key set is on disk (paused, so that the files are read whole).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    tokio::task::block_in_place(|| {
+        loop {
+            stack.pause().expect("the stack pauses");
+            let keys = stack.kv_keys("CACHE").expect("wrangler lists the local KV");
+            if keys.contains("access-keys:") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the key set never reached KV: {keys}");
+            stack.resume().expect("the stack goes on");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
     // A new process on the same state: a cold isolate, with the local KV of the first.
-    tokio::task::block_in_place(|| stack.restart_on_new_port())
+    tokio::task::block_in_place(|| stack.kill().and_then(|()| stack.restart_on_new_port()))
         .unwrap_or_else(|e| panic!("the stack restarts on the same state: {e}"));
     assert_eq!(status_of_me(stack.base_url(), &token).await, StatusCode::OK);
     assert_eq!(
         world.restarted_team_key_fetches(),
         fetched,
-        "the cold isolate verified with the keys from KV, without a fetch"
+        "the cold isolate verified with the keys from KV, without a fetch; the Worker's log:\n{}",
+        stack.log_tail()
     );
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use fake_okta::{Control, Endpoint, FaultKind, FaultSpec};
 use groupsync_core::VERSION;
-use groupsync_core::api::{HealthResponse, ServiceStatus};
+use groupsync_core::api::{HealthResponse, ServiceStatus, SyncFailure, SyncRun, SyncState};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -62,13 +62,13 @@ async fn sync_health(app: &TestApp) -> Value {
 }
 
 /// Starts a run with `fault` on every request for the app's groups, and returns it ended.
-async fn failing_run(root: &Caller<'_>, control: &Control, status: u16, body: Value) -> Value {
+async fn failing_run(root: &Caller<'_>, control: &Control, status: u16, body: Value) -> SyncRun {
     control.add_fault(
         FaultSpec::new(FaultKind::Error { status }).on(Endpoint::ListAppGroups).times(100),
     );
     let run = run_sync(root, body).await;
     control.clear_faults();
-    assert_eq!(run["state"], "failed", "{run}");
+    assert_eq!(run.state, SyncState::Failed, "{run:?}");
     run
 }
 
@@ -84,8 +84,8 @@ async fn health_says_since_when_sync_keeps_failing_and_the_last_code_until_a_run
 
     // Okta rejects the token: a run fails.
     let first = failing_run(&root, control, 401, json!({})).await;
-    assert_eq!(first["error_code"], "okta_token_rejected", "{first}");
-    let failing_since = first["ended_at"].as_str().expect("a failed run's end").to_owned();
+    assert_eq!(first.error_code, Some(SyncFailure::OktaTokenRejected), "{first:?}");
+    let failing_since = first.ended_at.clone().expect("a failed run's end");
     let failing = |failures: u32, code: &str| json!({ "state": "failing", "failing_since": failing_since, "failures": failures, "last_error_code": code });
     assert_eq!(sync_health(&app).await, failing(1, "okta_token_rejected"));
 
@@ -114,8 +114,10 @@ async fn health_says_since_when_sync_keeps_failing_and_the_last_code_until_a_run
 
     // Health is public: a state, a time and a code, never a sentence or a run id.
     let text = app.get("/api/v1/health").await.text().await.unwrap();
-    for secret in [&first["error"], &scheduled["error"], &first["id"], &scheduled["id"]] {
-        let secret = secret.as_str().expect("a text");
+    let scheduled_error = scheduled["error"].as_str().expect("a failed run's sentence");
+    let first_error = first.error.as_deref().expect("a failed run's sentence");
+    let scheduled_id = scheduled["id"].as_str().expect("a run id");
+    for secret in [first_error, scheduled_error, first.id.as_str(), scheduled_id] {
         assert!(!text.contains(secret), "{text} names {secret}");
     }
 
@@ -131,7 +133,7 @@ async fn health_says_since_when_sync_keeps_failing_and_the_last_code_until_a_run
 
     // A run that succeeds ends it.
     let recovered = run_sync(&root, json!({})).await;
-    assert_eq!(recovered["state"], "succeeded", "{recovered}");
+    assert_eq!(recovered.state, SyncState::Succeeded, "{recovered:?}");
     assert_eq!(sync_health(&app).await, ok);
     let status: Value = root.get("/api/v1/sync/status").await.json().await.unwrap();
     assert_eq!((status["state"].as_str(), &status["last_error"]), (Some("ok"), &Value::Null));

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use fake_okta::{Control, UserStatus};
+use groupsync_core::api::{DiffGroup, StartSyncResponse, SyncRun, SyncState};
+use groupsync_core::domain::GuardReason;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -34,32 +36,30 @@ pub(crate) async fn prepared<'a>(app: &'a TestApp, tenant: &fake_okta::TenantInf
         assert_eq!(saved.status(), StatusCode::OK, "{}", saved.text().await.expect("a body"));
     }
     let caught_up = run_sync(&root, json!({})).await;
-    assert_eq!(caught_up["state"], "succeeded", "{caught_up}");
+    assert_eq!(caught_up.state, SyncState::Succeeded, "{caught_up:?}");
     root
 }
 
 /// Starts a sync and waits for it to leave `running`.
-pub(crate) async fn run_sync(caller: &Caller<'_>, body: Value) -> Value {
+pub(crate) async fn run_sync(caller: &Caller<'_>, body: Value) -> SyncRun {
     let started = caller.send(Method::POST, "/api/v1/sync", &body).await;
-    assert!(started.status().is_success(), "{}", started.status());
-    let started: Value = started.json().await.expect("the Worker answers as documented");
-    wait_for(caller, started["run"]["id"].as_str().expect("the Worker answers as documented")).await
+    let status = started.status();
+    let text = started.text().await.expect("a body");
+    assert!(status.is_success(), "{status}: {text}");
+    let started: StartSyncResponse =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not a started run ({e}): {text}"));
+    wait_for(caller, &started.run.id).await
 }
 
 /// Polls a run until it is no longer running.
-pub(crate) async fn wait_for(caller: &Caller<'_>, id: &str) -> Value {
+pub(crate) async fn wait_for(caller: &Caller<'_>, id: &str) -> SyncRun {
     let deadline = Instant::now() + RUN_PATIENCE;
     loop {
-        let run: Value = caller
-            .get(&format!("/api/v1/sync/runs/{id}"))
-            .await
-            .json()
-            .await
-            .expect("the Worker answers as documented");
-        if run["state"] != "running" {
+        let run: SyncRun = caller.read(&format!("/api/v1/sync/runs/{id}")).await;
+        if run.state != SyncState::Running {
             return run;
         }
-        assert!(Instant::now() < deadline, "run {id} still running: {run}");
+        assert!(Instant::now() < deadline, "run {id} still running: {run:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -108,10 +108,9 @@ pub(crate) async fn set_roles(caller: &Caller<'_>, group_id: &str, roles: &[&str
     assert_eq!(set.status(), StatusCode::OK, "setting roles");
 }
 
-fn counts(run: &Value) -> [u64; 5] {
-    let c = &run["counts"];
-    ["groups_added", "groups_changed", "groups_removed", "memberships_added", "memberships_removed"]
-        .map(|k| c[k].as_u64().unwrap_or(0))
+fn counts(run: &SyncRun) -> [u32; 5] {
+    let c = run.counts.unwrap_or_default();
+    [c.groups_added, c.groups_changed, c.groups_removed, c.memberships_added, c.memberships_removed]
 }
 
 #[tokio::test]
@@ -124,11 +123,11 @@ async fn a_sync_stores_exactly_the_tenant_and_an_unchanged_resync_writes_nothing
 
     let again = run_sync(&root, json!({})).await;
 
-    assert_eq!(again["state"], "succeeded");
-    assert_eq!(counts(&again), [0; 5], "{again}");
-    assert_eq!(again["counts"]["users_changed"], 0);
-    assert_eq!(again["rows_written"], 0, "an unchanged re-sync writes no rows");
-    assert!(again["okta_requests"].as_u64().unwrap() <= 3, "incremental: {again}");
+    assert_eq!(again.state, SyncState::Succeeded);
+    assert_eq!(counts(&again), [0; 5], "{again:?}");
+    assert_eq!(again.counts.map(|c| c.users_changed), Some(0));
+    assert_eq!(again.rows_written, 0, "an unchanged re-sync writes no rows");
+    assert!(again.okta_requests <= 3, "incremental: {again:?}");
 }
 
 #[tokio::test]
@@ -140,7 +139,7 @@ async fn a_full_sync_begins_with_the_largest_groups() {
     // Everyone (every user) joins the app; the groups' sizes are committed.
     let _everyone = EveryoneAssigned::new(control);
     let with_everyone = run_sync(&root, json!({})).await;
-    assert_eq!(with_everyone["state"], "succeeded", "{with_everyone}");
+    assert_eq!(with_everyone.state, SyncState::Succeeded, "{with_everyone:?}");
 
     // A group's pages can only be read one after another, so a run that left the largest
     // group for last would wait for it alone. The Worker reads six groups at once (the Workers
@@ -150,7 +149,7 @@ async fn a_full_sync_begins_with_the_largest_groups() {
     control.reset_counters();
     let full = run_sync(&root, json!({ "full": true })).await;
     control.set_latency(Duration::ZERO);
-    assert_eq!(full["state"], "succeeded", "{full}");
+    assert_eq!(full.state, SyncState::Succeeded, "{full:?}");
 
     let sizes: BTreeMap<String, usize> =
         control.truth().groups.into_iter().map(|g| (g.id, g.members.len())).collect();
@@ -199,7 +198,7 @@ async fn groups_of_unknown_size_are_read_in_oktas_order() {
     control.reset_counters();
     let run = run_sync(&root, json!({})).await;
     control.set_latency(Duration::ZERO);
-    assert_eq!(run["state"], "succeeded", "{run}");
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
 
     let begun = control.counters().member_listings_begun;
     assert_eq!(begun.len(), listed.len(), "only the new groups are read: {begun:?}");
@@ -272,13 +271,15 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     // A rename keeps the role mapping.
     control.rename_group(&group.id, "Renamed <b>group</b>").unwrap();
     let renamed = run_sync(&root, json!({})).await;
-    assert_eq!(counts(&renamed)[1], 1, "{renamed}");
+    assert_eq!(counts(&renamed)[1], 1, "{renamed:?}");
     // A committed run keeps its diff, as a preview does: the run detail names the group.
-    assert_eq!(
-        renamed["diff"]["groups_changed"],
-        json!([{ "id": group.id, "name": "Renamed <b>group</b>", "previous_name": group.name }]),
-        "{renamed}"
-    );
+    let renamed_group = DiffGroup {
+        id: group.id.clone(),
+        name: "Renamed <b>group</b>".into(),
+        previous_name: Some(group.name.clone()),
+    };
+    let diff = renamed.diff.as_ref().expect("a committed run keeps its diff");
+    assert_eq!(diff.groups_changed, [renamed_group], "{renamed:?}");
     let detail: Value =
         root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
     assert_eq!(
@@ -289,7 +290,7 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     // A suspended member loses the group's roles at the commit.
     control.set_user_status(&member.id, UserStatus::Suspended).unwrap();
     let suspended = run_sync(&root, json!({})).await;
-    assert_eq!(suspended["state"], "succeeded");
+    assert_eq!(suspended.state, SyncState::Succeeded);
     let after: Value = root.get(&access_path).await.json().await.unwrap();
     assert_eq!(after["access"]["roles"], json!([]), "{after}");
     assert!(after.to_string().contains("SUSPENDED"), "{after}");
@@ -301,22 +302,22 @@ async fn each_kind_of_okta_change_reaches_the_store_and_effective_access() {
     // A member removed from the group loses its roles; added back, regains them.
     control.remove_member(&group.id, &member.id).unwrap();
     let removed = run_sync(&root, json!({})).await;
-    assert_eq!(counts(&removed)[4], 1, "{removed}");
+    assert_eq!(counts(&removed)[4], 1, "{removed:?}");
     let gone: Value = root.get(&access_path).await.json().await.unwrap();
     assert_eq!(gone["access"]["roles"], json!([]));
     control.add_member(&group.id, &member.id).unwrap();
     let added = run_sync(&root, json!({})).await;
-    assert_eq!(counts(&added)[3], 1, "{added}");
+    assert_eq!(counts(&added)[3], 1, "{added:?}");
 
     // An unassigned group stops granting at the commit; its mapping is archived, not re-granted.
     control.unassign_group(&group.id).unwrap();
     let unassigned = run_sync(&root, json!({})).await;
-    assert_eq!(counts(&unassigned)[2], 1, "{unassigned}");
+    assert_eq!(counts(&unassigned)[2], 1, "{unassigned:?}");
     let none: Value = root.get(&access_path).await.json().await.unwrap();
     assert!(!none.to_string().contains(&group.id), "{none}");
     control.assign_group(&group.id).unwrap();
     let returned = run_sync(&root, json!({})).await;
-    assert_eq!(counts(&returned)[0], 1, "{returned}");
+    assert_eq!(counts(&returned)[0], 1, "{returned:?}");
     let detail: Value =
         root.get(&format!("/api/v1/groups/{}", group.id)).await.json().await.unwrap();
     assert_eq!(
@@ -342,7 +343,7 @@ async fn roles_follow_employment_and_every_answer_says_what_a_status_means() {
 
     // Locked out (a sign-in problem): still employed, so the group's roles stay, and say why.
     control.set_user_status(&member.id, UserStatus::LockedOut).unwrap();
-    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
     let locked: Value = root.get(&access_path).await.json().await.unwrap();
     assert_eq!(locked["okta_status"], "LOCKED_OUT", "{locked}");
     assert_eq!(locked["access"]["roles"], json!(["viewer"]), "{locked}");
@@ -356,7 +357,7 @@ async fn roles_follow_employment_and_every_answer_says_what_a_status_means() {
 
     // Suspended: no roles, and every answer names the status instead of denying the group.
     control.set_user_status(&member.id, UserStatus::Suspended).unwrap();
-    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
     let suspended: Value = root.get(&access_path).await.json().await.unwrap();
     assert_eq!(suspended["okta_status"], "SUSPENDED", "{suspended}");
     assert_eq!(suspended["access"]["roles"], json!([]), "{suspended}");
@@ -375,7 +376,7 @@ async fn roles_follow_employment_and_every_answer_says_what_a_status_means() {
     assert!(warning.contains("SUSPENDED") && !warning.contains("no group"), "{invited}");
 
     control.set_user_status(&member.id, UserStatus::Active).unwrap();
-    assert_eq!(run_sync(&root, json!({})).await["state"], "succeeded");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
     set_roles(&root, &group.id, &[]).await;
 }
 
@@ -393,49 +394,40 @@ async fn the_guard_holds_a_mass_removal_until_a_super_admin_decides() {
     }
 
     let held = run_sync(&root, json!({})).await;
-    assert_eq!(held["state"], "needs_confirmation", "{held}");
-    assert_eq!(held["held_reason"]["reason"], "removes_most_groups");
-    assert_eq!(
-        held["diff"]["groups_removed"].as_array().unwrap().len(),
-        25,
-        "the diff names the first 25"
-    );
+    assert_eq!(held.state, SyncState::NeedsConfirmation, "{held:?}");
+    let reason = held.held_reason.as_ref().expect("a held run says why");
+    assert!(matches!(reason, GuardReason::RemovesMostGroups { .. }), "{reason:?}");
+    let diff = held.diff.as_ref().expect("a held run has its diff");
+    assert_eq!(diff.groups_removed.len(), 25, "the diff names the first 25");
     assert_eq!(stored(&root).await, before, "nothing is committed while held");
-    let joined: Value =
+    let joined: StartSyncResponse =
         root.send(Method::POST, "/api/v1/sync", &json!({})).await.json().await.unwrap();
-    assert_eq!(joined["run"]["id"], held["id"], "a held run blocks new runs");
-    let viewer_try = app.as_person("nobody@example.com").write(
-        Method::POST,
-        &format!("/api/v1/sync/runs/{}/confirm", held["id"].as_str().unwrap()),
-    );
+    assert_eq!(joined.run.id, held.id, "a held run blocks new runs");
+    let viewer_try = app
+        .as_person("nobody@example.com")
+        .write(Method::POST, &format!("/api/v1/sync/runs/{}/confirm", held.id));
     assert_eq!(viewer_try.send().await.unwrap().status(), StatusCode::FORBIDDEN);
 
     let discard = root
-        .write(Method::POST, &format!("/api/v1/sync/runs/{}/discard", held["id"].as_str().unwrap()))
+        .write(Method::POST, &format!("/api/v1/sync/runs/{}/discard", held.id))
         .send()
         .await
         .unwrap();
-    let discarded: Value = discard.json().await.unwrap();
-    assert_eq!(discarded["state"], "discarded");
+    let discarded: SyncRun = discard.json().await.unwrap();
+    assert_eq!(discarded.state, SyncState::Discarded);
     assert_eq!(stored(&root).await, before);
 
     let held_again = run_sync(&root, json!({})).await;
-    assert_eq!(held_again["state"], "needs_confirmation");
+    assert_eq!(held_again.state, SyncState::NeedsConfirmation);
     let confirm = root
-        .write(
-            Method::POST,
-            &format!("/api/v1/sync/runs/{}/confirm", held_again["id"].as_str().unwrap()),
-        )
+        .write(Method::POST, &format!("/api/v1/sync/runs/{}/confirm", held_again.id))
         .send()
         .await
         .unwrap();
     assert_eq!(confirm.status(), StatusCode::OK);
     assert_eq!(stored(&root).await, truth(control), "confirmed: the tenant is committed");
     let again = root
-        .write(
-            Method::POST,
-            &format!("/api/v1/sync/runs/{}/confirm", held_again["id"].as_str().unwrap()),
-        )
+        .write(Method::POST, &format!("/api/v1/sync/runs/{}/confirm", held_again.id))
         .send()
         .await
         .unwrap();
@@ -445,7 +437,7 @@ async fn the_guard_holds_a_mass_removal_until_a_super_admin_decides() {
         control.assign_group(id).unwrap();
     }
     let restored = run_sync(&root, json!({})).await;
-    assert_eq!(restored["state"], "succeeded", "adding groups back is never held");
+    assert_eq!(restored.state, SyncState::Succeeded, "adding groups back is never held");
 }
 
 #[tokio::test]
@@ -460,9 +452,10 @@ async fn a_dry_run_shows_the_diff_and_commits_nothing() {
 
     let dry = run_sync(&root, json!({ "dry_run": true })).await;
 
-    assert_eq!((dry["state"].as_str(), dry["dry_run"].as_bool()), (Some("succeeded"), Some(true)));
-    assert_eq!(dry["diff"]["groups_changed"][0]["name"], "Dry-run rename", "{dry}");
-    assert_eq!(dry["diff"]["groups_changed"][0]["previous_name"], group.name.as_str());
+    assert_eq!((dry.state, dry.dry_run), (SyncState::Succeeded, true));
+    let changed = &dry.diff.as_ref().expect("a dry run shows its diff").groups_changed[0];
+    assert_eq!(changed.name, "Dry-run rename", "{dry:?}");
+    assert_eq!(changed.previous_name.as_deref(), Some(group.name.as_str()));
     assert_eq!(stored(&root).await, before, "nothing committed");
     let real = run_sync(&root, json!({})).await;
     assert_eq!(counts(&real)[1], 1);
@@ -496,7 +489,7 @@ async fn concurrent_starts_join_exactly_one_run() {
         assert_eq!(ids.len(), 1, "a burst of {burst} started {} runs", ids.len());
         let id = ids.first().unwrap();
         let run = wait_for(&root, id).await;
-        assert_eq!(run["state"], "needs_confirmation", "{run}");
+        assert_eq!(run.state, SyncState::NeedsConfirmation, "{run:?}");
         let discard = root.write(Method::POST, &format!("/api/v1/sync/runs/{id}/discard"));
         assert_eq!(discard.send().await.unwrap().status(), StatusCode::OK);
     }
@@ -504,7 +497,7 @@ async fn concurrent_starts_join_exactly_one_run() {
         control.assign_group(id).unwrap();
     }
     let restored = run_sync(&root, json!({})).await;
-    assert_eq!(restored["state"], "succeeded", "{restored}");
+    assert_eq!(restored.state, SyncState::Succeeded, "{restored:?}");
 }
 
 #[tokio::test]
@@ -606,9 +599,9 @@ async fn the_pages_of_a_group_listing_name_the_sync_they_come_from() {
     let group = &control.truth().groups[5];
     control.rename_group(&group.id, &format!("{} (renamed)", group.name)).unwrap();
     let run = run_sync(&root, json!({})).await;
-    assert_eq!(run["state"], "succeeded", "{run}");
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
     let after = page(1).await;
-    assert_eq!(after["as_of"], run["ended_at"], "{after}");
+    assert_eq!(after["as_of"].as_str(), run.ended_at.as_deref(), "{after}");
     assert_ne!(after["as_of"], first["as_of"], "a commit starts a new listing");
 }
 

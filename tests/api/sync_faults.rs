@@ -2,10 +2,11 @@
 //! stored state equals either the previous commit (the run failed) or the tenant's truth (the
 //! run recovered); never a mix. The count of wrong commits must be zero.
 
+use groupsync_core::api::{SyncRun, SyncState};
 use std::time::Duration;
 
 use fake_okta::{Endpoint, FaultKind, FaultSpec, RateLimitConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
 use crate::sync::{prepared, run_sync, stored, truth};
@@ -116,15 +117,18 @@ async fn no_fault_profile_ever_commits_a_mix() {
             control.clear_faults();
             runs += 1;
             let after = stored(&root).await;
-            let state = run["state"].as_str().unwrap_or("").to_owned();
-            let consistent = match state.as_str() {
-                "succeeded" => after == truth(control),
-                "failed" => after == before && run["error"].as_str().is_some_and(|e| !e.is_empty()),
+            let state = run.state;
+            let consistent = match state {
+                SyncState::Succeeded => after == truth(control),
+                SyncState::Failed => {
+                    after == before && run.error.as_ref().is_some_and(|e| !e.is_empty())
+                }
                 _ => false,
             };
-            let expected_state = if *expect == Expect::Recovers { "succeeded" } else { "failed" };
+            let expected_state =
+                if *expect == Expect::Recovers { SyncState::Succeeded } else { SyncState::Failed };
             if !consistent || state != expected_state {
-                wrong_commits.push(format!("{name} #{repeat}: {state} (expected {expected_state}), consistent: {consistent}, {}", summary(&run)));
+                wrong_commits.push(format!("{name} #{repeat}: {state:?} (expected {expected_state:?}), consistent: {consistent}, {}", summary(&run)));
             }
             // Catch up, so the next profile starts from the truth.
             run_sync(&root, json!({})).await;
@@ -139,8 +143,8 @@ async fn no_fault_profile_ever_commits_a_mix() {
     assert!(runs >= 21, "{runs} fault runs");
 }
 
-fn summary(run: &Value) -> String {
-    format!("error: {}, requests: {}", run["error"], run["okta_requests"])
+fn summary(run: &SyncRun) -> String {
+    format!("error: {:?}, requests: {}", run.error, run.okta_requests)
 }
 
 /// Renames a table for as long as it lives, and back when dropped (even when a test fails).
@@ -203,7 +207,7 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
         drop(away);
         app.wait_until_serving().await;
         runs += 1;
-        if failed["state"] != "failed" || stored(&root).await != before {
+        if failed.state != SyncState::Failed || stored(&root).await != before {
             wrong.push(format!("staging #{repeat}: {}", summary(&failed)));
         }
 
@@ -221,12 +225,12 @@ async fn d1_failures_at_staging_and_at_commit_change_nothing() {
         drop(away);
         app.wait_until_serving().await;
         runs += 1;
-        if failed["state"] != "failed" || stored(&root).await != before {
+        if failed.state != SyncState::Failed || stored(&root).await != before {
             wrong.push(format!("commit #{repeat}: {}", summary(&failed)));
         }
         let recovered = run_sync(&root, json!({})).await;
         runs += 1;
-        if recovered["state"] != "succeeded" || stored(&root).await != truth(control) {
+        if recovered.state != SyncState::Succeeded || stored(&root).await != truth(control) {
             wrong.push(format!("recovery #{repeat}: {}", summary(&recovered)));
         }
         control.assign_group(&leaving).unwrap();

@@ -3,6 +3,7 @@
 //! spans many statements is seen whole or not at all, and requests keep answering while it is
 //! written; an unchanged re-sync writes nothing.
 
+use groupsync_core::api::SyncState;
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
@@ -84,7 +85,7 @@ async fn a_group_larger_than_one_d1_value_syncs_and_readers_only_ever_see_whole_
         answers_while_running += 1;
     }
     let run = wait_for(&root, &id).await;
-    assert_eq!(run["state"], "succeeded", "{run}");
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
     let whole: BTreeSet<String> =
         [json!(["viewer"]), json!(["editor"])].iter().map(Value::to_string).collect();
     assert!(
@@ -107,7 +108,7 @@ async fn a_group_larger_than_one_d1_value_syncs_and_readers_only_ever_see_whole_
 
     // Nothing changed in Okta: nothing is written.
     let again = run_sync(&root, json!({})).await;
-    assert_eq!(again["state"], "succeeded", "{again}");
-    assert_eq!(again["rows_written"], 0, "{again}");
+    assert_eq!(again.state, SyncState::Succeeded, "{again:?}");
+    assert_eq!(again.rows_written, 0, "{again:?}");
     control.unassign_everyone().expect("the fake unassigns Everyone");
 }

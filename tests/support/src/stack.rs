@@ -269,6 +269,38 @@ impl LocalStack {
         )))
     }
 
+    /// The keys of the stack's local KV namespace `binding` as wrangler lists them (`wrangler
+    /// kv key list --local`: a JSON array of objects with a `name`), read from a copy of its
+    /// files as [`Self::query_sql`] reads D1, and as consistent: only when the stack is
+    /// [`Self::pause`]d or killed. A test reads with it whether a value has reached the disk.
+    ///
+    /// # Errors
+    ///
+    /// When the copy cannot be made or wrangler fails to list the keys.
+    pub fn kv_keys(&self, binding: &str) -> Result<String, StackError> {
+        let copy = self.options.state_dir.with_extension("kv-copy");
+        if copy.exists() {
+            fs::remove_dir_all(&copy)
+                .map_err(|e| StackError::Io(format!("emptying {}", copy.display()), e))?;
+        }
+        copy_database_files(&self.options.state_dir.join("v3/kv"), &copy.join("v3/kv"))?;
+        let mut command = wrangler_command(&self.root);
+        command.args(["kv", "key", "list", "--local", "--binding", binding, "--persist-to"]);
+        let output = command
+            .arg(&copy)
+            .env("CI", "true")
+            .output()
+            .map_err(|e| StackError::Io("running wrangler kv".into(), e))?;
+        if output.status.success() {
+            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+        }
+        Err(StackError::Migrations(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )))
+    }
+
     /// The URL the stack serves on, without a trailing slash (`http://127.0.0.1:PORT`).
     pub fn base_url(&self) -> &str {
         &self.base_url
