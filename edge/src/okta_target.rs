@@ -19,6 +19,7 @@ use crate::config::{Config, DeploymentOkta};
 use crate::error::ApiError;
 use crate::sealed_token::{Opened, SealError};
 use crate::service::access::Actor;
+use crate::service::ports::{Directory, DirectoryUnavailable};
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
@@ -75,6 +76,32 @@ impl OktaTarget {
             WorkersClock,
             config,
         )
+    }
+}
+
+/// The configured Okta tenant as the use cases ask it, loaded only when they ask: a request that
+/// needs no answer from Okta never reads the settings or opens the token.
+pub(crate) struct OktaDirectory<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) store: &'a Store,
+}
+
+impl Directory for OktaDirectory<'_> {
+    async fn find_user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<String>, DirectoryUnavailable> {
+        let target =
+            OktaTarget::load(self.config, self.store).await.map_err(|_| DirectoryUnavailable)?;
+        // A person waits for this answer: one rate-limit retry at most.
+        let client =
+            target.client(ClientConfig { max_rate_limit_retries: 1, ..ClientConfig::default() });
+        let users = client.find_users_by_email(email).await.map_err(|_| DirectoryUnavailable)?;
+        // Only a user whose email is this address (in any case) counts.
+        Ok(users
+            .into_iter()
+            .find(|u| u.profile.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            .map(|u| u.id))
     }
 }
 

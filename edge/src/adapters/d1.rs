@@ -14,6 +14,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
+pub(crate) use crate::service::ports::AuditRecord;
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -34,23 +35,6 @@ pub(crate) mod limits {
     pub(crate) const MAX_VALUE_BYTES: usize = 1_000_000;
     /// Queries per Worker invocation (paid plan).
     pub(crate) const MAX_QUERIES: u32 = 1_000;
-}
-
-/// An audit row to write with a change.
-#[derive(Debug)]
-pub(crate) struct AuditRecord<'a> {
-    pub(crate) actor: &'a Actor,
-    pub(crate) action: &'static str,
-    pub(crate) target: Option<String>,
-    pub(crate) before: Option<serde_json::Value>,
-    pub(crate) after: Option<serde_json::Value>,
-}
-
-impl<'a> AuditRecord<'a> {
-    /// A record of `action` on `target`, with no before/after state.
-    pub(crate) fn of(actor: &'a Actor, action: &'static str, target: impl Into<String>) -> Self {
-        Self { actor, action, target: Some(target.into()), before: None, after: None }
-    }
 }
 
 /// A row of `okta_settings`.
@@ -678,7 +662,7 @@ mod snapshot;
 mod staging;
 
 pub(crate) use groups::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
-pub(crate) use people::{GroupRoles, InvitationRow, People, PersonRecord};
+pub(crate) use people::{People, PersonRecord};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};

@@ -1,0 +1,124 @@
+//! The ports of the use cases: what they need from storage and from Okta, as traits, with the
+//! records that cross them.
+//!
+//! The adapters implement them (D1's `Store`, the configured Okta client), and the use cases'
+//! tests implement them in memory, so that every rule runs natively. Only `crate::error` and
+//! `crate::service` are used here.
+//!
+//! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
+//! futures need no `Send` bound, and a generic costs no allocation per call.
+
+use groupsync_core::domain::IdentityMatch;
+use groupsync_core::okta::OktaUserStatus;
+use serde::Deserialize;
+
+use crate::error::StoreError;
+use crate::service::access::Actor;
+
+/// An audit row to write with a change, in the same D1 step.
+#[derive(Debug)]
+pub struct AuditRecord<'a> {
+    /// Who made the change.
+    pub actor: &'a Actor,
+    /// What happened, as a stable action name (`invitation.sent`).
+    pub action: &'static str,
+    /// What it happened to (an email, a group id), when it was to something.
+    pub target: Option<String>,
+    /// The state before, for changes that replace one.
+    pub before: Option<serde_json::Value>,
+    /// The state after.
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> AuditRecord<'a> {
+    /// A record of `action` on `target`, with no before/after state.
+    pub fn of(actor: &'a Actor, action: &'static str, target: impl Into<String>) -> Self {
+        Self { actor, action, target: Some(target.into()), before: None, after: None }
+    }
+}
+
+/// A row of `invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InvitationRow {
+    /// The invited email, lowercased.
+    pub email: String,
+    /// The Okta user found for the email at invite time, if any.
+    pub okta_user_id: Option<String>,
+    /// `invited` until its first sign-in, then `active`.
+    pub status: String,
+    /// Who invited them.
+    pub invited_by: String,
+    /// When, RFC 3339 UTC.
+    pub invited_at: String,
+    /// When they first signed in with it.
+    pub activated_at: Option<String>,
+}
+
+/// A group and the roles it grants: (group id, group name, role names).
+pub type GroupRoles = (String, String, Vec<String>);
+
+/// What decides the access of one person, read as of one moment.
+#[derive(Debug, Clone)]
+pub struct PersonFacts {
+    /// Whether they are a superAdmin.
+    pub super_admin: bool,
+    /// Which synced Okta user they are, and how that was decided.
+    pub identity: IdentityMatch,
+    /// Their synced Okta user (its id and status), if they clearly are one.
+    pub user: Option<(String, OktaUserStatus)>,
+    /// Every group they are in with the roles it grants, by group name (empty: in none).
+    pub grants: Vec<GroupRoles>,
+}
+
+/// Invitations and what decides a person's access.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait PeopleStore {
+    /// The invitation of `email`, if there is one.
+    async fn invitation(&self, email: &str) -> Result<Option<InvitationRow>, StoreError>;
+
+    /// Records the invitation of `email` with its audit row, unless `email` is invited already
+    /// (then nothing is written). Returns whether it was recorded.
+    async fn insert_invitation(
+        &self,
+        email: &str,
+        okta_user_id: Option<&str>,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Withdraws the invitation of `email` while it is unused, with its audit row. Returns
+    /// whether there was such an invitation (one used meanwhile stays).
+    async fn revoke_invitation(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// What decides the access of `email`: the one synced Okta user with the email, else
+    /// `fallback_user_id` (the user Okta named at invite time, perhaps not synced yet).
+    async fn person_facts(
+        &self,
+        email: &str,
+        fallback_user_id: Option<&str>,
+    ) -> Result<PersonFacts, StoreError>;
+}
+
+/// Okta could not be asked (not configured, unreachable, or it failed to answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryUnavailable;
+
+/// The Okta tenant, asked live (not the synced copy).
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait Directory {
+    /// The id of the Okta user whose email is `email` (any case): `Ok(None)` when Okta has no
+    /// such user, an error when Okta could not be asked.
+    async fn find_user_by_email(&self, email: &str)
+    -> Result<Option<String>, DirectoryUnavailable>;
+}
