@@ -4,7 +4,6 @@
 
 use std::cell::Cell;
 
-use groupsync_core::api::GroupSource;
 use groupsync_core::domain::{AuditActionFilter, AuditFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -14,7 +13,7 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
-pub(crate) use crate::service::ports::AuditRecord;
+pub(crate) use crate::service::ports::{AuditRecord, GroupListRow};
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -87,15 +86,6 @@ pub(crate) struct SuperAdminRow {
     pub(crate) email: String,
     pub(crate) granted_by: String,
     pub(crate) granted_at: String,
-}
-
-/// A row of `groups`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct GroupRow {
-    pub(crate) id: String,
-    pub(crate) source: GroupSource,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
 }
 
 /// A row of `audit_log`.
@@ -379,23 +369,6 @@ impl Store {
 
     // --- groups ------------------------------------------------------------------------------
 
-    /// Creates a local group, unless sync is enabled (checked in the same statement, so a
-    /// concurrent switch cannot slip between check and insert). Returns whether it did.
-    pub(crate) async fn create_local_group(
-        &self,
-        row: &GroupRow,
-        created_by: &str,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let insert = self.statement(
-            "INSERT INTO groups (id, source, name, description, created_by, created_at) \
-             SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
-            &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
-        )?;
-        self.change_with_audit(insert, audit, now).await
-    }
-
     // --- audit log and rate limits -----------------------------------------------------------
 
     pub(crate) async fn list_audit(
@@ -661,7 +634,7 @@ mod runs;
 mod snapshot;
 mod staging;
 
-pub(crate) use groups::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
+pub(crate) use groups::{GroupPageRows, MemberPageRows, MemberRow};
 pub(crate) use people::{People, PersonRecord};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};

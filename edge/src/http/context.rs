@@ -11,6 +11,7 @@ use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
 use crate::service::access::{Actor, Principal};
+use crate::service::ports::WriteLimit;
 
 /// The context of one request.
 pub(crate) struct Ctx {
@@ -90,6 +91,13 @@ impl Ctx {
     fn rate_limited(&self) -> ApiError {
         let retry_after_s = (self.window_start() as u64 + 60).saturating_sub(self.now_s).max(1);
         ApiError::RateLimited { retry_after_s }
+    }
+}
+
+/// The use cases count admin writes against the per-person limit of this request's store.
+impl WriteLimit for Ctx {
+    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        self.admin_write(principal).await
     }
 }
 

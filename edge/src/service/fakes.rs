@@ -1,16 +1,18 @@
 //! In-memory stand-ins for the ports, for the use cases' native tests: they keep what is
 //! written and record every audit row, so that a test asserts what a use case stored.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use groupsync_core::api::GroupSource;
 use groupsync_core::domain::{BuiltInRole, IdentityMatch};
 use groupsync_core::okta::OktaUserStatus;
 
-use crate::error::StoreError;
-use crate::service::access::Principal;
+use crate::error::{ApiError, StoreError};
+use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
-    AuditRecord, Directory, DirectoryUnavailable, InvitationRow, PeopleStore, PersonFacts,
+    AuditRecord, Directory, DirectoryUnavailable, GroupListRow, GroupRow, GroupStore,
+    InvitationRow, PeopleStore, PersonFacts, WriteLimit,
 };
 
 /// A person (not a superAdmin) holding `roles`.
@@ -184,5 +186,152 @@ impl Directory for FakeDirectory {
                 .map(|(_, id)| id.clone())),
             Self::Unreachable => Err(DirectoryUnavailable),
         }
+    }
+}
+
+/// The write limit: open (counting what it admits) or used up.
+#[derive(Debug)]
+pub(crate) struct FakeWriteLimit {
+    used_up: bool,
+    admitted: Cell<u32>,
+}
+
+impl FakeWriteLimit {
+    pub(crate) fn open() -> Self {
+        Self { used_up: false, admitted: Cell::new(0) }
+    }
+
+    pub(crate) fn used_up() -> Self {
+        Self { used_up: true, admitted: Cell::new(0) }
+    }
+
+    /// How many writes it admitted.
+    pub(crate) fn admitted(&self) -> u32 {
+        self.admitted.get()
+    }
+}
+
+impl WriteLimit for FakeWriteLimit {
+    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        if self.used_up {
+            return Err(ApiError::RateLimited { retry_after_s: 30 });
+        }
+        self.admitted.set(self.admitted.get() + 1);
+        Ok(principal.actor())
+    }
+}
+
+/// Groups and their roles, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakeGroups {
+    groups: RefCell<BTreeMap<String, GroupListRow>>,
+    sync_on: bool,
+    audit: RefCell<Vec<WrittenAudit>>,
+    /// Someone who saves a group's roles between the use case's read and its write.
+    meanwhile: RefCell<Option<String>>,
+}
+
+impl FakeGroups {
+    /// An Okta group `id` granting `roles` (by name) at roles version `version`.
+    pub(crate) fn with_group(self, id: &str, roles: &[&str], version: i64) -> Self {
+        let row = GroupListRow {
+            id: id.into(),
+            source: GroupSource::Okta,
+            name: format!("Group {id}"),
+            description: None,
+            member_count: 0,
+            roles: Some(serde_json::json!(roles).to_string()),
+            roles_version: version,
+            roles_saved_by: None,
+            roles_saved_at: None,
+        };
+        self.groups.borrow_mut().insert(id.into(), row);
+        self
+    }
+
+    /// Every group's roles were last saved by `who`.
+    pub(crate) fn saved_by(self, who: &str) -> Self {
+        for row in self.groups.borrow_mut().values_mut() {
+            row.roles_saved_by = Some(who.into());
+            row.roles_saved_at = Some("2026-11-30T16:39:00Z".into());
+        }
+        self
+    }
+
+    pub(crate) fn saving_meanwhile(self, who: &str) -> Self {
+        *self.meanwhile.borrow_mut() = Some(who.into());
+        self
+    }
+
+    pub(crate) fn with_sync_on(mut self) -> Self {
+        self.sync_on = true;
+        self
+    }
+
+    pub(crate) fn group_row(&self, id: &str) -> GroupListRow {
+        self.groups.borrow().get(id).cloned().expect("a group of the test")
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.borrow().clone()
+    }
+}
+
+impl GroupStore for FakeGroups {
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
+        Ok(self.groups.borrow().get(id).cloned())
+    }
+
+    async fn set_group_roles(
+        &self,
+        id: &str,
+        roles: &[String],
+        version: i64,
+        _nonce: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut groups = self.groups.borrow_mut();
+        let Some(row) = groups.get_mut(id) else { return Ok(false) };
+        if let Some(who) = self.meanwhile.borrow_mut().take() {
+            row.roles_version += 1;
+            row.roles_saved_by = Some(who);
+            row.roles_saved_at = Some(now.into());
+        }
+        if row.roles_version != version {
+            return Ok(false);
+        }
+        row.roles = Some(serde_json::json!(roles).to_string());
+        row.roles_version += 1;
+        row.roles_saved_by = Some(audit.actor.name.clone());
+        row.roles_saved_at = Some(now.into());
+        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        Ok(true)
+    }
+
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        _created_by: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        if self.sync_on {
+            return Ok(false);
+        }
+        let stored = GroupListRow {
+            id: row.id.clone(),
+            source: row.source,
+            name: row.name.clone(),
+            description: row.description.clone(),
+            member_count: 0,
+            roles: None,
+            roles_version: 0,
+            roles_saved_by: None,
+            roles_saved_at: None,
+        };
+        self.groups.borrow_mut().insert(row.id.clone(), stored);
+        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        Ok(true)
     }
 }

@@ -8,12 +8,13 @@
 //! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
-use groupsync_core::domain::IdentityMatch;
+use groupsync_core::api::GroupSource;
+use groupsync_core::domain::{BuiltInRole, IdentityMatch};
 use groupsync_core::okta::OktaUserStatus;
 use serde::Deserialize;
 
-use crate::error::StoreError;
-use crate::service::access::Actor;
+use crate::error::{ApiError, StoreError};
+use crate::service::access::{Actor, Principal};
 
 /// An audit row to write with a change, in the same D1 step.
 #[derive(Debug)]
@@ -121,4 +122,101 @@ pub trait Directory {
     /// such user, an error when Okta could not be asked.
     async fn find_user_by_email(&self, email: &str)
     -> Result<Option<String>, DirectoryUnavailable>;
+}
+
+/// A group as the listings show it: a row of `groups` with its member count and roles.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupListRow {
+    /// The Okta group id, or `loc…` for a local group.
+    pub id: String,
+    /// Where the group comes from.
+    pub source: GroupSource,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// How many members it has.
+    pub member_count: i64,
+    /// The roles it grants, as a JSON array of role names (`None`: none).
+    pub roles: Option<String>,
+    /// Bumped by every save of its roles, for optimistic concurrency.
+    pub roles_version: i64,
+    /// Who last saved its roles.
+    pub roles_saved_by: Option<String>,
+    /// When they did.
+    pub roles_saved_at: Option<String>,
+}
+
+impl GroupListRow {
+    /// The roles the group grants, sorted; role names this Worker does not know grant nothing.
+    pub fn roles(&self) -> Vec<BuiltInRole> {
+        let names: Vec<String> =
+            self.roles.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+        let mut roles: Vec<BuiltInRole> =
+            names.iter().filter_map(|n| BuiltInRole::parse(n)).collect();
+        roles.sort();
+        roles
+    }
+}
+
+/// A row of `groups`, as a local group is created.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupRow {
+    /// Its id.
+    pub id: String,
+    /// Where it comes from.
+    pub source: GroupSource,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// Groups and the roles they grant.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait GroupStore {
+    /// The group `id`, if there is one.
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError>;
+
+    /// Replaces a group's roles (by name) if its roles version is still `version`, with its
+    /// audit row; `false` on a conflict. `nonce`, unique to this write, tells the store's own
+    /// write apart from a concurrent one of the same version.
+    async fn set_group_roles(
+        &self,
+        id: &str,
+        roles: &[String],
+        version: i64,
+        nonce: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Creates a local group with its audit row, unless sync is enabled (checked in the write
+    /// itself, so a concurrent switch cannot slip between check and write). Returns whether it
+    /// did.
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        created_by: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The per-person limit on admin writes, counted where a use case commits to writing (a
+/// request it refuses first is not counted).
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait WriteLimit {
+    /// Admits one admin write by `principal`, and names its actor.
+    ///
+    /// # Errors
+    ///
+    /// `rate_limited` once the principal has used up this minute's writes.
+    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError>;
 }

@@ -1,13 +1,13 @@
 //! Groups as the screens and the API read them, and their roles: listings, a group with its
 //! members, and the optimistic-concurrency role update.
 
-use groupsync_core::api::GroupSource;
 use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, Store, batch_answer, changes, database, text};
+use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
 use crate::error::StoreError;
+use crate::service::ports::{GroupListRow, GroupRow, GroupStore};
 
 impl Store {
     // --- groups and roles --------------------------------------------------------------------
@@ -42,10 +42,6 @@ impl Store {
         let rows = batch_answer(results.next())?;
         let last_commit_at = last_commit_at(batch_answer(results.next())?);
         Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
-    }
-
-    pub(crate) async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
-        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
     }
 
     /// A group and when the last sync committed, read in one batch.
@@ -119,13 +115,18 @@ impl Store {
         let total = total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX));
         Ok(Some(MemberPageRows { rows, total, last_commit_at }))
     }
+}
 
-    /// Replaces a group's roles if its roles version is still `version`; `false` on a conflict.
-    ///
+/// Groups and their roles as D1 stores them.
+impl GroupStore for Store {
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
+        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
+    }
+
     /// One batch: the version bump (which only matches the expected version) marks the row with
     /// this request's `nonce`, and the replacement runs only where that mark is found, so two
     /// admins saving the same version cannot both win.
-    pub(crate) async fn set_group_roles(
+    async fn set_group_roles(
         &self,
         id: &str,
         roles: &[String],
@@ -159,20 +160,21 @@ impl Store {
             self.db.batch(vec![bump, audit_row, delete, insert]).await.map_err(database)?;
         Ok(results.first().is_some_and(|r| changes(r) > 0))
     }
-}
 
-/// A group as the groups list shows it.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct GroupListRow {
-    pub(crate) id: String,
-    pub(crate) source: GroupSource,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
-    pub(crate) member_count: i64,
-    pub(crate) roles: Option<String>,
-    pub(crate) roles_version: i64,
-    pub(crate) roles_saved_by: Option<String>,
-    pub(crate) roles_saved_at: Option<String>,
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        created_by: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO groups (id, source, name, description, created_by, created_at) \
+             SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
+            &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
 }
 
 /// A member of a group, or a user looked up by email.
