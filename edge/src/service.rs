@@ -9,6 +9,8 @@ pub mod api_keys;
 pub mod connection_test;
 pub mod groups;
 pub mod invitations;
+pub mod okta_settings;
+pub mod okta_token;
 pub mod person_access;
 pub mod ports;
 

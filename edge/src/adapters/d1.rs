@@ -13,7 +13,8 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
-pub(crate) use crate::service::ports::{AuditRecord, GroupListRow};
+use crate::service::ports::SettingsStore;
+pub(crate) use crate::service::ports::{AuditRecord, GroupListRow, SettingsRow};
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -34,20 +35,6 @@ pub(crate) mod limits {
     pub(crate) const MAX_VALUE_BYTES: usize = 1_000_000;
     /// Queries per Worker invocation (paid plan).
     pub(crate) const MAX_QUERIES: u32 = 1_000;
-}
-
-/// A row of `okta_settings`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct SettingsRow {
-    pub(crate) tenant_url: Option<String>,
-    pub(crate) app_id: Option<String>,
-    pub(crate) token_ciphertext: Option<String>,
-    pub(crate) token_last4: Option<String>,
-    pub(crate) token_set_by: Option<String>,
-    pub(crate) token_set_at: Option<String>,
-    pub(crate) sync_enabled: i64,
-    pub(crate) updated_by: Option<String>,
-    pub(crate) updated_at: Option<String>,
 }
 
 /// A row of `api_keys` or `service_tokens` as the authenticator needs it.
@@ -308,42 +295,6 @@ impl Store {
     }
 
     // --- Okta settings -----------------------------------------------------------------------
-
-    pub(crate) async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
-        let row: Option<SettingsRow> = self
-            .first(
-                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
-                 updated_by, updated_at FROM okta_settings WHERE id = 1",
-                &[],
-            )
-            .await?;
-        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
-    }
-
-    pub(crate) async fn save_okta_settings(
-        &self,
-        row: &SettingsRow,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        let update = self.statement(
-            "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
-             token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
-             version = version + 1 WHERE id = 1",
-            &[
-                opt(row.tenant_url.as_deref()),
-                opt(row.app_id.as_deref()),
-                opt(row.token_ciphertext.as_deref()),
-                opt(row.token_last4.as_deref()),
-                opt(row.token_set_by.as_deref()),
-                opt(row.token_set_at.as_deref()),
-                JsValue::from_f64(row.sync_enabled as f64),
-                opt(row.updated_by.as_deref()),
-                opt(row.updated_at.as_deref()),
-            ],
-        )?;
-        self.change_with_audit(update, audit, now).await.map(|_| ())
-    }
 
     /// Replaces the stored token's sealed value by the same token sealed under the current key,
     /// only while the stored value is still `sealed` (a token saved meanwhile wins), with its
@@ -613,6 +564,45 @@ fn utf8_len(value: &JsValue) -> Option<usize> {
 
 fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
+}
+
+/// The one row of Okta settings.
+impl SettingsStore for Store {
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
+        let row: Option<SettingsRow> = self
+            .first(
+                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
+                 updated_by, updated_at FROM okta_settings WHERE id = 1",
+                &[],
+            )
+            .await?;
+        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
+    }
+
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let update = self.statement(
+            "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
+             token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
+             version = version + 1 WHERE id = 1",
+            &[
+                opt(row.tenant_url.as_deref()),
+                opt(row.app_id.as_deref()),
+                opt(row.token_ciphertext.as_deref()),
+                opt(row.token_last4.as_deref()),
+                opt(row.token_set_by.as_deref()),
+                opt(row.token_set_at.as_deref()),
+                JsValue::from_f64(row.sync_enabled as f64),
+                opt(row.updated_by.as_deref()),
+                opt(row.updated_at.as_deref()),
+            ],
+        )?;
+        self.change_with_audit(update, audit, now).await.map(|_| ())
+    }
 }
 
 fn opt(value: Option<&str>) -> JsValue {

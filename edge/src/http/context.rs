@@ -11,7 +11,7 @@ use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
 use crate::service::access::{Actor, Principal};
-use crate::service::ports::WriteLimit;
+use crate::service::ports::RateLimiter;
 
 /// The context of one request.
 pub(crate) struct Ctx {
@@ -94,10 +94,15 @@ impl Ctx {
     }
 }
 
-/// The use cases count admin writes against the per-person limit of this request's store.
-impl WriteLimit for Ctx {
-    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError> {
+/// The use cases count against the per-person limits of the configuration, in this request's
+/// store.
+impl RateLimiter for Ctx {
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError> {
         self.admin_write(principal).await
+    }
+
+    async fn admit_okta_test(&self, who: &str) -> Result<(), ApiError> {
+        self.rate_limit("okta-test", who, self.config.rate_limits.okta_tests).await
     }
 }
 

@@ -4,15 +4,15 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use groupsync_core::api::GroupSource;
-use groupsync_core::domain::{BuiltInRole, IdentityMatch};
-use groupsync_core::okta::OktaUserStatus;
+use groupsync_core::api::{ConnectionFailure, GroupSource, TestOktaConnectionResponse};
+use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
+use groupsync_core::okta::{OktaToken, OktaUserStatus};
 
 use crate::error::{ApiError, StoreError};
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
-    AuditRecord, Directory, DirectoryUnavailable, GroupListRow, GroupRow, GroupStore,
-    InvitationRow, PeopleStore, PersonFacts, WriteLimit,
+    AuditRecord, ConnectionTester, Directory, DirectoryUnavailable, GroupListRow, GroupRow,
+    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, SettingsRow, SettingsStore,
 };
 
 /// A person (not a superAdmin) holding `roles`.
@@ -189,35 +189,50 @@ impl Directory for FakeDirectory {
     }
 }
 
-/// The write limit: open (counting what it admits) or used up.
-#[derive(Debug)]
-pub(crate) struct FakeWriteLimit {
+/// The rate limits: open (counting what they admit) or used up.
+#[derive(Debug, Default)]
+pub(crate) struct FakeRateLimiter {
     used_up: bool,
     admitted: Cell<u32>,
+    okta_tests: Cell<u32>,
 }
 
-impl FakeWriteLimit {
+impl FakeRateLimiter {
     pub(crate) fn open() -> Self {
-        Self { used_up: false, admitted: Cell::new(0) }
+        Self::default()
     }
 
     pub(crate) fn used_up() -> Self {
-        Self { used_up: true, admitted: Cell::new(0) }
+        Self { used_up: true, ..Self::default() }
     }
 
     /// How many writes it admitted.
     pub(crate) fn admitted(&self) -> u32 {
         self.admitted.get()
     }
-}
 
-impl WriteLimit for FakeWriteLimit {
-    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError> {
+    /// How many Okta connection tests it admitted.
+    pub(crate) fn okta_tests(&self) -> u32 {
+        self.okta_tests.get()
+    }
+
+    fn count(&self, counter: &Cell<u32>) -> Result<(), ApiError> {
         if self.used_up {
             return Err(ApiError::RateLimited { retry_after_s: 30 });
         }
-        self.admitted.set(self.admitted.get() + 1);
+        counter.set(counter.get() + 1);
+        Ok(())
+    }
+}
+
+impl RateLimiter for FakeRateLimiter {
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        self.count(&self.admitted)?;
         Ok(principal.actor())
+    }
+
+    async fn admit_okta_test(&self, _who: &str) -> Result<(), ApiError> {
+        self.count(&self.okta_tests)
     }
 }
 
@@ -333,5 +348,79 @@ impl GroupStore for FakeGroups {
         self.groups.borrow_mut().insert(row.id.clone(), stored);
         self.audit.borrow_mut().push(WrittenAudit::of(audit));
         Ok(true)
+    }
+}
+
+/// The Okta settings, in memory (empty at first, as after the migrations).
+#[derive(Debug, Default)]
+pub(crate) struct FakeSettings {
+    row: RefCell<SettingsRow>,
+    audit: RefCell<Vec<WrittenAudit>>,
+}
+
+impl FakeSettings {
+    pub(crate) fn row(&self) -> SettingsRow {
+        self.row.borrow().clone()
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.borrow().clone()
+    }
+}
+
+impl SettingsStore for FakeSettings {
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
+        Ok(self.row())
+    }
+
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<(), StoreError> {
+        *self.row.borrow_mut() = row.clone();
+        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        Ok(())
+    }
+}
+
+/// Test connection, passing or failing, recording the tenants it was run on.
+#[derive(Debug)]
+pub(crate) struct FakeConnectionTester {
+    passes: bool,
+    tested: RefCell<Vec<String>>,
+}
+
+impl FakeConnectionTester {
+    pub(crate) fn passing() -> Self {
+        Self { passes: true, tested: RefCell::default() }
+    }
+
+    pub(crate) fn failing() -> Self {
+        Self { passes: false, tested: RefCell::default() }
+    }
+
+    /// The tenants tested, in order.
+    pub(crate) fn tested(&self) -> Vec<String> {
+        self.tested.borrow().clone()
+    }
+}
+
+impl ConnectionTester for FakeConnectionTester {
+    async fn test_connection(
+        &self,
+        tenant: &TenantUrl,
+        _app_id: &AppId,
+        _token: OktaToken,
+    ) -> TestOktaConnectionResponse {
+        self.tested.borrow_mut().push(tenant.as_str().to_owned());
+        TestOktaConnectionResponse {
+            ok: self.passes,
+            failure: (!self.passes).then_some(ConnectionFailure::InvalidToken),
+            message: if self.passes { "Connected." } else { "Okta rejected the API token." }
+                .to_owned(),
+            app_label: None,
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::service::access::Principal;
-use crate::service::ports::{AuditRecord, GroupListRow, GroupRow, GroupStore, WriteLimit};
+use crate::service::ports::{AuditRecord, GroupListRow, GroupRow, GroupStore, RateLimiter};
 
 /// The longest group name, in characters.
 const MAX_NAME_CHARS: usize = 200;
@@ -25,7 +25,7 @@ const MAX_DESCRIPTION_CHARS: usize = 1_000;
 /// a role added or removed goes beyond the caller's own; the write limit's refusal.
 pub async fn set_group_roles(
     groups: &impl GroupStore,
-    writes: &impl WriteLimit,
+    limits: &impl RateLimiter,
     principal: &Principal,
     id: &str,
     request: &SetGroupRolesRequest,
@@ -44,7 +44,7 @@ pub async fn set_group_roles(
     // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
     principal.may_hand_out(&roles_changed(&before.roles(), &roles), "grant or remove")?;
     let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
-    let actor = writes.admit(principal).await?;
+    let actor = limits.admit_write(principal).await?;
     let audit = AuditRecord {
         before: Some(json!({ "roles": before.roles(), "version": before.roles_version })),
         after: Some(json!({ "roles": names, "version": request.version + 1 })),
@@ -68,7 +68,7 @@ pub async fn set_group_roles(
 /// while Okta sync is on (checked by the store in the write itself).
 pub async fn create_group(
     groups: &impl GroupStore,
-    writes: &impl WriteLimit,
+    limits: &impl RateLimiter,
     principal: &Principal,
     request: CreateGroupRequest,
     now: &str,
@@ -84,7 +84,7 @@ pub async fn create_group(
     if description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
         return Err(ApiError::invalid("description", "at most 1,000 characters"));
     }
-    let actor = writes.admit(principal).await?;
+    let actor = limits.admit_write(principal).await?;
     let id = format!("loc{}", random_hex("No randomness for an id.")?);
     let row = GroupRow { id: id.clone(), source: GroupSource::Local, name, description };
     let audit = AuditRecord {
@@ -134,7 +134,7 @@ fn random_hex(why: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fakes::{FakeGroups, FakeWriteLimit, person};
+    use crate::service::fakes::{FakeGroups, FakeRateLimiter, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
 
@@ -154,7 +154,7 @@ mod tests {
     #[tokio::test]
     async fn roles_are_saved_sorted_and_once_each_with_their_audit_record() {
         let groups = FakeGroups::default().with_group("00g1", &["viewer"], 3);
-        let writes = FakeWriteLimit::open();
+        let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Admin, BuiltInRole::Editor, BuiltInRole::Admin], 3);
         set_group_roles(&groups, &writes, &admin(), "00g1", &request, NOW).await.expect("saved");
         let group = groups.group_row("00g1");
@@ -173,7 +173,7 @@ mod tests {
     #[tokio::test]
     async fn a_save_on_an_old_version_names_who_saved_first() {
         let groups = FakeGroups::default().with_group("00g1", &[], 5).saved_by("ann@example.com");
-        let writes = FakeWriteLimit::open();
+        let writes = FakeRateLimiter::open();
         let error = set_group_roles(&groups, &writes, &admin(), "00g1", &set(&[], 4), NOW).await;
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
@@ -185,7 +185,7 @@ mod tests {
     async fn a_save_that_loses_the_race_names_the_winner() {
         let groups =
             FakeGroups::default().with_group("00g1", &[], 1).saving_meanwhile("carol@example.com");
-        let writes = FakeWriteLimit::open();
+        let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Viewer], 1);
         let error = set_group_roles(&groups, &writes, &admin(), "00g1", &request, NOW).await;
         let (code, detail) = code_and_detail(error.unwrap_err());
@@ -196,7 +196,7 @@ mod tests {
     #[tokio::test]
     async fn nobody_grants_or_removes_a_role_beyond_their_own() {
         let editor = person("ed@example.com", &[BuiltInRole::Editor]);
-        let writes = FakeWriteLimit::open();
+        let writes = FakeRateLimiter::open();
         for (held, wanted) in [(&[][..], &[BuiltInRole::Admin][..]), (&["admin"][..], &[][..])] {
             let groups = FakeGroups::default().with_group("00g1", held, 1);
             let error =
@@ -218,7 +218,7 @@ mod tests {
     async fn roles_of_an_unknown_group_are_not_found() {
         let error = set_group_roles(
             &FakeGroups::default(),
-            &FakeWriteLimit::open(),
+            &FakeRateLimiter::open(),
             &admin(),
             "00gX",
             &set(&[], 1),
@@ -233,7 +233,7 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &[], 1);
         let error = set_group_roles(
             &groups,
-            &FakeWriteLimit::used_up(),
+            &FakeRateLimiter::used_up(),
             &admin(),
             "00g1",
             &set(&[BuiltInRole::Viewer], 1),
@@ -253,7 +253,7 @@ mod tests {
         let groups = FakeGroups::default();
         let made = create_group(
             &groups,
-            &FakeWriteLimit::open(),
+            &FakeRateLimiter::open(),
             &admin(),
             create("  Contractors ", Some("   ")),
             NOW,
@@ -280,7 +280,7 @@ mod tests {
             (create("Tab\tbed", None), "name"),
             (create("Fine", Some(&long_description)), "description"),
         ];
-        let writes = FakeWriteLimit::open();
+        let writes = FakeRateLimiter::open();
         for (request, field) in cases {
             let error = create_group(&FakeGroups::default(), &writes, &admin(), request, NOW).await;
             let problem = error.unwrap_err().to_problem();
@@ -300,7 +300,7 @@ mod tests {
     async fn no_group_is_created_by_hand_while_sync_is_on() {
         let groups = FakeGroups::default().with_sync_on();
         let error =
-            create_group(&groups, &FakeWriteLimit::open(), &admin(), create("Ops", None), NOW)
+            create_group(&groups, &FakeRateLimiter::open(), &admin(), create("Ops", None), NOW)
                 .await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "sync_enabled");
         assert!(groups.audit().is_empty());

@@ -8,9 +8,9 @@
 //! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
-use groupsync_core::api::GroupSource;
-use groupsync_core::domain::{BuiltInRole, IdentityMatch};
-use groupsync_core::okta::OktaUserStatus;
+use groupsync_core::api::{GroupSource, TestOktaConnectionResponse};
+use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
+use groupsync_core::okta::{OktaToken, OktaUserStatus};
 use serde::Deserialize;
 
 use crate::error::{ApiError, StoreError};
@@ -206,17 +206,80 @@ pub trait GroupStore {
     ) -> Result<bool, StoreError>;
 }
 
-/// The per-person limit on admin writes, counted where a use case commits to writing (a
+/// The per-person limits of this minute, counted where a use case commits to the action (a
 /// request it refuses first is not counted).
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
 )]
-pub trait WriteLimit {
+pub trait RateLimiter {
     /// Admits one admin write by `principal`, and names its actor.
     ///
     /// # Errors
     ///
     /// `rate_limited` once the principal has used up this minute's writes.
-    async fn admit(&self, principal: &Principal) -> Result<Actor, ApiError>;
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError>;
+
+    /// Admits one Okta connection test by `who` (each makes up to four Okta requests).
+    ///
+    /// # Errors
+    ///
+    /// `rate_limited` once `who` has used up this minute's tests.
+    async fn admit_okta_test(&self, who: &str) -> Result<(), ApiError>;
+}
+
+/// A row of `okta_settings`: the one set of Okta settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SettingsRow {
+    /// The tenant URL.
+    pub tenant_url: Option<String>,
+    /// The App ID of the Okta app people sign in with.
+    pub app_id: Option<String>,
+    /// The typed token, sealed for the tenant and App ID.
+    pub token_ciphertext: Option<String>,
+    /// The typed token's last four characters, to recognize it by.
+    pub token_last4: Option<String>,
+    /// Who typed the token.
+    pub token_set_by: Option<String>,
+    /// When.
+    pub token_set_at: Option<String>,
+    /// 1 when sync is on.
+    pub sync_enabled: i64,
+    /// Who saved the settings last.
+    pub updated_by: Option<String>,
+    /// When.
+    pub updated_at: Option<String>,
+}
+
+/// The Okta settings.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait SettingsStore {
+    /// The settings (the row always exists: a migration made it).
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError>;
+
+    /// Replaces the settings with `row`, with its audit row.
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError>;
+}
+
+/// Okta's "Test connection", run against a tenant, app and token before they are saved.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait ConnectionTester {
+    /// Whether `token` may read what the sync needs of `app_id` on `tenant`, and if not, why.
+    async fn test_connection(
+        &self,
+        tenant: &TenantUrl,
+        app_id: &AppId,
+        token: OktaToken,
+    ) -> TestOktaConnectionResponse;
 }

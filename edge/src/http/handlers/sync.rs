@@ -14,6 +14,7 @@ use crate::http::context::{Ctx, read_json};
 use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
+use crate::service::ports::SettingsStore;
 use crate::sync::coordinator::{Answer, Command};
 
 /// The runs per page of `GET /api/v1/sync/runs`.
