@@ -7,6 +7,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod connection_test;
+pub mod credentials;
 pub mod groups;
 pub mod invitations;
 pub mod okta_settings;

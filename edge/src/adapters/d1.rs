@@ -13,8 +13,10 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
-use crate::service::ports::SettingsStore;
-pub(crate) use crate::service::ports::{AuditRecord, GroupListRow, SettingsRow};
+pub(crate) use crate::service::ports::{
+    ApiKeyRow, AuditRecord, GroupListRow, ServiceTokenRow, SettingsRow,
+};
+use crate::service::ports::{CredentialStore, SettingsStore};
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -42,29 +44,6 @@ pub(crate) mod limits {
 pub(crate) struct MachineRow {
     pub(crate) name: String,
     pub(crate) scopes: String,
-}
-
-/// A row of `api_keys`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ApiKeyRow {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) scopes: String,
-    pub(crate) created_by: String,
-    pub(crate) created_at: String,
-    pub(crate) expires_at: String,
-    pub(crate) revoked_at: Option<String>,
-}
-
-/// A row of `service_tokens`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ServiceTokenRow {
-    pub(crate) common_name: String,
-    pub(crate) name: String,
-    pub(crate) scopes: String,
-    pub(crate) created_by: String,
-    pub(crate) created_at: String,
-    pub(crate) revoked_at: Option<String>,
 }
 
 /// A row of `super_admins`.
@@ -212,29 +191,6 @@ impl Store {
         .await
     }
 
-    pub(crate) async fn insert_api_key(
-        &self,
-        row: &ApiKeyRow,
-        secret_hash: &str,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        let insert = self.statement(
-            "INSERT INTO api_keys (id, name, secret_hash, scopes, created_by, created_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                text(&row.id),
-                text(&row.name),
-                text(secret_hash),
-                text(&row.scopes),
-                text(&row.created_by),
-                text(&row.created_at),
-                text(&row.expires_at),
-            ],
-        )?;
-        self.change_with_audit(insert, audit, now).await.map(|_| ())
-    }
-
     pub(crate) async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
         self.all(
             "SELECT id, name, scopes, created_by, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at DESC, id",
@@ -258,20 +214,6 @@ impl Store {
     }
 
     /// Registers a service token; `false` when one with this common name exists.
-    pub(crate) async fn insert_service_token(
-        &self,
-        row: &ServiceTokenRow,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let insert = self.statement(
-            "INSERT INTO service_tokens (common_name, name, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT(common_name) DO NOTHING",
-            &[text(&row.common_name), text(&row.name), text(&row.scopes), text(&row.created_by), text(&row.created_at)],
-        )?;
-        self.change_with_audit(insert, audit, now).await
-    }
-
     pub(crate) async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRow>, StoreError> {
         self.all(
             "SELECT common_name, name, scopes, created_by, created_at, revoked_at FROM service_tokens ORDER BY common_name",
@@ -564,6 +506,46 @@ fn utf8_len(value: &JsValue) -> Option<usize> {
 
 fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
+}
+
+/// Machine credentials: API keys (only their keyed hash) and Access service tokens.
+impl CredentialStore for Store {
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO api_keys (id, name, secret_hash, scopes, created_by, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                text(&row.id),
+                text(&row.name),
+                text(secret_hash),
+                text(&row.scopes),
+                text(&row.created_by),
+                text(&row.created_at),
+                text(&row.expires_at),
+            ],
+        )?;
+        self.change_with_audit(insert, audit, now).await.map(|_| ())
+    }
+
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO service_tokens (common_name, name, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(common_name) DO NOTHING",
+            &[text(&row.common_name), text(&row.name), text(&row.scopes), text(&row.created_by), text(&row.created_at)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
 }
 
 /// The one row of Okta settings.

@@ -11,8 +11,9 @@ use groupsync_core::okta::{OktaToken, OktaUserStatus};
 use crate::error::{ApiError, StoreError};
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
-    AuditRecord, ConnectionTester, Directory, DirectoryUnavailable, GroupListRow, GroupRow,
-    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, SettingsRow, SettingsStore,
+    ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
+    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
+    ServiceTokenRow, SettingsRow, SettingsStore,
 };
 
 /// A person (not a superAdmin) holding `roles`.
@@ -422,5 +423,53 @@ impl ConnectionTester for FakeConnectionTester {
                 .to_owned(),
             app_label: None,
         }
+    }
+}
+
+/// Machine credentials, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakeCredentials {
+    api_keys: RefCell<Vec<(ApiKeyRow, String)>>,
+    service_tokens: RefCell<BTreeMap<String, ServiceTokenRow>>,
+    audit: RefCell<Vec<WrittenAudit>>,
+}
+
+impl FakeCredentials {
+    /// The stored keys with their hashes.
+    pub(crate) fn api_keys(&self) -> Vec<(ApiKeyRow, String)> {
+        self.api_keys.borrow().clone()
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.borrow().clone()
+    }
+}
+
+impl CredentialStore for FakeCredentials {
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<(), StoreError> {
+        self.api_keys.borrow_mut().push((row.clone(), secret_hash.to_owned()));
+        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        Ok(())
+    }
+
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tokens = self.service_tokens.borrow_mut();
+        if tokens.contains_key(&row.common_name) {
+            return Ok(false);
+        }
+        tokens.insert(row.common_name.clone(), row.clone());
+        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        Ok(true)
     }
 }

@@ -283,3 +283,64 @@ pub trait ConnectionTester {
         token: OktaToken,
     ) -> TestOktaConnectionResponse;
 }
+
+/// A row of `api_keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApiKeyRow {
+    /// The key's public id.
+    pub id: String,
+    /// What it is for, in the issuer's words.
+    pub name: String,
+    /// The read permissions it grants, as a JSON array.
+    pub scopes: String,
+    /// Who issued it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// A row of `service_tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServiceTokenRow {
+    /// The Access service token's client id, as Access names it.
+    pub common_name: String,
+    /// What it is for, in the registrar's words.
+    pub name: String,
+    /// The read permissions it grants, as a JSON array.
+    pub scopes: String,
+    /// Who registered it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// Machine credentials.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait CredentialStore {
+    /// Stores an API key by the keyed hash of its secret, with its audit row.
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Registers a service token with its audit row; `false` when its common name is
+    /// registered already (then nothing is written).
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+}
