@@ -606,8 +606,8 @@ mod runs;
 mod snapshot;
 mod staging;
 
-pub(crate) use groups::{GroupPageRows, MemberPageRows, MemberRow};
-pub(crate) use people::{People, PersonRecord};
+pub(crate) use groups::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
+pub(crate) use people::{People, PersonGrants, PersonRecord, ReviewRow};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};

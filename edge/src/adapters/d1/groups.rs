@@ -17,7 +17,7 @@ impl Store {
     pub(crate) async fn group_page(
         &self,
         search: &str,
-        order: &str,
+        order: GroupOrder,
         limit: u32,
         offset: u32,
     ) -> Result<GroupPageRows, StoreError> {
@@ -31,8 +31,15 @@ impl Store {
             &[text(&pattern)],
         )?;
         let rows = self.statement(
-            &format!("{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"),
-            &[text(&pattern), JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
+            &format!(
+                "{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {} LIMIT ?2 OFFSET ?3",
+                order.0
+            ),
+            &[
+                text(&pattern),
+                JsValue::from_f64(f64::from(limit)),
+                JsValue::from_f64(f64::from(offset)),
+            ],
         )?;
         let mut results = self
             .read_together(vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?])
@@ -174,6 +181,33 @@ impl GroupStore for Store {
             &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
         )?;
         self.change_with_audit(insert, audit, now).await
+    }
+}
+
+/// The order of a page of groups, from the API's `sort` value (`http::listing::GROUP_SORTS`):
+/// an SQL `ORDER BY` list of this module's own, never text from the request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupOrder(&'static str);
+
+impl GroupOrder {
+    /// The order of `sort`, if it is one of the API's.
+    pub(crate) fn parse(sort: &str) -> Option<Self> {
+        let order = match sort {
+            "name" => "g.name COLLATE NOCASE, g.id",
+            "-name" => "g.name COLLATE NOCASE DESC, g.id",
+            "members" => "member_count, g.name COLLATE NOCASE, g.id",
+            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
+            "source" => "g.source, g.name COLLATE NOCASE, g.id",
+            _ => return None,
+        };
+        Some(Self(order))
+    }
+}
+
+impl Default for GroupOrder {
+    /// By name.
+    fn default() -> Self {
+        Self("g.name COLLATE NOCASE, g.id")
     }
 }
 

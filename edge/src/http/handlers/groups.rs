@@ -8,7 +8,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::Permission;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
+use crate::adapters::d1::{GroupListRow, GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
@@ -18,24 +18,14 @@ use crate::service::groups::{self, no_such_group};
 
 /// `GET /api/v1/groups?q=&sort=name|-name|members|-members|source&page=&per_page=`.
 pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let mut order = "g.name COLLATE NOCASE, g.id";
+    let mut order = GroupOrder::default();
     let query = listing(req, GROUP_PAGING, |name, value| {
         if name != "sort" {
             return Ok(false);
         }
-        order = match value {
-            "name" => "g.name COLLATE NOCASE, g.id",
-            "-name" => "g.name COLLATE NOCASE DESC, g.id",
-            "members" => "member_count, g.name COLLATE NOCASE, g.id",
-            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
-            "source" => "g.source, g.name COLLATE NOCASE, g.id",
-            _ => {
-                return Err(ApiError::invalid(
-                    "sort",
-                    format!("one of {}", GROUP_SORTS.join(", ")),
-                ));
-            }
-        };
+        order = GroupOrder::parse(value).ok_or_else(|| {
+            ApiError::invalid("sort", format!("one of {}", GROUP_SORTS.join(", ")))
+        })?;
         Ok(true)
     })?;
     let GroupPageRows { rows, total, last_commit_at } =

@@ -1,5 +1,7 @@
 //! People: invitations, the app's users, and "what may this user do, and why?".
 
+use std::collections::BTreeMap;
+
 use groupsync_core::api::{
     AppUser, CreateInvitationRequest, ListInvitationsResponse, ListUsersResponse,
     UserAccessResponse,
@@ -8,7 +10,7 @@ use groupsync_core::domain::{BuiltInRole, effective_access};
 use groupsync_core::okta::OktaUserStatus;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{People, PersonRecord};
+use crate::adapters::d1::{People, PersonGrants, PersonRecord, ReviewRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
@@ -65,28 +67,34 @@ pub(crate) async fn list_users(req: &Request, ctx: &Ctx) -> Result<Response, Api
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
     let People { invitations, total, mut grants, super_admins } =
         ctx.store.people_page(&query.search, query.per_page, query.offset()).await?;
-    let users = invitations
-        .into_iter()
-        .map(|row| {
-            let super_admin = super_admins.contains(&row.email);
-            let roles = grants.remove(&row.email).map_or_else(Vec::new, |person| {
-                let status = OktaUserStatus::parse(&person.status);
-                effective_access(Some(status), &group_grants(person.grants), super_admin).roles
-            });
-            AppUser {
-                email: row.email,
-                okta_user_id: row.okta_user_id,
-                status: row.status,
-                invited_by: row.invited_by,
-                invited_at: row.invited_at,
-                activated_at: row.activated_at,
-                super_admin,
-                roles,
-            }
-        })
-        .collect();
+    let users =
+        invitations.into_iter().map(|row| app_user(row, &mut grants, &super_admins)).collect();
     let (page, per_page) = (query.page, query.per_page);
     respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
+}
+
+/// A row of the access review as the wire shows it, with the person's roles now (taken out of
+/// `grants`, each person's once).
+fn app_user(
+    row: ReviewRow,
+    grants: &mut BTreeMap<String, PersonGrants>,
+    super_admins: &[String],
+) -> AppUser {
+    let super_admin = super_admins.contains(&row.email);
+    let roles = grants.remove(&row.email).map_or_else(Vec::new, |person| {
+        let status = OktaUserStatus::parse(&person.status);
+        effective_access(Some(status), &group_grants(person.grants), super_admin).roles
+    });
+    AppUser {
+        email: row.email,
+        okta_user_id: row.okta_user_id,
+        status: row.status,
+        invited_by: row.invited_by,
+        invited_at: row.invited_at,
+        activated_at: row.activated_at,
+        super_admin,
+        roles,
+    }
 }
 
 /// `GET /api/v1/users/{email}/access`: the effective roles and permissions, and why, from D1.

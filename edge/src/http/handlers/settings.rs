@@ -10,6 +10,7 @@ use groupsync_core::api::{
     UpdateOktaSettingsRequest,
 };
 use groupsync_core::domain::{AppId, TenantUrl};
+use groupsync_core::okta::OktaToken;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -52,6 +53,26 @@ pub(crate) async fn test_okta_connection(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: TestOktaConnectionRequest = read_json(req).await?;
+    let (tenant, app_id, token) = connection_to_test(body, ctx).await?;
+    let actor = principal.actor();
+    ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
+    let result = OktaConnectionTester.test_connection(&tenant, &app_id, token).await;
+    let audit = AuditRecord {
+        after: Some(
+            json!({ "app_id": app_id.as_str(), "ok": result.ok, "failure": result.failure }),
+        ),
+        ..AuditRecord::of(&actor, "settings.okta.tested", tenant.as_str())
+    };
+    ctx.store.audit(&audit, &ctx.now).await?;
+    respond::json(&result, 200)
+}
+
+/// The tenant, App ID and token to test: those of the request, with the gaps filled from the
+/// stored settings (whose token is sealed anew, when it should be, on the way).
+async fn connection_to_test(
+    body: TestOktaConnectionRequest,
+    ctx: &Ctx,
+) -> Result<(TenantUrl, AppId, OktaToken), ApiError> {
     let stored = ctx.store.okta_settings().await?;
     let tenant_text = body.tenant_url.or(stored.tenant_url.clone()).ok_or_else(not_configured)?;
     let app_text = body.app_id.or(stored.app_id.clone()).ok_or_else(not_configured)?;
@@ -63,20 +84,7 @@ pub(crate) async fn test_okta_connection(
         None => token_for(&ctx.config, &stored, &tenant, &app_id)?,
     };
     keep_resealed(&ctx.store, &stored, resealed.as_deref()).await;
-    let actor = principal.actor();
-    ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
-    let result = OktaConnectionTester.test_connection(&tenant, &app_id, token).await;
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "settings.okta.tested",
-        target: Some(tenant.as_str().to_owned()),
-        before: None,
-        after: Some(
-            json!({ "app_id": app_id.as_str(), "ok": result.ok, "failure": result.failure }),
-        ),
-    };
-    ctx.store.audit(&audit, &ctx.now).await?;
-    respond::json(&result, 200)
+    Ok((tenant, app_id, token))
 }
 
 fn describe(ctx: &Ctx, row: &SettingsRow) -> OktaSettingsResponse {
