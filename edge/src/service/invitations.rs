@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::service::access::Principal;
 use crate::service::person_access::{PersonAccess, access_of};
-use crate::service::ports::{AuditRecord, Directory, InvitationRow, PeopleStore};
+use crate::service::ports::{AuditRecord, Directory, InvitationRow, PeopleStore, RateLimiter};
 
 /// What an inviter asked for: whom, and whether to invite them although Okta does not know them.
 #[derive(Debug, Clone, Copy)]
@@ -32,15 +32,18 @@ pub struct InvitationRequest<'a> {
 ///
 /// `already_exists` when the email is invited already (also when someone invited it meanwhile);
 /// `unknown_to_okta` when Okta does not know it (or could not be asked) and it was not
-/// confirmed; `beyond_own_access` when their roles go beyond the inviter's.
+/// confirmed; `beyond_own_access` when their roles go beyond the inviter's; the write limit's
+/// refusal.
 pub async fn create_invitation(
     store: &impl PeopleStore,
     directory: &impl Directory,
+    limits: &impl RateLimiter,
     principal: &Principal,
     request: InvitationRequest<'_>,
     now: &str,
 ) -> Result<CreateInvitationResponse, ApiError> {
     let email = request.email;
+    let actor = limits.admit_write(principal).await?;
     if let Some(existing) = store.invitation(email).await? {
         return Err(already_invited(&existing));
     }
@@ -54,7 +57,6 @@ pub async fn create_invitation(
         access_of(store, email, okta_user_id.as_deref()).await?;
     // An invitation hands out the roles the person's groups grant: only within the inviter's.
     principal.may_hand_out(&access.roles, "invite someone with")?;
-    let actor = principal.actor();
     let audit = AuditRecord {
         after: Some(json!({ "okta_user_id": okta_user_id })),
         ..AuditRecord::of(&actor, "invitation.sent", email)
@@ -78,20 +80,21 @@ pub async fn create_invitation(
 /// # Errors
 ///
 /// `not_found` when `email` is not invited; `conflict` when the invitation was used (also when
-/// it was used meanwhile).
+/// it was used meanwhile); the write limit's refusal.
 pub async fn revoke_invitation(
     store: &impl PeopleStore,
+    limits: &impl RateLimiter,
     principal: &Principal,
     email: &str,
     now: &str,
 ) -> Result<Invitation, ApiError> {
+    let actor = limits.admit_write(principal).await?;
     let Some(existing) = store.invitation(email).await? else {
         return Err(not_invited(email));
     };
     if existing.status != "invited" {
         return Err(used(&existing));
     }
-    let actor = principal.actor();
     let audit = AuditRecord {
         before: Some(json!({
             "invited_by": existing.invited_by,
@@ -213,7 +216,9 @@ mod tests {
     use groupsync_core::domain::BuiltInRole;
 
     use super::*;
-    use crate::service::fakes::{FakeDirectory, FakePeople, facts_in_groups, person};
+    use crate::service::fakes::{
+        FakeDirectory, FakePeople, FakeRateLimiter, facts_in_groups, person,
+    };
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const ANN: &str = "ann@example.com";
@@ -241,7 +246,9 @@ mod tests {
             .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["viewer"]));
         let okta = FakeDirectory::knowing(&[("Ann@Example.com", "00u1")]);
         let created =
-            create_invitation(&store, &okta, &admin(), asking(ANN), NOW).await.expect("invited");
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await
+                .expect("invited");
         assert_eq!(created.invitation.okta_user_id.as_deref(), Some("00u1"));
         assert_eq!(created.invitation.invited_by, "boss@example.com");
         assert_eq!(created.invitation.status, "invited");
@@ -262,7 +269,9 @@ mod tests {
             ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
         });
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
-        let error = create_invitation(&store, &okta, &admin(), asking(ANN), NOW).await;
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await;
         assert_eq!(
             problem(error.unwrap_err()),
             (
@@ -280,7 +289,9 @@ mod tests {
     async fn an_email_okta_does_not_know_needs_confirmation() {
         let store = FakePeople::default();
         let okta = FakeDirectory::knowing(&[("bob@example.com", "00u2")]);
-        let error = create_invitation(&store, &okta, &admin(), asking(ANN), NOW).await;
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await;
         let (status, code, detail) = problem(error.unwrap_err());
         assert_eq!((status, code.as_str()), (422, "unknown_to_okta"));
         assert!(detail.starts_with("Okta has no user with the email ann@example.com:"), "{detail}");
@@ -290,9 +301,15 @@ mod tests {
     #[tokio::test]
     async fn an_okta_that_cannot_be_asked_reads_apart_from_an_unknown_user() {
         let store = FakePeople::default();
-        let error =
-            create_invitation(&store, &FakeDirectory::Unreachable, &admin(), asking(ANN), NOW)
-                .await;
+        let error = create_invitation(
+            &store,
+            &FakeDirectory::Unreachable,
+            &FakeRateLimiter::open(),
+            &admin(),
+            asking(ANN),
+            NOW,
+        )
+        .await;
         let (status, code, detail) = problem(error.unwrap_err());
         assert_eq!((status, code.as_str()), (422, "unknown_to_okta"));
         assert!(
@@ -306,10 +323,16 @@ mod tests {
     #[tokio::test]
     async fn a_confirmed_unknown_email_is_invited_with_a_warning() {
         let store = FakePeople::default();
-        let created =
-            create_invitation(&store, &FakeDirectory::Unreachable, &admin(), confirmed(ANN), NOW)
-                .await
-                .expect("invited");
+        let created = create_invitation(
+            &store,
+            &FakeDirectory::Unreachable,
+            &FakeRateLimiter::open(),
+            &admin(),
+            confirmed(ANN),
+            NOW,
+        )
+        .await
+        .expect("invited");
         assert_eq!(created.invitation.okta_user_id, None);
         assert_eq!(
             created.warning.as_deref(),
@@ -327,7 +350,9 @@ mod tests {
             .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["admin"]));
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
         let editor = person("ed@example.com", &[BuiltInRole::Editor]);
-        let error = create_invitation(&store, &okta, &editor, asking(ANN), NOW).await;
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &editor, asking(ANN), NOW)
+                .await;
         let (status, code, detail) = problem(error.unwrap_err());
         assert_eq!((status, code.as_str()), (403, "beyond_own_access"));
         assert!(detail.starts_with("You cannot invite someone with the Admin role"), "{detail}");
@@ -339,7 +364,9 @@ mod tests {
         let theirs = FakePeople::invited(ANN, "carol@example.com", "2026-11-30T16:40:11Z");
         let store = FakePeople::default().inviting_meanwhile(theirs.clone());
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
-        let error = create_invitation(&store, &okta, &admin(), asking(ANN), NOW).await;
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await;
         let (status, _, detail) = problem(error.unwrap_err());
         assert_eq!(status, 409);
         assert!(detail.contains("by carol@example.com"), "{detail}");
@@ -365,9 +392,16 @@ mod tests {
                 store = store.with_facts(ANN, facts);
             }
             let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
-            let created = create_invitation(&store, &okta, &admin(), asking(ANN), NOW)
-                .await
-                .expect("invited");
+            let created = create_invitation(
+                &store,
+                &okta,
+                &FakeRateLimiter::open(),
+                &admin(),
+                asking(ANN),
+                NOW,
+            )
+            .await
+            .expect("invited");
             let warning = created.warning.unwrap_or_default();
             assert!(warning.contains(expected), "{expected}: {warning}");
         }
@@ -377,7 +411,9 @@ mod tests {
     async fn an_unused_invitation_is_withdrawn_with_its_audit_record() {
         let row = FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z");
         let store = FakePeople::default().with_invitation(row.clone());
-        let withdrawn = revoke_invitation(&store, &admin(), ANN, NOW).await.expect("withdrawn");
+        let withdrawn = revoke_invitation(&store, &FakeRateLimiter::open(), &admin(), ANN, NOW)
+            .await
+            .expect("withdrawn");
         assert_eq!(withdrawn, invitation(row));
         assert!(store.invitations().is_empty());
         let audit = store.audit();
@@ -399,8 +435,11 @@ mod tests {
             activated_at: Some("2026-11-29T08:05:00Z".into()),
             ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
         });
-        let (status, code, detail) =
-            problem(revoke_invitation(&store, &admin(), ANN, NOW).await.unwrap_err());
+        let (status, code, detail) = problem(
+            revoke_invitation(&store, &FakeRateLimiter::open(), &admin(), ANN, NOW)
+                .await
+                .unwrap_err(),
+        );
         assert_eq!((status, code.as_str()), (409, "conflict"));
         assert!(
             detail.starts_with("ann@example.com already signed in on 2026-11-29 08:05 UTC"),
@@ -413,7 +452,9 @@ mod tests {
     #[tokio::test]
     async fn withdrawing_an_email_nobody_invited_is_not_found() {
         let store = FakePeople::default();
-        let error = revoke_invitation(&store, &admin(), ANN, NOW).await.unwrap_err();
+        let error = revoke_invitation(&store, &FakeRateLimiter::open(), &admin(), ANN, NOW)
+            .await
+            .unwrap_err();
         assert_eq!(
             problem(error),
             (404, "not_found".into(), "ann@example.com is not invited.".into())

@@ -29,11 +29,11 @@ pub(crate) async fn create_invitation(
 ) -> Result<Response, ApiError> {
     let body: CreateInvitationRequest = read_json(req).await?;
     let email = parse_email(&body.email)?;
-    ctx.admin_write(principal).await?;
     let okta = OktaDirectory { config: &ctx.config, store: &ctx.store };
     let request = InvitationRequest { email: &email, confirm_unknown: body.confirm_unknown };
     let created =
-        invitations::create_invitation(&ctx.store, &okta, principal, request, &ctx.now).await?;
+        invitations::create_invitation(&ctx.store, &okta, ctx, principal, request, &ctx.now)
+            .await?;
     respond::json(&created, 201)
 }
 
@@ -44,8 +44,8 @@ pub(crate) async fn revoke_invitation(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let email = parse_email(email)?;
-    ctx.admin_write(principal).await?;
-    let withdrawn = invitations::revoke_invitation(&ctx.store, principal, &email, &ctx.now).await?;
+    let withdrawn =
+        invitations::revoke_invitation(&ctx.store, ctx, principal, &email, &ctx.now).await?;
     respond::json(&withdrawn, 200)
 }
 
