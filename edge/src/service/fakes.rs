@@ -45,15 +45,23 @@ pub(crate) struct WrittenAudit {
     pub(crate) after: Option<serde_json::Value>,
 }
 
-impl WrittenAudit {
-    fn of(audit: &AuditRecord<'_>) -> Self {
-        Self {
+/// The audit rows a fake store wrote, in order.
+#[derive(Debug, Default)]
+struct AuditLog(RefCell<Vec<WrittenAudit>>);
+
+impl AuditLog {
+    fn record(&self, audit: &AuditRecord<'_>) {
+        self.0.borrow_mut().push(WrittenAudit {
             actor: audit.actor.name.clone(),
             action: audit.action,
             target: audit.target.clone(),
             before: audit.before.clone(),
             after: audit.after.clone(),
-        }
+        });
+    }
+
+    fn written(&self) -> Vec<WrittenAudit> {
+        self.0.borrow().clone()
     }
 }
 
@@ -62,7 +70,7 @@ impl WrittenAudit {
 pub(crate) struct FakePeople {
     invitations: RefCell<BTreeMap<String, InvitationRow>>,
     facts: BTreeMap<String, PersonFacts>,
-    audit: RefCell<Vec<WrittenAudit>>,
+    audit: AuditLog,
     /// An invitation someone else makes between the use case's check and its insert.
     meanwhile: RefCell<Option<InvitationRow>>,
 }
@@ -100,7 +108,7 @@ impl FakePeople {
     }
 
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
-        self.audit.borrow().clone()
+        self.audit.written()
     }
 }
 
@@ -127,7 +135,7 @@ impl PeopleStore for FakePeople {
             ..Self::invited(email, &audit.actor.name, now)
         };
         self.invitations.borrow_mut().insert(email.into(), row);
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(true)
     }
 
@@ -142,7 +150,7 @@ impl PeopleStore for FakePeople {
             return Ok(false);
         }
         invitations.remove(email);
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(true)
     }
 
@@ -242,7 +250,7 @@ impl RateLimiter for FakeRateLimiter {
 pub(crate) struct FakeGroups {
     groups: RefCell<BTreeMap<String, GroupListRow>>,
     sync_on: bool,
-    audit: RefCell<Vec<WrittenAudit>>,
+    audit: AuditLog,
     /// Someone who saves a group's roles between the use case's read and its write.
     meanwhile: RefCell<Option<String>>,
 }
@@ -289,7 +297,7 @@ impl FakeGroups {
     }
 
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
-        self.audit.borrow().clone()
+        self.audit.written()
     }
 }
 
@@ -321,7 +329,7 @@ impl GroupStore for FakeGroups {
         row.roles_version += 1;
         row.roles_saved_by = Some(audit.actor.name.clone());
         row.roles_saved_at = Some(now.into());
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(true)
     }
 
@@ -347,7 +355,7 @@ impl GroupStore for FakeGroups {
             roles_saved_at: None,
         };
         self.groups.borrow_mut().insert(row.id.clone(), stored);
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(true)
     }
 }
@@ -356,7 +364,7 @@ impl GroupStore for FakeGroups {
 #[derive(Debug, Default)]
 pub(crate) struct FakeSettings {
     row: RefCell<SettingsRow>,
-    audit: RefCell<Vec<WrittenAudit>>,
+    audit: AuditLog,
 }
 
 impl FakeSettings {
@@ -365,7 +373,7 @@ impl FakeSettings {
     }
 
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
-        self.audit.borrow().clone()
+        self.audit.written()
     }
 }
 
@@ -381,7 +389,7 @@ impl SettingsStore for FakeSettings {
         _now: &str,
     ) -> Result<(), StoreError> {
         *self.row.borrow_mut() = row.clone();
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(())
     }
 }
@@ -431,7 +439,7 @@ impl ConnectionTester for FakeConnectionTester {
 pub(crate) struct FakeCredentials {
     api_keys: RefCell<Vec<(ApiKeyRow, String)>>,
     service_tokens: RefCell<BTreeMap<String, ServiceTokenRow>>,
-    audit: RefCell<Vec<WrittenAudit>>,
+    audit: AuditLog,
 }
 
 impl FakeCredentials {
@@ -441,7 +449,7 @@ impl FakeCredentials {
     }
 
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
-        self.audit.borrow().clone()
+        self.audit.written()
     }
 }
 
@@ -454,7 +462,7 @@ impl CredentialStore for FakeCredentials {
         _now: &str,
     ) -> Result<(), StoreError> {
         self.api_keys.borrow_mut().push((row.clone(), secret_hash.to_owned()));
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(())
     }
 
@@ -469,7 +477,7 @@ impl CredentialStore for FakeCredentials {
             return Ok(false);
         }
         tokens.insert(row.common_name.clone(), row.clone());
-        self.audit.borrow_mut().push(WrittenAudit::of(audit));
+        self.audit.record(audit);
         Ok(true)
     }
 }

@@ -4,16 +4,21 @@
 //! tested first and stored sealed only when the test passed; a tenant or App ID change without
 //! a token needs the token again (the stored one was sealed for the old ones).
 
-use groupsync_core::api::{ProblemCode, UpdateOktaSettingsRequest};
+use groupsync_core::api::{
+    OktaSettingsResponse, ProblemCode, SealedWith, TokenSource, TokenStatus,
+    UpdateOktaSettingsRequest,
+};
 use groupsync_core::domain::{AppId, TenantUrl, TenantUrlPolicy};
 use groupsync_core::okta::OktaToken;
 use serde_json::json;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::sealed_token;
+use crate::sealed_token::{self, KeyRole};
 use crate::service::access::Principal;
-use crate::service::okta_token::{check_deployment_tenant, checked_token, resealed_on_save};
+use crate::service::okta_token::{
+    check_deployment_tenant, checked_token, open_stored, resealed_on_save,
+};
 use crate::service::ports::{
     AuditRecord, ConnectionTester, RateLimiter, SettingsRow, SettingsStore,
 };
@@ -138,6 +143,63 @@ pub async fn update_okta_settings(
     };
     ports.settings.save_okta_settings(&after, &audit, now).await?;
     Ok(after)
+}
+
+/// The settings as the screen shows them: the token only as where it comes from, its last four
+/// characters, who set it and when, and whether it can be opened (never its value).
+pub fn describe_settings(config: &Config, row: &SettingsRow) -> OktaSettingsResponse {
+    let token = match &config.deployment_okta {
+        Some(deployment) => TokenStatus {
+            configured: true,
+            last4: Some(sealed_token::last4(&deployment.token)),
+            set_by: Some("deployment".into()),
+            set_at: None,
+            source: TokenSource::Deployment,
+            problem: None,
+            sealed_with: None,
+        },
+        None if row.token_ciphertext.is_some() => {
+            // Opened (not used) to tell the screen at once when the key changed, rather than
+            // at the next Test connection or sync.
+            let (problem, sealed_with) = match open_stored(config, row) {
+                Ok(opened) => (
+                    None,
+                    Some(match opened.key {
+                        KeyRole::Current => SealedWith::Current,
+                        KeyRole::Previous => SealedWith::Previous,
+                    }),
+                ),
+                Err(error) => (Some(error.to_problem()), None),
+            };
+            TokenStatus {
+                configured: true,
+                last4: row.token_last4.clone(),
+                set_by: row.token_set_by.clone(),
+                set_at: row.token_set_at.clone(),
+                source: TokenSource::Stored,
+                problem,
+                sealed_with,
+            }
+        }
+        None => TokenStatus {
+            configured: false,
+            last4: None,
+            set_by: None,
+            set_at: None,
+            source: TokenSource::None,
+            problem: None,
+            sealed_with: None,
+        },
+    };
+    OktaSettingsResponse {
+        tenant_url: row.tenant_url.clone(),
+        app_id: row.app_id.clone(),
+        token,
+        sync_enabled: row.sync_enabled != 0,
+        updated_by: row.updated_by.clone(),
+        updated_at: row.updated_at.clone(),
+        read_only: config.deployment_okta.is_some(),
+    }
 }
 
 /// Runs Test connection, and refuses (nothing saved) when it fails.
@@ -345,6 +407,30 @@ mod tests {
             update_okta_settings(ports, &config, &root(), change, NOW).await.expect("saved");
         }
         assert_eq!((limits.admitted(), limits.okta_tests()), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn the_screen_says_where_the_token_comes_from_and_never_shows_it() {
+        let (settings, okta, config) =
+            (FakeSettings::default(), FakeConnectionTester::passing(), sealing());
+        let empty = describe_settings(&config, &settings.row());
+        assert_eq!((empty.token.configured, empty.token.source), (false, TokenSource::None));
+        save(&settings, &okta, &config, change(&config, TENANT, Some(TOKEN))).await.expect("saved");
+        let stored = describe_settings(&config, &settings.row());
+        assert_eq!(stored.token.source, TokenSource::Stored);
+        assert_eq!(stored.token.last4.as_deref(), Some("wxyz"));
+        assert_eq!(
+            (stored.token.sealed_with, stored.token.problem.clone()),
+            (Some(SealedWith::Current), None)
+        );
+        assert!(!serde_json::to_string(&stored).expect("json").contains(TOKEN));
+        let without_key = Config::load(&Source(HashMap::new())).expect("a config");
+        let unreadable = describe_settings(&without_key, &settings.row());
+        let problem = unreadable.token.problem.expect("the key is gone");
+        assert_eq!(problem.code, "token_key_changed");
+        let deployed = describe_settings(&deployment(), &SettingsRow::default());
+        assert_eq!(deployed.token.source, TokenSource::Deployment);
+        assert!(deployed.read_only && deployed.token.configured);
     }
 
     #[tokio::test]

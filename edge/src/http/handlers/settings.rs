@@ -5,30 +5,26 @@
 //! Test connection alike. A stored token that needs a key the Worker no longer has is reported
 //! as `token_key_changed`, on the screen (`GET`) and wherever it would be used.
 
-use groupsync_core::api::{
-    OktaSettingsResponse, SealedWith, TestOktaConnectionRequest, TokenSource, TokenStatus,
-    UpdateOktaSettingsRequest,
-};
+use groupsync_core::api::{TestOktaConnectionRequest, UpdateOktaSettingsRequest};
 use groupsync_core::domain::{AppId, TenantUrl};
 use groupsync_core::okta::OktaToken;
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{AuditRecord, SettingsRow};
+use crate::adapters::d1::AuditRecord;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::respond;
 use crate::okta_target::{OktaConnectionTester, UsableToken, keep_resealed, token_for};
-use crate::sealed_token::{self, KeyRole};
 use crate::service::access::Principal;
-use crate::service::okta_settings::{self, SettingsChange, SettingsPorts};
-use crate::service::okta_token::{checked_token, not_configured, open_stored};
+use crate::service::okta_settings::{self, SettingsChange, SettingsPorts, describe_settings};
+use crate::service::okta_token::{checked_token, not_configured};
 use crate::service::ports::{ConnectionTester, SettingsStore};
 
 /// `GET /api/v1/settings/okta`.
 pub(crate) async fn get_okta_settings(ctx: &Ctx) -> Result<Response, ApiError> {
     let row = ctx.store.okta_settings().await?;
-    respond::json(&describe(ctx, &row), 200)
+    respond::json(&describe_settings(&ctx.config, &row), 200)
 }
 
 /// `PUT /api/v1/settings/okta`: see [`okta_settings::update_okta_settings`].
@@ -43,7 +39,7 @@ pub(crate) async fn update_okta_settings(
     let saved =
         okta_settings::update_okta_settings(ports, &ctx.config, principal, change, &ctx.now)
             .await?;
-    respond::json(&describe(ctx, &saved), 200)
+    respond::json(&describe_settings(&ctx.config, &saved), 200)
 }
 
 /// `POST /api/v1/settings/okta/test`: tests the given values, filling gaps from the stored ones.
@@ -85,59 +81,4 @@ async fn connection_to_test(
     };
     keep_resealed(&ctx.store, &stored, resealed.as_deref()).await;
     Ok((tenant, app_id, token))
-}
-
-fn describe(ctx: &Ctx, row: &SettingsRow) -> OktaSettingsResponse {
-    let token = match &ctx.config.deployment_okta {
-        Some(deployment) => TokenStatus {
-            configured: true,
-            last4: Some(sealed_token::last4(&deployment.token)),
-            set_by: Some("deployment".into()),
-            set_at: None,
-            source: TokenSource::Deployment,
-            problem: None,
-            sealed_with: None,
-        },
-        None if row.token_ciphertext.is_some() => {
-            // Opened (not used) to tell the screen at once when the key changed, rather than
-            // at the next Test connection or sync.
-            let (problem, sealed_with) = match open_stored(&ctx.config, row) {
-                Ok(opened) => (
-                    None,
-                    Some(match opened.key {
-                        KeyRole::Current => SealedWith::Current,
-                        KeyRole::Previous => SealedWith::Previous,
-                    }),
-                ),
-                Err(error) => (Some(error.to_problem()), None),
-            };
-            TokenStatus {
-                configured: true,
-                last4: row.token_last4.clone(),
-                set_by: row.token_set_by.clone(),
-                set_at: row.token_set_at.clone(),
-                source: TokenSource::Stored,
-                problem,
-                sealed_with,
-            }
-        }
-        None => TokenStatus {
-            configured: false,
-            last4: None,
-            set_by: None,
-            set_at: None,
-            source: TokenSource::None,
-            problem: None,
-            sealed_with: None,
-        },
-    };
-    OktaSettingsResponse {
-        tenant_url: row.tenant_url.clone(),
-        app_id: row.app_id.clone(),
-        token,
-        sync_enabled: row.sync_enabled != 0,
-        updated_by: row.updated_by.clone(),
-        updated_at: row.updated_at.clone(),
-        read_only: ctx.config.deployment_okta.is_some(),
-    }
 }
