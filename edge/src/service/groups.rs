@@ -1,8 +1,9 @@
 //! Writes to groups: the roles a group grants (with optimistic concurrency and no escalation),
 //! and local groups made by hand while Okta sync is off.
 
-use groupsync_core::api::SetGroupRolesRequest;
-use groupsync_core::api::{CreateGroupRequest, GroupSource, GroupSummary, ProblemCode};
+use groupsync_core::api::{
+    CreateGroupRequest, GroupSource, GroupSummary, ProblemCode, SetGroupRolesRequest,
+};
 use groupsync_core::domain::{BuiltInRole, roles_changed};
 use serde_json::json;
 

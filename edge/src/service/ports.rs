@@ -1,8 +1,9 @@
 //! The ports of the use cases: what they need from storage and from Okta, as traits, with the
 //! records that cross them.
 //!
-//! The adapters implement them (D1's `Store`, the configured Okta client), and the use cases'
-//! tests implement them in memory, so that every rule runs natively. Only `crate::error` and
+//! The layers above implement them (D1's `Store` in `adapters`, Okta in `okta_target`, the
+//! request's rate limits in `http`), and the use cases' tests implement them in memory
+//! (`service::fakes`), so that every rule runs natively. Only `crate::error` and
 //! `crate::service` are used here.
 //!
 //! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
