@@ -7,24 +7,25 @@
 //! token sealed with a key the Worker no longer has is `token_key_changed`, never a complaint
 //! about the tenant URL.
 
-use groupsync_core::api::ProblemCode;
+use groupsync_core::api::{ProblemCode, TestOktaConnectionResponse};
 use groupsync_core::domain::{AppId, TenantUrl};
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken};
+
 use serde_json::json;
+use std::time::Duration;
 use worker::console_error;
 
 use crate::adapters::d1::{AuditRecord, SettingsRow, Store};
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
-use crate::config::{Config, DeploymentOkta};
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::sealed_token::{Opened, SealError};
 use crate::service::access::Actor;
+use crate::service::connection_test;
+use crate::service::okta_token::{check_deployment_tenant, not_configured, open_stored};
+use crate::service::ports::{ConnectionTester, Directory, DirectoryUnavailable, SettingsStore};
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
-
-/// What a person reads when the stored token needs a key the Worker no longer has.
-pub(crate) const KEY_CHANGED: &str = "The Okta API token was encrypted with a key this deployment no longer has (the encryption key changed). Enter the token again in Settings → Okta API Access, or restore the previous key as TOKEN_ENCRYPTION_KEY_PREVIOUS.";
 
 /// A configured tenant, app and token.
 pub(crate) struct OktaTarget {
@@ -78,6 +79,55 @@ impl OktaTarget {
     }
 }
 
+/// The configured Okta tenant as the use cases ask it, loaded only when they ask: a request that
+/// needs no answer from Okta never reads the settings or opens the token.
+pub(crate) struct OktaDirectory<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) store: &'a Store,
+}
+
+impl Directory for OktaDirectory<'_> {
+    async fn find_user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<String>, DirectoryUnavailable> {
+        let target =
+            OktaTarget::load(self.config, self.store).await.map_err(|_| DirectoryUnavailable)?;
+        // A person waits for this answer: one rate-limit retry at most.
+        let client =
+            target.client(ClientConfig { max_rate_limit_retries: 1, ..ClientConfig::default() });
+        let users = client.find_users_by_email(email).await.map_err(|_| DirectoryUnavailable)?;
+        // Only a user whose email is this address (in any case) counts.
+        Ok(users
+            .into_iter()
+            .find(|u| u.profile.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            .map(|u| u.id))
+    }
+}
+
+/// Test connection through Workers fetch, with a person waiting for its answer.
+pub(crate) struct OktaConnectionTester;
+
+impl ConnectionTester for OktaConnectionTester {
+    async fn test_connection(
+        &self,
+        tenant: &TenantUrl,
+        app_id: &AppId,
+        token: OktaToken,
+    ) -> TestOktaConnectionResponse {
+        // A person is waiting: few retries, short timeouts.
+        let config = ClientConfig {
+            request_timeout: Duration::from_secs(10),
+            max_transient_retries: 1,
+            max_rate_limit_retries: 0,
+            ..ClientConfig::default()
+        };
+        let client =
+            OktaClient::new(tenant.origin().clone(), token, WorkersFetch, WorkersClock, config);
+        connection_test::run(&client, app_id).await
+    }
+}
+
 /// The token the Worker would use for `tenant` and `app_id`: the deployment's when `tenant` is
 /// its tenant (and none for any other), or the stored one when it was saved for them.
 pub(crate) fn token_for(
@@ -111,45 +161,6 @@ pub(crate) fn token_for(
     Ok(UsableToken { token: opened.token, resealed })
 }
 
-/// Refuses any tenant but the deployment's own: its token is never sent elsewhere.
-pub(crate) fn check_deployment_tenant(
-    deployment: &DeploymentOkta,
-    tenant: &TenantUrl,
-) -> Result<(), ApiError> {
-    if deployment.tenant == *tenant {
-        return Ok(());
-    }
-    Err(ApiError::client(
-        ProblemCode::DeploymentTenantMismatch,
-        format!(
-            "tenant_url: the API token is set by the deployment for {} (OKTA_TENANT_URL) and is never sent to another tenant. Use that tenant URL, or ask the operator to change OKTA_TENANT_URL and OKTA_API_TOKEN together.",
-            deployment.tenant.as_str()
-        ),
-    ))
-}
-
-/// Opens the stored token of `row` for the tenant and app it was saved with.
-pub(crate) fn open_stored(config: &Config, row: &SettingsRow) -> Result<Opened, ApiError> {
-    let (Some(sealed), Some(tenant), Some(app_id)) =
-        (&row.token_ciphertext, &row.tenant_url, &row.app_id)
-    else {
-        return Err(not_configured());
-    };
-    let Some(keys) = &config.token_keys else {
-        return Err(ApiError::client(
-            ProblemCode::TokenKeyChanged,
-            "The Okta API token was encrypted with a key this deployment no longer has (TOKEN_ENCRYPTION_KEY is not set). Set TOKEN_ENCRYPTION_KEY again, or enter the token again in Settings → Okta API Access once it is set.",
-        ));
-    };
-    keys.open(sealed, tenant, app_id).map_err(|error| match error {
-        SealError::UnknownKey => ApiError::client(ProblemCode::TokenKeyChanged, KEY_CHANGED),
-        SealError::Format | SealError::Open | SealError::Random => ApiError::client(
-            ProblemCode::TokenRequired,
-            "api_token: the stored token could not be read (it was altered); enter the token again in Settings → Okta API Access.",
-        ),
-    })
-}
-
 /// Saves the re-sealed token, if any, in place of the one it was made from. A failure is only
 /// logged: the stored value still reads with the previous key, and the next use tries again.
 pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Option<&str>) {
@@ -171,12 +182,4 @@ pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Op
     if let Err(error) = store.reseal_okta_token(sealed, resealed, &audit, &now).await {
         console_error!("sealing the stored Okta token under the current key: {error}");
     }
-}
-
-/// The error when Okta is not configured yet.
-pub(crate) fn not_configured() -> ApiError {
-    ApiError::client(
-        ProblemCode::OktaNotConfigured,
-        "Enter the tenant URL, App ID and API token first.",
-    )
 }

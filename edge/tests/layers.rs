@@ -2,6 +2,9 @@
 //! #12): handlers may call services and adapters, never the other way round, so a change to how
 //! a request is parsed or answered cannot reach the rules or the store. Read from the source
 //! files, so a new upward `crate::…` path fails here, and a new top-level module must be placed.
+//!
+//! The handlers stay thin: each parses, calls one use case of `service` and answers, so none is
+//! longer than [`MAX_HANDLER_LINES`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,6 +30,10 @@ const LAYERS: &[&str] = &[
     // The Worker's entry point.
     "entry",
 ];
+
+/// The longest a handler (a `pub(crate) async fn` of `http/handlers/`) may be, signature and
+/// closing brace included.
+const MAX_HANDLER_LINES: usize = 25;
 
 #[test]
 fn no_module_refers_to_a_layer_above_its_own() {
@@ -72,6 +79,40 @@ fn the_check_sees_an_upward_path() {
         ["okta_target", "error"]
     );
     assert!(layer("http") > layer("service"), "services sit below the handlers");
+}
+
+#[test]
+fn no_handler_is_longer_than_a_paragraph() {
+    let handlers = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/handlers");
+    let mut long = Vec::new();
+    for file in rust_files(&handlers) {
+        let text = std::fs::read_to_string(&file).expect("a readable source file");
+        for (name, lines) in handler_lengths(&text) {
+            if lines > MAX_HANDLER_LINES {
+                long.push(format!("{}: {name} has {lines} lines", file.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "handlers over {MAX_HANDLER_LINES} lines:\n{}", long.join("\n"));
+}
+
+#[test]
+fn the_check_measures_a_handler_from_its_signature_to_its_closing_brace() {
+    let text = "use x;\n\npub(crate) async fn list(\n    ctx: &Ctx,\n) -> R {\n    one();\n}\n\nfn helper() {}\n";
+    assert_eq!(handler_lengths(text), [("list".to_owned(), 5)]);
+}
+
+/// Each top-level `pub(crate) async fn` of a file, with its length in lines.
+fn handler_lengths(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut handlers = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("pub(crate) async fn ") else { continue };
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let end = lines[start..].iter().position(|l| *l == "}").map_or(lines.len(), |i| start + i);
+        handlers.push((name, end - start + 1));
+    }
+    handlers
 }
 
 fn layer(module: &str) -> Option<usize> {

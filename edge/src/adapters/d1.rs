@@ -4,7 +4,6 @@
 
 use std::cell::Cell;
 
-use groupsync_core::api::GroupSource;
 use groupsync_core::domain::{AuditActionFilter, AuditFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -14,6 +13,10 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
+pub(crate) use crate::service::ports::{
+    ApiKeyRow, AuditRecord, GroupListRow, ServiceTokenRow, SettingsRow,
+};
+use crate::service::ports::{CredentialStore, SettingsStore};
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -36,65 +39,11 @@ pub(crate) mod limits {
     pub(crate) const MAX_QUERIES: u32 = 1_000;
 }
 
-/// An audit row to write with a change.
-#[derive(Debug)]
-pub(crate) struct AuditRecord<'a> {
-    pub(crate) actor: &'a Actor,
-    pub(crate) action: &'static str,
-    pub(crate) target: Option<String>,
-    pub(crate) before: Option<serde_json::Value>,
-    pub(crate) after: Option<serde_json::Value>,
-}
-
-impl<'a> AuditRecord<'a> {
-    /// A record of `action` on `target`, with no before/after state.
-    pub(crate) fn of(actor: &'a Actor, action: &'static str, target: impl Into<String>) -> Self {
-        Self { actor, action, target: Some(target.into()), before: None, after: None }
-    }
-}
-
-/// A row of `okta_settings`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct SettingsRow {
-    pub(crate) tenant_url: Option<String>,
-    pub(crate) app_id: Option<String>,
-    pub(crate) token_ciphertext: Option<String>,
-    pub(crate) token_last4: Option<String>,
-    pub(crate) token_set_by: Option<String>,
-    pub(crate) token_set_at: Option<String>,
-    pub(crate) sync_enabled: i64,
-    pub(crate) updated_by: Option<String>,
-    pub(crate) updated_at: Option<String>,
-}
-
 /// A row of `api_keys` or `service_tokens` as the authenticator needs it.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct MachineRow {
     pub(crate) name: String,
     pub(crate) scopes: String,
-}
-
-/// A row of `api_keys`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ApiKeyRow {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) scopes: String,
-    pub(crate) created_by: String,
-    pub(crate) created_at: String,
-    pub(crate) expires_at: String,
-    pub(crate) revoked_at: Option<String>,
-}
-
-/// A row of `service_tokens`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ServiceTokenRow {
-    pub(crate) common_name: String,
-    pub(crate) name: String,
-    pub(crate) scopes: String,
-    pub(crate) created_by: String,
-    pub(crate) created_at: String,
-    pub(crate) revoked_at: Option<String>,
 }
 
 /// A row of `super_admins`.
@@ -103,15 +52,6 @@ pub(crate) struct SuperAdminRow {
     pub(crate) email: String,
     pub(crate) granted_by: String,
     pub(crate) granted_at: String,
-}
-
-/// A row of `groups`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct GroupRow {
-    pub(crate) id: String,
-    pub(crate) source: GroupSource,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
 }
 
 /// A row of `audit_log`.
@@ -251,29 +191,6 @@ impl Store {
         .await
     }
 
-    pub(crate) async fn insert_api_key(
-        &self,
-        row: &ApiKeyRow,
-        secret_hash: &str,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        let insert = self.statement(
-            "INSERT INTO api_keys (id, name, secret_hash, scopes, created_by, created_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                text(&row.id),
-                text(&row.name),
-                text(secret_hash),
-                text(&row.scopes),
-                text(&row.created_by),
-                text(&row.created_at),
-                text(&row.expires_at),
-            ],
-        )?;
-        self.change_with_audit(insert, audit, now).await.map(|_| ())
-    }
-
     pub(crate) async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
         self.all(
             "SELECT id, name, scopes, created_by, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at DESC, id",
@@ -297,20 +214,6 @@ impl Store {
     }
 
     /// Registers a service token; `false` when one with this common name exists.
-    pub(crate) async fn insert_service_token(
-        &self,
-        row: &ServiceTokenRow,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let insert = self.statement(
-            "INSERT INTO service_tokens (common_name, name, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT(common_name) DO NOTHING",
-            &[text(&row.common_name), text(&row.name), text(&row.scopes), text(&row.created_by), text(&row.created_at)],
-        )?;
-        self.change_with_audit(insert, audit, now).await
-    }
-
     pub(crate) async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRow>, StoreError> {
         self.all(
             "SELECT common_name, name, scopes, created_by, created_at, revoked_at FROM service_tokens ORDER BY common_name",
@@ -335,42 +238,6 @@ impl Store {
 
     // --- Okta settings -----------------------------------------------------------------------
 
-    pub(crate) async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
-        let row: Option<SettingsRow> = self
-            .first(
-                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
-                 updated_by, updated_at FROM okta_settings WHERE id = 1",
-                &[],
-            )
-            .await?;
-        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
-    }
-
-    pub(crate) async fn save_okta_settings(
-        &self,
-        row: &SettingsRow,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<(), StoreError> {
-        let update = self.statement(
-            "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
-             token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
-             version = version + 1 WHERE id = 1",
-            &[
-                opt(row.tenant_url.as_deref()),
-                opt(row.app_id.as_deref()),
-                opt(row.token_ciphertext.as_deref()),
-                opt(row.token_last4.as_deref()),
-                opt(row.token_set_by.as_deref()),
-                opt(row.token_set_at.as_deref()),
-                JsValue::from_f64(row.sync_enabled as f64),
-                opt(row.updated_by.as_deref()),
-                opt(row.updated_at.as_deref()),
-            ],
-        )?;
-        self.change_with_audit(update, audit, now).await.map(|_| ())
-    }
-
     /// Replaces the stored token's sealed value by the same token sealed under the current key,
     /// only while the stored value is still `sealed` (a token saved meanwhile wins), with its
     /// audit row. Not a settings change: `version` and `updated_*` stay. Returns whether it did.
@@ -394,23 +261,6 @@ impl Store {
     }
 
     // --- groups ------------------------------------------------------------------------------
-
-    /// Creates a local group, unless sync is enabled (checked in the same statement, so a
-    /// concurrent switch cannot slip between check and insert). Returns whether it did.
-    pub(crate) async fn create_local_group(
-        &self,
-        row: &GroupRow,
-        created_by: &str,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let insert = self.statement(
-            "INSERT INTO groups (id, source, name, description, created_by, created_at) \
-             SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
-            &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
-        )?;
-        self.change_with_audit(insert, audit, now).await
-    }
 
     // --- audit log and rate limits -----------------------------------------------------------
 
@@ -658,6 +508,85 @@ fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
 
+/// Machine credentials: API keys (only their keyed hash) and Access service tokens.
+impl CredentialStore for Store {
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let insert = self.statement(
+            "INSERT INTO api_keys (id, name, secret_hash, scopes, created_by, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[
+                text(&row.id),
+                text(&row.name),
+                text(secret_hash),
+                text(&row.scopes),
+                text(&row.created_by),
+                text(&row.created_at),
+                text(&row.expires_at),
+            ],
+        )?;
+        self.change_with_audit(insert, audit, now).await.map(|_| ())
+    }
+
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO service_tokens (common_name, name, scopes, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(common_name) DO NOTHING",
+            &[text(&row.common_name), text(&row.name), text(&row.scopes), text(&row.created_by), text(&row.created_at)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+}
+
+/// The one row of Okta settings.
+impl SettingsStore for Store {
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
+        let row: Option<SettingsRow> = self
+            .first(
+                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
+                 updated_by, updated_at FROM okta_settings WHERE id = 1",
+                &[],
+            )
+            .await?;
+        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
+    }
+
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let update = self.statement(
+            "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
+             token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
+             version = version + 1 WHERE id = 1",
+            &[
+                opt(row.tenant_url.as_deref()),
+                opt(row.app_id.as_deref()),
+                opt(row.token_ciphertext.as_deref()),
+                opt(row.token_last4.as_deref()),
+                opt(row.token_set_by.as_deref()),
+                opt(row.token_set_at.as_deref()),
+                JsValue::from_f64(row.sync_enabled as f64),
+                opt(row.updated_by.as_deref()),
+                opt(row.updated_at.as_deref()),
+            ],
+        )?;
+        self.change_with_audit(update, audit, now).await.map(|_| ())
+    }
+}
+
 fn opt(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
@@ -677,8 +606,8 @@ mod runs;
 mod snapshot;
 mod staging;
 
-pub(crate) use groups::{GroupListRow, GroupPageRows, MemberPageRows, MemberRow};
-pub(crate) use people::{GroupRoles, InvitationRow, People, PersonRecord};
+pub(crate) use groups::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
+pub(crate) use people::{People, PersonGrants, PersonRecord, ReviewRow};
 pub(crate) use runs::{RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};

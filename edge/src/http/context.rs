@@ -12,6 +12,7 @@ use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::http::guard::{MAX_BODY_BYTES, too_large_error};
 use crate::service::access::{Actor, Principal};
+use crate::service::ports::RateLimiter;
 
 /// The context of one request.
 pub(crate) struct Ctx {
@@ -94,6 +95,18 @@ impl Ctx {
     fn rate_limited(&self) -> ApiError {
         let retry_after_s = (self.window_start() as u64 + 60).saturating_sub(self.now_s).max(1);
         ApiError::RateLimited { retry_after_s }
+    }
+}
+
+/// The use cases count against the per-person limits of the configuration, in this request's
+/// store.
+impl RateLimiter for Ctx {
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        self.admin_write(principal).await
+    }
+
+    async fn admit_okta_test(&self, who: &str) -> Result<(), ApiError> {
+        self.rate_limit("okta-test", who, self.config.rate_limits.okta_tests).await
     }
 }
 

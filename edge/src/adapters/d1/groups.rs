@@ -1,13 +1,13 @@
 //! Groups as the screens and the API read them, and their roles: listings, a group with its
 //! members, and the optimistic-concurrency role update.
 
-use groupsync_core::api::GroupSource;
 use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, Store, batch_answer, changes, database, text};
+use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
 use crate::error::StoreError;
+use crate::service::ports::{GroupListRow, GroupRow, GroupStore};
 
 impl Store {
     // --- groups and roles --------------------------------------------------------------------
@@ -17,7 +17,7 @@ impl Store {
     pub(crate) async fn group_page(
         &self,
         search: &str,
-        order: &str,
+        order: GroupOrder,
         limit: u32,
         offset: u32,
     ) -> Result<GroupPageRows, StoreError> {
@@ -31,8 +31,15 @@ impl Store {
             &[text(&pattern)],
         )?;
         let rows = self.statement(
-            &format!("{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"),
-            &[text(&pattern), JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
+            &format!(
+                "{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {} LIMIT ?2 OFFSET ?3",
+                order.0
+            ),
+            &[
+                text(&pattern),
+                JsValue::from_f64(f64::from(limit)),
+                JsValue::from_f64(f64::from(offset)),
+            ],
         )?;
         let mut results = self
             .read_together(vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?])
@@ -42,10 +49,6 @@ impl Store {
         let rows = batch_answer(results.next())?;
         let last_commit_at = last_commit_at(batch_answer(results.next())?);
         Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
-    }
-
-    pub(crate) async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
-        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
     }
 
     /// A group and when the last sync committed, read in one batch.
@@ -119,13 +122,18 @@ impl Store {
         let total = total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX));
         Ok(Some(MemberPageRows { rows, total, last_commit_at }))
     }
+}
 
-    /// Replaces a group's roles if its roles version is still `version`; `false` on a conflict.
-    ///
+/// Groups and their roles as D1 stores them.
+impl GroupStore for Store {
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
+        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
+    }
+
     /// One batch: the version bump (which only matches the expected version) marks the row with
     /// this request's `nonce`, and the replacement runs only where that mark is found, so two
     /// admins saving the same version cannot both win.
-    pub(crate) async fn set_group_roles(
+    async fn set_group_roles(
         &self,
         id: &str,
         roles: &[String],
@@ -159,20 +167,48 @@ impl Store {
             self.db.batch(vec![bump, audit_row, delete, insert]).await.map_err(database)?;
         Ok(results.first().is_some_and(|r| changes(r) > 0))
     }
+
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        created_by: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO groups (id, source, name, description, created_by, created_at) \
+             SELECT ?1, 'local', ?2, ?3, ?4, ?5 WHERE (SELECT sync_enabled FROM okta_settings WHERE id = 1) = 0",
+            &[text(&row.id), text(&row.name), opt(row.description.as_deref()), text(created_by), text(now)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
 }
 
-/// A group as the groups list shows it.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct GroupListRow {
-    pub(crate) id: String,
-    pub(crate) source: GroupSource,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
-    pub(crate) member_count: i64,
-    pub(crate) roles: Option<String>,
-    pub(crate) roles_version: i64,
-    pub(crate) roles_saved_by: Option<String>,
-    pub(crate) roles_saved_at: Option<String>,
+/// The order of a page of groups, from the API's `sort` value (`http::listing::GROUP_SORTS`):
+/// an SQL `ORDER BY` list of this module's own, never text from the request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GroupOrder(&'static str);
+
+impl GroupOrder {
+    /// The order of `sort`, if it is one of the API's.
+    pub(crate) fn parse(sort: &str) -> Option<Self> {
+        let order = match sort {
+            "name" => "g.name COLLATE NOCASE, g.id",
+            "-name" => "g.name COLLATE NOCASE DESC, g.id",
+            "members" => "member_count, g.name COLLATE NOCASE, g.id",
+            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
+            "source" => "g.source, g.name COLLATE NOCASE, g.id",
+            _ => return None,
+        };
+        Some(Self(order))
+    }
+}
+
+impl Default for GroupOrder {
+    /// By name.
+    fn default() -> Self {
+        Self("g.name COLLATE NOCASE, g.id")
+    }
 }
 
 /// A member of a group, or a user looked up by email.

@@ -13,6 +13,7 @@ use groupsync_core::okta::OktaUserStatus;
 
 use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
+use crate::service::ports::{GroupRoles, InvitationRow, PeopleStore, PersonFacts};
 
 impl Store {
     // --- people ------------------------------------------------------------------------------
@@ -160,50 +161,6 @@ impl Store {
         Ok(bound.first().is_some_and(|c| c.n == 1))
     }
 
-    /// Records the invitation of `email`, with its audit row, unless `email` is invited already
-    /// (then nothing is written). Returns whether it was recorded.
-    pub(crate) async fn insert_invitation(
-        &self,
-        email: &str,
-        okta_user_id: Option<&str>,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let insert = self.statement(
-            "INSERT INTO invitations (email, okta_user_id, status, invited_by, invited_at) \
-             VALUES (?1, ?2, 'invited', ?3, ?4) ON CONFLICT(email) DO NOTHING",
-            &[text(email), opt(okta_user_id), text(&audit.actor.name), text(now)],
-        )?;
-        self.change_with_audit(insert, audit, now).await
-    }
-
-    /// Withdraws the invitation of `email` while it is unused, with its audit row. Returns
-    /// whether there was such an invitation (one used meanwhile stays).
-    pub(crate) async fn revoke_invitation(
-        &self,
-        email: &str,
-        audit: &AuditRecord<'_>,
-        now: &str,
-    ) -> Result<bool, StoreError> {
-        let delete = self.statement(
-            "DELETE FROM invitations WHERE email = ?1 AND status = 'invited'",
-            &[text(email)],
-        )?;
-        self.change_with_audit(delete, audit, now).await
-    }
-
-    /// The invitation of `email`.
-    pub(crate) async fn invitation(
-        &self,
-        email: &str,
-    ) -> Result<Option<InvitationRow>, StoreError> {
-        self.first(
-            &format!("{INVITATION_COLUMNS} FROM invitations WHERE email = ?1"),
-            &[text(email)],
-        )
-        .await
-    }
-
     /// A page of the invitations whose email matches `search`, newest first, with the count of
     /// all that match: one batch, so that the count and the page agree.
     pub(crate) async fn invitation_page(
@@ -280,6 +237,60 @@ impl Store {
             total: total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX)),
             grants,
             super_admins: super_admins.into_iter().map(|row| row.email).collect(),
+        })
+    }
+}
+
+/// Invitations and people as D1 stores them; each change is written with its audit row in one
+/// batch (one transaction).
+impl PeopleStore for Store {
+    async fn invitation(&self, email: &str) -> Result<Option<InvitationRow>, StoreError> {
+        self.first(
+            &format!("{INVITATION_COLUMNS} FROM invitations WHERE email = ?1"),
+            &[text(email)],
+        )
+        .await
+    }
+
+    async fn insert_invitation(
+        &self,
+        email: &str,
+        okta_user_id: Option<&str>,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO invitations (email, okta_user_id, status, invited_by, invited_at) \
+             VALUES (?1, ?2, 'invited', ?3, ?4) ON CONFLICT(email) DO NOTHING",
+            &[text(email), opt(okta_user_id), text(&audit.actor.name), text(now)],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+
+    async fn revoke_invitation(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let delete = self.statement(
+            "DELETE FROM invitations WHERE email = ?1 AND status = 'invited'",
+            &[text(email)],
+        )?;
+        self.change_with_audit(delete, audit, now).await
+    }
+
+    async fn person_facts(
+        &self,
+        email: &str,
+        fallback_user_id: Option<&str>,
+    ) -> Result<PersonFacts, StoreError> {
+        let person = self.person(email, None, fallback_user_id).await?;
+        Ok(PersonFacts {
+            super_admin: person.super_admin,
+            identity: person.identity,
+            user: person.user.map(|u| (u.id, OktaUserStatus::parse(&u.status))),
+            grants: person.grants,
         })
     }
 }
@@ -393,9 +404,6 @@ pub(crate) struct PersonGrants {
     pub(crate) grants: Vec<GroupRoles>,
 }
 
-/// A group and the roles it grants: (group id, group name, roles).
-pub(crate) type GroupRoles = (String, String, Vec<String>);
-
 /// Adds a group, and `role` if it grants one, to `grants`, built from rows sorted by group: a
 /// group's roles are one run of rows.
 fn push_group_role(
@@ -434,17 +442,6 @@ struct MatchRow {
 #[derive(Deserialize)]
 struct EmailRow {
     email: String,
-}
-
-/// A row of `invitations`.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct InvitationRow {
-    pub(crate) email: String,
-    pub(crate) okta_user_id: Option<String>,
-    pub(crate) status: String,
-    pub(crate) invited_by: String,
-    pub(crate) invited_at: String,
-    pub(crate) activated_at: Option<String>,
 }
 
 /// A row of the access review: an invitation, or someone holding access without one.

@@ -1,27 +1,18 @@
 //! superAdmin administration: superAdmins, machine credentials and the audit log.
 
-use std::collections::BTreeSet;
-
 use groupsync_core::api::{
-    ApiKey, CreateApiKeyRequest, CreateApiKeyResponse, GrantSuperAdminRequest, ListApiKeysResponse,
-    ListServiceTokensResponse, ListSuperAdminsResponse, ProblemCode, RegisterServiceTokenRequest,
-    ServiceToken, SuperAdmin,
+    CreateApiKeyRequest, GrantSuperAdminRequest, ListApiKeysResponse, ListServiceTokensResponse,
+    ListSuperAdminsResponse, ProblemCode, RegisterServiceTokenRequest, SuperAdmin,
 };
-use groupsync_core::domain::Permission;
-use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{ApiKeyRow, AuditRecord, ServiceTokenRow};
+use crate::adapters::d1::AuditRecord;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-
 use crate::http::handlers::access::parse_email;
 use crate::http::respond;
-use crate::service::access::{Principal, parse_scopes};
-use crate::service::api_keys;
-
-const DEFAULT_KEY_DAYS: u32 = 90;
-const MAX_KEY_DAYS: u32 = 365;
+use crate::service::access::Principal;
+use crate::service::credentials::{self, Now};
 
 /// `GET /api/v1/super-admins`.
 pub(crate) async fn list_super_admins(ctx: &Ctx) -> Result<Response, ApiError> {
@@ -78,58 +69,21 @@ pub(crate) async fn revoke_super_admin(
 
 /// `GET /api/v1/api-keys`.
 pub(crate) async fn list_api_keys(ctx: &Ctx) -> Result<Response, ApiError> {
-    let api_keys = ctx.store.list_api_keys().await?.into_iter().map(api_key).collect();
+    let api_keys = ctx.store.list_api_keys().await?.into_iter().map(credentials::api_key).collect();
     respond::json(&ListApiKeysResponse { api_keys }, 200)
 }
 
-/// `POST /api/v1/api-keys`: issues a key and shows its secret this once.
+/// `POST /api/v1/api-keys`: see [`credentials::create_api_key`].
 pub(crate) async fn create_api_key(
     req: &mut Request,
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: CreateApiKeyRequest = read_json(req).await?;
-    let name = checked_name(&body.name)?;
-    let scopes = read_scopes(body.scopes)?;
-    let days = body.expires_in_days.unwrap_or(DEFAULT_KEY_DAYS);
-    if !(1..=MAX_KEY_DAYS).contains(&days) {
-        return Err(ApiError::invalid(
-            "expires_in_days",
-            format!("must be between 1 and {MAX_KEY_DAYS}"),
-        ));
-    }
-    let pepper = ctx.config.api_key_pepper.as_deref().ok_or_else(|| {
-        ApiError::client(
-            ProblemCode::Misconfigured,
-            "API keys are off: the operator has not set API_KEY_PEPPER.",
-        )
-    })?;
-    let actor = ctx.admin_write(principal).await?;
-    let issued = api_keys::issue()
-        .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness to make a key."))?;
-    let expires = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        (ctx.now_s + u64::from(days) * 86_400) as f64 * 1000.0,
-    ));
-    let row = ApiKeyRow {
-        id: issued.id,
-        name,
-        scopes: scopes_json(&scopes),
-        created_by: actor.name.clone(),
-        created_at: ctx.now.clone(),
-        expires_at: String::from(expires.to_iso_string()),
-        revoked_at: None,
-    };
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "api_key.issued",
-        target: Some(row.id.clone()),
-        before: None,
-        after: Some(json!({ "name": row.name, "scopes": scopes, "expires_at": row.expires_at })),
-    };
-    ctx.store
-        .insert_api_key(&row, &api_keys::hash(pepper, &issued.secret), &audit, &ctx.now)
-        .await?;
-    respond::json(&CreateApiKeyResponse { key: api_key(row), secret: issued.secret }, 201)
+    let pepper = ctx.config.api_key_pepper.as_deref();
+    let now = Now { iso: &ctx.now, epoch_s: ctx.now_s };
+    let issued = credentials::create_api_key(&ctx.store, ctx, pepper, principal, body, now).await?;
+    respond::json(&issued, 201)
 }
 
 /// `DELETE /api/v1/api-keys/{id}`.
@@ -148,52 +102,26 @@ pub(crate) async fn revoke_api_key(
 
 /// `GET /api/v1/service-tokens`.
 pub(crate) async fn list_service_tokens(ctx: &Ctx) -> Result<Response, ApiError> {
-    let service_tokens =
-        ctx.store.list_service_tokens().await?.into_iter().map(service_token).collect();
+    let service_tokens = ctx
+        .store
+        .list_service_tokens()
+        .await?
+        .into_iter()
+        .map(credentials::service_token)
+        .collect();
     respond::json(&ListServiceTokensResponse { service_tokens }, 200)
 }
 
-/// `POST /api/v1/service-tokens`.
+/// `POST /api/v1/service-tokens`: see [`credentials::register_service_token`].
 pub(crate) async fn register_service_token(
     req: &mut Request,
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: RegisterServiceTokenRequest = read_json(req).await?;
-    let common_name = body.common_name.trim().to_owned();
-    let valid = !common_name.is_empty()
-        && common_name.len() <= 128
-        && common_name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if !valid {
-        return Err(ApiError::invalid(
-            "common_name",
-            "the service token's client id, as Access shows it",
-        ));
-    }
-    let scopes = read_scopes(body.scopes)?;
-    let actor = ctx.admin_write(principal).await?;
-    let row = ServiceTokenRow {
-        common_name: common_name.clone(),
-        name: checked_name(&body.name)?,
-        scopes: scopes_json(&scopes),
-        created_by: actor.name.clone(),
-        created_at: ctx.now.clone(),
-        revoked_at: None,
-    };
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "service_token.registered",
-        target: Some(common_name.clone()),
-        before: None,
-        after: Some(json!({ "name": row.name, "scopes": scopes })),
-    };
-    if !ctx.store.insert_service_token(&row, &audit, &ctx.now).await? {
-        return Err(ApiError::client(
-            ProblemCode::AlreadyExists,
-            "This service token is registered already.",
-        ));
-    }
-    respond::json(&service_token(row), 201)
+    let registered =
+        credentials::register_service_token(&ctx.store, ctx, principal, body, &ctx.now).await?;
+    respond::json(&registered, 201)
 }
 
 /// `DELETE /api/v1/service-tokens/{common_name}`.
@@ -211,57 +139,4 @@ pub(crate) async fn revoke_service_token(
         ));
     }
     list_service_tokens(ctx).await
-}
-
-fn api_key(row: ApiKeyRow) -> ApiKey {
-    ApiKey {
-        scopes: parse_scopes(&row.scopes).into_iter().collect(),
-        id: row.id,
-        name: row.name,
-        created_by: row.created_by,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-        revoked_at: row.revoked_at,
-    }
-}
-
-fn service_token(row: ServiceTokenRow) -> ServiceToken {
-    ServiceToken {
-        scopes: parse_scopes(&row.scopes).into_iter().collect(),
-        common_name: row.common_name,
-        name: row.name,
-        created_by: row.created_by,
-        created_at: row.created_at,
-        revoked_at: row.revoked_at,
-    }
-}
-
-/// Read permissions only; all of them when none are named.
-fn read_scopes(scopes: Option<Vec<Permission>>) -> Result<BTreeSet<Permission>, ApiError> {
-    let scopes: BTreeSet<Permission> = match scopes {
-        None => Permission::ALL.into_iter().filter(|p| p.is_read_only()).collect(),
-        Some(scopes) => scopes.into_iter().collect(),
-    };
-    if scopes.is_empty() {
-        return Err(ApiError::invalid("scopes", "name at least one read permission"));
-    }
-    if let Some(write) = scopes.iter().find(|p| !p.is_read_only()) {
-        return Err(ApiError::invalid(
-            "scopes",
-            format!("machine clients may only read; {write} is not a read permission"),
-        ));
-    }
-    Ok(scopes)
-}
-
-fn scopes_json(scopes: &BTreeSet<Permission>) -> String {
-    serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into())
-}
-
-fn checked_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "1 to 100 characters, no control characters"));
-    }
-    Ok(name.to_owned())
 }

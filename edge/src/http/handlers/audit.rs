@@ -2,7 +2,7 @@
 //! CSV file for spreadsheets and auditors. Both say what each entry records in words for people.
 
 use groupsync_core::api::{AuditEntry, ListAuditResponse};
-use groupsync_core::domain::{AuditFacts, change_summary, describe_audit};
+use groupsync_core::domain::{AuditFacts, AuditFilter, change_summary, describe_audit};
 use worker::{Headers, Request, Response};
 
 use crate::adapters::d1::AuditRow;
@@ -52,9 +52,27 @@ pub(crate) async fn export_audit(req: &Request, ctx: &Ctx) -> Result<Response, A
     let AuditQuery { filter, .. } = audit_query(&pairs, 1, 1, MAX_FILTER_LENGTH)?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(AUDIT_CSV_COLUMNS).map_err(export_failed)?;
+    let (written, truncated) = write_matching(ctx, &filter, &mut csv).await?;
+    let body = csv.into_inner().map_err(|e| export_failed(e.into_error()))?;
+    let headers = Headers::new();
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(worker_failed);
+    set("Content-Type", "text/csv; charset=utf-8")?;
+    set("Content-Disposition", "attachment; filename=\"audit-log.csv\"")?;
+    set(EXPORT_TRUNCATED_HEADER, if truncated { "true" } else { "false" })?;
+    set(EXPORT_ENTRIES_HEADER, &written.to_string())?;
+    Ok(Response::from_bytes(body).map_err(worker_failed)?.with_headers(headers))
+}
+
+/// Writes the entries matching `filter` to `csv`, newest first, [`EXPORT_PAGE`] per D1 query and
+/// at most [`MAX_AUDIT_EXPORT`]; returns how many it wrote, and whether older ones match too.
+async fn write_matching(
+    ctx: &Ctx,
+    filter: &AuditFilter,
+    csv: &mut csv::Writer<Vec<u8>>,
+) -> Result<(u32, bool), ApiError> {
     let (mut before, mut written, mut truncated) = (None, 0, false);
     loop {
-        let rows = ctx.store.list_audit(before, &filter, EXPORT_PAGE).await?;
+        let rows = ctx.store.list_audit(before, filter, EXPORT_PAGE).await?;
         let full_page = rows.len() == EXPORT_PAGE as usize;
         before = rows.last().map(|row| row.id);
         for row in rows {
@@ -70,18 +88,11 @@ pub(crate) async fn export_audit(req: &Request, ctx: &Ctx) -> Result<Response, A
         }
         if written == MAX_AUDIT_EXPORT {
             // A full last page: one more entry would say whether older ones match too.
-            truncated = !ctx.store.list_audit(before, &filter, 1).await?.is_empty();
+            truncated = !ctx.store.list_audit(before, filter, 1).await?.is_empty();
             break;
         }
     }
-    let body = csv.into_inner().map_err(|e| export_failed(e.into_error()))?;
-    let headers = Headers::new();
-    let set = |name: &str, value: &str| headers.set(name, value).map_err(worker_failed);
-    set("Content-Type", "text/csv; charset=utf-8")?;
-    set("Content-Disposition", "attachment; filename=\"audit-log.csv\"")?;
-    set(EXPORT_TRUNCATED_HEADER, if truncated { "true" } else { "false" })?;
-    set(EXPORT_ENTRIES_HEADER, &written.to_string())?;
-    Ok(Response::from_bytes(body).map_err(worker_failed)?.with_headers(headers))
+    Ok((written, truncated))
 }
 
 /// A row as the wire shows it: its JSON parsed, its summary and its sentence for people.

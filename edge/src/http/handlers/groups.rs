@@ -2,42 +2,30 @@
 //! optimistic concurrency), and local groups made by hand while Okta sync is off.
 
 use groupsync_core::api::{
-    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSource, GroupSummary, MemberPage,
-    ProblemCode, SetGroupRolesRequest,
+    CreateGroupRequest, GroupDetail, GroupMember, GroupPage, GroupSource, MemberPage,
+    SetGroupRolesRequest,
 };
-use groupsync_core::domain::{BuiltInRole, Permission, roles_changed};
-use serde_json::json;
+use groupsync_core::domain::Permission;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{
-    AuditRecord, GroupListRow, GroupPageRows, GroupRow, MemberPageRows, MemberRow,
-};
+use crate::adapters::d1::{GroupListRow, GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
 use crate::http::respond;
 use crate::service::access::Principal;
+use crate::service::groups::{self, no_such_group};
 
 /// `GET /api/v1/groups?q=&sort=name|-name|members|-members|source&page=&per_page=`.
 pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let mut order = "g.name COLLATE NOCASE, g.id";
+    let mut order = GroupOrder::default();
     let query = listing(req, GROUP_PAGING, |name, value| {
         if name != "sort" {
             return Ok(false);
         }
-        order = match value {
-            "name" => "g.name COLLATE NOCASE, g.id",
-            "-name" => "g.name COLLATE NOCASE DESC, g.id",
-            "members" => "member_count, g.name COLLATE NOCASE, g.id",
-            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
-            "source" => "g.source, g.name COLLATE NOCASE, g.id",
-            _ => {
-                return Err(ApiError::invalid(
-                    "sort",
-                    format!("one of {}", GROUP_SORTS.join(", ")),
-                ));
-            }
-        };
+        order = GroupOrder::parse(value).ok_or_else(|| {
+            ApiError::invalid("sort", format!("one of {}", GROUP_SORTS.join(", ")))
+        })?;
         Ok(true)
     })?;
     let GroupPageRows { rows, total, last_commit_at } =
@@ -92,8 +80,8 @@ pub(crate) async fn list_members(id: &str, req: &Request, ctx: &Ctx) -> Result<R
     respond::json(&MemberPage { members, total, per_page, next_after, as_of: last_commit_at }, 200)
 }
 
-/// `PUT /api/v1/groups/{id}/roles`: replaces the group's roles if nobody changed them since
-/// `version` (409 `version_conflict` otherwise, so two admins cannot overwrite each other).
+/// `PUT /api/v1/groups/{id}/roles`: see [`groups::set_group_roles`]; answers the group as
+/// [`get_group`] does.
 pub(crate) async fn set_group_roles(
     id: &str,
     req: &mut Request,
@@ -101,107 +89,24 @@ pub(crate) async fn set_group_roles(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: SetGroupRolesRequest = read_json(req).await?;
-    let before = ctx.store.group(id).await?.ok_or_else(no_such_group)?;
-    let mut roles: Vec<BuiltInRole> = body.roles.clone();
-    roles.sort();
-    roles.dedup();
-    // The change is judged against the roles of the version the caller sent, which the write
-    // below stores only if it is still current: a version other than the one read is a conflict.
-    if body.version != before.roles_version {
-        return Err(version_conflict(&before));
-    }
-    // Adding a role and removing one both change who holds what: both need the role's
-    // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
-    principal.may_hand_out(&roles_changed(&roles_of(&before), &roles), "grant or remove")?;
-    let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
-    let actor = ctx.admin_write(principal).await?;
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "group.roles_set",
-        target: Some(id.to_owned()),
-        before: Some(json!({ "roles": roles_of(&before), "version": before.roles_version })),
-        after: Some(json!({ "roles": names, "version": body.version + 1 })),
-    };
-    let mut nonce = [0_u8; 8];
-    getrandom::fill(&mut nonce)
-        .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness."))?;
-    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-    if !ctx.store.set_group_roles(id, &names, body.version, &nonce, &audit, &ctx.now).await? {
-        // Saved by someone else between the read above and the write: name them.
-        let now = ctx.store.group(id).await?.unwrap_or(before);
-        return Err(version_conflict(&now));
-    }
+    groups::set_group_roles(&ctx.store, ctx, principal, id, &body, &ctx.now).await?;
     get_group(id, ctx, principal).await
 }
 
-/// The conflict of a save based on a version older than `current`'s: names who saved it, and
-/// when, when that is known.
-fn version_conflict(current: &GroupListRow) -> ApiError {
-    let first = match (&current.roles_saved_by, &current.roles_saved_at) {
-        (Some(by), Some(at)) => format!("{by} changed this group's roles first (at {at})."),
-        _ => "Someone else changed this group's roles first.".to_owned(),
-    };
-    ApiError::client(
-        ProblemCode::VersionConflict,
-        format!("{first} Reload the group to see their change, then apply yours again."),
-    )
-}
-
-/// `POST /api/v1/groups`: refused with 409 while groups come from Okta.
+/// `POST /api/v1/groups`: see [`groups::create_group`].
 pub(crate) async fn create_group(
     req: &mut Request,
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: CreateGroupRequest = read_json(req).await?;
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "1 to 200 characters, no control characters"));
-    }
-    let description = body.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-    if description.as_ref().is_some_and(|d| d.chars().count() > 1_000) {
-        return Err(ApiError::invalid("description", "at most 1,000 characters"));
-    }
-    let actor = ctx.admin_write(principal).await?;
-    let mut id_bytes = [0_u8; 8];
-    getrandom::fill(&mut id_bytes)
-        .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness for an id."))?;
-    let id = format!("loc{}", id_bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let row = GroupRow { id: id.clone(), source: GroupSource::Local, name, description };
-    let audit = AuditRecord {
-        actor: &actor,
-        action: "group.created",
-        target: Some(id),
-        before: None,
-        after: Some(json!({ "name": row.name, "description": row.description })),
-    };
-    if !ctx.store.create_local_group(&row, &actor.name, &audit, &ctx.now).await? {
-        return Err(ApiError::client(
-            ProblemCode::SyncEnabled,
-            "Groups come from Okta while Okta sync is on, so none can be created by hand. \
-             Assign the group to the Okta app instead, or turn sync off in Settings.",
-        ));
-    }
-    let summary = GroupSummary {
-        id: row.id,
-        source: row.source,
-        name: row.name,
-        description: row.description,
-    };
+    let summary = groups::create_group(&ctx.store, ctx, principal, body, &ctx.now).await?;
     respond::json(&summary, 201)
-}
-
-fn roles_of(row: &GroupListRow) -> Vec<BuiltInRole> {
-    let names: Vec<String> =
-        row.roles.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
-    let mut roles: Vec<BuiltInRole> = names.iter().filter_map(|n| BuiltInRole::parse(n)).collect();
-    roles.sort();
-    roles
 }
 
 fn detail(row: GroupListRow, last_synced: Option<String>) -> GroupDetail {
     GroupDetail {
-        roles: roles_of(&row),
+        roles: row.roles(),
         last_synced_at: if row.source == GroupSource::Okta { last_synced } else { None },
         member_count: u32::try_from(row.member_count).unwrap_or(0),
         roles_version: row.roles_version,
@@ -221,8 +126,4 @@ fn member(row: MemberRow) -> GroupMember {
         (None, None) => row.login.clone(),
     };
     GroupMember { id: row.id, email: row.email, name, status: row.status }
-}
-
-fn no_such_group() -> ApiError {
-    ApiError::client(ProblemCode::NotFound, "No group has this id.")
 }

@@ -14,6 +14,7 @@ use crate::http::context::{Ctx, read_json};
 use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
+use crate::service::ports::SettingsStore;
 use crate::sync::coordinator::{Answer, Command};
 
 /// The runs per page of `GET /api/v1/sync/runs`.
@@ -39,17 +40,22 @@ pub(crate) async fn start_sync(
         now: ctx.now.clone(),
     };
     let answer = ask_coordinator(env, &command).await?;
-    // A joiner refused because the run it joined was not yet recorded may still find it in D1
-    // now (it recorded itself, or already ended); only a run that is nowhere is a conflict.
-    let run = match (load_run(ctx, &answer.run_id).await, answer.refused) {
-        (Ok(run), _) => run,
-        (Err(_), Some(why)) => return Err(ApiError::client(ProblemCode::Conflict, why)),
-        (Err(error), None) => return Err(error),
-    };
+    let run = started_run(ctx, &answer).await?;
     respond::json(
         &StartSyncResponse { run, joined: answer.joined },
         if answer.joined { 200 } else { 202 },
     )
+}
+
+/// The run the coordinator started or joined. A joiner refused because the run it joined was
+/// not yet recorded may still find it in D1 now (it recorded itself, or already ended); only a
+/// run that is nowhere is a conflict.
+async fn started_run(ctx: &Ctx, answer: &Answer) -> Result<SyncRun, ApiError> {
+    match (load_run(ctx, &answer.run_id).await, &answer.refused) {
+        (Ok(run), _) => Ok(run),
+        (Err(_), Some(why)) => Err(ApiError::client(ProblemCode::Conflict, why.clone())),
+        (Err(error), None) => Err(error),
+    }
 }
 
 /// `GET /api/v1/sync/runs`.

@@ -1,0 +1,483 @@
+//! In-memory stand-ins for the ports, for the use cases' native tests: they keep what is
+//! written and record every audit row, so that a test asserts what a use case stored.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use groupsync_core::api::{ConnectionFailure, GroupSource, TestOktaConnectionResponse};
+use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
+use groupsync_core::okta::{OktaToken, OktaUserStatus};
+
+use crate::error::{ApiError, StoreError};
+use crate::service::access::{Actor, Principal};
+use crate::service::ports::{
+    ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
+    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
+    ServiceTokenRow, SettingsRow, SettingsStore,
+};
+
+/// A person (not a superAdmin) holding `roles`.
+pub(crate) fn person(email: &str, roles: &[BuiltInRole]) -> Principal {
+    Principal::person(email.into(), format!("sub-{email}"), false, roles.to_vec())
+}
+
+/// An Okta user `id` with `status`, in one group granting `roles` (by name).
+pub(crate) fn facts_in_groups(id: &str, status: OktaUserStatus, roles: &[&str]) -> PersonFacts {
+    PersonFacts {
+        super_admin: false,
+        identity: IdentityMatch::NewBinding(id.into()),
+        user: Some((id.into(), status)),
+        grants: vec![(
+            "00g1".into(),
+            "Engineering".into(),
+            roles.iter().map(|r| (*r).to_owned()).collect(),
+        )],
+    }
+}
+
+/// An audit row as it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct WrittenAudit {
+    pub(crate) actor: String,
+    pub(crate) action: &'static str,
+    pub(crate) target: Option<String>,
+    pub(crate) before: Option<serde_json::Value>,
+    pub(crate) after: Option<serde_json::Value>,
+}
+
+/// The audit rows a fake store wrote, in order.
+#[derive(Debug, Default)]
+struct AuditLog(RefCell<Vec<WrittenAudit>>);
+
+impl AuditLog {
+    fn record(&self, audit: &AuditRecord<'_>) {
+        self.0.borrow_mut().push(WrittenAudit {
+            actor: audit.actor.name.clone(),
+            action: audit.action,
+            target: audit.target.clone(),
+            before: audit.before.clone(),
+            after: audit.after.clone(),
+        });
+    }
+
+    fn written(&self) -> Vec<WrittenAudit> {
+        self.0.borrow().clone()
+    }
+}
+
+/// Invitations and people, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakePeople {
+    invitations: RefCell<BTreeMap<String, InvitationRow>>,
+    facts: BTreeMap<String, PersonFacts>,
+    audit: AuditLog,
+    /// An invitation someone else makes between the use case's check and its insert.
+    meanwhile: RefCell<Option<InvitationRow>>,
+}
+
+impl FakePeople {
+    /// An unused invitation of `email` by `by` at `at`.
+    pub(crate) fn invited(email: &str, by: &str, at: &str) -> InvitationRow {
+        InvitationRow {
+            email: email.into(),
+            okta_user_id: None,
+            status: "invited".into(),
+            invited_by: by.into(),
+            invited_at: at.into(),
+            activated_at: None,
+        }
+    }
+
+    pub(crate) fn with_invitation(self, row: InvitationRow) -> Self {
+        self.invitations.borrow_mut().insert(row.email.clone(), row);
+        self
+    }
+
+    pub(crate) fn with_facts(mut self, email: &str, facts: PersonFacts) -> Self {
+        self.facts.insert(email.into(), facts);
+        self
+    }
+
+    pub(crate) fn inviting_meanwhile(self, row: InvitationRow) -> Self {
+        *self.meanwhile.borrow_mut() = Some(row);
+        self
+    }
+
+    pub(crate) fn invitations(&self) -> Vec<InvitationRow> {
+        self.invitations.borrow().values().cloned().collect()
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.written()
+    }
+}
+
+impl PeopleStore for FakePeople {
+    async fn invitation(&self, email: &str) -> Result<Option<InvitationRow>, StoreError> {
+        Ok(self.invitations.borrow().get(email).cloned())
+    }
+
+    async fn insert_invitation(
+        &self,
+        email: &str,
+        okta_user_id: Option<&str>,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        if let Some(theirs) = self.meanwhile.borrow_mut().take() {
+            self.invitations.borrow_mut().insert(theirs.email.clone(), theirs);
+        }
+        if self.invitations.borrow().contains_key(email) {
+            return Ok(false);
+        }
+        let row = InvitationRow {
+            okta_user_id: okta_user_id.map(str::to_owned),
+            ..Self::invited(email, &audit.actor.name, now)
+        };
+        self.invitations.borrow_mut().insert(email.into(), row);
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn revoke_invitation(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut invitations = self.invitations.borrow_mut();
+        if invitations.get(email).is_none_or(|row| row.status != "invited") {
+            return Ok(false);
+        }
+        invitations.remove(email);
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn person_facts(
+        &self,
+        email: &str,
+        _fallback_user_id: Option<&str>,
+    ) -> Result<PersonFacts, StoreError> {
+        Ok(self.facts.get(email).cloned().unwrap_or(PersonFacts {
+            super_admin: false,
+            identity: IdentityMatch::NoOktaUser,
+            user: None,
+            grants: Vec::new(),
+        }))
+    }
+}
+
+/// Okta, as far as finding users by email goes.
+#[derive(Debug)]
+pub(crate) enum FakeDirectory {
+    /// Okta answers with these (email, user id) pairs.
+    Knowing(Vec<(String, String)>),
+    /// Okta cannot be asked.
+    Unreachable,
+}
+
+impl FakeDirectory {
+    pub(crate) fn knowing(users: &[(&str, &str)]) -> Self {
+        Self::Knowing(users.iter().map(|(e, id)| ((*e).to_owned(), (*id).to_owned())).collect())
+    }
+}
+
+impl Directory for FakeDirectory {
+    async fn find_user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<String>, DirectoryUnavailable> {
+        match self {
+            Self::Knowing(users) => Ok(users
+                .iter()
+                .find(|(e, _)| e.eq_ignore_ascii_case(email))
+                .map(|(_, id)| id.clone())),
+            Self::Unreachable => Err(DirectoryUnavailable),
+        }
+    }
+}
+
+/// The rate limits: open (counting what they admit) or used up.
+#[derive(Debug, Default)]
+pub(crate) struct FakeRateLimiter {
+    used_up: bool,
+    admitted: Cell<u32>,
+    okta_tests: Cell<u32>,
+}
+
+impl FakeRateLimiter {
+    pub(crate) fn open() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn used_up() -> Self {
+        Self { used_up: true, ..Self::default() }
+    }
+
+    /// How many writes it admitted.
+    pub(crate) fn admitted(&self) -> u32 {
+        self.admitted.get()
+    }
+
+    /// How many Okta connection tests it admitted.
+    pub(crate) fn okta_tests(&self) -> u32 {
+        self.okta_tests.get()
+    }
+
+    fn count(&self, counter: &Cell<u32>) -> Result<(), ApiError> {
+        if self.used_up {
+            return Err(ApiError::RateLimited { retry_after_s: 30 });
+        }
+        counter.set(counter.get() + 1);
+        Ok(())
+    }
+}
+
+impl RateLimiter for FakeRateLimiter {
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError> {
+        self.count(&self.admitted)?;
+        Ok(principal.actor())
+    }
+
+    async fn admit_okta_test(&self, _who: &str) -> Result<(), ApiError> {
+        self.count(&self.okta_tests)
+    }
+}
+
+/// Groups and their roles, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakeGroups {
+    groups: RefCell<BTreeMap<String, GroupListRow>>,
+    sync_on: bool,
+    audit: AuditLog,
+    /// Someone who saves a group's roles between the use case's read and its write.
+    meanwhile: RefCell<Option<String>>,
+}
+
+impl FakeGroups {
+    /// An Okta group `id` granting `roles` (by name) at roles version `version`.
+    pub(crate) fn with_group(self, id: &str, roles: &[&str], version: i64) -> Self {
+        let row = GroupListRow {
+            id: id.into(),
+            source: GroupSource::Okta,
+            name: format!("Group {id}"),
+            description: None,
+            member_count: 0,
+            roles: Some(serde_json::json!(roles).to_string()),
+            roles_version: version,
+            roles_saved_by: None,
+            roles_saved_at: None,
+        };
+        self.groups.borrow_mut().insert(id.into(), row);
+        self
+    }
+
+    /// Every group's roles were last saved by `who`.
+    pub(crate) fn saved_by(self, who: &str) -> Self {
+        for row in self.groups.borrow_mut().values_mut() {
+            row.roles_saved_by = Some(who.into());
+            row.roles_saved_at = Some("2026-11-30T16:39:00Z".into());
+        }
+        self
+    }
+
+    pub(crate) fn saving_meanwhile(self, who: &str) -> Self {
+        *self.meanwhile.borrow_mut() = Some(who.into());
+        self
+    }
+
+    pub(crate) fn with_sync_on(mut self) -> Self {
+        self.sync_on = true;
+        self
+    }
+
+    pub(crate) fn group_row(&self, id: &str) -> GroupListRow {
+        self.groups.borrow().get(id).cloned().expect("a group of the test")
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.written()
+    }
+}
+
+impl GroupStore for FakeGroups {
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
+        Ok(self.groups.borrow().get(id).cloned())
+    }
+
+    async fn set_group_roles(
+        &self,
+        id: &str,
+        roles: &[String],
+        version: i64,
+        _nonce: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut groups = self.groups.borrow_mut();
+        let Some(row) = groups.get_mut(id) else { return Ok(false) };
+        if let Some(who) = self.meanwhile.borrow_mut().take() {
+            row.roles_version += 1;
+            row.roles_saved_by = Some(who);
+            row.roles_saved_at = Some(now.into());
+        }
+        if row.roles_version != version {
+            return Ok(false);
+        }
+        row.roles = Some(serde_json::json!(roles).to_string());
+        row.roles_version += 1;
+        row.roles_saved_by = Some(audit.actor.name.clone());
+        row.roles_saved_at = Some(now.into());
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        _created_by: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        if self.sync_on {
+            return Ok(false);
+        }
+        let stored = GroupListRow {
+            id: row.id.clone(),
+            source: row.source,
+            name: row.name.clone(),
+            description: row.description.clone(),
+            member_count: 0,
+            roles: None,
+            roles_version: 0,
+            roles_saved_by: None,
+            roles_saved_at: None,
+        };
+        self.groups.borrow_mut().insert(row.id.clone(), stored);
+        self.audit.record(audit);
+        Ok(true)
+    }
+}
+
+/// The Okta settings, in memory (empty at first, as after the migrations).
+#[derive(Debug, Default)]
+pub(crate) struct FakeSettings {
+    row: RefCell<SettingsRow>,
+    audit: AuditLog,
+}
+
+impl FakeSettings {
+    pub(crate) fn row(&self) -> SettingsRow {
+        self.row.borrow().clone()
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.written()
+    }
+}
+
+impl SettingsStore for FakeSettings {
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
+        Ok(self.row())
+    }
+
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<(), StoreError> {
+        *self.row.borrow_mut() = row.clone();
+        self.audit.record(audit);
+        Ok(())
+    }
+}
+
+/// Test connection, passing or failing, recording the tenants it was run on.
+#[derive(Debug)]
+pub(crate) struct FakeConnectionTester {
+    passes: bool,
+    tested: RefCell<Vec<String>>,
+}
+
+impl FakeConnectionTester {
+    pub(crate) fn passing() -> Self {
+        Self { passes: true, tested: RefCell::default() }
+    }
+
+    pub(crate) fn failing() -> Self {
+        Self { passes: false, tested: RefCell::default() }
+    }
+
+    /// The tenants tested, in order.
+    pub(crate) fn tested(&self) -> Vec<String> {
+        self.tested.borrow().clone()
+    }
+}
+
+impl ConnectionTester for FakeConnectionTester {
+    async fn test_connection(
+        &self,
+        tenant: &TenantUrl,
+        _app_id: &AppId,
+        _token: OktaToken,
+    ) -> TestOktaConnectionResponse {
+        self.tested.borrow_mut().push(tenant.as_str().to_owned());
+        TestOktaConnectionResponse {
+            ok: self.passes,
+            failure: (!self.passes).then_some(ConnectionFailure::InvalidToken),
+            message: if self.passes { "Connected." } else { "Okta rejected the API token." }
+                .to_owned(),
+            app_label: None,
+        }
+    }
+}
+
+/// Machine credentials, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakeCredentials {
+    api_keys: RefCell<Vec<(ApiKeyRow, String)>>,
+    service_tokens: RefCell<BTreeMap<String, ServiceTokenRow>>,
+    audit: AuditLog,
+}
+
+impl FakeCredentials {
+    /// The stored keys with their hashes.
+    pub(crate) fn api_keys(&self) -> Vec<(ApiKeyRow, String)> {
+        self.api_keys.borrow().clone()
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.written()
+    }
+}
+
+impl CredentialStore for FakeCredentials {
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<(), StoreError> {
+        self.api_keys.borrow_mut().push((row.clone(), secret_hash.to_owned()));
+        self.audit.record(audit);
+        Ok(())
+    }
+
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tokens = self.service_tokens.borrow_mut();
+        if tokens.contains_key(&row.common_name) {
+            return Ok(false);
+        }
+        tokens.insert(row.common_name.clone(), row.clone());
+        self.audit.record(audit);
+        Ok(true)
+    }
+}

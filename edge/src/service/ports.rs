@@ -1,0 +1,347 @@
+//! The ports of the use cases: what they need from storage and from Okta, as traits, with the
+//! records that cross them.
+//!
+//! The layers above implement them (D1's `Store` in `adapters`, Okta in `okta_target`, the
+//! request's rate limits in `http`), and the use cases' tests implement them in memory
+//! (`service::fakes`), so that every rule runs natively. Only `crate::error` and
+//! `crate::service` are used here.
+//!
+//! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
+//! futures need no `Send` bound, and a generic costs no allocation per call.
+
+use groupsync_core::api::{GroupSource, TestOktaConnectionResponse};
+use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
+use groupsync_core::okta::{OktaToken, OktaUserStatus};
+use serde::Deserialize;
+
+use crate::error::{ApiError, StoreError};
+use crate::service::access::{Actor, Principal};
+
+/// An audit row to write with a change, in the same D1 step.
+#[derive(Debug)]
+pub struct AuditRecord<'a> {
+    /// Who made the change.
+    pub actor: &'a Actor,
+    /// What happened, as a stable action name (`invitation.sent`).
+    pub action: &'static str,
+    /// What it happened to (an email, a group id), when it was to something.
+    pub target: Option<String>,
+    /// The state before, for changes that replace one.
+    pub before: Option<serde_json::Value>,
+    /// The state after.
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> AuditRecord<'a> {
+    /// A record of `action` on `target`, with no before/after state.
+    pub fn of(actor: &'a Actor, action: &'static str, target: impl Into<String>) -> Self {
+        Self { actor, action, target: Some(target.into()), before: None, after: None }
+    }
+}
+
+/// A row of `invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InvitationRow {
+    /// The invited email, lowercased.
+    pub email: String,
+    /// The Okta user found for the email at invite time, if any.
+    pub okta_user_id: Option<String>,
+    /// `invited` until its first sign-in, then `active`.
+    pub status: String,
+    /// Who invited them.
+    pub invited_by: String,
+    /// When, RFC 3339 UTC.
+    pub invited_at: String,
+    /// When they first signed in with it.
+    pub activated_at: Option<String>,
+}
+
+/// A group and the roles it grants: (group id, group name, role names).
+pub type GroupRoles = (String, String, Vec<String>);
+
+/// What decides the access of one person, read as of one moment.
+#[derive(Debug, Clone)]
+pub struct PersonFacts {
+    /// Whether they are a superAdmin.
+    pub super_admin: bool,
+    /// Which synced Okta user they are, and how that was decided.
+    pub identity: IdentityMatch,
+    /// Their synced Okta user (its id and status), if they clearly are one.
+    pub user: Option<(String, OktaUserStatus)>,
+    /// Every group they are in with the roles it grants, by group name (empty: in none).
+    pub grants: Vec<GroupRoles>,
+}
+
+/// Invitations and what decides a person's access.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait PeopleStore {
+    /// The invitation of `email`, if there is one.
+    async fn invitation(&self, email: &str) -> Result<Option<InvitationRow>, StoreError>;
+
+    /// Records the invitation of `email` with its audit row, unless `email` is invited already
+    /// (then nothing is written). Returns whether it was recorded.
+    async fn insert_invitation(
+        &self,
+        email: &str,
+        okta_user_id: Option<&str>,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Withdraws the invitation of `email` while it is unused, with its audit row. Returns
+    /// whether there was such an invitation (one used meanwhile stays).
+    async fn revoke_invitation(
+        &self,
+        email: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// What decides the access of `email`: the one synced Okta user with the email, else
+    /// `fallback_user_id` (the user Okta named at invite time, perhaps not synced yet).
+    async fn person_facts(
+        &self,
+        email: &str,
+        fallback_user_id: Option<&str>,
+    ) -> Result<PersonFacts, StoreError>;
+}
+
+/// Okta could not be asked (not configured, unreachable, or it failed to answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryUnavailable;
+
+/// The Okta tenant, asked live (not the synced copy).
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait Directory {
+    /// The id of the Okta user whose email is `email` (any case): `Ok(None)` when Okta has no
+    /// such user, an error when Okta could not be asked.
+    async fn find_user_by_email(&self, email: &str)
+    -> Result<Option<String>, DirectoryUnavailable>;
+}
+
+/// A group as the listings show it: a row of `groups` with its member count and roles.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupListRow {
+    /// The Okta group id, or `loc…` for a local group.
+    pub id: String,
+    /// Where the group comes from.
+    pub source: GroupSource,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// How many members it has.
+    pub member_count: i64,
+    /// The roles it grants, as a JSON array of role names (`None`: none).
+    pub roles: Option<String>,
+    /// Bumped by every save of its roles, for optimistic concurrency.
+    pub roles_version: i64,
+    /// Who last saved its roles.
+    pub roles_saved_by: Option<String>,
+    /// When they did.
+    pub roles_saved_at: Option<String>,
+}
+
+impl GroupListRow {
+    /// The roles the group grants, sorted; role names this Worker does not know grant nothing.
+    pub fn roles(&self) -> Vec<BuiltInRole> {
+        let names: Vec<String> =
+            self.roles.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+        let mut roles: Vec<BuiltInRole> =
+            names.iter().filter_map(|n| BuiltInRole::parse(n)).collect();
+        roles.sort();
+        roles
+    }
+}
+
+/// A row of `groups`, as a local group is created.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupRow {
+    /// Its id.
+    pub id: String,
+    /// Where it comes from.
+    pub source: GroupSource,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// Groups and the roles they grant.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait GroupStore {
+    /// The group `id`, if there is one.
+    async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError>;
+
+    /// Replaces a group's roles (by name) if its roles version is still `version`, with its
+    /// audit row; `false` on a conflict. `nonce`, unique to this write, tells the store's own
+    /// write apart from a concurrent one of the same version.
+    async fn set_group_roles(
+        &self,
+        id: &str,
+        roles: &[String],
+        version: i64,
+        nonce: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Creates a local group with its audit row, unless sync is enabled (checked in the write
+    /// itself, so a concurrent switch cannot slip between check and write). Returns whether it
+    /// did.
+    async fn create_local_group(
+        &self,
+        row: &GroupRow,
+        created_by: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The per-person limits of this minute, counted where a use case commits to the action (a
+/// request it refuses first is not counted).
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait RateLimiter {
+    /// Admits one admin write by `principal`, and names its actor.
+    ///
+    /// # Errors
+    ///
+    /// `rate_limited` once the principal has used up this minute's writes.
+    async fn admit_write(&self, principal: &Principal) -> Result<Actor, ApiError>;
+
+    /// Admits one Okta connection test by `who` (each makes up to four Okta requests).
+    ///
+    /// # Errors
+    ///
+    /// `rate_limited` once `who` has used up this minute's tests.
+    async fn admit_okta_test(&self, who: &str) -> Result<(), ApiError>;
+}
+
+/// A row of `okta_settings`: the one set of Okta settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SettingsRow {
+    /// The tenant URL.
+    pub tenant_url: Option<String>,
+    /// The App ID of the Okta app people sign in with.
+    pub app_id: Option<String>,
+    /// The typed token, sealed for the tenant and App ID.
+    pub token_ciphertext: Option<String>,
+    /// The typed token's last four characters, to recognize it by.
+    pub token_last4: Option<String>,
+    /// Who typed the token.
+    pub token_set_by: Option<String>,
+    /// When.
+    pub token_set_at: Option<String>,
+    /// 1 when sync is on.
+    pub sync_enabled: i64,
+    /// Who saved the settings last.
+    pub updated_by: Option<String>,
+    /// When.
+    pub updated_at: Option<String>,
+}
+
+/// The Okta settings.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait SettingsStore {
+    /// The settings (the row always exists: a migration made it).
+    async fn okta_settings(&self) -> Result<SettingsRow, StoreError>;
+
+    /// Replaces the settings with `row`, with its audit row.
+    async fn save_okta_settings(
+        &self,
+        row: &SettingsRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError>;
+}
+
+/// Okta's "Test connection", run against a tenant, app and token before they are saved.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait ConnectionTester {
+    /// Whether `token` may read what the sync needs of `app_id` on `tenant`, and if not, why.
+    async fn test_connection(
+        &self,
+        tenant: &TenantUrl,
+        app_id: &AppId,
+        token: OktaToken,
+    ) -> TestOktaConnectionResponse;
+}
+
+/// A row of `api_keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApiKeyRow {
+    /// The key's public id.
+    pub id: String,
+    /// What it is for, in the issuer's words.
+    pub name: String,
+    /// The read permissions it grants, as a JSON array.
+    pub scopes: String,
+    /// Who issued it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// A row of `service_tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServiceTokenRow {
+    /// The Access service token's client id, as Access names it.
+    pub common_name: String,
+    /// What it is for, in the registrar's words.
+    pub name: String,
+    /// The read permissions it grants, as a JSON array.
+    pub scopes: String,
+    /// Who registered it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// Machine credentials.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait CredentialStore {
+    /// Stores an API key by the keyed hash of its secret, with its audit row.
+    async fn insert_api_key(
+        &self,
+        row: &ApiKeyRow,
+        secret_hash: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Registers a service token with its audit row; `false` when its common name is
+    /// registered already (then nothing is written).
+    async fn insert_service_token(
+        &self,
+        row: &ServiceTokenRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+}
