@@ -41,11 +41,16 @@ async fn typing_an_email_shows_the_roles_it_will_get_before_the_invitation_is_se
 
     let sent = browser.wait_for_text("#invite-result", "Invitation sent").await;
     assert_eq!(sent, "Invitation sent to alice.johnson@example.com. Roles: Admin.");
-    browser.wait_for_text("tbody tr", alice).await;
+    // The table is read again after the answer: wait until the row shows the invitation.
+    let invited = format!("{alice} | invited | Admin | by {ROOT} at ");
+    let shows_invitation = format!(
+        "const states = window.__rowStates; \
+         return states.length > 0 && states[states.length - 1].startsWith({});",
+        json!(invited)
+    );
+    browser.wait_until(&shows_invitation, "Alice's row shows her invitation").await;
     // Every state the row was ever in, from its first paint on, is whole and true.
     let states = recorded_row_states(&browser).await;
-    let invited = format!("{alice} | invited | Admin | by {ROOT} at ");
-    assert!(states.last().is_some_and(|s| s.starts_with(&invited)), "{states:?}");
     for state in &states {
         assert!(
             *state == never_invited || state.starts_with(&invited),
