@@ -246,27 +246,11 @@ impl LocalStack {
     ///
     /// When the copy cannot be made or wrangler fails to run the query.
     pub fn query_sql(&self, sql: &str) -> Result<String, StackError> {
-        let copy = self.options.state_dir.with_extension("copy");
-        if copy.exists() {
-            fs::remove_dir_all(&copy)
-                .map_err(|e| StackError::Io(format!("emptying {}", copy.display()), e))?;
-        }
-        copy_database_files(&self.options.state_dir.join("v3/d1"), &copy.join("v3/d1"))?;
+        let copy = self.copy_of_state("v3/d1", "copy")?;
         let mut command = wrangler_command(&self.root);
         command.args(["d1", "execute", "DB", "--local", "--json", "--persist-to"]).arg(&copy);
         command.args(["--command", sql]);
-        let output = command
-            .env("CI", "true")
-            .output()
-            .map_err(|e| StackError::Io("running wrangler d1".into(), e))?;
-        if output.status.success() {
-            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
-        }
-        Err(StackError::Migrations(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )))
+        run_for_output(command, "running wrangler d1")
     }
 
     /// The keys of the stack's local KV namespace `binding` as wrangler lists them (`wrangler
@@ -278,27 +262,23 @@ impl LocalStack {
     ///
     /// When the copy cannot be made or wrangler fails to list the keys.
     pub fn kv_keys(&self, binding: &str) -> Result<String, StackError> {
-        let copy = self.options.state_dir.with_extension("kv-copy");
+        let copy = self.copy_of_state("v3/kv", "kv-copy")?;
+        let mut command = wrangler_command(&self.root);
+        command.args(["kv", "key", "list", "--local", "--binding", binding, "--persist-to"]);
+        command.arg(&copy);
+        run_for_output(command, "running wrangler kv")
+    }
+
+    /// A fresh copy of the state's `part` (`v3/d1`, `v3/kv`) beside the state directory, with
+    /// the extension `extension`, so that wrangler reads it without opening the stack's files.
+    fn copy_of_state(&self, part: &str, extension: &str) -> Result<PathBuf, StackError> {
+        let copy = self.options.state_dir.with_extension(extension);
         if copy.exists() {
             fs::remove_dir_all(&copy)
                 .map_err(|e| StackError::Io(format!("emptying {}", copy.display()), e))?;
         }
-        copy_database_files(&self.options.state_dir.join("v3/kv"), &copy.join("v3/kv"))?;
-        let mut command = wrangler_command(&self.root);
-        command.args(["kv", "key", "list", "--local", "--binding", binding, "--persist-to"]);
-        let output = command
-            .arg(&copy)
-            .env("CI", "true")
-            .output()
-            .map_err(|e| StackError::Io("running wrangler kv".into(), e))?;
-        if output.status.success() {
-            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
-        }
-        Err(StackError::Migrations(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )))
+        copy_database_files(&self.options.state_dir.join(part), &copy.join(part))?;
+        Ok(copy)
     }
 
     /// The URL the stack serves on, without a trailing slash (`http://127.0.0.1:PORT`).
@@ -408,6 +388,21 @@ pub fn quiet_wrangler_env(command: &mut Command, root: &Path) {
 /// When the system has no free port to give.
 pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+/// Runs a wrangler command that reads local state, and returns what it printed; its words when
+/// it fails. `doing` says what it was for, should it not start.
+fn run_for_output(mut command: Command, doing: &str) -> Result<String, StackError> {
+    let output =
+        command.env("CI", "true").output().map_err(|e| StackError::Io(doing.to_owned(), e))?;
+    if output.status.success() {
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    Err(StackError::Migrations(format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )))
 }
 
 fn wrangler_command(root: &Path) -> Command {
