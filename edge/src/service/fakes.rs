@@ -12,8 +12,8 @@ use crate::error::{ApiError, StoreError};
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
-    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
-    ServiceTokenRow, SettingsRow, SettingsStore,
+    DirectoryUser, GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts,
+    RateLimiter, ServiceTokenRow, SettingsRow, SettingsStore,
 };
 
 /// A person (not a superAdmin) holding `roles`.
@@ -171,28 +171,32 @@ impl PeopleStore for FakePeople {
 /// Okta, as far as finding users by email goes.
 #[derive(Debug)]
 pub(crate) enum FakeDirectory {
-    /// Okta answers with these (email, user id) pairs.
-    Knowing(Vec<(String, String)>),
+    /// Okta's search answers with these users, whatever email is asked: like Okta's, its
+    /// answer is only candidates, which the use case chooses among.
+    Answering(Vec<DirectoryUser>),
     /// Okta cannot be asked.
     Unreachable,
 }
 
 impl FakeDirectory {
+    /// Okta answers with these (email, user id) pairs.
     pub(crate) fn knowing(users: &[(&str, &str)]) -> Self {
-        Self::Knowing(users.iter().map(|(e, id)| ((*e).to_owned(), (*id).to_owned())).collect())
+        Self::Answering(
+            users
+                .iter()
+                .map(|(e, id)| DirectoryUser { id: (*id).to_owned(), email: Some((*e).to_owned()) })
+                .collect(),
+        )
     }
 }
 
 impl Directory for FakeDirectory {
-    async fn find_user_by_email(
+    async fn find_users_by_email(
         &self,
-        email: &str,
-    ) -> Result<Option<String>, DirectoryUnavailable> {
+        _email: &str,
+    ) -> Result<Vec<DirectoryUser>, DirectoryUnavailable> {
         match self {
-            Self::Knowing(users) => Ok(users
-                .iter()
-                .find(|(e, _)| e.eq_ignore_ascii_case(email))
-                .map(|(_, id)| id.clone())),
+            Self::Answering(users) => Ok(users.clone()),
             Self::Unreachable => Err(DirectoryUnavailable),
         }
     }

@@ -14,7 +14,9 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::service::access::Principal;
 use crate::service::person_access::{PersonAccess, access_of};
-use crate::service::ports::{AuditRecord, Directory, InvitationRow, PeopleStore, RateLimiter};
+use crate::service::ports::{
+    AuditRecord, Directory, DirectoryUser, InvitationRow, PeopleStore, RateLimiter,
+};
 
 /// What an inviter asked for: whom, and whether to invite them although Okta does not know them.
 #[derive(Debug, Clone, Copy)]
@@ -48,8 +50,9 @@ pub async fn create_invitation(
         return Err(already_invited(&existing));
     }
     // Okta is asked at invite time; when it cannot be asked, the synced data still answers.
-    let found = directory.find_user_by_email(email).await;
-    let okta_user_id = found.clone().ok().flatten();
+    let found = directory.find_users_by_email(email).await;
+    let okta_user_id =
+        found.as_deref().ok().and_then(|users| user_with_email(users, email)).map(str::to_owned);
     if okta_user_id.is_none() && !request.confirm_unknown {
         return Err(unknown_to_okta(email, found.is_ok()));
     }
@@ -111,6 +114,17 @@ pub async fn revoke_invitation(
         };
     }
     Ok(invitation(existing))
+}
+
+/// Which of the users Okta's search answered is the one whose email is `email`: the first whose
+/// profile email is `email` in any ASCII case. Okta's search may also return users it matched on
+/// something else (a login, a secondary email); they are never chosen, since the user chosen
+/// decides which roles the no-escalation check sees.
+pub fn user_with_email<'a>(candidates: &'a [DirectoryUser], email: &str) -> Option<&'a str> {
+    candidates
+        .iter()
+        .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .map(|u| u.id.as_str())
 }
 
 /// The wire form of a stored invitation.
@@ -459,6 +473,55 @@ mod tests {
             problem(error),
             (404, "not_found".into(), "ann@example.com is not invited.".into())
         );
+    }
+
+    fn candidate(id: &str, email: Option<&str>) -> DirectoryUser {
+        DirectoryUser { id: id.into(), email: email.map(str::to_owned) }
+    }
+
+    #[test]
+    fn the_user_with_the_email_is_chosen_in_any_ascii_case() {
+        let users = [candidate("00u1", Some("Ann@Example.COM"))];
+        assert_eq!(user_with_email(&users, ANN), Some("00u1"));
+    }
+
+    #[test]
+    fn no_candidate_with_the_email_chooses_nobody() {
+        let users = [candidate("00u1", Some("ann@example.org")), candidate("00u2", None)];
+        assert_eq!(user_with_email(&users, ANN), None);
+        assert_eq!(user_with_email(&[], ANN), None);
+    }
+
+    #[test]
+    fn among_several_candidates_only_the_exact_email_is_chosen() {
+        let users = [
+            candidate("00u1", Some("ann@example.com.evil")),
+            candidate("00u2", Some("xann@example.com")),
+            candidate("00u3", Some("ANN@example.com")),
+            candidate("00u4", None),
+        ];
+        assert_eq!(user_with_email(&users, ANN), Some("00u3"));
+    }
+
+    #[test]
+    fn candidates_without_an_email_choose_nobody() {
+        let users = [candidate("00u1", None), candidate("00u2", None)];
+        assert_eq!(user_with_email(&users, ANN), None);
+    }
+
+    #[tokio::test]
+    async fn a_user_okta_matched_on_something_else_is_not_bound() {
+        // Okta's search answers with an Admin-granting user whose email is another one: the
+        // invitation is not bound to them, so it needs confirmation like an unknown email.
+        let store = FakePeople::default()
+            .with_facts(ANN, facts_in_groups("00u9", OktaUserStatus::Active, &["admin"]));
+        let okta = FakeDirectory::knowing(&[("ann.other@example.com", "00u9")]);
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await;
+        let (status, code, _) = problem(error.unwrap_err());
+        assert_eq!((status, code.as_str()), (422, "unknown_to_okta"));
+        assert!(store.invitations().is_empty());
     }
 
     #[test]

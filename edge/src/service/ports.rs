@@ -113,16 +113,29 @@ pub trait PeopleStore {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirectoryUnavailable;
 
+/// A user Okta's search answered with: its id, and its email if its profile has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    /// The Okta user id.
+    pub id: String,
+    /// The email of its profile.
+    pub email: Option<String>,
+}
+
 /// The Okta tenant, asked live (not the synced copy).
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
 )]
 pub trait Directory {
-    /// The id of the Okta user whose email is `email` (any case): `Ok(None)` when Okta has no
-    /// such user, an error when Okta could not be asked.
-    async fn find_user_by_email(&self, email: &str)
-    -> Result<Option<String>, DirectoryUnavailable>;
+    /// The users Okta's search finds for `email`, as Okta answers them: the search may also
+    /// match users on something other than their email, so the use case picks among them
+    /// (`service::invitations::user_with_email`). `Ok(vec![])` when Okta finds nobody, an error
+    /// when Okta could not be asked.
+    async fn find_users_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Vec<DirectoryUser>, DirectoryUnavailable>;
 }
 
 /// A group as the listings show it: a row of `groups` with its member count and roles.
