@@ -180,6 +180,7 @@ mod tests {
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("ann@example.com changed this group's roles first"), "{detail}");
         assert!(groups.audit().is_empty());
+        assert_eq!(writes.admitted(), 0, "a conflict seen before the write is not counted");
     }
 
     #[tokio::test]
@@ -192,6 +193,7 @@ mod tests {
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("carol@example.com changed"), "{detail}");
+        assert_eq!(writes.admitted(), 1, "a conflict found by the write is counted");
     }
 
     #[tokio::test]
@@ -217,16 +219,12 @@ mod tests {
 
     #[tokio::test]
     async fn roles_of_an_unknown_group_are_not_found() {
-        let error = set_group_roles(
-            &FakeGroups::default(),
-            &FakeRateLimiter::open(),
-            &admin(),
-            "00gX",
-            &set(&[], 1),
-            NOW,
-        )
-        .await;
+        let writes = FakeRateLimiter::open();
+        let error =
+            set_group_roles(&FakeGroups::default(), &writes, &admin(), "00gX", &set(&[], 1), NOW)
+                .await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "not_found");
+        assert_eq!(writes.admitted(), 0, "not counted");
     }
 
     #[tokio::test]
@@ -300,10 +298,10 @@ mod tests {
     #[tokio::test]
     async fn no_group_is_created_by_hand_while_sync_is_on() {
         let groups = FakeGroups::default().with_sync_on();
-        let error =
-            create_group(&groups, &FakeRateLimiter::open(), &admin(), create("Ops", None), NOW)
-                .await;
+        let writes = FakeRateLimiter::open();
+        let error = create_group(&groups, &writes, &admin(), create("Ops", None), NOW).await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "sync_enabled");
         assert!(groups.audit().is_empty());
+        assert_eq!(writes.admitted(), 1, "the store refuses after the write was counted");
     }
 }

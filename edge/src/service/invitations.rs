@@ -116,8 +116,9 @@ pub async fn revoke_invitation(
     Ok(invitation(existing))
 }
 
-/// Which of the users Okta's search answered is the one whose email is `email`: the first whose
-/// profile email is `email` in any ASCII case. Okta's search may also return users it matched on
+/// Which of the users Okta's search answered is the one whose email is `email`.
+///
+/// The first whose profile email is `email` in any ASCII case. Okta's search may also return users it matched on
 /// something else (a login, a secondary email); they are never chosen, since the user chosen
 /// decides which roles the no-escalation check sees.
 pub fn user_with_email<'a>(candidates: &'a [DirectoryUser], email: &str) -> Option<&'a str> {
@@ -473,6 +474,46 @@ mod tests {
             problem(error),
             (404, "not_found".into(), "ann@example.com is not invited.".into())
         );
+    }
+
+    #[tokio::test]
+    async fn an_invitation_counts_against_the_write_limit_before_its_refusals() {
+        // Pins today's order (see `RateLimiter`): the write is counted first, so each refusal
+        // below has used one.
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let invited = FakePeople::default().with_invitation(FakePeople::invited(
+            ANN,
+            "carol@example.com",
+            "2026-11-28T10:15:00Z",
+        ));
+        let escalating = FakePeople::default()
+            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["admin"]));
+        let cases = [
+            (invited, FakeDirectory::knowing(&[(ANN, "00u1")]), "already_exists"),
+            (FakePeople::default(), FakeDirectory::knowing(&[]), "unknown_to_okta"),
+            (escalating, FakeDirectory::knowing(&[(ANN, "00u1")]), "beyond_own_access"),
+        ];
+        for (store, okta, expected) in cases {
+            let limits = FakeRateLimiter::open();
+            let error = create_invitation(&store, &okta, &limits, &editor, asking(ANN), NOW).await;
+            assert_eq!(problem(error.unwrap_err()).1, expected);
+            assert_eq!(limits.admitted(), 1, "{expected} is counted");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_counts_against_the_write_limit_before_its_refusals() {
+        let used = FakePeople::default().with_invitation(InvitationRow {
+            status: "active".into(),
+            activated_at: Some("2026-11-29T08:05:00Z".into()),
+            ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
+        });
+        for (store, expected) in [(FakePeople::default(), "not_found"), (used, "conflict")] {
+            let limits = FakeRateLimiter::open();
+            let error = revoke_invitation(&store, &limits, &admin(), ANN, NOW).await;
+            assert_eq!(problem(error.unwrap_err()).1, expected);
+            assert_eq!(limits.admitted(), 1, "{expected} is counted");
+        }
     }
 
     fn candidate(id: &str, email: Option<&str>) -> DirectoryUser {

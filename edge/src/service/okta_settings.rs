@@ -70,6 +70,9 @@ pub struct SettingsPorts<'a, S, T, L> {
 /// Tests the connection when a token comes with the change (or the deployment's token is to go
 /// to a new target), and stores a typed token (sealed) only when the test passed.
 ///
+/// Only a superAdmin may: the router checks that before the handler calls this, so the use
+/// case does not check it again.
+///
 /// # Errors
 ///
 /// `token_managed_by_deployment` for a typed token while the deployment sets one;
@@ -235,13 +238,11 @@ fn audit_view(row: &SettingsRow) -> serde_json::Value {
 mod tests {
     use std::collections::HashMap;
 
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use groupsync_core::domain::BuiltInRole;
-
     use super::*;
     use crate::config::{ConfigSource, OKTA_API_TOKEN, OKTA_TENANT_URL, TOKEN_ENCRYPTION_KEY};
-    use crate::service::fakes::{FakeConnectionTester, FakeRateLimiter, FakeSettings, person};
+    use crate::service::fakes::{FakeConnectionTester, FakeRateLimiter, FakeSettings};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const TENANT: &str = "https://acme.okta.com";
@@ -439,16 +440,64 @@ mod tests {
             (FakeSettings::default(), FakeConnectionTester::passing(), sealing());
         let limits = FakeRateLimiter::used_up();
         let ports = SettingsPorts { settings: &settings, okta: &okta, limits: &limits };
-        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
         let error = update_okta_settings(
             ports,
             &config,
-            &editor,
+            &root(),
             change(&config, TENANT, Some(TOKEN)),
             NOW,
         )
         .await;
         assert_eq!(code(error.unwrap_err()), "rate_limited");
         assert!(okta.tested().is_empty() && settings.audit().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_save_counts_against_the_write_limit_before_its_refusals() {
+        // Pins today's order (see `RateLimiter`): the write is counted first, so each refusal
+        // below has used one; only a typed token also counts an Okta test.
+        let stored = FakeSettings::default();
+        let passing = FakeConnectionTester::passing();
+        save(&stored, &passing, &sealing(), change(&sealing(), TENANT, Some(TOKEN)))
+            .await
+            .expect("saved");
+        let cases = [
+            (&stored, &passing, sealing(), "https://other.okta.com", None, "token_required", 0),
+            (
+                &FakeSettings::default(),
+                &FakeConnectionTester::failing(),
+                sealing(),
+                TENANT,
+                Some(TOKEN),
+                "okta_test_failed",
+                1,
+            ),
+            (
+                &FakeSettings::default(),
+                &passing,
+                deployment(),
+                "https://other.okta.com",
+                None,
+                "deployment_tenant_mismatch",
+                0,
+            ),
+            (
+                &FakeSettings::default(),
+                &passing,
+                deployment(),
+                TENANT,
+                Some(TOKEN),
+                "token_managed_by_deployment",
+                0,
+            ),
+        ];
+        for (settings, okta, config, tenant, token, expected, okta_tests) in cases {
+            let limits = FakeRateLimiter::open();
+            let ports = SettingsPorts { settings, okta, limits: &limits };
+            let change = change(&config, tenant, token);
+            let error = update_okta_settings(ports, &config, &root(), change, NOW).await;
+            assert_eq!(code(error.unwrap_err()), expected);
+            assert_eq!((limits.admitted(), limits.okta_tests()), (1, okta_tests), "{expected}");
+        }
     }
 }

@@ -220,8 +220,24 @@ pub trait GroupStore {
     ) -> Result<bool, StoreError>;
 }
 
-/// The per-person limits of this minute, counted where a use case commits to the action (a
-/// request it refuses first is not counted).
+/// The per-person limits of this minute.
+///
+/// Each use case counts at a fixed point, and what it
+/// refuses after that point has used up one of the minute's writes (the API's behaviour, which
+/// the use cases' tests pin):
+///
+/// - `create_invitation` counts first: `already_exists`, `unknown_to_okta` and
+///   `beyond_own_access` are counted;
+/// - `revoke_invitation` counts first: `not_found` and `conflict` are counted;
+/// - `set_group_roles` counts after its checks: `not_found`, `version_conflict` (as read) and
+///   `beyond_own_access` are not counted; a conflict found by the write itself is;
+/// - `create_group` counts after checking the name and description; `sync_enabled` is counted;
+/// - `update_okta_settings` counts first (after parsing): `token_managed_by_deployment`,
+///   `deployment_tenant_mismatch`, `token_required`, `okta_test_failed` and `misconfigured` are
+///   counted; only a typed token counts an Okta test too, before it is tested;
+/// - `create_api_key` counts after checking its name, scopes, lifetime and the pepper;
+/// - `register_service_token` counts after checking the common name and scopes but before the
+///   name: a bad `name` and `already_exists` are counted.
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
