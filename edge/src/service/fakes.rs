@@ -8,13 +8,27 @@ use groupsync_core::api::{ConnectionFailure, GroupSource, TestOktaConnectionResp
 use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 
+use crate::config::{Config, ConfigSource};
 use crate::error::{ApiError, StoreError};
+use crate::sealed_token::last4;
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
     DirectoryUser, GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts,
     RateLimiter, ServiceTokenRow, SettingsRow, SettingsStore,
 };
+
+/// The Worker's configuration made of these variables (a production one, unless they say).
+pub(crate) fn config_of(vars: &[(&str, String)]) -> Config {
+    struct Vars(BTreeMap<String, String>);
+    impl ConfigSource for Vars {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+    }
+    let vars = Vars(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect());
+    Config::load(&vars).expect("a valid configuration")
+}
 
 /// A person (not a superAdmin) holding `roles`.
 pub(crate) fn person(email: &str, roles: &[BuiltInRole]) -> Principal {
@@ -372,6 +386,11 @@ pub(crate) struct FakeSettings {
 }
 
 impl FakeSettings {
+    /// Settings saved before the test.
+    pub(crate) fn with_row(row: SettingsRow) -> Self {
+        Self { row: RefCell::new(row), audit: AuditLog::default() }
+    }
+
     pub(crate) fn row(&self) -> SettingsRow {
         self.row.borrow().clone()
     }
@@ -398,11 +417,12 @@ impl SettingsStore for FakeSettings {
     }
 }
 
-/// Test connection, passing or failing, recording the tenants it was run on.
+/// Test connection, passing or failing, recording the tenants it was run on and the last four
+/// characters of each token it was given.
 #[derive(Debug)]
 pub(crate) struct FakeConnectionTester {
     passes: bool,
-    tested: RefCell<Vec<String>>,
+    tested: RefCell<Vec<(String, String)>>,
 }
 
 impl FakeConnectionTester {
@@ -416,7 +436,12 @@ impl FakeConnectionTester {
 
     /// The tenants tested, in order.
     pub(crate) fn tested(&self) -> Vec<String> {
-        self.tested.borrow().clone()
+        self.tested.borrow().iter().map(|(tenant, _)| tenant.clone()).collect()
+    }
+
+    /// The last four characters of the tokens tested, in order.
+    pub(crate) fn tokens_tested(&self) -> Vec<String> {
+        self.tested.borrow().iter().map(|(_, last4)| last4.clone()).collect()
     }
 }
 
@@ -425,9 +450,9 @@ impl ConnectionTester for FakeConnectionTester {
         &self,
         tenant: &TenantUrl,
         _app_id: &AppId,
-        _token: OktaToken,
+        token: OktaToken,
     ) -> TestOktaConnectionResponse {
-        self.tested.borrow_mut().push(tenant.as_str().to_owned());
+        self.tested.borrow_mut().push((tenant.as_str().to_owned(), last4(&token)));
         TestOktaConnectionResponse {
             ok: self.passes,
             failure: (!self.passes).then_some(ConnectionFailure::InvalidToken),
