@@ -35,20 +35,6 @@ pub(crate) fn person(email: &str, roles: &[BuiltInRole]) -> Principal {
     Principal::person(email.into(), format!("sub-{email}"), false, roles.to_vec())
 }
 
-/// An Okta user `id` with `status`, in one group granting `roles` (by name).
-pub(crate) fn facts_in_groups(id: &str, status: OktaUserStatus, roles: &[&str]) -> PersonFacts {
-    PersonFacts {
-        super_admin: false,
-        identity: IdentityMatch::NewBinding(id.into()),
-        user: Some((id.into(), status)),
-        grants: vec![(
-            "00g1".into(),
-            "Engineering".into(),
-            roles.iter().map(|r| (*r).to_owned()).collect(),
-        )],
-    }
-}
-
 /// An audit row as it was written.
 #[derive(Debug, Clone)]
 pub(crate) struct WrittenAudit {
@@ -79,11 +65,20 @@ impl AuditLog {
     }
 }
 
-/// Invitations and people, in memory.
+/// A synced Okta user: its email, its status, and the roles of the one group it is in (`None`:
+/// in no group).
+#[derive(Debug, Clone)]
+struct SyncedUser {
+    email: String,
+    status: OktaUserStatus,
+    roles: Option<Vec<String>>,
+}
+
+/// Invitations and the synced Okta users, in memory.
 #[derive(Debug, Default)]
 pub(crate) struct FakePeople {
     invitations: RefCell<BTreeMap<String, InvitationRow>>,
-    facts: BTreeMap<String, PersonFacts>,
+    users: BTreeMap<String, SyncedUser>,
     audit: AuditLog,
     /// An invitation someone else makes between the use case's check and its insert.
     meanwhile: RefCell<Option<InvitationRow>>,
@@ -107,8 +102,27 @@ impl FakePeople {
         self
     }
 
-    pub(crate) fn with_facts(mut self, email: &str, facts: PersonFacts) -> Self {
-        self.facts.insert(email.into(), facts);
+    /// A synced Okta user `id` with `email` and `status`, in one group granting `roles` (by
+    /// name; perhaps none).
+    pub(crate) fn with_user(
+        self,
+        id: &str,
+        email: &str,
+        status: OktaUserStatus,
+        roles: &[&str],
+    ) -> Self {
+        let roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        self.with_synced(id, SyncedUser { email: email.into(), status, roles: Some(roles) })
+    }
+
+    /// A synced Okta user `id` with `email`, in no group of the app.
+    pub(crate) fn with_user_in_no_group(self, id: &str, email: &str) -> Self {
+        let user = SyncedUser { email: email.into(), status: OktaUserStatus::Active, roles: None };
+        self.with_synced(id, user)
+    }
+
+    fn with_synced(mut self, id: &str, user: SyncedUser) -> Self {
+        self.users.insert(id.into(), user);
         self
     }
 
@@ -168,17 +182,37 @@ impl PeopleStore for FakePeople {
         Ok(true)
     }
 
+    /// As D1's: the one synced user with the email; the fallback only when no synced user has
+    /// it; nobody when several share it.
     async fn person_facts(
         &self,
         email: &str,
-        _fallback_user_id: Option<&str>,
+        fallback_user_id: Option<&str>,
     ) -> Result<PersonFacts, StoreError> {
-        Ok(self.facts.get(email).cloned().unwrap_or(PersonFacts {
+        let matches: Vec<&String> =
+            self.users.iter().filter(|(_, u)| u.email == email).map(|(id, _)| id).collect();
+        let identity = match matches.as_slice() {
+            [] => IdentityMatch::NoOktaUser,
+            [id] => IdentityMatch::NewBinding((*id).clone()),
+            several => IdentityMatch::Ambiguous(several.len()),
+        };
+        let chosen = match (&identity, fallback_user_id) {
+            (IdentityMatch::NoOktaUser, Some(fallback)) => Some(fallback),
+            _ => identity.okta_user_id(),
+        };
+        let user = chosen.and_then(|id| self.users.get_key_value(id));
+        let grants = user
+            .and_then(|(id, u)| {
+                let roles = u.roles.clone()?;
+                Some(vec![(format!("00g-{id}"), format!("Group of {id}"), roles)])
+            })
+            .unwrap_or_default();
+        Ok(PersonFacts {
             super_admin: false,
-            identity: IdentityMatch::NoOktaUser,
-            user: None,
-            grants: Vec::new(),
-        }))
+            user: user.map(|(id, u)| (id.clone(), u.status)),
+            grants,
+            identity,
+        })
     }
 }
 

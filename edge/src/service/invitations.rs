@@ -231,9 +231,7 @@ mod tests {
     use groupsync_core::domain::BuiltInRole;
 
     use super::*;
-    use crate::service::fakes::{
-        FakeDirectory, FakePeople, FakeRateLimiter, facts_in_groups, person,
-    };
+    use crate::service::fakes::{FakeDirectory, FakePeople, FakeRateLimiter, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const ANN: &str = "ann@example.com";
@@ -257,8 +255,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_invitation_binds_the_okta_user_and_says_which_roles_they_get() {
-        let store = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["viewer"]));
+        let store =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["viewer"]);
         let okta = FakeDirectory::knowing(&[("Ann@Example.com", "00u1")]);
         let created =
             create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
@@ -361,8 +359,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_inviter_cannot_hand_out_roles_they_do_not_hold() {
-        let store = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["admin"]));
+        let store =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["admin"]);
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
         let editor = person("ed@example.com", &[BuiltInRole::Editor]);
         let error =
@@ -391,21 +389,26 @@ mod tests {
     #[tokio::test]
     async fn the_warning_says_why_an_invited_okta_user_gets_no_role() {
         let cases = [
-            (None, "is in no group assigned to the app"),
+            (FakePeople::default(), "is in no group assigned to the app"),
             (
-                Some(facts_in_groups("00u1", OktaUserStatus::Suspended, &["viewer"])),
+                FakePeople::default().with_user_in_no_group("00u1", ANN),
+                "is in no group assigned to the app",
+            ),
+            (
+                FakePeople::default().with_user(
+                    "00u1",
+                    ANN,
+                    OktaUserStatus::Suspended,
+                    &["viewer"],
+                ),
                 "is SUSPENDED in Okta",
             ),
             (
-                Some(facts_in_groups("00u1", OktaUserStatus::Active, &[])),
+                FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &[]),
                 "is in groups of the app, but none of them grants a role",
             ),
         ];
-        for (facts, expected) in cases {
-            let mut store = FakePeople::default();
-            if let Some(facts) = facts {
-                store = store.with_facts(ANN, facts);
-            }
+        for (store, expected) in cases {
             let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
             let created = create_invitation(
                 &store,
@@ -486,8 +489,8 @@ mod tests {
             "carol@example.com",
             "2026-11-28T10:15:00Z",
         ));
-        let escalating = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["admin"]));
+        let escalating =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["admin"]);
         let cases = [
             (invited, FakeDirectory::knowing(&[(ANN, "00u1")]), "already_exists"),
             (FakePeople::default(), FakeDirectory::knowing(&[]), "unknown_to_okta"),
@@ -514,6 +517,44 @@ mod tests {
             assert_eq!(problem(error.unwrap_err()).1, expected);
             assert_eq!(limits.admitted(), 1, "{expected} is counted");
         }
+    }
+
+    #[tokio::test]
+    async fn an_editor_cannot_invite_someone_whose_okta_user_grants_admin_under_an_older_email() {
+        // No synced user has the email (Okta's user was synced under an older one): the user
+        // Okta names now decides, and its group grants Admin.
+        let store = FakePeople::default().with_user(
+            "00u7",
+            "ann.old@example.com",
+            OktaUserStatus::Active,
+            &["admin"],
+        );
+        let okta = FakeDirectory::knowing(&[(ANN, "00u7")]);
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &editor, asking(ANN), NOW)
+                .await;
+        let (status, code, detail) = problem(error.unwrap_err());
+        assert_eq!((status, code.as_str()), (403, "beyond_own_access"));
+        assert!(detail.starts_with("You cannot invite someone with the Admin role"), "{detail}");
+        assert!(store.invitations().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_shared_email_grants_nothing_even_with_the_user_okta_names() {
+        let store = FakePeople::default()
+            .with_user("00u1", ANN, OktaUserStatus::Active, &["admin"])
+            .with_user("00u2", ANN, OktaUserStatus::Active, &["admin"]);
+        let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let created =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &editor, asking(ANN), NOW)
+                .await
+                .expect("nothing is handed out, so an Editor may invite");
+        assert_eq!(created.invitation.okta_user_id.as_deref(), Some("00u1"));
+        assert!(created.access.roles.is_empty(), "{:?}", created.access.roles);
+        let note = created.access.notes.first().cloned().unwrap_or_default();
+        assert!(note.starts_with("2 Okta users have the email ann@example.com"), "{note}");
     }
 
     fn candidate(id: &str, email: Option<&str>) -> DirectoryUser {
@@ -554,8 +595,8 @@ mod tests {
     async fn a_user_okta_matched_on_something_else_is_not_bound() {
         // Okta's search answers with an Admin-granting user whose email is another one: the
         // invitation is not bound to them, so it needs confirmation like an unknown email.
-        let store = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u9", OktaUserStatus::Active, &["admin"]));
+        let store =
+            FakePeople::default().with_user("00u9", ANN, OktaUserStatus::Active, &["admin"]);
         let okta = FakeDirectory::knowing(&[("ann.other@example.com", "00u9")]);
         let error =
             create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)

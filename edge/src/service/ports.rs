@@ -100,8 +100,10 @@ pub trait PeopleStore {
         now: &str,
     ) -> Result<bool, StoreError>;
 
-    /// What decides the access of `email`: the one synced Okta user with the email, else
-    /// `fallback_user_id` (the user Okta named at invite time, perhaps not synced yet).
+    /// What decides the access of `email`: the one synced Okta user with the email. Only when
+    /// no synced Okta user has it, `fallback_user_id` (the user Okta named at invite time,
+    /// perhaps not synced yet, or synced under an older email) decides instead. An email that
+    /// several synced users share grants nothing, whatever the fallback (`Ambiguous`).
     async fn person_facts(
         &self,
         email: &str,
