@@ -15,7 +15,7 @@ use serde_json::json;
 use std::time::Duration;
 use worker::console_error;
 
-use crate::adapters::d1::{AuditRecord, SettingsRow, Store};
+use crate::adapters::d1::Store;
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -23,7 +23,8 @@ use crate::service::access::Actor;
 use crate::service::connection_test;
 use crate::service::okta_token::{check_deployment_tenant, not_configured, open_stored};
 use crate::service::ports::{
-    ConnectionTester, Directory, DirectoryUnavailable, DirectoryUser, SettingsStore,
+    AuditRecord, ConnectionTester, Directory, DirectoryUnavailable, DirectoryUser, SettingsRow,
+    SettingsStore,
 };
 
 /// The Okta client of the Worker.

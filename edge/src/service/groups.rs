@@ -79,11 +79,17 @@ pub async fn create_group(
         || name.chars().count() > MAX_NAME_CHARS
         || name.chars().any(char::is_control)
     {
-        return Err(ApiError::invalid("name", "1 to 200 characters, no control characters"));
+        return Err(ApiError::invalid(
+            "name",
+            format!("1 to {} characters, no control characters", thousands(MAX_NAME_CHARS)),
+        ));
     }
     let description = request.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
     if description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
-        return Err(ApiError::invalid("description", "at most 1,000 characters"));
+        return Err(ApiError::invalid(
+            "description",
+            format!("at most {} characters", thousands(MAX_DESCRIPTION_CHARS)),
+        ));
     }
     let actor = limits.admit_write(principal).await?;
     let id = format!("loc{}", random_hex("No randomness for an id.")?);
@@ -123,6 +129,19 @@ fn version_conflict(current: &GroupListRow) -> ApiError {
         ProblemCode::VersionConflict,
         format!("{first} Reload the group to see their change, then apply yours again."),
     )
+}
+
+/// `n` as people read it, in groups of three digits: `1,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// Eight random bytes in hex; `why` is the detail of the 500 when there is no randomness.
@@ -287,12 +306,32 @@ mod tests {
                 (problem.code.as_str(), problem.field.as_deref()),
                 ("invalid_input", Some(field))
             );
+            let expected = if field == "name" {
+                "name: 1 to 200 characters, no control characters"
+            } else {
+                "description: at most 1,000 characters"
+            };
+            assert_eq!(problem.detail, expected, "the same words as before");
         }
         assert_eq!(writes.admitted(), 0);
         let longest = create(&"n".repeat(MAX_NAME_CHARS), Some(&"d".repeat(MAX_DESCRIPTION_CHARS)));
         create_group(&FakeGroups::default(), &writes, &admin(), longest, NOW)
             .await
             .expect("the longest allowed fit");
+    }
+
+    #[test]
+    fn numbers_read_in_groups_of_three_digits() {
+        let cases = [
+            (0, "0"),
+            (200, "200"),
+            (1_000, "1,000"),
+            (12_345, "12,345"),
+            (1_000_000, "1,000,000"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
     }
 
     #[tokio::test]
