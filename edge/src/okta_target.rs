@@ -15,14 +15,17 @@ use serde_json::json;
 use std::time::Duration;
 use worker::console_error;
 
-use crate::adapters::d1::{AuditRecord, SettingsRow, Store};
+use crate::adapters::d1::Store;
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::service::access::Actor;
 use crate::service::connection_test;
 use crate::service::okta_token::{check_deployment_tenant, not_configured, open_stored};
-use crate::service::ports::{ConnectionTester, Directory, DirectoryUnavailable, SettingsStore};
+use crate::service::ports::{
+    AuditRecord, ConnectionTester, Directory, DirectoryUnavailable, DirectoryUser, SettingsRow,
+    SettingsStore,
+};
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
@@ -87,21 +90,18 @@ pub(crate) struct OktaDirectory<'a> {
 }
 
 impl Directory for OktaDirectory<'_> {
-    async fn find_user_by_email(
+    async fn find_users_by_email(
         &self,
         email: &str,
-    ) -> Result<Option<String>, DirectoryUnavailable> {
+    ) -> Result<Vec<DirectoryUser>, DirectoryUnavailable> {
         let target =
             OktaTarget::load(self.config, self.store).await.map_err(|_| DirectoryUnavailable)?;
         // A person waits for this answer: one rate-limit retry at most.
         let client =
             target.client(ClientConfig { max_rate_limit_retries: 1, ..ClientConfig::default() });
         let users = client.find_users_by_email(email).await.map_err(|_| DirectoryUnavailable)?;
-        // Only a user whose email is this address (in any case) counts.
-        Ok(users
-            .into_iter()
-            .find(|u| u.profile.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-            .map(|u| u.id))
+        // Every candidate, as Okta answered: the use case decides which one is this email's.
+        Ok(users.into_iter().map(|u| DirectoryUser { id: u.id, email: u.profile.email }).collect())
     }
 }
 

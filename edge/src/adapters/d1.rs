@@ -13,10 +13,9 @@ use worker::{D1Database, D1PreparedStatement, Env};
 use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
-pub(crate) use crate::service::ports::{
-    ApiKeyRow, AuditRecord, GroupListRow, ServiceTokenRow, SettingsRow,
+use crate::service::ports::{
+    ApiKeyRow, AuditRecord, CredentialStore, ServiceTokenRow, SettingsRow, SettingsStore,
 };
-use crate::service::ports::{CredentialStore, SettingsStore};
 
 /// The database of this request (or of one Durable Object invocation).
 pub(crate) struct Store {
@@ -213,7 +212,7 @@ impl Store {
         self.change_with_audit(update, audit, now).await
     }
 
-    /// Registers a service token; `false` when one with this common name exists.
+    /// Every registered service token (revoked ones too), by common name.
     pub(crate) async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRow>, StoreError> {
         self.all(
             "SELECT common_name, name, scopes, created_by, created_at, revoked_at FROM service_tokens ORDER BY common_name",
@@ -259,8 +258,6 @@ impl Store {
     pub(crate) async fn audit(&self, audit: &AuditRecord<'_>, now: &str) -> Result<(), StoreError> {
         self.audit_statement(audit, now)?.run().await.map_err(database).map(|_| ())
     }
-
-    // --- groups ------------------------------------------------------------------------------
 
     // --- audit log and rate limits -----------------------------------------------------------
 

@@ -39,6 +39,9 @@ pub struct Now<'a> {
 /// Issues an API key on behalf of `principal`, and shows its secret this once; `pepper` keys
 /// the stored hash.
 ///
+/// Only a superAdmin may: the router checks that before the handler calls this, so the use
+/// case does not check it again.
+///
 /// # Errors
 ///
 /// `invalid_input` about `name`, `scopes` or `expires_in_days`; `misconfigured` without a
@@ -87,6 +90,9 @@ pub async fn create_api_key(
 }
 
 /// Registers an Access service token (by its client id) on behalf of `principal`.
+///
+/// Only a superAdmin may: the router checks that before the handler calls this, so the use
+/// case does not check it again.
 ///
 /// # Errors
 ///
@@ -213,8 +219,6 @@ fn checked_name(name: &str) -> Result<String, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use groupsync_core::domain::BuiltInRole;
-
     use super::*;
     use crate::service::fakes::{FakeCredentials, FakeRateLimiter};
 
@@ -326,16 +330,34 @@ mod tests {
     async fn a_service_token_needs_an_access_client_id_and_read_scopes() {
         let store = FakeCredentials::default();
         let limits = FakeRateLimiter::open();
-        let editor =
-            Principal::person("e@example.com".into(), "s".into(), false, vec![BuiltInRole::Editor]);
         for (request, field) in [
             (token("has space", None), "common_name"),
             (token(&"a".repeat(MAX_COMMON_NAME_BYTES + 1), None), "common_name"),
             (token("abc", Some(vec![Permission::RunSync])), "scopes"),
         ] {
-            let error = register_service_token(&store, &limits, &editor, request, NOW.iso).await;
+            let error = register_service_token(&store, &limits, &root(), request, NOW.iso).await;
             assert_eq!(field_of(error.unwrap_err()).as_deref(), Some(field));
         }
         assert!(store.audit().is_empty());
+        assert_eq!(limits.admitted(), 0, "refused before the write is counted");
+    }
+
+    #[tokio::test]
+    async fn a_service_token_with_a_bad_name_or_registered_already_is_counted() {
+        // Pins today's order (see `RateLimiter`): the name is checked after the write is
+        // counted, and so is the store's refusal of a common name registered already.
+        let store = FakeCredentials::default();
+        let limits = FakeRateLimiter::open();
+        let nameless = RegisterServiceTokenRequest { name: "  ".into(), ..token("abc", None) };
+        let error = register_service_token(&store, &limits, &root(), nameless, NOW.iso).await;
+        assert_eq!(field_of(error.unwrap_err()).as_deref(), Some("name"));
+        assert_eq!(limits.admitted(), 1);
+        register_service_token(&store, &limits, &root(), token("abc", None), NOW.iso)
+            .await
+            .expect("registered");
+        let again =
+            register_service_token(&store, &limits, &root(), token("abc", None), NOW.iso).await;
+        assert_eq!(again.unwrap_err().to_problem().code, "already_exists");
+        assert_eq!(limits.admitted(), 3);
     }
 }

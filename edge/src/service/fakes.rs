@@ -8,31 +8,31 @@ use groupsync_core::api::{ConnectionFailure, GroupSource, TestOktaConnectionResp
 use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 
+use crate::config::{Config, ConfigSource};
 use crate::error::{ApiError, StoreError};
+use crate::sealed_token::last4;
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
-    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
-    ServiceTokenRow, SettingsRow, SettingsStore,
+    DirectoryUser, GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts,
+    RateLimiter, ServiceTokenRow, SettingsRow, SettingsStore,
 };
+
+/// The Worker's configuration made of these variables (a production one, unless they say).
+pub(crate) fn config_of(vars: &[(&str, String)]) -> Config {
+    struct Vars(BTreeMap<String, String>);
+    impl ConfigSource for Vars {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+    }
+    let vars = Vars(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect());
+    Config::load(&vars).expect("a valid configuration")
+}
 
 /// A person (not a superAdmin) holding `roles`.
 pub(crate) fn person(email: &str, roles: &[BuiltInRole]) -> Principal {
     Principal::person(email.into(), format!("sub-{email}"), false, roles.to_vec())
-}
-
-/// An Okta user `id` with `status`, in one group granting `roles` (by name).
-pub(crate) fn facts_in_groups(id: &str, status: OktaUserStatus, roles: &[&str]) -> PersonFacts {
-    PersonFacts {
-        super_admin: false,
-        identity: IdentityMatch::NewBinding(id.into()),
-        user: Some((id.into(), status)),
-        grants: vec![(
-            "00g1".into(),
-            "Engineering".into(),
-            roles.iter().map(|r| (*r).to_owned()).collect(),
-        )],
-    }
 }
 
 /// An audit row as it was written.
@@ -65,11 +65,20 @@ impl AuditLog {
     }
 }
 
-/// Invitations and people, in memory.
+/// A synced Okta user: its email, its status, and the roles of the one group it is in (`None`:
+/// in no group).
+#[derive(Debug, Clone)]
+struct SyncedUser {
+    email: String,
+    status: OktaUserStatus,
+    roles: Option<Vec<String>>,
+}
+
+/// Invitations and the synced Okta users, in memory.
 #[derive(Debug, Default)]
 pub(crate) struct FakePeople {
     invitations: RefCell<BTreeMap<String, InvitationRow>>,
-    facts: BTreeMap<String, PersonFacts>,
+    users: BTreeMap<String, SyncedUser>,
     audit: AuditLog,
     /// An invitation someone else makes between the use case's check and its insert.
     meanwhile: RefCell<Option<InvitationRow>>,
@@ -93,8 +102,27 @@ impl FakePeople {
         self
     }
 
-    pub(crate) fn with_facts(mut self, email: &str, facts: PersonFacts) -> Self {
-        self.facts.insert(email.into(), facts);
+    /// A synced Okta user `id` with `email` and `status`, in one group granting `roles` (by
+    /// name; perhaps none).
+    pub(crate) fn with_user(
+        self,
+        id: &str,
+        email: &str,
+        status: OktaUserStatus,
+        roles: &[&str],
+    ) -> Self {
+        let roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        self.with_synced(id, SyncedUser { email: email.into(), status, roles: Some(roles) })
+    }
+
+    /// A synced Okta user `id` with `email`, in no group of the app.
+    pub(crate) fn with_user_in_no_group(self, id: &str, email: &str) -> Self {
+        let user = SyncedUser { email: email.into(), status: OktaUserStatus::Active, roles: None };
+        self.with_synced(id, user)
+    }
+
+    fn with_synced(mut self, id: &str, user: SyncedUser) -> Self {
+        self.users.insert(id.into(), user);
         self
     }
 
@@ -154,45 +182,69 @@ impl PeopleStore for FakePeople {
         Ok(true)
     }
 
+    /// As D1's: the one synced user with the email; the fallback only when no synced user has
+    /// it; nobody when several share it.
     async fn person_facts(
         &self,
         email: &str,
-        _fallback_user_id: Option<&str>,
+        fallback_user_id: Option<&str>,
     ) -> Result<PersonFacts, StoreError> {
-        Ok(self.facts.get(email).cloned().unwrap_or(PersonFacts {
+        let matches: Vec<&String> =
+            self.users.iter().filter(|(_, u)| u.email == email).map(|(id, _)| id).collect();
+        let identity = match matches.as_slice() {
+            [] => IdentityMatch::NoOktaUser,
+            [id] => IdentityMatch::NewBinding((*id).clone()),
+            several => IdentityMatch::Ambiguous(several.len()),
+        };
+        let chosen = match (&identity, fallback_user_id) {
+            (IdentityMatch::NoOktaUser, Some(fallback)) => Some(fallback),
+            _ => identity.okta_user_id(),
+        };
+        let user = chosen.and_then(|id| self.users.get_key_value(id));
+        let grants = user
+            .and_then(|(id, u)| {
+                let roles = u.roles.clone()?;
+                Some(vec![(format!("00g-{id}"), format!("Group of {id}"), roles)])
+            })
+            .unwrap_or_default();
+        Ok(PersonFacts {
             super_admin: false,
-            identity: IdentityMatch::NoOktaUser,
-            user: None,
-            grants: Vec::new(),
-        }))
+            user: user.map(|(id, u)| (id.clone(), u.status)),
+            grants,
+            identity,
+        })
     }
 }
 
 /// Okta, as far as finding users by email goes.
 #[derive(Debug)]
 pub(crate) enum FakeDirectory {
-    /// Okta answers with these (email, user id) pairs.
-    Knowing(Vec<(String, String)>),
+    /// Okta's search answers with these users, whatever email is asked: like Okta's, its
+    /// answer is only candidates, which the use case chooses among.
+    Answering(Vec<DirectoryUser>),
     /// Okta cannot be asked.
     Unreachable,
 }
 
 impl FakeDirectory {
+    /// Okta answers with these (email, user id) pairs.
     pub(crate) fn knowing(users: &[(&str, &str)]) -> Self {
-        Self::Knowing(users.iter().map(|(e, id)| ((*e).to_owned(), (*id).to_owned())).collect())
+        Self::Answering(
+            users
+                .iter()
+                .map(|(e, id)| DirectoryUser { id: (*id).to_owned(), email: Some((*e).to_owned()) })
+                .collect(),
+        )
     }
 }
 
 impl Directory for FakeDirectory {
-    async fn find_user_by_email(
+    async fn find_users_by_email(
         &self,
-        email: &str,
-    ) -> Result<Option<String>, DirectoryUnavailable> {
+        _email: &str,
+    ) -> Result<Vec<DirectoryUser>, DirectoryUnavailable> {
         match self {
-            Self::Knowing(users) => Ok(users
-                .iter()
-                .find(|(e, _)| e.eq_ignore_ascii_case(email))
-                .map(|(_, id)| id.clone())),
+            Self::Answering(users) => Ok(users.clone()),
             Self::Unreachable => Err(DirectoryUnavailable),
         }
     }
@@ -368,6 +420,11 @@ pub(crate) struct FakeSettings {
 }
 
 impl FakeSettings {
+    /// Settings saved before the test.
+    pub(crate) fn with_row(row: SettingsRow) -> Self {
+        Self { row: RefCell::new(row), audit: AuditLog::default() }
+    }
+
     pub(crate) fn row(&self) -> SettingsRow {
         self.row.borrow().clone()
     }
@@ -394,11 +451,12 @@ impl SettingsStore for FakeSettings {
     }
 }
 
-/// Test connection, passing or failing, recording the tenants it was run on.
+/// Test connection, passing or failing, recording the tenants it was run on and the last four
+/// characters of each token it was given.
 #[derive(Debug)]
 pub(crate) struct FakeConnectionTester {
     passes: bool,
-    tested: RefCell<Vec<String>>,
+    tested: RefCell<Vec<(String, String)>>,
 }
 
 impl FakeConnectionTester {
@@ -412,7 +470,12 @@ impl FakeConnectionTester {
 
     /// The tenants tested, in order.
     pub(crate) fn tested(&self) -> Vec<String> {
-        self.tested.borrow().clone()
+        self.tested.borrow().iter().map(|(tenant, _)| tenant.clone()).collect()
+    }
+
+    /// The last four characters of the tokens tested, in order.
+    pub(crate) fn tokens_tested(&self) -> Vec<String> {
+        self.tested.borrow().iter().map(|(_, last4)| last4.clone()).collect()
     }
 }
 
@@ -421,9 +484,9 @@ impl ConnectionTester for FakeConnectionTester {
         &self,
         tenant: &TenantUrl,
         _app_id: &AppId,
-        _token: OktaToken,
+        token: OktaToken,
     ) -> TestOktaConnectionResponse {
-        self.tested.borrow_mut().push(tenant.as_str().to_owned());
+        self.tested.borrow_mut().push((tenant.as_str().to_owned(), last4(&token)));
         TestOktaConnectionResponse {
             ok: self.passes,
             failure: (!self.passes).then_some(ConnectionFailure::InvalidToken),

@@ -79,11 +79,17 @@ pub async fn create_group(
         || name.chars().count() > MAX_NAME_CHARS
         || name.chars().any(char::is_control)
     {
-        return Err(ApiError::invalid("name", "1 to 200 characters, no control characters"));
+        return Err(ApiError::invalid(
+            "name",
+            format!("1 to {} characters, no control characters", thousands(MAX_NAME_CHARS)),
+        ));
     }
     let description = request.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
     if description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
-        return Err(ApiError::invalid("description", "at most 1,000 characters"));
+        return Err(ApiError::invalid(
+            "description",
+            format!("at most {} characters", thousands(MAX_DESCRIPTION_CHARS)),
+        ));
     }
     let actor = limits.admit_write(principal).await?;
     let id = format!("loc{}", random_hex("No randomness for an id.")?);
@@ -123,6 +129,19 @@ fn version_conflict(current: &GroupListRow) -> ApiError {
         ProblemCode::VersionConflict,
         format!("{first} Reload the group to see their change, then apply yours again."),
     )
+}
+
+/// `n` as people read it, in groups of three digits: `1,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// Eight random bytes in hex; `why` is the detail of the 500 when there is no randomness.
@@ -180,6 +199,7 @@ mod tests {
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("ann@example.com changed this group's roles first"), "{detail}");
         assert!(groups.audit().is_empty());
+        assert_eq!(writes.admitted(), 0, "a conflict seen before the write is not counted");
     }
 
     #[tokio::test]
@@ -192,6 +212,7 @@ mod tests {
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("carol@example.com changed"), "{detail}");
+        assert_eq!(writes.admitted(), 1, "a conflict found by the write is counted");
     }
 
     #[tokio::test]
@@ -217,16 +238,12 @@ mod tests {
 
     #[tokio::test]
     async fn roles_of_an_unknown_group_are_not_found() {
-        let error = set_group_roles(
-            &FakeGroups::default(),
-            &FakeRateLimiter::open(),
-            &admin(),
-            "00gX",
-            &set(&[], 1),
-            NOW,
-        )
-        .await;
+        let writes = FakeRateLimiter::open();
+        let error =
+            set_group_roles(&FakeGroups::default(), &writes, &admin(), "00gX", &set(&[], 1), NOW)
+                .await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "not_found");
+        assert_eq!(writes.admitted(), 0, "not counted");
     }
 
     #[tokio::test]
@@ -289,6 +306,12 @@ mod tests {
                 (problem.code.as_str(), problem.field.as_deref()),
                 ("invalid_input", Some(field))
             );
+            let expected = if field == "name" {
+                "name: 1 to 200 characters, no control characters"
+            } else {
+                "description: at most 1,000 characters"
+            };
+            assert_eq!(problem.detail, expected, "the same words as before");
         }
         assert_eq!(writes.admitted(), 0);
         let longest = create(&"n".repeat(MAX_NAME_CHARS), Some(&"d".repeat(MAX_DESCRIPTION_CHARS)));
@@ -297,13 +320,27 @@ mod tests {
             .expect("the longest allowed fit");
     }
 
+    #[test]
+    fn numbers_read_in_groups_of_three_digits() {
+        let cases = [
+            (0, "0"),
+            (200, "200"),
+            (1_000, "1,000"),
+            (12_345, "12,345"),
+            (1_000_000, "1,000,000"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+    }
+
     #[tokio::test]
     async fn no_group_is_created_by_hand_while_sync_is_on() {
         let groups = FakeGroups::default().with_sync_on();
-        let error =
-            create_group(&groups, &FakeRateLimiter::open(), &admin(), create("Ops", None), NOW)
-                .await;
+        let writes = FakeRateLimiter::open();
+        let error = create_group(&groups, &writes, &admin(), create("Ops", None), NOW).await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "sync_enabled");
         assert!(groups.audit().is_empty());
+        assert_eq!(writes.admitted(), 1, "the store refuses after the write was counted");
     }
 }

@@ -14,7 +14,9 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::service::access::Principal;
 use crate::service::person_access::{PersonAccess, access_of};
-use crate::service::ports::{AuditRecord, Directory, InvitationRow, PeopleStore, RateLimiter};
+use crate::service::ports::{
+    AuditRecord, Directory, DirectoryUser, InvitationRow, PeopleStore, RateLimiter,
+};
 
 /// What an inviter asked for: whom, and whether to invite them although Okta does not know them.
 #[derive(Debug, Clone, Copy)]
@@ -48,8 +50,9 @@ pub async fn create_invitation(
         return Err(already_invited(&existing));
     }
     // Okta is asked at invite time; when it cannot be asked, the synced data still answers.
-    let found = directory.find_user_by_email(email).await;
-    let okta_user_id = found.clone().ok().flatten();
+    let found = directory.find_users_by_email(email).await;
+    let okta_user_id =
+        found.as_deref().ok().and_then(|users| user_with_email(users, email)).map(str::to_owned);
     if okta_user_id.is_none() && !request.confirm_unknown {
         return Err(unknown_to_okta(email, found.is_ok()));
     }
@@ -111,6 +114,18 @@ pub async fn revoke_invitation(
         };
     }
     Ok(invitation(existing))
+}
+
+/// Which of the users Okta's search answered is the one whose email is `email`.
+///
+/// The first whose profile email is `email` in any ASCII case. Okta's search may also return users it matched on
+/// something else (a login, a secondary email); they are never chosen, since the user chosen
+/// decides which roles the no-escalation check sees.
+pub fn user_with_email<'a>(candidates: &'a [DirectoryUser], email: &str) -> Option<&'a str> {
+    candidates
+        .iter()
+        .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .map(|u| u.id.as_str())
 }
 
 /// The wire form of a stored invitation.
@@ -216,9 +231,7 @@ mod tests {
     use groupsync_core::domain::BuiltInRole;
 
     use super::*;
-    use crate::service::fakes::{
-        FakeDirectory, FakePeople, FakeRateLimiter, facts_in_groups, person,
-    };
+    use crate::service::fakes::{FakeDirectory, FakePeople, FakeRateLimiter, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const ANN: &str = "ann@example.com";
@@ -242,8 +255,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_invitation_binds_the_okta_user_and_says_which_roles_they_get() {
-        let store = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["viewer"]));
+        let store =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["viewer"]);
         let okta = FakeDirectory::knowing(&[("Ann@Example.com", "00u1")]);
         let created =
             create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
@@ -346,8 +359,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_inviter_cannot_hand_out_roles_they_do_not_hold() {
-        let store = FakePeople::default()
-            .with_facts(ANN, facts_in_groups("00u1", OktaUserStatus::Active, &["admin"]));
+        let store =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["admin"]);
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
         let editor = person("ed@example.com", &[BuiltInRole::Editor]);
         let error =
@@ -376,21 +389,26 @@ mod tests {
     #[tokio::test]
     async fn the_warning_says_why_an_invited_okta_user_gets_no_role() {
         let cases = [
-            (None, "is in no group assigned to the app"),
+            (FakePeople::default(), "is in no group assigned to the app"),
             (
-                Some(facts_in_groups("00u1", OktaUserStatus::Suspended, &["viewer"])),
+                FakePeople::default().with_user_in_no_group("00u1", ANN),
+                "is in no group assigned to the app",
+            ),
+            (
+                FakePeople::default().with_user(
+                    "00u1",
+                    ANN,
+                    OktaUserStatus::Suspended,
+                    &["viewer"],
+                ),
                 "is SUSPENDED in Okta",
             ),
             (
-                Some(facts_in_groups("00u1", OktaUserStatus::Active, &[])),
+                FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &[]),
                 "is in groups of the app, but none of them grants a role",
             ),
         ];
-        for (facts, expected) in cases {
-            let mut store = FakePeople::default();
-            if let Some(facts) = facts {
-                store = store.with_facts(ANN, facts);
-            }
+        for (store, expected) in cases {
             let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
             let created = create_invitation(
                 &store,
@@ -459,6 +477,133 @@ mod tests {
             problem(error),
             (404, "not_found".into(), "ann@example.com is not invited.".into())
         );
+    }
+
+    #[tokio::test]
+    async fn an_invitation_counts_against_the_write_limit_before_its_refusals() {
+        // Pins today's order (see `RateLimiter`): the write is counted first, so each refusal
+        // below has used one.
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let invited = FakePeople::default().with_invitation(FakePeople::invited(
+            ANN,
+            "carol@example.com",
+            "2026-11-28T10:15:00Z",
+        ));
+        let escalating =
+            FakePeople::default().with_user("00u1", ANN, OktaUserStatus::Active, &["admin"]);
+        let cases = [
+            (invited, FakeDirectory::knowing(&[(ANN, "00u1")]), "already_exists"),
+            (FakePeople::default(), FakeDirectory::knowing(&[]), "unknown_to_okta"),
+            (escalating, FakeDirectory::knowing(&[(ANN, "00u1")]), "beyond_own_access"),
+        ];
+        for (store, okta, expected) in cases {
+            let limits = FakeRateLimiter::open();
+            let error = create_invitation(&store, &okta, &limits, &editor, asking(ANN), NOW).await;
+            assert_eq!(problem(error.unwrap_err()).1, expected);
+            assert_eq!(limits.admitted(), 1, "{expected} is counted");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_counts_against_the_write_limit_before_its_refusals() {
+        let used = FakePeople::default().with_invitation(InvitationRow {
+            status: "active".into(),
+            activated_at: Some("2026-11-29T08:05:00Z".into()),
+            ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
+        });
+        for (store, expected) in [(FakePeople::default(), "not_found"), (used, "conflict")] {
+            let limits = FakeRateLimiter::open();
+            let error = revoke_invitation(&store, &limits, &admin(), ANN, NOW).await;
+            assert_eq!(problem(error.unwrap_err()).1, expected);
+            assert_eq!(limits.admitted(), 1, "{expected} is counted");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_editor_cannot_invite_someone_whose_okta_user_grants_admin_under_an_older_email() {
+        // No synced user has the email (Okta's user was synced under an older one): the user
+        // Okta names now decides, and its group grants Admin.
+        let store = FakePeople::default().with_user(
+            "00u7",
+            "ann.old@example.com",
+            OktaUserStatus::Active,
+            &["admin"],
+        );
+        let okta = FakeDirectory::knowing(&[(ANN, "00u7")]);
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &editor, asking(ANN), NOW)
+                .await;
+        let (status, code, detail) = problem(error.unwrap_err());
+        assert_eq!((status, code.as_str()), (403, "beyond_own_access"));
+        assert!(detail.starts_with("You cannot invite someone with the Admin role"), "{detail}");
+        assert!(store.invitations().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_shared_email_grants_nothing_even_with_the_user_okta_names() {
+        let store = FakePeople::default()
+            .with_user("00u1", ANN, OktaUserStatus::Active, &["admin"])
+            .with_user("00u2", ANN, OktaUserStatus::Active, &["admin"]);
+        let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
+        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
+        let created =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &editor, asking(ANN), NOW)
+                .await
+                .expect("nothing is handed out, so an Editor may invite");
+        assert_eq!(created.invitation.okta_user_id.as_deref(), Some("00u1"));
+        assert!(created.access.roles.is_empty(), "{:?}", created.access.roles);
+        let note = created.access.notes.first().cloned().unwrap_or_default();
+        assert!(note.starts_with("2 Okta users have the email ann@example.com"), "{note}");
+    }
+
+    fn candidate(id: &str, email: Option<&str>) -> DirectoryUser {
+        DirectoryUser { id: id.into(), email: email.map(str::to_owned) }
+    }
+
+    #[test]
+    fn the_user_with_the_email_is_chosen_in_any_ascii_case() {
+        let users = [candidate("00u1", Some("Ann@Example.COM"))];
+        assert_eq!(user_with_email(&users, ANN), Some("00u1"));
+    }
+
+    #[test]
+    fn no_candidate_with_the_email_chooses_nobody() {
+        let users = [candidate("00u1", Some("ann@example.org")), candidate("00u2", None)];
+        assert_eq!(user_with_email(&users, ANN), None);
+        assert_eq!(user_with_email(&[], ANN), None);
+    }
+
+    #[test]
+    fn among_several_candidates_only_the_exact_email_is_chosen() {
+        let users = [
+            candidate("00u1", Some("ann@example.com.evil")),
+            candidate("00u2", Some("xann@example.com")),
+            candidate("00u3", Some("ANN@example.com")),
+            candidate("00u4", None),
+        ];
+        assert_eq!(user_with_email(&users, ANN), Some("00u3"));
+    }
+
+    #[test]
+    fn candidates_without_an_email_choose_nobody() {
+        let users = [candidate("00u1", None), candidate("00u2", None)];
+        assert_eq!(user_with_email(&users, ANN), None);
+    }
+
+    #[tokio::test]
+    async fn a_user_okta_matched_on_something_else_is_not_bound() {
+        // Okta's search answers with an Admin-granting user whose email is another one: the
+        // invitation is not bound to them, so it needs confirmation like an unknown email.
+        let store =
+            FakePeople::default().with_user("00u9", ANN, OktaUserStatus::Active, &["admin"]);
+        let okta = FakeDirectory::knowing(&[("ann.other@example.com", "00u9")]);
+        let error =
+            create_invitation(&store, &okta, &FakeRateLimiter::open(), &admin(), asking(ANN), NOW)
+                .await;
+        let (status, code, _) = problem(error.unwrap_err());
+        assert_eq!((status, code.as_str()), (422, "unknown_to_okta"));
+        assert!(store.invitations().is_empty());
     }
 
     #[test]

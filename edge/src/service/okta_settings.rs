@@ -70,6 +70,9 @@ pub struct SettingsPorts<'a, S, T, L> {
 /// Tests the connection when a token comes with the change (or the deployment's token is to go
 /// to a new target), and stores a typed token (sealed) only when the test passed.
 ///
+/// Only a superAdmin may: the router checks that before the handler calls this, so the use
+/// case does not check it again.
+///
 /// # Errors
 ///
 /// `token_managed_by_deployment` for a typed token while the deployment sets one;
@@ -235,18 +238,21 @@ fn audit_view(row: &SettingsRow) -> serde_json::Value {
 mod tests {
     use std::collections::HashMap;
 
+    use super::*;
+    use crate::config::{
+        ConfigSource, OKTA_API_TOKEN, OKTA_TENANT_URL, TOKEN_ENCRYPTION_KEY,
+        TOKEN_ENCRYPTION_KEY_PREVIOUS,
+    };
+    use crate::sealed_token::TokenKeys;
+    use crate::service::fakes::{FakeConnectionTester, FakeRateLimiter, FakeSettings, config_of};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
-    use groupsync_core::domain::BuiltInRole;
-
-    use super::*;
-    use crate::config::{ConfigSource, OKTA_API_TOKEN, OKTA_TENANT_URL, TOKEN_ENCRYPTION_KEY};
-    use crate::service::fakes::{FakeConnectionTester, FakeRateLimiter, FakeSettings, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const TENANT: &str = "https://acme.okta.com";
     const APP: &str = "0oa1abcdefghijklmnop";
     const TOKEN: &str = "00abcdefghijklmnopqrstuvwxyz0123456789wxyz";
+    const DEPLOYMENT_TOKEN: &str = "00deploymentdeploymentdeploymentdepl1234";
 
     struct Source(HashMap<&'static str, String>);
 
@@ -262,10 +268,11 @@ mod tests {
         Config::load(&Source(HashMap::from([(TOKEN_ENCRYPTION_KEY, key)]))).expect("a config")
     }
 
-    /// A production configuration whose deployment sets the token, for `TENANT`.
+    /// A production configuration whose deployment sets the token (`DEPLOYMENT_TOKEN`), for
+    /// `TENANT`.
     fn deployment() -> Config {
         let source = Source(HashMap::from([
-            (OKTA_API_TOKEN, TOKEN.to_owned()),
+            (OKTA_API_TOKEN, DEPLOYMENT_TOKEN.to_owned()),
             (OKTA_TENANT_URL, TENANT.to_owned()),
         ]));
         Config::load(&source).expect("a config")
@@ -308,8 +315,13 @@ mod tests {
         let saved = saved.expect("saved");
         let tested = okta.tested();
         assert!(tested.len() == 1 && tested[0].contains("acme.okta.com"), "{tested:?}");
-        let sealed = saved.token_ciphertext.clone().expect("a sealed token");
-        assert!(!sealed.contains(TOKEN), "never stored in the clear");
+        assert_eq!(okta.tokens_tested(), ["wxyz"], "the typed token was tested");
+        let opened = open_stored(&config, &saved).expect("the stored value opens");
+        assert_eq!(opened.token.expose(), TOKEN, "it is the typed token, sealed");
+        let other_app =
+            SettingsRow { app_id: Some("0oa9zyxwvutsrqponmlk".into()), ..saved.clone() };
+        let problem = open_stored(&config, &other_app).unwrap_err().to_problem();
+        assert_eq!(problem.code, "token_required", "sealed for this App ID only");
         assert_eq!(saved.token_last4.as_deref(), Some("wxyz"));
         assert_eq!(saved.token_set_by.as_deref(), Some("root@example.com"));
         assert_eq!((saved.sync_enabled, saved.updated_at.as_deref()), (1, Some(NOW)));
@@ -366,7 +378,8 @@ mod tests {
         assert!(okta.tested().is_empty(), "no request left for the other tenant");
         let saved = save(&settings, &okta, &config, change(&config, TENANT, None)).await;
         assert_eq!(saved.expect("saved").token_ciphertext, None, "its token is never stored");
-        assert_eq!(okta.tested().len(), 1, "a new target is tested with the deployment's token");
+        assert_eq!(okta.tested().len(), 1, "a new target is tested");
+        assert_eq!(okta.tokens_tested(), ["1234"], "with the deployment's token");
     }
 
     #[tokio::test]
@@ -439,16 +452,95 @@ mod tests {
             (FakeSettings::default(), FakeConnectionTester::passing(), sealing());
         let limits = FakeRateLimiter::used_up();
         let ports = SettingsPorts { settings: &settings, okta: &okta, limits: &limits };
-        let editor = person("ed@example.com", &[BuiltInRole::Editor]);
         let error = update_okta_settings(
             ports,
             &config,
-            &editor,
+            &root(),
             change(&config, TENANT, Some(TOKEN)),
             NOW,
         )
         .await;
         assert_eq!(code(error.unwrap_err()), "rate_limited");
         assert!(okta.tested().is_empty() && settings.audit().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_save_counts_against_the_write_limit_before_its_refusals() {
+        // Pins today's order (see `RateLimiter`): the write is counted first, so each refusal
+        // below has used one; only a typed token also counts an Okta test.
+        let stored = FakeSettings::default();
+        let passing = FakeConnectionTester::passing();
+        save(&stored, &passing, &sealing(), change(&sealing(), TENANT, Some(TOKEN)))
+            .await
+            .expect("saved");
+        let cases = [
+            (&stored, &passing, sealing(), "https://other.okta.com", None, "token_required", 0),
+            (
+                &FakeSettings::default(),
+                &FakeConnectionTester::failing(),
+                sealing(),
+                TENANT,
+                Some(TOKEN),
+                "okta_test_failed",
+                1,
+            ),
+            (
+                &FakeSettings::default(),
+                &passing,
+                deployment(),
+                "https://other.okta.com",
+                None,
+                "deployment_tenant_mismatch",
+                0,
+            ),
+            (
+                &FakeSettings::default(),
+                &passing,
+                deployment(),
+                TENANT,
+                Some(TOKEN),
+                "token_managed_by_deployment",
+                0,
+            ),
+        ];
+        for (settings, okta, config, tenant, token, expected, okta_tests) in cases {
+            let limits = FakeRateLimiter::open();
+            let ports = SettingsPorts { settings, okta, limits: &limits };
+            let change = change(&config, tenant, token);
+            let error = update_okta_settings(ports, &config, &root(), change, NOW).await;
+            assert_eq!(code(error.unwrap_err()), expected);
+            assert_eq!((limits.admitted(), limits.okta_tests()), (1, okta_tests), "{expected}");
+        }
+    }
+
+    #[tokio::test]
+    async fn saving_during_a_key_rotation_reseals_the_token_under_the_current_key() {
+        let old_key = [1_u8; 32];
+        let new_key = [2_u8; 32];
+        let sealed = TokenKeys::new(old_key, None)
+            .seal(&OktaToken::new(TOKEN), TENANT, APP)
+            .expect("sealed");
+        let before = SettingsRow {
+            tenant_url: Some(TENANT.into()),
+            app_id: Some(APP.into()),
+            token_ciphertext: Some(sealed.clone()),
+            token_last4: Some("wxyz".into()),
+            ..SettingsRow::default()
+        };
+        let settings = FakeSettings::with_row(before);
+        let okta = FakeConnectionTester::passing();
+        let rotating = config_of(&[
+            (TOKEN_ENCRYPTION_KEY, STANDARD.encode(new_key)),
+            (TOKEN_ENCRYPTION_KEY_PREVIOUS, STANDARD.encode(old_key)),
+        ]);
+        let saved = save(&settings, &okta, &rotating, change(&rotating, TENANT, None))
+            .await
+            .expect("saved");
+        assert!(okta.tested().is_empty(), "the same target needs no test");
+        assert_ne!(saved.token_ciphertext.as_deref(), Some(sealed.as_str()), "sealed again");
+        let rotated = config_of(&[(TOKEN_ENCRYPTION_KEY, STANDARD.encode(new_key))]);
+        let opened = open_stored(&rotated, &settings.row()).expect("opens with the new key alone");
+        assert_eq!((opened.token.expose(), opened.key), (TOKEN, KeyRole::Current));
+        assert_eq!(settings.row().token_last4.as_deref(), Some("wxyz"));
     }
 }

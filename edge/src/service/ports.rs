@@ -100,8 +100,10 @@ pub trait PeopleStore {
         now: &str,
     ) -> Result<bool, StoreError>;
 
-    /// What decides the access of `email`: the one synced Okta user with the email, else
-    /// `fallback_user_id` (the user Okta named at invite time, perhaps not synced yet).
+    /// What decides the access of `email`: the one synced Okta user with the email. Only when
+    /// no synced Okta user has it, `fallback_user_id` (the user Okta named at invite time,
+    /// perhaps not synced yet, or synced under an older email) decides instead. An email that
+    /// several synced users share grants nothing, whatever the fallback (`Ambiguous`).
     async fn person_facts(
         &self,
         email: &str,
@@ -113,16 +115,29 @@ pub trait PeopleStore {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirectoryUnavailable;
 
+/// A user Okta's search answered with: its id, and its email if its profile has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    /// The Okta user id.
+    pub id: String,
+    /// The email of its profile.
+    pub email: Option<String>,
+}
+
 /// The Okta tenant, asked live (not the synced copy).
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
 )]
 pub trait Directory {
-    /// The id of the Okta user whose email is `email` (any case): `Ok(None)` when Okta has no
-    /// such user, an error when Okta could not be asked.
-    async fn find_user_by_email(&self, email: &str)
-    -> Result<Option<String>, DirectoryUnavailable>;
+    /// The users Okta's search finds for `email`, as Okta answers them: the search may also
+    /// match users on something other than their email, so the use case picks among them
+    /// (`service::invitations::user_with_email`). `Ok(vec![])` when Okta finds nobody, an error
+    /// when Okta could not be asked.
+    async fn find_users_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Vec<DirectoryUser>, DirectoryUnavailable>;
 }
 
 /// A group as the listings show it: a row of `groups` with its member count and roles.
@@ -207,8 +222,24 @@ pub trait GroupStore {
     ) -> Result<bool, StoreError>;
 }
 
-/// The per-person limits of this minute, counted where a use case commits to the action (a
-/// request it refuses first is not counted).
+/// The per-person limits of this minute.
+///
+/// Each use case counts at a fixed point, and what it
+/// refuses after that point has used up one of the minute's writes (the API's behaviour, which
+/// the use cases' tests pin):
+///
+/// - `create_invitation` counts first: `already_exists`, `unknown_to_okta` and
+///   `beyond_own_access` are counted;
+/// - `revoke_invitation` counts first: `not_found` and `conflict` are counted;
+/// - `set_group_roles` counts after its checks: `not_found`, `version_conflict` (as read) and
+///   `beyond_own_access` are not counted; a conflict found by the write itself is;
+/// - `create_group` counts after checking the name and description; `sync_enabled` is counted;
+/// - `update_okta_settings` counts first (after parsing): `token_managed_by_deployment`,
+///   `deployment_tenant_mismatch`, `token_required`, `okta_test_failed` and `misconfigured` are
+///   counted; only a typed token counts an Okta test too, before it is tested;
+/// - `create_api_key` counts after checking its name, scopes, lifetime and the pepper;
+/// - `register_service_token` counts after checking the common name and scopes but before the
+///   name: a bad `name` and `already_exists` are counted.
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{DurableObject, Env, Request, Response, State, console_error, durable_object};
 
-use crate::adapters::d1::{AuditRecord, RunEnd, RunRow, Store};
+use crate::adapters::d1::{RunEnd, RunRow, Store};
 use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::okta_target::{Client, OktaTarget};
+use crate::service::ports::AuditRecord;
 use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.

@@ -22,12 +22,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::adapters::d1::{
-    AuditRecord, GroupChanges, GroupToRead, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup,
-    StagedUser, Store, WriteStep, diff_json,
+    GroupChanges, GroupToRead, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup, StagedUser,
+    Store, WriteStep, diff_json,
 };
 use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
+use crate::service::ports::AuditRecord;
 
 /// Groups read at once: the Workers limit of 6 connections in flight.
 const MEMBER_SLOTS: usize = 6;

@@ -6,13 +6,13 @@ use groupsync_core::api::{
 };
 use worker::{Request, Response};
 
-use crate::adapters::d1::AuditRecord;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
 use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::credentials::{self, Now};
+use crate::service::ports::AuditRecord;
 
 /// `GET /api/v1/super-admins`.
 pub(crate) async fn list_super_admins(ctx: &Ctx) -> Result<Response, ApiError> {

@@ -8,13 +8,14 @@ use groupsync_core::api::{
 use groupsync_core::domain::Permission;
 use worker::{Request, Response};
 
-use crate::adapters::d1::{GroupListRow, GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
+use crate::adapters::d1::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
 use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::groups::{self, no_such_group};
+use crate::service::ports::GroupListRow;
 
 /// `GET /api/v1/groups?q=&sort=name|-name|members|-members|source&page=&per_page=`.
 pub(crate) async fn list_groups(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {

@@ -11,7 +11,6 @@ use groupsync_core::okta::OktaToken;
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::adapters::d1::AuditRecord;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::respond;
@@ -19,6 +18,7 @@ use crate::okta_target::{OktaConnectionTester, UsableToken, keep_resealed, token
 use crate::service::access::Principal;
 use crate::service::okta_settings::{self, SettingsChange, SettingsPorts, describe_settings};
 use crate::service::okta_token::{checked_token, not_configured};
+use crate::service::ports::{AuditRecord, RateLimiter};
 use crate::service::ports::{ConnectionTester, SettingsStore};
 
 /// `GET /api/v1/settings/okta`.
@@ -51,7 +51,8 @@ pub(crate) async fn test_okta_connection(
     let body: TestOktaConnectionRequest = read_json(req).await?;
     let (tenant, app_id, token) = connection_to_test(body, ctx).await?;
     let actor = principal.actor();
-    ctx.rate_limit("okta-test", &actor.name, ctx.config.rate_limits.okta_tests).await?;
+    // The same limit, counted the same way, as a save with a typed token.
+    ctx.admit_okta_test(&actor.name).await?;
     let result = OktaConnectionTester.test_connection(&tenant, &app_id, token).await;
     let audit = AuditRecord {
         after: Some(
