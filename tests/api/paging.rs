@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use groupsync_core::api::{GroupDetail, ListInvitationsResponse, ListUsersResponse, MemberPage};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::sync::{TURN, prepared};
@@ -14,14 +15,17 @@ use crate::world::World;
 /// The most a listing's answer may weigh.
 const MAX_RESPONSE_BYTES: usize = 1_000_000;
 
-/// A page of a listing, read whole: its JSON and its size on the wire.
-async fn page(caller: &Caller<'_>, path: &str) -> (Value, usize) {
+/// A page of a listing, read whole: its wire type and its size on the wire.
+async fn page<T: DeserializeOwned>(caller: &Caller<'_>, path: &str) -> (T, usize) {
     let response = caller.get(path).await;
     let status = response.status();
     let body = response.bytes().await.expect("a body");
-    assert_eq!(status, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&body));
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, StatusCode::OK, "{path}: {text}");
     assert!(body.len() < MAX_RESPONSE_BYTES, "{path} answered {} bytes", body.len());
-    (serde_json::from_slice(&body).expect("JSON"), body.len())
+    let answer = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{path}: not its wire type ({e}): {text}"));
+    (answer, body.len())
 }
 
 /// The members of a group as the API lists them, page after page of `per_page`: the ids in the
@@ -30,7 +34,7 @@ pub(crate) async fn member_pages(
     caller: &Caller<'_>,
     group_id: &str,
     per_page: u32,
-) -> (Vec<String>, Vec<Value>) {
+) -> (Vec<String>, Vec<MemberPage>) {
     let mut ids = Vec::new();
     let mut pages = Vec::new();
     let mut after: Option<String> = None;
@@ -39,11 +43,11 @@ pub(crate) async fn member_pages(
         if let Some(after) = &after {
             path.push_str(&format!("&after={after}"));
         }
-        let (answer, _) = page(caller, &path).await;
-        let members = answer["members"].as_array().expect("members");
+        let (answer, _): (MemberPage, _) = page(caller, &path).await;
+        let members = &answer.members;
         assert!(members.len() <= per_page as usize, "{path}: {} members", members.len());
-        ids.extend(members.iter().map(|m| m["id"].as_str().expect("an id").to_owned()));
-        after = answer["next_after"].as_str().map(str::to_owned);
+        ids.extend(members.iter().map(|m| m.id.clone()));
+        after = answer.next_after.clone();
         pages.push(answer);
         if after.is_none() {
             return (ids, pages);
@@ -79,32 +83,33 @@ async fn a_groups_members_come_in_pages_that_list_each_once_in_email_order() {
     assert_eq!(ids, expected, "every member once, by email then id");
     assert_eq!(pages.len(), big.members.len().div_ceil(200));
     for answer in &pages {
-        assert_eq!(answer["total"], big.members.len(), "each page counts them all");
-        assert_eq!(answer["per_page"], 200);
-        assert_eq!(answer["as_of"], pages[0]["as_of"], "one listing");
+        assert_eq!(answer.total as usize, big.members.len(), "each page counts them all");
+        assert_eq!(answer.per_page, 200);
+        assert_eq!(answer.as_of, pages[0].as_of, "one listing");
     }
-    assert!(pages[0]["as_of"].is_string(), "{}", pages[0]["as_of"]);
+    assert!(pages[0].as_of.is_some(), "a listing names the sync it comes from");
 
-    // The group itself says how many, and carries no member.
-    let (group, size) = page(&root, &format!("/api/v1/groups/{}", big.id)).await;
-    assert_eq!(group["member_count"], big.members.len());
-    assert!(group.get("members").is_none() && size < 10_000, "{size} bytes: {group}");
+    // The group itself says how many, and carries no member (its wire type has none).
+    let (group, size): (GroupDetail, _) = page(&root, &format!("/api/v1/groups/{}", big.id)).await;
+    assert_eq!(group.member_count as usize, big.members.len());
+    assert!(size < 10_000, "{size} bytes: {group:?}");
 
     // The first page by default: 50 members.
-    let (first, _) = page(&root, &format!("/api/v1/groups/{}/members", big.id)).await;
-    assert_eq!(first["per_page"], 50);
-    let first_ids: Vec<&str> =
-        first["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let path = format!("/api/v1/groups/{}/members", big.id);
+    let (first, _): (MemberPage, _) = page(&root, &path).await;
+    assert_eq!(first.per_page, 50);
+    let first_ids: Vec<&str> = first.members.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(first_ids, expected[..50], "the first 50");
 
     // A search counts and pages only the members that match.
     let wanted = &big.members[big.members.len() / 2];
     let search = wanted.login.replace('+', "%2B");
-    let (found, _) = page(&root, &format!("/api/v1/groups/{}/members?q={search}", big.id)).await;
-    assert_eq!(found["total"], 1, "{found}");
-    assert_eq!(found["members"][0]["id"], wanted.id.as_str());
-    assert_eq!(found["members"][0]["email"], wanted.login.as_str());
-    assert_eq!(found["next_after"], Value::Null);
+    let path = format!("/api/v1/groups/{}/members?q={search}", big.id);
+    let (found, _): (MemberPage, _) = page(&root, &path).await;
+    assert_eq!(found.total, 1, "{found:?}");
+    assert_eq!(found.members[0].id, wanted.id);
+    assert_eq!(found.members[0].email.as_deref(), Some(wanted.login.as_str()));
+    assert_eq!(found.next_after, None);
 }
 
 #[tokio::test]
@@ -162,15 +167,12 @@ async fn the_users_and_the_invitations_come_in_pages_with_their_total_each_under
         let mut emails = Vec::new();
         for number in 1_u64..=3 {
             let path = format!("/api/v1/{listing}?q={domain}&per_page=200&page={number}");
-            let (answer, _) = page(&root, &path).await;
-            assert_eq!(answer["total"], seeded, "{path}");
-            assert_eq!(
-                (answer["page"].as_u64(), answer["per_page"].as_u64()),
-                (Some(number), Some(200))
-            );
-            let rows = answer[listing].as_array().expect("rows");
-            assert_eq!(rows.len(), [200, 200, 50][number as usize - 1], "{path}");
-            emails.extend(rows.iter().map(|r| r["email"].as_str().expect("an email").to_owned()));
+            let answer = people_page(&root, listing, &path).await;
+            assert_eq!(answer.total as usize, seeded, "{path}");
+            assert_eq!((answer.page, answer.per_page), (number as u32, 200));
+            let rows = answer.emails.len();
+            assert_eq!(rows, [200, 200, 50][number as usize - 1], "{path}");
+            emails.extend(answer.emails);
         }
         // Newest first: the last seeded comes first.
         let expected: Vec<String> = (1..=seeded)
@@ -179,15 +181,35 @@ async fn the_users_and_the_invitations_come_in_pages_with_their_total_each_under
             .collect();
         assert_eq!(emails.len(), seeded);
         assert_eq!(emails, expected, "{listing}: each invitation once, newest first");
-        let (past, _) =
-            page(&root, &format!("/api/v1/{listing}?q={domain}&per_page=200&page=4")).await;
-        assert_eq!(past[listing].as_array().map(Vec::len), Some(0), "past the end: an empty page");
-        assert_eq!(past["total"], seeded);
+        let path = format!("/api/v1/{listing}?q={domain}&per_page=200&page=4");
+        let past = people_page(&root, listing, &path).await;
+        assert!(past.emails.is_empty(), "past the end: an empty page");
+        assert_eq!(past.total as usize, seeded);
     }
 
     // Without a search, the users come 50 at a time.
-    let (first, _) = page(&root, "/api/v1/users").await;
-    assert_eq!(first["per_page"], 50);
-    assert_eq!(first["users"].as_array().map(Vec::len), Some(50));
-    assert!(first["total"].as_u64().unwrap() >= seeded as u64);
+    let (first, _): (ListUsersResponse, _) = page(&root, "/api/v1/users").await;
+    assert_eq!(first.per_page, 50);
+    assert_eq!(first.users.len(), 50);
+    assert!(first.total as usize >= seeded);
+}
+
+/// A page of the users or of the invitations (`listing`), as what the paging test compares.
+struct PeoplePage {
+    total: u32,
+    page: u32,
+    per_page: u32,
+    emails: Vec<String>,
+}
+
+async fn people_page(caller: &Caller<'_>, listing: &str, path: &str) -> PeoplePage {
+    if listing == "users" {
+        let (answer, _): (ListUsersResponse, _) = page(caller, path).await;
+        let emails = answer.users.into_iter().map(|u| u.email).collect();
+        PeoplePage { total: answer.total, page: answer.page, per_page: answer.per_page, emails }
+    } else {
+        let (answer, _): (ListInvitationsResponse, _) = page(caller, path).await;
+        let emails = answer.invitations.into_iter().map(|i| i.email).collect();
+        PeoplePage { total: answer.total, page: answer.page, per_page: answer.per_page, emails }
+    }
 }

@@ -118,9 +118,9 @@ pub async fn revoke_invitation(
 
 /// Which of the users Okta's search answered is the one whose email is `email`.
 ///
-/// The first whose profile email is `email` in any ASCII case. Okta's search may also return users it matched on
-/// something else (a login, a secondary email); they are never chosen, since the user chosen
-/// decides which roles the no-escalation check sees.
+/// The first whose profile email is `email` in any ASCII case. Okta's search may also return
+/// users it matched on something else (a login, a secondary email); they are never chosen,
+/// since the user chosen decides which roles the no-escalation check sees.
 pub fn user_with_email<'a>(candidates: &'a [DirectoryUser], email: &str) -> Option<&'a str> {
     candidates
         .iter()
