@@ -327,7 +327,7 @@ fn Members(id: String) -> impl IntoView {
 }
 
 fn member_row(member: GroupMember) -> impl IntoView {
-    let status = OktaUserStatus::parse(&member.status);
+    let status = member.status;
     // The status alone does not say what it means for the group's roles: say it beside it.
     let roles = status_roles(status);
     let meaning = match (status, roles) {
@@ -341,7 +341,7 @@ fn member_row(member: GroupMember) -> impl IntoView {
             <td>{member.email.unwrap_or(member.id)}</td>
             <td>{member.name.as_deref().map(inert)}</td>
             <td class:status--inactive=roles != StatusRoles::Held>
-                {member.status}
+                {status.as_str()}
                 {meaning.map(|meaning| view! { <span class="status-meaning">" · "{meaning}</span> })}
             </td>
         </tr>

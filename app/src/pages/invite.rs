@@ -419,7 +419,7 @@ fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
 fn Explanation(answer: UserAccessResponse) -> impl IntoView {
     let status = answer
         .okta_status
-        .map(|s| format!("Okta status: {s}."))
+        .map(|s| format!("Okta status: {}.", s.as_str()))
         .unwrap_or_else(|| "Not found among the synced Okta users.".into());
     let permissions = answer
         .access

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::GroupSource;
 use crate::domain::{BuiltInRole, EffectiveAccess, GuardReason, SyncCounts};
+use crate::okta::OktaUserStatus;
 
 /// `POST /api/v1/sync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,7 +308,7 @@ pub struct GroupMember {
     /// The name.
     pub name: Option<String>,
     /// The Okta status (`ACTIVE`, `SUSPENDED`, …).
-    pub status: String,
+    pub status: OktaUserStatus,
 }
 
 /// `GET /api/v1/groups/{id}/members?q=&after=&per_page=`: a page of a group's members.
@@ -460,7 +461,7 @@ pub struct UserAccessResponse {
     /// The Okta user id, when the email is an Okta user in a synced group.
     pub okta_user_id: Option<String>,
     /// The Okta status.
-    pub okta_status: Option<String>,
+    pub okta_status: Option<OktaUserStatus>,
     /// Roles, permissions and the explanation.
     pub access: EffectiveAccess,
 }

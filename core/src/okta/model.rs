@@ -3,7 +3,7 @@
 //! Okta adds properties at any time and may omit null ones, so unknown fields are ignored and
 //! everything but `id` is optional.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An Okta application (`GET /api/v1/apps/{appId}`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -111,8 +111,9 @@ pub struct OktaUserProfile {
     pub last_name: Option<String>,
 }
 
-/// An Okta user's lifecycle status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+/// An Okta user's lifecycle status. The API writes it in Okta's spelling; a status Okta adds
+/// later reads (and is written) as `UNKNOWN`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OktaUserStatus {
     /// Signed up and able to sign in.
@@ -175,6 +176,19 @@ impl OktaUserStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_is_written_in_oktas_spelling_and_read_back() {
+        for status in OktaUserStatus::ALL {
+            let written = serde_json::to_value(status).expect("a status serializes");
+            assert_eq!(written, status.as_str());
+            assert_eq!(serde_json::from_value::<OktaUserStatus>(written).ok(), Some(status));
+            assert_eq!(OktaUserStatus::parse(status.as_str()), status);
+        }
+        // A status Okta adds later reads as Unknown, on the wire as from Okta.
+        let newer = serde_json::from_str::<OktaUserStatus>(r#""ON_HOLIDAY""#).ok();
+        assert_eq!(newer, Some(OktaUserStatus::Unknown));
+    }
 
     #[test]
     fn assignment_with_embedded_group_reads_leniently() {

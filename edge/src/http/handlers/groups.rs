@@ -6,6 +6,7 @@ use groupsync_core::api::{
     SetGroupRolesRequest,
 };
 use groupsync_core::domain::Permission;
+use groupsync_core::okta::OktaUserStatus;
 use worker::{Request, Response};
 
 use crate::adapters::d1::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
@@ -126,5 +127,5 @@ fn member(row: MemberRow) -> GroupMember {
         (Some(one), None) | (None, Some(one)) => Some(one.clone()),
         (None, None) => row.login.clone(),
     };
-    GroupMember { id: row.id, email: row.email, name, status: row.status }
+    GroupMember { id: row.id, email: row.email, name, status: OktaUserStatus::parse(&row.status) }
 }

@@ -101,15 +101,7 @@ fn app_user(
 pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, ApiError> {
     let email = parse_email(email)?;
     let PersonAccess { okta_user_id, status, access } = access_of(&ctx.store, &email, None).await?;
-    respond::json(
-        &UserAccessResponse {
-            email,
-            okta_user_id,
-            okta_status: status.map(|s| s.as_str().to_owned()),
-            access,
-        },
-        200,
-    )
+    respond::json(&UserAccessResponse { email, okta_user_id, okta_status: status, access }, 200)
 }
 
 /// The roles a person holds through the synced groups (for the principal of a request).
