@@ -21,11 +21,11 @@ pub use settings::{
     UpdateOktaSettingsRequest,
 };
 pub use sync::{
-    AppUser, CreateInvitationRequest, CreateInvitationResponse, DiffGroup, GroupDetail,
-    GroupMember, GroupPage, Invitation, ListInvitationsResponse, ListSyncRunsResponse,
-    ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse,
-    SyncDiff, SyncFailure, SyncPhase, SyncProgress, SyncRun, SyncSchedule, SyncState,
-    UserAccessResponse,
+    AppUser, AppUserStatus, CreateInvitationRequest, CreateInvitationResponse, DiffGroup,
+    GroupDetail, GroupMember, GroupPage, Invitation, InvitationStatus, ListInvitationsResponse,
+    ListSyncRunsResponse, ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest,
+    StartSyncResponse, SyncDiff, SyncFailure, SyncPhase, SyncProgress, SyncRun, SyncSchedule,
+    SyncState, UserAccessResponse,
 };
 
 /// The path prefix every edge API route lives under.

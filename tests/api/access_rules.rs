@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake_okta::{TruthMember, UserStatus};
 use groupsync_core::api::{
-    AppUser, GroupDetail, ListAuditResponse, ListUsersResponse, MeResponse, SyncState,
-    UserAccessResponse,
+    AppUser, AppUserStatus, GroupDetail, ListAuditResponse, ListUsersResponse, MeResponse,
+    SyncState, UserAccessResponse,
 };
 use groupsync_core::domain::{BuiltInRole, Permission};
 use reqwest::{Method, StatusCode};
@@ -285,7 +285,7 @@ async fn the_access_review_lists_everyone_who_holds_a_role_and_who_was_never_inv
     set_roles(&root, &viewers, &[]).await;
 
     let row = row.expect("a role holder who was never invited is listed");
-    assert_eq!(row.status, "not_invited", "{row:?}");
+    assert_eq!(row.status, AppUserStatus::NotInvited, "{row:?}");
     assert_eq!(row.invited_by, None, "{row:?}");
     assert_eq!(row.roles, [BuiltInRole::Viewer], "{row:?}");
     let locked_out_row = locked_out_row.expect("a locked-out member still holds the role");
@@ -311,7 +311,7 @@ async fn the_access_review_lists_everyone_who_signed_in_even_without_a_role_or_a
     let me: MeResponse = app.as_person(&email).read("/api/v1/me").await;
     assert!(me.roles.is_empty(), "{me:?}");
     let first = row().await.expect("listed once signed in");
-    assert_eq!(first.status, "not_invited", "{first:?}");
+    assert_eq!(first.status, AppUserStatus::NotInvited, "{first:?}");
     assert_eq!(first.invited_by, None, "{first:?}");
     assert!(first.roles.is_empty(), "{first:?}");
     let first_at = first.activated_at.expect("their first sign-in");
@@ -323,9 +323,9 @@ async fn the_access_review_lists_everyone_who_signed_in_even_without_a_role_or_a
     let body = json!({ "email": email, "confirm_unknown": true });
     let sent = root.send(Method::POST, "/api/v1/invitations", &body).await;
     assert_eq!(sent.status(), StatusCode::CREATED);
-    assert_eq!(row().await.unwrap().status, "invited");
+    assert_eq!(row().await.unwrap().status, AppUserStatus::Invited);
     app.as_person(&email).get("/api/v1/me").await;
     let active = row().await.unwrap();
-    assert_eq!(active.status, "active", "{active:?}");
+    assert_eq!(active.status, AppUserStatus::Active, "{active:?}");
     assert!(active.activated_at.is_some(), "{active:?}");
 }

@@ -1,7 +1,9 @@
 //! User Management → Invite User: the roles an email will get (and through which groups) before
 //! the invitation is sent; the invitations and users with their effective roles, paged; **Why?**.
 
-use groupsync_core::api::{AppUser, CreateInvitationResponse, ProblemCode, UserAccessResponse};
+use groupsync_core::api::{
+    AppUser, AppUserStatus, CreateInvitationResponse, ProblemCode, UserAccessResponse,
+};
 use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission};
 use leptos::prelude::*;
 
@@ -310,8 +312,8 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
 pub struct PersonRow {
     /// The email.
     pub email: String,
-    /// `invited` or `active`.
-    pub status: String,
+    /// Where they stand.
+    pub status: AppUserStatus,
     /// Effective roles, in words.
     pub roles: String,
     /// Who invited them, and when.
@@ -329,12 +331,17 @@ impl PersonRow {
                 _ => "Never invited".to_owned(),
             },
             email: user.email,
-            status: if user.status == "not_invited" {
-                "not invited".to_owned()
-            } else {
-                user.status
-            },
+            status: user.status,
         }
+    }
+}
+
+/// A person's status as the people table says it.
+pub fn status_word(status: AppUserStatus) -> &'static str {
+    match status {
+        AppUserStatus::Invited => "invited",
+        AppUserStatus::Active => "active",
+        AppUserStatus::NotInvited => "not invited",
     }
 }
 
@@ -346,7 +353,7 @@ fn person_row(
     let email = row.email.clone();
     let label = format!("Why does {} have this access?", row.email);
     // Only an invitation nobody used yet can be withdrawn.
-    let withdraw = (row.status == "invited").then(|| {
+    let withdraw = (row.status == AppUserStatus::Invited).then(|| {
         let label = format!("Withdraw the invitation of {}", row.email);
         let email = row.email.clone();
         view! {
@@ -363,7 +370,7 @@ fn person_row(
     view! {
         <tr>
             <td>{row.email}</td>
-            <td>{row.status}</td>
+            <td>{status_word(row.status)}</td>
             <td>{row.roles}</td>
             <td>{row.invited}</td>
             <td class="row-actions">
@@ -451,7 +458,7 @@ mod tests {
         AppUser {
             email: email.into(),
             okta_user_id: None,
-            status: "invited".into(),
+            status: AppUserStatus::Invited,
             invited_by: Some("root@example.com".into()),
             invited_at: Some("2026-11-28T10:00:00.000Z".into()),
             activated_at: None,
@@ -475,13 +482,16 @@ mod tests {
     #[test]
     fn someone_holding_access_without_an_invitation_reads_so() {
         let never = AppUser {
-            status: "not_invited".into(),
+            status: AppUserStatus::NotInvited,
             invited_by: None,
             invited_at: None,
             ..user("cy@example.com", vec![BuiltInRole::Viewer], false)
         };
         let row = PersonRow::of(never.clone());
-        assert_eq!((row.invited.as_str(), row.status.as_str()), ("Never invited", "not invited"));
+        assert_eq!(
+            (row.invited.as_str(), status_word(row.status)),
+            ("Never invited", "not invited")
+        );
         let signed_in = AppUser { activated_at: Some("2026-11-29T08:05:00Z".into()), ..never };
         assert_eq!(
             PersonRow::of(signed_in).invited,

@@ -372,6 +372,29 @@ pub struct CreateInvitationRequest {
     pub confirm_unknown: bool,
 }
 
+/// Where an invitation stands (D1's `invitations.status` holds the same two words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Sent, not used yet: it can be withdrawn.
+    Invited,
+    /// Used: its person has signed in.
+    Active,
+}
+
+/// Where a person of the access review stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppUserStatus {
+    /// Invited, not signed in yet.
+    Invited,
+    /// Invited and signed in.
+    Active,
+    /// Holds access (through their Okta groups, or as a superAdmin) or has signed in, without
+    /// ever having been invited.
+    NotInvited,
+}
+
 /// An invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
@@ -380,7 +403,7 @@ pub struct Invitation {
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
     /// `invited`, or `active` after the first sign-in.
-    pub status: String,
+    pub status: InvitationStatus,
     /// Who invited.
     pub invited_by: String,
     /// When.
@@ -421,9 +444,8 @@ pub struct AppUser {
     pub email: String,
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
-    /// `invited`, `active` after the first sign-in, or `not_invited`: they hold access (through
-    /// their Okta groups, or as a superAdmin) or have signed in, without ever having been invited.
-    pub status: String,
+    /// `invited`, `active` after the first sign-in, or `not_invited`.
+    pub status: AppUserStatus,
     /// Who invited them (none when never invited).
     pub invited_by: Option<String>,
     /// When (none when never invited).

@@ -4,7 +4,9 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use groupsync_core::api::{ConnectionFailure, GroupSource, TestOktaConnectionResponse};
+use groupsync_core::api::{
+    ConnectionFailure, GroupSource, InvitationStatus, TestOktaConnectionResponse,
+};
 use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 
@@ -90,7 +92,7 @@ impl FakePeople {
         InvitationRow {
             email: email.into(),
             okta_user_id: None,
-            status: "invited".into(),
+            status: InvitationStatus::Invited,
             invited_by: by.into(),
             invited_at: at.into(),
             activated_at: None,
@@ -174,7 +176,7 @@ impl PeopleStore for FakePeople {
         _now: &str,
     ) -> Result<bool, StoreError> {
         let mut invitations = self.invitations.borrow_mut();
-        if invitations.get(email).is_none_or(|row| row.status != "invited") {
+        if invitations.get(email).is_none_or(|row| row.status != InvitationStatus::Invited) {
             return Ok(false);
         }
         invitations.remove(email);

@@ -6,7 +6,7 @@
 //! (no escalation). One that was used to sign in cannot be withdrawn. Every write carries its
 //! audit row.
 
-use groupsync_core::api::{CreateInvitationResponse, Invitation, ProblemCode};
+use groupsync_core::api::{CreateInvitationResponse, Invitation, InvitationStatus, ProblemCode};
 use groupsync_core::domain::{EffectiveAccess, holds_group_roles, status_meaning};
 use groupsync_core::okta::OktaUserStatus;
 use serde_json::json;
@@ -95,7 +95,7 @@ pub async fn revoke_invitation(
     let Some(existing) = store.invitation(email).await? else {
         return Err(not_invited(email));
     };
-    if existing.status != "invited" {
+    if existing.status != InvitationStatus::Invited {
         return Err(used(&existing));
     }
     let audit = AuditRecord {
@@ -264,7 +264,7 @@ mod tests {
                 .expect("invited");
         assert_eq!(created.invitation.okta_user_id.as_deref(), Some("00u1"));
         assert_eq!(created.invitation.invited_by, "boss@example.com");
-        assert_eq!(created.invitation.status, "invited");
+        assert_eq!(created.invitation.status, InvitationStatus::Invited);
         assert_eq!(created.access.roles, [BuiltInRole::Viewer]);
         assert_eq!(created.warning, None);
         let audit = store.audit();
@@ -278,7 +278,7 @@ mod tests {
     async fn an_email_invited_before_is_refused_with_when_and_by_whom() {
         let store = FakePeople::default().with_invitation(InvitationRow {
             activated_at: Some("2026-11-29T08:05:00Z".into()),
-            status: "active".into(),
+            status: InvitationStatus::Active,
             ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
         });
         let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
@@ -449,7 +449,7 @@ mod tests {
     #[tokio::test]
     async fn a_used_invitation_is_not_withdrawn() {
         let store = FakePeople::default().with_invitation(InvitationRow {
-            status: "active".into(),
+            status: InvitationStatus::Active,
             activated_at: Some("2026-11-29T08:05:00Z".into()),
             ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
         });
@@ -507,7 +507,7 @@ mod tests {
     #[tokio::test]
     async fn a_withdrawal_counts_against_the_write_limit_before_its_refusals() {
         let used = FakePeople::default().with_invitation(InvitationRow {
-            status: "active".into(),
+            status: InvitationStatus::Active,
             activated_at: Some("2026-11-29T08:05:00Z".into()),
             ..FakePeople::invited(ANN, "carol@example.com", "2026-11-28T10:15:00Z")
         });

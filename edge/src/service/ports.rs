@@ -9,7 +9,7 @@
 //! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
-use groupsync_core::api::{GroupSource, TestOktaConnectionResponse};
+use groupsync_core::api::{GroupSource, InvitationStatus, TestOktaConnectionResponse};
 use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 use serde::Deserialize;
@@ -47,7 +47,7 @@ pub struct InvitationRow {
     /// The Okta user found for the email at invite time, if any.
     pub okta_user_id: Option<String>,
     /// `invited` until its first sign-in, then `active`.
-    pub status: String,
+    pub status: InvitationStatus,
     /// Who invited them.
     pub invited_by: String,
     /// When, RFC 3339 UTC.

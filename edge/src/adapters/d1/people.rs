@@ -6,6 +6,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::groups::{MemberRow, like_pattern};
+use groupsync_core::api::AppUserStatus;
 use groupsync_core::domain::{
     EmailMatch, IdentityMatch, holds_group_roles, resolve_email, resolve_identity,
 };
@@ -449,8 +450,7 @@ struct EmailRow {
 pub(crate) struct ReviewRow {
     pub(crate) email: String,
     pub(crate) okta_user_id: Option<String>,
-    /// `invited`, `active`, or `not_invited`.
-    pub(crate) status: String,
+    pub(crate) status: AppUserStatus,
     pub(crate) invited_by: Option<String>,
     pub(crate) invited_at: Option<String>,
     pub(crate) activated_at: Option<String>,
