@@ -24,8 +24,8 @@ pub(crate) struct SharedKeySet {
     pub(crate) fetched_at_s: u64,
 }
 
-/// The cache namespace; `None` when the binding is missing (the keys are then fetched by each
-/// isolate, as without a cache).
+/// The cache namespace. Without the binding there is none (`Cache::open` is `None`), and each
+/// isolate fetches the keys itself.
 pub(crate) struct Cache {
     kv: KvStore,
 }

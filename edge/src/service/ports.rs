@@ -175,8 +175,8 @@ impl GroupListRow {
     }
 }
 
-/// A row of `groups`, as a local group is created.
-#[derive(Debug, Clone, Deserialize)]
+/// A row of `groups`, as a local group is created (written, never read back as such).
+#[derive(Debug, Clone)]
 pub struct GroupRow {
     /// Its id.
     pub id: String,
