@@ -2,21 +2,29 @@
 //! the program, or a precise error.
 
 mod access;
+mod access_check;
 mod audit_text;
+mod catalog;
 mod effective_access;
 mod email;
 mod identity;
 mod okta_ids;
 mod schedule;
+mod scope;
 mod sync_plan;
 mod tenant_url;
 
 pub use access::{
     BeyondCaller, BuiltInRole, Permission, beyond_caller, needed_for, permissions_of, roles_changed,
 };
+pub use access_check::{Decision, Denial, Grant, GrantChain, MemberOf, Person, WhatIf, check};
 pub use audit_text::{
     AUDIT_ACTIONS, AUDIT_AREAS, AuditActionFilter, AuditFacts, AuditFilter, change_summary,
     describe_audit,
+};
+pub use catalog::{
+    AppPermission, Catalog, CatalogNameError, MAX_NAME_LEN, MAX_ROLE_NAME_CHARS, PermissionName,
+    RoleDefinition, RoleKey, role_display_name,
 };
 pub use effective_access::{
     AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,
@@ -27,6 +35,7 @@ pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
+pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError};
 pub use sync_plan::{
     GroupChange, GuardFigures, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts,
     SyncPlan, groups_to_refetch, guard, guard_figures, plan_sync,
