@@ -8,10 +8,11 @@ mod settings;
 mod sync;
 
 pub use access::{
-    ApiKey, AuditEntry, CallerKind, CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest,
-    DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse,
-    ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
-    RegisterServiceTokenRequest, RoleDescription, ServiceToken, SuperAdmin,
+    AccessCheckResponse, ApiKey, Assumption, AuditEntry, CallerKind, CreateApiKeyRequest,
+    CreateApiKeyResponse, DevSignInRequest, DevSignInResponse, GrantSuperAdminRequest,
+    ListApiKeysResponse, ListAuditResponse, ListRolesResponse, ListServiceTokensResponse,
+    ListSuperAdminsResponse, MeResponse, RegisterServiceTokenRequest, RoleDescription,
+    ServiceToken, SuperAdmin,
 };
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};

@@ -167,6 +167,7 @@ async fn dispatch(
         Endpoint::ListInvitations => people::list_invitations(req, ctx).await,
         Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
+        Endpoint::CheckAccess => people::check_access(req, ctx).await,
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
         Endpoint::ListAudit => audit::list_audit(req, ctx).await,
         Endpoint::ExportAudit => audit::export_audit(req, ctx).await,

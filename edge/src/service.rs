@@ -5,6 +5,7 @@
 //! ports, and the handlers call one use case each.
 
 pub mod access;
+pub mod access_check;
 pub mod api_keys;
 pub mod connection_test;
 pub mod credentials;

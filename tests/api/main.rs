@@ -3,6 +3,7 @@
 //!
 //! Run with `cargo xtask test` (which builds the Worker and the SPA first).
 
+mod access_check;
 mod access_rules;
 mod admin;
 mod audit;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{BuiltInRole, Permission};
+use crate::domain::{BuiltInRole, Decision, Permission, PermissionName, ResourcePath};
 
 /// Who the caller is (`GET /api/v1/me`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +25,34 @@ pub struct MeResponse {
     /// that several Okta users share).
     #[serde(default)]
     pub notes: Vec<String>,
+}
+
+/// `GET /api/v1/access/check`: may this person do this, there, and why (issue #14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessCheckResponse {
+    /// The email asked about (trimmed and lowercased).
+    pub email: String,
+    /// The permission asked about.
+    pub permission: PermissionName,
+    /// The resource asked about (`None`: none in particular, which only grants everywhere
+    /// answer).
+    pub resource: Option<ResourcePath>,
+    /// The membership the answer assumes, when one was asked about.
+    pub assuming: Option<Assumption>,
+    /// The answer: allowed or not, the grants that allow it, or why not.
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// A hypothetical membership an access check assumes (`as_if_member_of`,
+/// `as_if_not_member_of`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assumption {
+    /// As if the person were also a member of this group (its id).
+    MemberOf(String),
+    /// As if the person were not a member of this group (its id).
+    NotMemberOf(String),
 }
 
 /// The two kinds of callers.

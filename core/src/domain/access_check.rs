@@ -7,7 +7,7 @@
 //! the roles of the groups they are a member of when their Okta status holds them
 //! ([`holds_group_roles`]); a superAdmin holds every permission everywhere.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     Catalog, PermissionName, ResourcePath, RoleKey, holds_group_roles, status_meaning,
@@ -16,7 +16,7 @@ use crate::okta::OktaUserStatus;
 
 /// A grant of a group: a role, everywhere (`scope` `None`) or on a resource and everything
 /// below it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Grant {
     /// The role granted.
     pub role: RoleKey,
@@ -86,7 +86,7 @@ impl Person {
 }
 
 /// One link of the chain that allows (or would allow elsewhere) a permission.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GrantChain {
     /// The Okta group's name (first, so that chains sort by it).
     pub group_name: String,
@@ -115,7 +115,7 @@ impl GrantChain {
 }
 
 /// Why a check is denied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Denial {
     /// The person is in no group of the app (or in groups that grant nothing).
@@ -135,7 +135,7 @@ pub enum Denial {
 }
 
 /// The answer to one check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Whether the permission is held on the resource.
     pub allowed: bool,

@@ -184,10 +184,39 @@ fn audit_parameters(endpoint: Endpoint) -> Vec<Value> {
     parameters
 }
 
+/// The access check's query parameters (`service::access_check::parse_check_query`).
+fn access_check_parameters() -> Vec<Value> {
+    let parameter = |name: &str, required: bool, description: &str| json!({ "name": name, "in": "query", "required": required, "schema": { "type": "string" }, "description": description });
+    vec![
+        parameter("email", true, "The person's email"),
+        parameter(
+            "permission",
+            true,
+            "A permission of this app (such as read_groups) or of the relying app (such as runbooks.execute)",
+        ),
+        parameter(
+            "resource",
+            false,
+            "The resource, as kind:/path (such as folder:/prod/db); absent: none in particular, which only grants everywhere answer",
+        ),
+        parameter(
+            "as_if_member_of",
+            false,
+            "Answer as if the person were also in this group (its id)",
+        ),
+        parameter(
+            "as_if_not_member_of",
+            false,
+            "Answer as if the person were not in this group (its id); not with as_if_member_of",
+        ),
+    ]
+}
+
 /// The query parameters of a paged listing, from the paging its handler validates with.
 fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
     let (paging, noun) = match endpoint {
         Endpoint::ListAudit | Endpoint::ExportAudit => return audit_parameters(endpoint),
+        Endpoint::CheckAccess => return access_check_parameters(),
         Endpoint::ListGroups => (GROUP_PAGING, "groups"),
         Endpoint::ListGroupMembers => (MEMBER_PAGING, "members"),
         Endpoint::ListUsers => (PEOPLE_PAGING, "users"),

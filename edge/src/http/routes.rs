@@ -122,6 +122,7 @@ pub enum Endpoint {
     ListUsers,
     /// `GET /api/v1/users/{email}/access`.
     GetUserAccess,
+    CheckAccess,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
 }
@@ -312,6 +313,13 @@ pub const ROUTES: &[Route] = {
             GetUserAccess,
             needs(ReadUsers),
             "What a user may do, and why",
+        ),
+        route(
+            Get,
+            "/api/v1/access/check",
+            CheckAccess,
+            needs(ReadUsers),
+            "May a person do a permission on a resource, and why (perhaps as if in a group)",
         ),
         route(Get, "/api/v1/audit", ListAudit, needs(ReadAudit), "The audit log"),
         route(

@@ -14,10 +14,11 @@ use crate::adapters::d1::{People, PersonGrants, PersonRecord, ReviewRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
-use crate::http::listing::{PEOPLE_PAGING, listing};
+use crate::http::listing::{PEOPLE_PAGING, listing, query_pairs};
 use crate::http::respond;
 use crate::okta_target::OktaDirectory;
 use crate::service::access::Principal;
+use crate::service::access_check::{self, parse_check_query};
 use crate::service::invitations::{self, InvitationRequest};
 use crate::service::person_access::{PersonAccess, access_of, group_grants};
 
@@ -102,6 +103,12 @@ pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, 
     let email = parse_email(email)?;
     let PersonAccess { okta_user_id, status, access } = access_of(&ctx.store, &email, None).await?;
     respond::json(&UserAccessResponse { email, okta_user_id, okta_status: status, access }, 200)
+}
+
+/// `GET /api/v1/access/check`: may a person do a permission on a resource, and why.
+pub(crate) async fn check_access(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let query = parse_check_query(&query_pairs(req)?)?;
+    respond::json(&access_check::check_access(&ctx.store, &ctx.store, query).await?, 200)
 }
 
 /// The roles a person holds through the synced groups (for the principal of a request).

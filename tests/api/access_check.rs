@@ -1,0 +1,114 @@
+//! The access check the relying apps call (issue #14), black-box on the shared sync stack and
+//! S tenant: allowed with the chain that grants it, denied with the reason, what-if memberships
+//! for access reviews, and a clear refusal of a question it cannot answer.
+
+use fake_okta::{TruthMember, UserStatus};
+use groupsync_core::api::{AccessCheckResponse, Assumption};
+use groupsync_core::domain::{Denial, PermissionName};
+use reqwest::StatusCode;
+
+use crate::helpers::{Caller, TestApp, expect_problem};
+use crate::sync::{TURN, prepared, set_roles};
+use crate::world::World;
+
+/// The tenant's `index`-th group and its active members.
+fn active_members(index: usize) -> (String, String, Vec<TruthMember>) {
+    let (_, control) = &World::get().sync_tenant;
+    let group = control.truth().groups.swap_remove(index);
+    let members = group.members.into_iter().filter(|m| m.status == UserStatus::Active).collect();
+    (group.id, group.name, members)
+}
+
+/// An active person of the tenant in none of `groups`.
+fn outside_of(groups: &[&str]) -> TruthMember {
+    let (_, control) = &World::get().sync_tenant;
+    let truth = control.truth();
+    let inside = |m: &TruthMember| {
+        truth.groups.iter().any(|g| groups.contains(&g.id.as_str()) && g.members.contains(m))
+    };
+    truth
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter())
+        .find(|m| m.status == UserStatus::Active && !inside(m))
+        .expect("the S tenant has people outside a few groups")
+        .clone()
+}
+
+async fn check(caller: &Caller<'_>, query: &str) -> AccessCheckResponse {
+    caller.read(&format!("/api/v1/access/check?{query}")).await
+}
+
+#[tokio::test]
+async fn a_check_says_allowed_with_the_grant_that_allows_it_or_denied_and_why() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (editors, editors_name, members) = active_members(9);
+    set_roles(&root, &editors, &["editor"]).await;
+    let member = &members[0].login;
+    let outsider = outside_of(&[&editors]).login;
+
+    let allowed = check(&root, &format!("email={member}&permission=assign_roles")).await;
+    assert!(allowed.decision.allowed, "{allowed:?}");
+    assert_eq!(allowed.permission.as_str(), "assign_roles");
+    let chain = &allowed.decision.chains[0];
+    assert_eq!((chain.group_id.as_str(), chain.role.as_str()), (editors.as_str(), "editor"));
+    assert_eq!(chain.scope, None, "a built-in role's grant applies everywhere");
+    assert!(allowed.decision.explanation.contains(&editors_name), "{allowed:?}");
+
+    // A grant everywhere answers for any resource too.
+    let query = format!("email={member}&permission=assign_roles&resource=folder:/prod/db");
+    let on_a_folder = check(&root, &query).await;
+    assert!(on_a_folder.decision.allowed, "{on_a_folder:?}");
+    assert_eq!(on_a_folder.resource.map(|r| r.to_string()).as_deref(), Some("folder:/prod/db"));
+
+    // What the Editor role does not hold is denied, and the answer says so.
+    let settings = check(&root, &format!("email={member}&permission=manage_settings")).await;
+    assert!(!settings.decision.allowed);
+    assert_eq!(settings.decision.denial, Some(Denial::NoRoleHolds));
+    assert!(settings.decision.explanation.starts_with("Denied: manage_settings."), "{settings:?}");
+
+    // What-if, for access reviews: someone outside the group, as if in it, and a member as if
+    // not. Neither changes anything.
+    let query = format!("email={outsider}&permission=assign_roles&as_if_member_of={editors}");
+    let as_if_in = check(&root, &query).await;
+    assert!(as_if_in.decision.allowed, "{as_if_in:?}");
+    assert_eq!(as_if_in.assuming, Some(Assumption::MemberOf(editors.clone())));
+    let query = format!("email={member}&permission=assign_roles&as_if_not_member_of={editors}");
+    let as_if_out = check(&root, &query).await;
+    assert!(!as_if_out.decision.allowed, "{as_if_out:?}");
+    let today = check(&root, &format!("email={outsider}&permission=assign_roles")).await;
+    assert!(!today.decision.allowed, "a what-if changes nothing: {today:?}");
+
+    set_roles(&root, &editors, &[]).await;
+    let after = check(&root, &format!("email={member}&permission=assign_roles")).await;
+    assert!(!after.decision.allowed, "a role taken away is gone from the next answer: {after:?}");
+}
+
+#[tokio::test]
+async fn a_question_the_check_cannot_answer_is_refused_by_the_parameter_at_fault() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let cases = [
+        ("email=ann@example.com&permission=runbooks.execute", "permission"),
+        ("email=ann@example.com&permission=runbooks", "permission"),
+        ("email=ann@example.com", "permission"),
+        ("permission=read_groups", "email"),
+        ("email=ann@example.com&permission=read_groups&resource=folder:/a/../b", "resource"),
+        (
+            "email=ann@example.com&permission=read_groups&as_if_member_of=00gnosuchgroup",
+            "as_if_member_of",
+        ),
+        ("email=ann@example.com&permission=read_groups&role=admin", "role"),
+    ];
+    for (query, field) in cases {
+        let response = root.get(&format!("/api/v1/access/check?{query}")).await;
+        let problem = expect_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+        assert_eq!(problem.field.as_deref(), Some(field), "{query}: {problem:?}");
+    }
+    assert!(PermissionName::parse("runbooks.execute").is_ok(), "well formed, yet not registered");
+}
