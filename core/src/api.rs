@@ -8,11 +8,12 @@ mod settings;
 mod sync;
 
 pub use access::{
-    AccessCheckResponse, ApiKey, Assumption, AuditEntry, CallerKind, CreateApiKeyRequest,
-    CreateApiKeyResponse, DevSignInRequest, DevSignInResponse, GrantSuperAdminRequest,
-    ListApiKeysResponse, ListAuditResponse, ListRolesResponse, ListServiceTokensResponse,
-    ListSuperAdminsResponse, MeResponse, RegisterServiceTokenRequest, RoleDescription,
-    ServiceToken, SuperAdmin,
+    AccessCheckResponse, ApiKey, AppPermissionDescription, Assumption, AuditEntry, CallerKind,
+    CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest, DevSignInResponse,
+    GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse, ListPermissionsResponse,
+    ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
+    RegisterPermissionRequest, RegisterServiceTokenRequest, RoleDescription, ServiceToken,
+    SuperAdmin,
 };
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};

@@ -11,7 +11,9 @@ use worker::{
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
-use crate::http::handlers::{access, admin, audit, groups, health, people, settings, sync};
+use crate::http::handlers::{
+    access, admin, audit, catalog, groups, health, people, settings, sync,
+};
 use crate::http::routes::{self, Endpoint, Matched};
 use crate::http::{identity, respond};
 use crate::service::access::{Access, Caller, Principal};
@@ -168,6 +170,11 @@ async fn dispatch(
         Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CheckAccess => people::check_access(req, ctx).await,
+        Endpoint::ListPermissions => catalog::list_permissions(ctx).await,
+        Endpoint::RegisterPermission => catalog::register_permission(req, ctx, principal).await,
+        Endpoint::RemovePermission => {
+            catalog::remove_permission(&param("name"), ctx, principal).await
+        }
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
         Endpoint::ListAudit => audit::list_audit(req, ctx).await,
         Endpoint::ExportAudit => audit::export_audit(req, ctx).await,

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod access_check;
 pub mod api_keys;
+pub mod catalog;
 pub mod connection_test;
 pub mod credentials;
 pub mod groups;

@@ -3,9 +3,13 @@
 //! for access reviews, and a clear refusal of a question it cannot answer.
 
 use fake_okta::{TruthMember, UserStatus};
-use groupsync_core::api::{AccessCheckResponse, Assumption};
+use groupsync_core::api::{
+    AccessCheckResponse, AppPermissionDescription, Assumption, ListAuditResponse,
+    ListPermissionsResponse,
+};
 use groupsync_core::domain::{Denial, PermissionName};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::sync::{TURN, prepared, set_roles};
@@ -111,4 +115,59 @@ async fn a_question_the_check_cannot_answer_is_refused_by_the_parameter_at_fault
         assert_eq!(problem.field.as_deref(), Some(field), "{query}: {problem:?}");
     }
     assert!(PermissionName::parse("runbooks.execute").is_ok(), "well formed, yet not registered");
+}
+
+#[tokio::test]
+async fn the_relying_app_registers_its_permissions_and_the_check_knows_them_until_removed() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (_, _, members) = active_members(9);
+    let member = &members[0].login;
+    let body = json!({ "name": "reviews.approve", "description": "Approve a review" });
+
+    let refused = app.as_person(member).send(Method::POST, "/api/v1/permissions", &body).await;
+    expect_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let made = root.send(Method::POST, "/api/v1/permissions", &body).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: AppPermissionDescription = made.json().await.expect("the permission");
+    assert_eq!(
+        (made.name.as_str(), made.created_by.as_str()),
+        ("reviews.approve", "root@example.com")
+    );
+    let again = root.send(Method::POST, "/api/v1/permissions", &body).await;
+    expect_problem(again, StatusCode::CONFLICT, "already_exists").await;
+    let bad = json!({ "name": "Reviews Approve" });
+    let refused = root.send(Method::POST, "/api/v1/permissions", &bad).await;
+    assert_eq!(
+        expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+            .await
+            .field
+            .as_deref(),
+        Some("name")
+    );
+
+    let catalog: ListPermissionsResponse = app.as_person(member).read("/api/v1/permissions").await;
+    assert!(catalog.app.contains(&made), "{catalog:?}");
+    assert!(catalog.console.iter().any(|p| p.as_str() == "read_groups"));
+
+    // Registered, the check answers about it: no role holds it yet.
+    let query = format!("email={member}&permission=reviews.approve&resource=folder:/prod");
+    let denied = check(&root, &query).await;
+    assert!(!denied.decision.allowed, "{denied:?}");
+
+    let removed = root.delete("/api/v1/permissions/reviews.approve").await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let left: ListPermissionsResponse = removed.json().await.expect("the catalog left");
+    assert!(left.app.iter().all(|p| p.name.as_str() != "reviews.approve"), "{left:?}");
+    let response = root.get(&format!("/api/v1/access/check?{query}")).await;
+    expect_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let gone = root.delete("/api/v1/permissions/reviews.approve").await;
+    expect_problem(gone, StatusCode::NOT_FOUND, "not_found").await;
+
+    let audit: ListAuditResponse = root.read("/api/v1/audit?target=reviews.approve").await;
+    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["permission.removed", "permission.registered"], "{audit:?}");
+    assert!(audit.entries[1].description.contains("reviews.approve"), "{audit:?}");
 }

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{BuiltInRole, Decision, Permission, PermissionName, ResourcePath};
+use crate::domain::{
+    AppPermission, BuiltInRole, Decision, Permission, PermissionName, ResourcePath,
+};
 
 /// Who the caller is (`GET /api/v1/me`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +55,39 @@ pub enum Assumption {
     MemberOf(String),
     /// As if the person were not a member of this group (its id).
     NotMemberOf(String),
+}
+
+/// A permission the relying app registered (issue #14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPermissionDescription {
+    /// Its name (`runbooks.execute`).
+    pub name: AppPermission,
+    /// What it allows, in words for people (perhaps empty).
+    pub description: String,
+    /// Who registered it.
+    pub created_by: String,
+    /// When (RFC 3339, UTC).
+    pub created_at: String,
+}
+
+/// `GET /api/v1/permissions`: both catalogs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPermissionsResponse {
+    /// This console's own permissions (fixed).
+    pub console: Vec<Permission>,
+    /// The relying app's, by name.
+    pub app: Vec<AppPermissionDescription>,
+}
+
+/// `POST /api/v1/permissions`: registers a permission of the relying app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPermissionRequest {
+    /// Its name: lowercase words joined by dots (`runbooks.execute`).
+    pub name: String,
+    /// What it allows, in words for people (at most 200 characters).
+    #[serde(default)]
+    pub description: String,
 }
 
 /// The two kinds of callers.

@@ -19,6 +19,7 @@ pub const AUDIT_AREAS: &[(&str, &str)] = &[
     ("super_admin", "superAdmins"),
     ("api_key", "API keys"),
     ("service_token", "Service tokens"),
+    ("permission", "Permissions"),
 ];
 
 /// Every action the Worker records: `(action, name for people)`.
@@ -42,6 +43,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("api_key.revoked", "API key revoked"),
     ("service_token.registered", "Service token registered"),
     ("service_token.revoked", "Service token revoked"),
+    ("permission.registered", "Permission registered"),
+    ("permission.removed", "Permission removed"),
 ];
 
 /// What an audit filter's `action` names: one action, or every action of an area.
@@ -164,6 +167,8 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
         "api_key.revoked" => format!("API key {target} revoked"),
         "service_token.registered" => format!("Service token {target} registered{}", scopes(after)),
         "service_token.revoked" => format!("Service token {target} revoked"),
+        "permission.registered" => format!("Permission {target} of the relying app registered"),
+        "permission.removed" => format!("Permission {target} of the relying app removed"),
         other => {
             let change = change_summary(facts.before, facts.after);
             if change.is_empty() { other.to_owned() } else { format!("{other}: {change}") }

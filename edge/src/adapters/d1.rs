@@ -597,6 +597,7 @@ fn database(error: worker::Error) -> StoreError {
     StoreError::Database(error.to_string())
 }
 
+mod catalog;
 mod groups;
 mod people;
 mod runs;

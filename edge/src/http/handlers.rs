@@ -3,6 +3,7 @@
 pub(crate) mod access;
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod catalog;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod people;

@@ -123,6 +123,9 @@ pub enum Endpoint {
     /// `GET /api/v1/users/{email}/access`.
     GetUserAccess,
     CheckAccess,
+    ListPermissions,
+    RegisterPermission,
+    RemovePermission,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
 }
@@ -166,6 +169,27 @@ pub const ROUTES: &[Route] = {
         route(Get, "/api/v1/openapi.json", OpenApi, Public, "This API's description"),
         route(Get, "/api/v1/me", Me, Authenticated, "The caller's identity, roles and permissions"),
         route(Get, "/api/v1/roles", ListRoles, Authenticated, "The role and permission catalog"),
+        route(
+            Get,
+            "/api/v1/permissions",
+            ListPermissions,
+            Authenticated,
+            "This app's permissions and those the relying app registered",
+        ),
+        route(
+            Post,
+            "/api/v1/permissions",
+            RegisterPermission,
+            SuperAdmin,
+            "Register a permission of the relying app",
+        ),
+        route(
+            Delete,
+            "/api/v1/permissions/{name}",
+            RemovePermission,
+            SuperAdmin,
+            "Remove a permission no custom role holds",
+        ),
         route(Get, "/api/v1/settings/okta", GetOktaSettings, SuperAdmin, "The Okta API settings"),
         route(
             Put,

@@ -2,18 +2,21 @@
 //! this permission on this resource, and why, perhaps assuming a membership they do not have.
 //!
 //! The person's groups and status are read in one read ([`PeopleStore::person_facts`], as for
-//! their effective access); the decision is `core`'s [`check`]. Until the relying app's
-//! permissions and custom roles are stored, the catalog is the built-in one: a check about a
-//! permission it does not know is refused as a mistake (`400 invalid_query`), never answered
-//! "denied", so that a typo in a client shows at once.
+//! their effective access); the catalog is the built-in roles, the relying app's registered
+//! permissions and the custom roles; the decision is `core`'s [`check`]. A check about a
+//! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
+//! answered "denied", so that a typo in a client shows at once.
 
 use groupsync_core::api::{AccessCheckResponse, Assumption, ProblemCode};
 use groupsync_core::domain::{
-    Catalog, Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
+    Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
 };
 
 use crate::error::ApiError;
-use crate::service::ports::{GroupListRow, GroupRoles, GroupStore, PeopleStore, PersonFacts};
+use crate::service::catalog::catalog;
+use crate::service::ports::{
+    CatalogStore, GroupListRow, GroupRoles, GroupStore, PeopleStore, PersonFacts,
+};
 
 /// The longest group id a what-if may name (Okta's are 20 characters).
 const MAX_GROUP_ID_LEN: usize = 64;
@@ -90,13 +93,17 @@ fn group_id(name: &str, id: &str) -> Result<String, ApiError> {
 pub async fn check_access(
     people: &impl PeopleStore,
     groups: &impl GroupStore,
+    roles: &impl CatalogStore,
     query: CheckQuery,
 ) -> Result<AccessCheckResponse, ApiError> {
-    let catalog = Catalog::built_ins();
+    let catalog = catalog(roles).await?;
     if !catalog.knows(&query.permission) {
         return Err(invalid(
             "permission",
-            format!("{} is not a permission this app knows", query.permission),
+            format!(
+                "{} is not a registered permission (register it with POST /api/v1/permissions)",
+                query.permission
+            ),
         ));
     }
     let mut person = person_of(people.person_facts(&query.email, None).await?);

@@ -15,9 +15,10 @@ use crate::error::{ApiError, StoreError};
 use crate::sealed_token::last4;
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
-    ApiKeyRow, AuditRecord, ConnectionTester, CredentialStore, Directory, DirectoryUnavailable,
-    DirectoryUser, GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts,
-    RateLimiter, ServiceTokenRow, SettingsRow, SettingsStore,
+    ApiKeyRow, AppPermissionRow, AuditRecord, CatalogStore, ConnectionTester, CredentialStore,
+    CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow, GroupRow,
+    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, ServiceTokenRow, SettingsRow,
+    SettingsStore,
 };
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
@@ -542,6 +543,70 @@ impl CredentialStore for FakeCredentials {
             return Ok(false);
         }
         tokens.insert(row.common_name.clone(), row.clone());
+        self.audit.record(audit);
+        Ok(true)
+    }
+}
+
+/// The role catalog, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct FakeCatalog {
+    permissions: RefCell<BTreeMap<String, AppPermissionRow>>,
+    roles: RefCell<BTreeMap<String, CustomRoleRow>>,
+    audit: AuditLog,
+}
+
+impl FakeCatalog {
+    /// Adds a custom role holding `permissions`.
+    pub(crate) fn add_role(&self, key: &str, name: &str, permissions: &[&str]) {
+        let row = CustomRoleRow {
+            key: key.to_owned(),
+            name: name.to_owned(),
+            permissions: serde_json::json!(permissions).to_string(),
+        };
+        self.roles.borrow_mut().insert(key.to_owned(), row);
+    }
+
+    pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
+        self.audit.written()
+    }
+}
+
+impl CatalogStore for FakeCatalog {
+    async fn app_permissions(&self) -> Result<Vec<AppPermissionRow>, StoreError> {
+        Ok(self.permissions.borrow().values().cloned().collect())
+    }
+
+    async fn custom_roles(&self) -> Result<Vec<CustomRoleRow>, StoreError> {
+        Ok(self.roles.borrow().values().cloned().collect())
+    }
+
+    async fn register_permission(
+        &self,
+        row: &AppPermissionRow,
+        audit: &AuditRecord<'_>,
+    ) -> Result<bool, StoreError> {
+        if self.permissions.borrow().contains_key(&row.name) {
+            return Ok(false);
+        }
+        self.permissions.borrow_mut().insert(row.name.clone(), row.clone());
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn remove_permission(
+        &self,
+        name: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        let held = self.roles.borrow().values().any(|role| {
+            serde_json::from_str::<Vec<String>>(&role.permissions)
+                .is_ok_and(|names| names.iter().any(|n| n == name))
+        });
+        if held || self.permissions.borrow_mut().remove(name).is_none() {
+            return Ok(false);
+        }
         self.audit.record(audit);
         Ok(true)
     }

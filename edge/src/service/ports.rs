@@ -188,6 +188,60 @@ pub struct GroupRow {
     pub description: Option<String>,
 }
 
+/// A permission of the relying app, as D1 keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AppPermissionRow {
+    /// Its name (checked when registered; read back through `AppPermission::parse`).
+    pub name: String,
+    /// What it allows, in words for people.
+    pub description: String,
+    /// Who registered it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+}
+
+/// A custom role, as D1 keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CustomRoleRow {
+    /// The key grants store.
+    pub key: String,
+    /// The name shown to people.
+    pub name: String,
+    /// Its permissions, as a JSON array of names.
+    pub permissions: String,
+}
+
+/// The role catalog: the relying app's permissions and the custom roles.
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait CatalogStore {
+    /// The relying app's permissions, by name.
+    async fn app_permissions(&self) -> Result<Vec<AppPermissionRow>, StoreError>;
+
+    /// The custom roles, by key.
+    async fn custom_roles(&self) -> Result<Vec<CustomRoleRow>, StoreError>;
+
+    /// Registers a permission with its audit row; `false` when one has the name already.
+    async fn register_permission(
+        &self,
+        row: &AppPermissionRow,
+        audit: &AuditRecord<'_>,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes a permission with its audit row, unless a custom role holds it (checked in the
+    /// write itself, so a role saved meanwhile cannot be left holding a removed permission);
+    /// `false` when nothing was removed.
+    async fn remove_permission(
+        &self,
+        name: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Groups and the roles they grant.
 #[expect(
     async_fn_in_trait,

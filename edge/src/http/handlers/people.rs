@@ -108,7 +108,10 @@ pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, 
 /// `GET /api/v1/access/check`: may a person do a permission on a resource, and why.
 pub(crate) async fn check_access(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let query = parse_check_query(&query_pairs(req)?)?;
-    respond::json(&access_check::check_access(&ctx.store, &ctx.store, query).await?, 200)
+    respond::json(
+        &access_check::check_access(&ctx.store, &ctx.store, &ctx.store, query).await?,
+        200,
+    )
 }
 
 /// The roles a person holds through the synced groups (for the principal of a request).
