@@ -9,11 +9,11 @@ mod sync;
 
 pub use access::{
     AccessCheckResponse, ApiKey, AppPermissionDescription, Assumption, AuditEntry, CallerKind,
-    CreateApiKeyRequest, CreateApiKeyResponse, DevSignInRequest, DevSignInResponse,
-    GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse, ListPermissionsResponse,
-    ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse, MeResponse,
-    RegisterPermissionRequest, RegisterServiceTokenRequest, RoleDescription, ServiceToken,
-    SuperAdmin,
+    CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CustomRoleDescription,
+    DevSignInRequest, DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse,
+    ListAuditResponse, ListPermissionsResponse, ListRolesResponse, ListServiceTokensResponse,
+    ListSuperAdminsResponse, MeResponse, RegisterPermissionRequest, RegisterServiceTokenRequest,
+    RoleDescription, ServiceToken, SuperAdmin,
 };
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};

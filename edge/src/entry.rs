@@ -131,7 +131,7 @@ async fn dispatch(
     let param = |name: &str| matched.param(name).map(percent_decode).unwrap_or_default();
     match matched.endpoint {
         Endpoint::Me => access::get_me(principal),
-        Endpoint::ListRoles => access::list_roles(),
+        Endpoint::ListRoles => catalog::list_roles(ctx).await,
         Endpoint::GetOktaSettings => settings::get_okta_settings(ctx).await,
         Endpoint::UpdateOktaSettings => settings::update_okta_settings(req, ctx, principal).await,
         Endpoint::TestOktaConnection => settings::test_okta_connection(req, ctx, principal).await,
@@ -171,6 +171,7 @@ async fn dispatch(
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CheckAccess => people::check_access(req, ctx).await,
         Endpoint::ListPermissions => catalog::list_permissions(ctx).await,
+        Endpoint::CreateRole => catalog::create_role(req, ctx, principal).await,
         Endpoint::RegisterPermission => catalog::register_permission(req, ctx, principal).await,
         Endpoint::RemovePermission => {
             catalog::remove_permission(&param("name"), ctx, principal).await

@@ -3,16 +3,17 @@
 //! for access reviews, and a clear refusal of a question it cannot answer.
 
 use fake_okta::{TruthMember, UserStatus};
+use groupsync_core::api::SyncState;
 use groupsync_core::api::{
-    AccessCheckResponse, AppPermissionDescription, Assumption, ListAuditResponse,
-    ListPermissionsResponse,
+    AccessCheckResponse, AppPermissionDescription, Assumption, CustomRoleDescription, GroupDetail,
+    ListAuditResponse, ListPermissionsResponse, ListRolesResponse,
 };
 use groupsync_core::domain::{Denial, PermissionName};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{Caller, TestApp, expect_problem};
-use crate::sync::{TURN, prepared, set_roles};
+use crate::sync::{TURN, prepared, run_sync, set_roles};
 use crate::world::World;
 
 /// The tenant's `index`-th group and its active members.
@@ -98,7 +99,7 @@ async fn a_question_the_check_cannot_answer_is_refused_by_the_parameter_at_fault
     let (tenant, _) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
     let cases = [
-        ("email=ann@example.com&permission=runbooks.execute", "permission"),
+        ("email=ann@example.com&permission=nothing.registered", "permission"),
         ("email=ann@example.com&permission=runbooks", "permission"),
         ("email=ann@example.com", "permission"),
         ("permission=read_groups", "email"),
@@ -114,7 +115,7 @@ async fn a_question_the_check_cannot_answer_is_refused_by_the_parameter_at_fault
         let problem = expect_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
         assert_eq!(problem.field.as_deref(), Some(field), "{query}: {problem:?}");
     }
-    assert!(PermissionName::parse("runbooks.execute").is_ok(), "well formed, yet not registered");
+    assert!(PermissionName::parse("nothing.registered").is_ok(), "well formed, not registered");
 }
 
 #[tokio::test]
@@ -170,4 +171,135 @@ async fn the_relying_app_registers_its_permissions_and_the_check_knows_them_unti
     let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["permission.removed", "permission.registered"], "{audit:?}");
     assert!(audit.entries[1].description.contains("reviews.approve"), "{audit:?}");
+}
+
+/// Issue #14's "done when": an app permission, a custom role holding it, granted to a synced
+/// group on `folder:/prod`, and the check's three answers with their explanations.
+#[tokio::test]
+async fn a_custom_role_granted_on_a_folder_allows_below_it_denies_elsewhere_and_answers_what_if() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (operators, operators_name, members) = active_members(10);
+    let member = &members[0].login;
+    let outsider = outside_of(&[&operators]).login;
+
+    let body = json!({ "name": "runbooks.execute", "description": "Run a runbook" });
+    let registered = root.send(Method::POST, "/api/v1/permissions", &body).await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let body = json!({ "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"] });
+    let made = root.send(Method::POST, "/api/v1/roles", &body).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: CustomRoleDescription = made.json().await.expect("the role");
+    assert_eq!(
+        made.permissions.iter().map(PermissionName::as_str).collect::<Vec<_>>(),
+        ["runbooks.execute"]
+    );
+    let roles: ListRolesResponse = root.read("/api/v1/roles").await;
+    assert_eq!(roles.custom_roles, [made]);
+    let again = root.send(Method::POST, "/api/v1/roles", &body).await;
+    expect_problem(again, StatusCode::CONFLICT, "already_exists").await;
+    let console = json!({ "key": "sneaky", "name": "Sneaky", "permissions": ["manage_settings"] });
+    let refused = root.send(Method::POST, "/api/v1/roles", &console).await;
+    let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(problem.field.as_deref(), Some("permissions"));
+
+    let path = format!("/api/v1/groups/{operators}/roles");
+    let group: GroupDetail = root.read(&format!("/api/v1/groups/{operators}")).await;
+    let grant = json!({ "roles": [], "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }], "version": group.roles_version });
+    let saved = root.send(Method::PUT, &path, &grant).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved: GroupDetail = saved.json().await.expect("the group");
+    assert_eq!(saved.grants.len(), 1);
+    assert_eq!(
+        saved.grants[0].scope.as_ref().map(ToString::to_string).as_deref(),
+        Some("folder:/prod")
+    );
+
+    // A client that knows only the built-in roles (the SPA) keeps the grants it does not send.
+    let roles_only = json!({ "roles": ["viewer"], "version": saved.roles_version });
+    let kept: GroupDetail =
+        root.send(Method::PUT, &path, &roles_only).await.json().await.expect("the group");
+    assert_eq!(kept.grants, saved.grants, "{kept:?}");
+
+    let on_db = check(
+        &root,
+        &format!("email={member}&permission=runbooks.execute&resource=folder:/prod/db"),
+    )
+    .await;
+    assert!(on_db.decision.allowed, "{on_db:?}");
+    let chain = &on_db.decision.chains[0];
+    assert_eq!(
+        (chain.group_id.as_str(), chain.role.as_str()),
+        (operators.as_str(), "runbook_operator")
+    );
+    assert_eq!(
+        on_db.decision.explanation,
+        format!(
+            "Allowed: runbooks.execute on folder:/prod/db via Okta group {operators_name} ({operators}) \
+             → role Runbook operator on folder:/prod."
+        )
+    );
+
+    let on_staging = check(
+        &root,
+        &format!("email={member}&permission=runbooks.execute&resource=folder:/staging"),
+    )
+    .await;
+    assert!(!on_staging.decision.allowed, "{on_staging:?}");
+    assert!(
+        matches!(on_staging.decision.denial, Some(Denial::OnlyElsewhere { .. })),
+        "{on_staging:?}"
+    );
+    assert!(on_staging.decision.explanation.contains("only elsewhere"), "{on_staging:?}");
+
+    let query = format!("email={outsider}&permission=runbooks.execute&resource=folder:/prod/db");
+    assert!(!check(&root, &query).await.decision.allowed, "not a member today");
+    let as_if = check(&root, &format!("{query}&as_if_member_of={operators}")).await;
+    assert!(as_if.decision.allowed, "{as_if:?}");
+    assert!(as_if.decision.explanation.contains("folder:/prod"), "{as_if:?}");
+
+    let cleared = json!({ "roles": [], "grants": [], "version": kept.roles_version });
+    let cleared: GroupDetail =
+        root.send(Method::PUT, &path, &cleared).await.json().await.expect("the group");
+    assert!(cleared.grants.is_empty() && cleared.roles.is_empty(), "{cleared:?}");
+    assert!(
+        !check(
+            &root,
+            &format!("email={member}&permission=runbooks.execute&resource=folder:/prod/db")
+        )
+        .await
+        .decision
+        .allowed
+    );
+}
+
+#[tokio::test]
+async fn a_group_that_leaves_the_app_takes_its_custom_grants_and_is_not_re_granted_on_return() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (leaving, _, members) = active_members(12);
+    let member = &members[0].login;
+    let body = json!({ "name": "tickets.close" });
+    assert!(root.send(Method::POST, "/api/v1/permissions", &body).await.status().is_success());
+    let role = json!({ "key": "ticket_closer", "name": "Ticket closer", "permissions": ["tickets.close"] });
+    assert!(root.send(Method::POST, "/api/v1/roles", &role).await.status().is_success());
+    let group: GroupDetail = root.read(&format!("/api/v1/groups/{leaving}")).await;
+    let grant = json!({ "roles": [], "grants": [{ "role": "ticket_closer" }], "version": group.roles_version });
+    let saved = root.send(Method::PUT, &format!("/api/v1/groups/{leaving}/roles"), &grant).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let query = format!("email={member}&permission=tickets.close");
+    assert!(check(&root, &query).await.decision.allowed, "granted everywhere");
+
+    control.unassign_group(&leaving).expect("the group leaves the app");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
+    assert!(!check(&root, &query).await.decision.allowed, "gone with its group");
+    control.assign_group(&leaving).expect("the group comes back");
+    assert_eq!(run_sync(&root, json!({})).await.state, SyncState::Succeeded);
+    let back: GroupDetail = root.read(&format!("/api/v1/groups/{leaving}")).await;
+    assert!(back.grants.is_empty(), "a returning group is not silently re-granted: {back:?}");
+    assert!(!check(&root, &query).await.decision.allowed);
 }

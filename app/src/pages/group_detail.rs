@@ -108,6 +108,7 @@ fn RoleEditor(
         let body = SetGroupRolesRequest {
             roles: chosen.get_untracked(),
             version: version.get_untracked(),
+            grants: None,
         };
         spawn_local(async move {
             let id = id.get_value();

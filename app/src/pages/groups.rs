@@ -446,6 +446,7 @@ mod tests {
             description: Some(format!("About {name}")),
             member_count: members,
             roles: Vec::new(),
+            grants: Vec::new(),
             roles_version: 0,
             roles_saved_by: None,
             roles_saved_at: None,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AppPermission, BuiltInRole, Decision, Permission, PermissionName, ResourcePath,
+    AppPermission, BuiltInRole, Decision, Permission, PermissionName, ResourcePath, RoleKey,
 };
 
 /// Who the caller is (`GET /api/v1/me`).
@@ -105,8 +105,34 @@ pub enum CallerKind {
 pub struct ListRolesResponse {
     /// The built-in roles with their permissions.
     pub roles: Vec<RoleDescription>,
-    /// The whole permission catalog.
+    /// This console's whole permission catalog.
     pub permissions: Vec<Permission>,
+    /// The custom roles, by key (issue #14).
+    #[serde(default)]
+    pub custom_roles: Vec<CustomRoleDescription>,
+}
+
+/// A custom role: a named set of the relying app's permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomRoleDescription {
+    /// Its key, as grants name it.
+    pub key: RoleKey,
+    /// The name shown to people.
+    pub name: String,
+    /// What it allows, by name.
+    pub permissions: Vec<PermissionName>,
+}
+
+/// `POST /api/v1/roles`: a custom role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleRequest {
+    /// Its key (a lowercase word, such as `runbook_operator`), never changed afterwards.
+    pub key: String,
+    /// The name shown to people.
+    pub name: String,
+    /// The relying app's permissions it holds (registered ones).
+    pub permissions: Vec<String>,
 }
 
 /// One role and what it allows.

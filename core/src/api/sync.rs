@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::GroupSource;
-use crate::domain::{BuiltInRole, EffectiveAccess, GuardReason, SyncCounts};
+use crate::domain::{BuiltInRole, EffectiveAccess, Grant, GuardReason, SyncCounts};
 use crate::okta::OktaUserStatus;
 
 /// `POST /api/v1/sync`.
@@ -285,6 +285,9 @@ pub struct GroupDetail {
     pub member_count: u32,
     /// The roles the group grants.
     pub roles: Vec<BuiltInRole>,
+    /// The custom roles it grants, each everywhere or on a scope (issue #14).
+    #[serde(default)]
+    pub grants: Vec<Grant>,
     /// The version of the roles, for `PUT …/roles` (also the `ETag`).
     pub roles_version: i64,
     /// Who saved the roles last (an email), when anyone did; shown only to callers who may
@@ -353,8 +356,13 @@ pub struct GroupPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetGroupRolesRequest {
-    /// The roles the group grants from now on.
+    /// The built-in roles the group grants from now on (this console's own; everywhere).
     pub roles: Vec<BuiltInRole>,
+    /// The custom roles the group grants from now on, each everywhere or on a scope (issue
+    /// #14). Absent: they stay as they are, so a client that knows only the built-in roles
+    /// never removes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<Grant>>,
     /// The `roles_version` the change is based on; a different current version is a conflict.
     pub version: i64,
 }

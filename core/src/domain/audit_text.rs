@@ -20,6 +20,7 @@ pub const AUDIT_AREAS: &[(&str, &str)] = &[
     ("api_key", "API keys"),
     ("service_token", "Service tokens"),
     ("permission", "Permissions"),
+    ("role", "Custom roles"),
 ];
 
 /// Every action the Worker records: `(action, name for people)`.
@@ -45,6 +46,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("service_token.revoked", "Service token revoked"),
     ("permission.registered", "Permission registered"),
     ("permission.removed", "Permission removed"),
+    ("role.created", "Custom role created"),
 ];
 
 /// What an audit filter's `action` names: one action, or every action of an area.
@@ -169,6 +171,10 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
         "service_token.revoked" => format!("Service token {target} revoked"),
         "permission.registered" => format!("Permission {target} of the relying app registered"),
         "permission.removed" => format!("Permission {target} of the relying app removed"),
+        "role.created" => {
+            let name = field(after, "name").unwrap_or_else(|| target.to_owned());
+            format!("Custom role \u{201c}{name}\u{201d} created")
+        }
         other => {
             let change = change_summary(facts.before, facts.after);
             if change.is_empty() { other.to_owned() } else { format!("{other}: {change}") }

@@ -124,6 +124,7 @@ pub enum Endpoint {
     GetUserAccess,
     CheckAccess,
     ListPermissions,
+    CreateRole,
     RegisterPermission,
     RemovePermission,
     /// `GET /api/v1/openapi.json`.
@@ -169,6 +170,13 @@ pub const ROUTES: &[Route] = {
         route(Get, "/api/v1/openapi.json", OpenApi, Public, "This API's description"),
         route(Get, "/api/v1/me", Me, Authenticated, "The caller's identity, roles and permissions"),
         route(Get, "/api/v1/roles", ListRoles, Authenticated, "The role and permission catalog"),
+        route(
+            Post,
+            "/api/v1/roles",
+            CreateRole,
+            SuperAdmin,
+            "Create a custom role of the relying app's permissions",
+        ),
         route(
             Get,
             "/api/v1/permissions",

@@ -14,9 +14,7 @@ use groupsync_core::domain::{
 
 use crate::error::ApiError;
 use crate::service::catalog::catalog;
-use crate::service::ports::{
-    CatalogStore, GroupListRow, GroupRoles, GroupStore, PeopleStore, PersonFacts,
-};
+use crate::service::ports::{CatalogStore, GroupListRow, GroupStore, PeopleStore, PersonFacts};
 
 /// The longest group id a what-if may name (Okta's are 20 characters).
 const MAX_GROUP_ID_LEN: usize = 64;
@@ -106,7 +104,11 @@ pub async fn check_access(
             ),
         ));
     }
-    let mut person = person_of(people.person_facts(&query.email, None).await?);
+    let facts = people.person_facts(&query.email, None).await?;
+    let group_ids: Vec<String> = facts.grants.iter().map(|(id, _, _)| id.clone()).collect();
+    let custom =
+        if group_ids.is_empty() { Vec::new() } else { roles.group_grants(&group_ids).await? };
+    let mut person = person_of(facts, &custom);
     if let Some(assumption) = &query.assuming {
         let what_if = match assumption {
             Assumption::MemberOf(id) => match groups.group(id).await? {
@@ -134,34 +136,59 @@ pub async fn check_access(
 /// Their status counts only when they are in a group of the app (as for their effective
 /// access), and each group's roles are grants everywhere. Role names this Worker cannot read
 /// grant nothing.
-pub fn person_of(facts: PersonFacts) -> Person {
+pub fn person_of(facts: PersonFacts, custom: &[(String, String, String)]) -> Person {
     let in_groups = !facts.grants.is_empty();
+    let groups = facts
+        .grants
+        .into_iter()
+        .map(|(group_id, group_name, roles)| {
+            let mut grants = built_in_grants(&roles);
+            grants.extend(
+                custom
+                    .iter()
+                    .filter(|(group, _, _)| *group == group_id)
+                    .filter_map(|(_, role, scope)| custom_grant(role, scope)),
+            );
+            MemberOf { group_id, group_name, grants }
+        })
+        .collect();
     Person {
         super_admin: facts.super_admin,
         status: facts.user.map(|(_, status)| status).filter(|_| in_groups),
-        groups: facts.grants.into_iter().map(group_of).collect(),
+        groups,
     }
 }
 
-fn group_of((group_id, group_name, roles): GroupRoles) -> MemberOf {
-    let grants = roles
+fn built_in_grants(roles: &[String]) -> Vec<Grant> {
+    roles
         .iter()
         .filter_map(|role| RoleKey::parse(role).ok())
         .map(|role| Grant { role, scope: None })
-        .collect();
-    MemberOf { group_id, group_name, grants }
+        .collect()
 }
 
-/// A group as a what-if membership: its grants.
+/// A stored custom grant; one that no longer reads as one (none this Worker wrote) grants
+/// nothing.
+fn custom_grant(role: &str, scope: &str) -> Option<Grant> {
+    let scope = if scope.is_empty() { None } else { Some(ResourcePath::parse(scope).ok()?) };
+    Some(Grant { role: RoleKey::parse(role).ok()?, scope })
+}
+
+/// A group as a what-if membership: its built-in roles and custom grants.
 fn member_of(row: GroupListRow) -> MemberOf {
-    let roles = row.roles().into_iter().map(|role| RoleKey::of(role).as_str().to_owned()).collect();
-    group_of((row.id, row.name, roles))
+    let roles: Vec<String> =
+        row.roles().into_iter().map(|role| RoleKey::of(role).as_str().to_owned()).collect();
+    let mut grants = built_in_grants(&roles);
+    grants.extend(row.grants());
+    MemberOf { group_id: row.id, group_name: row.name, grants }
 }
 
 #[cfg(test)]
 mod tests {
     use groupsync_core::domain::{IdentityMatch, Permission};
     use groupsync_core::okta::OktaUserStatus;
+
+    use crate::service::ports::GroupRoles;
 
     use super::*;
 
@@ -231,19 +258,28 @@ mod tests {
     }
 
     #[test]
-    fn a_person_holds_their_groups_roles_as_grants_everywhere() {
+    fn a_person_holds_their_groups_built_in_roles_everywhere_and_custom_grants_on_their_scopes() {
         let grants = vec![(
             "00g1".to_owned(),
             "Engineering".to_owned(),
             vec!["editor".to_owned(), "Not A Role".to_owned()],
         )];
-        let person = person_of(facts(Some(OktaUserStatus::Active), grants));
+        let custom =
+            [("00g1".to_owned(), "runbook_operator".to_owned(), "folder:/prod".to_owned())];
+        let person = person_of(facts(Some(OktaUserStatus::Active), grants), &custom);
         assert_eq!(person.status, Some(OktaUserStatus::Active));
+        let key = |k: &str| RoleKey::parse(k).expect("a key");
         assert_eq!(
             person.groups[0].grants,
-            [Grant { role: RoleKey::parse("editor").expect("a key"), scope: None }]
+            [
+                Grant { role: key("editor"), scope: None },
+                Grant {
+                    role: key("runbook_operator"),
+                    scope: Some(ResourcePath::parse("folder:/prod").expect("a path")),
+                },
+            ]
         );
-        let outside = person_of(facts(Some(OktaUserStatus::Active), vec![]));
+        let outside = person_of(facts(Some(OktaUserStatus::Active), vec![]), &[]);
         assert_eq!(outside.status, None, "in no group of the app: no status holds roles");
     }
 }

@@ -4,11 +4,15 @@
 //! Only superAdmins reach these writes (the route table says so). Each is audited in the same
 //! D1 batch as the change, and counts against the writer's admin-write limit.
 
+use std::collections::BTreeSet;
+
 use groupsync_core::api::{
-    AppPermissionDescription, ListPermissionsResponse, ProblemCode, RegisterPermissionRequest,
+    AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, ListPermissionsResponse,
+    ListRolesResponse, ProblemCode, RegisterPermissionRequest, RoleDescription,
 };
 use groupsync_core::domain::{
-    AppPermission, Catalog, Permission, PermissionName, RoleDefinition, RoleKey,
+    AppPermission, BuiltInRole, Catalog, Permission, PermissionName, RoleDefinition, RoleKey,
+    role_display_name,
 };
 use serde_json::json;
 
@@ -107,6 +111,107 @@ pub async fn register_permission(
         ));
     }
     described(row).ok_or_else(|| ApiError::client(ProblemCode::Internal, "unreadable name"))
+}
+
+/// Every role: the built-ins and the custom ones.
+///
+/// # Errors
+///
+/// `internal` when the store fails.
+pub async fn list_roles(store: &impl CatalogStore) -> Result<ListRolesResponse, ApiError> {
+    let roles = BuiltInRole::ALL
+        .into_iter()
+        .map(|role| RoleDescription {
+            id: role,
+            name: role.display_name().to_owned(),
+            permissions: role.permissions().into_iter().collect(),
+        })
+        .collect();
+    let catalog = catalog(store).await?;
+    let custom_roles = catalog
+        .roles()
+        .filter(|role| !role.is_built_in())
+        .map(|role| CustomRoleDescription {
+            key: role.key.clone(),
+            name: role.name.clone(),
+            permissions: role.permissions.iter().cloned().collect(),
+        })
+        .collect();
+    Ok(ListRolesResponse { roles, permissions: Permission::ALL.to_vec(), custom_roles })
+}
+
+/// Creates a custom role: a named set of the relying app's registered permissions.
+///
+/// Only superAdmins reach this (the route table), and they hold every permission, so the role
+/// holds nothing beyond its maker's own.
+///
+/// # Errors
+///
+/// `422 invalid_input` about `key`, `name` or `permissions`; `409 already_exists` for a key
+/// or a name (in any case) a role has; the write limit's refusal.
+pub async fn create_role(
+    store: &impl CatalogStore,
+    limits: &impl RateLimiter,
+    principal: &Principal,
+    request: CreateRoleRequest,
+    now: &str,
+) -> Result<CustomRoleDescription, ApiError> {
+    let key = RoleKey::parse_custom(&request.key).map_err(|e| ApiError::invalid("key", e))?;
+    let name = role_display_name(&request.name).map_err(|e| ApiError::invalid("name", e))?;
+    let catalog = catalog(store).await?;
+    let permissions = role_permissions(&catalog, &request.permissions)?;
+    let actor = limits.admit_write(principal).await?;
+    let names: Vec<&str> = permissions.iter().map(PermissionName::as_str).collect();
+    let row = CustomRoleRow {
+        key: key.as_str().to_owned(),
+        name: name.clone(),
+        permissions: json!(names).to_string(),
+    };
+    let audit = AuditRecord {
+        after: Some(json!({ "name": name, "permissions": names })),
+        ..AuditRecord::of(&actor, "role.created", key.as_str().to_owned())
+    };
+    if !store.create_role(&row, &audit, now).await? {
+        // A permission removed meanwhile reads as unknown now; otherwise the key or the name
+        // is taken.
+        role_permissions(&self::catalog(store).await?, &request.permissions)?;
+        return Err(ApiError::client(
+            ProblemCode::AlreadyExists,
+            format!("A role has the key {key} or the name \u{201c}{name}\u{201d} already."),
+        ));
+    }
+    Ok(CustomRoleDescription { key, name, permissions: permissions.into_iter().collect() })
+}
+
+/// The permissions of a custom role: at least one, each a registered permission of the
+/// relying app (this console's own come with the built-in roles).
+fn role_permissions(
+    catalog: &Catalog,
+    names: &[String],
+) -> Result<BTreeSet<PermissionName>, ApiError> {
+    if names.is_empty() {
+        return Err(ApiError::invalid("permissions", "a role holds at least one permission"));
+    }
+    names
+        .iter()
+        .map(|name| {
+            let permission =
+                PermissionName::parse(name).map_err(|e| ApiError::invalid("permissions", e))?;
+            match &permission {
+                PermissionName::Console(_) => Err(ApiError::invalid(
+                    "permissions",
+                    format!(
+                        "{name} is this console's own: it comes with the built-in roles, custom roles hold the relying app's"
+                    ),
+                )),
+                PermissionName::App(_) if !catalog.knows(&permission) => Err(ApiError::invalid(
+                    "permissions",
+                    format!("{name} is not registered (POST /api/v1/permissions)"),
+                )),
+                PermissionName::App(_) => Ok(permission),
+            }
+        })
+        .collect()
 }
 
 /// Removes a permission of the relying app that no custom role holds.

@@ -17,8 +17,8 @@ use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AppPermissionRow, AuditRecord, CatalogStore, ConnectionTester, CredentialStore,
     CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow, GroupRow,
-    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, ServiceTokenRow, SettingsRow,
-    SettingsStore,
+    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, RoleChange, ServiceTokenRow,
+    SettingsRow, SettingsStore,
 };
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
@@ -320,6 +320,7 @@ impl FakeGroups {
             description: None,
             member_count: 0,
             roles: Some(serde_json::json!(roles).to_string()),
+            grants: None,
             roles_version: version,
             roles_saved_by: None,
             roles_saved_at: None,
@@ -364,12 +365,11 @@ impl GroupStore for FakeGroups {
     async fn set_group_roles(
         &self,
         id: &str,
-        roles: &[String],
-        version: i64,
-        _nonce: &str,
+        change: &RoleChange<'_>,
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError> {
+        let RoleChange { roles, grants, version, .. } = *change;
         let mut groups = self.groups.borrow_mut();
         let Some(row) = groups.get_mut(id) else { return Ok(false) };
         if let Some(who) = self.meanwhile.borrow_mut().take() {
@@ -381,6 +381,9 @@ impl GroupStore for FakeGroups {
             return Ok(false);
         }
         row.roles = Some(serde_json::json!(roles).to_string());
+        if let Some(grants) = grants {
+            row.grants = Some(serde_json::json!(grants).to_string());
+        }
         row.roles_version += 1;
         row.roles_saved_by = Some(audit.actor.name.clone());
         row.roles_saved_at = Some(now.into());
@@ -405,6 +408,7 @@ impl GroupStore for FakeGroups {
             description: row.description.clone(),
             member_count: 0,
             roles: None,
+            grants: None,
             roles_version: 0,
             roles_saved_by: None,
             roles_saved_at: None,
@@ -553,6 +557,7 @@ impl CredentialStore for FakeCredentials {
 pub(crate) struct FakeCatalog {
     permissions: RefCell<BTreeMap<String, AppPermissionRow>>,
     roles: RefCell<BTreeMap<String, CustomRoleRow>>,
+    grants: RefCell<Vec<(String, String, String)>>,
     audit: AuditLog,
 }
 
@@ -590,6 +595,40 @@ impl CatalogStore for FakeCatalog {
             return Ok(false);
         }
         self.permissions.borrow_mut().insert(row.name.clone(), row.clone());
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn group_grants(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(self
+            .grants
+            .borrow()
+            .iter()
+            .filter(|(group, _, _)| group_ids.contains(group))
+            .cloned()
+            .collect())
+    }
+
+    async fn create_role(
+        &self,
+        row: &CustomRoleRow,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        let names: Vec<String> = serde_json::from_str(&row.permissions).unwrap_or_default();
+        let registered = names.iter().all(|n| self.permissions.borrow().contains_key(n));
+        let taken = self
+            .roles
+            .borrow()
+            .values()
+            .any(|r| r.key == row.key || r.name.to_lowercase() == row.name.to_lowercase());
+        if !registered || taken {
+            return Ok(false);
+        }
+        self.roles.borrow_mut().insert(row.key.clone(), row.clone());
         self.audit.record(audit);
         Ok(true)
     }

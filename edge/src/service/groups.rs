@@ -4,12 +4,15 @@
 use groupsync_core::api::{
     CreateGroupRequest, GroupSource, GroupSummary, ProblemCode, SetGroupRolesRequest,
 };
-use groupsync_core::domain::{BuiltInRole, roles_changed};
+use groupsync_core::domain::{BuiltInRole, Grant, roles_changed};
 use serde_json::json;
 
 use crate::error::ApiError;
 use crate::service::access::Principal;
-use crate::service::ports::{AuditRecord, GroupListRow, GroupRow, GroupStore, RateLimiter};
+use crate::service::catalog::catalog;
+use crate::service::ports::{
+    AuditRecord, CatalogStore, GroupListRow, GroupRow, GroupStore, RateLimiter, RoleChange,
+};
 
 /// The longest group name, in characters.
 const MAX_NAME_CHARS: usize = 200;
@@ -26,6 +29,7 @@ const MAX_DESCRIPTION_CHARS: usize = 1_000;
 /// a role added or removed goes beyond the caller's own; the write limit's refusal.
 pub async fn set_group_roles(
     groups: &impl GroupStore,
+    roles_catalog: &impl CatalogStore,
     limits: &impl RateLimiter,
     principal: &Principal,
     id: &str,
@@ -44,20 +48,76 @@ pub async fn set_group_roles(
     // Adding a role and removing one both change who holds what: both need the role's
     // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
     principal.may_hand_out(&roles_changed(&before.roles(), &roles), "grant or remove")?;
+    let grants = match &request.grants {
+        Some(wanted) => Some(checked_grants(roles_catalog, principal, &before, wanted).await?),
+        None => None,
+    };
     let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
     let actor = limits.admit_write(principal).await?;
-    let audit = AuditRecord {
+    let mut audit = AuditRecord {
         before: Some(json!({ "roles": before.roles(), "version": before.roles_version })),
         after: Some(json!({ "roles": names, "version": request.version + 1 })),
         ..AuditRecord::of(&actor, "group.roles_set", id)
     };
+    // The custom grants are recorded when the request sets them (the built-in roles always).
+    if let (Some(after), Some(before_record), Some(after_record)) =
+        (&grants, audit.before.as_mut(), audit.after.as_mut())
+    {
+        before_record["grants"] = json!(before.grants());
+        after_record["grants"] = json!(after);
+    }
     let nonce = random_hex("No randomness.")?;
-    if !groups.set_group_roles(id, &names, request.version, &nonce, &audit, now).await? {
+    let change = RoleChange {
+        roles: &names,
+        grants: grants.as_deref(),
+        version: request.version,
+        nonce: &nonce,
+    };
+    if !groups.set_group_roles(id, &change, &audit, now).await? {
         // Saved by someone else between the read above and the write: name them.
         let current = groups.group(id).await?.unwrap_or(before);
         return Err(version_conflict(&current));
     }
     Ok(())
+}
+
+/// The custom-role grants wanted, sorted and once each, if the caller may make the change.
+///
+/// Each names a custom role of the catalog (the built-ins go in `roles`). Until the
+/// no-escalation rule weighs the relying app's permissions on their scopes, only a superAdmin
+/// (who holds every permission everywhere) changes them; anyone may send them back unchanged.
+async fn checked_grants(
+    roles_catalog: &impl CatalogStore,
+    principal: &Principal,
+    before: &GroupListRow,
+    wanted: &[Grant],
+) -> Result<Vec<Grant>, ApiError> {
+    let mut grants = wanted.to_vec();
+    grants.sort();
+    grants.dedup();
+    if grants == before.grants() {
+        return Ok(grants);
+    }
+    let catalog = catalog(roles_catalog).await?;
+    for grant in &grants {
+        let custom = catalog.role(&grant.role).is_some_and(|role| !role.is_built_in());
+        if !custom {
+            return Err(ApiError::invalid(
+                "grants",
+                format!(
+                    "{} is not a custom role (built-in roles go in roles; custom roles are made with POST /api/v1/roles)",
+                    grant.role
+                ),
+            ));
+        }
+    }
+    if !principal.super_admin {
+        return Err(ApiError::client(
+            ProblemCode::BeyondOwnAccess,
+            "Only a superAdmin grants or removes the relying app's custom roles.",
+        ));
+    }
+    Ok(grants)
 }
 
 /// Creates a local group (trimmed name, and description when not blank), unless groups come
@@ -154,12 +214,14 @@ fn random_hex(why: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fakes::{FakeGroups, FakeRateLimiter, person};
+    use groupsync_core::domain::{ResourcePath, RoleKey};
+
+    use crate::service::fakes::{FakeCatalog, FakeGroups, FakeRateLimiter, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
 
     fn set(roles: &[BuiltInRole], version: i64) -> SetGroupRolesRequest {
-        SetGroupRolesRequest { roles: roles.to_vec(), version }
+        SetGroupRolesRequest { roles: roles.to_vec(), version, grants: None }
     }
 
     fn admin() -> Principal {
@@ -176,7 +238,9 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &["viewer"], 3);
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Admin, BuiltInRole::Editor, BuiltInRole::Admin], 3);
-        set_group_roles(&groups, &writes, &admin(), "00g1", &request, NOW).await.expect("saved");
+        set_group_roles(&groups, &FakeCatalog::default(), &writes, &admin(), "00g1", &request, NOW)
+            .await
+            .expect("saved");
         let group = groups.group_row("00g1");
         assert_eq!(group.roles(), [BuiltInRole::Editor, BuiltInRole::Admin]);
         assert_eq!(group.roles_version, 4);
@@ -194,7 +258,16 @@ mod tests {
     async fn a_save_on_an_old_version_names_who_saved_first() {
         let groups = FakeGroups::default().with_group("00g1", &[], 5).saved_by("ann@example.com");
         let writes = FakeRateLimiter::open();
-        let error = set_group_roles(&groups, &writes, &admin(), "00g1", &set(&[], 4), NOW).await;
+        let error = set_group_roles(
+            &groups,
+            &FakeCatalog::default(),
+            &writes,
+            &admin(),
+            "00g1",
+            &set(&[], 4),
+            NOW,
+        )
+        .await;
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("ann@example.com changed this group's roles first"), "{detail}");
@@ -208,7 +281,16 @@ mod tests {
             FakeGroups::default().with_group("00g1", &[], 1).saving_meanwhile("carol@example.com");
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Viewer], 1);
-        let error = set_group_roles(&groups, &writes, &admin(), "00g1", &request, NOW).await;
+        let error = set_group_roles(
+            &groups,
+            &FakeCatalog::default(),
+            &writes,
+            &admin(),
+            "00g1",
+            &request,
+            NOW,
+        )
+        .await;
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("carol@example.com changed"), "{detail}");
@@ -221,8 +303,16 @@ mod tests {
         let writes = FakeRateLimiter::open();
         for (held, wanted) in [(&[][..], &[BuiltInRole::Admin][..]), (&["admin"][..], &[][..])] {
             let groups = FakeGroups::default().with_group("00g1", held, 1);
-            let error =
-                set_group_roles(&groups, &writes, &editor, "00g1", &set(wanted, 1), NOW).await;
+            let error = set_group_roles(
+                &groups,
+                &FakeCatalog::default(),
+                &writes,
+                &editor,
+                "00g1",
+                &set(wanted, 1),
+                NOW,
+            )
+            .await;
             let (code, detail) = code_and_detail(error.unwrap_err());
             assert_eq!(code, "beyond_own_access");
             assert!(detail.starts_with("You cannot grant or remove the Admin role"), "{detail}");
@@ -231,17 +321,32 @@ mod tests {
         assert_eq!(writes.admitted(), 0, "a refusal is not counted against the write limit");
         let groups = FakeGroups::default().with_group("00g1", &["admin"], 1);
         let keep_admin = set(&[BuiltInRole::Admin, BuiltInRole::Viewer], 1);
-        set_group_roles(&groups, &writes, &editor, "00g1", &keep_admin, NOW)
-            .await
-            .expect("an unchanged role is no escalation");
+        set_group_roles(
+            &groups,
+            &FakeCatalog::default(),
+            &writes,
+            &editor,
+            "00g1",
+            &keep_admin,
+            NOW,
+        )
+        .await
+        .expect("an unchanged role is no escalation");
     }
 
     #[tokio::test]
     async fn roles_of_an_unknown_group_are_not_found() {
         let writes = FakeRateLimiter::open();
-        let error =
-            set_group_roles(&FakeGroups::default(), &writes, &admin(), "00gX", &set(&[], 1), NOW)
-                .await;
+        let error = set_group_roles(
+            &FakeGroups::default(),
+            &FakeCatalog::default(),
+            &writes,
+            &admin(),
+            "00gX",
+            &set(&[], 1),
+            NOW,
+        )
+        .await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "not_found");
         assert_eq!(writes.admitted(), 0, "not counted");
     }
@@ -251,6 +356,7 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &[], 1);
         let error = set_group_roles(
             &groups,
+            &FakeCatalog::default(),
             &FakeRateLimiter::used_up(),
             &admin(),
             "00g1",
@@ -342,5 +448,62 @@ mod tests {
         assert_eq!(code_and_detail(error.unwrap_err()).0, "sync_enabled");
         assert!(groups.audit().is_empty());
         assert_eq!(writes.admitted(), 1, "the store refuses after the write was counted");
+    }
+
+    fn with_grants(grants: Vec<Grant>, version: i64) -> SetGroupRolesRequest {
+        SetGroupRolesRequest { roles: Vec::new(), version, grants: Some(grants) }
+    }
+
+    fn operator_on(scope: &str) -> Grant {
+        Grant {
+            role: RoleKey::parse("runbook_operator").expect("a key"),
+            scope: Some(ResourcePath::parse(scope).expect("a path")),
+        }
+    }
+
+    #[tokio::test]
+    async fn only_a_super_admin_changes_custom_grants_and_only_to_custom_roles() {
+        let catalog = FakeCatalog::default();
+        catalog.add_role("runbook_operator", "Runbook operator", &["runbooks.execute"]);
+        let root = Principal::person("root@example.com".into(), "sub".into(), true, Vec::new());
+        let groups = FakeGroups::default().with_group("00g1", &[], 1);
+        let writes = FakeRateLimiter::open();
+        let wanted = with_grants(vec![operator_on("folder:/prod")], 1);
+
+        let error = set_group_roles(&groups, &catalog, &writes, &admin(), "00g1", &wanted, NOW)
+            .await
+            .expect_err("an Admin is not a superAdmin");
+        assert_eq!(code_and_detail(error).0, "beyond_own_access");
+        let built_in = Grant { role: RoleKey::of(BuiltInRole::Viewer), scope: None };
+        let error = set_group_roles(
+            &groups,
+            &catalog,
+            &writes,
+            &root,
+            "00g1",
+            &with_grants(vec![built_in], 1),
+            NOW,
+        )
+        .await
+        .expect_err("built-in roles go in roles");
+        assert_eq!(code_and_detail(error).0, "invalid_input");
+        assert_eq!(writes.admitted(), 0, "refused before the write limit counts");
+
+        set_group_roles(&groups, &catalog, &writes, &root, "00g1", &wanted, NOW)
+            .await
+            .expect("saved");
+        assert_eq!(groups.group_row("00g1").grants(), [operator_on("folder:/prod")]);
+        let audit = groups.audit();
+        assert_eq!(
+            audit[0].after.as_ref().map(|a| a["grants"][0]["scope"].clone()),
+            Some(json!("folder:/prod"))
+        );
+
+        // Sent back unchanged, by anyone who may set roles: nothing to refuse.
+        let echo = with_grants(vec![operator_on("folder:/prod")], 2);
+        set_group_roles(&groups, &catalog, &writes, &admin(), "00g1", &echo, NOW)
+            .await
+            .expect("saved");
+        assert_eq!(groups.group_row("00g1").grants(), [operator_on("folder:/prod")]);
     }
 }

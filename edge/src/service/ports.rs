@@ -10,7 +10,7 @@
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
 use groupsync_core::api::{GroupSource, InvitationStatus, TestOktaConnectionResponse};
-use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
+use groupsync_core::domain::{AppId, BuiltInRole, Grant, IdentityMatch, TenantUrl};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 use serde::Deserialize;
 
@@ -155,6 +155,8 @@ pub struct GroupListRow {
     pub member_count: i64,
     /// The roles it grants, as a JSON array of role names (`None`: none).
     pub roles: Option<String>,
+    /// The custom roles it grants, as a JSON array of `{role, scope}` (`None`: none).
+    pub grants: Option<String>,
     /// Bumped by every save of its roles, for optimistic concurrency.
     pub roles_version: i64,
     /// Who last saved its roles.
@@ -164,6 +166,17 @@ pub struct GroupListRow {
 }
 
 impl GroupListRow {
+    /// The custom roles the group grants, sorted; grants that no longer read as one (none this
+    /// Worker wrote) grant nothing.
+    pub fn grants(&self) -> Vec<Grant> {
+        let values: Vec<serde_json::Value> =
+            self.grants.as_deref().and_then(|g| serde_json::from_str(g).ok()).unwrap_or_default();
+        let mut grants: Vec<Grant> =
+            values.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+        grants.sort();
+        grants
+    }
+
     /// The roles the group grants, sorted; role names this Worker does not know grant nothing.
     pub fn roles(&self) -> Vec<BuiltInRole> {
         let names: Vec<String> =
@@ -231,6 +244,23 @@ pub trait CatalogStore {
         audit: &AuditRecord<'_>,
     ) -> Result<bool, StoreError>;
 
+    /// The custom-role grants of these groups: `(group id, role key, scope)`, the scope `""`
+    /// for everywhere.
+    async fn group_grants(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, String, String)>, StoreError>;
+
+    /// Creates a custom role with its audit row, unless a role has its key or name already
+    /// or one of its permissions is no longer registered (both checked in the write itself);
+    /// `false` when it did not.
+    async fn create_role(
+        &self,
+        row: &CustomRoleRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Removes a permission with its audit row, unless a custom role holds it (checked in the
     /// write itself, so a role saved meanwhile cannot be left holding a removed permission);
     /// `false` when nothing was removed.
@@ -242,6 +272,19 @@ pub trait CatalogStore {
     ) -> Result<bool, StoreError>;
 }
 
+/// A replacement of a group's roles, based on its roles version `version`.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleChange<'a> {
+    /// The built-in roles, by name.
+    pub roles: &'a [String],
+    /// The custom grants, when they change too (`None`: they stay).
+    pub grants: Option<&'a [Grant]>,
+    /// The roles version the change is based on.
+    pub version: i64,
+    /// Unique to this write: tells the store's own write apart from a concurrent one.
+    pub nonce: &'a str,
+}
+
 /// Groups and the roles they grant.
 #[expect(
     async_fn_in_trait,
@@ -251,15 +294,12 @@ pub trait GroupStore {
     /// The group `id`, if there is one.
     async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError>;
 
-    /// Replaces a group's roles (by name) if its roles version is still `version`, with its
-    /// audit row; `false` on a conflict. `nonce`, unique to this write, tells the store's own
-    /// write apart from a concurrent one of the same version.
+    /// Replaces a group's roles (and its custom grants, when the change has them) if its roles
+    /// version is still the change's, with its audit row; `false` on a conflict.
     async fn set_group_roles(
         &self,
         id: &str,
-        roles: &[String],
-        version: i64,
-        nonce: &str,
+        change: &RoleChange<'_>,
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError>;

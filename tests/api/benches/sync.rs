@@ -16,7 +16,9 @@
 //! asked every 200 ms, and those latencies are printed below the row), the peak memory of the
 //! stack's `workerd`, and D1 rows written; then a re-sync after 1 % of the groups changed
 //! (requests, and their share of the full sync's; goal ≤ 5 % at L); then a re-sync of the
-//! unchanged tenant (requests and rows written, which must be 0).
+//! unchanged tenant (requests and rows written, which must be 0). Last, the access check's
+//! p50/p99 for members of the largest group, granted a custom role on a folder (issue #14),
+//! beside the health probe's in the same run.
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 
@@ -154,6 +156,7 @@ async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>)
     let (same, _) = api.sync(json!({})).await;
     let same_requests = fake.control().counters().total;
     let peak = peak_workerd_kib(&format!("bench-sync-{size:?}"));
+    let checks = api.measure_access_checks(&fake).await;
 
     println!(
         "{:<5} {:>6} {:>9} | {:>6} {:>6} {:>6.3} {:>5} {:>7.1} {:>7.1} {:>6.2} | {:>6} {:>6} {:>5} {:>6} {:>8} | {:>6} {:>4.1}% {:>6.1} | {:>5} {:>5}",
@@ -183,6 +186,16 @@ async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>)
         percentile(&me.all, 50),
         percentile(&me.all, 99),
         me.all.len()
+    );
+    println!(
+        "      GET /api/v1/access/check ({} memberships in the group granted on folder:/prod), {CHECKS} back to back: \
+         p50 {}, p99 {}; GET /api/v1/health p50 {}, p99 {}; p50 ratio {:.2}",
+        checks.group_members,
+        percentile(&checks.check, 50),
+        percentile(&checks.check, 99),
+        percentile(&checks.health, 50),
+        percentile(&checks.health, 99),
+        median(&checks.check) as f64 / median(&checks.health).max(1) as f64,
     );
     drop(stack);
 }
@@ -258,6 +271,22 @@ fn percentile(samples: &[u64], p: usize) -> String {
     }
 }
 
+/// Access checks measured after the sync, one request at a time.
+const CHECKS: usize = 200;
+
+/// Latencies (ms) of access checks and of the health probe, asked alternately in one run.
+struct CheckLatencies {
+    group_members: usize,
+    check: Vec<u64>,
+    health: Vec<u64>,
+}
+
+fn median(samples: &[u64]) -> u64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
+}
+
 struct Api {
     base: String,
     http: reqwest::Client,
@@ -297,6 +326,47 @@ impl Api {
             .expect("the Worker answers");
         assert!(response.status().is_success(), "{path}: {}", response.status());
         response.json().await.expect("JSON")
+    }
+
+    /// Issue #14's figure: registers a permission and a custom role holding it, grants it to
+    /// the largest synced group on `folder:/prod`, then asks [`CHECKS`] checks of its members
+    /// on a folder below (allowed), alternating with the health probe (one D1 query) as the
+    /// baseline of the same moment.
+    async fn measure_access_checks(&self, fake: &FakeOkta) -> CheckLatencies {
+        let permission = json!({ "name": "runbooks.execute" });
+        self.send("POST", "/api/v1/permissions", &permission).await;
+        let role = json!({ "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"] });
+        self.send("POST", "/api/v1/roles", &role).await;
+        let truth = fake.control().truth();
+        let everyone = &fake.info().everyone_group_id;
+        let group = truth
+            .groups
+            .iter()
+            .filter(|g| &g.id != everyone)
+            .max_by_key(|g| g.members.len())
+            .expect("a group");
+        let detail = self.get(&format!("/api/v1/groups/{}", group.id)).await;
+        let grant = json!({ "roles": [], "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }], "version": detail["roles_version"] });
+        self.send("PUT", &format!("/api/v1/groups/{}/roles", group.id), &grant).await;
+        let mut latencies = CheckLatencies {
+            group_members: group.members.len(),
+            check: Vec::new(),
+            health: Vec::new(),
+        };
+        for i in 0..CHECKS {
+            let member = &group.members[i % group.members.len()].login;
+            let path = format!(
+                "/api/v1/access/check?email={member}&permission=runbooks.execute&resource=folder:/prod/db"
+            );
+            let started = Instant::now();
+            let answer = self.get(&path).await;
+            latencies.check.push(started.elapsed().as_millis() as u64);
+            assert!(answer["allowed"].is_boolean(), "{answer}");
+            let started = Instant::now();
+            self.get("/api/v1/health").await;
+            latencies.health.push(started.elapsed().as_millis() as u64);
+        }
+        latencies
     }
 
     async fn get(&self, path: &str) -> Value {

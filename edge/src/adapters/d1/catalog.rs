@@ -37,6 +37,50 @@ impl CatalogStore for Store {
         self.change_with_audit(insert, audit, &row.created_at).await
     }
 
+    async fn group_grants(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct GrantRow {
+            group_id: String,
+            role: String,
+            scope: String,
+        }
+        let ids = serde_json::json!(group_ids).to_string();
+        let rows: Vec<GrantRow> = self
+            .all(
+                "SELECT group_id, role, scope FROM group_grants \
+                 WHERE group_id IN (SELECT value FROM json_each(?1)) ORDER BY group_id, role, scope",
+                &[text(&ids)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.group_id, r.role, r.scope)).collect())
+    }
+
+    async fn create_role(
+        &self,
+        row: &CustomRoleRow,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let insert = self.statement(
+            "INSERT INTO custom_roles \
+             (key, name, permissions, created_by, created_at, updated_by, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM json_each(?3) p \
+             WHERE p.value NOT IN (SELECT name FROM app_permissions)) \
+             ON CONFLICT DO NOTHING",
+            &[
+                text(&row.key),
+                text(&row.name),
+                text(&row.permissions),
+                text(&audit.actor.name),
+                text(now),
+            ],
+        )?;
+        self.change_with_audit(insert, audit, now).await
+    }
+
     async fn remove_permission(
         &self,
         name: &str,

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
 use crate::error::StoreError;
-use crate::service::ports::{GroupListRow, GroupRow, GroupStore};
+use crate::service::ports::{GroupListRow, GroupRow, GroupStore, RoleChange};
 
 impl Store {
     // --- groups and roles --------------------------------------------------------------------
@@ -136,12 +136,11 @@ impl GroupStore for Store {
     async fn set_group_roles(
         &self,
         id: &str,
-        roles: &[String],
-        version: i64,
-        nonce: &str,
+        change: &RoleChange<'_>,
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError> {
+        let RoleChange { roles, grants, version, nonce } = *change;
         let bump = self.statement(
             "UPDATE groups SET roles_version = roles_version + 1, roles_writer = ?3, \
              roles_saved_by = ?4, roles_saved_at = ?5 WHERE id = ?1 AND roles_version = ?2",
@@ -163,8 +162,28 @@ impl GroupStore for Store {
             &format!("INSERT INTO group_roles (group_id, role) SELECT ?1, value FROM json_each(?3) WHERE {mine}"),
             &[text(id), text(nonce), text(&json!(roles).to_string())],
         )?;
-        let results =
-            self.db.batch(vec![bump, audit_row, delete, insert]).await.map_err(database)?;
+        let mut statements = vec![bump, audit_row, delete, insert];
+        if let Some(grants) = grants {
+            let rows: Vec<serde_json::Value> = grants
+                .iter()
+                .map(|g| json!([g.role, g.scope.as_ref().map_or("", |s| s.as_str())]))
+                .collect();
+            statements.push(self.statement(
+                &format!("DELETE FROM group_grants WHERE group_id = ?1 AND {mine}"),
+                &[text(id), text(nonce)],
+            )?);
+            // Only roles that still exist: one deleted meanwhile is not granted by a save
+            // that began before.
+            statements.push(self.statement(
+                &format!(
+                    "INSERT OR IGNORE INTO group_grants (group_id, role, scope) \
+                     SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?3) \
+                     WHERE {mine} AND EXISTS (SELECT 1 FROM custom_roles WHERE key = json_extract(value, '$[0]'))"
+                ),
+                &[text(id), text(nonce), text(&json!(rows).to_string())],
+            )?);
+        }
+        let results = self.db.batch(statements).await.map_err(database)?;
         Ok(results.first().is_some_and(|r| changes(r) > 0))
     }
 
@@ -226,7 +245,9 @@ pub(crate) struct MemberRow {
 const GROUP_COLUMNS: &str = "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
      g.roles_saved_by, g.roles_saved_at, \
      (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
-     (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles \
+     (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles, \
+     (SELECT json_group_array(json_object('role', role, 'scope', NULLIF(scope, ''))) \
+      FROM group_grants x WHERE x.group_id = g.id) AS grants \
      FROM groups g";
 
 /// When the last committed (non-dry) run ended.

@@ -1,10 +1,8 @@
-//! Identity endpoints: `/me`, the role catalog, and the local dev sign-in.
+//! Identity endpoints: `/me` and the local dev sign-in.
 
-use groupsync_core::api::{
-    CallerKind, DevSignInRequest, DevSignInResponse, ListRolesResponse, MeResponse, RoleDescription,
-};
+use groupsync_core::api::{CallerKind, DevSignInRequest, DevSignInResponse, MeResponse};
 use groupsync_core::auth::sign_rs256;
-use groupsync_core::domain::{BuiltInRole, Email, Permission};
+use groupsync_core::domain::Email;
 use worker::{Request, Response};
 
 use crate::config::{DEV_AUDIENCE, DEV_ISSUER};
@@ -32,19 +30,6 @@ pub(crate) fn get_me(principal: &Principal) -> Result<Response, ApiError> {
         notes: principal.notes.clone(),
     };
     respond::json(&me, 200)
-}
-
-/// `GET /api/v1/roles`.
-pub(crate) fn list_roles() -> Result<Response, ApiError> {
-    let roles = BuiltInRole::ALL
-        .into_iter()
-        .map(|role| RoleDescription {
-            id: role,
-            name: role.display_name().to_owned(),
-            permissions: role.permissions().into_iter().collect(),
-        })
-        .collect();
-    respond::json(&ListRolesResponse { roles, permissions: Permission::ALL.to_vec() }, 200)
 }
 
 /// `POST /api/v1/dev/sign-in`: mints a token for any email, so only when the dev sign-in is on

@@ -1,6 +1,6 @@
-//! The role catalog: the relying app's permissions (issue #14).
+//! The role catalog (issue #14): the relying app's permissions and the custom roles.
 
-use groupsync_core::api::RegisterPermissionRequest;
+use groupsync_core::api::{CreateRoleRequest, RegisterPermissionRequest};
 use worker::{Request, Response};
 
 use crate::error::ApiError;
@@ -33,4 +33,20 @@ pub(crate) async fn remove_permission(
 ) -> Result<Response, ApiError> {
     catalog::remove_permission(&ctx.store, ctx, principal, name, &ctx.now).await?;
     list_permissions(ctx).await
+}
+
+/// `GET /api/v1/roles`.
+pub(crate) async fn list_roles(ctx: &Ctx) -> Result<Response, ApiError> {
+    respond::json(&catalog::list_roles(&ctx.store).await?, 200)
+}
+
+/// `POST /api/v1/roles`.
+pub(crate) async fn create_role(
+    req: &mut Request,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let body: CreateRoleRequest = read_json(req).await?;
+    let made = catalog::create_role(&ctx.store, ctx, principal, body, &ctx.now).await?;
+    respond::json(&made, 201)
 }

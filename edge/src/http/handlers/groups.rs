@@ -91,7 +91,7 @@ pub(crate) async fn set_group_roles(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: SetGroupRolesRequest = read_json(req).await?;
-    groups::set_group_roles(&ctx.store, ctx, principal, id, &body, &ctx.now).await?;
+    groups::set_group_roles(&ctx.store, &ctx.store, ctx, principal, id, &body, &ctx.now).await?;
     get_group(id, ctx, principal).await
 }
 
@@ -109,6 +109,7 @@ pub(crate) async fn create_group(
 fn detail(row: GroupListRow, last_synced: Option<String>) -> GroupDetail {
     GroupDetail {
         roles: row.roles(),
+        grants: row.grants(),
         last_synced_at: if row.source == GroupSource::Okta { last_synced } else { None },
         member_count: u32::try_from(row.member_count).unwrap_or(0),
         roles_version: row.roles_version,
