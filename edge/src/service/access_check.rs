@@ -7,13 +7,14 @@
 //! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
 //! answered "denied", so that a typo in a client shows at once.
 
+use futures_util::future::join;
 use groupsync_core::api::{AccessCheckResponse, Assumption, ProblemCode};
 use groupsync_core::domain::{
     Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
 };
 
 use crate::error::ApiError;
-use crate::service::catalog::catalog;
+use crate::service::catalog::catalog_of;
 use crate::service::ports::{CatalogStore, GroupListRow, GroupStore, PeopleStore, PersonFacts};
 
 /// The longest group id a what-if may name (Okta's are 20 characters).
@@ -94,7 +95,10 @@ pub async fn check_access(
     roles: &impl CatalogStore,
     query: CheckQuery,
 ) -> Result<AccessCheckResponse, ApiError> {
-    let catalog = catalog(roles).await?;
+    // The person and the catalog are independent reads: asked at once, they cost one round
+    // trip to D1 instead of two.
+    let (facts, rows) = join(people.person_facts(&query.email, None), roles.catalog_rows()).await;
+    let catalog = catalog_of(rows?);
     if !catalog.knows(&query.permission) {
         return Err(invalid(
             "permission",
@@ -104,7 +108,7 @@ pub async fn check_access(
             ),
         ));
     }
-    let facts = people.person_facts(&query.email, None).await?;
+    let facts = facts?;
     let group_ids: Vec<String> = facts.grants.iter().map(|(id, _, _)| id.clone()).collect();
     let custom =
         if group_ids.is_empty() { Vec::new() } else { roles.group_grants(&group_ids).await? };

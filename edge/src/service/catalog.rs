@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::service::access::Principal;
 use crate::service::ports::{
-    AppPermissionRow, AuditRecord, CatalogStore, CustomRoleRow, RateLimiter,
+    AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, CustomRoleRow, RateLimiter,
 };
 
 /// The longest description of a permission, in characters.
@@ -32,12 +32,15 @@ pub const MAX_DESCRIPTION_CHARS: usize = 200;
 ///
 /// `internal` when the store fails.
 pub async fn catalog(store: &impl CatalogStore) -> Result<Catalog, ApiError> {
-    let permissions = store.app_permissions().await?;
-    let roles = store.custom_roles().await?;
-    Ok(Catalog::new(
+    Ok(catalog_of(store.catalog_rows().await?))
+}
+
+/// The catalog of these rows.
+pub fn catalog_of((permissions, roles): CatalogRows) -> Catalog {
+    Catalog::new(
         permissions.iter().filter_map(|row| AppPermission::parse(&row.name).ok()),
         roles.into_iter().filter_map(custom_role),
-    ))
+    )
 }
 
 fn custom_role(row: CustomRoleRow) -> Option<RoleDefinition> {
@@ -57,7 +60,7 @@ fn custom_role(row: CustomRoleRow) -> Option<RoleDefinition> {
 pub async fn list_permissions(
     store: &impl CatalogStore,
 ) -> Result<ListPermissionsResponse, ApiError> {
-    let app = store.app_permissions().await?.into_iter().filter_map(described).collect();
+    let app = store.catalog_rows().await?.0.into_iter().filter_map(described).collect();
     Ok(ListPermissionsResponse { console: Permission::ALL.to_vec(), app })
 }
 

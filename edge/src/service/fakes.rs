@@ -15,10 +15,10 @@ use crate::error::{ApiError, StoreError};
 use crate::sealed_token::last4;
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
-    ApiKeyRow, AppPermissionRow, AuditRecord, CatalogStore, ConnectionTester, CredentialStore,
-    CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow, GroupRow,
-    GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, RoleChange, ServiceTokenRow,
-    SettingsRow, SettingsStore,
+    ApiKeyRow, AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, ConnectionTester,
+    CredentialStore, CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow,
+    GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, RoleChange,
+    ServiceTokenRow, SettingsRow, SettingsStore,
 };
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
@@ -578,12 +578,9 @@ impl FakeCatalog {
 }
 
 impl CatalogStore for FakeCatalog {
-    async fn app_permissions(&self) -> Result<Vec<AppPermissionRow>, StoreError> {
-        Ok(self.permissions.borrow().values().cloned().collect())
-    }
-
-    async fn custom_roles(&self) -> Result<Vec<CustomRoleRow>, StoreError> {
-        Ok(self.roles.borrow().values().cloned().collect())
+    async fn catalog_rows(&self) -> Result<CatalogRows, StoreError> {
+        let permissions = self.permissions.borrow().values().cloned().collect();
+        Ok((permissions, self.roles.borrow().values().cloned().collect()))
     }
 
     async fn register_permission(

@@ -225,17 +225,17 @@ pub struct CustomRoleRow {
     pub permissions: String,
 }
 
+/// The rows of the role catalog: the relying app's permissions and the custom roles.
+pub type CatalogRows = (Vec<AppPermissionRow>, Vec<CustomRoleRow>);
+
 /// The role catalog: the relying app's permissions and the custom roles.
 #[expect(
     async_fn_in_trait,
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
 )]
 pub trait CatalogStore {
-    /// The relying app's permissions, by name.
-    async fn app_permissions(&self) -> Result<Vec<AppPermissionRow>, StoreError>;
-
-    /// The custom roles, by key.
-    async fn custom_roles(&self) -> Result<Vec<CustomRoleRow>, StoreError>;
+    /// The relying app's permissions, by name, and the custom roles, by key, of one moment.
+    async fn catalog_rows(&self) -> Result<CatalogRows, StoreError>;
 
     /// Registers a permission with its audit row; `false` when one has the name already.
     async fn register_permission(

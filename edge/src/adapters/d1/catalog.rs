@@ -2,21 +2,24 @@
 //! (migration 0013).
 
 use crate::error::StoreError;
-use crate::service::ports::{AppPermissionRow, AuditRecord, CatalogStore, CustomRoleRow};
+use crate::service::ports::{
+    AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, CustomRoleRow,
+};
 
-use super::{Store, text};
+use super::{Store, batch_answer, database, text};
 
 impl CatalogStore for Store {
-    async fn app_permissions(&self) -> Result<Vec<AppPermissionRow>, StoreError> {
-        self.all(
+    /// One batch: both tables of one moment, in one round trip.
+    async fn catalog_rows(&self) -> Result<CatalogRows, StoreError> {
+        let permissions = self.statement(
             "SELECT name, description, created_by, created_at FROM app_permissions ORDER BY name",
             &[],
-        )
-        .await
-    }
-
-    async fn custom_roles(&self) -> Result<Vec<CustomRoleRow>, StoreError> {
-        self.all("SELECT key, name, permissions FROM custom_roles ORDER BY key", &[]).await
+        )?;
+        let roles =
+            self.statement("SELECT key, name, permissions FROM custom_roles ORDER BY key", &[])?;
+        let mut results =
+            self.db.batch(vec![permissions, roles]).await.map_err(database)?.into_iter();
+        Ok((batch_answer(results.next())?, batch_answer(results.next())?))
     }
 
     async fn register_permission(
