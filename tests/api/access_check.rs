@@ -12,6 +12,7 @@ use groupsync_core::domain::{Denial, PermissionName};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::access_rules::outsider;
 use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::sync::{TURN, prepared, run_sync, set_roles};
 use crate::world::World;
@@ -22,22 +23,6 @@ fn active_members(index: usize) -> (String, String, Vec<TruthMember>) {
     let group = control.truth().groups.swap_remove(index);
     let members = group.members.into_iter().filter(|m| m.status == UserStatus::Active).collect();
     (group.id, group.name, members)
-}
-
-/// An active person of the tenant in none of `groups`.
-fn outside_of(groups: &[&str]) -> TruthMember {
-    let (_, control) = &World::get().sync_tenant;
-    let truth = control.truth();
-    let inside = |m: &TruthMember| {
-        truth.groups.iter().any(|g| groups.contains(&g.id.as_str()) && g.members.contains(m))
-    };
-    truth
-        .groups
-        .iter()
-        .flat_map(|g| g.members.iter())
-        .find(|m| m.status == UserStatus::Active && !inside(m))
-        .expect("the S tenant has people outside a few groups")
-        .clone()
 }
 
 async fn check(caller: &Caller<'_>, query: &str) -> AccessCheckResponse {
@@ -53,7 +38,7 @@ async fn a_check_says_allowed_with_the_grant_that_allows_it_or_denied_and_why() 
     let (editors, editors_name, members) = active_members(9);
     set_roles(&root, &editors, &["editor"]).await;
     let member = &members[0].login;
-    let outsider = outside_of(&[&editors]).login;
+    let outsider = outsider(&[&editors]).login;
 
     let allowed = check(&root, &format!("email={member}&permission=assign_roles")).await;
     assert!(allowed.decision.allowed, "{allowed:?}");
@@ -183,7 +168,7 @@ async fn a_custom_role_granted_on_a_folder_allows_below_it_denies_elsewhere_and_
     let root = prepared(&app, tenant).await;
     let (operators, operators_name, members) = active_members(10);
     let member = &members[0].login;
-    let outsider = outside_of(&[&operators]).login;
+    let outsider = outsider(&[&operators]).login;
 
     let body = json!({ "name": "runbooks.execute", "description": "Run a runbook" });
     let registered = root.send(Method::POST, "/api/v1/permissions", &body).await;

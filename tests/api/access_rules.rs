@@ -51,7 +51,7 @@ fn active_members(index: usize) -> (String, Vec<TruthMember>) {
 }
 
 /// Someone in none of the given groups, active, and in some synced group.
-fn outsider(groups: &[&str]) -> TruthMember {
+pub(crate) fn outsider(groups: &[&str]) -> TruthMember {
     let (_, control) = &World::get().sync_tenant;
     let truth = control.truth();
     let inside = |m: &TruthMember| {
