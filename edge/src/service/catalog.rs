@@ -25,6 +25,16 @@ use crate::service::ports::{
 /// The longest description of a permission, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
 
+/// The most permissions the relying app may register. Every access check reads the whole
+/// catalog, so its size is bounded; a real app's permissions number in the tens.
+pub const MAX_APP_PERMISSIONS: usize = 500;
+
+/// The most custom roles (for the same reason).
+pub const MAX_CUSTOM_ROLES: usize = 100;
+
+/// The most permissions one custom role holds.
+pub const MAX_ROLE_PERMISSIONS: usize = 100;
+
 /// The catalog as D1 holds it now. Rows that no longer read as their type (none this Worker
 /// wrote) are left out rather than trusted.
 ///
@@ -96,6 +106,14 @@ pub async fn register_permission(
             format!("at most {MAX_DESCRIPTION_CHARS} characters, without line breaks"),
         ));
     }
+    if store.catalog_rows().await?.0.len() >= MAX_APP_PERMISSIONS {
+        return Err(ApiError::client(
+            ProblemCode::Conflict,
+            format!(
+                "The relying app has {MAX_APP_PERMISSIONS} permissions, the most there may be: remove one first."
+            ),
+        ));
+    }
     let actor = limits.admit_write(principal).await?;
     let row = AppPermissionRow {
         name: name.as_str().to_owned(),
@@ -163,6 +181,12 @@ pub async fn create_role(
     let name = role_display_name(&request.name).map_err(|e| ApiError::invalid("name", e))?;
     let catalog = catalog(store).await?;
     let permissions = role_permissions(&catalog, &request.permissions)?;
+    if catalog.roles().filter(|role| !role.is_built_in()).count() >= MAX_CUSTOM_ROLES {
+        return Err(ApiError::client(
+            ProblemCode::Conflict,
+            format!("There are {MAX_CUSTOM_ROLES} custom roles, the most there may be."),
+        ));
+    }
     let actor = limits.admit_write(principal).await?;
     let names: Vec<&str> = permissions.iter().map(PermissionName::as_str).collect();
     let row = CustomRoleRow {
@@ -192,8 +216,11 @@ fn role_permissions(
     catalog: &Catalog,
     names: &[String],
 ) -> Result<BTreeSet<PermissionName>, ApiError> {
-    if names.is_empty() {
-        return Err(ApiError::invalid("permissions", "a role holds at least one permission"));
+    if names.is_empty() || names.len() > MAX_ROLE_PERMISSIONS {
+        return Err(ApiError::invalid(
+            "permissions",
+            format!("a role holds 1 to {MAX_ROLE_PERMISSIONS} permissions"),
+        ));
     }
     names
         .iter()
@@ -337,5 +364,39 @@ mod tests {
             .map(|p| p.name.as_str().to_owned())
             .collect();
         assert_eq!(names, ["runbooks.execute"]);
+    }
+
+    #[tokio::test]
+    async fn the_catalog_stays_small_enough_for_every_check_to_read_it() {
+        let (store, limits) = (FakeCatalog::default(), FakeRateLimiter::open());
+        for i in 0..MAX_APP_PERMISSIONS {
+            let body = request(&format!("app.p{i}"), "");
+            register_permission(&store, &limits, &root(), body, NOW).await.expect("made");
+        }
+        let body = request("app.more", "");
+        let one_more = register_permission(&store, &limits, &root(), body, NOW).await;
+        assert_eq!(code(one_more.expect_err("full")), "conflict");
+
+        let too_many: Vec<String> =
+            (0..=MAX_ROLE_PERMISSIONS).map(|i| format!("app.p{i}")).collect();
+        let body =
+            CreateRoleRequest { key: "big".into(), name: "Big".into(), permissions: too_many };
+        let error = create_role(&store, &limits, &root(), body, NOW).await.expect_err("too many");
+        assert_eq!(error.to_problem().field.as_deref(), Some("permissions"));
+        for i in 0..MAX_CUSTOM_ROLES {
+            let body = CreateRoleRequest {
+                key: format!("role_{i}"),
+                name: format!("Role {i}"),
+                permissions: vec!["app.p1".into()],
+            };
+            create_role(&store, &limits, &root(), body, NOW).await.expect("made");
+        }
+        let body = CreateRoleRequest {
+            key: "extra".into(),
+            name: "Extra".into(),
+            permissions: vec!["app.p1".into()],
+        };
+        let error = create_role(&store, &limits, &root(), body, NOW).await.expect_err("full");
+        assert_eq!(code(error), "conflict");
     }
 }

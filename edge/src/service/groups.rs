@@ -18,6 +18,8 @@ use crate::service::ports::{
 const MAX_NAME_CHARS: usize = 200;
 /// The longest group description, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 1_000;
+/// The most custom grants one group holds (each is read by every access check of its members).
+const MAX_GRANTS_PER_GROUP: usize = 50;
 
 /// Replaces the roles of group `id` with `request.roles` if nobody changed them since
 /// `request.version`, so that two admins cannot overwrite each other.
@@ -95,6 +97,12 @@ async fn checked_grants(
     let mut grants = wanted.to_vec();
     grants.sort();
     grants.dedup();
+    if grants.len() > MAX_GRANTS_PER_GROUP {
+        return Err(ApiError::invalid(
+            "grants",
+            format!("a group grants at most {MAX_GRANTS_PER_GROUP} custom roles and scopes"),
+        ));
+    }
     if grants == before.grants() {
         return Ok(grants);
     }
