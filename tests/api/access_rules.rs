@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake_okta::{TruthMember, UserStatus};
 use groupsync_core::api::{
-    AppUser, AppUserStatus, GroupDetail, ListAuditResponse, ListUsersResponse, MeResponse,
-    SyncState, UserAccessResponse,
+    AccessCheckResponse, AppUser, AppUserStatus, GroupDetail, ListAuditResponse, ListUsersResponse,
+    MeResponse, SyncState, UserAccessResponse,
 };
 use groupsync_core::domain::{BuiltInRole, Permission};
 use reqwest::{Method, StatusCode};
@@ -135,6 +135,8 @@ async fn an_email_shared_by_two_okta_users_grants_nothing_and_says_why() {
 
     let newcomer = me(&signed_in(&app, &owner.login, &fresh_subject("shared"))).await;
     let why: UserAccessResponse = root.read(&format!("/api/v1/users/{}/access", owner.login)).await;
+    let check_path = format!("/api/v1/access/check?email={}&permission=read_groups", owner.login);
+    let checked: AccessCheckResponse = root.read(&check_path).await;
 
     control.set_user_email(&other.id, &other.login).unwrap();
     set_roles(&root, &admins, &[]).await;
@@ -144,6 +146,8 @@ async fn an_email_shared_by_two_okta_users_grants_nothing_and_says_why() {
     assert!(newcomer.notes[0].contains("2 Okta users have the email"), "{newcomer:?}");
     assert!(why.access.roles.is_empty(), "{why:?}");
     assert!(why.access.notes[0].contains("2 Okta users"), "{why:?}");
+    assert!(!checked.decision.allowed, "{checked:?}");
+    assert!(checked.decision.explanation.contains("2 Okta users"), "{checked:?}");
 }
 
 #[tokio::test]

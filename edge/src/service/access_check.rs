@@ -109,6 +109,8 @@ pub async fn check_access(
         ));
     }
     let facts = facts?;
+    // A shared email grants nothing: the usual sentences would not explain why.
+    let identity_note = facts.identity.note(&query.email);
     let group_ids: Vec<String> = facts.grants.iter().map(|(id, _, _)| id.clone()).collect();
     let custom =
         if group_ids.is_empty() { Vec::new() } else { roles.group_grants(&group_ids).await? };
@@ -125,7 +127,10 @@ pub async fn check_access(
         };
         person = person.assuming(what_if);
     }
-    let decision = check(&catalog, &person, &query.permission, query.resource.as_ref());
+    let mut decision = check(&catalog, &person, &query.permission, query.resource.as_ref());
+    if let Some(note) = identity_note.filter(|_| !decision.allowed) {
+        decision.explanation = format!("{} {note}", decision.explanation);
+    }
     Ok(AccessCheckResponse {
         email: query.email,
         permission: query.permission,
