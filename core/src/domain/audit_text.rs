@@ -119,7 +119,12 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
         name.unwrap_or_else(|| format!("group {target}"))
     };
     match facts.action {
-        "group.roles_set" => format!("Roles of {}: {}", group(), roles_change(before, after)),
+        "group.roles_set" => format!(
+            "Roles of {}: {}{}",
+            group(),
+            roles_change(before, after),
+            grants_change(before, after)
+        ),
         "group.created" => format!("Group {} created by hand", group()),
         "invitation.sent" => match after.and_then(|a| a.get("okta_user_id")) {
             Some(Value::String(_)) => format!("{target} invited"),
@@ -228,6 +233,38 @@ fn roles_change(before: Option<&Map<String, Value>>, after: Option<&Map<String, 
             let kept: Vec<String> = now.iter().map(|r| shown(r)).collect();
             format!("saved unchanged ({})", kept.join(", "))
         }
+    }
+}
+
+/// `; custom roles: runbook_operator on folder:/prod (were: none)` when the record has the
+/// custom grants (it does when the change set them) and they changed; otherwise nothing.
+fn grants_change(
+    before: Option<&Map<String, Value>>,
+    after: Option<&Map<String, Value>>,
+) -> String {
+    let grants = |object: Option<&Map<String, Value>>| -> Option<Vec<String>> {
+        let listed = object?.get("grants")?.as_array()?;
+        Some(
+            listed
+                .iter()
+                .map(|grant| {
+                    let role = grant.get("role").and_then(Value::as_str).unwrap_or("?");
+                    match grant.get("scope").and_then(Value::as_str) {
+                        Some(scope) => format!("{role} on {scope}"),
+                        None => format!("{role} everywhere"),
+                    }
+                })
+                .collect(),
+        )
+    };
+    let listed = |grants: &[String]| {
+        if grants.is_empty() { "none".to_owned() } else { grants.join(", ") }
+    };
+    match (grants(before), grants(after)) {
+        (Some(was), Some(now)) if was != now => {
+            format!("; custom roles: {} (were: {})", listed(&now), listed(&was))
+        }
+        _ => String::new(),
     }
 }
 
@@ -341,6 +378,16 @@ mod tests {
         let cleared =
             describe("group.roles_set", "00g1", Some(json!({ "roles": ["editor"] })), None);
         assert_eq!(cleared, "Roles of group 00g1: Editor removed");
+        let before = json!({ "roles": [], "grants": [] });
+        let after = json!({ "roles": [], "grants": [
+            { "role": "runbook_operator", "scope": "folder:/prod" },
+            { "role": "auditor", "scope": null }
+        ] });
+        assert_eq!(
+            describe("group.roles_set", "00g1", Some(before), Some(after)),
+            "Roles of group 00g1: saved with no role; custom roles: runbook_operator on \
+             folder:/prod, auditor everywhere (were: none)"
+        );
     }
 
     #[test]
