@@ -85,6 +85,11 @@ impl ApiError {
         Self::about_field(ProblemCode::InvalidInput, field, message)
     }
 
+    /// A bad query parameter `name`: 400 `invalid_query`, its detail naming it.
+    pub fn invalid_query(name: &str, message: impl std::fmt::Display) -> Self {
+        Self::about_field(ProblemCode::InvalidQuery, name, message)
+    }
+
     /// A client error with `code` about the request field `field`; the detail starts with the
     /// field's name ("field: message"), for callers that read only the detail.
     pub fn about_field(code: ProblemCode, field: &str, message: impl std::fmt::Display) -> Self {

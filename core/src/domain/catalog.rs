@@ -219,11 +219,6 @@ impl Catalog {
         Self { app_permissions: app_permissions.into_iter().collect(), roles }
     }
 
-    /// The catalog of a product with no app permissions and no custom roles.
-    pub fn built_ins() -> Self {
-        Self::new([], [])
-    }
-
     /// A role by its key.
     pub fn role(&self, key: &RoleKey) -> Option<&RoleDefinition> {
         self.roles.get(key)
@@ -241,11 +236,6 @@ impl Catalog {
             PermissionName::Console(_) => true,
             PermissionName::App(app) => self.app_permissions.contains(app),
         }
-    }
-
-    /// The relying app's registered permissions.
-    pub fn app_permissions(&self) -> impl Iterator<Item = &AppPermission> {
-        self.app_permissions.iter()
     }
 
     /// The keys of the roles that hold `permission` (removing it is refused while any does).

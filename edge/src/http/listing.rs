@@ -292,9 +292,9 @@ fn not_a_parameter(name: &str) -> ApiError {
     invalid_query(&shown(name), "is not a parameter of this listing")
 }
 
-/// A bad query parameter `name`: 400 `invalid_query`, its detail naming it.
+/// A bad query parameter `name`: see [`ApiError::invalid_query`].
 pub fn invalid_query(name: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::about_field(ProblemCode::InvalidQuery, name, message)
+    ApiError::invalid_query(name, message)
 }
 
 /// An `invalid_input` error (how handlers word a bad value) as the query error it is here.

@@ -8,7 +8,7 @@
 //! answered "denied", so that a typo in a client shows at once.
 
 use futures_util::future::join;
-use groupsync_core::api::{AccessCheckResponse, Assumption, ProblemCode};
+use groupsync_core::api::{AccessCheckResponse, Assumption};
 use groupsync_core::domain::{
     Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
 };
@@ -33,11 +33,6 @@ pub struct CheckQuery {
     pub assuming: Option<Assumption>,
 }
 
-/// A bad query parameter: `400 invalid_query` naming it.
-fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::about_field(ProblemCode::InvalidQuery, name, message)
-}
-
 /// Parses `email`, `permission`, and the optional `resource` and `as_if_member_of` or
 /// `as_if_not_member_of` (one at most). Any other parameter, or one given twice, is refused.
 ///
@@ -49,25 +44,32 @@ pub fn parse_check_query(pairs: &[(String, String)]) -> Result<CheckQuery, ApiEr
     for (name, _) in pairs {
         let known = ["email", "permission", "resource", "as_if_member_of", "as_if_not_member_of"];
         if !known.contains(&name.as_str()) {
-            return Err(invalid(name, "is not a parameter of the access check"));
+            return Err(ApiError::invalid_query(name, "is not a parameter of the access check"));
         }
         if seen.contains(&name.as_str()) {
-            return Err(invalid(name, "is given more than once"));
+            return Err(ApiError::invalid_query(name, "is given more than once"));
         }
         seen.push(name);
     }
     let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-    let email = Email::parse(value("email").ok_or_else(|| invalid("email", "is required"))?)
-        .map_err(|e| invalid("email", e))?
-        .into_string();
-    let permission = value("permission").ok_or_else(|| invalid("permission", "is required"))?;
-    let permission = PermissionName::parse(permission).map_err(|e| invalid("permission", e))?;
+    let email = Email::parse(
+        value("email").ok_or_else(|| ApiError::invalid_query("email", "is required"))?,
+    )
+    .map_err(|e| ApiError::invalid_query("email", e))?
+    .into_string();
+    let permission =
+        value("permission").ok_or_else(|| ApiError::invalid_query("permission", "is required"))?;
+    let permission =
+        PermissionName::parse(permission).map_err(|e| ApiError::invalid_query("permission", e))?;
     let resource = value("resource")
-        .map(|text| ResourcePath::parse(text).map_err(|e| invalid("resource", e)))
+        .map(|text| ResourcePath::parse(text).map_err(|e| ApiError::invalid_query("resource", e)))
         .transpose()?;
     let assuming = match (value("as_if_member_of"), value("as_if_not_member_of")) {
         (Some(_), Some(_)) => {
-            return Err(invalid("as_if_not_member_of", "cannot be given with as_if_member_of"));
+            return Err(ApiError::invalid_query(
+                "as_if_not_member_of",
+                "cannot be given with as_if_member_of",
+            ));
         }
         (Some(id), None) => Some(Assumption::MemberOf(group_id("as_if_member_of", id)?)),
         (None, Some(id)) => Some(Assumption::NotMemberOf(group_id("as_if_not_member_of", id)?)),
@@ -80,7 +82,11 @@ fn group_id(name: &str, id: &str) -> Result<String, ApiError> {
     let plausible = !id.is_empty()
         && id.len() <= MAX_GROUP_ID_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plausible { Ok(id.to_owned()) } else { Err(invalid(name, "a group id, such as 00g1abc")) }
+    if plausible {
+        Ok(id.to_owned())
+    } else {
+        Err(ApiError::invalid_query(name, "a group id, such as 00g1abc"))
+    }
 }
 
 /// Answers `query` from the store.
@@ -100,7 +106,7 @@ pub async fn check_access(
     let (facts, rows) = join(people.person_facts(&query.email, None), roles.catalog_rows()).await;
     let catalog = catalog_of(rows?);
     if !catalog.knows(&query.permission) {
-        return Err(invalid(
+        return Err(ApiError::invalid_query(
             "permission",
             format!(
                 "{} is not a registered permission (register it with POST /api/v1/permissions)",
@@ -120,7 +126,10 @@ pub async fn check_access(
             Assumption::MemberOf(id) => match groups.group(id).await? {
                 Some(row) => WhatIf::MemberOf(member_of(row)),
                 None => {
-                    return Err(invalid("as_if_member_of", format!("no group has the id {id}")));
+                    return Err(ApiError::invalid_query(
+                        "as_if_member_of",
+                        format!("no group has the id {id}"),
+                    ));
                 }
             },
             Assumption::NotMemberOf(id) => WhatIf::NotMemberOf(id.clone()),
@@ -196,6 +205,8 @@ fn member_of(row: GroupListRow) -> MemberOf {
 mod tests {
     use groupsync_core::domain::{IdentityMatch, Permission};
     use groupsync_core::okta::OktaUserStatus;
+
+    use groupsync_core::api::ProblemCode;
 
     use crate::service::ports::GroupRoles;
 
