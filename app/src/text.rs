@@ -52,18 +52,7 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `25000` as `25,000`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut shown = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            shown.push(',');
-        }
-        shown.push(digit);
-    }
-    shown
-}
+pub use groupsync_core::domain::thousands;
 
 /// Which rows of a paged list are shown: `Showing 51–100 of 25,000 members`.
 pub fn showing(first: u64, shown: u64, total: u64, noun: &str) -> String {

@@ -8,12 +8,13 @@ mod settings;
 mod sync;
 
 pub use access::{
-    AccessCheckResponse, ApiKey, AppPermissionDescription, Assumption, AuditEntry, CallerKind,
-    CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CustomRoleDescription,
-    DevSignInRequest, DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse,
-    ListAuditResponse, ListPermissionsResponse, ListRolesResponse, ListServiceTokensResponse,
-    ListSuperAdminsResponse, MeResponse, RegisterPermissionRequest, RegisterServiceTokenRequest,
-    RoleDescription, ServiceToken, SuperAdmin,
+    AccessCheckBatchRequest, AccessCheckBatchResponse, AccessCheckItem, AccessCheckResponse,
+    ApiKey, AppPermissionDescription, Assumption, AuditEntry, CallerKind, CreateApiKeyRequest,
+    CreateApiKeyResponse, CreateRoleRequest, CustomRoleDescription, DevSignInRequest,
+    DevSignInResponse, GrantSuperAdminRequest, ListApiKeysResponse, ListAuditResponse,
+    ListPermissionsResponse, ListRolesResponse, ListServiceTokensResponse, ListSuperAdminsResponse,
+    MeResponse, RegisterPermissionRequest, RegisterServiceTokenRequest, RoleDescription,
+    RoleGrantImpact, RoleImpact, ServiceToken, SuperAdmin, UpdateRoleRequest,
 };
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};

@@ -8,6 +8,7 @@ mod catalog;
 mod effective_access;
 mod email;
 mod identity;
+mod numbers;
 mod okta_ids;
 mod schedule;
 mod scope;
@@ -17,7 +18,9 @@ mod tenant_url;
 pub use access::{
     BeyondCaller, BuiltInRole, Permission, beyond_caller, needed_for, permissions_of, roles_changed,
 };
-pub use access_check::{Decision, Denial, Grant, GrantChain, MemberOf, Person, WhatIf, check};
+pub use access_check::{
+    Decision, Denial, Grant, GrantChain, MemberOf, Person, WhatIf, beyond_caller_on_scope, check,
+};
 pub use audit_text::{
     AUDIT_ACTIONS, AUDIT_AREAS, AuditActionFilter, AuditFacts, AuditFilter, change_summary,
     describe_audit,
@@ -33,6 +36,7 @@ pub use effective_access::{
 };
 pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
+pub use numbers::thousands;
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError};

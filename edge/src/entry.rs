@@ -45,7 +45,8 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     }
     let caller = identity::authenticate(req, &ctx).await?;
     let principal = load_principal(caller, &ctx).await?;
-    principal.authorize(matched.access, guard::is_write(&method))?;
+    let write = guard::is_write(&method) && !matched.endpoint.only_reads();
+    principal.authorize(matched.access, write)?;
     dispatch(&matched, req, &ctx, &env, &principal).await
 }
 
@@ -170,8 +171,12 @@ async fn dispatch(
         Endpoint::ListUsers => people::list_users(req, ctx).await,
         Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
         Endpoint::CheckAccess => people::check_access(req, ctx).await,
+        Endpoint::CheckAccessBatch => people::check_access_batch(req, ctx).await,
         Endpoint::ListPermissions => catalog::list_permissions(ctx).await,
         Endpoint::CreateRole => catalog::create_role(req, ctx, principal).await,
+        Endpoint::UpdateRole => catalog::update_role(&param("key"), req, ctx, principal).await,
+        Endpoint::RoleImpact => catalog::role_impact(&param("key"), ctx).await,
+        Endpoint::DeleteRole => catalog::delete_role(&param("key"), ctx, principal).await,
         Endpoint::RegisterPermission => catalog::register_permission(req, ctx, principal).await,
         Endpoint::RemovePermission => {
             catalog::remove_permission(&param("name"), ctx, principal).await

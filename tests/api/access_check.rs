@@ -5,10 +5,11 @@
 use fake_okta::{TruthMember, UserStatus};
 use groupsync_core::api::SyncState;
 use groupsync_core::api::{
-    AccessCheckResponse, AppPermissionDescription, Assumption, CustomRoleDescription, GroupDetail,
-    ListAuditResponse, ListPermissionsResponse, ListRolesResponse,
+    AccessCheckBatchResponse, AccessCheckResponse, AppPermissionDescription, Assumption,
+    CreateApiKeyResponse, CustomRoleDescription, GroupDetail, ListAuditResponse,
+    ListPermissionsResponse, ListRolesResponse, RoleImpact,
 };
-use groupsync_core::domain::{Denial, PermissionName};
+use groupsync_core::domain::{Denial, PermissionName, ResourcePath};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -156,6 +157,34 @@ async fn the_relying_app_registers_its_permissions_and_the_check_knows_them_unti
     let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["permission.removed", "permission.registered"], "{audit:?}");
     assert!(audit.entries[1].description.contains("reviews.approve"), "{audit:?}");
+
+    // The relying app keeps its permissions in step with its releases through an API key of
+    // the narrow manage_catalog scope, and the audit names the key.
+    let issued: CreateApiKeyResponse = root
+        .send(
+            Method::POST,
+            "/api/v1/api-keys",
+            &json!({ "name": "Runbooks deploy", "scopes": ["manage_catalog"] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("the key");
+    let deploy = app.with_api_key(&issued.secret);
+    let body = json!({ "name": "reviews.comment", "description": "Comment on a review" });
+    let made = deploy.send(Method::POST, "/api/v1/permissions", &body).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let grant =
+        json!({ "key": "reviewer", "name": "Reviewer", "permissions": ["reviews.comment"] });
+    let refused = deploy.send(Method::POST, "/api/v1/roles", &grant).await;
+    expect_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let removed = deploy.delete("/api/v1/permissions/reviews.comment").await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let audit: ListAuditResponse = root.read("/api/v1/audit?target=reviews.comment").await;
+    let actors: Vec<&str> = audit.entries.iter().map(|e| e.actor.as_str()).collect();
+    assert_eq!(actors, ["Runbooks deploy", "Runbooks deploy"], "{audit:?}");
+    let revoked = root.delete(&format!("/api/v1/api-keys/{}", issued.key.id)).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
 }
 
 /// Issue #14's "done when": an app permission, a custom role holding it, granted to a synced
@@ -287,4 +316,237 @@ async fn a_group_that_leaves_the_app_takes_its_custom_grants_and_is_not_re_grant
     let back: GroupDetail = root.read(&format!("/api/v1/groups/{leaving}")).await;
     assert!(back.grants.is_empty(), "a returning group is not silently re-granted: {back:?}");
     assert!(!check(&root, &query).await.decision.allowed);
+}
+
+#[tokio::test]
+async fn a_custom_role_is_edited_on_the_version_seen_and_deleted_with_its_grants_after_a_preview() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (approvers, _, members) = active_members(11);
+    let member = &members[0].login;
+    for name in ["deploys.view", "deploys.approve"] {
+        let body = json!({ "name": name, "description": "" });
+        assert_eq!(
+            root.send(Method::POST, "/api/v1/permissions", &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let body = json!({ "key": "deploy_approver", "name": "Deploy viewer", "permissions": ["deploys.view"] });
+    let made = root.send(Method::POST, "/api/v1/roles", &body).await;
+    let made: CustomRoleDescription = made.json().await.expect("the role");
+    assert_eq!((made.version, made.updated_by.as_str()), (1, "root@example.com"));
+    let group: GroupDetail = root.read(&format!("/api/v1/groups/{approvers}")).await;
+    let grant = json!({
+        "roles": group.roles,
+        "grants": [{ "role": "deploy_approver", "scope": "service:/payments" }],
+        "version": group.roles_version,
+    });
+    let path = format!("/api/v1/groups/{approvers}/roles");
+    assert_eq!(root.send(Method::PUT, &path, &grant).await.status(), StatusCode::OK);
+    let query = format!("email={member}&permission=deploys.approve&resource=service:/payments/api");
+    assert!(!check(&root, &query).await.decision.allowed, "the role does not hold it yet");
+
+    // Edited, the role gives its new permission to everyone it is granted to, at once.
+    let edit = json!({
+        "name": "Deploy approver",
+        "permissions": ["deploys.view", "deploys.approve"],
+        "version": made.version,
+    });
+    let edited = root.send(Method::PUT, "/api/v1/roles/deploy_approver", &edit).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let edited: CustomRoleDescription = edited.json().await.expect("the role");
+    assert_eq!((edited.name.as_str(), edited.version), ("Deploy approver", 2));
+    let allowed = check(&root, &query).await;
+    assert!(allowed.decision.allowed, "{allowed:?}");
+    assert!(allowed.decision.explanation.contains("role Deploy approver on service:/payments"));
+    let stale = root.send(Method::PUT, "/api/v1/roles/deploy_approver", &edit).await;
+    expect_problem(stale, StatusCode::CONFLICT, "version_conflict").await;
+    let built_in = root.send(Method::PUT, "/api/v1/roles/admin", &edit).await;
+    expect_problem(built_in, StatusCode::CONFLICT, "conflict").await;
+    let a_member = app.as_person(member);
+    let by_a_member = a_member.send(Method::PUT, "/api/v1/roles/deploy_approver", &edit).await;
+    expect_problem(by_a_member, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // The preview names the grant, counts who holds the role through it, and names the first.
+    let impact: RoleImpact = root.read("/api/v1/roles/deploy_approver/impact").await;
+    assert_eq!(impact.role, edited);
+    assert_eq!(impact.grants.len(), 1, "{impact:?}");
+    let only = &impact.grants[0];
+    assert_eq!(only.group_id, approvers);
+    assert_eq!(only.scope.as_ref().map(ResourcePath::as_str), Some("service:/payments"));
+    assert_eq!(only.members, impact.people, "one group: its holding members are the people");
+    assert!(impact.people >= members.len() as u64, "every active member holds it: {impact:?}");
+    let mut sorted = impact.first_people.clone();
+    sorted.sort();
+    assert_eq!(impact.first_people, sorted, "by email");
+    assert!(
+        impact
+            .first_people
+            .contains(&members.iter().map(|m| m.login.to_lowercase()).min().expect("a member"))
+    );
+    assert!(impact.summary.contains("deploys.approve") && impact.summary.contains("1 grant"));
+
+    let deleted = root.delete("/api/v1/roles/deploy_approver").await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let left: ListRolesResponse = deleted.json().await.expect("the roles left");
+    assert!(left.custom_roles.iter().all(|r| r.key.as_str() != "deploy_approver"), "{left:?}");
+    assert!(!check(&root, &query).await.decision.allowed, "gone with its role");
+    let group: GroupDetail = root.read(&format!("/api/v1/groups/{approvers}")).await;
+    assert!(group.grants.is_empty(), "{group:?}");
+    let gone = root.get("/api/v1/roles/deploy_approver/impact").await;
+    expect_problem(gone, StatusCode::NOT_FOUND, "not_found").await;
+
+    // A role made again with the key starts with no grant: the old one left with the old role.
+    let again = root.send(Method::POST, "/api/v1/roles", &body).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let fresh: RoleImpact = root.read("/api/v1/roles/deploy_approver/impact").await;
+    assert!(fresh.grants.is_empty() && fresh.people == 0, "{fresh:?}");
+
+    let audit: ListAuditResponse = root.read("/api/v1/audit?target=deploy_approver").await;
+    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["role.created", "role.deleted", "role.updated", "role.created"]);
+    assert_eq!(
+        audit.entries[1].description,
+        "Custom role \u{201c}Deploy approver\u{201d} deleted with its grant"
+    );
+    assert_eq!(
+        audit.entries[2].description,
+        "Custom role \u{201c}Deploy approver\u{201d}: renamed from \u{201c}Deploy viewer\u{201d}; \
+         deploys.approve added"
+    );
+    assert_eq!(root.delete("/api/v1/roles/deploy_approver").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_check_as_the_single_check_does_for_a_read_only_key_too() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (group, _, members) = active_members(9);
+    let outsider = outsider(&[&group]).login;
+    let items = [
+        json!({ "email": members[0].login, "permission": "read_groups" }),
+        json!({ "email": members[1].login, "permission": "assign_roles", "resource": "folder:/x" }),
+        json!({ "email": outsider, "permission": "read_groups", "as_if_member_of": group }),
+        json!({ "email": members[0].login, "permission": "read_groups", "as_if_not_member_of": group }),
+        json!({ "email": "nobody@example.com", "permission": "manage_settings" }),
+    ];
+    let issued: CreateApiKeyResponse = root
+        .send(
+            Method::POST,
+            "/api/v1/api-keys",
+            &json!({ "name": "Reviews", "scopes": ["read_users"] }),
+        )
+        .await
+        .json()
+        .await
+        .expect("the key");
+    let reviews = app.with_api_key(&issued.secret);
+    let answered =
+        reviews.send(Method::POST, "/api/v1/access/checks", &json!({ "checks": items })).await;
+    assert_eq!(answered.status(), StatusCode::OK);
+    let batch: AccessCheckBatchResponse = answered.json().await.expect("the answers");
+    assert_eq!(batch.results.len(), items.len());
+    for (item, answer) in items.iter().zip(&batch.results) {
+        let query: Vec<String> = item
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(name, value)| format!("{name}={}", value.as_str().expect("text")))
+            .collect();
+        let single = check(&reviews, &query.join("&")).await;
+        assert_eq!(*answer, single, "{item}");
+    }
+    assert_eq!(batch.results[2].assuming, Some(Assumption::MemberOf(group.clone())));
+    assert!(
+        matches!(batch.results[4].decision.denial, Some(Denial::NoGroup)),
+        "{:?}",
+        batch.results[4]
+    );
+
+    let unknown =
+        json!({ "checks": [items[0], { "email": outsider, "permission": "nothing.registered" }] });
+    let refused = reviews.send(Method::POST, "/api/v1/access/checks", &unknown).await;
+    let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_eq!(problem.field.as_deref(), Some("checks[1].permission"));
+    let no_reads = app.with_api_key(&{
+        let body = json!({ "name": "Catalog only", "scopes": ["manage_catalog"] });
+        let issued: CreateApiKeyResponse =
+            root.send(Method::POST, "/api/v1/api-keys", &body).await.json().await.expect("the key");
+        issued.secret
+    });
+    let refused =
+        no_reads.send(Method::POST, "/api/v1/access/checks", &json!({ "checks": items })).await;
+    expect_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+/// Saves `grants` on `group`, with `roles` (none given: the roles it has).
+async fn put_grants(
+    caller: &Caller<'_>,
+    group: &str,
+    roles: &[&str],
+    grants: serde_json::Value,
+) -> reqwest::Response {
+    let current: GroupDetail = caller.read(&format!("/api/v1/groups/{group}")).await;
+    let roles: Vec<String> = if roles.is_empty() {
+        current.roles.iter().map(|r| r.as_str().to_owned()).collect()
+    } else {
+        roles.iter().map(|r| (*r).to_owned()).collect()
+    };
+    let body = json!({ "roles": roles, "grants": grants, "version": current.roles_version });
+    caller.send(Method::PUT, &format!("/api/v1/groups/{group}/roles"), &body).await
+}
+
+#[tokio::test]
+async fn an_admin_hands_out_a_custom_role_only_where_they_hold_it_themselves() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let (admins, _, members) = active_members(13);
+    let (target, _, _) = active_members(14);
+    let body = json!({ "name": "reports.read", "description": "Read a report" });
+    assert_eq!(
+        root.send(Method::POST, "/api/v1/permissions", &body).await.status(),
+        StatusCode::CREATED
+    );
+    let role =
+        json!({ "key": "report_reader", "name": "Report reader", "permissions": ["reports.read"] });
+    assert_eq!(root.send(Method::POST, "/api/v1/roles", &role).await.status(), StatusCode::CREATED);
+    let granted = put_grants(
+        &root,
+        &admins,
+        &["admin"],
+        json!([{ "role": "report_reader", "scope": "folder:/prod" }]),
+    )
+    .await;
+    assert_eq!(granted.status(), StatusCode::OK);
+
+    let admin = app.as_person(&members[0].login);
+    let below = put_grants(
+        &admin,
+        &target,
+        &[],
+        json!([{ "role": "report_reader", "scope": "folder:/prod/db" }]),
+    )
+    .await;
+    assert_eq!(below.status(), StatusCode::OK, "within the Admin's own access");
+    let everywhere = put_grants(&admin, &target, &[], json!([{ "role": "report_reader" }])).await;
+    let problem = expect_problem(everywhere, StatusCode::FORBIDDEN, "beyond_own_access").await;
+    assert!(
+        problem.detail.contains("Report reader role everywhere")
+            && problem.detail.contains("reports.read"),
+        "{problem:?}"
+    );
+    let group: GroupDetail = root.read(&format!("/api/v1/groups/{target}")).await;
+    assert_eq!(group.grants.len(), 1, "the refused save changed nothing: {group:?}");
+
+    for group in [&target, &admins] {
+        let cleared = put_grants(&root, group, &[], json!([])).await;
+        assert_eq!(cleared.status(), StatusCode::OK);
+    }
+    set_roles(&root, &admins, &[]).await;
 }

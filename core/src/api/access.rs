@@ -46,6 +46,40 @@ pub struct AccessCheckResponse {
     pub decision: Decision,
 }
 
+/// `POST /api/v1/access/checks`: many checks in one call (it reads, and changes nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessCheckBatchRequest {
+    /// The checks, each as the single check's query would ask it.
+    pub checks: Vec<AccessCheckItem>,
+}
+
+/// One check of a batch: the single check's query parameters, as fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessCheckItem {
+    /// Whose access.
+    pub email: String,
+    /// Which permission.
+    pub permission: String,
+    /// On which resource (`kind:/path`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// Answer as if the person were also a member of this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_if_member_of: Option<String>,
+    /// Answer as if the person were not a member of this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_if_not_member_of: Option<String>,
+}
+
+/// The answers of a batch, in the order of its checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessCheckBatchResponse {
+    /// One answer per check.
+    pub results: Vec<AccessCheckResponse>,
+}
+
 /// A hypothetical membership an access check assumes (`as_if_member_of`,
 /// `as_if_not_member_of`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +155,54 @@ pub struct CustomRoleDescription {
     pub name: String,
     /// What it allows, by name.
     pub permissions: Vec<PermissionName>,
+    /// Its version, which an edit names (`PUT /api/v1/roles/{key}`) so that it does not undo
+    /// a change it never saw.
+    pub version: i64,
+    /// Who created it or last changed it.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+}
+
+/// `PUT /api/v1/roles/{key}`: a custom role's new name and permissions (its key stays).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoleRequest {
+    /// The name shown to people.
+    pub name: String,
+    /// The relying app's permissions it holds (registered ones), all of them.
+    pub permissions: Vec<String>,
+    /// The version the edit is based on.
+    pub version: i64,
+}
+
+/// `GET /api/v1/roles/{key}/impact`: what deleting a custom role would take away, and from
+/// whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleImpact {
+    /// The role as it is.
+    pub role: CustomRoleDescription,
+    /// Every grant of it: the group and where.
+    pub grants: Vec<RoleGrantImpact>,
+    /// How many people hold it through those grants (members whose Okta status holds roles).
+    pub people: u64,
+    /// The first of them by email (at most 20), for a reader to recognise.
+    pub first_people: Vec<String>,
+    /// The impact in one sentence.
+    pub summary: String,
+}
+
+/// One group's grant of a role, as the impact of deleting the role lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleGrantImpact {
+    /// The group's id.
+    pub group_id: String,
+    /// Its name.
+    pub group_name: String,
+    /// Where the grant applies; `None` for everywhere.
+    pub scope: Option<ResourcePath>,
+    /// Its members who hold roles (by their Okta status).
+    pub members: u64,
 }
 
 /// `POST /api/v1/roles`: a custom role.

@@ -25,11 +25,15 @@ pub enum Permission {
     InviteUsers,
     /// Read and change the Okta API settings and test the connection.
     ManageSettings,
+    /// Register and remove the relying app's own permissions (issue #14). No role grants it:
+    /// superAdmins hold it, and an API key may be given it, so the relying app can keep its
+    /// permissions in step with its own releases.
+    ManageCatalog,
 }
 
 impl Permission {
     /// Every permission of the catalog.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::ReadGroups,
         Self::ReadUsers,
         Self::ReadAudit,
@@ -37,11 +41,20 @@ impl Permission {
         Self::AssignRoles,
         Self::InviteUsers,
         Self::ManageSettings,
+        Self::ManageCatalog,
     ];
 
     /// Whether the permission only reads (so a read-only machine client may hold it).
     pub const fn is_read_only(self) -> bool {
         matches!(self, Self::ReadGroups | Self::ReadUsers | Self::ReadAudit)
+    }
+
+    /// Whether a machine client (an API key or a service token) may hold the permission: the
+    /// reads, and the one narrow write of the relying app's permission names. Nothing a machine
+    /// holds hands out access: a registered permission grants nothing until a superAdmin puts
+    /// it into a role and the role on a group.
+    pub const fn is_for_machines(self) -> bool {
+        self.is_read_only() || matches!(self, Self::ManageCatalog)
     }
 
     /// The wire spelling.
@@ -54,6 +67,7 @@ impl Permission {
             Self::AssignRoles => "assign_roles",
             Self::InviteUsers => "invite_users",
             Self::ManageSettings => "manage_settings",
+            Self::ManageCatalog => "manage_catalog",
         }
     }
 }
@@ -202,12 +216,29 @@ mod tests {
     }
 
     #[test]
-    fn only_super_admins_manage_settings() {
+    fn only_super_admins_manage_settings_and_the_catalog() {
         for role in BuiltInRole::ALL {
-            assert!(!role.permissions().contains(&Permission::ManageSettings), "{role:?}");
+            for permission in [Permission::ManageSettings, Permission::ManageCatalog] {
+                assert!(!role.permissions().contains(&permission), "{role:?} {permission}");
+                assert!(permissions_of(&[], true).contains(&permission));
+            }
         }
-        assert!(permissions_of(&[], true).contains(&Permission::ManageSettings));
         assert!(permissions_of(&BuiltInRole::ALL, false).len() < Permission::ALL.len());
+    }
+
+    #[test]
+    fn machines_hold_reads_and_the_catalog_only() {
+        let for_machines: Vec<Permission> =
+            Permission::ALL.into_iter().filter(|p| p.is_for_machines()).collect();
+        assert_eq!(
+            for_machines,
+            [
+                Permission::ReadGroups,
+                Permission::ReadUsers,
+                Permission::ReadAudit,
+                Permission::ManageCatalog
+            ]
+        );
     }
 
     #[test]

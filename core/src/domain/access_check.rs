@@ -216,6 +216,24 @@ pub fn check(
     }
 }
 
+/// The no-escalation rule for a custom grant: the first permission of `grant`'s role that
+/// `caller` does not hold where the grant applies (everywhere, for an unscoped grant), if any.
+///
+/// Granting or removing a role on a scope changes who holds its permissions there, so a caller
+/// may do it only when they hold every one of them there themselves (a superAdmin holds them
+/// all). A role the catalog does not know holds nothing, so it asks for nothing.
+pub fn beyond_caller_on_scope(
+    catalog: &Catalog,
+    caller: &Person,
+    grant: &Grant,
+) -> Option<PermissionName> {
+    let role = catalog.role(&grant.role)?;
+    role.permissions
+        .iter()
+        .find(|permission| !check(catalog, caller, permission, grant.scope.as_ref()).allowed)
+        .cloned()
+}
+
 /// Every grant of the person's groups whose role holds `permission`, wherever it applies.
 fn grants_holding<'a>(
     catalog: &'a Catalog,
@@ -456,7 +474,51 @@ mod tests {
         allowed
     }
 
+    #[test]
+    fn a_caller_hands_out_a_role_only_where_they_hold_all_of_it() {
+        let prod_operator = grant("runbook_operator", Some("folder:/prod"));
+        let caller = active(vec![member_of("00gops", "Ops", vec![prod_operator.clone()])]);
+        let catalog = catalog();
+        assert_eq!(beyond_caller_on_scope(&catalog, &caller, &prod_operator), None);
+        let below = grant("runbook_reader", Some("folder:/prod/db"));
+        assert_eq!(beyond_caller_on_scope(&catalog, &caller, &below), None);
+        let wider = grant("runbook_reader", Some("folder:/"));
+        assert_eq!(beyond_caller_on_scope(&catalog, &caller, &wider), Some(app("runbooks.read")));
+        let everywhere = grant("runbook_reader", None);
+        assert!(beyond_caller_on_scope(&catalog, &caller, &everywhere).is_some());
+        let suspended = Person { status: Some(OktaUserStatus::Suspended), ..caller };
+        assert!(beyond_caller_on_scope(&catalog, &suspended, &below).is_some());
+        let root = Person { super_admin: true, status: None, groups: Vec::new() };
+        assert_eq!(beyond_caller_on_scope(&catalog, &root, &everywhere), None);
+    }
+
     proptest! {
+        /// Whatever the caller and the grant, a grant the rule lets through gives nobody a
+        /// permission on any resource that the caller does not hold on it.
+        #[test]
+        fn a_grant_let_through_never_hands_out_more_than_the_caller_holds(
+            caller in people(),
+            role in 0..ROLES.len(),
+            scope in 0..SCOPES.len(),
+        ) {
+            let catalog = catalog();
+            let handed = grant(ROLES[role], SCOPES[scope]);
+            if beyond_caller_on_scope(&catalog, &caller, &handed).is_none() {
+                let receiver = active(vec![member_of("00gnew", "New", vec![handed.clone()])]);
+                let permissions = catalog.role(&handed.role).map(|r| r.permissions.clone());
+                for permission in permissions.into_iter().flatten() {
+                    for resource in RESOURCES.map(|r| r.map(path)) {
+                        let given = check(&catalog, &receiver, &permission, resource.as_ref());
+                        let held = check(&catalog, &caller, &permission, resource.as_ref());
+                        prop_assert!(
+                            !given.allowed || held.allowed,
+                            "{permission} on {resource:?} handed out by {caller:?}"
+                        );
+                    }
+                }
+            }
+        }
+
         #[test]
         fn check_agrees_with_the_rules_read_one_grant_at_a_time(
             person in people(),

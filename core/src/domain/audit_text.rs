@@ -47,6 +47,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("permission.registered", "Permission registered"),
     ("permission.removed", "Permission removed"),
     ("role.created", "Custom role created"),
+    ("role.updated", "Custom role changed"),
+    ("role.deleted", "Custom role deleted"),
 ];
 
 /// What an audit filter's `action` names: one action, or every action of an area.
@@ -180,6 +182,16 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
             let name = field(after, "name").unwrap_or_else(|| target.to_owned());
             format!("Custom role \u{201c}{name}\u{201d} created")
         }
+        "role.updated" => role_updated(target, before, after),
+        "role.deleted" => {
+            let name = field(before, "name").unwrap_or_else(|| target.to_owned());
+            let grants = before.and_then(|b| b.get("grant_count")).and_then(Value::as_u64);
+            match grants.unwrap_or(0) {
+                0 => format!("Custom role \u{201c}{name}\u{201d} deleted"),
+                1 => format!("Custom role \u{201c}{name}\u{201d} deleted with its grant"),
+                n => format!("Custom role \u{201c}{name}\u{201d} deleted with its {n} grants"),
+            }
+        }
         other => {
             let change = change_summary(facts.before, facts.after);
             if change.is_empty() { other.to_owned() } else { format!("{other}: {change}") }
@@ -211,6 +223,39 @@ pub fn change_summary(before: Option<&Value>, after: Option<&Value>) -> String {
         (Some(before), Some(after)) => format!("{before} → {after}"),
         (None, None) => String::new(),
     }
+}
+
+/// "Custom role “Runner”: renamed from “Operator”; runbooks.read added".
+fn role_updated(
+    key: &str,
+    before: Option<&Map<String, Value>>,
+    after: Option<&Map<String, Value>>,
+) -> String {
+    let text = |object: Option<&Map<String, Value>>, field: &str| {
+        object.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or(key).to_owned()
+    };
+    let names = |object: Option<&Map<String, Value>>| -> Vec<String> {
+        let listed = object.and_then(|o| o.get("permissions")).and_then(Value::as_array);
+        listed.into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let (was, now) = (names(before), names(after));
+    let (old_name, new_name) = (text(before, "name"), text(after, "name"));
+    let mut parts = Vec::new();
+    if old_name != new_name {
+        parts.push(format!("renamed from \u{201c}{old_name}\u{201d}"));
+    }
+    let added: Vec<&str> = now.iter().filter(|p| !was.contains(p)).map(String::as_str).collect();
+    let removed: Vec<&str> = was.iter().filter(|p| !now.contains(p)).map(String::as_str).collect();
+    if !added.is_empty() {
+        parts.push(format!("{} added", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("{} removed", removed.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("saved unchanged".to_owned());
+    }
+    format!("Custom role \u{201c}{new_name}\u{201d}: {}", parts.join("; "))
 }
 
 /// "Admin added, Viewer removed", from the `roles` of before and after.
@@ -359,6 +404,26 @@ mod tests {
             before: before.as_ref(),
             after: after.as_ref(),
         })
+    }
+
+    #[test]
+    fn a_custom_roles_change_says_what_it_became() {
+        let before = json!({ "name": "Operator", "permissions": ["runbooks.execute"] });
+        let after = json!({ "name": "Runner", "permissions": ["runbooks.read"] });
+        assert_eq!(
+            describe("role.updated", "operator", Some(before.clone()), Some(after)),
+            "Custom role \u{201c}Runner\u{201d}: renamed from \u{201c}Operator\u{201d}; \
+             runbooks.read added; runbooks.execute removed"
+        );
+        let deleted = json!({ "name": "Operator", "permissions": [], "grant_count": 3 });
+        assert_eq!(
+            describe("role.deleted", "operator", Some(deleted), None),
+            "Custom role \u{201c}Operator\u{201d} deleted with its 3 grants"
+        );
+        assert_eq!(
+            describe("role.deleted", "operator", Some(before), None),
+            "Custom role \u{201c}Operator\u{201d} deleted"
+        );
     }
 
     #[test]

@@ -122,13 +122,33 @@ pub enum Endpoint {
     ListUsers,
     /// `GET /api/v1/users/{email}/access`.
     GetUserAccess,
+    /// `GET /api/v1/access/check`.
     CheckAccess,
+    /// `POST /api/v1/access/checks`.
+    CheckAccessBatch,
+    /// `GET /api/v1/permissions`.
     ListPermissions,
+    /// `POST /api/v1/roles`.
     CreateRole,
+    /// `PUT /api/v1/roles/{key}`.
+    UpdateRole,
+    /// `GET /api/v1/roles/{key}/impact`.
+    RoleImpact,
+    /// `DELETE /api/v1/roles/{key}`.
+    DeleteRole,
     RegisterPermission,
     RemovePermission,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
+}
+
+impl Endpoint {
+    /// Whether the endpoint only reads although its method is `POST` (a body carries what it
+    /// asks): the caller needs the read, as a machine client may hold it. The request guard
+    /// still treats it as a write (the CSRF header, a JSON body).
+    pub const fn only_reads(self) -> bool {
+        matches!(self, Self::CheckAccessBatch)
+    }
 }
 
 /// One row of the route table.
@@ -161,7 +181,9 @@ pub const ROUTES: &[Route] = {
     use Access::{Authenticated, Public, SuperAdmin};
     use Endpoint::*;
     use Method::{Delete, Get, Post, Put};
-    use Permission::{AssignRoles, InviteUsers, ReadAudit, ReadGroups, ReadUsers, RunSync};
+    use Permission::{
+        AssignRoles, InviteUsers, ManageCatalog, ReadAudit, ReadGroups, ReadUsers, RunSync,
+    };
     const fn needs(permission: Permission) -> Access {
         Access::Permission(permission)
     }
@@ -178,6 +200,27 @@ pub const ROUTES: &[Route] = {
             "Create a custom role of the relying app's permissions",
         ),
         route(
+            Put,
+            "/api/v1/roles/{key}",
+            UpdateRole,
+            SuperAdmin,
+            "Rename a custom role or change its permissions",
+        ),
+        route(
+            Get,
+            "/api/v1/roles/{key}/impact",
+            RoleImpact,
+            SuperAdmin,
+            "What deleting a custom role would take away, and from whom",
+        ),
+        route(
+            Delete,
+            "/api/v1/roles/{key}",
+            DeleteRole,
+            SuperAdmin,
+            "Delete a custom role and its grants",
+        ),
+        route(
             Get,
             "/api/v1/permissions",
             ListPermissions,
@@ -188,14 +231,14 @@ pub const ROUTES: &[Route] = {
             Post,
             "/api/v1/permissions",
             RegisterPermission,
-            SuperAdmin,
+            needs(ManageCatalog),
             "Register a permission of the relying app",
         ),
         route(
             Delete,
             "/api/v1/permissions/{name}",
             RemovePermission,
-            SuperAdmin,
+            needs(ManageCatalog),
             "Remove a permission no custom role holds",
         ),
         route(Get, "/api/v1/settings/okta", GetOktaSettings, SuperAdmin, "The Okta API settings"),
@@ -229,7 +272,13 @@ pub const ROUTES: &[Route] = {
             "Revoke a superAdmin",
         ),
         route(Get, "/api/v1/api-keys", ListApiKeys, SuperAdmin, "The API keys"),
-        route(Post, "/api/v1/api-keys", CreateApiKey, SuperAdmin, "Issue a read-only API key"),
+        route(
+            Post,
+            "/api/v1/api-keys",
+            CreateApiKey,
+            SuperAdmin,
+            "Issue an API key (reads, or manage_catalog)",
+        ),
         route(Delete, "/api/v1/api-keys/{id}", RevokeApiKey, SuperAdmin, "Revoke an API key"),
         route(
             Get,
@@ -352,6 +401,13 @@ pub const ROUTES: &[Route] = {
             CheckAccess,
             needs(ReadUsers),
             "May a person do a permission on a resource, and why (perhaps as if in a group)",
+        ),
+        route(
+            Post,
+            "/api/v1/access/checks",
+            CheckAccessBatch,
+            needs(ReadUsers),
+            "Many access checks in one call (a read: it changes nothing)",
         ),
         route(Get, "/api/v1/audit", ListAudit, needs(ReadAudit), "The audit log"),
         route(

@@ -88,10 +88,11 @@ impl Principal {
         }
     }
 
-    /// A machine client; whatever its stored scopes say, it only ever reads.
+    /// A machine client; whatever its stored scopes say, it only ever reads, or registers the
+    /// relying app's permissions when given `manage_catalog`.
     pub fn machine(name: String, scopes: BTreeSet<Permission>) -> Self {
         let permissions: BTreeSet<Permission> =
-            scopes.iter().copied().filter(|p| p.is_read_only()).collect();
+            scopes.iter().copied().filter(|p| p.is_for_machines()).collect();
         Self {
             caller: Caller::Machine { name, scopes },
             super_admin: false,
@@ -109,8 +110,17 @@ impl Principal {
     ///
     /// `forbidden` (403), naming what is missing.
     pub fn authorize(&self, access: Access, write: bool) -> Result<(), ApiError> {
-        if matches!(self.caller, Caller::Machine { .. }) && write && access != Access::Public {
-            return Err(ApiError::forbidden("Machine clients may only read."));
+        // A machine writes only where the route names a write permission meant for machines
+        // (manage_catalog); every other write is people's.
+        let machine_write = match access {
+            Access::Public => true,
+            Access::Permission(permission) => !permission.is_read_only(),
+            Access::Authenticated | Access::SuperAdmin => false,
+        };
+        if matches!(self.caller, Caller::Machine { .. }) && write && !machine_write {
+            return Err(ApiError::forbidden(
+                "Machine clients may only read (and, with manage_catalog, register the relying app's permissions).",
+            ));
         }
         match access {
             Access::Public | Access::Authenticated => Ok(()),
@@ -206,15 +216,23 @@ mod tests {
     }
 
     #[test]
-    fn machine_clients_only_ever_read() {
+    fn machine_clients_only_ever_read_and_register_permissions() {
         let granted_everything: BTreeSet<Permission> = Permission::ALL.into_iter().collect();
         let machine = Principal::machine("reporting".into(), granted_everything);
-        assert_eq!(machine.permissions, all_read(), "write scopes in storage are ignored");
+        let mut expected = all_read();
+        expected.insert(Permission::ManageCatalog);
+        assert_eq!(machine.permissions, expected, "other write scopes in storage are ignored");
         assert!(machine.authorize(Access::Permission(Permission::ReadUsers), false).is_ok());
         assert!(machine.authorize(Access::Permission(Permission::ReadUsers), true).is_err());
         assert!(machine.authorize(Access::Authenticated, true).is_err(), "no write of any kind");
         assert!(machine.authorize(Access::SuperAdmin, false).is_err());
         assert!(machine.authorize(Access::Permission(Permission::RunSync), false).is_err());
+        assert!(machine.authorize(Access::Permission(Permission::ManageCatalog), true).is_ok());
+
+        let reader = Principal::machine("reporting".into(), all_read());
+        let error =
+            reader.authorize(Access::Permission(Permission::ManageCatalog), true).unwrap_err();
+        assert_eq!(error.to_problem().status, 403);
     }
 
     #[test]

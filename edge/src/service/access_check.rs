@@ -7,13 +7,14 @@
 //! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
 //! answered "denied", so that a typo in a client shows at once.
 
-use futures_util::future::join;
-use groupsync_core::api::{AccessCheckResponse, Assumption};
+use futures_util::future::{join, join_all};
+use groupsync_core::api::{AccessCheckBatchRequest, AccessCheckResponse, Assumption, ProblemCode};
 use groupsync_core::domain::{
     Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
 };
 
 use crate::error::ApiError;
+use crate::service::access::{Caller, Principal};
 use crate::service::catalog::catalog_of;
 use crate::service::ports::{CatalogStore, GroupListRow, GroupStore, PeopleStore, PersonFacts};
 
@@ -33,6 +34,10 @@ pub struct CheckQuery {
     pub assuming: Option<Assumption>,
 }
 
+/// How a check's bad field is refused: a query parameter of the single check, or a field of
+/// one check of a batch.
+type Refusal<'a> = &'a dyn Fn(&str, String) -> ApiError;
+
 /// Parses `email`, `permission`, and the optional `resource` and `as_if_member_of` or
 /// `as_if_not_member_of` (one at most). Any other parameter, or one given twice, is refused.
 ///
@@ -42,8 +47,7 @@ pub struct CheckQuery {
 pub fn parse_check_query(pairs: &[(String, String)]) -> Result<CheckQuery, ApiError> {
     let mut seen: Vec<&str> = Vec::new();
     for (name, _) in pairs {
-        let known = ["email", "permission", "resource", "as_if_member_of", "as_if_not_member_of"];
-        if !known.contains(&name.as_str()) {
+        if !CHECK_FIELDS.contains(&name.as_str()) {
             return Err(ApiError::invalid_query(name, "is not a parameter of the access check"));
         }
         if seen.contains(&name.as_str()) {
@@ -52,41 +56,101 @@ pub fn parse_check_query(pairs: &[(String, String)]) -> Result<CheckQuery, ApiEr
         seen.push(name);
     }
     let value = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-    let email = Email::parse(
-        value("email").ok_or_else(|| ApiError::invalid_query("email", "is required"))?,
-    )
-    .map_err(|e| ApiError::invalid_query("email", e))?
-    .into_string();
+    parse_check(&value, &|field, message| ApiError::invalid_query(field, message))
+}
+
+/// What a check names, by name: the query parameters of the single check, the fields of each
+/// check of a batch.
+const CHECK_FIELDS: [&str; 5] =
+    ["email", "permission", "resource", "as_if_member_of", "as_if_not_member_of"];
+
+/// The most checks one batch may ask.
+pub const MAX_BATCH_CHECKS: usize = 100;
+
+/// The most people one batch may ask about: each costs a read of D1, and an invocation's reads
+/// are bounded.
+pub const MAX_BATCH_PEOPLE: usize = 10;
+
+/// Parses a batch: 1 to [`MAX_BATCH_CHECKS`] checks about at most [`MAX_BATCH_PEOPLE`] people,
+/// each as the single check's query would be.
+///
+/// # Errors
+///
+/// `422 invalid_input` naming the check and its field (`checks[3].permission`).
+pub fn parse_check_batch(request: AccessCheckBatchRequest) -> Result<Vec<CheckQuery>, ApiError> {
+    if request.checks.is_empty() || request.checks.len() > MAX_BATCH_CHECKS {
+        return Err(ApiError::invalid("checks", format!("1 to {MAX_BATCH_CHECKS} checks")));
+    }
+    let queries = request
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let value = |name: &str| match name {
+                "email" => Some(item.email.as_str()),
+                "permission" => Some(item.permission.as_str()),
+                "resource" => item.resource.as_deref(),
+                "as_if_member_of" => item.as_if_member_of.as_deref(),
+                "as_if_not_member_of" => item.as_if_not_member_of.as_deref(),
+                _ => None,
+            };
+            parse_check(&value, &|field, message| {
+                ApiError::invalid(&format!("checks[{i}].{field}"), message)
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut people: Vec<&str> = queries.iter().map(|q| q.email.as_str()).collect();
+    people.sort_unstable();
+    people.dedup();
+    if people.len() > MAX_BATCH_PEOPLE {
+        return Err(ApiError::invalid(
+            "checks",
+            format!("a batch asks about at most {MAX_BATCH_PEOPLE} people; split it"),
+        ));
+    }
+    Ok(queries)
+}
+
+fn parse_check<'a>(
+    value: &dyn Fn(&str) -> Option<&'a str>,
+    refuse: Refusal<'_>,
+) -> Result<CheckQuery, ApiError> {
+    let email = value("email").ok_or_else(|| refuse("email", "is required".into()))?;
+    let email = Email::parse(email).map_err(|e| refuse("email", e.to_string()))?.into_string();
     let permission =
-        value("permission").ok_or_else(|| ApiError::invalid_query("permission", "is required"))?;
+        value("permission").ok_or_else(|| refuse("permission", "is required".into()))?;
     let permission =
-        PermissionName::parse(permission).map_err(|e| ApiError::invalid_query("permission", e))?;
+        PermissionName::parse(permission).map_err(|e| refuse("permission", e.to_string()))?;
     let resource = value("resource")
-        .map(|text| ResourcePath::parse(text).map_err(|e| ApiError::invalid_query("resource", e)))
+        .map(|text| ResourcePath::parse(text).map_err(|e| refuse("resource", e.to_string())))
         .transpose()?;
     let assuming = match (value("as_if_member_of"), value("as_if_not_member_of")) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_query(
+            return Err(refuse(
                 "as_if_not_member_of",
-                "cannot be given with as_if_member_of",
+                "cannot be given with as_if_member_of".into(),
             ));
         }
-        (Some(id), None) => Some(Assumption::MemberOf(group_id("as_if_member_of", id)?)),
-        (None, Some(id)) => Some(Assumption::NotMemberOf(group_id("as_if_not_member_of", id)?)),
+        (Some(id), None) => Some(Assumption::MemberOf(
+            group_id("as_if_member_of", id).map_err(|e| refuse_with(refuse, e))?,
+        )),
+        (None, Some(id)) => Some(Assumption::NotMemberOf(
+            group_id("as_if_not_member_of", id).map_err(|e| refuse_with(refuse, e))?,
+        )),
         (None, None) => None,
     };
     Ok(CheckQuery { email, permission, resource, assuming })
 }
 
-fn group_id(name: &str, id: &str) -> Result<String, ApiError> {
+fn refuse_with(refuse: Refusal<'_>, (field, message): (&'static str, &'static str)) -> ApiError {
+    refuse(field, message.to_owned())
+}
+
+fn group_id(name: &'static str, id: &str) -> Result<String, (&'static str, &'static str)> {
     let plausible = !id.is_empty()
         && id.len() <= MAX_GROUP_ID_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plausible {
-        Ok(id.to_owned())
-    } else {
-        Err(ApiError::invalid_query(name, "a group id, such as 00g1abc"))
-    }
+    if plausible { Ok(id.to_owned()) } else { Err((name, "a group id, such as 00g1abc")) }
 }
 
 /// Answers `query` from the store.
@@ -101,12 +165,52 @@ pub async fn check_access(
     roles: &impl CatalogStore,
     query: CheckQuery,
 ) -> Result<AccessCheckResponse, ApiError> {
-    // The person and the catalog are independent reads: asked at once, they cost one round
-    // trip to D1 instead of two.
-    let (facts, rows) = join(people.person_facts(&query.email, None), roles.catalog_rows()).await;
+    let refuse = |_: usize, field: &str, message: String| ApiError::invalid_query(field, message);
+    let mut answers = check_many(people, groups, roles, vec![query], &refuse).await?;
+    answers.pop().ok_or_else(|| ApiError::client(ProblemCode::Internal, "no answer"))
+}
+
+/// Answers a batch (parsed by [`parse_check_batch`]) in its order.
+///
+/// # Errors
+///
+/// `422 invalid_input` naming the check whose permission the catalog does not know or whose
+/// what-if group does not exist; `internal` when the store fails.
+pub async fn check_batch(
+    people: &impl PeopleStore,
+    groups: &impl GroupStore,
+    roles: &impl CatalogStore,
+    queries: Vec<CheckQuery>,
+) -> Result<Vec<AccessCheckResponse>, ApiError> {
+    let refuse = |i: usize, field: &str, message: String| {
+        ApiError::invalid(&format!("checks[{i}].{field}"), message)
+    };
+    check_many(people, groups, roles, queries, &refuse).await
+}
+
+/// Answers checks with as few round trips to D1 as they allow: the catalog and every person at
+/// once, then the custom grants of all their groups and the what-if groups at once.
+async fn check_many(
+    people: &impl PeopleStore,
+    groups: &impl GroupStore,
+    roles: &impl CatalogStore,
+    queries: Vec<CheckQuery>,
+    refuse: &dyn Fn(usize, &str, String) -> ApiError,
+) -> Result<Vec<AccessCheckResponse>, ApiError> {
+    let mut emails: Vec<String> = queries.iter().map(|q| q.email.clone()).collect();
+    emails.sort_unstable();
+    emails.dedup();
+    let (rows, facts) = join(
+        roles.catalog_rows(),
+        join_all(emails.iter().map(|email| people.person_facts(email, None))),
+    )
+    .await;
     let catalog = catalog_of(rows?);
-    if !catalog.knows(&query.permission) {
-        return Err(ApiError::invalid_query(
+    if let Some((i, query)) =
+        queries.iter().enumerate().find(|(_, q)| !catalog.knows(&q.permission))
+    {
+        return Err(refuse(
+            i,
             "permission",
             format!(
                 "{} is not a registered permission (register it with POST /api/v1/permissions)",
@@ -114,39 +218,87 @@ pub async fn check_access(
             ),
         ));
     }
-    let facts = facts?;
-    // A shared email grants nothing: the usual sentences would not explain why.
-    let identity_note = facts.identity.note(&query.email);
+    let facts: Vec<PersonFacts> = facts.into_iter().collect::<Result<_, _>>()?;
+    let mut group_ids: Vec<String> =
+        facts.iter().flat_map(|f| f.grants.iter().map(|(id, _, _)| id.clone())).collect();
+    group_ids.sort_unstable();
+    group_ids.dedup();
+    let mut what_if_ids: Vec<String> = queries
+        .iter()
+        .filter_map(|q| match &q.assuming {
+            Some(Assumption::MemberOf(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    what_if_ids.sort_unstable();
+    what_if_ids.dedup();
+    let (custom, what_if_groups) = join(
+        async {
+            if group_ids.is_empty() { Ok(Vec::new()) } else { roles.group_grants(&group_ids).await }
+        },
+        join_all(what_if_ids.iter().map(|id| groups.group(id))),
+    )
+    .await;
+    let custom = custom?;
+    let what_if_groups: Vec<GroupListRow> =
+        what_if_groups.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+    let mut answers = Vec::with_capacity(queries.len());
+    for (i, query) in queries.into_iter().enumerate() {
+        let index = emails.binary_search(&query.email).unwrap_or_default();
+        let person_facts = facts[index].clone();
+        // A shared email grants nothing: the usual sentences would not explain why.
+        let identity_note = person_facts.identity.note(&query.email);
+        let mut person = person_of(person_facts, &custom);
+        if let Some(assumption) = &query.assuming {
+            let what_if = match assumption {
+                Assumption::MemberOf(id) => match what_if_groups.iter().find(|g| g.id == *id) {
+                    Some(row) => WhatIf::MemberOf(member_of(row.clone())),
+                    None => {
+                        return Err(refuse(
+                            i,
+                            "as_if_member_of",
+                            format!("no group has the id {id}"),
+                        ));
+                    }
+                },
+                Assumption::NotMemberOf(id) => WhatIf::NotMemberOf(id.clone()),
+            };
+            person = person.assuming(what_if);
+        }
+        let mut decision = check(&catalog, &person, &query.permission, query.resource.as_ref());
+        if let Some(note) = identity_note.filter(|_| !decision.allowed) {
+            decision.explanation = format!("{} {note}", decision.explanation);
+        }
+        answers.push(AccessCheckResponse {
+            email: query.email,
+            permission: query.permission,
+            resource: query.resource,
+            assuming: query.assuming,
+            decision,
+        });
+    }
+    Ok(answers)
+}
+
+/// A person calling the API as the access check sees them: their groups as of now, with their
+/// built-in roles and custom grants. Machine clients hold no grants.
+///
+/// # Errors
+///
+/// `internal` when the store fails.
+pub async fn caller_person(
+    people: &impl PeopleStore,
+    roles: &impl CatalogStore,
+    principal: &Principal,
+) -> Result<Person, ApiError> {
+    let Caller::Person { email, .. } = &principal.caller else {
+        return Ok(Person { super_admin: false, status: None, groups: Vec::new() });
+    };
+    let facts = people.person_facts(email, principal.okta_user_id.as_deref()).await?;
     let group_ids: Vec<String> = facts.grants.iter().map(|(id, _, _)| id.clone()).collect();
     let custom =
         if group_ids.is_empty() { Vec::new() } else { roles.group_grants(&group_ids).await? };
-    let mut person = person_of(facts, &custom);
-    if let Some(assumption) = &query.assuming {
-        let what_if = match assumption {
-            Assumption::MemberOf(id) => match groups.group(id).await? {
-                Some(row) => WhatIf::MemberOf(member_of(row)),
-                None => {
-                    return Err(ApiError::invalid_query(
-                        "as_if_member_of",
-                        format!("no group has the id {id}"),
-                    ));
-                }
-            },
-            Assumption::NotMemberOf(id) => WhatIf::NotMemberOf(id.clone()),
-        };
-        person = person.assuming(what_if);
-    }
-    let mut decision = check(&catalog, &person, &query.permission, query.resource.as_ref());
-    if let Some(note) = identity_note.filter(|_| !decision.allowed) {
-        decision.explanation = format!("{} {note}", decision.explanation);
-    }
-    Ok(AccessCheckResponse {
-        email: query.email,
-        permission: query.permission,
-        resource: query.resource,
-        assuming: query.assuming,
-        decision,
-    })
+    Ok(Person { super_admin: principal.super_admin, ..person_of(facts, &custom) })
 }
 
 /// The person as the check sees them.
@@ -203,10 +355,9 @@ fn member_of(row: GroupListRow) -> MemberOf {
 
 #[cfg(test)]
 mod tests {
+    use groupsync_core::api::AccessCheckItem;
     use groupsync_core::domain::{IdentityMatch, Permission};
     use groupsync_core::okta::OktaUserStatus;
-
-    use groupsync_core::api::ProblemCode;
 
     use crate::service::ports::GroupRoles;
 
@@ -266,6 +417,74 @@ mod tests {
         let mut both = both;
         both.push(("as_if_not_member_of", "00g2"));
         assert_eq!(refusal(&both).0.as_deref(), Some("as_if_not_member_of"));
+    }
+
+    fn item(email: &str, permission: &str) -> AccessCheckItem {
+        AccessCheckItem {
+            email: email.to_owned(),
+            permission: permission.to_owned(),
+            resource: None,
+            as_if_member_of: None,
+            as_if_not_member_of: None,
+        }
+    }
+
+    fn batch_refusal(checks: Vec<AccessCheckItem>) -> Option<String> {
+        match parse_check_batch(AccessCheckBatchRequest { checks }) {
+            Err(ApiError::Client { code: ProblemCode::InvalidInput, field, .. }) => field,
+            other => panic!("not refused as bad input: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_batch_is_parsed_check_by_check_and_refused_by_the_check_at_fault() {
+        let resource = AccessCheckItem {
+            resource: Some("folder:/prod".into()),
+            as_if_member_of: Some("00g1".into()),
+            ..item("Bob@Example.com", "runbooks.execute")
+        };
+        let queries = parse_check_batch(AccessCheckBatchRequest {
+            checks: vec![item("ann@example.com", "read_groups"), resource],
+        })
+        .expect("a valid batch");
+        assert_eq!(queries[1].email, "bob@example.com");
+        assert_eq!(queries[1].assuming, Some(Assumption::MemberOf("00g1".to_owned())));
+
+        let bad_scope = AccessCheckItem {
+            resource: Some("folder:/prod/".into()),
+            ..item("ann@example.com", "read_groups")
+        };
+        assert_eq!(
+            batch_refusal(vec![item("ann@example.com", "read_groups"), bad_scope]).as_deref(),
+            Some("checks[1].resource")
+        );
+        let bad_group = AccessCheckItem {
+            as_if_not_member_of: Some("00g/x".into()),
+            ..item("ann@example.com", "read_groups")
+        };
+        assert_eq!(
+            batch_refusal(vec![bad_group]).as_deref(),
+            Some("checks[0].as_if_not_member_of")
+        );
+        assert_eq!(
+            batch_refusal(vec![item("ann", "read_groups")]).as_deref(),
+            Some("checks[0].email")
+        );
+        assert_eq!(batch_refusal(Vec::new()).as_deref(), Some("checks"));
+        let too_many = vec![item("ann@example.com", "read_groups"); MAX_BATCH_CHECKS + 1];
+        assert_eq!(batch_refusal(too_many).as_deref(), Some("checks"));
+        let people: Vec<AccessCheckItem> = (0..=MAX_BATCH_PEOPLE)
+            .map(|i| item(&format!("p{i}@example.com"), "read_groups"))
+            .collect();
+        assert_eq!(batch_refusal(people).as_deref(), Some("checks"));
+        let same_person = vec![item("ann@example.com", "read_groups"); MAX_BATCH_CHECKS];
+        assert_eq!(
+            parse_check_batch(AccessCheckBatchRequest { checks: same_person })
+                .map(|q| q.len())
+                .ok(),
+            Some(MAX_BATCH_CHECKS),
+            "one person, many questions"
+        );
     }
 
     fn facts(user: Option<OktaUserStatus>, grants: Vec<GroupRoles>) -> PersonFacts {

@@ -1,18 +1,22 @@
 //! The role catalog's use cases (issue #14): the relying app registers its permissions beside
 //! this console's own, and every access check reads the catalog they make.
 //!
-//! Only superAdmins reach these writes (the route table says so). Each is audited in the same
-//! D1 batch as the change, and counts against the writer's admin-write limit.
+//! Registering and removing permissions needs `manage_catalog`, which superAdmins hold and an
+//! API key may be given (the relying app registers its permissions as it deploys): a name on
+//! its own grants nothing. Roles hand out access once granted, so only superAdmins write them
+//! (the route table says who). Each write is audited in the same D1 batch as the change, and
+//! counts against the writer's admin-write limit.
 
 use std::collections::BTreeSet;
 
 use groupsync_core::api::{
     AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, ListPermissionsResponse,
-    ListRolesResponse, ProblemCode, RegisterPermissionRequest, RoleDescription,
+    ListRolesResponse, ProblemCode, RegisterPermissionRequest, RoleDescription, RoleGrantImpact,
+    RoleImpact, UpdateRoleRequest,
 };
 use groupsync_core::domain::{
-    AppPermission, BuiltInRole, Catalog, Permission, PermissionName, RoleDefinition, RoleKey,
-    role_display_name,
+    AppPermission, BuiltInRole, Catalog, Permission, PermissionName, ResourcePath, RoleDefinition,
+    RoleKey, role_display_name, thousands,
 };
 use serde_json::json;
 
@@ -148,17 +152,24 @@ pub async fn list_roles(store: &impl CatalogStore) -> Result<ListRolesResponse, 
             permissions: role.permissions().into_iter().collect(),
         })
         .collect();
-    let catalog = catalog(store).await?;
-    let custom_roles = catalog
-        .roles()
-        .filter(|role| !role.is_built_in())
-        .map(|role| CustomRoleDescription {
-            key: role.key.clone(),
-            name: role.name.clone(),
-            permissions: role.permissions.iter().cloned().collect(),
-        })
-        .collect();
+    let custom_roles =
+        store.catalog_rows().await?.1.into_iter().filter_map(described_role).collect();
     Ok(ListRolesResponse { roles, permissions: Permission::ALL.to_vec(), custom_roles })
+}
+
+/// A custom role's row as the API describes it; `None` for a row that does not read as one.
+fn described_role(row: CustomRoleRow) -> Option<CustomRoleDescription> {
+    let (version, updated_by, updated_at) =
+        (row.version, row.updated_by.clone(), row.updated_at.clone());
+    let role = custom_role(row)?;
+    Some(CustomRoleDescription {
+        key: role.key,
+        name: role.name,
+        permissions: role.permissions.into_iter().collect(),
+        version,
+        updated_by,
+        updated_at,
+    })
 }
 
 /// Creates a custom role: a named set of the relying app's registered permissions.
@@ -193,6 +204,9 @@ pub async fn create_role(
         key: key.as_str().to_owned(),
         name: name.clone(),
         permissions: json!(names).to_string(),
+        version: 1,
+        updated_by: actor.name.clone(),
+        updated_at: now.to_owned(),
     };
     let audit = AuditRecord {
         after: Some(json!({ "name": name, "permissions": names })),
@@ -207,7 +221,189 @@ pub async fn create_role(
             format!("A role has the key {key} or the name \u{201c}{name}\u{201d} already."),
         ));
     }
-    Ok(CustomRoleDescription { key, name, permissions: permissions.into_iter().collect() })
+    described_role(row)
+        .ok_or_else(|| ApiError::client(ProblemCode::Internal, "the role does not read back"))
+}
+
+/// The most people an impact preview names (it counts them all).
+pub const IMPACT_FIRST_PEOPLE: u32 = 20;
+
+/// Renames a custom role or replaces its permissions, based on the version the editor saw.
+///
+/// Adding a permission hands it to everyone the role is granted to, so only superAdmins (who
+/// hold every permission) reach this: the no-escalation rule holds by the route table.
+///
+/// # Errors
+///
+/// `404 not_found`; `409 conflict` for a built-in role; `422 invalid_input` about `name` or
+/// `permissions`; `409 version_conflict` naming who changed it first; `409 already_exists`
+/// for a name another role has; the write limit's refusal.
+pub async fn update_role(
+    store: &impl CatalogStore,
+    limits: &impl RateLimiter,
+    principal: &Principal,
+    key: &str,
+    request: UpdateRoleRequest,
+    now: &str,
+) -> Result<CustomRoleDescription, ApiError> {
+    let current = existing_role(store, key).await?;
+    let name = role_display_name(&request.name).map_err(|e| ApiError::invalid("name", e))?;
+    let catalog = catalog(store).await?;
+    let permissions = role_permissions(&catalog, &request.permissions)?;
+    if request.version != current.version {
+        return Err(role_changed_first(&current));
+    }
+    let names: Vec<&str> = permissions.iter().map(PermissionName::as_str).collect();
+    let before: Vec<String> = serde_json::from_str(&current.permissions).unwrap_or_default();
+    if name == current.name && before == names {
+        return described_role(current).ok_or_else(|| unreadable(key));
+    }
+    let actor = limits.admit_write(principal).await?;
+    let row = CustomRoleRow {
+        name: name.clone(),
+        permissions: json!(names).to_string(),
+        version: request.version,
+        updated_by: actor.name.clone(),
+        updated_at: now.to_owned(),
+        ..current.clone()
+    };
+    let audit = AuditRecord {
+        before: Some(json!({ "name": current.name, "permissions": before })),
+        after: Some(json!({ "name": name, "permissions": names })),
+        ..AuditRecord::of(&actor, "role.updated", current.key.clone())
+    };
+    if store.update_role(&row, &audit).await? {
+        return described_role(CustomRoleRow { version: row.version + 1, ..row })
+            .ok_or_else(|| unreadable(key));
+    }
+    // Why the write did not happen, as the catalog says now.
+    let now_current = existing_role(store, key).await?;
+    if now_current.version != request.version {
+        return Err(role_changed_first(&now_current));
+    }
+    role_permissions(&self::catalog(store).await?, &request.permissions)?;
+    Err(ApiError::client(
+        ProblemCode::AlreadyExists,
+        format!("Another role is named \u{201c}{name}\u{201d} already."),
+    ))
+}
+
+/// What deleting a custom role would take away: its grants and who holds it through them.
+///
+/// # Errors
+///
+/// `404 not_found`; `409 conflict` for a built-in role.
+pub async fn role_impact(store: &impl CatalogStore, key: &str) -> Result<RoleImpact, ApiError> {
+    let row = existing_role(store, key).await?;
+    let holders = store.role_holders(&row.key, IMPACT_FIRST_PEOPLE).await?;
+    let role = described_role(row).ok_or_else(|| unreadable(key))?;
+    let people = u64::try_from(holders.people).unwrap_or(0);
+    let grants: Vec<RoleGrantImpact> = holders
+        .grants
+        .into_iter()
+        .map(|grant| RoleGrantImpact {
+            scope: ResourcePath::parse(&grant.scope).ok(),
+            group_id: grant.group_id,
+            group_name: grant.group_name,
+            members: u64::try_from(grant.members).unwrap_or(0),
+        })
+        .collect();
+    let summary = impact_summary(&role, grants.len(), people);
+    Ok(RoleImpact { role, grants, people, first_people: holders.first_people, summary })
+}
+
+/// "Deleting Runbook operator takes runbooks.execute, runbooks.read from 1,204 people through
+/// 3 grants."
+fn impact_summary(role: &CustomRoleDescription, grants: usize, people: u64) -> String {
+    if grants == 0 {
+        return format!("No group grants {}: deleting it takes nothing from anyone.", role.name);
+    }
+    let names: Vec<&str> = role.permissions.iter().map(PermissionName::as_str).collect();
+    let plural = |n: u64, one: &str, many: &str| {
+        format!("{} {}", thousands(n), if n == 1 { one } else { many })
+    };
+    format!(
+        "Deleting {} takes {} from {} (unless another grant gives it to them) and removes {}.",
+        role.name,
+        names.join(", "),
+        plural(people, "person", "people"),
+        plural(grants as u64, "grant", "grants"),
+    )
+}
+
+/// Deletes a custom role and its grants; everyone holding it through them loses it at once.
+///
+/// # Errors
+///
+/// `404 not_found`; `409 conflict` for a built-in role; the write limit's refusal.
+pub async fn delete_role(
+    store: &impl CatalogStore,
+    limits: &impl RateLimiter,
+    principal: &Principal,
+    key: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    let impact = role_impact(store, key).await?;
+    let actor = limits.admit_write(principal).await?;
+    let grants: Vec<serde_json::Value> = impact
+        .grants
+        .iter()
+        .take(MAX_AUDITED_GRANTS)
+        .map(|g| json!({ "group_id": g.group_id, "scope": g.scope }))
+        .collect();
+    let audit = AuditRecord {
+        before: Some(json!({
+            "name": impact.role.name,
+            "permissions": impact.role.permissions,
+            "grants": grants,
+            "grant_count": impact.grants.len(),
+            "people": impact.people,
+        })),
+        ..AuditRecord::of(&actor, "role.deleted", impact.role.key.as_str().to_owned())
+    };
+    if !store.delete_role(impact.role.key.as_str(), &audit, now).await? {
+        return Err(no_such_role(key));
+    }
+    Ok(())
+}
+
+/// The most grants a deletion's audit entry lists (it counts them all).
+const MAX_AUDITED_GRANTS: usize = 100;
+
+/// The custom role `key`, as stored.
+async fn existing_role(store: &impl CatalogStore, key: &str) -> Result<CustomRoleRow, ApiError> {
+    if let Some(role) = BuiltInRole::parse(key) {
+        return Err(ApiError::client(
+            ProblemCode::Conflict,
+            format!("{} is a built-in role: it cannot be changed.", role.display_name()),
+        ));
+    }
+    store
+        .catalog_rows()
+        .await?
+        .1
+        .into_iter()
+        .find(|row| row.key == key)
+        .ok_or_else(|| no_such_role(key))
+}
+
+fn no_such_role(key: &str) -> ApiError {
+    ApiError::client(ProblemCode::NotFound, format!("No custom role has the key {key}."))
+}
+
+fn unreadable(key: &str) -> ApiError {
+    ApiError::client(ProblemCode::Internal, format!("The role {key} does not read as a role."))
+}
+
+/// The conflict of an edit based on an older version than `current`'s.
+fn role_changed_first(current: &CustomRoleRow) -> ApiError {
+    ApiError::client(
+        ProblemCode::VersionConflict,
+        format!(
+            "{} changed this role first (at {}). Reload it to see their change, then apply yours again.",
+            current.updated_by, current.updated_at
+        ),
+    )
 }
 
 /// The permissions of a custom role: at least one, each a registered permission of the
@@ -398,5 +594,151 @@ mod tests {
         };
         let error = create_role(&store, &limits, &root(), body, NOW).await.expect_err("full");
         assert_eq!(code(error), "conflict");
+    }
+
+    /// A catalog with `runbooks.execute`, `runbooks.read` and the role `operator` holding the
+    /// first.
+    async fn with_operator() -> (FakeCatalog, FakeRateLimiter) {
+        let (store, limits) = (FakeCatalog::default(), FakeRateLimiter::open());
+        for name in ["runbooks.execute", "runbooks.read"] {
+            register_permission(&store, &limits, &root(), request(name, ""), NOW)
+                .await
+                .expect("made");
+        }
+        let body = CreateRoleRequest {
+            key: "operator".into(),
+            name: "Operator".into(),
+            permissions: vec!["runbooks.execute".into()],
+        };
+        create_role(&store, &limits, &root(), body, NOW).await.expect("made");
+        (store, limits)
+    }
+
+    fn edit(name: &str, permissions: &[&str], version: i64) -> UpdateRoleRequest {
+        UpdateRoleRequest {
+            name: name.to_owned(),
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            version,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_role_is_renamed_and_given_other_permissions_based_on_the_version_seen() {
+        let (store, limits) = with_operator().await;
+        let both = ["runbooks.execute", "runbooks.read"];
+        let edited =
+            update_role(&store, &limits, &root(), "operator", edit("Runner", &both, 1), NOW)
+                .await
+                .expect("edited");
+        assert_eq!((edited.name.as_str(), edited.version), ("Runner", 2));
+        let names: Vec<&str> = edited.permissions.iter().map(PermissionName::as_str).collect();
+        assert_eq!(names, both);
+        let listed = list_roles(&store).await.expect("listed").custom_roles;
+        assert_eq!(listed, [edited]);
+        let audit = store.audit();
+        let last = audit.last().expect("audited");
+        assert_eq!((last.action, last.target.as_deref()), ("role.updated", Some("operator")));
+
+        // An edit based on version 1 would undo the rename it never saw.
+        let stale = edit("Operator", &["runbooks.read"], 1);
+        let error = update_role(&store, &limits, &root(), "operator", stale, NOW).await;
+        let problem = error.expect_err("stale").to_problem();
+        assert_eq!(problem.code.as_str(), "version_conflict");
+        assert!(problem.detail.contains("root@example.com"), "{}", problem.detail);
+        assert_eq!(list_roles(&store).await.expect("listed").custom_roles[0].name, "Runner");
+    }
+
+    #[tokio::test]
+    async fn an_edit_is_refused_what_a_new_role_would_be_and_built_ins_stay_as_they_are() {
+        let (store, limits) = with_operator().await;
+        let other = CreateRoleRequest {
+            key: "reader".into(),
+            name: "Reader".into(),
+            permissions: vec!["runbooks.read".into()],
+        };
+        create_role(&store, &limits, &root(), other, NOW).await.expect("made");
+        let admitted = limits.admitted();
+        for (key, body, status, code_expected) in [
+            ("operator", edit("reader", &["runbooks.read"], 1), 409, "already_exists"),
+            ("operator", edit("Operator", &["read_groups"], 1), 422, "invalid_input"),
+            ("operator", edit("Operator", &["nothing.registered"], 1), 422, "invalid_input"),
+            ("operator", edit("Operator", &[], 1), 422, "invalid_input"),
+            ("operator", edit(" ", &["runbooks.read"], 1), 422, "invalid_input"),
+            ("viewer", edit("Viewer", &["runbooks.read"], 1), 409, "conflict"),
+            ("nobody", edit("Nobody", &["runbooks.read"], 1), 404, "not_found"),
+        ] {
+            let problem = update_role(&store, &limits, &root(), key, body.clone(), NOW)
+                .await
+                .expect_err("refused")
+                .to_problem();
+            assert_eq!(
+                (problem.status, problem.code.as_str()),
+                (status, code_expected),
+                "{body:?}"
+            );
+        }
+        assert_eq!(limits.admitted(), admitted + 1, "only the write that reached D1 counted");
+        let operator = &list_roles(&store).await.expect("listed").custom_roles[0];
+        assert_eq!((operator.name.as_str(), operator.version), ("Operator", 1));
+    }
+
+    #[tokio::test]
+    async fn deleting_a_role_previews_its_grants_then_takes_them_with_it() {
+        let (store, limits) = with_operator().await;
+        store.grant("g-ops", "operator", "folder:/prod");
+        store.grant("g-all", "operator", "");
+        store.grant("g-ops", "other", "");
+
+        let impact = role_impact(&store, "operator").await.expect("the impact");
+        let grants: Vec<(&str, Option<&str>)> = impact
+            .grants
+            .iter()
+            .map(|g| (g.group_id.as_str(), g.scope.as_ref().map(ResourcePath::as_str)))
+            .collect();
+        assert_eq!(grants, [("g-ops", Some("folder:/prod")), ("g-all", None)]);
+        assert!(impact.summary.contains("runbooks.execute"), "{}", impact.summary);
+        assert!(impact.summary.contains("2 grants"), "{}", impact.summary);
+
+        delete_role(&store, &limits, &root(), "operator", NOW).await.expect("deleted");
+        assert!(list_roles(&store).await.expect("listed").custom_roles.is_empty());
+        let left = store.group_grants(&["g-ops".into(), "g-all".into()]).await.expect("read");
+        assert_eq!(left, [("g-ops".to_owned(), "other".to_owned(), String::new())]);
+        let audit = store.audit();
+        let last = audit.last().expect("audited");
+        assert_eq!(last.action, "role.deleted");
+        let before = last.before.clone().expect("what was");
+        assert_eq!(before["grant_count"], 2);
+        assert_eq!(before["grants"][0]["scope"], "folder:/prod");
+
+        let again = delete_role(&store, &limits, &root(), "operator", NOW).await;
+        assert_eq!(code(again.expect_err("gone")), "not_found");
+        let built_in = role_impact(&store, "admin").await.expect_err("built in");
+        assert_eq!(code(built_in), "conflict");
+    }
+
+    #[test]
+    fn an_impact_says_who_loses_what_in_words() {
+        let role = CustomRoleDescription {
+            key: RoleKey::parse_custom("operator").expect("a key"),
+            name: "Operator".into(),
+            permissions: vec![PermissionName::parse("runbooks.execute").expect("a name")],
+            version: 1,
+            updated_by: "root@example.com".into(),
+            updated_at: NOW.into(),
+        };
+        assert_eq!(
+            impact_summary(&role, 3, 12_345),
+            "Deleting Operator takes runbooks.execute from 12,345 people (unless another grant \
+             gives it to them) and removes 3 grants."
+        );
+        assert_eq!(
+            impact_summary(&role, 1, 1),
+            "Deleting Operator takes runbooks.execute from 1 person (unless another grant gives \
+             it to them) and removes 1 grant."
+        );
+        assert_eq!(
+            impact_summary(&role, 0, 0),
+            "No group grants Operator: deleting it takes nothing from anyone."
+        );
     }
 }

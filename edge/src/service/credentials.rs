@@ -55,7 +55,7 @@ pub async fn create_api_key(
     now: Now<'_>,
 ) -> Result<CreateApiKeyResponse, ApiError> {
     let name = checked_name(&request.name)?;
-    let scopes = read_scopes(request.scopes)?;
+    let scopes = machine_scopes(request.scopes)?;
     let days = request.expires_in_days.unwrap_or(DEFAULT_KEY_DAYS);
     if !(1..=MAX_KEY_DAYS).contains(&days) {
         return Err(ApiError::invalid(
@@ -115,7 +115,7 @@ pub async fn register_service_token(
             "the service token's client id, as Access shows it",
         ));
     }
-    let scopes = read_scopes(request.scopes)?;
+    let scopes = machine_scopes(request.scopes)?;
     let actor = limits.admit_write(principal).await?;
     let row = ServiceTokenRow {
         common_name: common_name.clone(),
@@ -187,19 +187,22 @@ pub fn iso_time(epoch_s: u64) -> String {
     )
 }
 
-/// Read permissions only; all of them when none are named.
-fn read_scopes(scopes: Option<Vec<Permission>>) -> Result<BTreeSet<Permission>, ApiError> {
+/// Permissions meant for machines (the reads, and `manage_catalog`); all the reads when none
+/// are named.
+fn machine_scopes(scopes: Option<Vec<Permission>>) -> Result<BTreeSet<Permission>, ApiError> {
     let scopes: BTreeSet<Permission> = match scopes {
         None => Permission::ALL.into_iter().filter(|p| p.is_read_only()).collect(),
         Some(scopes) => scopes.into_iter().collect(),
     };
     if scopes.is_empty() {
-        return Err(ApiError::invalid("scopes", "name at least one read permission"));
+        return Err(ApiError::invalid("scopes", "name at least one permission"));
     }
-    if let Some(write) = scopes.iter().find(|p| !p.is_read_only()) {
+    if let Some(write) = scopes.iter().find(|p| !p.is_for_machines()) {
         return Err(ApiError::invalid(
             "scopes",
-            format!("machine clients may only read; {write} is not a read permission"),
+            format!(
+                "machine clients may only read, or manage the relying app's permissions (manage_catalog); {write} is neither"
+            ),
         ));
     }
     Ok(scopes)
@@ -281,6 +284,22 @@ mod tests {
             ("api_key.issued", Some(&*row.id))
         );
         assert!(!audit[0].after.clone().unwrap_or_default().to_string().contains(&issued.secret));
+    }
+
+    #[tokio::test]
+    async fn a_key_may_register_the_relying_apps_permissions() {
+        let scopes = Some(vec![Permission::ManageCatalog, Permission::ReadGroups]);
+        let issued = create_api_key(
+            &FakeCredentials::default(),
+            &FakeRateLimiter::open(),
+            Some(PEPPER),
+            &root(),
+            key("Deploys", scopes, None),
+            NOW,
+        )
+        .await
+        .expect("issued");
+        assert_eq!(issued.key.scopes, [Permission::ReadGroups, Permission::ManageCatalog]);
     }
 
     #[tokio::test]

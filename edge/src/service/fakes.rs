@@ -18,7 +18,7 @@ use crate::service::ports::{
     ApiKeyRow, AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, ConnectionTester,
     CredentialStore, CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow,
     GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, RoleChange,
-    ServiceTokenRow, SettingsRow, SettingsStore,
+    RoleGrantRow, RoleHolders, ServiceTokenRow, SettingsRow, SettingsStore,
 };
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
@@ -568,8 +568,16 @@ impl FakeCatalog {
             key: key.to_owned(),
             name: name.to_owned(),
             permissions: serde_json::json!(permissions).to_string(),
+            version: 1,
+            updated_by: "root@example.com".to_owned(),
+            updated_at: "2026-12-01T09:00:00Z".to_owned(),
         };
         self.roles.borrow_mut().insert(key.to_owned(), row);
+    }
+
+    /// Grants `role` to `group` on `scope` (`""`: everywhere).
+    pub(crate) fn grant(&self, group: &str, role: &str, scope: &str) {
+        self.grants.borrow_mut().push((group.to_owned(), role.to_owned(), scope.to_owned()));
     }
 
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
@@ -643,6 +651,59 @@ impl CatalogStore for FakeCatalog {
         if held || self.permissions.borrow_mut().remove(name).is_none() {
             return Ok(false);
         }
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    async fn update_role(
+        &self,
+        row: &CustomRoleRow,
+        audit: &AuditRecord<'_>,
+    ) -> Result<bool, StoreError> {
+        let names: Vec<String> = serde_json::from_str(&row.permissions).unwrap_or_default();
+        let registered = names.iter().all(|n| self.permissions.borrow().contains_key(n));
+        let name_taken = self
+            .roles
+            .borrow()
+            .values()
+            .any(|r| r.key != row.key && r.name.to_lowercase() == row.name.to_lowercase());
+        let mut roles = self.roles.borrow_mut();
+        let Some(current) = roles.get_mut(&row.key) else { return Ok(false) };
+        if current.version != row.version || !registered || name_taken {
+            return Ok(false);
+        }
+        *current = CustomRoleRow { version: row.version + 1, ..row.clone() };
+        self.audit.record(audit);
+        Ok(true)
+    }
+
+    /// Groups have no members here: the holders are counted by D1 (black-box tests).
+    async fn role_holders(&self, key: &str, _first: u32) -> Result<RoleHolders, StoreError> {
+        let grants = self
+            .grants
+            .borrow()
+            .iter()
+            .filter(|(_, role, _)| role == key)
+            .map(|(group, _, scope)| RoleGrantRow {
+                group_id: group.clone(),
+                group_name: group.clone(),
+                scope: scope.clone(),
+                members: 0,
+            })
+            .collect();
+        Ok(RoleHolders { grants, ..RoleHolders::default() })
+    }
+
+    async fn delete_role(
+        &self,
+        key: &str,
+        audit: &AuditRecord<'_>,
+        _now: &str,
+    ) -> Result<bool, StoreError> {
+        if self.roles.borrow_mut().remove(key).is_none() {
+            return Ok(false);
+        }
+        self.grants.borrow_mut().retain(|(_, role, _)| role != key);
         self.audit.record(audit);
         Ok(true)
     }

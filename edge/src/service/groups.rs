@@ -4,14 +4,18 @@
 use groupsync_core::api::{
     CreateGroupRequest, GroupSource, GroupSummary, ProblemCode, SetGroupRolesRequest,
 };
-use groupsync_core::domain::{BuiltInRole, Grant, roles_changed};
+use groupsync_core::domain::{
+    BuiltInRole, Grant, beyond_caller_on_scope, roles_changed, thousands,
+};
 use serde_json::json;
 
 use crate::error::ApiError;
 use crate::service::access::Principal;
+use crate::service::access_check::caller_person;
 use crate::service::catalog::catalog;
 use crate::service::ports::{
-    AuditRecord, CatalogStore, GroupListRow, GroupRow, GroupStore, RateLimiter, RoleChange,
+    AuditRecord, CatalogStore, GroupListRow, GroupRow, GroupStore, PeopleStore, RateLimiter,
+    RoleChange,
 };
 
 /// The longest group name, in characters.
@@ -30,14 +34,14 @@ const MAX_GRANTS_PER_GROUP: usize = 50;
 /// version is not the current one, also when someone saved meanwhile; `beyond_own_access` when
 /// a role added or removed goes beyond the caller's own; the write limit's refusal.
 pub async fn set_group_roles(
-    groups: &impl GroupStore,
-    roles_catalog: &impl CatalogStore,
+    stores: RoleStores<'_, impl GroupStore, impl CatalogStore, impl PeopleStore>,
     limits: &impl RateLimiter,
     principal: &Principal,
     id: &str,
     request: &SetGroupRolesRequest,
     now: &str,
 ) -> Result<(), ApiError> {
+    let RoleStores { groups, .. } = stores;
     let before = groups.group(id).await?.ok_or_else(no_such_group)?;
     let mut roles: Vec<BuiltInRole> = request.roles.clone();
     roles.sort();
@@ -51,7 +55,7 @@ pub async fn set_group_roles(
     // permissions (otherwise an Editor could make their own group Admin, or strip Admin).
     principal.may_hand_out(&roles_changed(&before.roles(), &roles), "grant or remove")?;
     let grants = match &request.grants {
-        Some(wanted) => Some(checked_grants(roles_catalog, principal, &before, wanted).await?),
+        Some(wanted) => Some(checked_grants(&stores, principal, &before, wanted).await?),
         None => None,
     };
     let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
@@ -83,13 +87,26 @@ pub async fn set_group_roles(
     Ok(())
 }
 
+/// The stores a role assignment reads and writes: the group, the role catalog, and the people
+/// (whose own grants bound what they hand out).
+#[derive(Debug)]
+pub struct RoleStores<'a, G, C, P> {
+    /// The groups and their roles.
+    pub groups: &'a G,
+    /// The role catalog and the custom grants.
+    pub catalog: &'a C,
+    /// The caller's own groups.
+    pub people: &'a P,
+}
+
 /// The custom-role grants wanted, sorted and once each, if the caller may make the change.
 ///
-/// Each names a custom role of the catalog (the built-ins go in `roles`). Until the
-/// no-escalation rule weighs the relying app's permissions on their scopes, only a superAdmin
-/// (who holds every permission everywhere) changes them; anyone may send them back unchanged.
+/// Each names a custom role of the catalog (the built-ins go in `roles`). Each grant added or
+/// removed must be within the caller's own access: every permission of its role held on its
+/// scope (everywhere, for an unscoped grant), as the access check would answer for the caller.
+/// A superAdmin holds everything; anyone may send the grants back unchanged.
 async fn checked_grants(
-    roles_catalog: &impl CatalogStore,
+    stores: &RoleStores<'_, impl GroupStore, impl CatalogStore, impl PeopleStore>,
     principal: &Principal,
     before: &GroupListRow,
     wanted: &[Grant],
@@ -106,7 +123,7 @@ async fn checked_grants(
     if grants == before.grants() {
         return Ok(grants);
     }
-    let catalog = catalog(roles_catalog).await?;
+    let catalog = catalog(stores.catalog).await?;
     for grant in &grants {
         let custom = catalog.role(&grant.role).is_some_and(|role| !role.is_built_in());
         if !custom {
@@ -119,11 +136,27 @@ async fn checked_grants(
             ));
         }
     }
-    if !principal.super_admin {
-        return Err(ApiError::client(
-            ProblemCode::BeyondOwnAccess,
-            "Only a superAdmin grants or removes the relying app's custom roles.",
-        ));
+    if principal.super_admin {
+        return Ok(grants);
+    }
+    let before = before.grants();
+    let changed = grants
+        .iter()
+        .filter(|g| !before.contains(g))
+        .chain(before.iter().filter(|g| !grants.contains(g)));
+    let caller = caller_person(stores.people, stores.catalog, principal).await?;
+    for grant in changed {
+        if let Some(lacking) = beyond_caller_on_scope(&catalog, &caller, grant) {
+            let role = catalog.role(&grant.role).map_or(grant.role.as_str(), |r| r.name.as_str());
+            let scope =
+                grant.scope.as_ref().map_or_else(|| "everywhere".to_owned(), |s| format!("on {s}"));
+            return Err(ApiError::client(
+                ProblemCode::BeyondOwnAccess,
+                format!(
+                    "You cannot grant or remove the {role} role {scope}: it includes the {lacking} permission, which you do not hold there. Ask someone who holds it (or a superAdmin)."
+                ),
+            ));
+        }
     }
     Ok(grants)
 }
@@ -149,14 +182,14 @@ pub async fn create_group(
     {
         return Err(ApiError::invalid(
             "name",
-            format!("1 to {} characters, no control characters", thousands(MAX_NAME_CHARS)),
+            format!("1 to {} characters, no control characters", thousands(MAX_NAME_CHARS as u64)),
         ));
     }
     let description = request.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
     if description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
         return Err(ApiError::invalid(
             "description",
-            format!("at most {} characters", thousands(MAX_DESCRIPTION_CHARS)),
+            format!("at most {} characters", thousands(MAX_DESCRIPTION_CHARS as u64)),
         ));
     }
     let actor = limits.admit_write(principal).await?;
@@ -199,19 +232,6 @@ fn version_conflict(current: &GroupListRow) -> ApiError {
     )
 }
 
-/// `n` as people read it, in groups of three digits: `1,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut text = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
-}
-
 /// Eight random bytes in hex; `why` is the detail of the 500 when there is no randomness.
 fn random_hex(why: &str) -> Result<String, ApiError> {
     let mut bytes = [0_u8; 8];
@@ -223,8 +243,9 @@ fn random_hex(why: &str) -> Result<String, ApiError> {
 mod tests {
     use super::*;
     use groupsync_core::domain::{ResourcePath, RoleKey};
+    use groupsync_core::okta::OktaUserStatus;
 
-    use crate::service::fakes::{FakeCatalog, FakeGroups, FakeRateLimiter, person};
+    use crate::service::fakes::{FakeCatalog, FakeGroups, FakePeople, FakeRateLimiter, person};
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
 
@@ -246,9 +267,20 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &["viewer"], 3);
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Admin, BuiltInRole::Editor, BuiltInRole::Admin], 3);
-        set_group_roles(&groups, &FakeCatalog::default(), &writes, &admin(), "00g1", &request, NOW)
-            .await
-            .expect("saved");
+        set_group_roles(
+            RoleStores {
+                groups: &groups,
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
+            &writes,
+            &admin(),
+            "00g1",
+            &request,
+            NOW,
+        )
+        .await
+        .expect("saved");
         let group = groups.group_row("00g1");
         assert_eq!(group.roles(), [BuiltInRole::Editor, BuiltInRole::Admin]);
         assert_eq!(group.roles_version, 4);
@@ -267,8 +299,11 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &[], 5).saved_by("ann@example.com");
         let writes = FakeRateLimiter::open();
         let error = set_group_roles(
-            &groups,
-            &FakeCatalog::default(),
+            RoleStores {
+                groups: &groups,
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
             &writes,
             &admin(),
             "00g1",
@@ -290,8 +325,11 @@ mod tests {
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Viewer], 1);
         let error = set_group_roles(
-            &groups,
-            &FakeCatalog::default(),
+            RoleStores {
+                groups: &groups,
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
             &writes,
             &admin(),
             "00g1",
@@ -312,8 +350,11 @@ mod tests {
         for (held, wanted) in [(&[][..], &[BuiltInRole::Admin][..]), (&["admin"][..], &[][..])] {
             let groups = FakeGroups::default().with_group("00g1", held, 1);
             let error = set_group_roles(
-                &groups,
-                &FakeCatalog::default(),
+                RoleStores {
+                    groups: &groups,
+                    catalog: &FakeCatalog::default(),
+                    people: &FakePeople::default(),
+                },
                 &writes,
                 &editor,
                 "00g1",
@@ -330,8 +371,11 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &["admin"], 1);
         let keep_admin = set(&[BuiltInRole::Admin, BuiltInRole::Viewer], 1);
         set_group_roles(
-            &groups,
-            &FakeCatalog::default(),
+            RoleStores {
+                groups: &groups,
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
             &writes,
             &editor,
             "00g1",
@@ -346,8 +390,11 @@ mod tests {
     async fn roles_of_an_unknown_group_are_not_found() {
         let writes = FakeRateLimiter::open();
         let error = set_group_roles(
-            &FakeGroups::default(),
-            &FakeCatalog::default(),
+            RoleStores {
+                groups: &FakeGroups::default(),
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
             &writes,
             &admin(),
             "00gX",
@@ -363,8 +410,11 @@ mod tests {
     async fn a_used_up_write_limit_stops_a_save_before_it_is_written() {
         let groups = FakeGroups::default().with_group("00g1", &[], 1);
         let error = set_group_roles(
-            &groups,
-            &FakeCatalog::default(),
+            RoleStores {
+                groups: &groups,
+                catalog: &FakeCatalog::default(),
+                people: &FakePeople::default(),
+            },
             &FakeRateLimiter::used_up(),
             &admin(),
             "00g1",
@@ -434,20 +484,6 @@ mod tests {
             .expect("the longest allowed fit");
     }
 
-    #[test]
-    fn numbers_read_in_groups_of_three_digits() {
-        let cases = [
-            (0, "0"),
-            (200, "200"),
-            (1_000, "1,000"),
-            (12_345, "12,345"),
-            (1_000_000, "1,000,000"),
-        ];
-        for (n, text) in cases {
-            assert_eq!(thousands(n), text);
-        }
-    }
-
     #[tokio::test]
     async fn no_group_is_created_by_hand_while_sync_is_on() {
         let groups = FakeGroups::default().with_sync_on();
@@ -470,7 +506,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_a_super_admin_changes_custom_grants_and_only_to_custom_roles() {
+    async fn custom_grants_change_only_within_the_callers_own_access_and_name_custom_roles() {
         let catalog = FakeCatalog::default();
         catalog.add_role("runbook_operator", "Runbook operator", &["runbooks.execute"]);
         let root = Principal::person("root@example.com".into(), "sub".into(), true, Vec::new());
@@ -478,40 +514,93 @@ mod tests {
         let writes = FakeRateLimiter::open();
         let wanted = with_grants(vec![operator_on("folder:/prod")], 1);
 
-        let error = set_group_roles(&groups, &catalog, &writes, &admin(), "00g1", &wanted, NOW)
+        let error = set_group_roles(
+            RoleStores { groups: &groups, catalog: &catalog, people: &FakePeople::default() },
+            &writes,
+            &admin(),
+            "00g1",
+            &wanted,
+            NOW,
+        )
+        .await
+        .expect_err("an Admin without the role's permission");
+        let (code, detail) = code_and_detail(error);
+        assert_eq!(code, "beyond_own_access");
+        assert!(
+            detail.contains("Runbook operator role on folder:/prod")
+                && detail.contains("runbooks.execute"),
+            "{detail}"
+        );
+
+        // An Admin who holds the role on folder:/ may hand it out below it, and not wider.
+        let people = FakePeople::default().with_user(
+            "00uboss",
+            "boss@example.com",
+            OktaUserStatus::Active,
+            &["admin"],
+        );
+        catalog.grant("00g-00uboss", "runbook_operator", "folder:/");
+        let stores = RoleStores { groups: &groups, catalog: &catalog, people: &people };
+        let everywhere = with_grants(vec![Grant { scope: None, ..operator_on("folder:/") }], 1);
+        let error = set_group_roles(stores, &writes, &admin(), "00g1", &everywhere, NOW)
             .await
-            .expect_err("an Admin is not a superAdmin");
-        assert_eq!(code_and_detail(error).0, "beyond_own_access");
+            .expect_err("wider than the Admin's own");
+        assert!(code_and_detail(error).1.contains("role everywhere"));
+        let stores = RoleStores { groups: &groups, catalog: &catalog, people: &people };
+        set_group_roles(stores, &writes, &admin(), "00g1", &wanted, NOW)
+            .await
+            .expect("within the Admin's own access");
+        assert_eq!(groups.group_row("00g1").grants(), [operator_on("folder:/prod")]);
+        let stores = RoleStores { groups: &groups, catalog: &catalog, people: &people };
+        set_group_roles(stores, &writes, &admin(), "00g1", &with_grants(Vec::new(), 2), NOW)
+            .await
+            .expect("removed by the Admin too");
+        assert!(groups.group_row("00g1").grants().is_empty());
+
         let built_in = Grant { role: RoleKey::of(BuiltInRole::Viewer), scope: None };
         let error = set_group_roles(
-            &groups,
-            &catalog,
+            RoleStores { groups: &groups, catalog: &catalog, people: &FakePeople::default() },
             &writes,
             &root,
             "00g1",
-            &with_grants(vec![built_in], 1),
+            &with_grants(vec![built_in], 3),
             NOW,
         )
         .await
         .expect_err("built-in roles go in roles");
         assert_eq!(code_and_detail(error).0, "invalid_input");
-        assert_eq!(writes.admitted(), 0, "refused before the write limit counts");
+        assert_eq!(writes.admitted(), 2, "only the two saves counted");
 
-        set_group_roles(&groups, &catalog, &writes, &root, "00g1", &wanted, NOW)
-            .await
-            .expect("saved");
+        let wanted = with_grants(vec![operator_on("folder:/prod")], 3);
+        set_group_roles(
+            RoleStores { groups: &groups, catalog: &catalog, people: &FakePeople::default() },
+            &writes,
+            &root,
+            "00g1",
+            &wanted,
+            NOW,
+        )
+        .await
+        .expect("saved");
         assert_eq!(groups.group_row("00g1").grants(), [operator_on("folder:/prod")]);
         let audit = groups.audit();
         assert_eq!(
-            audit[0].after.as_ref().map(|a| a["grants"][0]["scope"].clone()),
+            audit[2].after.as_ref().map(|a| a["grants"][0]["scope"].clone()),
             Some(json!("folder:/prod"))
         );
 
         // Sent back unchanged, by anyone who may set roles: nothing to refuse.
-        let echo = with_grants(vec![operator_on("folder:/prod")], 2);
-        set_group_roles(&groups, &catalog, &writes, &admin(), "00g1", &echo, NOW)
-            .await
-            .expect("saved");
+        let echo = with_grants(vec![operator_on("folder:/prod")], 4);
+        set_group_roles(
+            RoleStores { groups: &groups, catalog: &catalog, people: &FakePeople::default() },
+            &writes,
+            &admin(),
+            "00g1",
+            &echo,
+            NOW,
+        )
+        .await
+        .expect("saved");
         assert_eq!(groups.group_row("00g1").grants(), [operator_on("folder:/prod")]);
     }
 }

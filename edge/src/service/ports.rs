@@ -223,6 +223,37 @@ pub struct CustomRoleRow {
     pub name: String,
     /// Its permissions, as a JSON array of names.
     pub permissions: String,
+    /// Its version: 1 when created, one more with each edit.
+    pub version: i64,
+    /// Who created it or last changed it.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+}
+
+/// One group's grant of a custom role, with the group's name and its members who hold roles.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RoleGrantRow {
+    /// The group's id.
+    pub group_id: String,
+    /// Its name.
+    pub group_name: String,
+    /// Where the grant applies; `""` for everywhere.
+    pub scope: String,
+    /// Its members whose Okta status holds roles.
+    pub members: i64,
+}
+
+/// Who holds a custom role: its grants, and the people in those groups whose status holds
+/// roles (how many, and the first by email).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleHolders {
+    /// Every grant of the role, by group name.
+    pub grants: Vec<RoleGrantRow>,
+    /// How many distinct people hold it.
+    pub people: i64,
+    /// The first of them by email.
+    pub first_people: Vec<String>,
 }
 
 /// The rows of the role catalog: the relying app's permissions and the custom roles.
@@ -267,6 +298,29 @@ pub trait CatalogStore {
     async fn remove_permission(
         &self,
         name: &str,
+        audit: &AuditRecord<'_>,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces a custom role's name and permissions (`row`, its version the one the edit is
+    /// based on) and counts a version, with its audit row; `false` when the role is gone, its
+    /// version moved, a permission is no longer registered or another role has the name (all
+    /// checked in the write itself).
+    async fn update_role(
+        &self,
+        row: &CustomRoleRow,
+        audit: &AuditRecord<'_>,
+    ) -> Result<bool, StoreError>;
+
+    /// The grants of a custom role and the people who hold it through them; at most
+    /// `first_people` emails.
+    async fn role_holders(&self, key: &str, first_people: u32) -> Result<RoleHolders, StoreError>;
+
+    /// Deletes a custom role and every grant of it, with its audit row, in one transaction;
+    /// `false` when there was no such role.
+    async fn delete_role(
+        &self,
+        key: &str,
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError>;

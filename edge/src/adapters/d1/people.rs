@@ -357,7 +357,7 @@ fn review() -> String {
 
 /// The Okta statuses whose members hold their groups' roles, as an SQL list: the rule is
 /// `core`'s alone.
-fn statuses_holding_roles() -> String {
+pub(super) fn statuses_holding_roles() -> String {
     OktaUserStatus::ALL
         .into_iter()
         .filter(|status| holds_group_roles(*status))

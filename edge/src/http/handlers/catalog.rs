@@ -1,6 +1,6 @@
 //! The role catalog (issue #14): the relying app's permissions and the custom roles.
 
-use groupsync_core::api::{CreateRoleRequest, RegisterPermissionRequest};
+use groupsync_core::api::{CreateRoleRequest, RegisterPermissionRequest, UpdateRoleRequest};
 use worker::{Request, Response};
 
 use crate::error::ApiError;
@@ -49,4 +49,31 @@ pub(crate) async fn create_role(
     let body: CreateRoleRequest = read_json(req).await?;
     let made = catalog::create_role(&ctx.store, ctx, principal, body, &ctx.now).await?;
     respond::json(&made, 201)
+}
+
+/// `PUT /api/v1/roles/{key}`.
+pub(crate) async fn update_role(
+    key: &str,
+    req: &mut Request,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let body: UpdateRoleRequest = read_json(req).await?;
+    let edited = catalog::update_role(&ctx.store, ctx, principal, key, body, &ctx.now).await?;
+    respond::json(&edited, 200)
+}
+
+/// `GET /api/v1/roles/{key}/impact`.
+pub(crate) async fn role_impact(key: &str, ctx: &Ctx) -> Result<Response, ApiError> {
+    respond::json(&catalog::role_impact(&ctx.store, key).await?, 200)
+}
+
+/// `DELETE /api/v1/roles/{key}`: answers the roles that remain.
+pub(crate) async fn delete_role(
+    key: &str,
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    catalog::delete_role(&ctx.store, ctx, principal, key, &ctx.now).await?;
+    list_roles(ctx).await
 }

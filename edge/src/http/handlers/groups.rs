@@ -15,7 +15,7 @@ use crate::http::context::{Ctx, read_json};
 use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
 use crate::http::respond;
 use crate::service::access::Principal;
-use crate::service::groups::{self, no_such_group};
+use crate::service::groups::{self, RoleStores, no_such_group};
 use crate::service::ports::GroupListRow;
 
 /// `GET /api/v1/groups?q=&sort=name|-name|members|-members|source&page=&per_page=`.
@@ -91,7 +91,8 @@ pub(crate) async fn set_group_roles(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: SetGroupRolesRequest = read_json(req).await?;
-    groups::set_group_roles(&ctx.store, &ctx.store, ctx, principal, id, &body, &ctx.now).await?;
+    let stores = RoleStores { groups: &ctx.store, catalog: &ctx.store, people: &ctx.store };
+    groups::set_group_roles(stores, ctx, principal, id, &body, &ctx.now).await?;
     get_group(id, ctx, principal).await
 }
 

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use groupsync_core::api::{
-    AppUser, CreateInvitationRequest, ListInvitationsResponse, ListUsersResponse,
-    UserAccessResponse,
+    AccessCheckBatchResponse, AppUser, CreateInvitationRequest, ListInvitationsResponse,
+    ListUsersResponse, UserAccessResponse,
 };
 use groupsync_core::domain::{BuiltInRole, effective_access};
 use groupsync_core::okta::OktaUserStatus;
@@ -18,7 +18,7 @@ use crate::http::listing::{PEOPLE_PAGING, listing, query_pairs};
 use crate::http::respond;
 use crate::okta_target::OktaDirectory;
 use crate::service::access::Principal;
-use crate::service::access_check::{self, parse_check_query};
+use crate::service::access_check::{self, parse_check_batch, parse_check_query};
 use crate::service::invitations::{self, InvitationRequest};
 use crate::service::person_access::{PersonAccess, access_of, group_grants};
 
@@ -112,6 +112,13 @@ pub(crate) async fn check_access(req: &Request, ctx: &Ctx) -> Result<Response, A
         &access_check::check_access(&ctx.store, &ctx.store, &ctx.store, query).await?,
         200,
     )
+}
+
+/// `POST /api/v1/access/checks`: many checks, answered in their order.
+pub(crate) async fn check_access_batch(req: &mut Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let queries = parse_check_batch(read_json(req).await?)?;
+    let results = access_check::check_batch(&ctx.store, &ctx.store, &ctx.store, queries).await?;
+    respond::json(&AccessCheckBatchResponse { results }, 200)
 }
 
 /// The roles a person holds through the synced groups (for the principal of a request).
