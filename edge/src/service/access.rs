@@ -114,7 +114,9 @@ impl Principal {
         // (manage_catalog); every other write is people's.
         let machine_write = match access {
             Access::Public => true,
-            Access::Permission(permission) => !permission.is_read_only(),
+            Access::Permission(permission) => {
+                permission.is_for_machines() && !permission.is_read_only()
+            }
             Access::Authenticated | Access::SuperAdmin => false,
         };
         if matches!(self.caller, Caller::Machine { .. }) && write && !machine_write {
@@ -228,6 +230,9 @@ mod tests {
         assert!(machine.authorize(Access::SuperAdmin, false).is_err());
         assert!(machine.authorize(Access::Permission(Permission::RunSync), false).is_err());
         assert!(machine.authorize(Access::Permission(Permission::ManageCatalog), true).is_ok());
+        let error =
+            machine.authorize(Access::Permission(Permission::AssignRoles), true).unwrap_err();
+        assert!(error.to_problem().detail.starts_with("Machine clients may only read"));
 
         let reader = Principal::machine("reporting".into(), all_read());
         let error =
