@@ -246,9 +246,10 @@ pub async fn update_role(
     request: UpdateRoleRequest,
     now: &str,
 ) -> Result<CustomRoleDescription, ApiError> {
-    let current = existing_role(store, key).await?;
+    let rows = store.catalog_rows().await?;
+    let current = custom_role_row(&rows.1, key)?;
     let name = role_display_name(&request.name).map_err(|e| ApiError::invalid("name", e))?;
-    let catalog = catalog(store).await?;
+    let catalog = catalog_of(rows);
     let permissions = role_permissions(&catalog, &request.permissions)?;
     if request.version != current.version {
         return Err(role_changed_first(&current));
@@ -277,11 +278,12 @@ pub async fn update_role(
             .ok_or_else(|| unreadable(key));
     }
     // Why the write did not happen, as the catalog says now.
-    let now_current = existing_role(store, key).await?;
+    let rows = store.catalog_rows().await?;
+    let now_current = custom_role_row(&rows.1, key)?;
     if now_current.version != request.version {
         return Err(role_changed_first(&now_current));
     }
-    role_permissions(&self::catalog(store).await?, &request.permissions)?;
+    role_permissions(&catalog_of(rows), &request.permissions)?;
     Err(ApiError::client(
         ProblemCode::AlreadyExists,
         format!("Another role is named \u{201c}{name}\u{201d} already."),
@@ -294,7 +296,7 @@ pub async fn update_role(
 ///
 /// `404 not_found`; `409 conflict` for a built-in role.
 pub async fn role_impact(store: &impl CatalogStore, key: &str) -> Result<RoleImpact, ApiError> {
-    let row = existing_role(store, key).await?;
+    let row = custom_role_row(&store.catalog_rows().await?.1, key)?;
     let holders = store.role_holders(&row.key, IMPACT_FIRST_PEOPLE).await?;
     let role = described_role(row).ok_or_else(|| unreadable(key))?;
     let people = u64::try_from(holders.people).unwrap_or(0);
@@ -370,21 +372,15 @@ pub async fn delete_role(
 /// The most grants a deletion's audit entry lists (it counts them all).
 const MAX_AUDITED_GRANTS: usize = 100;
 
-/// The custom role `key`, as stored.
-async fn existing_role(store: &impl CatalogStore, key: &str) -> Result<CustomRoleRow, ApiError> {
+/// The custom role `key` among the stored `roles`.
+fn custom_role_row(roles: &[CustomRoleRow], key: &str) -> Result<CustomRoleRow, ApiError> {
     if let Some(role) = BuiltInRole::parse(key) {
         return Err(ApiError::client(
             ProblemCode::Conflict,
             format!("{} is a built-in role: it cannot be changed.", role.display_name()),
         ));
     }
-    store
-        .catalog_rows()
-        .await?
-        .1
-        .into_iter()
-        .find(|row| row.key == key)
-        .ok_or_else(|| no_such_role(key))
+    roles.iter().find(|row| row.key == key).cloned().ok_or_else(|| no_such_role(key))
 }
 
 fn no_such_role(key: &str) -> ApiError {

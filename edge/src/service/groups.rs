@@ -257,6 +257,18 @@ mod tests {
         person("boss@example.com", &[BuiltInRole::Admin])
     }
 
+    /// Saves `request` on group `00g1` as `principal`, with an empty catalog and no people.
+    async fn save(
+        groups: &FakeGroups,
+        writes: &FakeRateLimiter,
+        principal: &Principal,
+        request: &SetGroupRolesRequest,
+    ) -> Result<(), ApiError> {
+        let (catalog, people) = (FakeCatalog::default(), FakePeople::default());
+        let stores = RoleStores { groups, catalog: &catalog, people: &people };
+        set_group_roles(stores, writes, principal, "00g1", request, NOW).await
+    }
+
     fn code_and_detail(error: ApiError) -> (String, String) {
         let problem = error.to_problem();
         (problem.code.as_str().to_owned(), problem.detail)
@@ -267,20 +279,7 @@ mod tests {
         let groups = FakeGroups::default().with_group("00g1", &["viewer"], 3);
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Admin, BuiltInRole::Editor, BuiltInRole::Admin], 3);
-        set_group_roles(
-            RoleStores {
-                groups: &groups,
-                catalog: &FakeCatalog::default(),
-                people: &FakePeople::default(),
-            },
-            &writes,
-            &admin(),
-            "00g1",
-            &request,
-            NOW,
-        )
-        .await
-        .expect("saved");
+        save(&groups, &writes, &admin(), &request).await.expect("saved");
         let group = groups.group_row("00g1");
         assert_eq!(group.roles(), [BuiltInRole::Editor, BuiltInRole::Admin]);
         assert_eq!(group.roles_version, 4);
@@ -298,19 +297,7 @@ mod tests {
     async fn a_save_on_an_old_version_names_who_saved_first() {
         let groups = FakeGroups::default().with_group("00g1", &[], 5).saved_by("ann@example.com");
         let writes = FakeRateLimiter::open();
-        let error = set_group_roles(
-            RoleStores {
-                groups: &groups,
-                catalog: &FakeCatalog::default(),
-                people: &FakePeople::default(),
-            },
-            &writes,
-            &admin(),
-            "00g1",
-            &set(&[], 4),
-            NOW,
-        )
-        .await;
+        let error = save(&groups, &writes, &admin(), &set(&[], 4)).await;
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("ann@example.com changed this group's roles first"), "{detail}");
@@ -324,19 +311,7 @@ mod tests {
             FakeGroups::default().with_group("00g1", &[], 1).saving_meanwhile("carol@example.com");
         let writes = FakeRateLimiter::open();
         let request = set(&[BuiltInRole::Viewer], 1);
-        let error = set_group_roles(
-            RoleStores {
-                groups: &groups,
-                catalog: &FakeCatalog::default(),
-                people: &FakePeople::default(),
-            },
-            &writes,
-            &admin(),
-            "00g1",
-            &request,
-            NOW,
-        )
-        .await;
+        let error = save(&groups, &writes, &admin(), &request).await;
         let (code, detail) = code_and_detail(error.unwrap_err());
         assert_eq!(code, "version_conflict");
         assert!(detail.starts_with("carol@example.com changed"), "{detail}");
@@ -349,19 +324,7 @@ mod tests {
         let writes = FakeRateLimiter::open();
         for (held, wanted) in [(&[][..], &[BuiltInRole::Admin][..]), (&["admin"][..], &[][..])] {
             let groups = FakeGroups::default().with_group("00g1", held, 1);
-            let error = set_group_roles(
-                RoleStores {
-                    groups: &groups,
-                    catalog: &FakeCatalog::default(),
-                    people: &FakePeople::default(),
-                },
-                &writes,
-                &editor,
-                "00g1",
-                &set(wanted, 1),
-                NOW,
-            )
-            .await;
+            let error = save(&groups, &writes, &editor, &set(wanted, 1)).await;
             let (code, detail) = code_and_detail(error.unwrap_err());
             assert_eq!(code, "beyond_own_access");
             assert!(detail.starts_with("You cannot grant or remove the Admin role"), "{detail}");
@@ -370,20 +333,9 @@ mod tests {
         assert_eq!(writes.admitted(), 0, "a refusal is not counted against the write limit");
         let groups = FakeGroups::default().with_group("00g1", &["admin"], 1);
         let keep_admin = set(&[BuiltInRole::Admin, BuiltInRole::Viewer], 1);
-        set_group_roles(
-            RoleStores {
-                groups: &groups,
-                catalog: &FakeCatalog::default(),
-                people: &FakePeople::default(),
-            },
-            &writes,
-            &editor,
-            "00g1",
-            &keep_admin,
-            NOW,
-        )
-        .await
-        .expect("an unchanged role is no escalation");
+        save(&groups, &writes, &editor, &keep_admin)
+            .await
+            .expect("an unchanged role is no escalation");
     }
 
     #[tokio::test]
@@ -409,19 +361,9 @@ mod tests {
     #[tokio::test]
     async fn a_used_up_write_limit_stops_a_save_before_it_is_written() {
         let groups = FakeGroups::default().with_group("00g1", &[], 1);
-        let error = set_group_roles(
-            RoleStores {
-                groups: &groups,
-                catalog: &FakeCatalog::default(),
-                people: &FakePeople::default(),
-            },
-            &FakeRateLimiter::used_up(),
-            &admin(),
-            "00g1",
-            &set(&[BuiltInRole::Viewer], 1),
-            NOW,
-        )
-        .await;
+        let error =
+            save(&groups, &FakeRateLimiter::used_up(), &admin(), &set(&[BuiltInRole::Viewer], 1))
+                .await;
         assert_eq!(code_and_detail(error.unwrap_err()).0, "rate_limited");
         assert_eq!(groups.group_row("00g1").roles_version, 1);
     }
