@@ -2,11 +2,12 @@
 
 use groupsync_core::api::{
     API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
-    DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
-    ListSyncRunsResponse, ListUsersResponse, MeResponse, MemberPage, OktaSettingsResponse,
-    PROBLEM_CONTENT_TYPE, Problem, ProblemCode, SetGroupRolesRequest, StartSyncRequest,
+    CreateRoleRequest, DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
+    ListPermissionsResponse, ListRolesResponse, ListSyncRunsResponse, ListUsersResponse,
+    MeResponse, MemberPage, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode,
+    RegisterPermissionRequest, RoleImpact, SetGroupRolesRequest, StartSyncRequest,
     StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
-    UpdateOktaSettingsRequest, UserAccessResponse,
+    UpdateOktaSettingsRequest, UpdateRoleRequest, UserAccessResponse,
 };
 use leptos::prelude::{Owner, on_cleanup};
 use send_wrapper::SendWrapper;
@@ -183,8 +184,7 @@ pub async fn invite(
 
 /// `DELETE /api/v1/invitations/{email}`: withdraws an invitation not yet used.
 pub async fn revoke_invitation(email: &str) -> Result<(), ClientError> {
-    let path = format!("/invitations/{}", encode(email));
-    send(Method::Delete, &path, None).await?.into_result::<serde::de::IgnoredAny>().map(|_| ())
+    write_only(Method::Delete, format!("/invitations/{}", encode(email)), None).await
 }
 
 /// `GET /api/v1/users?page=`: a page (the edge's 50) of the users, newest invitation first.
@@ -195,6 +195,46 @@ pub async fn get_users(page: u32) -> Result<ListUsersResponse, ClientError> {
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.
 pub async fn get_user_access(email: &str) -> Result<UserAccessResponse, ClientError> {
     get(&format!("/users/{}/access", encode(email))).await
+}
+
+/// `GET /api/v1/roles`: the built-in and custom roles.
+pub async fn get_roles() -> Result<ListRolesResponse, ClientError> {
+    get("/roles").await
+}
+
+/// `GET /api/v1/permissions`: this console's permissions and those the relying app registered.
+pub async fn get_permissions() -> Result<ListPermissionsResponse, ClientError> {
+    get("/permissions").await
+}
+
+/// `POST /api/v1/permissions`: registers a permission of the relying app.
+pub async fn register_permission(body: RegisterPermissionRequest) -> Result<(), ClientError> {
+    write_only(Method::Post, "/permissions".to_owned(), Some(to_json(&body)?)).await
+}
+
+/// `DELETE /api/v1/permissions/{name}`: removes one that no custom role holds.
+pub async fn remove_permission(name: &str) -> Result<(), ClientError> {
+    write_only(Method::Delete, format!("/permissions/{}", encode(name)), None).await
+}
+
+/// `POST /api/v1/roles`: a custom role.
+pub async fn create_role(body: CreateRoleRequest) -> Result<(), ClientError> {
+    write_only(Method::Post, "/roles".to_owned(), Some(to_json(&body)?)).await
+}
+
+/// `PUT /api/v1/roles/{key}`: a custom role's new name and permissions.
+pub async fn update_role(key: &str, body: UpdateRoleRequest) -> Result<(), ClientError> {
+    write_only(Method::Put, format!("/roles/{}", encode(key)), Some(to_json(&body)?)).await
+}
+
+/// `GET /api/v1/roles/{key}/impact`: who would lose what if the role were deleted.
+pub async fn get_role_impact(key: &str) -> Result<RoleImpact, ClientError> {
+    get(&format!("/roles/{}/impact", encode(key))).await
+}
+
+/// `DELETE /api/v1/roles/{key}`: a custom role and its grants.
+pub async fn delete_role(key: &str) -> Result<(), ClientError> {
+    write_only(Method::Delete, format!("/roles/{}", encode(key)), None).await
 }
 
 /// `{}`: the body of a write that needs none.
@@ -356,6 +396,12 @@ async fn write<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ClientError> {
     send(method, path, Some(to_json(body)?)).await?.into_result()
+}
+
+/// A write whose answer the screen does not read (it reads the list again instead): only
+/// whether it succeeded.
+async fn write_only(method: Method, path: String, body: Option<String>) -> Result<(), ClientError> {
+    send(method, &path, body).await?.into_result::<serde::de::IgnoredAny>().map(|_| ())
 }
 
 /// The HTTP methods the edge API uses.

@@ -27,6 +27,7 @@ use pages::group_detail::GroupDetailPage;
 use pages::groups::GroupsPage;
 use pages::invite::InvitePage;
 use pages::not_found::NotFoundPage;
+use pages::roles::RolesPage;
 use pages::settings::OktaSettingsPage;
 use pages::sync_history::SyncHistoryPage;
 use pages::sync_run::SyncRunPage;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     match screen {
                     Screen::Groups => view! { <GroupsPage /> }.into_any(),
                     Screen::Group(id) => view! { <GroupDetailPage id /> }.into_any(),
+                    Screen::Roles => view! { <RolesPage /> }.into_any(),
                     Screen::Invite => view! { <InvitePage /> }.into_any(),
                     Screen::SyncHistory => view! { <SyncHistoryPage /> }.into_any(),
                     Screen::SyncRun(id) => view! { <SyncRunPage id /> }.into_any(),
@@ -130,6 +132,7 @@ fn Navigation(
             </p>
             <ul aria-labelledby="nav-user-management">
                 {link("/groups", "User Groups")}
+                {link("/roles", "Roles")}
                 {link("/invite", "Invite User")}
                 {link("/sync", "Sync history")}
                 {dynamic(move || {

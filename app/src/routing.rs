@@ -17,6 +17,8 @@ pub enum Screen {
     Groups,
     /// One group (`/groups/{id}`).
     Group(String),
+    /// User Management → Roles (`/roles`).
+    Roles,
     /// User Management → Invite User (`/invite`).
     Invite,
     /// Sync history (`/sync`).
@@ -37,6 +39,7 @@ impl Screen {
         match self {
             Screen::Groups => "User Groups · Okta Groups Sync",
             Screen::Group(_) => "Group · Okta Groups Sync",
+            Screen::Roles => "Roles · Okta Groups Sync",
             Screen::Invite => "Invite User · Okta Groups Sync",
             Screen::SyncHistory => "Sync history · Okta Groups Sync",
             Screen::SyncRun(_) => "Sync run · Okta Groups Sync",
@@ -51,6 +54,7 @@ impl Screen {
         let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
         match path {
             "/" | "/groups" => Screen::Groups,
+            "/roles" => Screen::Roles,
             "/invite" => Screen::Invite,
             "/sync" => Screen::SyncHistory,
             "/audit" => Screen::Audit,
@@ -178,6 +182,8 @@ mod tests {
             ("/sync/runs/", Screen::NotFound),
             ("/sync/runs/a/b", Screen::NotFound),
             ("/invite", Screen::Invite),
+            ("/roles", Screen::Roles),
+            ("/roles/", Screen::Roles),
             ("/sync", Screen::SyncHistory),
             ("/audit", Screen::Audit),
             ("/settings/okta", Screen::OktaSettings),

@@ -22,8 +22,19 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
     assert_eq!(run["state"], "succeeded", "{run}");
     let engineering = product.group_named("Engineering").await;
     let engineering_id = engineering["id"].as_str().expect("an id").to_owned();
-    let set_roles =
-        serde_json::json!({ "roles": ["admin"], "version": engineering["roles_version"] });
+    // A custom role of an app permission, granted on a scope: the Roles screen lists it, the
+    // group's screen shows the grant.
+    let permission = serde_json::json!({ "name": "runbooks.execute", "description": "Run one" });
+    product.api(ROOT, reqwest::Method::POST, "/api/v1/permissions", Some(permission)).await;
+    let role = serde_json::json!({
+        "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"],
+    });
+    product.api(ROOT, reqwest::Method::POST, "/api/v1/roles", Some(role)).await;
+    let set_roles = serde_json::json!({
+        "roles": ["admin"],
+        "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }],
+        "version": engineering["roles_version"],
+    });
     product
         .api(
             ROOT,
@@ -67,7 +78,14 @@ async fn every_screen_has_no_accessibility_violations_on_a_desktop_or_a_phone() 
 
         browser.goto(&format!("/groups/{engineering_id}")).await;
         browser.wait_for_text("#history-heading ~ *", "Roles of Engineering: Admin added").await;
+        browser.input("Scope of custom role 1").await;
         audit("group-detail").await;
+
+        browser.goto("/roles").await;
+        browser.wait_for_text("#custom-roles-heading ~ *", "Runbook operator").await;
+        browser.click_button("Delete…").await;
+        browser.wait_for_text(".role-impact", "Engineering").await;
+        audit("roles").await;
 
         // A role change saved meanwhile by someone else: named, with the one way on.
         let product_group = product.group_named("Product").await;

@@ -178,3 +178,68 @@ async fn the_audit_log_and_a_groups_history_say_what_changed_in_words_filter_it_
     browser.wait_for_text("#audit-table tbody", "Okta settings: tenant URL set to").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_custom_role_is_made_granted_on_a_scope_renamed_and_deleted_after_reading_its_impact() {
+    let product = synced_demo("roles-custom").await;
+    let design = product.group_named("Design").await;
+    let id = design["id"].as_str().expect("an id").to_owned();
+    let browser = Browser::signed_in(&product, ROOT, "/roles").await;
+    browser.expect_heading("Roles").await;
+    browser.wait_for_text("#custom-roles-heading ~ *", "No custom roles yet").await;
+
+    // The relying app's permission, then a role made of it.
+    browser.fill("Permission name", "runbooks.execute").await;
+    browser.fill("What it allows", "Run a runbook").await;
+    browser.click_button("Register").await;
+    browser.wait_for_text("#roles-outcome", "Permission runbooks.execute registered.").await;
+    browser.wait_for_text(".permission-list", "runbooks.execute — Run a runbook").await;
+    browser.click_button("New custom role").await;
+    browser.fill("Role key", "runbook_operator").await;
+    browser.fill("Role name", "Runbook operator").await;
+    browser.input_starting("runbooks.execute").await.click().await.expect("checking it");
+    browser.click_button("Create role").await;
+    browser.wait_for_text("#roles-outcome", "Role Runbook operator saved.").await;
+    let row = browser.wait_for_text("#custom-roles-heading ~ * tbody tr", "Runbook operator").await;
+    assert!(row.contains("runbook_operator") && row.contains("runbooks.execute"), "{row}");
+
+    // Granted to Design on a scope: a scope that is not one is named, and nothing is sent.
+    browser.goto(&format!("/groups/{id}")).await;
+    browser.expect_heading("Design").await;
+    browser.click_button("Add a custom role").await;
+    browser.fill("Scope of custom role 1", "prod").await;
+    let message = browser.wait_for_text(".grant .field__message", "Not a scope").await;
+    assert!(message.starts_with("Not a scope: "), "{message}");
+    assert!(!browser.button_enabled("Save roles").await, "an invalid scope is not saved");
+    browser.fill("Scope of custom role 1", "folder:/prod").await;
+    browser.click_button("Save roles").await;
+    let saved = browser.wait_for_text("#roles-outcome", "Roles saved").await;
+    assert_eq!(saved, "Roles saved: Runbook operator on folder:/prod.");
+    let detail =
+        product.api(ROOT, reqwest::Method::GET, &format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(
+        detail["grants"],
+        json!([{ "role": "runbook_operator", "scope": "folder:/prod" }]),
+        "{detail}"
+    );
+
+    // Renamed: the key stays, grants keep working.
+    browser.goto("/roles").await;
+    browser.click_button("Edit").await;
+    browser.fill("Role name", "Runbook runner").await;
+    browser.click_button("Save role").await;
+    browser.wait_for_text("#roles-outcome", "Role Runbook runner saved.").await;
+
+    // Deleted once its impact is read: the grant on Design goes with it.
+    browser.click_button("Delete…").await;
+    let impact = browser.wait_for_text(".role-impact", "Design").await;
+    assert!(impact.contains("Delete Runbook runner?"), "{impact}");
+    assert!(impact.contains("on folder:/prod"), "the grant's scope: {impact}");
+    browser.click_button("Delete role and its grants").await;
+    browser.wait_for_text("#roles-outcome", "Role Runbook runner deleted, with its grants.").await;
+    browser.wait_for_text("#custom-roles-heading ~ *", "No custom roles yet").await;
+    let detail =
+        product.api(ROOT, reqwest::Method::GET, &format!("/api/v1/groups/{id}"), None).await;
+    assert_eq!(detail["grants"], json!([]), "{detail}");
+    browser.close().await;
+}

@@ -97,11 +97,16 @@ pub fn NotAllowed(
 /// Moves the keyboard focus to the element with `id` once it is in the page (after an action,
 /// so that screen readers read its outcome).
 pub fn focus_by_id(id: &'static str) {
+    focus_by_id_owned(id.to_owned());
+}
+
+/// As [`focus_by_id`], for an id made at run time (a row's).
+pub fn focus_by_id_owned(id: String) {
     request_animation_frame(move || {
         use wasm_bindgen::JsCast;
         let element = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|d| d.get_element_by_id(&id))
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
         if let Some(element) = element {
             let _ = element.focus();

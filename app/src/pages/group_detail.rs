@@ -2,9 +2,12 @@
 //! status (paged), and the history of changes to it.
 
 use groupsync_core::api::{
-    GroupDetail, GroupMember, GroupSource, ProblemCode, SetGroupRolesRequest,
+    CustomRoleDescription, GroupDetail, GroupMember, GroupSource, ProblemCode, SetGroupRolesRequest,
 };
-use groupsync_core::domain::{BuiltInRole, Permission, STATUS_RULE, StatusRoles, status_roles};
+use groupsync_core::domain::{
+    BuiltInRole, Grant, Permission, ResourcePath, ResourcePathError, RoleKey, STATUS_RULE,
+    StatusRoles, status_roles,
+};
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
@@ -13,7 +16,7 @@ use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, AuditFilters, ClientError};
-use crate::components::feedback::{ErrorAlert, Loading, focus_by_id};
+use crate::components::feedback::{ErrorAlert, Loading, focus_by_id, focus_by_id_owned};
 use crate::components::pager::Pager;
 use crate::components::table_scroll::TableScroll;
 use crate::pages::audit::AuditEntries;
@@ -84,8 +87,9 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
     }
 }
 
-/// The roles a group grants: several at once, saved against the version they were read at, so
-/// that a change made meanwhile by someone else is named instead of overwritten.
+/// The roles a group grants: built-in ones, and custom ones each everywhere or on a scope;
+/// saved against the version they were read at, so that a change made meanwhile by someone else
+/// is named instead of overwritten.
 #[component]
 fn RoleEditor(
     detail: GroupDetail,
@@ -93,8 +97,12 @@ fn RoleEditor(
     on_saved: Callback<()>,
 ) -> impl IntoView {
     let session = Session::get();
+    // The custom roles there are, to choose from and to name the group's grants.
+    let catalog = Remote::new(api::get_roles);
     let chosen = RwSignal::new(detail.roles.clone());
     let saved = RwSignal::new(detail.roles.clone());
+    let rows = RwSignal::new(detail.grants.iter().map(GrantRow::of).collect::<Vec<_>>());
+    let saved_grants = RwSignal::new(detail.grants.clone());
     let version = RwSignal::new(detail.roles_version);
     let outcome = RwSignal::new(None::<Result<String, ClientError>>);
     // What someone else saved meanwhile, when a save met their change.
@@ -103,21 +111,32 @@ fn RoleEditor(
     let id = StoredValue::new(detail.id.clone());
     let label = format!("Roles of {} ({})", inert(&detail.name), detail.id);
     let may_assign = move || session.can(Permission::AssignRoles);
+    let names =
+        move || catalog.get().and_then(Result::ok).map(|c| c.custom_roles).unwrap_or_default();
+    let grants = move || rows.with(|rows| drafted(rows));
+    let unchanged = move || {
+        chosen.get() == saved.get() && saved_grants.with(|saved| grants().as_ref() == Ok(saved))
+    };
     let save = move || {
+        // A scope that is not one is said beside it, and the button waits for it.
+        let Ok(grants) = rows.with_untracked(|rows| drafted(rows)) else { return };
         pending.set(true);
         let body = SetGroupRolesRequest {
             roles: chosen.get_untracked(),
             version: version.get_untracked(),
-            grants: None,
+            grants: Some(grants),
         };
         spawn_local(async move {
             let id = id.get_value();
+            let names = names();
             match api::put_group_roles(&id, body).await {
                 Ok(group) => {
                     version.set(group.roles_version);
                     saved.set(group.roles.clone());
+                    saved_grants.set(group.grants.clone());
                     conflict.set(None);
-                    outcome.set(Some(Ok(format!("Roles saved: {}.", role_names(&group.roles)))));
+                    let text = role_names(&group.roles, &group.grants, &names);
+                    outcome.set(Some(Ok(format!("Roles saved: {text}."))));
                     on_saved.run(());
                 }
                 Err(error) if error.is_code(ProblemCode::VersionConflict) => {
@@ -126,6 +145,7 @@ fn RoleEditor(
                         Ok(latest) => {
                             version.set(latest.roles_version);
                             saved.set(latest.roles.clone());
+                            saved_grants.set(latest.grants.clone());
                             conflict.set(Some(latest));
                             outcome.set(None);
                         }
@@ -199,10 +219,16 @@ fn RoleEditor(
                             }
                         })
                         .collect_view()}
+                    {dynamic(move || {
+                        let roles = names();
+                        (!roles.is_empty() || rows.with(|r| !r.is_empty()))
+                            .then(|| view! { <CustomGrants rows roles /> })
+                            .into_any()
+                    })}
                     <button
                         type="submit"
                         class="button button--primary"
-                        disabled=move || pending.get() || chosen.get() == saved.get()
+                        disabled=move || pending.get() || unchanged() || grants().is_err()
                     >
                         {move || {
                             if conflict.with(Option::is_some) {
@@ -224,7 +250,8 @@ fn RoleEditor(
                     (Some(Ok(text)), _) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
                     (Some(Err(error)), _) => Some(view! { <ErrorAlert error /> }.into_any()),
                     (None, Some(theirs)) => {
-                        let (first, then) = conflict_words(&theirs, &chosen.get());
+                        let mine = grants().unwrap_or_default();
+                        let (first, then) = conflict_words(&theirs, &chosen.get(), &mine, &names());
                         Some(view! {
                             <div class="alert alert--error" role="alert">
                                 <p><strong>"Not saved: "</strong>{first}</p>
@@ -239,30 +266,142 @@ fn RoleEditor(
     }
 }
 
+/// A custom grant as the form holds it while it is edited: the role's key and the scope typed
+/// (each its own signal, so that typing redraws only its field).
+#[derive(Debug, Clone, Copy)]
+struct GrantRow {
+    role: RwSignal<String>,
+    scope: RwSignal<String>,
+}
+
+impl GrantRow {
+    fn of(grant: &Grant) -> Self {
+        let scope = grant.scope.as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
+        Self { role: RwSignal::new(grant.role.as_str().to_owned()), scope: RwSignal::new(scope) }
+    }
+}
+
+/// The grants the rows say; `Err` while a row's role or scope is not one.
+fn drafted(rows: &[GrantRow]) -> Result<Vec<Grant>, ()> {
+    rows.iter()
+        .map(|row| {
+            let role = RoleKey::parse(&row.role.get()).map_err(drop)?;
+            Ok(Grant { role, scope: scope_of(&row.scope.get()).map_err(drop)? })
+        })
+        .collect()
+}
+
+/// The scope typed: blank is everywhere.
+fn scope_of(text: &str) -> Result<Option<ResourcePath>, ResourcePathError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => ResourcePath::parse(text).map(Some),
+    }
+}
+
+/// The custom roles a group grants, each with the scope it applies on (empty: everywhere).
+#[component]
+fn CustomGrants(rows: RwSignal<Vec<GrantRow>>, roles: Vec<CustomRoleDescription>) -> impl IntoView {
+    let roles = StoredValue::new(roles);
+    let add = move |_| {
+        let first = roles.with_value(|r| r.first().map(|r| r.key.as_str().to_owned()));
+        rows.update(|rows| {
+            rows.push(GrantRow {
+                role: RwSignal::new(first.unwrap_or_default()),
+                scope: RwSignal::new(String::new()),
+            });
+        });
+        let last = rows.with_untracked(Vec::len);
+        focus_by_id_owned(format!("grant-{last}-role"));
+    };
+    view! {
+        <fieldset class="grants">
+            <legend>"Custom roles"</legend>
+            <p class="hint" id="grants-help">
+                "Each applies everywhere, or on a scope such as folder:/prod, which covers its sub-paths (folder:/prod/db)."
+            </p>
+            {dynamic(move || rows.get().into_iter().enumerate().map(|(i, row)| {
+                let n = i + 1;
+                let (role_id, scope_id) = (format!("grant-{n}-role"), format!("grant-{n}-scope"));
+                let current = row.role.get_untracked();
+                let known = roles.with_value(|r| r.iter().any(|r| r.key.as_str() == current));
+                let message_id = format!("grant-{n}-message");
+                let problem = move || scope_of(&row.scope.get()).err();
+                view! {
+                    <div class="grant">
+                        <label for=role_id.clone()>{format!("Custom role {n}")}</label>
+                        <select id=role_id on:change=move |event| row.role.set(event_target_value(&event))>
+                            {(!known).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
+                            {roles.with_value(|roles| roles.iter().map(|role| {
+                                let key = role.key.as_str().to_owned();
+                                let selected = key == current;
+                                view! { <option value=key selected=selected>{inert(&role.name)}</option> }
+                            }).collect_view())}
+                        </select>
+                        <label for=scope_id.clone()>{format!("Scope of custom role {n}")}</label>
+                        <input id=scope_id type="text" autocomplete="off" placeholder="everywhere"
+                            aria-describedby=format!("grants-help {message_id}")
+                            aria-invalid=move || if problem().is_some() { "true" } else { "false" }
+                            prop:value=move || row.scope.get()
+                            on:input=move |event| row.scope.set(event_target_value(&event)) />
+                        <button type="button" class="button" aria-label=format!("Remove custom role {n}")
+                            on:click=move |_| {
+                                rows.update(|rows| {
+                                    rows.remove(i);
+                                });
+                                focus_by_id("grant-add");
+                            }>"Remove"</button>
+                        <p class="field__message" id=message_id.clone()>
+                            {dynamic(move || problem().map(|e| format!("Not a scope: {e}.")).into_any())}
+                        </p>
+                    </div>
+                }
+            }).collect_view().into_any())}
+            {dynamic(move || roles.with_value(|r| !r.is_empty()).then(|| view! {
+                <button type="button" id="grant-add" class="button" on:click=add>"Add a custom role"</button>
+            }).into_any())}
+        </fieldset>
+    }
+}
+
 /// What a person reads when their save met someone else's: who saved what and when, then
 /// what their one action does.
-fn conflict_words(theirs: &GroupDetail, mine: &[BuiltInRole]) -> (String, String) {
+fn conflict_words(
+    theirs: &GroupDetail,
+    mine: &[BuiltInRole],
+    my_grants: &[Grant],
+    names: &[CustomRoleDescription],
+) -> (String, String) {
     let who = theirs.roles_saved_by.as_deref().unwrap_or("someone else");
     let at =
         theirs.roles_saved_at.as_deref().map(|at| format!(" at {}", when(at))).unwrap_or_default();
     (
         format!(
             "{who} saved this group's roles{at}, after you opened it: {}.",
-            role_names(&theirs.roles)
+            role_names(&theirs.roles, &theirs.grants, names)
         ),
         format!(
             "Your choice, {}, is still selected: “Replace with my choice” saves it over theirs (or change it first).",
-            role_names(mine)
+            role_names(mine, my_grants, names)
         ),
     )
 }
 
-fn role_names(roles: &[BuiltInRole]) -> String {
-    if roles.is_empty() {
-        "no role".to_owned()
-    } else {
-        roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", ")
-    }
+/// The roles and grants in words: `Editor, Runbook operator on folder:/prod`.
+fn role_names(roles: &[BuiltInRole], grants: &[Grant], names: &[CustomRoleDescription]) -> String {
+    let built_in = roles.iter().map(|r| r.display_name().to_owned());
+    let custom = grants.iter().map(|grant| {
+        let name = names
+            .iter()
+            .find(|r| r.key == grant.role)
+            .map_or_else(|| grant.role.as_str().to_owned(), |r| inert(&r.name));
+        match &grant.scope {
+            Some(scope) => format!("{name} on {}", scope.as_str()),
+            None => format!("{name} everywhere"),
+        }
+    });
+    let all = built_in.chain(custom).collect::<Vec<_>>();
+    if all.is_empty() { "no role".to_owned() } else { all.join(", ") }
 }
 
 /// The members, with their Okta status, a page at a time: a group may have 100,000.
@@ -346,5 +485,70 @@ fn member_row(member: GroupMember) -> impl IntoView {
                 {meaning.map(|meaning| view! { <span class="status-meaning">" · "{meaning}</span> })}
             </td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: &str, scope: Option<&str>) -> Grant {
+        Grant {
+            role: RoleKey::parse(role).unwrap(),
+            scope: scope.map(|s| ResourcePath::parse(s).unwrap()),
+        }
+    }
+
+    fn custom(key: &str, name: &str) -> CustomRoleDescription {
+        CustomRoleDescription {
+            key: RoleKey::parse(key).unwrap(),
+            name: name.into(),
+            permissions: vec![],
+            version: 1,
+            updated_by: "root@example.com".into(),
+            updated_at: "2026-12-01T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn roles_read_built_in_first_then_each_custom_grant_by_name_and_scope() {
+        let names = [custom("runbook_operator", "Runbook operator")];
+        let grants =
+            [grant("runbook_operator", Some("folder:/prod")), grant("runbook_operator", None)];
+        assert_eq!(
+            role_names(&[BuiltInRole::Editor], &grants, &names),
+            "Editor, Runbook operator on folder:/prod, Runbook operator everywhere"
+        );
+        assert_eq!(role_names(&[], &[], &names), "no role");
+        // A role the catalog did not name (not read yet) reads as its key.
+        assert_eq!(role_names(&[], &[grant("gone", None)], &[]), "gone everywhere");
+    }
+
+    #[test]
+    fn a_blank_scope_is_everywhere_and_anything_else_must_be_a_resource() {
+        assert_eq!(scope_of("  "), Ok(None));
+        assert_eq!(
+            scope_of(" folder:/prod "),
+            Ok(Some(ResourcePath::parse("folder:/prod").unwrap()))
+        );
+        assert!(scope_of("prod").is_err());
+    }
+
+    #[test]
+    fn rows_become_grants_only_when_every_row_is_one() {
+        let row = |role: &str, scope: &str| GrantRow {
+            role: RwSignal::new(role.to_owned()),
+            scope: RwSignal::new(scope.to_owned()),
+        };
+        let rows = [row("runbook_operator", "folder:/prod"), row("runbook_operator", "")];
+        assert_eq!(
+            drafted(&rows),
+            Ok(vec![
+                grant("runbook_operator", Some("folder:/prod")),
+                grant("runbook_operator", None)
+            ])
+        );
+        assert_eq!(drafted(&[row("runbook_operator", "not a scope")]), Err(()));
+        assert_eq!(drafted(&[row("", "")]), Err(()));
     }
 }
