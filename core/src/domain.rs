@@ -30,9 +30,9 @@ pub use catalog::{
     RoleDefinition, RoleKey, role_display_name,
 };
 pub use effective_access::{
-    AccessReason, EffectiveAccess, GroupGrant, MemberGroup, NO_GROUP_NOTE, STATUS_RULE,
-    SUPER_ADMIN_NOTE, StatusRoles, effective_access, holds_group_roles, status_meaning,
-    status_roles,
+    AccessReason, EffectiveAccess, GrantReason, GroupGrant, MemberGroup, NO_GROUP_NOTE, NamedGrant,
+    STATUS_RULE, SUPER_ADMIN_NOTE, StatusRoles, effective_access, grant_reasons, holds_group_roles,
+    status_meaning, status_roles,
 };
 pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};

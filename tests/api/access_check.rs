@@ -7,9 +7,10 @@ use groupsync_core::api::SyncState;
 use groupsync_core::api::{
     AccessCheckBatchResponse, AccessCheckResponse, AppPermissionDescription, Assumption,
     CreateApiKeyResponse, CustomRoleDescription, GroupDetail, ListAuditResponse,
-    ListPermissionsResponse, ListRolesResponse, RoleImpact,
+    ListPermissionsResponse, ListRolesResponse, RoleImpact, UserAccessResponse,
 };
-use groupsync_core::domain::{Denial, PermissionName, ResourcePath};
+use groupsync_core::domain::{Denial, GrantReason, PermissionName, ResourcePath};
+use groupsync_core::okta::OktaUserStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -549,4 +550,61 @@ async fn an_admin_hands_out_a_custom_role_only_where_they_hold_it_themselves() {
         assert_eq!(cleared.status(), StatusCode::OK);
     }
     set_roles(&root, &admins, &[]).await;
+}
+
+/// The Why? answer lists the custom roles a person holds through their groups, each with its
+/// scope and a sentence, by the status rule of the built-in roles: a suspended member of the
+/// same group holds none. The S tenant's group 31 has active members and a suspended one.
+#[tokio::test]
+async fn a_persons_access_names_the_custom_roles_their_groups_grant_and_where_unless_suspended() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let group = control.truth().groups.swap_remove(31);
+    let with = |status: UserStatus| {
+        let found = group.members.iter().find(|m| m.status == status);
+        found.unwrap_or_else(|| panic!("group 31 has a {status:?} member")).login.clone()
+    };
+    let (member, suspended) = (with(UserStatus::Active), with(UserStatus::Suspended));
+    let body = json!({ "name": "incidents.resolve", "description": "Resolve an incident" });
+    let registered = root.send(Method::POST, "/api/v1/permissions", &body).await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let role = json!({ "key": "incident_responder", "name": "Incident responder", "permissions": ["incidents.resolve"] });
+    assert_eq!(root.send(Method::POST, "/api/v1/roles", &role).await.status(), StatusCode::CREATED);
+    let scoped = json!([{ "role": "incident_responder", "scope": "service:/payments" }]);
+    assert_eq!(put_grants(&root, &group.id, &[], scoped).await.status(), StatusCode::OK);
+
+    let access = |email: String| {
+        let root = &root;
+        async move { root.read::<UserAccessResponse>(&format!("/api/v1/users/{email}/access")).await }
+    };
+    let held = access(member.clone()).await;
+    let from_group: Vec<&GrantReason> =
+        held.access.grants.iter().filter(|g| g.group_id == group.id).collect();
+    assert_eq!(from_group.len(), 1, "{held:?}");
+    let grant = from_group[0];
+    assert_eq!(
+        (grant.role.as_str(), grant.role_name.as_str()),
+        ("incident_responder", "Incident responder")
+    );
+    assert_eq!(grant.scope.as_ref().map(ResourcePath::as_str), Some("service:/payments"));
+    assert_eq!(grant.group_name, group.name);
+    assert_eq!(
+        grant.explanation,
+        format!(
+            "Incident responder on service:/payments via Okta group {} ({})",
+            group.name, group.id
+        )
+    );
+    let not_held = access(suspended).await;
+    assert_eq!(not_held.okta_status, Some(OktaUserStatus::Suspended), "{not_held:?}");
+    assert!(not_held.access.grants.is_empty(), "a suspended member holds no role: {not_held:?}");
+    assert!(not_held.access.groups.iter().any(|g| g.id == group.id), "still named as a member");
+
+    // Deleting the role takes its grant, and the answer stops naming it.
+    assert_eq!(root.delete("/api/v1/roles/incident_responder").await.status(), StatusCode::OK);
+    let after = access(member).await;
+    assert!(after.access.grants.iter().all(|g| g.group_id != group.id), "{after:?}");
+    assert_eq!(root.delete("/api/v1/permissions/incidents.resolve").await.status(), StatusCode::OK);
 }

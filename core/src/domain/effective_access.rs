@@ -1,13 +1,14 @@
 //! Effective access: what a user may do, and why.
 //!
 //! The Worker reads the user's Okta status, the groups they are a member of with the roles each
-//! group grants, and whether they are a superAdmin; [`effective_access`] turns that into roles,
-//! permissions and sentences people can read (DESIGN.md §4). Depends only on the access
+//! group grants (built-in roles everywhere, custom roles everywhere or on a scope), and whether
+//! they are a superAdmin; [`effective_access`] turns that into roles, permissions, the custom
+//! grants held and sentences people can read (DESIGN.md §4). Depends only on the access
 //! vocabulary and the Okta models' [`OktaUserStatus`].
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{BuiltInRole, Permission, permissions_of};
+use crate::domain::{BuiltInRole, Grant, Permission, ResourcePath, RoleKey, permissions_of};
 use crate::okta::OktaUserStatus;
 
 /// One group the user is a member of, with the roles the group grants.
@@ -19,6 +20,36 @@ pub struct GroupGrant {
     pub group_name: String,
     /// The roles the group grants its members (those whose status holds them), perhaps none.
     pub roles: Vec<BuiltInRole>,
+    /// The custom roles the group grants its members, each everywhere or on a scope, perhaps
+    /// none (issue #14).
+    pub custom: Vec<NamedGrant>,
+}
+
+/// A group's grant of a custom role, with the role's name as people read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedGrant {
+    /// The role and where it applies.
+    pub grant: Grant,
+    /// The role's name (`Runbook operator`).
+    pub role_name: String,
+}
+
+/// Why the user holds a custom role, and where (issue #14).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantReason {
+    /// The custom role's key.
+    pub role: RoleKey,
+    /// Its name.
+    pub role_name: String,
+    /// Where the grant applies (and below it); `None` is everywhere.
+    pub scope: Option<ResourcePath>,
+    /// The Okta group that grants it.
+    pub group_id: String,
+    /// That group's name.
+    pub group_name: String,
+    /// A sentence for people: `Runbook operator on folder:/prod via Okta group Engineering
+    /// (00g1emaKYZTWRYYRRTSK)`, or `… everywhere via …`.
+    pub explanation: String,
 }
 
 /// Why the user holds a role.
@@ -54,6 +85,12 @@ pub struct EffectiveAccess {
     pub permissions: Vec<Permission>,
     /// Each (role, group) that grants a role, sorted by role, then group name, then group id.
     pub reasons: Vec<AccessReason>,
+    /// Each custom role held, with the group that grants it and where: sorted by role name,
+    /// role key, scope (everywhere first), group name, then group id; unique. Held by the same
+    /// rule as the built-in roles (see [`holds_group_roles`]); a superAdmin's list is their
+    /// groups' all the same.
+    #[serde(default)]
+    pub grants: Vec<GrantReason>,
     /// Sentences for people, e.g. why the user holds no role.
     pub notes: Vec<String>,
     /// Every Okta group of the app the user is in, by name, whether it grants them anything or
@@ -191,7 +228,8 @@ pub fn effective_access(
         (a.role, &a.group_name, &a.group_id).cmp(&(b.role, &b.group_name, &b.group_id))
     });
     reasons.dedup();
-    if holds && !grants.is_empty() && reasons.is_empty() {
+    let custom = grant_reasons(status, grants);
+    if holds && !grants.is_empty() && reasons.is_empty() && custom.is_empty() {
         notes.push("None of the user's groups grants a role.".to_owned());
     }
 
@@ -207,7 +245,51 @@ pub fn effective_access(
         .collect();
     groups.sort();
     groups.dedup();
-    EffectiveAccess { super_admin, roles, permissions, reasons, notes, groups }
+    EffectiveAccess { super_admin, roles, permissions, reasons, grants: custom, notes, groups }
+}
+
+/// The custom roles `groups` grant a member with `status`, with group and scope.
+///
+/// Sorted and unique (see [`EffectiveAccess::grants`]); none unless the status holds their
+/// groups' roles ([`holds_group_roles`]; `None`, in no synced group, holds none).
+pub fn grant_reasons(status: Option<OktaUserStatus>, groups: &[GroupGrant]) -> Vec<GrantReason> {
+    if !status.is_some_and(holds_group_roles) {
+        return Vec::new();
+    }
+    let mut reasons: Vec<GrantReason> = groups
+        .iter()
+        .flat_map(|group| {
+            group.custom.iter().map(|named| GrantReason {
+                role: named.grant.role.clone(),
+                role_name: named.role_name.clone(),
+                scope: named.grant.scope.clone(),
+                group_id: group.group_id.clone(),
+                group_name: group.group_name.clone(),
+                explanation: grant_explanation(named, &group.group_name, &group.group_id),
+            })
+        })
+        .collect();
+    reasons.sort_by(|a, b| {
+        (&a.role_name, &a.role, &a.scope, &a.group_name, &a.group_id).cmp(&(
+            &b.role_name,
+            &b.role,
+            &b.scope,
+            &b.group_name,
+            &b.group_id,
+        ))
+    });
+    reasons.dedup();
+    reasons
+}
+
+/// `Runbook operator on folder:/prod via Okta group Engineering (00g1…)`, or `… everywhere via
+/// …` for a grant without a scope.
+fn grant_explanation(named: &NamedGrant, group_name: &str, group_id: &str) -> String {
+    let place = match &named.grant.scope {
+        Some(scope) => format!("on {scope}"),
+        None => "everywhere".to_owned(),
+    };
+    format!("{} {place} via Okta group {group_name} ({group_id})", named.role_name)
 }
 
 #[cfg(test)]
@@ -219,7 +301,144 @@ mod tests {
     use super::*;
 
     fn grant(id: &str, name: &str, roles: &[BuiltInRole]) -> GroupGrant {
-        GroupGrant { group_id: id.to_owned(), group_name: name.to_owned(), roles: roles.to_vec() }
+        GroupGrant {
+            group_id: id.to_owned(),
+            group_name: name.to_owned(),
+            roles: roles.to_vec(),
+            custom: Vec::new(),
+        }
+    }
+
+    fn named(role: &str, name: &str, scope: Option<&str>) -> NamedGrant {
+        NamedGrant {
+            grant: Grant {
+                role: RoleKey::parse(role).expect("a role key"),
+                scope: scope.map(|s| ResourcePath::parse(s).expect("a resource path")),
+            },
+            role_name: name.to_owned(),
+        }
+    }
+
+    fn custom(id: &str, name: &str, custom: Vec<NamedGrant>) -> GroupGrant {
+        GroupGrant { custom, ..grant(id, name, &[]) }
+    }
+
+    #[test]
+    fn a_custom_grant_is_explained_with_its_scope_or_everywhere() {
+        let groups = [custom(
+            "00g1emaKYZTWRYYRRTSK",
+            "Engineering",
+            vec![
+                named("runbook_operator", "Runbook operator", Some("folder:/prod")),
+                named("runbook_reader", "Runbook reader", None),
+            ],
+        )];
+        let access = effective_access(Some(OktaUserStatus::Active), &groups, false);
+        let explanations: Vec<&str> =
+            access.grants.iter().map(|g| g.explanation.as_str()).collect();
+        assert_eq!(
+            explanations,
+            [
+                "Runbook operator on folder:/prod via Okta group Engineering (00g1emaKYZTWRYYRRTSK)",
+                "Runbook reader everywhere via Okta group Engineering (00g1emaKYZTWRYYRRTSK)",
+            ]
+        );
+        let first = &access.grants[0];
+        assert_eq!(first.role.as_str(), "runbook_operator");
+        assert_eq!(first.role_name, "Runbook operator");
+        assert_eq!(first.scope.as_ref().map(ResourcePath::as_str), Some("folder:/prod"));
+        assert_eq!(
+            (first.group_id.as_str(), first.group_name.as_str()),
+            ("00g1emaKYZTWRYYRRTSK", "Engineering")
+        );
+        // Custom roles are the relying app's: this console's roles and permissions stay as they were.
+        assert!(
+            access.roles.is_empty() && access.permissions.is_empty() && access.reasons.is_empty()
+        );
+        assert!(
+            access.notes.is_empty(),
+            "a group that grants a custom role grants a role: {access:?}"
+        );
+    }
+
+    #[test]
+    fn custom_grants_are_sorted_by_role_name_scope_and_group_and_unique() {
+        let groups = [
+            custom(
+                "00g3",
+                "Beta",
+                vec![
+                    named("b_role", "Beta role", None),
+                    named("a_role", "Alpha role", Some("folder:/z")),
+                ],
+            ),
+            custom("00g2", "Alpha", vec![named("a_role", "Alpha role", Some("folder:/z"))]),
+            custom(
+                "00g1",
+                "Beta",
+                vec![named("a_role", "Alpha role", None), named("a_role", "Alpha role", None)],
+            ),
+        ];
+        let access = effective_access(Some(OktaUserStatus::Active), &groups, false);
+        let order: Vec<(&str, Option<&str>, &str)> = access
+            .grants
+            .iter()
+            .map(|g| {
+                (g.role.as_str(), g.scope.as_ref().map(ResourcePath::as_str), g.group_id.as_str())
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("a_role", None, "00g1"),
+                ("a_role", Some("folder:/z"), "00g2"),
+                ("a_role", Some("folder:/z"), "00g3"),
+                ("b_role", None, "00g3"),
+            ]
+        );
+        let mut reversed = groups.to_vec();
+        reversed.reverse();
+        assert_eq!(effective_access(Some(OktaUserStatus::Active), &reversed, false), access);
+    }
+
+    #[test]
+    fn custom_grants_follow_the_status_rule_and_not_super_admin() {
+        let groups = [custom(
+            "00g1",
+            "Ops",
+            vec![named("runbook_operator", "Runbook operator", Some("folder:/prod"))],
+        )];
+        for status in STATUSES {
+            let access = effective_access(status, &groups, false);
+            let holds = status.is_some_and(holds_group_roles);
+            assert_eq!(access.grants.len(), usize::from(holds), "{status:?}");
+            assert_eq!(effective_access(status, &groups, true).grants, access.grants, "{status:?}");
+            assert_eq!(grant_reasons(status, &groups), access.grants, "{status:?}");
+        }
+        let suspended = effective_access(Some(OktaUserStatus::Suspended), &groups, false);
+        assert_eq!(suspended.notes, vec![status_meaning(USER, OktaUserStatus::Suspended)]);
+    }
+
+    #[test]
+    fn an_answer_without_custom_grants_still_reads_and_a_grant_everywhere_has_no_scope() {
+        let groups =
+            [custom("00g1", "Ops", vec![named("runbook_operator", "Runbook operator", None)])];
+        let access = effective_access(Some(OktaUserStatus::Active), &groups, false);
+        let mut json = serde_json::to_value(&access).unwrap();
+        assert_eq!(
+            json["grants"],
+            serde_json::json!([{
+                "role": "runbook_operator",
+                "role_name": "Runbook operator",
+                "scope": null,
+                "group_id": "00g1",
+                "group_name": "Ops",
+                "explanation": "Runbook operator everywhere via Okta group Ops (00g1)",
+            }])
+        );
+        json.as_object_mut().unwrap().remove("grants");
+        let older: EffectiveAccess = serde_json::from_value(json).unwrap();
+        assert!(older.grants.is_empty());
     }
 
     #[test]
@@ -424,8 +643,89 @@ mod tests {
         )
     }
 
+    fn custom_groups_strategy() -> impl Strategy<Value = Vec<GroupGrant>> {
+        let named_grant = (
+            prop::sample::select(vec![
+                ("ops", "Operator"),
+                ("reader", "Reader"),
+                ("zed", "A last"),
+            ]),
+            prop::sample::select(vec![
+                None,
+                Some("folder:/prod"),
+                Some("folder:/prod/db"),
+                Some("service:/x"),
+            ]),
+        )
+            .prop_map(|((role, name), scope)| named(role, name, scope));
+        prop::collection::vec(
+            (
+                prop::sample::select(vec!["00g1", "00g2", "00g3"]),
+                prop::sample::select(vec!["Eng", "Ops"]),
+                prop::collection::vec(prop::sample::select(BuiltInRole::ALL.to_vec()), 0..2),
+                prop::collection::vec(named_grant, 0..4),
+            )
+                .prop_map(|(id, name, roles, custom)| GroupGrant {
+                    custom,
+                    ..grant(id, name, &roles)
+                }),
+            0..5,
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn custom_grants_are_every_group_grant_held_once_in_order(
+            status in prop::sample::select(STATUSES.to_vec()),
+            groups in custom_groups_strategy(),
+            super_admin in any::<bool>(),
+        ) {
+            let access = effective_access(status, &groups, super_admin);
+            // The model: every (group, grant) pair when the status holds roles, as a set of the
+            // fields that order the list.
+            let mut model: BTreeSet<(String, String, Option<String>, String, String, String)> =
+                BTreeSet::new();
+            if status.is_some_and(holds_group_roles) {
+                for group in &groups {
+                    for named in &group.custom {
+                        let scope = named.grant.scope.as_ref().map(ToString::to_string);
+                        let place = scope.as_ref().map_or_else(|| "everywhere".to_owned(), |s| format!("on {s}"));
+                        let sentence = format!(
+                            "{} {place} via Okta group {} ({})",
+                            named.role_name, group.group_name, group.group_id
+                        );
+                        model.insert((
+                            named.role_name.clone(),
+                            named.grant.role.as_str().to_owned(),
+                            scope,
+                            group.group_name.clone(),
+                            group.group_id.clone(),
+                            sentence,
+                        ));
+                    }
+                }
+            }
+            let listed: Vec<(String, String, Option<String>, String, String, String)> = access
+                .grants
+                .iter()
+                .map(|g| (
+                    g.role_name.clone(),
+                    g.role.as_str().to_owned(),
+                    g.scope.as_ref().map(ToString::to_string),
+                    g.group_name.clone(),
+                    g.group_id.clone(),
+                    g.explanation.clone(),
+                ))
+                .collect();
+            // Equal as sequences: the model's order (a set's) is the list's, with no repeat.
+            prop_assert_eq!(listed, model.into_iter().collect::<Vec<_>>());
+            // Whatever the order the groups come in.
+            let mut reversed = groups.clone();
+            reversed.reverse();
+            prop_assert_eq!(&effective_access(status, &reversed, super_admin).grants, &access.grants);
+        }
 
         #[test]
         fn permissions_are_the_group_roles_of_a_status_that_holds_them_or_everything(

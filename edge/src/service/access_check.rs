@@ -1,8 +1,8 @@
 //! The access check for the apps that rely on this product (issue #14): may this person do
 //! this permission on this resource, and why, perhaps assuming a membership they do not have.
 //!
-//! The person's groups and status are read in one read ([`PeopleStore::person_facts`], as for
-//! their effective access); the catalog is the built-in roles, the relying app's registered
+//! The person's groups, with their custom grants, and status are read in one read
+//! ([`PeopleStore::person_facts`], as for their effective access); the catalog is the built-in roles, the relying app's registered
 //! permissions and the custom roles; the decision is `core`'s [`check`]. A check about a
 //! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
 //! answered "denied", so that a typo in a client shows at once.
@@ -16,7 +16,9 @@ use groupsync_core::domain::{
 use crate::error::ApiError;
 use crate::service::access::{Caller, Principal};
 use crate::service::catalog::catalog_of;
-use crate::service::ports::{CatalogStore, GroupListRow, GroupStore, PeopleStore, PersonFacts};
+use crate::service::ports::{
+    CatalogStore, CustomGrantRow, GroupListRow, GroupStore, PeopleStore, PersonFacts,
+};
 
 /// The longest group id a what-if may name (Okta's are 20 characters).
 const MAX_GROUP_ID_LEN: usize = 64;
@@ -188,8 +190,8 @@ pub async fn check_batch(
     check_many(people, groups, roles, queries, &refuse).await
 }
 
-/// Answers checks with as few round trips to D1 as they allow: the catalog and every person at
-/// once, then the custom grants of all their groups and the what-if groups at once.
+/// Answers checks with as few round trips to D1 as they allow: the catalog and every person
+/// (with their groups' custom grants) at once, then the what-if groups at once.
 async fn check_many(
     people: &impl PeopleStore,
     groups: &impl GroupStore,
@@ -219,10 +221,6 @@ async fn check_many(
         ));
     }
     let facts: Vec<PersonFacts> = facts.into_iter().collect::<Result<_, _>>()?;
-    let mut group_ids: Vec<String> =
-        facts.iter().flat_map(|f| f.grants.iter().map(|(id, _, _)| id.clone())).collect();
-    group_ids.sort_unstable();
-    group_ids.dedup();
     let mut what_if_ids: Vec<String> = queries
         .iter()
         .filter_map(|q| match &q.assuming {
@@ -232,23 +230,20 @@ async fn check_many(
         .collect();
     what_if_ids.sort_unstable();
     what_if_ids.dedup();
-    let (custom, what_if_groups) = join(
-        async {
-            if group_ids.is_empty() { Ok(Vec::new()) } else { roles.group_grants(&group_ids).await }
-        },
-        join_all(what_if_ids.iter().map(|id| groups.group(id))),
-    )
-    .await;
-    let custom = custom?;
-    let what_if_groups: Vec<GroupListRow> =
-        what_if_groups.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+    let what_if_groups: Vec<GroupListRow> = join_all(what_if_ids.iter().map(|id| groups.group(id)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut answers = Vec::with_capacity(queries.len());
     for (i, query) in queries.into_iter().enumerate() {
         let index = emails.binary_search(&query.email).unwrap_or_default();
         let person_facts = facts[index].clone();
         // A shared email grants nothing: the usual sentences would not explain why.
         let identity_note = person_facts.identity.note(&query.email);
-        let mut person = person_of(person_facts, &custom);
+        let mut person = person_of(person_facts);
         if let Some(assumption) = &query.assuming {
             let what_if = match assumption {
                 Assumption::MemberOf(id) => match what_if_groups.iter().find(|g| g.id == *id) {
@@ -288,17 +283,13 @@ async fn check_many(
 /// `internal` when the store fails.
 pub async fn caller_person(
     people: &impl PeopleStore,
-    roles: &impl CatalogStore,
     principal: &Principal,
 ) -> Result<Person, ApiError> {
     let Caller::Person { email, .. } = &principal.caller else {
         return Ok(Person { super_admin: false, status: None, groups: Vec::new() });
     };
     let facts = people.person_facts(email, principal.okta_user_id.as_deref()).await?;
-    let group_ids: Vec<String> = facts.grants.iter().map(|(id, _, _)| id.clone()).collect();
-    let custom =
-        if group_ids.is_empty() { Vec::new() } else { roles.group_grants(&group_ids).await? };
-    Ok(Person { super_admin: principal.super_admin, ..person_of(facts, &custom) })
+    Ok(Person { super_admin: principal.super_admin, ..person_of(facts) })
 }
 
 /// The person as the check sees them.
@@ -306,8 +297,9 @@ pub async fn caller_person(
 /// Their status counts only when they are in a group of the app (as for their effective
 /// access), and each group's roles are grants everywhere. Role names this Worker cannot read
 /// grant nothing.
-pub fn person_of(facts: PersonFacts, custom: &[(String, String, String)]) -> Person {
+pub fn person_of(facts: PersonFacts) -> Person {
     let in_groups = !facts.grants.is_empty();
+    let custom = facts.custom;
     let groups = facts
         .grants
         .into_iter()
@@ -316,8 +308,8 @@ pub fn person_of(facts: PersonFacts, custom: &[(String, String, String)]) -> Per
             grants.extend(
                 custom
                     .iter()
-                    .filter(|(group, _, _)| *group == group_id)
-                    .filter_map(|(_, role, scope)| custom_grant(role, scope)),
+                    .filter(|row| row.group_id == group_id)
+                    .filter_map(CustomGrantRow::grant),
             );
             MemberOf { group_id, group_name, grants }
         })
@@ -335,13 +327,6 @@ fn built_in_grants(roles: &[String]) -> Vec<Grant> {
         .filter_map(|role| RoleKey::parse(role).ok())
         .map(|role| Grant { role, scope: None })
         .collect()
-}
-
-/// A stored custom grant; one that no longer reads as one (none this Worker wrote) grants
-/// nothing.
-fn custom_grant(role: &str, scope: &str) -> Option<Grant> {
-    let scope = if scope.is_empty() { None } else { Some(ResourcePath::parse(scope).ok()?) };
-    Some(Grant { role: RoleKey::parse(role).ok()?, scope })
 }
 
 /// A group as a what-if membership: its built-in roles and custom grants.
@@ -493,6 +478,7 @@ mod tests {
             identity: IdentityMatch::NoOktaUser,
             user: user.map(|status| ("00u1".to_owned(), status)),
             grants,
+            custom: Vec::new(),
         }
     }
 
@@ -503,9 +489,19 @@ mod tests {
             "Engineering".to_owned(),
             vec!["editor".to_owned(), "Not A Role".to_owned()],
         )];
-        let custom =
-            [("00g1".to_owned(), "runbook_operator".to_owned(), "folder:/prod".to_owned())];
-        let person = person_of(facts(Some(OktaUserStatus::Active), grants), &custom);
+        let row = |group: &str, role: &str, scope: &str| CustomGrantRow {
+            group_id: group.to_owned(),
+            role: role.to_owned(),
+            role_name: "Runbook operator".to_owned(),
+            scope: scope.to_owned(),
+        };
+        let custom = vec![
+            row("00g1", "runbook_operator", "folder:/prod"),
+            row("00g1", "runbook_operator", "folder:/prod/"),
+            row("00g2", "runbook_reader", ""),
+        ];
+        let person =
+            person_of(PersonFacts { custom, ..facts(Some(OktaUserStatus::Active), grants) });
         assert_eq!(person.status, Some(OktaUserStatus::Active));
         let key = |k: &str| RoleKey::parse(k).expect("a key");
         assert_eq!(
@@ -518,7 +514,7 @@ mod tests {
                 },
             ]
         );
-        let outside = person_of(facts(Some(OktaUserStatus::Active), vec![]), &[]);
+        let outside = person_of(facts(Some(OktaUserStatus::Active), vec![]));
         assert_eq!(outside.status, None, "in no group of the app: no status holds roles");
     }
 }

@@ -16,9 +16,9 @@ use crate::sealed_token::last4;
 use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, ConnectionTester,
-    CredentialStore, CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser, GroupListRow,
-    GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter, RoleChange,
-    RoleGrantRow, RoleHolders, ServiceTokenRow, SettingsRow, SettingsStore,
+    CredentialStore, CustomGrantRow, CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser,
+    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
+    RoleChange, RoleGrantRow, RoleHolders, ServiceTokenRow, SettingsRow, SettingsStore,
 };
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
@@ -82,6 +82,8 @@ struct SyncedUser {
 pub(crate) struct FakePeople {
     invitations: RefCell<BTreeMap<String, InvitationRow>>,
     users: BTreeMap<String, SyncedUser>,
+    /// The custom grants of the users' groups.
+    custom: Vec<CustomGrantRow>,
     audit: AuditLog,
     /// An invitation someone else makes between the use case's check and its insert.
     meanwhile: RefCell<Option<InvitationRow>>,
@@ -122,6 +124,24 @@ impl FakePeople {
     pub(crate) fn with_user_in_no_group(self, id: &str, email: &str) -> Self {
         let user = SyncedUser { email: email.into(), status: OktaUserStatus::Active, roles: None };
         self.with_synced(id, user)
+    }
+
+    /// The group of the synced user `id` (see [`Self::with_user`]) grants the custom role `role`
+    /// (named `name`) on `scope` (`""`: everywhere).
+    pub(crate) fn with_custom_grant(
+        mut self,
+        id: &str,
+        role: &str,
+        name: &str,
+        scope: &str,
+    ) -> Self {
+        self.custom.push(CustomGrantRow {
+            group_id: format!("00g-{id}"),
+            role: role.into(),
+            role_name: name.into(),
+            scope: scope.into(),
+        });
+        self
     }
 
     fn with_synced(mut self, id: &str, user: SyncedUser) -> Self {
@@ -210,10 +230,17 @@ impl PeopleStore for FakePeople {
                 Some(vec![(format!("00g-{id}"), format!("Group of {id}"), roles)])
             })
             .unwrap_or_default();
+        let custom = self
+            .custom
+            .iter()
+            .filter(|row| grants.iter().any(|(group, _, _)| *group == row.group_id))
+            .cloned()
+            .collect();
         Ok(PersonFacts {
             super_admin: false,
             user: user.map(|(id, u)| (id.clone(), u.status)),
             grants,
+            custom,
             identity,
         })
     }
@@ -580,6 +607,11 @@ impl FakeCatalog {
         self.grants.borrow_mut().push((group.to_owned(), role.to_owned(), scope.to_owned()));
     }
 
+    /// Every grant: `(group, role, scope)`.
+    pub(crate) fn grants(&self) -> Vec<(String, String, String)> {
+        self.grants.borrow().clone()
+    }
+
     pub(crate) fn audit(&self) -> Vec<WrittenAudit> {
         self.audit.written()
     }
@@ -602,19 +634,6 @@ impl CatalogStore for FakeCatalog {
         self.permissions.borrow_mut().insert(row.name.clone(), row.clone());
         self.audit.record(audit);
         Ok(true)
-    }
-
-    async fn group_grants(
-        &self,
-        group_ids: &[String],
-    ) -> Result<Vec<(String, String, String)>, StoreError> {
-        Ok(self
-            .grants
-            .borrow()
-            .iter()
-            .filter(|(group, _, _)| group_ids.contains(group))
-            .cloned()
-            .collect())
     }
 
     async fn create_role(

@@ -144,7 +144,7 @@ async fn checked_grants(
         .iter()
         .filter(|g| !before.contains(g))
         .chain(before.iter().filter(|g| !grants.contains(g)));
-    let caller = caller_person(stores.people, stores.catalog, principal).await?;
+    let caller = caller_person(stores.people, principal).await?;
     for grant in changed {
         if let Some(lacking) = beyond_caller_on_scope(&catalog, &caller, grant) {
             let role = catalog.role(&grant.role).map_or(grant.role.as_str(), |r| r.name.as_str());
@@ -475,13 +475,9 @@ mod tests {
         );
 
         // An Admin who holds the role on folder:/ may hand it out below it, and not wider.
-        let people = FakePeople::default().with_user(
-            "00uboss",
-            "boss@example.com",
-            OktaUserStatus::Active,
-            &["admin"],
-        );
-        catalog.grant("00g-00uboss", "runbook_operator", "folder:/");
+        let people = FakePeople::default()
+            .with_user("00uboss", "boss@example.com", OktaUserStatus::Active, &["admin"])
+            .with_custom_grant("00uboss", "runbook_operator", "Runbook operator", "folder:/");
         let stores = RoleStores { groups: &groups, catalog: &catalog, people: &people };
         let everywhere = with_grants(vec![Grant { scope: None, ..operator_on("folder:/") }], 1);
         let error = set_group_roles(stores, &writes, &admin(), "00g1", &everywhere, NOW)

@@ -172,7 +172,7 @@ fn warning(
             Some(format!("{email} is in no group assigned to the app, so they will get no role."))
         }
         (true, Some(status)) if !holds_group_roles(status) => Some(status_meaning(email, status)),
-        _ if access.roles.is_empty() => {
+        _ if access.roles.is_empty() && access.grants.is_empty() => {
             Some(format!("{email} is in groups of the app, but none of them grants a role."))
         }
         _ => None,
@@ -384,6 +384,39 @@ mod tests {
         assert_eq!(status, 409);
         assert!(detail.contains("by carol@example.com"), "{detail}");
         assert_eq!(store.invitations(), [theirs]);
+    }
+
+    #[tokio::test]
+    async fn an_invitation_says_which_custom_roles_they_get_and_where_unless_suspended() {
+        for (status, held) in [(OktaUserStatus::Active, true), (OktaUserStatus::Suspended, false)] {
+            let store = FakePeople::default()
+                .with_user("00u1", ANN, status, &[])
+                .with_custom_grant("00u1", "runbook_operator", "Runbook operator", "folder:/prod")
+                .with_custom_grant("00u2", "runbook_reader", "Runbook reader", "");
+            let okta = FakeDirectory::knowing(&[(ANN, "00u1")]);
+            let created = create_invitation(
+                &store,
+                &okta,
+                &FakeRateLimiter::open(),
+                &admin(),
+                asking(ANN),
+                NOW,
+            )
+            .await
+            .expect("invited");
+            let explanations: Vec<&str> =
+                created.access.grants.iter().map(|g| g.explanation.as_str()).collect();
+            if held {
+                assert_eq!(
+                    explanations,
+                    ["Runbook operator on folder:/prod via Okta group Group of 00u1 (00g-00u1)"]
+                );
+                assert_eq!(created.warning, None, "a custom role is a role");
+            } else {
+                assert!(explanations.is_empty(), "{explanations:?}");
+                assert!(created.warning.is_some_and(|w| w.contains("SUSPENDED")));
+            }
+        }
     }
 
     #[tokio::test]

@@ -1,13 +1,16 @@
 //! A person's access as the synced data says it is now: their roles, permissions and why.
 //!
-//! Read through [`PeopleStore`] in one read, so that the status, the groups and the superAdmin
-//! flag are of one moment; decided by `core`'s `effective_access`.
+//! Read through [`PeopleStore`] in one read, so that the status, the groups (with their built-in
+//! roles and custom grants) and the superAdmin flag are of one moment; decided by `core`'s
+//! `effective_access`.
 
-use groupsync_core::domain::{BuiltInRole, EffectiveAccess, GroupGrant, effective_access};
+use groupsync_core::domain::{
+    BuiltInRole, EffectiveAccess, GroupGrant, NamedGrant, effective_access,
+};
 use groupsync_core::okta::OktaUserStatus;
 
 use crate::error::ApiError;
-use crate::service::ports::{GroupRoles, PeopleStore};
+use crate::service::ports::{CustomGrantRow, GroupRoles, PeopleStore};
 
 /// A person's synced Okta user, their status, and their access, all of one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +37,8 @@ pub async fn access_of(
     let status = person.user.as_ref().map(|(_, status)| *status);
     let okta_user_id = person.user.map(|(id, _)| id).or(fallback_user_id.map(str::to_owned));
     let in_groups = !person.grants.is_empty();
-    let mut access = effective_access(status, &group_grants(person.grants), person.super_admin);
+    let groups = group_grants(person.grants, &person.custom);
+    let mut access = effective_access(status, &groups, person.super_admin);
     // A shared email grants nothing: say so first, the usual notes would not explain it.
     if let Some(note) = person.identity.note(email) {
         access.notes.insert(0, note);
@@ -42,14 +46,23 @@ pub async fn access_of(
     Ok(PersonAccess { okta_user_id, status: if in_groups { status } else { None }, access })
 }
 
-/// The groups of a synced user, with the roles each grants (perhaps none); role names this
-/// Worker does not know grant nothing.
-pub fn group_grants(rows: Vec<GroupRoles>) -> Vec<GroupGrant> {
+/// The groups of a synced user, with the roles each grants (perhaps none) and its custom grants.
+///
+/// A group's custom grants are its rows of `custom`. Role names this Worker does not know, and
+/// grants that no longer read as one, grant nothing.
+pub fn group_grants(rows: Vec<GroupRoles>, custom: &[CustomGrantRow]) -> Vec<GroupGrant> {
     rows.into_iter()
         .map(|(group_id, group_name, roles)| GroupGrant {
+            roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
+            custom: custom
+                .iter()
+                .filter(|row| row.group_id == group_id)
+                .filter_map(|row| {
+                    Some(NamedGrant { grant: row.grant()?, role_name: row.role_name.clone() })
+                })
+                .collect(),
             group_id,
             group_name,
-            roles: roles.iter().filter_map(|r| BuiltInRole::parse(r)).collect(),
         })
         .collect()
 }

@@ -10,7 +10,9 @@
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
 use groupsync_core::api::{GroupSource, InvitationStatus, TestOktaConnectionResponse};
-use groupsync_core::domain::{AppId, BuiltInRole, Grant, IdentityMatch, TenantUrl};
+use groupsync_core::domain::{
+    AppId, BuiltInRole, Grant, IdentityMatch, ResourcePath, RoleKey, TenantUrl,
+};
 use groupsync_core::okta::{OktaToken, OktaUserStatus};
 use serde::Deserialize;
 
@@ -70,6 +72,31 @@ pub struct PersonFacts {
     pub user: Option<(String, OktaUserStatus)>,
     /// Every group they are in with the roles it grants, by group name (empty: in none).
     pub grants: Vec<GroupRoles>,
+    /// The custom roles those groups grant, with the roles' names (a grant of a role no longer
+    /// in the catalog is not among them), by group id, role and scope.
+    pub custom: Vec<CustomGrantRow>,
+}
+
+/// A group's grant of a custom role, with the role's name, as D1 keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CustomGrantRow {
+    /// The group's id.
+    pub group_id: String,
+    /// The role's key.
+    pub role: String,
+    /// The role's name.
+    pub role_name: String,
+    /// Where the grant applies; `""` for everywhere.
+    pub scope: String,
+}
+
+impl CustomGrantRow {
+    /// The grant; one that no longer reads as one (none this Worker wrote) grants nothing.
+    pub fn grant(&self) -> Option<Grant> {
+        let scope =
+            if self.scope.is_empty() { None } else { Some(ResourcePath::parse(&self.scope).ok()?) };
+        Some(Grant { role: RoleKey::parse(&self.role).ok()?, scope })
+    }
 }
 
 /// Invitations and what decides a person's access.
@@ -274,13 +301,6 @@ pub trait CatalogStore {
         row: &AppPermissionRow,
         audit: &AuditRecord<'_>,
     ) -> Result<bool, StoreError>;
-
-    /// The custom-role grants of these groups: `(group id, role key, scope)`, the scope `""`
-    /// for everywhere.
-    async fn group_grants(
-        &self,
-        group_ids: &[String],
-    ) -> Result<Vec<(String, String, String)>, StoreError>;
 
     /// Creates a custom role with its audit row, unless a role has its key or name already
     /// or one of its permissions is no longer registered (both checked in the write itself);

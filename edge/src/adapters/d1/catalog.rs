@@ -52,27 +52,6 @@ impl CatalogStore for Store {
         self.change_with_audit(insert, audit, &row.created_at).await
     }
 
-    async fn group_grants(
-        &self,
-        group_ids: &[String],
-    ) -> Result<Vec<(String, String, String)>, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct GrantRow {
-            group_id: String,
-            role: String,
-            scope: String,
-        }
-        let ids = serde_json::json!(group_ids).to_string();
-        let rows: Vec<GrantRow> = self
-            .all(
-                "SELECT group_id, role, scope FROM group_grants \
-                 WHERE group_id IN (SELECT value FROM json_each(?1)) ORDER BY group_id, role, scope",
-                &[text(&ids)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| (r.group_id, r.role, r.scope)).collect())
-    }
-
     async fn create_role(
         &self,
         row: &CustomRoleRow,

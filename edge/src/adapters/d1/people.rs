@@ -14,7 +14,7 @@ use groupsync_core::okta::OktaUserStatus;
 
 use super::{AuditRecord, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
-use crate::service::ports::{GroupRoles, InvitationRow, PeopleStore, PersonFacts};
+use crate::service::ports::{CustomGrantRow, GroupRoles, InvitationRow, PeopleStore, PersonFacts};
 
 impl Store {
     // --- people ------------------------------------------------------------------------------
@@ -23,8 +23,9 @@ impl Store {
     /// transaction, so the status, the grants and the superAdmin flag are of one moment):
     /// whether `email` is a superAdmin, which synced Okta user they are (the one bound to the
     /// sign-in `subject`, else the one synced user with the email, else `fallback_user_id`), that
-    /// user's groups with the roles each grants, and whether an invitation waits for their first
-    /// sign-in. Without a subject (someone asking about an email), only a clear email match counts.
+    /// user's groups with the roles each grants (built-in, and custom with their scopes and
+    /// names), and whether an invitation waits for their first sign-in. Without a subject
+    /// (someone asking about an email), only a clear email match counts.
     pub(crate) async fn person(
         &self,
         email: &str,
@@ -60,6 +61,18 @@ impl Store {
             ),
             &args,
         )?;
+        // The custom grants of their groups with the roles' names (a grant of a role gone from
+        // the catalog grants nothing), kept below for the chosen user's groups only.
+        let custom = self.statement(
+            &format!(
+                "SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, \
+                 x.scope AS scope FROM group_grants x JOIN custom_roles c ON c.key = x.role \
+                 WHERE x.group_id IN \
+                 (SELECT m.group_id FROM group_members m WHERE m.user_id IN ({candidates})) \
+                 ORDER BY x.group_id, x.role, x.scope"
+            ),
+            &args,
+        )?;
         let invited = self.statement(
             "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
             &[text(email)],
@@ -73,6 +86,7 @@ impl Store {
                 matches,
                 users,
                 memberships,
+                custom,
                 invited,
                 signed_in,
             ])
@@ -83,6 +97,7 @@ impl Store {
         let matches: Vec<MatchRow> = batch_answer(results.next())?;
         let users: Vec<MemberRow> = batch_answer(results.next())?;
         let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
+        let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
         let invited: Vec<super::Count> = batch_answer(results.next())?;
         let signed_in: Vec<super::Count> = batch_answer(results.next())?;
         let matches: Vec<EmailMatch> = matches
@@ -105,11 +120,14 @@ impl Store {
         for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
             push_group_role(&mut grants, row.group_id, row.group_name, row.role);
         }
+        let custom =
+            custom.into_iter().filter(|c| grants.iter().any(|g| g.0 == c.group_id)).collect();
         Ok(PersonRecord {
             super_admin: super_admin.first().is_some_and(|c| c.n > 0),
             user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
             identity,
             grants,
+            custom,
             invited: invited.first().is_some_and(|c| c.n > 0),
             signed_in_before: signed_in.first().is_some_and(|c| c.n > 0),
         })
@@ -292,6 +310,7 @@ impl PeopleStore for Store {
             identity: person.identity,
             user: person.user.map(|u| (u.id, OktaUserStatus::parse(&u.status))),
             grants: person.grants,
+            custom: person.custom,
         })
     }
 }
@@ -307,6 +326,8 @@ pub(crate) struct PersonRecord {
     /// Every group they are in, with the roles it grants (perhaps none), by group name: empty
     /// when they are in no synced group.
     pub(crate) grants: Vec<GroupRoles>,
+    /// The custom grants of those groups, with the roles' names.
+    pub(crate) custom: Vec<CustomGrantRow>,
     /// Whether they hold an invitation not yet activated by a sign-in.
     pub(crate) invited: bool,
     /// Whether a sign-in of theirs is recorded (see [`Store::record_sign_in`]).

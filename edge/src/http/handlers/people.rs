@@ -84,7 +84,7 @@ fn app_user(
     let super_admin = super_admins.contains(&row.email);
     let roles = grants.remove(&row.email).map_or_else(Vec::new, |person| {
         let status = OktaUserStatus::parse(&person.status);
-        effective_access(Some(status), &group_grants(person.grants), super_admin).roles
+        effective_access(Some(status), &group_grants(person.grants, &[]), super_admin).roles
     });
     AppUser {
         email: row.email,
@@ -124,6 +124,6 @@ pub(crate) async fn check_access_batch(req: &mut Request, ctx: &Ctx) -> Result<R
 /// The roles a person holds through the synced groups (for the principal of a request).
 pub(crate) fn roles_of_person(person: PersonRecord) -> Vec<BuiltInRole> {
     let Some(user) = &person.user else { return Vec::new() };
-    let grants = group_grants(person.grants);
+    let grants = group_grants(person.grants, &[]);
     effective_access(Some(OktaUserStatus::parse(&user.status)), &grants, false).roles
 }
