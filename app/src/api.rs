@@ -1,13 +1,13 @@
 //! The SPA's only door to the edge API: typed calls that return `Result<T, ClientError>`.
 
 use groupsync_core::api::{
-    API_PREFIX, CreateGroupRequest, CreateInvitationRequest, CreateInvitationResponse,
-    CreateRoleRequest, DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
-    ListPermissionsResponse, ListRolesResponse, ListSyncRunsResponse, ListUsersResponse,
-    MeResponse, MemberPage, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode,
-    RegisterPermissionRequest, RoleImpact, SetGroupRolesRequest, StartSyncRequest,
-    StartSyncResponse, SyncRun, TestOktaConnectionRequest, TestOktaConnectionResponse,
-    UpdateOktaSettingsRequest, UpdateRoleRequest, UserAccessResponse,
+    API_PREFIX, AppPermissionDescription, CreateGroupRequest, CreateInvitationRequest,
+    CreateInvitationResponse, CreateRoleRequest, CustomRoleDescription, DevSignInRequest,
+    DevSignInResponse, GroupDetail, GroupPage, GroupSummary, ListSyncRunsResponse,
+    ListUsersResponse, MeResponse, MemberPage, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem,
+    ProblemCode, RoleImpact, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun,
+    TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
+    UpdateRoleRequest, UserAccessResponse,
 };
 use leptos::prelude::{Owner, on_cleanup};
 use send_wrapper::SendWrapper;
@@ -197,24 +197,19 @@ pub async fn get_user_access(email: &str) -> Result<UserAccessResponse, ClientEr
     get(&format!("/users/{}/access", encode(email))).await
 }
 
-/// `GET /api/v1/roles`: the built-in and custom roles.
-pub async fn get_roles() -> Result<ListRolesResponse, ClientError> {
+/// The role catalog as the screens read it: `ListRolesResponse` without the built-in roles
+/// and this console's permissions, which the SPA knows already (their parsers stay out).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Catalog {
+    /// The custom roles.
+    pub custom_roles: Vec<CustomRoleDescription>,
+    /// The relying app's permissions they are made of.
+    pub app_permissions: Vec<AppPermissionDescription>,
+}
+
+/// `GET /api/v1/roles`: the custom roles and the relying app's permissions.
+pub async fn get_catalog() -> Result<Catalog, ClientError> {
     get("/roles").await
-}
-
-/// `GET /api/v1/permissions`: this console's permissions and those the relying app registered.
-pub async fn get_permissions() -> Result<ListPermissionsResponse, ClientError> {
-    get("/permissions").await
-}
-
-/// `POST /api/v1/permissions`: registers a permission of the relying app.
-pub async fn register_permission(body: RegisterPermissionRequest) -> Result<(), ClientError> {
-    write_only(Method::Post, "/permissions".to_owned(), Some(to_json(&body)?)).await
-}
-
-/// `DELETE /api/v1/permissions/{name}`: removes one that no custom role holds.
-pub async fn remove_permission(name: &str) -> Result<(), ClientError> {
-    write_only(Method::Delete, format!("/permissions/{}", encode(name)), None).await
 }
 
 /// `POST /api/v1/roles`: a custom role.

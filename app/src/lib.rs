@@ -17,6 +17,8 @@ pub mod virtual_window;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
+use crate::dynamic::IntoBoxedView;
+
 use components::backend_status::BackendStatus;
 use components::feedback::focus_by_id;
 use components::identity::IdentityBar;
@@ -77,15 +79,15 @@ pub fn App() -> impl IntoView {
                     let screen = Screen::of(&location.path());
                     document().set_title(screen.title());
                     match screen {
-                    Screen::Groups => view! { <GroupsPage /> }.into_any(),
-                    Screen::Group(id) => view! { <GroupDetailPage id /> }.into_any(),
-                    Screen::Roles => view! { <RolesPage /> }.into_any(),
-                    Screen::Invite => view! { <InvitePage /> }.into_any(),
-                    Screen::SyncHistory => view! { <SyncHistoryPage /> }.into_any(),
-                    Screen::SyncRun(id) => view! { <SyncRunPage id /> }.into_any(),
-                    Screen::Audit => view! { <AuditPage /> }.into_any(),
-                    Screen::OktaSettings => view! { <OktaSettingsPage /> }.into_any(),
-                    Screen::NotFound => view! { <NotFoundPage /> }.into_any(),
+                    Screen::Groups => view! { <GroupsPage /> }.boxed(),
+                    Screen::Group(id) => view! { <GroupDetailPage id /> }.boxed(),
+                    Screen::Roles => view! { <RolesPage /> }.boxed(),
+                    Screen::Invite => view! { <InvitePage /> }.boxed(),
+                    Screen::SyncHistory => view! { <SyncHistoryPage /> }.boxed(),
+                    Screen::SyncRun(id) => view! { <SyncRunPage id /> }.boxed(),
+                    Screen::Audit => view! { <AuditPage /> }.boxed(),
+                    Screen::OktaSettings => view! { <OktaSettingsPage /> }.boxed(),
+                    Screen::NotFound => view! { <NotFoundPage /> }.boxed(),
                     }
                 })}
             </main>
@@ -136,7 +138,7 @@ fn Navigation(
                 {link("/invite", "Invite User")}
                 {link("/sync", "Sync history")}
                 {dynamic(move || {
-                    session.can(Permission::ReadAudit).then(|| link("/audit", "Audit log")).into_any()
+                    session.can(Permission::ReadAudit).then(|| link("/audit", "Audit log")).boxed()
                 })}
             </ul>
             {dynamic(move || {
@@ -151,7 +153,7 @@ fn Navigation(
                             </ul>
                         }
                     })
-                    .into_any()
+                    .boxed()
             })}
             </div>
         </nav>

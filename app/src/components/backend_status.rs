@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 
 use crate::api::{self, ClientError, Health};
@@ -21,13 +21,13 @@ pub fn BackendStatus() -> impl IntoView {
                             "Checking the backend…"
                         </p>
                     }
-                        .into_any()
+                        .boxed()
                 }
-                Some(Ok(health)) => view! { <HealthSummary health /> }.into_any(),
+                Some(Ok(health)) => view! { <HealthSummary health /> }.boxed(),
                 Some(Err(error)) => {
-                    view! { <HealthError error on_retry=move || health.refetch() /> }.into_any()
+                    view! { <HealthError error on_retry=move || health.refetch() /> }.boxed()
                 }
-            }).into_any())}
+            }).boxed())}
         </div>
     }
 }

@@ -5,7 +5,7 @@ use groupsync_core::domain::{BuiltInRole, Permission};
 use leptos::prelude::*;
 
 use crate::api::ClientError;
-use crate::dynamic::{Dynamic, dynamic};
+use crate::dynamic::{BoxedView, Dynamic, IntoBoxedView, dynamic};
 use crate::forms::field_problem_in_words;
 use crate::session::Session;
 
@@ -114,6 +114,38 @@ pub fn focus_by_id_owned(id: String) {
     });
 }
 
+/// A move of the keyboard focus into a view about to be redrawn (another page of a table).
+///
+/// Asked for when the reader asks for the page, made once the page is drawn: a redrawn view
+/// replaces the nodes that had the focus (see `dynamic`).
+#[derive(Debug, Clone, Copy)]
+pub struct FocusOnDraw(StoredValue<Option<&'static str>>);
+
+impl FocusOnDraw {
+    /// Nothing to focus yet.
+    pub fn new() -> Self {
+        Self(StoredValue::new(None))
+    }
+
+    /// Focus the element with `id` once the next answer is drawn.
+    pub fn request(&self, id: &'static str) {
+        self.0.set_value(Some(id));
+    }
+
+    /// Called where an answer is drawn: makes the move asked for, if any.
+    pub fn drawn(&self) {
+        if let Some(id) = self.0.try_update_value(Option::take).flatten() {
+            focus_by_id(id);
+        }
+    }
+}
+
+impl Default for FocusOnDraw {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A screen's content, shown once the caller is known to hold `permission`; until then who
 /// they are is being checked, and without it the screen says why not.
 #[component]
@@ -130,9 +162,9 @@ pub fn Gate(
         None => loading("Checking who you are…"),
         Some(Err(error)) => failed(error),
         Some(Ok(_)) if !session.can(permission) => {
-            view! { <NotAllowed reason permission /> }.into_any()
+            view! { <NotAllowed reason permission /> }.boxed()
         }
-        Some(Ok(_)) => children(),
+        Some(Ok(_)) => children().boxed(),
     })
 }
 
@@ -140,7 +172,7 @@ pub fn Gate(
 pub fn awaited<T: 'static>(
     answer: impl Fn() -> Option<Result<T, ClientError>> + Send + 'static,
     label: &'static str,
-    render: impl Fn(T) -> AnyView + Send + 'static,
+    render: impl Fn(T) -> BoxedView + Send + 'static,
 ) -> Dynamic {
     dynamic(move || match answer() {
         None => loading(label),
@@ -151,11 +183,11 @@ pub fn awaited<T: 'static>(
 
 // Not inlined: every screen shares these two.
 #[inline(never)]
-fn loading(label: &'static str) -> AnyView {
-    view! { <Loading label /> }.into_any()
+fn loading(label: &'static str) -> BoxedView {
+    view! { <Loading label /> }.boxed()
 }
 
 #[inline(never)]
-fn failed(error: ClientError) -> AnyView {
-    view! { <ErrorAlert error /> }.into_any()
+fn failed(error: ClientError) -> BoxedView {
+    view! { <ErrorAlert error /> }.boxed()
 }

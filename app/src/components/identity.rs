@@ -3,7 +3,7 @@
 use groupsync_core::api::{CallerKind, MeResponse};
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 
 use crate::api::{self, ClientError};
 use crate::session::Session;
@@ -15,10 +15,10 @@ pub fn IdentityBar() -> impl IntoView {
     view! {
         <div class="identity">
             {dynamic(move || (match session.me() {
-                None => view! { <p class="identity__text">"Checking who you are…"</p> }.into_any(),
-                Some(Ok(me)) => view! { <SignedIn me /> }.into_any(),
+                None => view! { <p class="identity__text">"Checking who you are…"</p> }.boxed(),
+                Some(Ok(me)) => view! { <SignedIn me /> }.boxed(),
                 Some(Err(ClientError::Api(problem))) if problem.status == 401 => {
-                    view! { <SignIn /> }.into_any()
+                    view! { <SignIn /> }.boxed()
                 }
                 Some(Err(error)) => {
                     view! {
@@ -26,9 +26,9 @@ pub fn IdentityBar() -> impl IntoView {
                             {error.to_string()}
                         </p>
                     }
-                        .into_any()
+                        .boxed()
                 }
-            }).into_any())}
+            }).boxed())}
         </div>
     }
 }
@@ -128,7 +128,7 @@ fn SignIn() -> impl IntoView {
             {dynamic(move || ({
                 failure()
                     .map(|text| view! { <p class="identity__text--error" role="alert">{text}</p> })
-            }).into_any())}
+            }).boxed())}
         </form>
     }
 }

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use leptos::prelude::*;
 
 use crate::api::{self, SyncAlarmStatus};
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, when};
@@ -48,10 +48,10 @@ pub fn SyncAlarmBanner() -> impl IntoView {
     let alarm = ALARM.get();
     dynamic(move || {
         let Some(Some(Ok(Some(status)))) = alarm.map(|alarm| alarm.0.get()) else {
-            return ().into_any();
+            return ().boxed();
         };
         let Some(since) = status.failing_since else {
-            return ().into_any();
+            return ().boxed();
         };
         let runs = count(u64::from(status.failures), "failed run", "failed runs in a row");
         let text = format!(
@@ -65,6 +65,6 @@ pub fn SyncAlarmBanner() -> impl IntoView {
                 <a href="/settings/okta">"Check Okta API Access"</a>
             </p>
         }
-        .into_any()
+        .boxed()
     })
 }

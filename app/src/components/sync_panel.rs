@@ -11,7 +11,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -106,12 +106,12 @@ pub fn SyncPanel(
                         </button>
                     </div>
                 }
-                    .into_any()
+                    .boxed()
             } else {
-                view! { <p class="hint">"Syncing needs the Admin role or superAdmin."</p> }.into_any()
+                view! { <p class="hint">"Syncing needs the Admin role or superAdmin."</p> }.boxed()
             }}
             <div id="sync-error" tabindex="-1">
-                {dynamic(move || failure.get().map(|error| view! { <ErrorAlert error /> }).into_any())}
+                {dynamic(move || failure.get().map(|error| view! { <ErrorAlert error /> }).boxed())}
             </div>
             <div id="sync-status" class="sync-status" role="status" tabindex="-1">
                 {dynamic(move || ({
@@ -120,7 +120,7 @@ pub fn SyncPanel(
                         .map(|run| {
                             view! { <RunView run current failure on_committed runs start /> }
                         })
-                }).into_any())}
+                }).boxed())}
             </div>
         </section>
     }
@@ -167,8 +167,8 @@ fn watch(
 #[component]
 fn SyncSchedule(runs: Remote<ListSyncRunsResponse>) -> impl IntoView {
     move || match runs.get() {
-        None => view! { <p class="hint">"Loading the sync history…"</p> }.into_any(),
-        Some(Err(error)) => view! { <p class="hint">{error_text(&error)}</p> }.into_any(),
+        None => view! { <p class="hint">"Loading the sync history…"</p> }.boxed(),
+        Some(Err(error)) => view! { <p class="hint">{error_text(&error)}</p> }.boxed(),
         Some(Ok(list)) => {
             let last = list.runs.iter().find(|r| !r.dry_run && r.state != SyncState::Running);
             let last = match last {
@@ -195,7 +195,7 @@ fn SyncSchedule(runs: Remote<ListSyncRunsResponse>) -> impl IntoView {
                     {last} " " {next} " " <a href="/sync">"Sync history"</a>
                 </p>
             }
-            .into_any()
+            .boxed()
         }
     }
 }
@@ -244,7 +244,7 @@ fn RunView(
     };
     let title = headline(&run);
     let body = match run.state {
-        SyncState::Running => view! { <ProgressBar progress=run.progress /> }.into_any(),
+        SyncState::Running => view! { <ProgressBar progress=run.progress /> }.boxed(),
         SyncState::Failed => {
             let error = run.error.clone().unwrap_or_else(|| "The sync failed.".into());
             view! {
@@ -252,7 +252,7 @@ fn RunView(
                     {failure_advice(&error, run.error_code)}
                 </p>
             }
-            .into_any()
+            .boxed()
         }
         SyncState::NeedsConfirmation => {
             let reason = run.held_reason.as_ref().map(GuardReason::describe).unwrap_or_default();
@@ -279,13 +279,13 @@ fn RunView(
                         </button>
                     </div>
                     }
-                        .into_any()
+                        .boxed()
                 } else {
                     view! { <p class="hint">"A superAdmin must confirm or discard it."</p> }
-                        .into_any()
+                        .boxed()
                 }}
             }
-            .into_any()
+            .boxed()
         }
         SyncState::Succeeded if run.dry_run => {
             let summary = run.counts.map(|c| changes(&c, true)).unwrap_or_default();
@@ -302,11 +302,11 @@ fn RunView(
                     </div>
                 })}
             }
-                .into_any()
+                .boxed()
         }
         SyncState::Succeeded | SyncState::Discarded => {
             let summary = run.counts.map(|c| changes(&c, false)).unwrap_or_default();
-            view! { <p>{summary}</p> }.into_any()
+            view! { <p>{summary}</p> }.boxed()
         }
     };
     let stats = run_stats(run.okta_requests, run.rate_limit_waits);
@@ -355,9 +355,9 @@ pub fn DiffView(
         .map(|(title, groups)| {
             let more = groups.len().saturating_sub(DIFF_NAMES_SHOWN);
             let title = if nested {
-                view! { <h4 class="diff__title">{title}</h4> }.into_any()
+                view! { <h4 class="diff__title">{title}</h4> }.boxed()
             } else {
-                view! { <h3 class="diff__title">{title}</h3> }.into_any()
+                view! { <h3 class="diff__title">{title}</h3> }.boxed()
             };
             view! {
                 {title}

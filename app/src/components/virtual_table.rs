@@ -9,7 +9,7 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::patched;
 
 use crate::virtual_window::visible_rows;
 
@@ -79,7 +79,8 @@ pub fn VirtualTable(
                     style:height=move || px(row_count.get(), row_height)
                     style:padding-top=move || px(rows.get().start, row_height)
                 >
-                    {dynamic(move || ({
+                    // Patched, not redrawn: it runs on every scroll.
+                    {patched(move || ({
                         let render_row = render_row.clone();
                         rows.get()
                             .map(|position| {

@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, AUDIT_EXPORT_FILE, AuditExport, AuditFilters, AuditLine, AuditPage};
-use crate::components::feedback::{ErrorAlert, Gate, Loading, error_text, focus_by_id};
+use crate::components::feedback::{ErrorAlert, FocusOnDraw, Gate, Loading, error_text};
 use crate::components::table_scroll::TableScroll;
-use crate::dynamic::dynamic;
+use crate::dynamic::{BoxedView, IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, when};
@@ -31,7 +31,7 @@ pub fn AuditPage() -> impl IntoView {
             {dynamic(move || {
                 // New filters: a new table, from the newest entries.
                 let filters = filters.get();
-                view! { <AuditEntries filters changes=Signal::stored(0) /> }.into_any()
+                view! { <AuditEntries filters changes=Signal::stored(0) /> }.boxed()
             })}
         </Gate>
     }
@@ -188,25 +188,27 @@ pub fn AuditEntries(
         let filters = filters.get_value();
         async move { api::get_audit(before, &filters).await }
     });
+    let focus = FocusOnDraw::new();
     let newer = move |_| {
         pages.update(|p| {
             p.pop();
         });
-        focus_by_id("audit-table");
+        focus.request("audit-table");
     };
     view! {
         {dynamic(move || (match page.get() {
-            None => view! { <Loading label="Loading the audit log…" /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+            None => view! { <Loading label="Loading the audit log…" /> }.boxed(),
+            Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
             Some(Ok(list)) if list.entries.is_empty() => {
                 let empty = if filtered {
                     "No entry matches these filters."
                 } else {
                     "No changes recorded yet."
                 };
-                view! { <p class="empty">{empty}</p> }.into_any()
+                view! { <p class="empty">{empty}</p> }.boxed()
             }
             Some(Ok(list)) => {
+                focus.drawn();
                 let next = list.next_before;
                 view! {
                     <TableScroll label="Table of audit entries">
@@ -238,16 +240,16 @@ pub fn AuditEntries(
                             disabled=next.is_none()
                             on:click=move |_| {
                                 pages.update(|p| p.push(next));
-                                focus_by_id("audit-table");
+                                focus.request("audit-table");
                             }
                         >
                             "Older"
                         </button>
                     </nav>
                 }
-                    .into_any()
+                    .boxed()
             }
-        }).into_any())}
+        }).boxed())}
     }
 }
 
@@ -271,7 +273,7 @@ fn entry_row(entry: AuditLine) -> impl IntoView {
 
 /// What an entry is about: a group, a run or the settings as a link to its screen, by name
 /// where it has one.
-fn subject(action: &str, target: Option<String>, name: Option<String>) -> Option<AnyView> {
+fn subject(action: &str, target: Option<String>, name: Option<String>) -> Option<BoxedView> {
     let target = target?;
     let area = action.split('.').next().unwrap_or_default();
     let href = match area {
@@ -287,7 +289,7 @@ fn subject(action: &str, target: Option<String>, name: Option<String>) -> Option
         None => target,
     };
     Some(match href {
-        Some(href) => view! { <a href=href>{shown}</a> }.into_any(),
-        None => view! { <span>{shown}</span> }.into_any(),
+        Some(href) => view! { <a href=href>{shown}</a> }.boxed(),
+        None => view! { <span>{shown}</span> }.boxed(),
     })
 }

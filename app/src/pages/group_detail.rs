@@ -11,12 +11,14 @@ use groupsync_core::domain::{
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, AuditFilters, ClientError};
-use crate::components::feedback::{ErrorAlert, Loading, focus_by_id, focus_by_id_owned};
+use crate::components::feedback::{
+    ErrorAlert, FocusOnDraw, Loading, focus_by_id, focus_by_id_owned,
+};
 use crate::components::pager::Pager;
 use crate::components::table_scroll::TableScroll;
 use crate::pages::audit::AuditEntries;
@@ -39,10 +41,10 @@ pub fn GroupDetailPage(
             " › group"
         </p>
         {dynamic(move || (match group.get() {
-            None => view! { <h1>"Group"</h1> <Loading label="Loading the group…" /> }.into_any(),
-            Some(Err(error)) => view! { <h1>"Group"</h1> <ErrorAlert error /> }.into_any(),
-            Some(Ok(detail)) => view! { <GroupView detail /> }.into_any(),
-        }).into_any())}
+            None => view! { <h1>"Group"</h1> <Loading label="Loading the group…" /> }.boxed(),
+            Some(Err(error)) => view! { <h1>"Group"</h1> <ErrorAlert error /> }.boxed(),
+            Some(Ok(detail)) => view! { <GroupView detail /> }.boxed(),
+        }).boxed())}
     }
 }
 
@@ -77,10 +79,10 @@ fn GroupView(detail: GroupDetail) -> impl IntoView {
             <h2 id="history-heading">"History of changes"</h2>
             {dynamic(move || {
                 if session.can(Permission::ReadAudit) {
-                    view! { <AuditEntries filters=AuditFilters { target: id.clone(), ..AuditFilters::default() } changes=saves.into() /> }.into_any()
+                    view! { <AuditEntries filters=AuditFilters { target: id.clone(), ..AuditFilters::default() } changes=saves.into() /> }.boxed()
                 } else {
                     view! { <p class="hint">"The history needs the Admin role or superAdmin."</p> }
-                        .into_any()
+                        .boxed()
                 }
             })}
         </section>
@@ -98,7 +100,7 @@ fn RoleEditor(
 ) -> impl IntoView {
     let session = Session::get();
     // The custom roles there are, to choose from and to name the group's grants.
-    let catalog = Remote::new(api::get_roles);
+    let catalog = Remote::new(api::get_catalog);
     let chosen = RwSignal::new(detail.roles.clone());
     let saved = RwSignal::new(detail.roles.clone());
     let rows = RwSignal::new(detail.grants.iter().map(GrantRow::of).collect::<Vec<_>>());
@@ -213,7 +215,7 @@ fn RoleEditor(
                                                     "You cannot grant or remove this role: it includes permissions you do not hold."
                                                 </p>
                                             })
-                                            .into_any()
+                                            .boxed()
                                     })}
                                 </div>
                             }
@@ -223,7 +225,7 @@ fn RoleEditor(
                         let roles = names();
                         (!roles.is_empty() || rows.with(|r| !r.is_empty()))
                             .then(|| view! { <CustomGrants rows roles /> })
-                            .into_any()
+                            .boxed()
                     })}
                     <button
                         type="submit"
@@ -243,12 +245,12 @@ fn RoleEditor(
             {dynamic(move || {
                 (!may_assign())
                     .then(|| view! { <p class="hint">"Assigning roles needs the Editor role or higher."</p> })
-                    .into_any()
+                    .boxed()
             })}
             <div id="roles-outcome" tabindex="-1">
                 {dynamic(move || (match (outcome.get(), conflict.get()) {
-                    (Some(Ok(text)), _) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any()),
-                    (Some(Err(error)), _) => Some(view! { <ErrorAlert error /> }.into_any()),
+                    (Some(Ok(text)), _) => Some(view! { <p role="status" class="alert alert--ok">{text}</p> }.boxed()),
+                    (Some(Err(error)), _) => Some(view! { <ErrorAlert error /> }.boxed()),
                     (None, Some(theirs)) => {
                         let mine = grants().unwrap_or_default();
                         let (first, then) = conflict_words(&theirs, &chosen.get(), &mine, &names());
@@ -257,10 +259,10 @@ fn RoleEditor(
                                 <p><strong>"Not saved: "</strong>{first}</p>
                                 <p>{then}</p>
                             </div>
-                        }.into_any())
+                        }.boxed())
                     }
                     (None, None) => None,
-                }).into_any())}
+                }).boxed())}
             </div>
         </section>
     }
@@ -352,14 +354,14 @@ fn CustomGrants(rows: RwSignal<Vec<GrantRow>>, roles: Vec<CustomRoleDescription>
                                 focus_by_id("grant-add");
                             }>"Remove"</button>
                         <p class="field__message" id=message_id.clone()>
-                            {dynamic(move || problem().map(|e| format!("Not a scope: {e}.")).into_any())}
+                            {dynamic(move || problem().map(|e| format!("Not a scope: {e}.")).boxed())}
                         </p>
                     </div>
                 }
-            }).collect_view().into_any())}
+            }).collect_view().boxed())}
             {dynamic(move || roles.with_value(|r| !r.is_empty()).then(|| view! {
                 <button type="button" id="grant-add" class="button" on:click=add>"Add a custom role"</button>
-            }).into_any())}
+            }).boxed())}
         </fieldset>
     }
 }
@@ -416,24 +418,26 @@ fn Members(id: String) -> impl IntoView {
         // With the count of the pages before it, to say which members it shows.
         async move { api::get_members(&id, after.as_deref()).await.map(|page| (before, page)) }
     });
+    let focus = FocusOnDraw::new();
     let go = move |after: Option<String>| {
         pages.update(|p| match after {
             Some(after) => p.push(Some(after)),
             None => drop(p.pop()),
         });
-        focus_by_id("members-table");
+        focus.request("members-table");
     };
     view! {
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <p class="hint">{STATUS_RULE}</p>
             {dynamic(move || (match page.get() {
-                None => view! { <Loading label="Loading the members…" /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                None => view! { <Loading label="Loading the members…" /> }.boxed(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
                 Some(Ok((_, list))) if list.members.is_empty() => {
-                    view! { <p class="empty">"No members."</p> }.into_any()
+                    view! { <p class="empty">"No members."</p> }.boxed()
                 }
                 Some(Ok((before, list))) => {
+                    focus.drawn();
                     let first = before as u64 * u64::from(list.per_page) + 1;
                     let shown =
                         showing(first, list.members.len() as u64, list.total.into(), "members");
@@ -459,9 +463,9 @@ fn Members(id: String) -> impl IntoView {
                             next=list.next_after.map(|after| Callback::new(move |()| go(Some(after.clone()))))
                         />
                     }
-                        .into_any()
+                        .boxed()
                 }
-            }).into_any())}
+            }).boxed())}
         </section>
     }
 }

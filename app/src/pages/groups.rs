@@ -8,7 +8,7 @@ use groupsync_core::api::{CreateGroupRequest, GroupDetail, GroupSource};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -263,15 +263,15 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
                 </p>
             </div>
             {dynamic(move || (match loaded.get() {
-                Loaded::Loading => view! { <Loading label="Loading the groups…" /> }.into_any(),
-                Loaded::Failed(error) => view! { <ErrorAlert error /> }.into_any(),
+                Loaded::Loading => view! { <Loading label="Loading the groups…" /> }.boxed(),
+                Loaded::Failed(error) => view! { <ErrorAlert error /> }.boxed(),
                 _ if groups.with(Vec::is_empty) => {
                     view! {
                         <p class="empty">
                             "No groups yet. Sync Okta Groups to bring in the groups assigned to the app."
                         </p>
                     }
-                        .into_any()
+                        .boxed()
                 }
                 _ => {
                     view! {
@@ -283,9 +283,9 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
                             render_row=render_row.clone()
                         />
                     }
-                        .into_any()
+                        .boxed()
                 }
-            }).into_any())}
+            }).boxed())}
         </section>
     }
 }
@@ -421,14 +421,14 @@ fn CreateGroup(
                 </button>
             </form>
             <p id="create-group-why" class="hint">
-                {dynamic(move || locked_reason().unwrap_or("A local group gets its members by hand.").into_any())}
+                {dynamic(move || locked_reason().unwrap_or("A local group gets its members by hand.").boxed())}
             </p>
             <div id="create-group-outcome" tabindex="-1">
                 {dynamic(move || (match outcome.get() {
-                    Some(Ok(text)) => Some(view! { <p role="status">{text}</p> }.into_any()),
-                    Some(Err(error)) => Some(view! { <ErrorAlert error /> }.into_any()),
+                    Some(Ok(text)) => Some(view! { <p role="status">{text}</p> }.boxed()),
+                    Some(Err(error)) => Some(view! { <ErrorAlert error /> }.boxed()),
                     None => None,
-                }).into_any())}
+                }).boxed())}
             </div>
         </section>
     }

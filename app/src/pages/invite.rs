@@ -7,12 +7,12 @@ use groupsync_core::api::{
 use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission};
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ClientError};
-use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
+use crate::components::feedback::{ErrorAlert, FocusOnDraw, Gate, Loading, focus_by_id};
 use crate::components::pager::Pager;
 use crate::components::table_scroll::TableScroll;
 use crate::session::Session;
@@ -130,20 +130,20 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         "Their Okta email. The roles they will get appear below before you send."
                     </p>
                     <p class="field__message" id="invite-email-message">
-                        {dynamic(move || invalid().then_some("Enter an email address such as ann@example.com.").into_any())}
+                        {dynamic(move || invalid().then_some("Enter an email address such as ann@example.com.").boxed())}
                     </p>
                 </div>
                 <div class="preview" role="status" aria-label="Roles this person will get">
                     {dynamic(move || waiting_for_preview().then(|| view! {
                         <p class="loading">"Checking which roles they will get…"</p>
-                    }).into_any())}
+                    }).boxed())}
                     {dynamic(move || (preview.get().map(|answer| match answer {
                         Ok(access) => view! {
                             <p><strong>"They will get: "</strong>{roles_line(&access.access)}</p>
                             <AccessReasons access=access.access />
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    })).into_any())}
+                        }.boxed(),
+                        Err(error) => view! { <ErrorAlert error /> }.boxed(),
+                    })).boxed())}
                 </div>
                 <button
                     type="submit"
@@ -160,7 +160,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                             {format!("Invitation sent to {}. Roles: {}.", sent.invitation.email, roles_line(&sent.access))}
                         </p>
                         {sent.warning.map(|w| view! { <p class="alert alert--warn" role="alert">{w}</p> })}
-                    }.into_any(),
+                    }.boxed(),
                     Err(error) => {
                         // Okta does not know the email: inviting it anyway is a choice made
                         // explicitly, after reading why.
@@ -172,17 +172,28 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                                     "Invite anyway"
                                 </button>
                             })}
-                        }.into_any()
+                        }.boxed()
                     }
-                })).into_any())}
+                })).boxed())}
             </div>
         </section>
     }
 }
 
-/// `Admin, Viewer`, or a plain "no role".
+/// `Admin, Viewer, Runbook operator on folder:/prod`, or a plain "no role".
 fn roles_line(access: &EffectiveAccess) -> String {
-    roles_in_words(access.super_admin, &access.roles)
+    if access.super_admin || access.grants.is_empty() {
+        return roles_in_words(access.super_admin, &access.roles);
+    }
+    let built_in = access.roles.iter().map(|r| r.display_name().to_owned());
+    let custom = access.grants.iter().map(|grant| match &grant.scope {
+        Some(scope) => format!("{} on {}", inert(&grant.role_name), scope.as_str()),
+        None => format!("{} everywhere", inert(&grant.role_name)),
+    });
+    let mut all = built_in.chain(custom).collect::<Vec<_>>();
+    // Two groups may grant the same role on the same scope: say it once.
+    all.dedup();
+    all.join(", ")
 }
 
 /// What a person holds, in words: everything for a superAdmin, else their roles or "no role".
@@ -218,6 +229,23 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
                 })
                 .collect_view()}
             {access
+                .grants
+                .into_iter()
+                .map(|grant| {
+                    let scope = grant.scope.map_or_else(|| " everywhere".to_owned(), |s| format!(" on {}", s.as_str()));
+                    view! {
+                        <li>
+                            <strong>{inert(&grant.role_name)}</strong>
+                            {scope}
+                            " via Okta group "
+                            <bdi>{inert(&grant.group_name)}</bdi>
+                            " "
+                            <code class="okta-id">{grant.group_id}</code>
+                        </li>
+                    }
+                })
+                .collect_view()}
+            {access
                 .notes
                 .into_iter()
                 .map(|note| view! { <li class="note">{note}</li> })
@@ -236,9 +264,10 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
 #[component]
 fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
     let users = Remote::new(move || api::get_users(page.get()));
+    let focus = FocusOnDraw::new();
     let go = move |to: u32| {
         page.set(to);
-        focus_by_id("people-table");
+        focus.request("people-table");
     };
     // What the last withdrawal did, in words (the table is read again after it).
     let notice = RwSignal::new(None::<Result<String, ClientError>>);
@@ -258,17 +287,18 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
             <h2 id="people-heading">"Users and invitations"</h2>
             <div id="people-notice" tabindex="-1">
                 {dynamic(move || (notice.get().map(|said| match said {
-                    Ok(text) => view! { <p class="alert alert--ok" role="status">{text}</p> }.into_any(),
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                })).into_any())}
+                    Ok(text) => view! { <p class="alert alert--ok" role="status">{text}</p> }.boxed(),
+                    Err(error) => view! { <ErrorAlert error /> }.boxed(),
+                })).boxed())}
             </div>
             {dynamic(move || (match users.get() {
-                None => view! { <Loading label="Loading the users…" /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                None => view! { <Loading label="Loading the users…" /> }.boxed(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
                 Some(Ok(answer)) if answer.users.is_empty() => {
-                    view! { <p class="empty">"No one has signed in or been invited yet."</p> }.into_any()
+                    view! { <p class="empty">"No one has signed in or been invited yet."</p> }.boxed()
                 }
                 Some(Ok(answer)) => {
+                    focus.drawn();
                     let (current, per_page) = (answer.page, answer.per_page);
                     let first = u64::from(current - 1) * u64::from(per_page) + 1;
                     let shown =
@@ -300,9 +330,9 @@ fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
                             next=more.then(|| Callback::new(move |()| go(current + 1)))
                         />
                     }
-                        .into_any()
+                        .boxed()
                 }
-            }).into_any())}
+            }).boxed())}
         </section>
     }
 }
@@ -394,7 +424,7 @@ fn person_row(
 /// The explanation of one user's access, opened by **Why?**.
 #[component]
 fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
-    dynamic(move || why.get().map(|email| view! { <Why email why /> }).into_any())
+    dynamic(move || why.get().map(|email| view! { <Why email why /> }).boxed())
 }
 
 #[component]
@@ -410,9 +440,9 @@ fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
                 {format!("Why {email} has this access")}
             </h2>
             {dynamic(move || match access.get() {
-                None => view! { <Loading label="Loading the explanation…" /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-                Some(Ok(answer)) => view! { <Explanation answer /> }.into_any(),
+                None => view! { <Loading label="Loading the explanation…" /> }.boxed(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
+                Some(Ok(answer)) => view! { <Explanation answer /> }.boxed(),
             })}
             <button type="button" class="button" on:click=move |_| why.set(None)>
                 "Close"
@@ -503,5 +533,37 @@ mod tests {
     fn a_super_admin_reads_as_holding_every_permission_even_without_roles() {
         let row = PersonRow::of(user("root@example.com", vec![], true));
         assert_eq!(row.roles, "every permission (superAdmin)");
+    }
+
+    #[test]
+    fn the_roles_line_names_custom_roles_with_their_scope_once_each() {
+        use groupsync_core::domain::{GrantReason, ResourcePath, RoleKey};
+        let grant = |scope: Option<&str>, group: &str| GrantReason {
+            role: RoleKey::parse("runbook_operator").unwrap(),
+            role_name: "Runbook operator".into(),
+            scope: scope.map(|s| ResourcePath::parse(s).unwrap()),
+            group_id: format!("00g{group}"),
+            group_name: group.into(),
+            explanation: String::new(),
+        };
+        let access = EffectiveAccess {
+            super_admin: false,
+            roles: vec![BuiltInRole::Viewer],
+            permissions: vec![],
+            reasons: vec![],
+            notes: vec![],
+            groups: vec![],
+            grants: vec![
+                grant(None, "Ops"),
+                grant(Some("folder:/prod"), "Dev"),
+                grant(Some("folder:/prod"), "Ops"),
+            ],
+        };
+        assert_eq!(
+            roles_line(&access),
+            "Viewer, Runbook operator everywhere, Runbook operator on folder:/prod"
+        );
+        let root = EffectiveAccess { super_admin: true, ..access };
+        assert_eq!(roles_line(&root), "every permission (superAdmin)");
     }
 }

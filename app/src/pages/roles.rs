@@ -2,20 +2,20 @@
 //!
 //! The built-in roles; the custom roles made of the relying app's permissions, which superAdmins
 //! create, rename, change and delete (after reading who would lose what); and the relying app's
-//! permissions they are made of.
+//! permissions they are made of (which it registers through the API).
 
 use groupsync_core::api::{
-    AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, ListRolesResponse,
-    RegisterPermissionRequest, RoleImpact, UpdateRoleRequest,
+    AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, RoleImpact,
+    UpdateRoleRequest,
 };
 use groupsync_core::domain::{BuiltInRole, PermissionName};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ClientError};
+use crate::api::{self, Catalog, ClientError};
 use crate::components::feedback::{ErrorAlert, awaited, focus_by_id};
 use crate::components::table_scroll::TableScroll;
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, inert, when};
@@ -38,24 +38,22 @@ type Outcome = RwSignal<Option<Result<String, ClientError>>>;
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let session = Session::get();
-    let roles = Remote::new(api::get_roles);
-    let permissions = Remote::new(api::get_permissions);
+    let catalog = Remote::new(api::get_catalog);
     let panel = RwSignal::new(None::<Panel>);
     let outcome: Outcome = RwSignal::new(None);
     // After a write: say what it did, read the catalog again, close the panel.
     let done = Callback::new(move |text: String| {
         outcome.set(Some(Ok(text)));
         panel.set(None);
-        roles.refetch();
-        permissions.refetch();
+        catalog.refetch();
         focus_by_id("roles-outcome");
     });
     let failed = Callback::new(move |error: ClientError| {
         outcome.set(Some(Err(error)));
         focus_by_id("roles-outcome");
     });
-    let app_permissions = move || match permissions.get() {
-        Some(Ok(list)) => list.app,
+    let app_permissions = move || match catalog.get() {
+        Some(Ok(list)) => list.app_permissions,
         _ => Vec::new(),
     };
     view! {
@@ -65,49 +63,49 @@ pub fn RolesPage() -> impl IntoView {
         </p>
         <div id="roles-outcome" tabindex="-1">
             {dynamic(move || match outcome.get() {
-                Some(Ok(text)) => view! { <p role="status" class="alert alert--ok">{text}</p> }.into_any(),
-                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-                None => ().into_any(),
+                Some(Ok(text)) => view! { <p role="status" class="alert alert--ok">{text}</p> }.boxed(),
+                Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
+                None => ().boxed(),
             })}
         </div>
         <BuiltInRoles />
         <section class="panel" aria-labelledby="custom-roles-heading">
             <h2 id="custom-roles-heading">"Custom roles"</h2>
-            {awaited(move || roles.get(), "Loading the roles…", move |list| {
-                view! { <CustomRoles list panel /> }.into_any()
+            {awaited(move || catalog.get(), "Loading the roles…", move |list| {
+                view! { <CustomRoles list=list.custom_roles panel /> }.boxed()
             })}
             {dynamic(move || {
                 if !session.is_super_admin() {
-                    return view! { <p class="hint">"Only superAdmins create, change or delete roles."</p> }.into_any();
+                    return view! { <p class="hint">"Only superAdmins create, change or delete roles."</p> }.boxed();
                 }
-                let current = roles.get().and_then(Result::ok);
+                let current = catalog.get().and_then(Result::ok);
                 match (panel.get(), current) {
                     (None, _) => view! {
                         <button type="button" class="button button--primary" on:click=move |_| {
                             panel.set(Some(Panel::Create));
                             focus_by_id("role-name");
                         }>"New custom role"</button>
-                    }.into_any(),
+                    }.boxed(),
                     (Some(Panel::Create), _) => view! {
                         <RoleForm role=None app=app_permissions() panel done failed />
-                    }.into_any(),
+                    }.boxed(),
                     (Some(Panel::Edit(key)), Some(list)) => match custom(&list, &key) {
                         Some(role) => view! {
                             <RoleForm role=Some(role) app=app_permissions() panel done failed />
-                        }.into_any(),
-                        None => ().into_any(),
+                        }.boxed(),
+                        None => ().boxed(),
                     },
-                    (Some(Panel::Delete(key)), _) => view! { <DeleteRole key panel done failed /> }.into_any(),
-                    (Some(Panel::Edit(_)), None) => ().into_any(),
+                    (Some(Panel::Delete(key)), _) => view! { <DeleteRole key panel done failed /> }.boxed(),
+                    (Some(Panel::Edit(_)), None) => ().boxed(),
                 }
             })}
         </section>
-        <AppPermissions permissions=permissions done failed />
+        {dynamic(move || view! { <AppPermissions app=app_permissions() /> }.boxed())}
     }
 }
 
 /// The custom role of `key` in the catalog.
-fn custom(list: &ListRolesResponse, key: &str) -> Option<CustomRoleDescription> {
+fn custom(list: &Catalog, key: &str) -> Option<CustomRoleDescription> {
     list.custom_roles.iter().find(|r| r.key.as_str() == key).cloned()
 }
 
@@ -153,13 +151,12 @@ fn BuiltInRoles() -> impl IntoView {
 
 /// The custom roles' table, with their Edit and Delete buttons for superAdmins.
 #[component]
-fn CustomRoles(list: ListRolesResponse, panel: RwSignal<Option<Panel>>) -> impl IntoView {
+fn CustomRoles(list: Vec<CustomRoleDescription>, panel: RwSignal<Option<Panel>>) -> impl IntoView {
     let session = Session::get();
-    if list.custom_roles.is_empty() {
-        return view! { <p class="empty">"No custom roles yet."</p> }.into_any();
+    if list.is_empty() {
+        return view! { <p class="empty">"No custom roles yet."</p> }.boxed();
     }
     let rows = list
-        .custom_roles
         .into_iter()
         .map(|role| {
             let name = inert(&role.name);
@@ -190,7 +187,7 @@ fn CustomRoles(list: ListRolesResponse, panel: RwSignal<Option<Panel>>) -> impl 
                     <td><code>{role.key.as_str().to_owned()}</code></td>
                     <td>{permissions.join(", ")}</td>
                     <td>{changed}</td>
-                    <td>{dynamic(move || actions().into_any())}</td>
+                    <td>{dynamic(move || actions().boxed())}</td>
                 </tr>
             }
         })
@@ -211,7 +208,7 @@ fn CustomRoles(list: ListRolesResponse, panel: RwSignal<Option<Panel>>) -> impl 
             </table>
         </TableScroll>
     }
-    .into_any()
+    .boxed()
 }
 
 /// The form of a new custom role (`role` is `None`) or of a change to one, based on the version
@@ -295,7 +292,7 @@ fn RoleForm(
             <fieldset>
                 <legend>"Permissions"</legend>
                 {if app.is_empty() {
-                    view! { <p class="hint">"The relying app has registered no permission yet (see below)."</p> }.into_any()
+                    view! { <p class="hint">"The relying app has registered no permission yet (see below)."</p> }.boxed()
                 } else {
                     app.into_iter().enumerate().map(|(i, permission)| {
                         let id = format!("role-permission-{i}");
@@ -320,7 +317,7 @@ fn RoleForm(
                                 </label>
                             </div>
                         }
-                    }).collect_view().into_any()
+                    }).collect_view().boxed()
                 }}
             </fieldset>
             <button type="submit" class="button button--primary" disabled=move || pending.get()>
@@ -398,115 +395,36 @@ fn DeleteRole(
                     </button>
                     " "
                     <button type="button" class="button" on:click=move |_| panel.set(None)>"Cancel"</button>
-                }.into_any()
+                }.boxed()
             })}
         </div>
     }
 }
 
-/// The relying app's permissions: listed for everyone, registered and removed by superAdmins
-/// (and by API keys with `manage_catalog`, through the API).
+/// The relying app's permissions, which it registers itself through the API (with an API key
+/// given `manage_catalog`), or a superAdmin does (`POST /api/v1/permissions`).
 #[component]
-fn AppPermissions(
-    permissions: Remote<groupsync_core::api::ListPermissionsResponse>,
-    done: Callback<String>,
-    failed: Callback<ClientError>,
-) -> impl IntoView {
-    let session = Session::get();
-    let remove = move |name: String| {
-        spawn_local(async move {
-            match api::remove_permission(&name).await {
-                Ok(()) => done.run(format!("Permission {name} removed.")),
-                Err(error) => failed.run(error),
-            }
-        });
-    };
+fn AppPermissions(app: Vec<AppPermissionDescription>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="app-permissions-heading">
             <h2 id="app-permissions-heading">"The relying app's permissions"</h2>
-            {awaited(move || permissions.get(), "Loading the permissions…", move |list| {
-                if list.app.is_empty() {
-                    return view! { <p class="empty">"None registered yet."</p> }.into_any();
-                }
+            <p class="hint">
+                "The app that relies on this one registers them through the API (POST /api/v1/permissions, with an API key given manage_catalog); custom roles are made of them."
+            </p>
+            {if app.is_empty() {
+                view! { <p class="empty">"None registered yet."</p> }.boxed()
+            } else {
                 view! {
                     <ul class="permission-list">
-                        {list.app.into_iter().map(|permission| {
-                            let name = permission.name.as_str().to_owned();
-                            let label = format!("Remove {name}");
-                            view! {
-                                <li>
-                                    <code>{name.clone()}</code>
-                                    {(!permission.description.is_empty()).then(|| format!(" — {}", inert(&permission.description)))}
-                                    {dynamic(move || {
-                                        let name = name.clone();
-                                        session.is_super_admin().then(|| view! {
-                                            " "
-                                            <button type="button" class="button" aria-label=label.clone()
-                                                on:click=move |_| remove(name.clone())>"Remove"</button>
-                                        }).into_any()
-                                    })}
-                                </li>
-                            }
+                        {app.into_iter().map(|permission| view! {
+                            <li>
+                                <code>{permission.name.as_str().to_owned()}</code>
+                                {(!permission.description.is_empty()).then(|| format!(" — {}", inert(&permission.description)))}
+                            </li>
                         }).collect_view()}
                     </ul>
-                }.into_any()
-            })}
-            {dynamic(move || session.is_super_admin().then(|| view! { <RegisterPermission done failed /> }).into_any())}
+                }.boxed()
+            }}
         </section>
-    }
-}
-
-/// Registers a permission of the relying app (usually the app does it through the API).
-#[component]
-fn RegisterPermission(done: Callback<String>, failed: Callback<ClientError>) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
-    let register = move || {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        let body = RegisterPermissionRequest {
-            name: name.get_untracked().trim().to_owned(),
-            description: description.get_untracked(),
-        };
-        spawn_local(async move {
-            let registered = body.name.clone();
-            let answer = api::register_permission(body).await;
-            pending.set(false);
-            match answer {
-                Ok(()) => {
-                    name.set(String::new());
-                    description.set(String::new());
-                    done.run(format!("Permission {registered} registered."));
-                }
-                Err(error) => failed.run(error),
-            }
-        });
-    };
-    view! {
-        <form aria-labelledby="register-permission-heading" on:submit=move |event| {
-            event.prevent_default();
-            register();
-        }>
-            <h3 id="register-permission-heading">"Register a permission"</h3>
-            <div class="field">
-                <label for="permission-name">"Permission name"</label>
-                <input id="permission-name" type="text" autocomplete="off" required=true aria-describedby="permission-name-help"
-                    prop:value=move || name.get()
-                    on:input=move |event| name.set(event_target_value(&event)) />
-                <p class="field__help" id="permission-name-help">
-                    "Lowercase words joined by dots, such as runbooks.execute."
-                </p>
-            </div>
-            <div class="field">
-                <label for="permission-description">"What it allows"</label>
-                <input id="permission-description" type="text" autocomplete="off"
-                    prop:value=move || description.get()
-                    on:input=move |event| description.set(event_target_value(&event)) />
-            </div>
-            <button type="submit" class="button" disabled=move || pending.get()>"Register"</button>
-        </form>
     }
 }

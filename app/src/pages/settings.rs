@@ -8,7 +8,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::dynamic;
+use crate::dynamic::{IntoBoxedView, dynamic};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -35,7 +35,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
             {awaited(
                 move || settings.get(),
                 "Loading the settings…",
-                move |stored| view! { <SettingsForm stored /> }.into_any(),
+                move |stored| view! { <SettingsForm stored /> }.boxed(),
             )}
         </Gate>
     }
@@ -208,7 +208,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 // Why the stored token cannot be used (the encryption key changed, say).
                 {dynamic(move || (saved.with(|s| s.token.problem.clone()).map(|problem| view! {
                     <p class="alert alert--error" role="alert" id="token-problem">{problem.detail}</p>
-                })).into_any())}
+                })).boxed())}
                 <div class="check">
                     <input
                         type="checkbox"
@@ -237,20 +237,20 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                         {answer.message}
                         {answer.app_label.map(|label| format!(" App: {label}."))}
                     </p>
-                }.into_any(),
+                }.boxed(),
                 Ok(answer) => view! {
                     <p class="alert alert--error" role="alert">{answer.message}</p>
-                }.into_any(),
-                Err(error) => view! { <ErrorAlert error /> }.into_any(),
-            })).into_any())}
+                }.boxed(),
+                Err(error) => view! { <ErrorAlert error /> }.boxed(),
+            })).boxed())}
         </div>
         <div id="save-result" tabindex="-1">
             {dynamic(move || (save_result.get().map(|result| match result {
                 Ok(()) => view! {
                     <p class="alert alert--ok" role="status">"Settings saved. The connection was tested first."</p>
-                }.into_any(),
-                Err(error) => view! { <ErrorAlert error /> }.into_any(),
-            })).into_any())}
+                }.boxed(),
+                Err(error) => view! { <ErrorAlert error /> }.boxed(),
+            })).boxed())}
         </div>
     }
 }
@@ -299,7 +299,7 @@ pub fn Field(
                 on:blur=move |_| shown.set(true)
             />
             <p class="field__help" id=help_id>{help}</p>
-            <p class="field__message" id=message_id>{dynamic(move || message.get().into_any())}</p>
+            <p class="field__message" id=message_id>{dynamic(move || message.get().boxed())}</p>
         </div>
     }
 }

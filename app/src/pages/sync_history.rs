@@ -4,8 +4,10 @@ use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
+use crate::dynamic::IntoBoxedView;
+
 use crate::api;
-use crate::components::feedback::{ErrorAlert, Gate, Loading, focus_by_id};
+use crate::components::feedback::{ErrorAlert, FocusOnDraw, Gate, Loading};
 use crate::components::sync_panel::state_word;
 use crate::components::table_scroll::TableScroll;
 use crate::remote::Remote;
@@ -32,17 +34,19 @@ pub fn SyncHistoryPage() -> impl IntoView {
 fn RunTable() -> impl IntoView {
     let page = RwSignal::new(1_u32);
     let runs = Remote::new(move || api::get_sync_runs(page.get()));
+    let focus = FocusOnDraw::new();
     let go = move |to: u32| {
         page.set(to);
-        focus_by_id("runs-table");
+        focus.request("runs-table");
     };
     move || match runs.get() {
-        None => view! { <Loading label="Loading the sync runs…" /> }.into_any(),
-        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+        None => view! { <Loading label="Loading the sync runs…" /> }.boxed(),
+        Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
         Some(Ok(list)) if list.runs.is_empty() && page.get_untracked() == 1 => {
-            view! { <p class="empty">"No sync has run yet."</p> }.into_any()
+            view! { <p class="empty">"No sync has run yet."</p> }.boxed()
         }
         Some(Ok(list)) => {
+            focus.drawn();
             let next = list.next_page;
             let current = page.get_untracked();
             view! {
@@ -84,7 +88,7 @@ fn RunTable() -> impl IntoView {
                     </button>
                 </nav>
             }
-            .into_any()
+            .boxed()
         }
     }
 }

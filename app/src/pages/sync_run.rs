@@ -5,6 +5,8 @@ use groupsync_core::api::{SyncRun, SyncState};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
+use crate::dynamic::IntoBoxedView;
+
 use crate::api;
 use crate::components::feedback::{ErrorAlert, Gate, Loading};
 use crate::components::sync_panel::{DiffView, state_word};
@@ -39,9 +41,9 @@ fn RunDetail(id: String) -> impl IntoView {
         async move { api::get_sync_run(&id).await }
     });
     move || match run.get() {
-        None => view! { <Loading label="Loading the sync run…" /> }.into_any(),
-        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-        Some(Ok(run)) => run_view(run).into_any(),
+        None => view! { <Loading label="Loading the sync run…" /> }.boxed(),
+        Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
+        Some(Ok(run)) => run_view(run).boxed(),
     }
 }
 
@@ -51,9 +53,9 @@ fn run_view(run: SyncRun) -> impl IntoView {
             view! {
                 <p class="alert alert--error" role="alert">{failure_advice(error, run.error_code)}</p>
             }
-            .into_any(),
+            .boxed(),
         ),
-        (None, Some(counts)) => Some(view! { <p>{changes(counts, run.dry_run)}</p> }.into_any()),
+        (None, Some(counts)) => Some(view! { <p>{changes(counts, run.dry_run)}</p> }.boxed()),
         (None, None) => None,
     };
     let ended = run.ended_at.as_deref().map_or_else(|| "Not yet".to_owned(), when);

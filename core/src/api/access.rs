@@ -144,6 +144,10 @@ pub struct ListRolesResponse {
     /// The custom roles, by key (issue #14).
     #[serde(default)]
     pub custom_roles: Vec<CustomRoleDescription>,
+    /// The relying app's permissions, which custom roles are made of (as
+    /// `GET /api/v1/permissions` lists them), so that one read shows the whole catalog.
+    #[serde(default)]
+    pub app_permissions: Vec<AppPermissionDescription>,
 }
 
 /// A custom role: a named set of the relying app's permissions.

@@ -152,9 +152,13 @@ pub async fn list_roles(store: &impl CatalogStore) -> Result<ListRolesResponse, 
             permissions: role.permissions().into_iter().collect(),
         })
         .collect();
-    let custom_roles =
-        store.catalog_rows().await?.1.into_iter().filter_map(described_role).collect();
-    Ok(ListRolesResponse { roles, permissions: Permission::ALL.to_vec(), custom_roles })
+    let (app, custom) = store.catalog_rows().await?;
+    Ok(ListRolesResponse {
+        roles,
+        permissions: Permission::ALL.to_vec(),
+        custom_roles: custom.into_iter().filter_map(described_role).collect(),
+        app_permissions: app.into_iter().filter_map(described).collect(),
+    })
 }
 
 /// A custom role's row as the API describes it; `None` for a row that does not read as one.
