@@ -9,6 +9,7 @@ mod dev_secrets;
 mod process;
 mod repeat;
 mod setup;
+mod short_imports;
 mod size;
 mod test;
 mod tools;

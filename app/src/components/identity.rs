@@ -87,10 +87,7 @@ fn SignedIn(
 #[component]
 fn SignIn() -> impl IntoView {
     let email = RwSignal::new(String::new());
-    let sign_in = Action::new_local(move |address: &String| {
-        let address = address.clone();
-        async move { api::dev_sign_in(address).await }
-    });
+    let sign_in = Action::new_local(move |address: &String| api::dev_sign_in(address.clone()));
     Effect::new(move || {
         if matches!(sign_in.value().get(), Some(Ok(_))) {
             reload();

@@ -185,8 +185,7 @@ pub fn AuditEntries(
     let page: Remote<AuditPage> = Remote::new(move || {
         changes.track();
         let before = pages.with(|p| p.last().copied().flatten());
-        let filters = filters.get_value();
-        async move { api::get_audit(before, &filters).await }
+        filters.with_value(|filters| api::get_audit(before, filters))
     });
     let focus = FocusOnDraw::new();
     let newer = move |_| {

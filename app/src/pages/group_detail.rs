@@ -31,10 +31,7 @@ pub fn GroupDetailPage(
     /// The group's id, from the address.
     id: String,
 ) -> impl IntoView {
-    let group = Remote::new(move || {
-        let id = id.clone();
-        async move { api::get_group(&id).await }
-    });
+    let group = Remote::new(move || api::get_group(&id));
     view! {
         <p class="breadcrumb">
             <a href="/groups">"User Groups"</a>
@@ -414,9 +411,9 @@ fn Members(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
     let page = Remote::new(move || {
         let (before, after) = pages.with(|p| (p.len() - 1, p.last().cloned().flatten()));
-        let id = id.get_value();
+        let page = id.with_value(|id| api::get_members(id, after.as_deref()));
         // With the count of the pages before it, to say which members it shows.
-        async move { api::get_members(&id, after.as_deref()).await.map(|page| (before, page)) }
+        async move { page.await.map(|page| (before, page)) }
     });
     let focus = FocusOnDraw::new();
     let go = move |after: Option<String>| {

@@ -430,10 +430,7 @@ fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
     let asked = email.clone();
-    let access = Remote::new(move || {
-        let email = asked.clone();
-        async move { api::get_user_access(&email).await }
-    });
+    let access = Remote::new(move || api::get_user_access(&asked));
     view! {
         <section class="panel why" aria-labelledby="why-heading">
             <h2 id="why-heading" tabindex="-1">

@@ -248,7 +248,7 @@ fn RoleForm(
             let answer = match editing.get_value() {
                 Some((key, version)) => {
                     let body = UpdateRoleRequest { name: name.clone(), permissions, version };
-                    api::update_role(&key, body).await
+                    api::update_role(&key, &body).await
                 }
                 None => {
                     let body = CreateRoleRequest {
@@ -256,7 +256,7 @@ fn RoleForm(
                         name: name.clone(),
                         permissions,
                     };
-                    api::create_role(body).await
+                    api::create_role(&body).await
                 }
             };
             pending.set(false);
@@ -339,10 +339,7 @@ fn DeleteRole(
     failed: Callback<ClientError>,
 ) -> impl IntoView {
     let asked = key.clone();
-    let impact = Remote::new(move || {
-        let key = asked.clone();
-        async move { api::get_role_impact(&key).await }
-    });
+    let impact = Remote::new(move || api::get_role_impact(&asked));
     let key = StoredValue::new(key);
     let pending = RwSignal::new(false);
     let delete = move |name: String| {

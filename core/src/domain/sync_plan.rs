@@ -254,8 +254,14 @@ pub fn plan_sync(stored: &Snapshot, fetched: &Snapshot) -> SyncPlan {
 }
 
 /// Why a sync is held for a superAdmin instead of committed (DESIGN.md §3).
+///
+/// On the wire it is an object tagged by `reason` with the variant's fields beside it
+/// (`{"reason": "removes_most_groups", "removed": 30, "stored": 50}`), but it goes through the
+/// flat [`GuardReasonWire`] rather than serde's internally tagged enum: that one buffers the
+/// object into serde's `Content` to find the tag first, and its deserializer cost the SPA's wasm
+/// 4.6 KB brotli.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(try_from = "GuardReasonWire", into = "GuardReasonWire")]
 pub enum GuardReason {
     /// The run would remove every stored group: most likely the app lost its assignments.
     RemovesEveryGroup {
@@ -276,6 +282,71 @@ pub enum GuardReason {
         /// Memberships stored before the run.
         stored: u32,
     },
+}
+
+/// The wire form of [`GuardReason`]: the tag and every variant's fields, those of the other
+/// variants absent. Fields are in the order the tagged enum wrote them (tag first).
+#[derive(Serialize, Deserialize)]
+struct GuardReasonWire {
+    reason: GuardKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    groups: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    removed: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stored: Option<u32>,
+}
+
+/// The `reason` tag of [`GuardReasonWire`].
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the names of GuardReason's variants, as on the wire"
+)]
+#[serde(rename_all = "snake_case")]
+enum GuardKind {
+    RemovesEveryGroup,
+    RemovesMostGroups,
+    RemovesMostMemberships,
+}
+
+impl From<GuardReason> for GuardReasonWire {
+    fn from(reason: GuardReason) -> Self {
+        let wire = |reason, groups, removed, stored| Self { reason, groups, removed, stored };
+        match reason {
+            GuardReason::RemovesEveryGroup { groups } => {
+                wire(GuardKind::RemovesEveryGroup, Some(groups), None, None)
+            }
+            GuardReason::RemovesMostGroups { removed, stored } => {
+                wire(GuardKind::RemovesMostGroups, None, Some(removed), Some(stored))
+            }
+            GuardReason::RemovesMostMemberships { removed, stored } => {
+                wire(GuardKind::RemovesMostMemberships, None, Some(removed), Some(stored))
+            }
+        }
+    }
+}
+
+impl TryFrom<GuardReasonWire> for GuardReason {
+    type Error = &'static str;
+
+    /// As the tagged enum did: a variant's own fields are required, other fields are ignored.
+    fn try_from(wire: GuardReasonWire) -> Result<Self, Self::Error> {
+        let GuardReasonWire { reason, groups, removed, stored } = wire;
+        match (reason, groups, removed, stored) {
+            (GuardKind::RemovesEveryGroup, Some(groups), _, _) => {
+                Ok(Self::RemovesEveryGroup { groups })
+            }
+            (GuardKind::RemovesMostGroups, _, Some(removed), Some(stored)) => {
+                Ok(Self::RemovesMostGroups { removed, stored })
+            }
+            (GuardKind::RemovesMostMemberships, _, Some(removed), Some(stored)) => {
+                Ok(Self::RemovesMostMemberships { removed, stored })
+            }
+            (GuardKind::RemovesEveryGroup, ..) => Err("missing field `groups`"),
+            _ => Err("missing field `removed` or `stored`"),
+        }
+    }
 }
 
 impl GuardReason {
@@ -657,6 +728,43 @@ mod tests {
             reason.unwrap().describe(),
             "This sync would remove 3 of the 5 group memberships."
         );
+    }
+
+    /// The JSON the internally tagged enum (`#[serde(tag = "reason")]`) wrote before
+    /// `GuardReasonWire`, byte for byte, and each value read back from it.
+    #[test]
+    fn guard_reason_keeps_the_tagged_json() {
+        let cases = [
+            (
+                GuardReason::RemovesEveryGroup { groups: 7 },
+                r#"{"reason":"removes_every_group","groups":7}"#,
+            ),
+            (
+                GuardReason::RemovesMostGroups { removed: 30, stored: 50 },
+                r#"{"reason":"removes_most_groups","removed":30,"stored":50}"#,
+            ),
+            (
+                GuardReason::RemovesMostMemberships { removed: 3, stored: 5 },
+                r#"{"reason":"removes_most_memberships","removed":3,"stored":5}"#,
+            ),
+        ];
+        for (reason, json) in cases {
+            assert_eq!(serde_json::to_string(&reason).unwrap(), json);
+            assert_eq!(serde_json::from_str::<GuardReason>(json).unwrap(), reason);
+        }
+        // As before: other variants' fields and unknown ones are ignored, the fields in any
+        // order; a missing field, a null, or an unknown reason is refused.
+        let read = serde_json::from_str::<GuardReason>;
+        assert_eq!(
+            read(r#"{"stored":5,"groups":9,"reason":"removes_most_groups","removed":3,"x":1}"#)
+                .unwrap(),
+            GuardReason::RemovesMostGroups { removed: 3, stored: 5 }
+        );
+        assert!(read(r#"{"reason":"removes_every_group"}"#).is_err());
+        assert!(read(r#"{"reason":"removes_every_group","groups":null}"#).is_err());
+        assert!(read(r#"{"reason":"removes_most_memberships","removed":3}"#).is_err());
+        assert!(read(r#"{"reason":"removes_some_groups","groups":3}"#).is_err());
+        assert!(read(r#"{"groups":3}"#).is_err());
     }
 
     #[test]
