@@ -213,6 +213,9 @@ async fn a_custom_role_granted_on_a_folder_allows_below_it_denies_elsewhere_and_
     );
     let roles: ListRolesResponse = root.read("/api/v1/roles").await;
     assert_eq!(roles.custom_roles, [made]);
+    // The catalog in one read: the app's permissions the roles are made of come with them.
+    let app: Vec<&str> = roles.app_permissions.iter().map(|p| p.name.as_str()).collect();
+    assert!(app.contains(&"runbooks.execute"), "{app:?}");
     let again = root.send(Method::POST, "/api/v1/roles", &body).await;
     expect_problem(again, StatusCode::CONFLICT, "already_exists").await;
     let console = json!({ "key": "sneaky", "name": "Sneaky", "permissions": ["manage_settings"] });

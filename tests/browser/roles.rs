@@ -222,6 +222,25 @@ async fn a_custom_role_is_made_granted_on_a_scope_renamed_and_deleted_after_read
         "{detail}"
     );
 
+    // The invitation's preview and Why? name the role with its scope and the group.
+    let member = product
+        .control
+        .truth()
+        .groups
+        .into_iter()
+        .find(|g| g.id == id)
+        .and_then(|g| g.members.into_iter().find(|m| m.status == fake_okta::UserStatus::Active))
+        .expect("an active member of Design")
+        .login;
+    browser.click_link("Invite User").await;
+    browser.fill("Email", &member).await;
+    let preview =
+        browser.wait_for_text(".preview", "They will get: Runbook operator on folder:/prod").await;
+    assert!(
+        preview.contains(&format!("Runbook operator on folder:/prod via Okta group Design {id}")),
+        "{preview}"
+    );
+
     // Renamed: the key stays, grants keep working.
     browser.goto("/roles").await;
     browser.click_button("Edit").await;
