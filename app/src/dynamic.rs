@@ -8,8 +8,8 @@
 //! the wasm (issue #14). What it gives up: DOM nodes are not reused across a re-run, so a
 //! re-run moves the keyboard focus out of what it redraws. Screens put `dynamic` around what
 //! changes on its own (answers, messages), not around an input being typed in; a view that
-//! must be patched in place (the virtual table's rows, redrawn on every scroll) uses
-//! [`patched`].
+//! must be patched in place (the virtual table's rows, redrawn on every scroll; a running sync's
+//! status, on every poll) uses [`patched`].
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::any_attribute::AnyAttribute;

@@ -11,7 +11,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, patched};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -114,13 +114,15 @@ pub fn SyncPanel(
                 {dynamic(move || failure.get().map(|error| view! { <ErrorAlert error /> }).boxed())}
             </div>
             <div id="sync-status" class="sync-status" role="status" tabindex="-1">
-                {dynamic(move || ({
+                // Patched, not redrawn: it changes with every poll of a running run, and a
+                // screen reader should hear what changed, not the whole status again.
+                {patched(move || ({
                     current
                         .get()
                         .map(|run| {
                             view! { <RunView run current failure on_committed runs start /> }
                         })
-                }).boxed())}
+                }).into_any())}
             </div>
         </section>
     }

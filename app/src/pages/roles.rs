@@ -5,7 +5,7 @@
 //! permissions they are made of (which it registers through the API).
 
 use groupsync_core::api::{
-    AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, RoleImpact,
+    AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, ProblemCode, RoleImpact,
     UpdateRoleRequest,
 };
 use groupsync_core::domain::{BuiltInRole, PermissionName};
@@ -49,6 +49,11 @@ pub fn RolesPage() -> impl IntoView {
         focus_by_id("roles-outcome");
     });
     let failed = Callback::new(move |error: ClientError| {
+        // Someone changed the role first: the form is drawn again from their version (the
+        // message names them), so that the next save is based on it.
+        if error.is_code(ProblemCode::VersionConflict) {
+            catalog.refetch();
+        }
         outcome.set(Some(Err(error)));
         focus_by_id("roles-outcome");
     });
@@ -381,7 +386,7 @@ fn DeleteRole(
                     })}
                     {(!impact.first_people.is_empty()).then(|| view! {
                         <p>
-                            <strong>"Who loses it: "</strong>
+                            <strong>"Who holds it through them: "</strong>
                             {impact.first_people.join(", ")}
                             {(more > 0).then(|| format!(" and {more} more"))}
                         </p>
