@@ -39,7 +39,7 @@ pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use numbers::thousands;
 pub use okta_ids::{AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
-pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError};
+pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError, scope_in_words};
 pub use sync_plan::{
     GroupChange, GuardFigures, GuardReason, Snapshot, SnapshotGroup, SnapshotUser, SyncCounts,
     SyncPlan, groups_to_refetch, guard, guard_figures, plan_sync,

@@ -6,7 +6,7 @@ use groupsync_core::api::{
 };
 use groupsync_core::domain::{
     BuiltInRole, Grant, Permission, ResourcePath, ResourcePathError, RoleKey, STATUS_RULE,
-    StatusRoles, status_roles,
+    StatusRoles, scope_in_words, status_roles,
 };
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
@@ -220,7 +220,8 @@ fn RoleEditor(
                         .collect_view()}
                     {dynamic(move || {
                         let roles = names();
-                        (!roles.is_empty() || rows.with(|r| !r.is_empty()))
+                        // Untracked: adding or removing a row redraws the rows, not the section.
+                        (!roles.is_empty() || rows.with_untracked(|r| !r.is_empty()))
                             .then(|| view! { <CustomGrants rows roles /> })
                             .boxed()
                     })}
@@ -394,10 +395,7 @@ fn role_names(roles: &[BuiltInRole], grants: &[Grant], names: &[CustomRoleDescri
             .iter()
             .find(|r| r.key == grant.role)
             .map_or_else(|| grant.role.as_str().to_owned(), |r| inert(&r.name));
-        match &grant.scope {
-            Some(scope) => format!("{name} on {}", scope.as_str()),
-            None => format!("{name} everywhere"),
-        }
+        format!("{name} {}", scope_in_words(grant.scope.as_ref()))
     });
     let all = built_in.chain(custom).collect::<Vec<_>>();
     if all.is_empty() { "no role".to_owned() } else { all.join(", ") }

@@ -4,7 +4,7 @@
 use groupsync_core::api::{
     AppUser, AppUserStatus, CreateInvitationResponse, ProblemCode, UserAccessResponse,
 };
-use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission};
+use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission, scope_in_words};
 use leptos::prelude::*;
 
 use crate::dynamic::{IntoBoxedView, dynamic};
@@ -186,9 +186,8 @@ fn roles_line(access: &EffectiveAccess) -> String {
         return roles_in_words(access.super_admin, &access.roles);
     }
     let built_in = access.roles.iter().map(|r| r.display_name().to_owned());
-    let custom = access.grants.iter().map(|grant| match &grant.scope {
-        Some(scope) => format!("{} on {}", inert(&grant.role_name), scope.as_str()),
-        None => format!("{} everywhere", inert(&grant.role_name)),
+    let custom = access.grants.iter().map(|grant| {
+        format!("{} {}", inert(&grant.role_name), scope_in_words(grant.scope.as_ref()))
     });
     let mut all = built_in.chain(custom).collect::<Vec<_>>();
     // Two groups may grant the same role on the same scope: say it once.
@@ -232,7 +231,7 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
                 .grants
                 .into_iter()
                 .map(|grant| {
-                    let scope = grant.scope.map_or_else(|| " everywhere".to_owned(), |s| format!(" on {}", s.as_str()));
+                    let scope = format!(" {}", scope_in_words(grant.scope.as_ref()));
                     view! {
                         <li>
                             <strong>{inert(&grant.role_name)}</strong>

@@ -8,7 +8,7 @@ use groupsync_core::api::{
     AppPermissionDescription, CreateRoleRequest, CustomRoleDescription, ProblemCode, RoleImpact,
     UpdateRoleRequest,
 };
-use groupsync_core::domain::{BuiltInRole, PermissionName};
+use groupsync_core::domain::{BuiltInRole, PermissionName, scope_in_words};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -374,7 +374,7 @@ fn DeleteRole(
                         <ul>
                             {impact.grants.iter().map(|grant| {
                                 let href = format!("/groups/{}", grant.group_id);
-                                let scope = grant.scope.as_ref().map_or_else(|| "everywhere".to_owned(), |s| format!("on {}", s.as_str()));
+                                let scope = scope_in_words(grant.scope.as_ref());
                                 view! {
                                     <li>
                                         <a href=href><bdi>{inert(&grant.group_name)}</bdi></a>

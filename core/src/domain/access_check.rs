@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Catalog, PermissionName, ResourcePath, RoleKey, holds_group_roles, status_meaning,
+    Catalog, PermissionName, ResourcePath, RoleKey, holds_group_roles, scope_in_words,
+    status_meaning,
 };
 use crate::okta::OktaUserStatus;
 
@@ -103,10 +104,7 @@ pub struct GrantChain {
 impl GrantChain {
     /// `Okta group Ops (00g…) → Runbook operator on folder:/prod`.
     pub fn sentence(&self) -> String {
-        let place = match &self.scope {
-            Some(scope) => format!("on {scope}"),
-            None => "everywhere".to_owned(),
-        };
+        let place = scope_in_words(self.scope.as_ref());
         format!(
             "Okta group {} ({}) → role {} {place}",
             self.group_name, self.group_id, self.role_name

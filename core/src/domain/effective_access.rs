@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{BuiltInRole, Grant, Permission, ResourcePath, RoleKey, permissions_of};
+use crate::domain::{
+    BuiltInRole, Grant, Permission, ResourcePath, RoleKey, permissions_of, scope_in_words,
+};
 use crate::okta::OktaUserStatus;
 
 /// One group the user is a member of, with the roles the group grants.
@@ -285,10 +287,7 @@ pub fn grant_reasons(status: Option<OktaUserStatus>, groups: &[GroupGrant]) -> V
 /// `Runbook operator on folder:/prod via Okta group Engineering (00g1…)`, or `… everywhere via
 /// …` for a grant without a scope.
 fn grant_explanation(named: &NamedGrant, group_name: &str, group_id: &str) -> String {
-    let place = match &named.grant.scope {
-        Some(scope) => format!("on {scope}"),
-        None => "everywhere".to_owned(),
-    };
+    let place = scope_in_words(named.grant.scope.as_ref());
     format!("{} {place} via Okta group {group_name} ({group_id})", named.role_name)
 }
 

@@ -119,6 +119,16 @@ impl ResourcePath {
     }
 }
 
+/// Where a grant applies, in words: `on folder:/prod`, or `everywhere` for no scope. Every
+/// sentence about a grant (the access check's chain, a person's access, a refusal, the screens)
+/// says it so.
+pub fn scope_in_words(scope: Option<&ResourcePath>) -> String {
+    match scope {
+        Some(scope) => format!("on {scope}"),
+        None => "everywhere".to_owned(),
+    }
+}
+
 impl fmt::Display for ResourcePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

@@ -5,7 +5,7 @@ use groupsync_core::api::{
     CreateGroupRequest, GroupSource, GroupSummary, ProblemCode, SetGroupRolesRequest,
 };
 use groupsync_core::domain::{
-    BuiltInRole, Grant, beyond_caller_on_scope, roles_changed, thousands,
+    BuiltInRole, Grant, beyond_caller_on_scope, roles_changed, scope_in_words, thousands,
 };
 use serde_json::json;
 
@@ -148,8 +148,7 @@ async fn checked_grants(
     for grant in changed {
         if let Some(lacking) = beyond_caller_on_scope(&catalog, &caller, grant) {
             let role = catalog.role(&grant.role).map_or(grant.role.as_str(), |r| r.name.as_str());
-            let scope =
-                grant.scope.as_ref().map_or_else(|| "everywhere".to_owned(), |s| format!("on {s}"));
+            let scope = scope_in_words(grant.scope.as_ref());
             return Err(ApiError::client(
                 ProblemCode::BeyondOwnAccess,
                 format!(
