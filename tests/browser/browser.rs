@@ -166,10 +166,11 @@ impl Browser {
         }
     }
 
-    /// The text of the navigation link marked as the current page.
-    pub(crate) async fn current_nav_link(&self) -> String {
-        let link = self.client.find(Locator::Css("nav a[aria-current=page]")).await;
-        link.expect("a navigation link is current").text().await.expect("its text")
+    /// Waits until the navigation link marked as the current page is `link`. The menu is
+    /// redrawn when the caller's access arrives, so the link is found anew until it shows.
+    pub(crate) async fn expect_current_nav_link(&self, link: &str) {
+        let current = self.wait_for_text("nav a[aria-current=page]", link).await;
+        assert_eq!(current, link, "the link marked current");
     }
 
     /// The input labelled `label` (its `<label for>`), once it is in the page.

@@ -22,7 +22,7 @@ async fn navigation_reaches_every_screen_and_the_backend_status_is_shown() {
         browser.click_link(link).await;
         browser.expect_heading(heading).await;
         assert_eq!(browser.path().await, path);
-        assert_eq!(browser.current_nav_link().await, link, "the link is marked current");
+        browser.expect_current_nav_link(link).await;
         let title = browser.client.title().await.expect("a title");
         assert_eq!(title, format!("{heading} · Okta Groups Sync"));
         // The focus moves on the frame after the screen changes, which a loaded machine draws
@@ -80,7 +80,7 @@ async fn a_deep_link_opens_its_screen() {
     let browser = Browser::signed_in(product, ROOT, "/settings/okta").await;
 
     browser.expect_heading("Okta API Access").await;
-    assert_eq!(browser.current_nav_link().await, "Okta API Access");
+    browser.expect_current_nav_link("Okta API Access").await;
     browser.close().await;
 }
 
