@@ -2,17 +2,20 @@
 //! cron trigger. Every request goes: route → guard → (configuration) → identity → authorization
 //! → handler; errors become problem+json in one place (`http::respond`).
 
+use groupsync_core::api::ProblemCode;
 use groupsync_core::domain::{IdentityMatch, SYNC_TRIGGERS};
 use worker::{
     Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_error, console_log,
     event,
 };
 
+use crate::adapters::d1::{PersonRecord, Planned};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
 use crate::http::handlers::{
-    access, admin, audit, catalog, groups, health, people, settings, sync,
+    Answer, access, admin, answer, answer_alone, audit, catalog, groups, health, people, settings,
+    sync,
 };
 use crate::http::routes::{self, Endpoint, Matched};
 use crate::http::{identity, respond};
@@ -43,11 +46,51 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     if matched.access == Access::Public {
         return dispatch_public(&matched, req, &ctx).await;
     }
-    let caller = identity::authenticate(req, &ctx).await?;
-    let principal = load_principal(caller, &ctx).await?;
+    let identified = identity::identify(req, &ctx).await?;
     let write = guard::is_write(&method) && !matched.endpoint.only_reads();
+    // A read-only endpoint's reads are planned now and sent in the caller's batch: one D1 round
+    // trip for the whole request. Its answer is made below, only once the caller is authorized;
+    // until then nothing read leaves the Worker (and a bad query waits for that too, so that an
+    // unauthenticated caller learns nothing from it).
+    let planned = if method == "GET" { plan_read(&matched, req, &ctx) } else { None };
+    let caller_reads = identity::plan_caller(&identified, &ctx)?;
+    let (facts, answer) = match planned {
+        Some(read) => {
+            let (facts, answer) = caller_reads.and(read).run(&ctx.store).await?;
+            (facts, Some(answer))
+        }
+        None => (caller_reads.run(&ctx.store).await?, None),
+    };
+    let (caller, person) = identity::caller(identified, facts, &ctx).await?;
+    let principal = load_principal(caller, person, &ctx).await?;
     principal.authorize(matched.access, write)?;
-    dispatch(&matched, req, &ctx, &env, &principal).await
+    match answer {
+        Some(answer) => answer?(&principal),
+        None => dispatch(&matched, req, &ctx, &env, &principal).await,
+    }
+}
+
+/// The planned reads of the read-only endpoints that have them, each with how it answers (or
+/// the refusal of its request, kept until the caller is authorized).
+fn plan_read(
+    matched: &Matched,
+    req: &Request,
+    ctx: &Ctx,
+) -> Option<Planned<Result<Answer, ApiError>>> {
+    let planned = match matched.endpoint {
+        Endpoint::Me => Ok(Planned::nothing().map(|()| answer(access::get_me))),
+        Endpoint::ListGroups => groups::list_groups(req, ctx),
+        Endpoint::GetGroup => groups::get_group(&decoded(matched, "id"), ctx),
+        Endpoint::ListGroupMembers => groups::list_members(&decoded(matched, "id"), req, ctx),
+        Endpoint::GetUserAccess => people::get_user_access(&decoded(matched, "email"), ctx),
+        Endpoint::CheckAccess => people::check_access(req, ctx),
+        Endpoint::GetSyncStatus => health::get_sync_status(ctx),
+        _ => return None,
+    };
+    Some(match planned {
+        Ok(read) => read.map(Ok),
+        Err(refusal) => Planned::new(Vec::new(), move |_| Ok(Err(refusal))),
+    })
 }
 
 fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
@@ -72,17 +115,20 @@ fn check_guard(req: &Request, method: &str) -> Result<(), ApiError> {
     })
 }
 
-/// Fills the principal from D1 on every request: superAdmin status (bootstrapping the first one
-/// from the deploy-time list), the roles of the person's synced Okta groups (while their Okta
-/// status holds them, see `domain::holds_group_roles`; the Okta user is the one bound to the
-/// sign-in, see `domain::identity`), and
-/// the first sign-in of a person (recorded for the People table) and of an invitation. Everything
-/// is read in one batch, so the superAdmin status and the roles are of one moment; a write
-/// happens only when there is something to bootstrap, bind, record or activate.
-async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError> {
-    match caller {
-        Caller::Person { email, subject } => {
-            let mut person = ctx.store.person(&email, Some(&subject), None).await?;
+/// Fills the principal from what D1 said about the caller, read on every request in its one
+/// batch (so the superAdmin status and the roles are of one moment): superAdmin status
+/// (bootstrapping the first one from the deploy-time list), the roles of the person's synced
+/// Okta groups (while their Okta status holds them, see `domain::holds_group_roles`; the Okta
+/// user is the one bound to the sign-in, see `domain::identity`), and the first sign-in of a
+/// person (recorded for the People table) and of an invitation. A write happens only when there
+/// is something to bootstrap, bind, record or activate.
+async fn load_principal(
+    caller: Caller,
+    person: Option<PersonRecord>,
+    ctx: &Ctx,
+) -> Result<Principal, ApiError> {
+    match (caller, person) {
+        (Caller::Person { email, subject }, Some(mut person)) => {
             let mut super_admin = person.super_admin;
             if !super_admin && ctx.config.bootstrap_super_admins.contains(&email) {
                 super_admin = ctx.store.bootstrap_super_admin(&email, &ctx.now).await?;
@@ -107,7 +153,10 @@ async fn load_principal(caller: Caller, ctx: &Ctx) -> Result<Principal, ApiError
                 ..Principal::person(email, subject, super_admin, roles)
             })
         }
-        Caller::Machine { name, scopes } => Ok(Principal::machine(name, scopes)),
+        (Caller::Machine { name, scopes }, _) => Ok(Principal::machine(name, scopes)),
+        (Caller::Person { .. }, None) => {
+            Err(ApiError::client(ProblemCode::Internal, "a person's facts were not read"))
+        }
     }
 }
 
@@ -129,9 +178,26 @@ async fn dispatch(
     env: &Env,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let param = |name: &str| matched.param(name).map(percent_decode).unwrap_or_default();
+    let param = |name: &str| decoded(matched, name);
+    let store = &ctx.store;
     match matched.endpoint {
         Endpoint::Me => access::get_me(principal),
+        Endpoint::ListGroups => answer_alone(groups::list_groups(req, ctx), store, principal).await,
+        Endpoint::GetGroup => {
+            answer_alone(groups::get_group(&param("id"), ctx), store, principal).await
+        }
+        Endpoint::ListGroupMembers => {
+            answer_alone(groups::list_members(&param("id"), req, ctx), store, principal).await
+        }
+        Endpoint::GetUserAccess => {
+            answer_alone(people::get_user_access(&param("email"), ctx), store, principal).await
+        }
+        Endpoint::CheckAccess => {
+            answer_alone(people::check_access(req, ctx), store, principal).await
+        }
+        Endpoint::GetSyncStatus => {
+            answer_alone(health::get_sync_status(ctx), store, principal).await
+        }
         Endpoint::ListRoles => catalog::list_roles(ctx).await,
         Endpoint::GetOktaSettings => settings::get_okta_settings(ctx).await,
         Endpoint::UpdateOktaSettings => settings::update_okta_settings(req, ctx, principal).await,
@@ -149,14 +215,10 @@ async fn dispatch(
         Endpoint::RevokeServiceToken => {
             admin::revoke_service_token(&param("common_name"), ctx, principal).await
         }
-        Endpoint::ListGroups => groups::list_groups(req, ctx).await,
-        Endpoint::GetGroup => groups::get_group(&param("id"), ctx, principal).await,
-        Endpoint::ListGroupMembers => groups::list_members(&param("id"), req, ctx).await,
         Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
         Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx).await,
         Endpoint::GetSyncRun => sync::get_sync_run(&param("id"), ctx).await,
-        Endpoint::GetSyncStatus => health::get_sync_status(ctx).await,
         Endpoint::ConfirmSyncRun => {
             sync::resolve_sync_run(&param("id"), true, ctx, env, principal).await
         }
@@ -169,8 +231,6 @@ async fn dispatch(
         }
         Endpoint::ListInvitations => people::list_invitations(req, ctx).await,
         Endpoint::ListUsers => people::list_users(req, ctx).await,
-        Endpoint::GetUserAccess => people::get_user_access(&param("email"), ctx).await,
-        Endpoint::CheckAccess => people::check_access(req, ctx).await,
         Endpoint::CheckAccessBatch => people::check_access_batch(req, ctx).await,
         Endpoint::ListPermissions => catalog::list_permissions(ctx).await,
         Endpoint::CreateRole => catalog::create_role(req, ctx, principal).await,
@@ -190,8 +250,10 @@ async fn dispatch(
     }
 }
 
-/// Path segments arrive percent-encoded (`ann%40example.com`).
-fn percent_decode(segment: &str) -> String {
+/// The value of the path parameter `name`, percent-decoded (`ann%40example.com` is
+/// `ann@example.com`); empty when the route has none.
+fn decoded(matched: &Matched, name: &str) -> String {
+    let Some(segment) = matched.param(name) else { return String::new() };
     url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, value)| value.into_owned())

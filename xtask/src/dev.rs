@@ -42,6 +42,8 @@ pub(crate) fn run(args: &[String]) -> Outcome {
         env_files: vec![crate::dev_secrets::env_file(&root)?],
         migrate: true,
         logs: Logs::Inherit,
+        log_requests: true,
+        inspector: true,
     };
     let mut stack = None;
     step("start the local stack (D1 migrations, wrangler dev)", || {

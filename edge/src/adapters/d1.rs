@@ -165,29 +165,28 @@ impl Store {
 
     // --- machine clients ---------------------------------------------------------------------
 
-    /// The unrevoked, unexpired API key with this hash.
-    pub(crate) async fn find_api_key(
+    /// The unrevoked, unexpired API key with this hash, planned (read with the request's other
+    /// reads).
+    pub(crate) fn plan_api_key(
         &self,
         secret_hash: &str,
         now: &str,
-    ) -> Result<Option<MachineRow>, StoreError> {
-        self.first(
+    ) -> Result<Planned<Option<MachineRow>>, StoreError> {
+        Ok(Planned::first(self.statement(
             "SELECT name, scopes FROM api_keys WHERE secret_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
             &[text(secret_hash), text(now)],
-        )
-        .await
+        )?))
     }
 
-    /// The unrevoked service token with this common name.
-    pub(crate) async fn find_service_token(
+    /// The unrevoked service token with this common name, planned.
+    pub(crate) fn plan_service_token(
         &self,
         common_name: &str,
-    ) -> Result<Option<MachineRow>, StoreError> {
-        self.first(
+    ) -> Result<Planned<Option<MachineRow>>, StoreError> {
+        Ok(Planned::first(self.statement(
             "SELECT name, scopes FROM service_tokens WHERE common_name = ?1 AND revoked_at IS NULL",
             &[text(common_name)],
-        )
-        .await
+        )?))
     }
 
     pub(crate) async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
@@ -333,19 +332,18 @@ impl Store {
         Ok(row.map_or(1, |r| r.n))
     }
 
-    /// The count in `bucket`'s fixed window starting at `window_start`, without counting.
-    pub(crate) async fn request_count(
+    /// The count in `bucket`'s fixed window starting at `window_start`, without counting;
+    /// planned.
+    pub(crate) fn plan_request_count(
         &self,
         bucket: &str,
         window_start: i64,
-    ) -> Result<i64, StoreError> {
-        let row: Option<Count> = self
-            .first(
-                "SELECT count AS n FROM rate_limit_windows WHERE bucket = ?1 AND window_start = ?2",
-                &[text(bucket), JsValue::from_f64(window_start as f64)],
-            )
-            .await?;
-        Ok(row.map_or(0, |r| r.n))
+    ) -> Result<Planned<i64>, StoreError> {
+        let statement = self.statement(
+            "SELECT count AS n FROM rate_limit_windows WHERE bucket = ?1 AND window_start = ?2",
+            &[text(bucket), JsValue::from_f64(window_start as f64)],
+        )?;
+        Ok(Planned::<Option<Count>>::first(statement).map(|row| row.map_or(0, |r| r.n)))
     }
 
     /// Deletes the counters of windows that started before `window_start`: they count nothing
@@ -600,12 +598,14 @@ fn database(error: worker::Error) -> StoreError {
 mod catalog;
 mod groups;
 mod people;
+mod planned;
 mod runs;
 mod snapshot;
 mod staging;
 
 pub(crate) use groups::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 pub(crate) use people::{People, PersonGrants, PersonRecord, ReviewRow};
-pub(crate) use runs::{RunEnd, RunRow};
+pub(crate) use planned::Planned;
+pub(crate) use runs::{FailingStreak, RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};

@@ -6,7 +6,7 @@ use worker::{Env, Request};
 
 use groupsync_core::api::ProblemCode;
 
-use crate::adapters::d1::Store;
+use crate::adapters::d1::{Planned, Store};
 use crate::adapters::kv::Cache;
 use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
@@ -67,7 +67,21 @@ impl Ctx {
         who: &str,
         per_minute: i64,
     ) -> Result<(), ApiError> {
-        let count = self.store.request_count(&bucket(action, who), self.window_start()).await?;
+        let count = self.plan_request_count(action, who)?.run(&self.store).await?;
+        self.refuse_if_reached(count, per_minute)
+    }
+
+    /// The count of `action` by `who` in this window, planned (read with other reads).
+    pub(crate) fn plan_request_count(
+        &self,
+        action: &str,
+        who: &str,
+    ) -> Result<Planned<i64>, ApiError> {
+        Ok(self.store.plan_request_count(&bucket(action, who), self.window_start())?)
+    }
+
+    /// Refuses (429) when `count` in this window has reached `per_minute`.
+    pub(crate) fn refuse_if_reached(&self, count: i64, per_minute: i64) -> Result<(), ApiError> {
         if count >= per_minute {
             return Err(self.rate_limited());
         }

@@ -21,6 +21,7 @@ use groupsync_core::auth::{
 };
 use worker::{Delay, Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
 
+use crate::adapters::d1::{MachineRow, PersonRecord, Planned};
 use crate::adapters::kv::{Cache, SharedKeySet};
 use crate::config::{AccessSettings, DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_ID};
 use crate::error::ApiError;
@@ -54,13 +55,58 @@ thread_local! {
     static FETCHING_SINCE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-/// Authenticates the request, within the limit of failed credential attempts of its address.
+/// What a request's credentials prove before D1 is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// A person, by a token whose signature, issuer, audience and times were verified.
+    Person {
+        /// The email, trimmed and lowercased.
+        email: String,
+        /// The token's subject.
+        subject: String,
+    },
+    /// A well-formed API key, by its peppered hash: whether it is a live key is D1's to say.
+    ApiKey {
+        /// The hash, as `api_keys.secret_hash` stores it.
+        hash: String,
+    },
+    /// An Access service token, by the common name of its verified token.
+    ServiceToken {
+        /// The common name, as `service_tokens.common_name` stores it.
+        common_name: String,
+    },
+}
+
+/// A request's credential, checked as far as it can be without D1, and its client address.
+pub(crate) struct Identified {
+    credential: Credential,
+    /// `CF-Connecting-IP`, bounded: what failed attempts are counted by.
+    address: Option<String>,
+}
+
+/// What D1 says about an identified caller, read in the request's one batch.
+pub(crate) struct CallerFacts {
+    /// Failed credential attempts of the address in this window (`None`: no address).
+    failed_attempts: Option<i64>,
+    record: CallerRecord,
+}
+
+enum CallerRecord {
+    /// What decides a person's access.
+    Person(Box<PersonRecord>),
+    /// The live API key or service token, if it is one.
+    Machine(Option<MachineRow>),
+}
+
+/// Checks the request's credential as far as it can be checked without D1 (a token's
+/// signature, an API key's form).
 ///
-/// The limit is checked before any credential is, so an address that spent it cannot go on
-/// guessing (nor learn whether a guess was right) until its window ends. Only requests that
-/// presented a credential that was refused count: a request with none guesses nothing, and a
+/// Failed credential attempts are bounded per client address: a request refused here is
+/// counted, and an address that spent its attempts is refused (429) whatever it presents, so it
+/// cannot go on guessing nor learn whether a guess was right, until its window ends. Only
+/// requests that presented a credential count: a request with none guesses nothing, and a
 /// failure of the service (D1, Access's keys) is not the client's.
-pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
+pub(crate) async fn identify(req: &Request, ctx: &Ctx) -> Result<Identified, ApiError> {
     // Cloudflare sets this header on every request it forwards, replacing any a client sent;
     // without it (a local stack) there is no address to count by.
     let address = req
@@ -70,18 +116,88 @@ pub(crate) async fn authenticate(req: &Request, ctx: &Ctx) -> Result<Caller, Api
         .flatten()
         .map(|ip| ip.trim().chars().take(MAX_ADDRESS_CHARS).collect::<String>())
         .filter(|ip| !ip.is_empty());
+    match credential(req, ctx).await {
+        Ok(credential) => Ok(Identified { credential, address }),
+        Err(error) => {
+            Err(refused(error, presented_credentials(req), address.as_deref(), ctx).await)
+        }
+    }
+}
+
+/// Plans the reads that say who an identified caller is: the person's facts, or the machine
+/// credential's row, and the failed attempts of the address; to be sent with the handler's own
+/// reads, in one batch.
+pub(crate) fn plan_caller(
+    identified: &Identified,
+    ctx: &Ctx,
+) -> Result<Planned<CallerFacts>, ApiError> {
+    let record = match &identified.credential {
+        Credential::Person { email, subject } => ctx
+            .store
+            .plan_person(email, Some(subject), None)?
+            .map(|person| CallerRecord::Person(Box::new(person))),
+        Credential::ApiKey { hash } => {
+            ctx.store.plan_api_key(hash, &ctx.now)?.map(CallerRecord::Machine)
+        }
+        Credential::ServiceToken { common_name } => {
+            ctx.store.plan_service_token(common_name)?.map(CallerRecord::Machine)
+        }
+    };
+    let attempts = match &identified.address {
+        Some(address) => ctx.plan_request_count(AUTH_FAILURES, address)?.map(Some),
+        None => Planned::new(Vec::new(), |_| Ok(None)),
+    };
+    Ok(attempts
+        .and(record)
+        .map(|(failed_attempts, record)| CallerFacts { failed_attempts, record }))
+}
+
+/// The caller, from their identified credential and what D1 said about it, with a person's
+/// facts; refused (429) when the address has spent its failed attempts, or (401, counted) for a
+/// machine credential that is not live.
+pub(crate) async fn caller(
+    identified: Identified,
+    facts: CallerFacts,
+    ctx: &Ctx,
+) -> Result<(Caller, Option<PersonRecord>), ApiError> {
+    if let Some(count) = facts.failed_attempts {
+        ctx.refuse_if_reached(count, ctx.config.rate_limits.auth_failures)?;
+    }
+    match (identified.credential, facts.record) {
+        (Credential::Person { email, subject }, CallerRecord::Person(person)) => {
+            Ok((Caller::Person { email, subject }, Some(*person)))
+        }
+        (_, CallerRecord::Machine(Some(row))) => {
+            Ok((Caller::Machine { name: row.name, scopes: parse_scopes(&row.scopes) }, None))
+        }
+        (credential, _) => {
+            let reason = match credential {
+                Credential::ApiKey { .. } => "an unknown, revoked or expired API key",
+                _ => "an unregistered service token",
+            };
+            let address = identified.address.as_deref();
+            Err(refused(unauthenticated(reason), true, address, ctx).await)
+        }
+    }
+}
+
+/// What a refused credential answers: the refusal, counted against the address; or 429 when
+/// the address had spent its attempts already.
+async fn refused(error: ApiError, presented: bool, address: Option<&str>, ctx: &Ctx) -> ApiError {
+    let (ApiError::Unauthenticated { reason }, Some(address)) = (&error, address) else {
+        return error;
+    };
     let limit = ctx.config.rate_limits.auth_failures;
-    if let Some(address) = &address {
-        ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await?;
+    if let Err(refusal) = ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await {
+        return refusal;
     }
-    let result = verify_credentials(req, ctx).await;
-    if let (Err(ApiError::Unauthenticated { reason }), Some(address)) = (&result, &address)
-        && presented_credentials(req)
-    {
+    if presented {
         console_warn!("failed credential attempt from {address}: {reason}");
-        ctx.count(AUTH_FAILURES, address).await?;
+        if let Err(failure) = ctx.count(AUTH_FAILURES, address).await {
+            return failure;
+        }
     }
-    result
+    error
 }
 
 /// Whether the request carries a credential of either kind.
@@ -90,11 +206,11 @@ fn presented_credentials(req: &Request) -> bool {
     has("Authorization") || has("Cf-Access-Jwt-Assertion")
 }
 
-/// Turns the request's credentials into a caller.
-async fn verify_credentials(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError> {
+/// The request's credential, checked without D1.
+async fn credential(req: &Request, ctx: &Ctx) -> Result<Credential, ApiError> {
     let header = |name: &str| req.headers().get(name).ok().flatten();
     if let Some(authorization) = header("Authorization") {
-        return api_key(&authorization, ctx).await;
+        return api_key(&authorization, ctx);
     }
     let Some(token) = header("Cf-Access-Jwt-Assertion") else {
         return Err(unauthenticated("no credentials"));
@@ -131,24 +247,22 @@ async fn verify_credentials(req: &Request, ctx: &Ctx) -> Result<Caller, ApiError
         if claims.subject.trim().is_empty() {
             return Err(unauthenticated("a person's token without a subject"));
         }
-        return Ok(Caller::Person { email: email.trim().to_lowercase(), subject: claims.subject });
+        return Ok(Credential::Person {
+            email: email.trim().to_lowercase(),
+            subject: claims.subject,
+        });
     }
-    let common_name = claims.common_name.unwrap_or_default();
-    let row = ctx.store.find_service_token(&common_name).await?;
-    let row = row.ok_or_else(|| unauthenticated("an unregistered service token"))?;
-    Ok(Caller::Machine { name: row.name, scopes: parse_scopes(&row.scopes) })
+    Ok(Credential::ServiceToken { common_name: claims.common_name.unwrap_or_default() })
 }
 
-async fn api_key(authorization: &str, ctx: &Ctx) -> Result<Caller, ApiError> {
+fn api_key(authorization: &str, ctx: &Ctx) -> Result<Credential, ApiError> {
     let key = authorization.strip_prefix("Bearer ").map(str::trim).unwrap_or_default();
     if !api_keys::looks_like_key(key) {
         return Err(unauthenticated("an Authorization header that is not an API key"));
     }
     let pepper =
         ctx.config.api_key_pepper.as_deref().ok_or_else(|| unauthenticated("API keys are off"))?;
-    let row = ctx.store.find_api_key(&api_keys::hash(pepper, key), &ctx.now).await?;
-    let row = row.ok_or_else(|| unauthenticated("an unknown, revoked or expired API key"))?;
-    Ok(Caller::Machine { name: row.name, scopes: parse_scopes(&row.scopes) })
+    Ok(Credential::ApiKey { hash: api_keys::hash(pepper, key) })
 }
 
 /// The Access key with id `kid`, fetching the key set when the cache policy says so. A cold

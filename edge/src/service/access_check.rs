@@ -7,7 +7,6 @@
 //! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
 //! answered "denied", so that a typo in a client shows at once.
 
-use futures_util::future::{join, join_all};
 use groupsync_core::api::{AccessCheckBatchRequest, AccessCheckResponse, Assumption, ProblemCode};
 use groupsync_core::domain::{
     Email, Grant, MemberOf, PermissionName, Person, ResourcePath, RoleKey, WhatIf, check,
@@ -16,9 +15,7 @@ use groupsync_core::domain::{
 use crate::error::ApiError;
 use crate::service::access::{Caller, Principal};
 use crate::service::catalog::catalog_of;
-use crate::service::ports::{
-    CatalogStore, CustomGrantRow, GroupListRow, GroupStore, PeopleStore, PersonFacts,
-};
+use crate::service::ports::{CatalogRows, CustomGrantRow, GroupListRow, PeopleStore, PersonFacts};
 
 /// The longest group id a what-if may name (Okta's are 20 characters).
 const MAX_GROUP_ID_LEN: usize = 64;
@@ -155,59 +152,78 @@ fn group_id(name: &'static str, id: &str) -> Result<String, (&'static str, &'sta
     if plausible { Ok(id.to_owned()) } else { Err((name, "a group id, such as 00g1abc")) }
 }
 
-/// Answers `query` from the store.
+/// Answers one check (parsed by [`parse_check_query`]) from its reads.
 ///
 /// # Errors
 ///
 /// `400 invalid_query` for a permission the catalog does not know or a what-if group that does
-/// not exist; `internal` when the store fails.
-pub async fn check_access(
-    people: &impl PeopleStore,
-    groups: &impl GroupStore,
-    roles: &impl CatalogStore,
-    query: CheckQuery,
-) -> Result<AccessCheckResponse, ApiError> {
+/// not exist.
+pub fn answer_check(reads: CheckReads, query: CheckQuery) -> Result<AccessCheckResponse, ApiError> {
     let refuse = |_: usize, field: &str, message: String| ApiError::invalid_query(field, message);
-    let mut answers = check_many(people, groups, roles, vec![query], &refuse).await?;
+    let mut answers = answer_checks(reads, vec![query], &refuse)?;
     answers.pop().ok_or_else(|| ApiError::client(ProblemCode::Internal, "no answer"))
 }
 
-/// Answers a batch (parsed by [`parse_check_batch`]) in its order.
+/// Answers a batch (parsed by [`parse_check_batch`]) from its reads, in its order.
 ///
 /// # Errors
 ///
 /// `422 invalid_input` naming the check whose permission the catalog does not know or whose
-/// what-if group does not exist; `internal` when the store fails.
-pub async fn check_batch(
-    people: &impl PeopleStore,
-    groups: &impl GroupStore,
-    roles: &impl CatalogStore,
+/// what-if group does not exist.
+pub fn answer_batch(
+    reads: CheckReads,
     queries: Vec<CheckQuery>,
 ) -> Result<Vec<AccessCheckResponse>, ApiError> {
     let refuse = |i: usize, field: &str, message: String| {
         ApiError::invalid(&format!("checks[{i}].{field}"), message)
     };
-    check_many(people, groups, roles, queries, &refuse).await
+    answer_checks(reads, queries, &refuse)
 }
 
-/// Answers checks with as few round trips to D1 as they allow: the catalog and every person
-/// (with their groups' custom grants) at once, then the what-if groups at once.
-async fn check_many(
-    people: &impl PeopleStore,
-    groups: &impl GroupStore,
-    roles: &impl CatalogStore,
-    queries: Vec<CheckQuery>,
-    refuse: &dyn Fn(usize, &str, String) -> ApiError,
-) -> Result<Vec<AccessCheckResponse>, ApiError> {
+/// What a set of checks reads, all of one moment: the catalog, the facts of each person they
+/// ask about (by email), and the groups their what-ifs assume a membership of (those that exist).
+#[derive(Debug)]
+pub struct CheckReads {
+    /// The relying app's permissions and the custom roles.
+    pub catalog: CatalogRows,
+    /// Each person asked about, by email.
+    pub people: Vec<(String, PersonFacts)>,
+    /// The groups of the `as_if_member_of` assumptions that exist.
+    pub what_if_groups: Vec<GroupListRow>,
+}
+
+/// Whom and which groups `queries` ask about: their distinct emails and what-if group ids, to
+/// read them once each.
+pub fn check_subjects(queries: &[CheckQuery]) -> (Vec<String>, Vec<String>) {
     let mut emails: Vec<String> = queries.iter().map(|q| q.email.clone()).collect();
     emails.sort_unstable();
     emails.dedup();
-    let (rows, facts) = join(
-        roles.catalog_rows(),
-        join_all(emails.iter().map(|email| people.person_facts(email, None))),
-    )
-    .await;
-    let catalog = catalog_of(rows?);
+    let mut what_if_ids: Vec<String> = queries
+        .iter()
+        .filter_map(|q| match &q.assuming {
+            Some(Assumption::MemberOf(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    what_if_ids.sort_unstable();
+    what_if_ids.dedup();
+    (emails, what_if_ids)
+}
+
+/// Answers checks from what they read ([`CheckReads`]), in their order; `refuse` words the
+/// refusal of check `i`'s field.
+///
+/// # Errors
+///
+/// The refusal of the first check whose permission the catalog does not know, or whose what-if
+/// group does not exist.
+fn answer_checks(
+    reads: CheckReads,
+    queries: Vec<CheckQuery>,
+    refuse: &dyn Fn(usize, &str, String) -> ApiError,
+) -> Result<Vec<AccessCheckResponse>, ApiError> {
+    let CheckReads { catalog, people, what_if_groups } = reads;
+    let catalog = catalog_of(catalog);
     if let Some((i, query)) =
         queries.iter().enumerate().find(|(_, q)| !catalog.knows(&q.permission))
     {
@@ -220,27 +236,13 @@ async fn check_many(
             ),
         ));
     }
-    let facts: Vec<PersonFacts> = facts.into_iter().collect::<Result<_, _>>()?;
-    let mut what_if_ids: Vec<String> = queries
-        .iter()
-        .filter_map(|q| match &q.assuming {
-            Some(Assumption::MemberOf(id)) => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
-    what_if_ids.sort_unstable();
-    what_if_ids.dedup();
-    let what_if_groups: Vec<GroupListRow> = join_all(what_if_ids.iter().map(|id| groups.group(id)))
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
     let mut answers = Vec::with_capacity(queries.len());
     for (i, query) in queries.into_iter().enumerate() {
-        let index = emails.binary_search(&query.email).unwrap_or_default();
-        let person_facts = facts[index].clone();
+        let person_facts = people
+            .iter()
+            .find(|(email, _)| *email == query.email)
+            .map(|(_, facts)| facts.clone())
+            .ok_or_else(|| ApiError::client(ProblemCode::Internal, "a person was not read"))?;
         // A shared email grants nothing: the usual sentences would not explain why.
         let identity_note = person_facts.identity.note(&query.email);
         let mut person = person_of(person_facts);

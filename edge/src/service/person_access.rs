@@ -10,7 +10,7 @@ use groupsync_core::domain::{
 use groupsync_core::okta::OktaUserStatus;
 
 use crate::error::ApiError;
-use crate::service::ports::{CustomGrantRow, GroupRoles, PeopleStore};
+use crate::service::ports::{CustomGrantRow, GroupRoles, PeopleStore, PersonFacts};
 
 /// A person's synced Okta user, their status, and their access, all of one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,15 @@ pub async fn access_of(
     fallback_user_id: Option<&str>,
 ) -> Result<PersonAccess, ApiError> {
     let person = store.person_facts(email, fallback_user_id).await?;
+    Ok(access_from_facts(email, person, fallback_user_id))
+}
+
+/// The access of `email` from their facts (see [`access_of`]).
+pub fn access_from_facts(
+    email: &str,
+    person: PersonFacts,
+    fallback_user_id: Option<&str>,
+) -> PersonAccess {
     let status = person.user.as_ref().map(|(_, status)| *status);
     let okta_user_id = person.user.map(|(id, _)| id).or(fallback_user_id.map(str::to_owned));
     let in_groups = !person.grants.is_empty();
@@ -43,7 +52,7 @@ pub async fn access_of(
     if let Some(note) = person.identity.note(email) {
         access.notes.insert(0, note);
     }
-    Ok(PersonAccess { okta_user_id, status: if in_groups { status } else { None }, access })
+    PersonAccess { okta_user_id, status: if in_groups { status } else { None }, access }
 }
 
 /// The groups of a synced user, with the roles each grants (perhaps none) and its custom grants.

@@ -26,15 +26,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use fake_okta::{FakeOkta, FakeOktaConfig, RateLimitConfig, TenantOptions, TenantSize, TenantSpec};
+use fake_okta::{FakeOkta, TenantOptions, TenantSize};
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken, TenantOrigin};
 use okta_tests::{ReqwestTransport, TokioClock};
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
-use test_support::{LocalStack, StackOptions, workspace_root};
+
+use common::{Api, RUN_POLL};
+
+mod common;
 
 fn main() {
     let mut sizes = vec![TenantSize::S, TenantSize::M];
@@ -88,47 +87,9 @@ fn main() {
 }
 
 async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>) {
-    let mut limits = RateLimitConfig::default();
-    if let Some(window) = window {
-        limits.window = window;
-    }
-    let fake = FakeOkta::start_with_options(
-        FakeOktaConfig {
-            tenant: TenantSpec { size, seed: 7 },
-            latency: Duration::from_millis(50),
-            limits,
-        },
-        options,
-        "127.0.0.1:0".parse().expect("an address"),
-    )
-    .await
-    .expect("the fake starts");
+    let (fake, stack, api) =
+        common::start_product(size, options, window, &format!("bench-sync-{size:?}"), true).await;
     let info = fake.info().clone();
-    let root = workspace_root();
-    let key = PrivateKey::generate().to_pkcs8_der().expect("a key");
-    let vars: Vec<(String, String)> = [
-        ("ENVIRONMENT", "local".to_owned()),
-        ("DEV_SIGN_IN", "true".to_owned()),
-        ("DEV_SIGNING_KEY", STANDARD.encode(key.as_bytes())),
-        ("SUPER_ADMIN_BOOTSTRAP", "bench@example.com".to_owned()),
-        ("TOKEN_ENCRYPTION_KEY", STANDARD.encode([3_u8; 32])),
-        ("API_KEY_PEPPER", STANDARD.encode([4_u8; 32])),
-    ]
-    .into_iter()
-    .map(|(n, v)| (n.to_owned(), v))
-    .collect();
-    let options = StackOptions {
-        vars,
-        ..StackOptions::fresh_for_tests(&root, &format!("bench-sync-{size:?}"))
-            .expect("a directory")
-    };
-    let stack = tokio::task::spawn_blocking(move || LocalStack::start(&root, options))
-        .await
-        .expect("the start finishes")
-        .unwrap_or_else(|e| panic!("the stack starts (run `cargo xtask build` first): {e}"));
-    let api = Api::new(stack.base_url()).await;
-    let settings = json!({ "tenant_url": info.base_url, "app_id": info.app_id, "api_token": info.token, "sync_enabled": true });
-    api.send("PUT", "/api/v1/settings/okta", &settings).await;
 
     // The native client lists the same tenant at the same limits, from fresh windows.
     fake.control().reset_rate_limits();
@@ -269,13 +230,10 @@ impl Latencies {
 }
 
 fn percentile(samples: &[u64], p: usize) -> String {
-    {
-        let mut sorted = samples.to_vec();
-        sorted.sort_unstable();
-        match sorted.len() {
-            0 => "-".to_owned(),
-            n => format!("{}ms", sorted[(n * p / 100).min(n - 1)]),
-        }
+    if samples.is_empty() {
+        "-".to_owned()
+    } else {
+        format!("{}ms", common::percentile(samples, p))
     }
 }
 
@@ -300,47 +258,7 @@ fn median(samples: &[u64]) -> u64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(0)
 }
 
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-}
-
 impl Api {
-    async fn new(base: &str) -> Self {
-        let http = reqwest::Client::new();
-        let signed_in: Value = http
-            .post(format!("{base}/api/v1/dev/sign-in"))
-            .header("X-Requested-By", "okta-groups-sync")
-            .json(&json!({ "email": "bench@example.com" }))
-            .send()
-            .await
-            .expect("the sign-in answers")
-            .json()
-            .await
-            .expect("a token");
-        Self {
-            base: base.to_owned(),
-            http,
-            token: signed_in["token"].as_str().expect("a token").to_owned(),
-        }
-    }
-
-    async fn send(&self, method: &str, path: &str, body: &Value) -> Value {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Cf-Access-Jwt-Assertion", &self.token)
-            .header("X-Requested-By", "okta-groups-sync")
-            .json(body)
-            .send()
-            .await
-            .expect("the Worker answers");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
-        response.json().await.expect("JSON")
-    }
-
     /// Issue #14's figure: registers a permission and a custom role holding it, grants it to
     /// the largest synced group on `folder:/prod`, then asks [`CHECKS`] checks of its members
     /// on a folder below (allowed), alternating with the health probe (one D1 query) as the
@@ -397,17 +315,6 @@ impl Api {
         latencies
     }
 
-    async fn get(&self, path: &str) -> Value {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Cf-Access-Jwt-Assertion", &self.token)
-            .send()
-            .await
-            .expect("the Worker answers");
-        response.json().await.expect("JSON")
-    }
-
     /// Runs a sync to its end while people use the app: `GET /api/v1/me` every
     /// [`ME_PACE`] on one connection throughout, and back to back on a second one from the first
     /// poll that sees the run writing (at M a commit is written in a second or two; polls are
@@ -418,8 +325,7 @@ impl Api {
     async fn sync_measuring_me(&self, body: Value) -> (Value, Duration, Latencies) {
         let started = Instant::now();
         let paced = Prober::start(self, started, Some(ME_PACE));
-        let run = self.send("POST", "/api/v1/sync", &body).await;
-        let id = run["run"]["id"].as_str().expect("a run id").to_owned();
+        let id = self.start_sync(body).await;
         let mut last_reading = Duration::ZERO;
         let mut flood: Option<Prober> = None;
         let run = loop {
@@ -452,27 +358,7 @@ impl Api {
             .collect();
         (run, wall, Latencies { samples, all })
     }
-
-    /// Runs a sync to its end: the run and the wall time.
-    async fn sync(&self, body: Value) -> (Value, Duration) {
-        let started = Instant::now();
-        let run = self.send("POST", "/api/v1/sync", &body).await;
-        let id = run["run"]["id"].as_str().expect("a run id").to_owned();
-        loop {
-            let run = self.get(&format!("/api/v1/sync/runs/{id}")).await;
-            if run["state"] != "running" {
-                assert_eq!(run["state"], "succeeded", "{run}");
-                return (run, started.elapsed());
-            }
-            tokio::time::sleep(RUN_POLL).await;
-        }
-    }
 }
-
-/// How often a run's state is polled: the wall time's resolution. At S a run takes about a
-/// second, so a 50 ms poll added up to 5 % to it, measuring the bench rather than the Worker; a
-/// poll is one D1 read, light enough to ask this often.
-const RUN_POLL: Duration = Duration::from_millis(10);
 
 /// How often the paced prober asks `GET /api/v1/me`: a few people with the app open.
 const ME_PACE: Duration = Duration::from_millis(200);

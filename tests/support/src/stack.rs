@@ -33,6 +33,15 @@ pub struct StackOptions {
     pub migrate: bool,
     /// Where wrangler's output goes.
     pub logs: Logs,
+    /// Whether wrangler logs every request (and the Worker's `console.log`). A load test turns
+    /// this off: wrangler's request log is a call from its proxy to its Node process for every
+    /// request, which on a machine of two cores takes the CPU the Worker is measured on.
+    pub log_requests: bool,
+    /// Whether wrangler opens the Worker's DevTools inspector. Its proxy sends every message of
+    /// the Worker's runtime (a network event for each D1 query among them) to wrangler's Node
+    /// process, which costs more CPU than the Worker itself: tests and benchmarks leave it off,
+    /// `cargo xtask dev` keeps it for people who debug.
+    pub inspector: bool,
 }
 
 impl StackOptions {
@@ -58,6 +67,8 @@ impl StackOptions {
             env_files: Vec::new(),
             migrate: true,
             logs: Logs::File(dir.join("wrangler.log")),
+            log_requests: true,
+            inspector: false,
         })
     }
 }
@@ -338,16 +349,28 @@ fn spawn_wrangler(
     port: u16,
     append_log: bool,
 ) -> Result<Supervised, StackError> {
-    let inspector_port =
-        free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?;
     let mut command = wrangler_command(root);
     command
         .arg("dev")
         .args(["--local", "--ip", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--inspector-port", &inspector_port.to_string()])
         .arg("--persist-to")
         .arg(&options.state_dir)
         .args(["--show-interactive-dev-session=false", "--test-scheduled"]);
+    if !options.log_requests {
+        command.args(["--log-level", "warn"]);
+    }
+    if options.inspector {
+        let inspector_port =
+            free_port().map_err(|e| StackError::Io("finding a free port".into(), e))?;
+        command.args(["--inspector-port", &inspector_port.to_string()]);
+    } else {
+        // wrangler's command line has no switch for this; it leaves the inspector off in a VS
+        // Code debug terminal, which it recognises by this variable alone (wrangler 4.86:
+        // `ProxyController.inspectorEnabled`; miniflare then starts no watchdog without VS
+        // Code's bootloader in NODE_OPTIONS). The Worker's logs still arrive, through
+        // workerd's structured logs.
+        command.env("VSCODE_INSPECTOR_OPTIONS", "off");
+    }
     for (name, value) in &options.vars {
         command.arg("--var").arg(format!("{name}:{value}"));
     }
@@ -470,6 +493,8 @@ mod tests {
             env_files: Vec::new(),
             migrate: true,
             logs: Logs::Inherit,
+            log_requests: true,
+            inspector: false,
         };
         let error = LocalStack::start(&empty, options).unwrap_err();
         assert!(matches!(error, StackError::NotBuilt(_)), "{error}");

@@ -10,16 +10,16 @@ use crate::service::ports::{
 };
 
 use super::people::statuses_holding_roles;
-use super::{Store, batch_answer, changes, database, text};
+use super::{Planned, Store, batch_answer, changes, database, text};
 
 /// The permissions of ?3 (a JSON array) that are all registered: a role never holds a name
 /// removed meanwhile.
 const ALL_REGISTERED: &str = "NOT EXISTS (SELECT 1 FROM json_each(?3) p \
      WHERE p.value NOT IN (SELECT name FROM app_permissions))";
 
-impl CatalogStore for Store {
-    /// One batch: both tables of one moment, in one round trip.
-    async fn catalog_rows(&self) -> Result<CatalogRows, StoreError> {
+impl Store {
+    /// The relying app's permissions and the custom roles, of one moment; planned.
+    pub(crate) fn plan_catalog_rows(&self) -> Result<Planned<CatalogRows>, StoreError> {
         let permissions = self.statement(
             "SELECT name, description, created_by, created_at FROM app_permissions ORDER BY name",
             &[],
@@ -29,9 +29,14 @@ impl CatalogStore for Store {
              ORDER BY key",
             &[],
         )?;
-        let mut results =
-            self.db.batch(vec![permissions, roles]).await.map_err(database)?.into_iter();
-        Ok((batch_answer(results.next())?, batch_answer(results.next())?))
+        Ok(Planned::all(permissions).and(Planned::all(roles)))
+    }
+}
+
+impl CatalogStore for Store {
+    /// One batch: both tables of one moment, in one round trip.
+    async fn catalog_rows(&self) -> Result<CatalogRows, StoreError> {
+        self.plan_catalog_rows()?.run(self).await
     }
 
     async fn register_permission(

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, Store, batch_answer, changes, database, opt, text};
+use super::{AuditRecord, Planned, Store, batch_answer, changes, database, opt, text};
 use crate::error::StoreError;
 use crate::service::ports::{GroupListRow, GroupRow, GroupStore, RoleChange};
 
@@ -13,14 +13,14 @@ impl Store {
     // --- groups and roles --------------------------------------------------------------------
 
     /// A page of groups, searched by name and sorted, with the count of all that match and when
-    /// the last sync committed: one batch, so the count, the rows and the time agree.
-    pub(crate) async fn group_page(
+    /// the last sync committed: one batch, so the count, the rows and the time agree; planned.
+    pub(crate) fn plan_group_page(
         &self,
         search: &str,
         order: GroupOrder,
         limit: u32,
         offset: u32,
-    ) -> Result<GroupPageRows, StoreError> {
+    ) -> Result<Planned<GroupPageRows>, StoreError> {
         #[derive(Deserialize)]
         struct Total {
             n: u32,
@@ -41,29 +41,33 @@ impl Store {
                 JsValue::from_f64(f64::from(offset)),
             ],
         )?;
-        let mut results = self
-            .read_together(vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?])
-            .await?
-            .into_iter();
-        let total: Vec<Total> = batch_answer(results.next())?;
-        let rows = batch_answer(results.next())?;
-        let last_commit_at = last_commit_at(batch_answer(results.next())?);
-        Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
+        let statements = vec![count, rows, self.statement(LAST_COMMIT_AT, &[])?];
+        Ok(Planned::new(statements, |results| {
+            let total: Vec<Total> = batch_answer(results.next())?;
+            let rows = batch_answer(results.next())?;
+            let last_commit_at = last_commit_at(batch_answer(results.next())?);
+            Ok(GroupPageRows { rows, total: total.first().map_or(0, |t| t.n), last_commit_at })
+        }))
     }
 
-    /// A group and when the last sync committed, read in one batch.
-    pub(crate) async fn group_with_sync(
+    /// A group and when the last sync committed, read in one batch; planned.
+    pub(crate) fn plan_group_with_sync(
         &self,
         id: &str,
-    ) -> Result<(Option<GroupListRow>, Option<String>), StoreError> {
-        let group = self.statement(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)])?;
-        let mut results = self
-            .read_together(vec![group, self.statement(LAST_COMMIT_AT, &[])?])
-            .await?
-            .into_iter();
-        let group: Vec<GroupListRow> = batch_answer(results.next())?;
-        let last_commit_at = last_commit_at(batch_answer(results.next())?);
-        Ok((group.into_iter().next(), last_commit_at))
+    ) -> Result<Planned<GroupWithSync>, StoreError> {
+        Ok(self.plan_group(id)?.and(self.plan_last_commit_at()?))
+    }
+
+    /// A group by id, planned.
+    pub(crate) fn plan_group(&self, id: &str) -> Result<Planned<Option<GroupListRow>>, StoreError> {
+        Ok(Planned::first(
+            self.statement(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)])?,
+        ))
+    }
+
+    /// When the last sync committed, planned.
+    fn plan_last_commit_at(&self) -> Result<Planned<Option<String>>, StoreError> {
+        Ok(Planned::all(self.statement(LAST_COMMIT_AT, &[])?).map(last_commit_at))
     }
 
     /// A page of a group's members, ordered by email (none first), then id, starting after the
@@ -74,13 +78,13 @@ impl Store {
     ///
     /// The page is a keyset read (`(email, id) > after`), never an OFFSET: a page deep into a
     /// group of 100,000 members costs what the first one does, bar the count.
-    pub(crate) async fn member_page(
+    pub(crate) fn plan_member_page(
         &self,
         group_id: &str,
         search: &str,
         after: Option<(&str, &str)>,
         limit: u32,
-    ) -> Result<Option<MemberPageRows>, StoreError> {
+    ) -> Result<Planned<Option<MemberPageRows>>, StoreError> {
         let mut args = vec![text(group_id)];
         let mut from = "FROM group_members m JOIN okta_users u ON u.id = m.user_id \
              WHERE m.group_id = ?1"
@@ -108,19 +112,18 @@ impl Store {
         let page = self.statement(&page, &args)?;
         let exists =
             self.statement("SELECT COUNT(*) AS n FROM groups WHERE id = ?1", &[text(group_id)])?;
-        let mut results = self
-            .read_together(vec![exists, count, page, self.statement(LAST_COMMIT_AT, &[])?])
-            .await?
-            .into_iter();
-        let exists: Vec<super::Count> = batch_answer(results.next())?;
-        let total: Vec<super::Count> = batch_answer(results.next())?;
-        let rows = batch_answer(results.next())?;
-        let last_commit_at = last_commit_at(batch_answer(results.next())?);
-        if exists.first().is_none_or(|e| e.n == 0) {
-            return Ok(None);
-        }
-        let total = total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX));
-        Ok(Some(MemberPageRows { rows, total, last_commit_at }))
+        let statements = vec![exists, count, page, self.statement(LAST_COMMIT_AT, &[])?];
+        Ok(Planned::new(statements, |results| {
+            let exists: Vec<super::Count> = batch_answer(results.next())?;
+            let total: Vec<super::Count> = batch_answer(results.next())?;
+            let rows = batch_answer(results.next())?;
+            let last_commit_at = last_commit_at(batch_answer(results.next())?);
+            if exists.first().is_none_or(|e| e.n == 0) {
+                return Ok(None);
+            }
+            let total = total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX));
+            Ok(Some(MemberPageRows { rows, total, last_commit_at }))
+        }))
     }
 }
 
@@ -263,6 +266,9 @@ struct LastCommitRow {
 fn last_commit_at(rows: Vec<LastCommitRow>) -> Option<String> {
     rows.into_iter().next().and_then(|row| row.ended_at)
 }
+
+/// A group (if one has the id) and when the last sync committed.
+pub(crate) type GroupWithSync = (Option<GroupListRow>, Option<String>);
 
 /// A page of groups as of one moment.
 #[derive(Debug)]

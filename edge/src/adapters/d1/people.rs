@@ -12,8 +12,10 @@ use groupsync_core::domain::{
 };
 use groupsync_core::okta::OktaUserStatus;
 
-use super::{AuditRecord, Store, batch_answer, database, opt, text};
+use super::planned::Answers;
+use super::{AuditRecord, Planned, Store, batch_answer, database, opt, text};
 use crate::error::StoreError;
+use crate::service::access_check::CheckReads;
 use crate::service::ports::{CustomGrantRow, GroupRoles, InvitationRow, PeopleStore, PersonFacts};
 
 impl Store {
@@ -32,6 +34,36 @@ impl Store {
         subject: Option<&str>,
         fallback_user_id: Option<&str>,
     ) -> Result<PersonRecord, StoreError> {
+        self.plan_person(email, subject, fallback_user_id)?.run(self).await
+    }
+
+    /// What checks about `emails`, with what-ifs of the groups `what_if_ids`, read; planned.
+    pub(crate) fn plan_check_reads(
+        &self,
+        emails: Vec<String>,
+        what_if_ids: &[String],
+    ) -> Result<Planned<CheckReads>, StoreError> {
+        let people = emails
+            .iter()
+            .map(|email| Ok(self.plan_person(email, None, None)?.map(PersonRecord::into_facts)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let groups = what_if_ids.iter().map(|id| self.plan_group(id)).collect::<Result<_, _>>()?;
+        let reads =
+            self.plan_catalog_rows()?.and(Planned::join_all(people)).and(Planned::join_all(groups));
+        Ok(reads.map(move |((catalog, facts), groups)| CheckReads {
+            catalog,
+            people: emails.into_iter().zip(facts).collect(),
+            what_if_groups: groups.into_iter().flatten().collect(),
+        }))
+    }
+
+    /// [`Self::person`], planned: to be read in the batch of other reads.
+    pub(crate) fn plan_person(
+        &self,
+        email: &str,
+        subject: Option<&str>,
+        fallback_user_id: Option<&str>,
+    ) -> Result<Planned<PersonRecord>, StoreError> {
         let args = [text(email), opt(subject), opt(fallback_user_id)];
         // Every Okta user the person could be: those with the email, the bound one, the fallback.
         let candidates = "SELECT id FROM okta_users WHERE email = ?1 \
@@ -79,58 +111,13 @@ impl Store {
         )?;
         let signed_in =
             self.statement("SELECT COUNT(*) AS n FROM sign_ins WHERE email = ?1", &[text(email)])?;
-        let mut results = self
-            .read_together(vec![
-                super_admin,
-                binding,
-                matches,
-                users,
-                memberships,
-                custom,
-                invited,
-                signed_in,
-            ])
-            .await?
-            .into_iter();
-        let super_admin: Vec<super::Count> = batch_answer(results.next())?;
-        let binding: Vec<BindingRow> = batch_answer(results.next())?;
-        let matches: Vec<MatchRow> = batch_answer(results.next())?;
-        let users: Vec<MemberRow> = batch_answer(results.next())?;
-        let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
-        let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
-        let invited: Vec<super::Count> = batch_answer(results.next())?;
-        let signed_in: Vec<super::Count> = batch_answer(results.next())?;
-        let matches: Vec<EmailMatch> = matches
-            .into_iter()
-            .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
-            .collect();
-        let identity = match subject {
-            Some(subject) => resolve_identity(
-                subject,
-                binding.first().map(|b| b.okta_user_id.as_str()),
-                &matches,
-            ),
-            None => resolve_email(&matches),
-        };
-        let chosen = match (&identity, fallback_user_id) {
-            (IdentityMatch::NoOktaUser, Some(fallback)) => Some(fallback.to_owned()),
-            _ => identity.okta_user_id().map(str::to_owned),
-        };
-        let mut grants = Vec::new();
-        for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
-            push_group_role(&mut grants, row.group_id, row.group_name, row.role);
-        }
-        let custom =
-            custom.into_iter().filter(|c| grants.iter().any(|g| g.0 == c.group_id)).collect();
-        Ok(PersonRecord {
-            super_admin: super_admin.first().is_some_and(|c| c.n > 0),
-            user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
-            identity,
-            grants,
-            custom,
-            invited: invited.first().is_some_and(|c| c.n > 0),
-            signed_in_before: signed_in.first().is_some_and(|c| c.n > 0),
-        })
+        let statements =
+            vec![super_admin, binding, matches, users, memberships, custom, invited, signed_in];
+        let subject = subject.map(str::to_owned);
+        let fallback_user_id = fallback_user_id.map(str::to_owned);
+        Ok(Planned::new(statements, move |results| {
+            person_record(results, subject.as_deref(), fallback_user_id.as_deref())
+        }))
     }
 
     /// Records a sign-in of `email` (its first: a recorded one is kept, so two first requests
@@ -304,14 +291,64 @@ impl PeopleStore for Store {
         email: &str,
         fallback_user_id: Option<&str>,
     ) -> Result<PersonFacts, StoreError> {
-        let person = self.person(email, None, fallback_user_id).await?;
-        Ok(PersonFacts {
-            super_admin: person.super_admin,
-            identity: person.identity,
-            user: person.user.map(|u| (u.id, OktaUserStatus::parse(&u.status))),
-            grants: person.grants,
-            custom: person.custom,
-        })
+        Ok(self.person(email, None, fallback_user_id).await?.into_facts())
+    }
+}
+
+/// Parses the answers of [`Store::plan_person`]'s statements, in their order.
+fn person_record(
+    results: &mut Answers,
+    subject: Option<&str>,
+    fallback_user_id: Option<&str>,
+) -> Result<PersonRecord, StoreError> {
+    let super_admin: Vec<super::Count> = batch_answer(results.next())?;
+    let binding: Vec<BindingRow> = batch_answer(results.next())?;
+    let matches: Vec<MatchRow> = batch_answer(results.next())?;
+    let users: Vec<MemberRow> = batch_answer(results.next())?;
+    let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
+    let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
+    let invited: Vec<super::Count> = batch_answer(results.next())?;
+    let signed_in: Vec<super::Count> = batch_answer(results.next())?;
+    let matches: Vec<EmailMatch> = matches
+        .into_iter()
+        .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
+        .collect();
+    let identity = match subject {
+        Some(subject) => {
+            resolve_identity(subject, binding.first().map(|b| b.okta_user_id.as_str()), &matches)
+        }
+        None => resolve_email(&matches),
+    };
+    let chosen = match (&identity, fallback_user_id) {
+        (IdentityMatch::NoOktaUser, Some(fallback)) => Some(fallback.to_owned()),
+        _ => identity.okta_user_id().map(str::to_owned),
+    };
+    let mut grants = Vec::new();
+    for row in memberships.into_iter().filter(|m| chosen.as_deref() == Some(&m.user_id)) {
+        push_group_role(&mut grants, row.group_id, row.group_name, row.role);
+    }
+    let custom = custom.into_iter().filter(|c| grants.iter().any(|g| g.0 == c.group_id)).collect();
+    Ok(PersonRecord {
+        super_admin: super_admin.first().is_some_and(|c| c.n > 0),
+        user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
+        identity,
+        grants,
+        custom,
+        invited: invited.first().is_some_and(|c| c.n > 0),
+        signed_in_before: signed_in.first().is_some_and(|c| c.n > 0),
+    })
+}
+
+impl PersonRecord {
+    /// The facts that decide the person's access, as the services read them.
+    pub(crate) fn into_facts(self) -> PersonFacts {
+        PersonFacts {
+            super_admin: self.super_admin,
+            identity: self.identity,
+            user: self.user.map(|u| (u.id, OktaUserStatus::parse(&u.status))),
+            grants: self.grants,
+            custom: self.custom,
+        }
     }
 }
 

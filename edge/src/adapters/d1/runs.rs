@@ -6,7 +6,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{AuditRecord, Store, database, opt, text};
+use super::{AuditRecord, Planned, Store, database, opt, text};
 use crate::error::StoreError;
 
 /// A row of `sync_runs`. A state this version does not know fails to read (the table's CHECK
@@ -214,8 +214,13 @@ impl Store {
     /// one's code and sentence. Running, held, discarded and dry runs do not count. It reads the
     /// runs from the newest back to the last success only.
     pub(crate) async fn failing_streak(&self) -> Result<FailingStreak, StoreError> {
-        let row: Option<FailingStreak> = self.first(FAILING_STREAK, &[]).await?;
-        Ok(row.unwrap_or_default())
+        self.plan_failing_streak()?.run(self).await
+    }
+
+    /// [`Self::failing_streak`], planned.
+    pub(crate) fn plan_failing_streak(&self) -> Result<Planned<FailingStreak>, StoreError> {
+        let statement = self.statement(FAILING_STREAK, &[])?;
+        Ok(Planned::<Option<FailingStreak>>::first(statement).map(Option::unwrap_or_default))
     }
 }
 

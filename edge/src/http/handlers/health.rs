@@ -5,9 +5,10 @@ use groupsync_core::VERSION;
 use groupsync_core::api::{HealthResponse, SyncHealth, SyncHealthState, SyncStatus};
 use worker::{Env, Response, console_error};
 
-use crate::adapters::d1::Store;
+use crate::adapters::d1::{FailingStreak, Store};
 use crate::error::{ApiError, StoreError};
 use crate::http::context::Ctx;
+use crate::http::handlers::{PlannedAnswer, answer};
 use crate::http::respond;
 
 /// `GET /api/v1/health`: the version, whether D1 answered a query, and whether sync keeps
@@ -46,8 +47,11 @@ fn logged<T>(result: Result<T, StoreError>, what: &str) -> Option<T> {
 
 /// `GET /api/v1/sync/status` (superAdmins): the health's sync part with the last failure's
 /// sentence, for the app's banner. One query.
-pub(crate) async fn get_sync_status(ctx: &Ctx) -> Result<Response, ApiError> {
-    let streak = ctx.store.failing_streak().await?;
+pub(crate) fn get_sync_status(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(ctx.store.plan_failing_streak()?.map(|streak| answer(move |_| sync_status(streak))))
+}
+
+fn sync_status(streak: FailingStreak) -> Result<Response, ApiError> {
     let failures = u32::try_from(streak.failures).unwrap_or(u32::MAX);
     let health = SyncHealth::new(
         streak.any_finished != 0,

@@ -14,13 +14,16 @@ use crate::adapters::d1::{People, PersonGrants, PersonRecord, ReviewRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
+use crate::http::handlers::{PlannedAnswer, answer};
 use crate::http::listing::{PEOPLE_PAGING, listing, query_pairs};
 use crate::http::respond;
 use crate::okta_target::OktaDirectory;
 use crate::service::access::Principal;
-use crate::service::access_check::{self, parse_check_batch, parse_check_query};
+use crate::service::access_check::{
+    answer_batch, answer_check, check_subjects, parse_check_batch, parse_check_query,
+};
 use crate::service::invitations::{self, InvitationRequest};
-use crate::service::person_access::{PersonAccess, access_of, group_grants};
+use crate::service::person_access::{PersonAccess, access_from_facts, group_grants};
 
 /// `POST /api/v1/invitations`: see [`invitations::create_invitation`].
 pub(crate) async fn create_invitation(
@@ -99,25 +102,33 @@ fn app_user(
 }
 
 /// `GET /api/v1/users/{email}/access`: the effective roles and permissions, and why, from D1.
-pub(crate) async fn get_user_access(email: &str, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn get_user_access(email: &str, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let email = parse_email(email)?;
-    let PersonAccess { okta_user_id, status, access } = access_of(&ctx.store, &email, None).await?;
-    respond::json(&UserAccessResponse { email, okta_user_id, okta_status: status, access }, 200)
+    let read = ctx.store.plan_person(&email, None, None)?;
+    Ok(read.map(move |person| {
+        answer(move |_| {
+            let PersonAccess { okta_user_id, status, access } =
+                access_from_facts(&email, person.into_facts(), None);
+            let response = UserAccessResponse { email, okta_user_id, okta_status: status, access };
+            respond::json(&response, 200)
+        })
+    }))
 }
 
 /// `GET /api/v1/access/check`: may a person do a permission on a resource, and why.
-pub(crate) async fn check_access(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn check_access(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let query = parse_check_query(&query_pairs(req)?)?;
-    respond::json(
-        &access_check::check_access(&ctx.store, &ctx.store, &ctx.store, query).await?,
-        200,
-    )
+    let (emails, what_if_ids) = check_subjects(std::slice::from_ref(&query));
+    let read = ctx.store.plan_check_reads(emails, &what_if_ids)?;
+    Ok(read.map(|reads| answer(move |_| respond::json(&answer_check(reads, query)?, 200))))
 }
 
-/// `POST /api/v1/access/checks`: many checks, answered in their order.
+/// `POST /api/v1/access/checks`: many checks, answered in their order, read in one batch.
 pub(crate) async fn check_access_batch(req: &mut Request, ctx: &Ctx) -> Result<Response, ApiError> {
     let queries = parse_check_batch(read_json(req).await?)?;
-    let results = access_check::check_batch(&ctx.store, &ctx.store, &ctx.store, queries).await?;
+    let (emails, what_if_ids) = check_subjects(&queries);
+    let reads = ctx.store.plan_check_reads(emails, &what_if_ids)?.run(&ctx.store).await?;
+    let results = answer_batch(reads, queries)?;
     respond::json(&AccessCheckBatchResponse { results }, 200)
 }
 
