@@ -6,7 +6,9 @@ mod jwt;
 mod key_cache;
 
 pub use jwks::{JwksError, VerificationKey, parse_jwks};
-pub use jwt::{Claims, Expectations, JwtError, MAX_TOKEN_BYTES, key_id, sign_rs256, verify};
+pub use jwt::{
+    Claims, Expectations, JwtError, MAX_TOKEN_BYTES, key_id, sign_rs256, verify, verify_with,
+};
 pub use key_cache::{DEFAULT_MAX_STALE_S, KeyCache, KeyLookup, KeyPolicy};
 
 #[cfg(test)]

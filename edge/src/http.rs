@@ -16,3 +16,5 @@ pub(crate) mod handlers;
 pub(crate) mod identity;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod respond;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod webcrypto;

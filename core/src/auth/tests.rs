@@ -354,3 +354,37 @@ fn a_cache_that_fetched_or_tried_keeps_its_own_keys_over_a_shared_set() {
         KeyLookup::Unavailable { fetched_at_s: None, retry_in_s: 1 }
     );
 }
+
+/// Runs a future that never waits (the checkers below answer at once).
+fn at_once<T>(future: impl Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => panic!("the checker waited"),
+    }
+}
+
+#[test]
+fn a_signature_checked_elsewhere_decides_like_the_pure_rust_one() {
+    let set = key_set();
+    let good = token(&person_claims());
+    // Signed by the second key, but naming the first.
+    let forged = sign_rs256(&person_claims(), "k1", &keys()[1]);
+    let pure = async |key: &VerificationKey, signed: &[u8], signature: &[u8]| {
+        use rsa::pkcs1v15::{Signature, VerifyingKey};
+        use rsa::signature::Verifier;
+        let Ok(signature) = Signature::try_from(signature) else { return false };
+        VerifyingKey::<rsa::sha2::Sha256>::new(key.key.clone()).verify(signed, &signature).is_ok()
+    };
+    for token in [&good, &forged] {
+        let elsewhere = at_once(verify_with(token, &set, &expect(), NOW, pure));
+        assert_eq!(elsewhere, verify(token, &set, &expect(), NOW), "{token}");
+    }
+    assert!(at_once(verify_with(&good, &set, &expect(), NOW, pure)).is_ok());
+
+    // The claims are checked only after the signature, and only when it holds.
+    let refuses = async |_: &VerificationKey, _: &[u8], _: &[u8]| false;
+    let refused = at_once(verify_with(&good, &set, &expect(), NOW, refuses));
+    assert_eq!(refused, Err(JwtError::BadSignature));
+}

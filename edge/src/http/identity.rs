@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use groupsync_core::auth::{
-    Expectations, KeyCache, KeyLookup, KeyPolicy, VerificationKey, key_id, parse_jwks, verify,
+    Expectations, KeyCache, KeyLookup, KeyPolicy, VerificationKey, key_id, parse_jwks, verify_with,
 };
 use worker::{Delay, Fetch, Method, Request, RequestInit, RequestRedirect, console_warn};
 
@@ -26,6 +26,7 @@ use crate::adapters::kv::{Cache, SharedKeySet};
 use crate::config::{AccessSettings, DEV_AUDIENCE, DEV_ISSUER, DEV_KEY_ID};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, is_loopback_request};
+use crate::http::webcrypto::rs256_signature_holds;
 use crate::service::access::{Caller, parse_scopes};
 use crate::service::api_keys;
 
@@ -223,7 +224,8 @@ async fn credential(req: &Request, ctx: &Ctx) -> Result<Credential, ApiError> {
                 audience: DEV_AUDIENCE.into(),
                 leeway_s: LEEWAY_S,
             };
-            verify(&token, std::slice::from_ref(&dev.verification_key), &expect, ctx.now_s)
+            let keys = std::slice::from_ref(&dev.verification_key);
+            verify_with(&token, keys, &expect, ctx.now_s, rs256_signature_holds).await
         }
         _ => {
             let access = ctx
@@ -237,7 +239,8 @@ async fn credential(req: &Request, ctx: &Ctx) -> Result<Credential, ApiError> {
                 audience: access.audience.clone(),
                 leeway_s: LEEWAY_S,
             };
-            verify(&token, std::slice::from_ref(&key), &expect, ctx.now_s)
+            let keys = std::slice::from_ref(&key);
+            verify_with(&token, keys, &expect, ctx.now_s, rs256_signature_holds).await
         }
     }
     .map_err(|e| unauthenticated(&e.to_string()))?;

@@ -37,7 +37,7 @@ pub struct StackOptions {
     /// this off: wrangler's request log is a call from its proxy to its Node process for every
     /// request, which on a machine of two cores takes the CPU the Worker is measured on.
     pub log_requests: bool,
-    /// Whether wrangler opens the Worker's DevTools inspector. Its proxy sends every message of
+    /// Whether wrangler opens the Worker's `DevTools` inspector. Its proxy sends every message of
     /// the Worker's runtime (a network event for each D1 query among them) to wrangler's Node
     /// process, which costs more CPU than the Worker itself: tests and benchmarks leave it off,
     /// `cargo xtask dev` keeps it for people who debug.
