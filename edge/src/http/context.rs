@@ -1,6 +1,9 @@
 //! What one request works with: the checked configuration, the store, the time, and helpers to
 //! read the request's JSON body within the cap.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde::de::DeserializeOwned;
 use worker::{Env, Request};
 
@@ -16,7 +19,8 @@ use crate::service::ports::RateLimiter;
 
 /// The context of one request.
 pub(crate) struct Ctx {
-    pub(crate) config: Config,
+    /// The configuration, read once per isolate ([`isolate_config`]).
+    pub(crate) config: Rc<Config>,
     pub(crate) store: Store,
     /// The KV cache, when bound.
     pub(crate) cache: Option<Cache>,
@@ -29,7 +33,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Reads and checks the configuration and opens the store.
     pub(crate) fn new(env: &Env) -> Result<Self, ApiError> {
-        let config = Config::load(&EnvSource(env)).map_err(ApiError::Misconfigured)?;
+        let config = isolate_config(env)?;
         let store = Store::open(env)?;
         let cache = Cache::open(env);
         let date = js_sys::Date::new_0();
@@ -122,6 +126,24 @@ impl RateLimiter for Ctx {
     async fn admit_okta_test(&self, who: &str) -> Result<(), ApiError> {
         self.rate_limit("okta-test", who, self.config.rate_limits.okta_tests).await
     }
+}
+
+thread_local! {
+    /// The configuration this isolate read.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
+/// The configuration, read and checked on the isolate's first request and kept: an isolate's
+/// variables and secrets never change (changing them deploys a new version, in new isolates).
+/// Reading it on every request parsed the keys in it every time, the dev sign-in's RSA key
+/// among them. A configuration that does not check is not kept: every request says why.
+fn isolate_config(env: &Env) -> Result<Rc<Config>, ApiError> {
+    if let Some(config) = CONFIG.with_borrow(Clone::clone) {
+        return Ok(config);
+    }
+    let config = Rc::new(Config::load(&EnvSource(env)).map_err(ApiError::Misconfigured)?);
+    CONFIG.set(Some(Rc::clone(&config)));
+    Ok(config)
 }
 
 fn bucket(action: &str, who: &str) -> String {

@@ -68,10 +68,15 @@ impl Store {
         // Every Okta user the person could be: those with the email, the bound one, the fallback.
         let candidates = "SELECT id FROM okta_users WHERE email = ?1 \
              UNION SELECT okta_user_id FROM identities WHERE subject = ?2 UNION SELECT ?3";
-        let super_admin = self
-            .statement("SELECT COUNT(*) AS n FROM super_admins WHERE email = ?1", &[text(email)])?;
-        let binding = self
-            .statement("SELECT okta_user_id FROM identities WHERE subject = ?1", &[opt(subject)])?;
+        // The person's flags and binding in one row: each statement of a batch costs D1 work.
+        let flags = self.statement(
+            "SELECT EXISTS (SELECT 1 FROM super_admins WHERE email = ?1) AS super_admin, \
+             (SELECT okta_user_id FROM identities WHERE subject = ?2) AS bound_user, \
+             EXISTS (SELECT 1 FROM invitations WHERE email = ?1 AND status = 'invited') \
+             AS invited, \
+             EXISTS (SELECT 1 FROM sign_ins WHERE email = ?1) AS signed_in_before",
+            &[text(email), opt(subject)],
+        )?;
         let matches = self.statement(
             "SELECT u.id AS okta_user_id, i.subject AS bound_to FROM okta_users u \
              LEFT JOIN identities i ON i.okta_user_id = u.id WHERE u.email = ?1 ORDER BY u.id LIMIT 10",
@@ -105,14 +110,7 @@ impl Store {
             ),
             &args,
         )?;
-        let invited = self.statement(
-            "SELECT COUNT(*) AS n FROM invitations WHERE email = ?1 AND status = 'invited'",
-            &[text(email)],
-        )?;
-        let signed_in =
-            self.statement("SELECT COUNT(*) AS n FROM sign_ins WHERE email = ?1", &[text(email)])?;
-        let statements =
-            vec![super_admin, binding, matches, users, memberships, custom, invited, signed_in];
+        let statements = vec![flags, matches, users, memberships, custom];
         let subject = subject.map(str::to_owned);
         let fallback_user_id = fallback_user_id.map(str::to_owned);
         Ok(Planned::new(statements, move |results| {
@@ -301,21 +299,19 @@ fn person_record(
     subject: Option<&str>,
     fallback_user_id: Option<&str>,
 ) -> Result<PersonRecord, StoreError> {
-    let super_admin: Vec<super::Count> = batch_answer(results.next())?;
-    let binding: Vec<BindingRow> = batch_answer(results.next())?;
+    let flags: Vec<PersonFlags> = batch_answer(results.next())?;
+    let flags = flags.into_iter().next().unwrap_or_default();
     let matches: Vec<MatchRow> = batch_answer(results.next())?;
     let users: Vec<MemberRow> = batch_answer(results.next())?;
     let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
     let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
-    let invited: Vec<super::Count> = batch_answer(results.next())?;
-    let signed_in: Vec<super::Count> = batch_answer(results.next())?;
     let matches: Vec<EmailMatch> = matches
         .into_iter()
         .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
         .collect();
     let identity = match subject {
         Some(subject) => {
-            resolve_identity(subject, binding.first().map(|b| b.okta_user_id.as_str()), &matches)
+            resolve_identity(subject, flags.bound_user.as_deref(), &matches)
         }
         None => resolve_email(&matches),
     };
@@ -329,13 +325,13 @@ fn person_record(
     }
     let custom = custom.into_iter().filter(|c| grants.iter().any(|g| g.0 == c.group_id)).collect();
     Ok(PersonRecord {
-        super_admin: super_admin.first().is_some_and(|c| c.n > 0),
+        super_admin: flags.super_admin != 0,
         user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
         identity,
         grants,
         custom,
-        invited: invited.first().is_some_and(|c| c.n > 0),
-        signed_in_before: signed_in.first().is_some_and(|c| c.n > 0),
+        invited: flags.invited != 0,
+        signed_in_before: flags.signed_in_before != 0,
     })
 }
 
@@ -487,9 +483,13 @@ struct PersonGrantRow {
     role: String,
 }
 
-#[derive(Deserialize)]
-struct BindingRow {
-    okta_user_id: String,
+/// A person's flags, and the Okta user bound to their sign-in.
+#[derive(Deserialize, Default)]
+struct PersonFlags {
+    super_admin: i64,
+    bound_user: Option<String>,
+    invited: i64,
+    signed_in_before: i64,
 }
 
 #[derive(Deserialize)]
