@@ -196,17 +196,17 @@ impl Mix {
             Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
             Err(_) => false,
         };
-        (index, Outcome { ms: started.elapsed().as_millis() as u64, ok })
+        (index, Outcome { micros: started.elapsed().as_micros() as u64, ok })
     }
 }
 
 /// How one request went.
 struct Outcome {
-    ms: u64,
+    micros: u64,
     ok: bool,
 }
 
-/// What one phase measured, per target of the mix.
+/// What one phase measured, per target of the mix (latencies in µs).
 struct Report {
     names: Vec<&'static str>,
     latencies: Vec<Vec<u64>>,
@@ -259,7 +259,7 @@ async fn load(
         wall: started.elapsed(),
     };
     for (index, outcome) in outcomes.into_iter().flatten() {
-        report.latencies[index].push(outcome.ms);
+        report.latencies[index].push(outcome.micros);
         if !outcome.ok {
             report.errors[index] += 1;
         }
@@ -282,7 +282,7 @@ impl Report {
             .position(|name| *name == "GET /health")
             .map_or(0, |i| percentile(&self.latencies[i], 50));
         println!(
-            "  {:<26} {:>7} {:>6} {:>6} {:>6} {:>6}{}",
+            "  {:<26} {:>7} {:>8} {:>8} {:>8} {:>6}{}",
             "endpoint",
             "n",
             "p50",
@@ -304,12 +304,17 @@ impl Report {
                 String::new()
             };
             println!(
-                "  {name:<26} {:>7} {:>4}ms {:>4}ms {:>4}ms {errors:>6}{ratios}",
+                "  {name:<26} {:>7} {:>8} {:>8} {:>8} {errors:>6}{ratios}",
                 latencies.len(),
-                p50,
-                percentile(latencies, 95),
-                percentile(latencies, 99),
+                ms(p50),
+                ms(percentile(latencies, 95)),
+                ms(percentile(latencies, 99)),
             );
         }
     }
+}
+
+/// Microseconds as milliseconds, to a tenth.
+fn ms(micros: u64) -> String {
+    format!("{:.1}ms", micros as f64 / 1000.0)
 }

@@ -310,9 +310,7 @@ fn person_record(
         .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
         .collect();
     let identity = match subject {
-        Some(subject) => {
-            resolve_identity(subject, flags.bound_user.as_deref(), &matches)
-        }
+        Some(subject) => resolve_identity(subject, flags.bound_user.as_deref(), &matches),
         None => resolve_email(&matches),
     };
     let chosen = match (&identity, fallback_user_id) {
