@@ -29,11 +29,23 @@ impl Store {
             ),
             &[text(&pattern)],
         )?;
+        let order = order.0;
+        // SQLite computes every selected column of every matching row before it sorts them:
+        // sorted by the group's own columns, the page's ids are chosen first, so that members,
+        // roles and grants are read for the page alone, not for all 10,000 groups.
+        let sql = if order.contains("member_count") {
+            format!(
+                "{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"
+            )
+        } else {
+            format!(
+                "{GROUP_COLUMNS} WHERE g.id IN (SELECT g.id FROM groups g \
+                 WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3) \
+                 ORDER BY {order}"
+            )
+        };
         let rows = self.statement(
-            &format!(
-                "{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {} LIMIT ?2 OFFSET ?3",
-                order.0
-            ),
+            &sql,
             &[
                 text(&pattern),
                 JsValue::from_f64(f64::from(limit)),
@@ -95,10 +107,17 @@ impl Store {
                  IFNULL(u.first_name, '') || ' ' || IFNULL(u.last_name, '')) LIKE ?2 ESCAPE '\\'",
             );
         }
+        // Without a search the count is the group's memberships alone, read from the key of
+        // `group_members` (as the group's `member_count` is), not joined with every user.
+        let counted = if search.is_empty() {
+            "FROM group_members m WHERE m.group_id = ?1"
+        } else {
+            from.as_str()
+        };
         let summary = self.statement(
             &format!(
                 "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1) AS found, \
-                 (SELECT COUNT(*) {from}) AS n, ({LAST_COMMIT_AT}) AS ended_at"
+                 (SELECT COUNT(*) {counted}) AS n, ({LAST_COMMIT_AT}) AS ended_at"
             ),
             &args,
         )?;
