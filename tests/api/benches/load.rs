@@ -109,20 +109,8 @@ impl Mix {
     /// Makes what the mix asks about: a custom role granted on `folder:/prod` to the largest
     /// group (so that checks walk a real chain), and a read-only API key.
     async fn prepare(api: &Api, fake: &FakeOkta) -> Self {
+        let group = api.grant_runbook_operator(fake).await;
         let truth = fake.control().truth();
-        let everyone = &fake.info().everyone_group_id;
-        let group = truth
-            .groups
-            .iter()
-            .filter(|g| &g.id != everyone)
-            .max_by_key(|g| g.members.len())
-            .expect("a group");
-        api.send("POST", "/api/v1/permissions", &json!({ "name": "runbooks.execute" })).await;
-        let role = json!({ "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"] });
-        api.send("POST", "/api/v1/roles", &role).await;
-        let detail = api.get(&format!("/api/v1/groups/{}", group.id)).await;
-        let grant = json!({ "roles": ["viewer"], "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }], "version": detail["roles_version"] });
-        api.send("PUT", &format!("/api/v1/groups/{}/roles", group.id), &grant).await;
         let key = api.send("POST", "/api/v1/api-keys", &json!({ "name": "load bench" })).await;
 
         let members: Vec<&str> = group.members.iter().take(50).map(|m| m.login.as_str()).collect();

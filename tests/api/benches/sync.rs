@@ -264,21 +264,7 @@ impl Api {
     /// on a folder below (allowed), alternating with the health probe (one D1 query) as the
     /// baseline of the same moment.
     async fn measure_access_checks(&self, fake: &FakeOkta) -> CheckLatencies {
-        let permission = json!({ "name": "runbooks.execute" });
-        self.send("POST", "/api/v1/permissions", &permission).await;
-        let role = json!({ "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"] });
-        self.send("POST", "/api/v1/roles", &role).await;
-        let truth = fake.control().truth();
-        let everyone = &fake.info().everyone_group_id;
-        let group = truth
-            .groups
-            .iter()
-            .filter(|g| &g.id != everyone)
-            .max_by_key(|g| g.members.len())
-            .expect("a group");
-        let detail = self.get(&format!("/api/v1/groups/{}", group.id)).await;
-        let grant = json!({ "roles": [], "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }], "version": detail["roles_version"] });
-        self.send("PUT", &format!("/api/v1/groups/{}/roles", group.id), &grant).await;
+        let group = self.grant_runbook_operator(fake).await;
         let mut latencies = CheckLatencies {
             group_members: group.members.len(),
             check: Vec::new(),

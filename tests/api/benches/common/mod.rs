@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fake_okta::{FakeOkta, FakeOktaConfig, RateLimitConfig, TenantOptions, TenantSize, TenantSpec};
+use fake_okta::{
+    FakeOkta, FakeOktaConfig, RateLimitConfig, TenantOptions, TenantSize, TenantSpec, TruthGroup,
+};
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Generate, PrivateKey};
 use serde_json::{Value, json};
@@ -124,6 +126,28 @@ impl Api {
             .await
             .expect("the Worker answers");
         response.json().await.expect("JSON")
+    }
+
+    /// Registers `runbooks.execute`, a custom role holding it (`runbook_operator`), and grants
+    /// the role on `folder:/prod` to the largest synced group (Everyone aside), which it
+    /// returns: a check of its members on a folder below walks a real chain.
+    pub(crate) async fn grant_runbook_operator(&self, fake: &FakeOkta) -> TruthGroup {
+        self.send("POST", "/api/v1/permissions", &json!({ "name": "runbooks.execute" })).await;
+        let role = json!({ "key": "runbook_operator", "name": "Runbook operator", "permissions": ["runbooks.execute"] });
+        self.send("POST", "/api/v1/roles", &role).await;
+        let everyone = &fake.info().everyone_group_id;
+        let group = fake
+            .control()
+            .truth()
+            .groups
+            .into_iter()
+            .filter(|g| &g.id != everyone)
+            .max_by_key(|g| g.members.len())
+            .expect("a group");
+        let detail = self.get(&format!("/api/v1/groups/{}", group.id)).await;
+        let grant = json!({ "roles": [], "grants": [{ "role": "runbook_operator", "scope": "folder:/prod" }], "version": detail["roles_version"] });
+        self.send("PUT", &format!("/api/v1/groups/{}/roles", group.id), &grant).await;
+        group
     }
 
     /// Starts a sync with `body` and returns its run id.
