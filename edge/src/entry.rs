@@ -85,6 +85,12 @@ fn plan_read(
         Endpoint::GetUserAccess => people::get_user_access(&decoded(matched, "email"), ctx),
         Endpoint::CheckAccess => people::check_access(req, ctx),
         Endpoint::GetSyncStatus => health::get_sync_status(ctx),
+        Endpoint::ListRoles => catalog::list_roles(ctx),
+        Endpoint::ListPermissions => catalog::list_permissions(ctx),
+        Endpoint::ListUsers => people::list_users(req, ctx),
+        Endpoint::ListInvitations => people::list_invitations(req, ctx),
+        Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx),
+        Endpoint::GetSyncRun => sync::get_sync_run(&decoded(matched, "id"), ctx),
         _ => return None,
     };
     Some(match planned {
@@ -198,7 +204,7 @@ async fn dispatch(
         Endpoint::GetSyncStatus => {
             answer_alone(health::get_sync_status(ctx), store, principal).await
         }
-        Endpoint::ListRoles => catalog::list_roles(ctx).await,
+        Endpoint::ListRoles => answer_alone(catalog::list_roles(ctx), store, principal).await,
         Endpoint::GetOktaSettings => settings::get_okta_settings(ctx).await,
         Endpoint::UpdateOktaSettings => settings::update_okta_settings(req, ctx, principal).await,
         Endpoint::TestOktaConnection => settings::test_okta_connection(req, ctx, principal).await,
@@ -217,8 +223,12 @@ async fn dispatch(
         }
         Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
-        Endpoint::ListSyncRuns => sync::list_sync_runs(req, ctx).await,
-        Endpoint::GetSyncRun => sync::get_sync_run(&param("id"), ctx).await,
+        Endpoint::ListSyncRuns => {
+            answer_alone(sync::list_sync_runs(req, ctx), store, principal).await
+        }
+        Endpoint::GetSyncRun => {
+            answer_alone(sync::get_sync_run(&param("id"), ctx), store, principal).await
+        }
         Endpoint::ConfirmSyncRun => {
             sync::resolve_sync_run(&param("id"), true, ctx, env, principal).await
         }
@@ -229,10 +239,14 @@ async fn dispatch(
         Endpoint::RevokeInvitation => {
             people::revoke_invitation(&param("email"), ctx, principal).await
         }
-        Endpoint::ListInvitations => people::list_invitations(req, ctx).await,
-        Endpoint::ListUsers => people::list_users(req, ctx).await,
+        Endpoint::ListInvitations => {
+            answer_alone(people::list_invitations(req, ctx), store, principal).await
+        }
+        Endpoint::ListUsers => answer_alone(people::list_users(req, ctx), store, principal).await,
         Endpoint::CheckAccessBatch => people::check_access_batch(req, ctx).await,
-        Endpoint::ListPermissions => catalog::list_permissions(ctx).await,
+        Endpoint::ListPermissions => {
+            answer_alone(catalog::list_permissions(ctx), store, principal).await
+        }
         Endpoint::CreateRole => catalog::create_role(req, ctx, principal).await,
         Endpoint::UpdateRole => catalog::update_role(&param("key"), req, ctx, principal).await,
         Endpoint::RoleImpact => catalog::role_impact(&param("key"), ctx).await,

@@ -66,16 +66,11 @@ fn custom_role(row: CustomRoleRow) -> Option<RoleDefinition> {
     })
 }
 
-/// Both catalogs: this console's permissions and the relying app's, by name.
-///
-/// # Errors
-///
-/// `internal` when the store fails.
-pub async fn list_permissions(
-    store: &impl CatalogStore,
-) -> Result<ListPermissionsResponse, ApiError> {
-    let app = store.catalog_rows().await?.0.into_iter().filter_map(described).collect();
-    Ok(ListPermissionsResponse { console: Permission::ALL.to_vec(), app })
+/// Both catalogs, from the catalog's rows: this console's permissions and the relying app's, by
+/// name.
+pub fn permissions_listing((app, _): CatalogRows) -> ListPermissionsResponse {
+    let app = app.into_iter().filter_map(described).collect();
+    ListPermissionsResponse { console: Permission::ALL.to_vec(), app }
 }
 
 fn described(row: AppPermissionRow) -> Option<AppPermissionDescription> {
@@ -138,12 +133,8 @@ pub async fn register_permission(
     described(row).ok_or_else(|| ApiError::client(ProblemCode::Internal, "unreadable name"))
 }
 
-/// Every role: the built-ins and the custom ones.
-///
-/// # Errors
-///
-/// `internal` when the store fails.
-pub async fn list_roles(store: &impl CatalogStore) -> Result<ListRolesResponse, ApiError> {
+/// Every role, from the catalog's rows: the built-ins and the custom ones.
+pub fn roles_listing((app, custom): CatalogRows) -> ListRolesResponse {
     let roles = BuiltInRole::ALL
         .into_iter()
         .map(|role| RoleDescription {
@@ -152,13 +143,12 @@ pub async fn list_roles(store: &impl CatalogStore) -> Result<ListRolesResponse, 
             permissions: role.permissions().into_iter().collect(),
         })
         .collect();
-    let (app, custom) = store.catalog_rows().await?;
-    Ok(ListRolesResponse {
+    ListRolesResponse {
         roles,
         permissions: Permission::ALL.to_vec(),
         custom_roles: custom.into_iter().filter_map(described_role).collect(),
         app_permissions: app.into_iter().filter_map(described).collect(),
-    })
+    }
 }
 
 /// A custom role's row as the API describes it; `None` for a row that does not read as one.
@@ -504,7 +494,7 @@ mod tests {
             (made.name.as_str(), made.description.as_str()),
             ("runbooks.execute", "Run a runbook")
         );
-        let listed = list_permissions(&store).await.expect("listed");
+        let listed = permissions_listing(store.catalog_rows().await.expect("read"));
         assert_eq!(listed.app, [made]);
         assert_eq!(listed.console, Permission::ALL);
         let audit = store.audit();
@@ -552,9 +542,7 @@ mod tests {
         remove_permission(&store, &limits, &root(), "runbooks.read", NOW).await.expect("removed");
         let gone = remove_permission(&store, &limits, &root(), "runbooks.read", NOW).await;
         assert_eq!(code(gone.expect_err("gone")), "not_found");
-        let names: Vec<String> = list_permissions(&store)
-            .await
-            .expect("listed")
+        let names: Vec<String> = permissions_listing(store.catalog_rows().await.expect("read"))
             .app
             .into_iter()
             .map(|p| p.name.as_str().to_owned())
@@ -633,7 +621,7 @@ mod tests {
         assert_eq!((edited.name.as_str(), edited.version), ("Runner", 2));
         let names: Vec<&str> = edited.permissions.iter().map(PermissionName::as_str).collect();
         assert_eq!(names, both);
-        let listed = list_roles(&store).await.expect("listed").custom_roles;
+        let listed = roles_listing(store.catalog_rows().await.expect("read")).custom_roles;
         assert_eq!(listed, [edited]);
         let audit = store.audit();
         let last = audit.last().expect("audited");
@@ -645,7 +633,10 @@ mod tests {
         let problem = error.expect_err("stale").to_problem();
         assert_eq!(problem.code.as_str(), "version_conflict");
         assert!(problem.detail.contains("root@example.com"), "{}", problem.detail);
-        assert_eq!(list_roles(&store).await.expect("listed").custom_roles[0].name, "Runner");
+        assert_eq!(
+            roles_listing(store.catalog_rows().await.expect("read")).custom_roles[0].name,
+            "Runner"
+        );
     }
 
     #[tokio::test]
@@ -678,7 +669,7 @@ mod tests {
             );
         }
         assert_eq!(limits.admitted(), admitted + 1, "only the write that reached D1 counted");
-        let operator = &list_roles(&store).await.expect("listed").custom_roles[0];
+        let operator = &roles_listing(store.catalog_rows().await.expect("read")).custom_roles[0];
         assert_eq!((operator.name.as_str(), operator.version), ("Operator", 1));
     }
 
@@ -700,7 +691,7 @@ mod tests {
         assert!(impact.summary.contains("2 grants"), "{}", impact.summary);
 
         delete_role(&store, &limits, &root(), "operator", NOW).await.expect("deleted");
-        assert!(list_roles(&store).await.expect("listed").custom_roles.is_empty());
+        assert!(roles_listing(store.catalog_rows().await.expect("read")).custom_roles.is_empty());
         let left = store.grants();
         assert_eq!(left, [("g-ops".to_owned(), "other".to_owned(), String::new())]);
         let audit = store.audit();

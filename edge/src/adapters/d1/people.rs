@@ -167,23 +167,22 @@ impl Store {
 
     /// A page of the invitations whose email matches `search`, newest first, with the count of
     /// all that match: one batch, so that the count and the page agree.
-    pub(crate) async fn invitation_page(
+    pub(crate) fn plan_invitation_page(
         &self,
         search: &str,
         limit: u32,
         offset: u32,
-    ) -> Result<(Vec<InvitationRow>, u32), StoreError> {
+    ) -> Result<Planned<(Vec<InvitationRow>, u32)>, StoreError> {
         let args = page_args(search, limit, offset);
-        let mut results = self
-            .read_together(vec![
-                self.statement(INVITATIONS_MATCHING_COUNT, &args[..1])?,
-                self.statement(&format!("{INVITATION_COLUMNS} {INVITATIONS_PAGE}"), &args)?,
-            ])
-            .await?
-            .into_iter();
-        let total: Vec<super::Count> = batch_answer(results.next())?;
-        let page = batch_answer(results.next())?;
-        Ok((page, total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX))))
+        let statements = vec![
+            self.statement(INVITATIONS_MATCHING_COUNT, &args[..1])?,
+            self.statement(&format!("{INVITATION_COLUMNS} {INVITATIONS_PAGE}"), &args)?,
+        ];
+        Ok(Planned::new(statements, |results| {
+            let total: Vec<super::Count> = batch_answer(results.next())?;
+            let page = batch_answer(results.next())?;
+            Ok((page, total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX))))
+        }))
     }
 
     /// A page of the access review: everyone invited, and everyone who holds access without
@@ -192,12 +191,12 @@ impl Store {
     /// access (the grants of the one synced Okta user with their email, and superAdmin
     /// status). One batch of four statements whatever the page holds: D1 runs a batch as one
     /// transaction, so a row never pairs a person with access from before or after a change.
-    pub(crate) async fn people_page(
+    pub(crate) fn plan_people_page(
         &self,
         search: &str,
         limit: u32,
         offset: u32,
-    ) -> Result<People, StoreError> {
+    ) -> Result<Planned<People>, StoreError> {
         let args = page_args(search, limit, offset);
         let review = review();
         let page = format!("WITH {review}, page AS (SELECT email {REVIEW_PAGE})");
@@ -213,36 +212,35 @@ impl Store {
         let super_admins = format!(
             "{page} SELECT s.email AS email FROM super_admins s JOIN page i ON i.email = s.email"
         );
-        let mut results = self
-            .read_together(vec![
-                self.statement(
-                    &format!("WITH {review} SELECT COUNT(*) AS n FROM review"),
-                    &args[..1],
-                )?,
-                self.statement(&format!("WITH {review} {REVIEW_COLUMNS} {REVIEW_PAGE}"), &args)?,
-                self.statement(&grants, &args)?,
-                self.statement(&super_admins, &args)?,
-            ])
-            .await?
-            .into_iter();
-        let total: Vec<super::Count> = batch_answer(results.next())?;
-        let invitations = batch_answer(results.next())?;
-        let grant_rows: Vec<PersonGrantRow> = batch_answer(results.next())?;
-        let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
-        let mut grants: BTreeMap<String, PersonGrants> = BTreeMap::new();
-        for row in grant_rows {
-            let person = grants
-                .entry(row.email)
-                .or_insert_with(|| PersonGrants { status: row.status, grants: Vec::new() });
-            push_group_role(&mut person.grants, row.group_id, row.group_name, Some(row.role));
-        }
-        Ok(People {
-            invitations,
-            total: total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX)),
-            grants,
-            super_admins: super_admins.into_iter().map(|row| row.email).collect(),
-        })
+        let statements = vec![
+            self.statement(&format!("WITH {review} SELECT COUNT(*) AS n FROM review"), &args[..1])?,
+            self.statement(&format!("WITH {review} {REVIEW_COLUMNS} {REVIEW_PAGE}"), &args)?,
+            self.statement(&grants, &args)?,
+            self.statement(&super_admins, &args)?,
+        ];
+        Ok(Planned::new(statements, people_of))
     }
+}
+
+/// Parses the answers of [`Store::plan_people_page`]'s statements, in their order.
+fn people_of(results: &mut Answers) -> Result<People, StoreError> {
+    let total: Vec<super::Count> = batch_answer(results.next())?;
+    let invitations = batch_answer(results.next())?;
+    let grant_rows: Vec<PersonGrantRow> = batch_answer(results.next())?;
+    let super_admins: Vec<EmailRow> = batch_answer(results.next())?;
+    let mut grants: BTreeMap<String, PersonGrants> = BTreeMap::new();
+    for row in grant_rows {
+        let person = grants
+            .entry(row.email)
+            .or_insert_with(|| PersonGrants { status: row.status, grants: Vec::new() });
+        push_group_role(&mut person.grants, row.group_id, row.group_name, Some(row.role));
+    }
+    Ok(People {
+        invitations,
+        total: total.first().map_or(0, |t| u32::try_from(t.n).unwrap_or(u32::MAX)),
+        grants,
+        super_admins: super_admins.into_iter().map(|row| row.email).collect(),
+    })
 }
 
 /// Invitations and people as D1 stores them; each change is written with its audit row in one

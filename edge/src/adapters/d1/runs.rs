@@ -155,15 +155,29 @@ impl Store {
     }
 
     pub(crate) async fn run(&self, id: &str) -> Result<Option<RunRow>, StoreError> {
-        self.first(&format!("{RUN_COLUMNS} WHERE id = ?1"), &[text(id)]).await
+        self.plan_run(id)?.run(self).await
     }
 
-    pub(crate) async fn runs(&self, limit: u32, offset: u32) -> Result<Vec<RunRow>, StoreError> {
-        self.all(
+    /// The run `id`, planned.
+    pub(crate) fn plan_run(&self, id: &str) -> Result<Planned<Option<RunRow>>, StoreError> {
+        Ok(Planned::first(self.statement(&format!("{RUN_COLUMNS} WHERE id = ?1"), &[text(id)])?))
+    }
+
+    /// A page of runs, newest first, and whether sync is on (the settings' flag); planned.
+    pub(crate) fn plan_runs(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Planned<(Vec<RunRow>, bool)>, StoreError> {
+        let runs = self.statement(
             &format!("{RUN_COLUMNS} ORDER BY started_at DESC, id DESC LIMIT ?1 OFFSET ?2"),
             &[JsValue::from_f64(f64::from(limit)), JsValue::from_f64(f64::from(offset))],
-        )
-        .await
+        )?;
+        let enabled =
+            self.statement("SELECT sync_enabled AS n FROM okta_settings WHERE id = 1", &[])?;
+        let enabled = Planned::<Option<super::Count>>::first(enabled)
+            .map(|row| row.is_some_and(|r| r.n != 0));
+        Ok(Planned::all(runs).and(enabled))
     }
 
     pub(super) fn end_statement(

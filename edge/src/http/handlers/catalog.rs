@@ -5,13 +5,17 @@ use worker::{Request, Response};
 
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
+use crate::http::handlers::{PlannedAnswer, answer, answer_alone};
 use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::catalog;
 
 /// `GET /api/v1/permissions`.
-pub(crate) async fn list_permissions(ctx: &Ctx) -> Result<Response, ApiError> {
-    respond::json(&catalog::list_permissions(&ctx.store).await?, 200)
+pub(crate) fn list_permissions(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(ctx
+        .store
+        .plan_catalog_rows()?
+        .map(|rows| answer(move |_| respond::json(&catalog::permissions_listing(rows), 200))))
 }
 
 /// `POST /api/v1/permissions`.
@@ -32,12 +36,15 @@ pub(crate) async fn remove_permission(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     catalog::remove_permission(&ctx.store, ctx, principal, name, &ctx.now).await?;
-    list_permissions(ctx).await
+    answer_alone(list_permissions(ctx), &ctx.store, principal).await
 }
 
 /// `GET /api/v1/roles`.
-pub(crate) async fn list_roles(ctx: &Ctx) -> Result<Response, ApiError> {
-    respond::json(&catalog::list_roles(&ctx.store).await?, 200)
+pub(crate) fn list_roles(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(ctx
+        .store
+        .plan_catalog_rows()?
+        .map(|rows| answer(move |_| respond::json(&catalog::roles_listing(rows), 200))))
 }
 
 /// `POST /api/v1/roles`.
@@ -75,5 +82,5 @@ pub(crate) async fn delete_role(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     catalog::delete_role(&ctx.store, ctx, principal, key, &ctx.now).await?;
-    list_roles(ctx).await
+    answer_alone(list_roles(ctx), &ctx.store, principal).await
 }

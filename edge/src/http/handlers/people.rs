@@ -54,27 +54,35 @@ pub(crate) async fn revoke_invitation(
 }
 
 /// `GET /api/v1/invitations?q=&page=&per_page=`: newest first.
-pub(crate) async fn list_invitations(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn list_invitations(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
-    let (rows, total) =
-        ctx.store.invitation_page(&query.search, query.per_page, query.offset()).await?;
-    let invitations = rows.into_iter().map(invitations::invitation).collect();
     let (page, per_page) = (query.page, query.per_page);
-    respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
+    let read = ctx.store.plan_invitation_page(&query.search, per_page, query.offset())?;
+    Ok(read.map(move |(rows, total)| {
+        answer(move |_| {
+            let invitations = rows.into_iter().map(invitations::invitation).collect();
+            respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
+        })
+    }))
 }
 
 /// `GET /api/v1/users?q=&page=&per_page=`: the access review, a page of everyone invited or
 /// holding access (status `not_invited` for those never invited) with their roles now, each
 /// row whole from one read (a screen never shows a person beside roles from another moment), in
 /// one D1 batch whatever the page holds.
-pub(crate) async fn list_users(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn list_users(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
-    let People { invitations, total, mut grants, super_admins } =
-        ctx.store.people_page(&query.search, query.per_page, query.offset()).await?;
-    let users =
-        invitations.into_iter().map(|row| app_user(row, &mut grants, &super_admins)).collect();
     let (page, per_page) = (query.page, query.per_page);
-    respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
+    let read = ctx.store.plan_people_page(&query.search, per_page, query.offset())?;
+    Ok(read.map(move |People { invitations, total, mut grants, super_admins }| {
+        answer(move |_| {
+            let users = invitations
+                .into_iter()
+                .map(|row| app_user(row, &mut grants, &super_admins))
+                .collect();
+            respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
+        })
+    }))
 }
 
 /// A row of the access review as the wire shows it, with the person's roles now (taken out of

@@ -11,6 +11,7 @@ use crate::adapters::d1::RunRow;
 use crate::config::SYNC_COORDINATOR_BINDING;
 use crate::error::{ApiError, StoreError};
 use crate::http::context::{Ctx, read_json};
+use crate::http::handlers::{PlannedAnswer, answer};
 use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
@@ -59,21 +60,25 @@ async fn started_run(ctx: &Ctx, answer: &Answer) -> Result<SyncRun, ApiError> {
 }
 
 /// `GET /api/v1/sync/runs`.
-pub(crate) async fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let page = listing::sync_runs_page(&listing::query_pairs(req)?, MAX_PAGE)?;
     // One more than a page, to know whether another page follows.
-    let mut rows = ctx.store.runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE).await?;
-    let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
-    rows.truncate(RUNS_PER_PAGE as usize);
-    let runs = rows.into_iter().map(sync_run).collect();
-    let sync_enabled = ctx.store.okta_settings().await?.sync_enabled != 0;
-    let next = sync_enabled.then(|| next_scheduled_sync(ctx.now_s)).flatten();
-    let schedule = SyncSchedule {
-        sync_enabled,
-        next_at: next.map(|(at, _)| iso_time(at)),
-        next_full: next.is_some_and(|(_, full)| full),
-    };
-    respond::json(&ListSyncRunsResponse { runs, next_page, schedule }, 200)
+    let read = ctx.store.plan_runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE)?;
+    let now_s = ctx.now_s;
+    Ok(read.map(move |(mut rows, sync_enabled)| {
+        answer(move |_| {
+            let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
+            rows.truncate(RUNS_PER_PAGE as usize);
+            let runs = rows.into_iter().map(sync_run).collect();
+            let next = sync_enabled.then(|| next_scheduled_sync(now_s)).flatten();
+            let schedule = SyncSchedule {
+                sync_enabled,
+                next_at: next.map(|(at, _)| iso_time(at)),
+                next_full: next.is_some_and(|(_, full)| full),
+            };
+            respond::json(&ListSyncRunsResponse { runs, next_page, schedule }, 200)
+        })
+    }))
 }
 
 /// Epoch seconds as RFC 3339 UTC, as every other time of the API.
@@ -82,8 +87,8 @@ fn iso_time(epoch_s: u64) -> String {
 }
 
 /// `GET /api/v1/sync/runs/{id}`.
-pub(crate) async fn get_sync_run(id: &str, ctx: &Ctx) -> Result<Response, ApiError> {
-    respond::json(&load_run(ctx, id).await?, 200)
+pub(crate) fn get_sync_run(id: &str, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(ctx.store.plan_run(id)?.map(|row| answer(move |_| respond::json(&found_run(row)?, 200))))
 }
 
 /// `POST /api/v1/sync/runs/{id}/confirm` or `…/discard`.
@@ -145,7 +150,11 @@ async fn ask_coordinator(env: &Env, command: &Command) -> Result<Answer, ApiErro
 }
 
 async fn load_run(ctx: &Ctx, id: &str) -> Result<SyncRun, ApiError> {
-    let row = ctx.store.run(id).await?;
+    found_run(ctx.store.run(id).await?)
+}
+
+/// The run read, or `404 not_found`.
+fn found_run(row: Option<RunRow>) -> Result<SyncRun, ApiError> {
     row.map(sync_run)
         .ok_or_else(|| ApiError::client(ProblemCode::NotFound, "No sync run has this id."))
 }
