@@ -333,3 +333,19 @@ async fn the_access_review_lists_everyone_who_signed_in_even_without_a_role_or_a
     assert_eq!(active.status, AppUserStatus::Active, "{active:?}");
     assert!(active.activated_at.is_some(), "{active:?}");
 }
+
+/// The reads of a read-only endpoint travel in the caller's batch, before the caller is known to
+/// be allowed: its answer, a refusal of its query included, waits until they are.
+#[tokio::test]
+async fn a_bad_query_is_told_only_to_a_caller_allowed_to_ask_it() {
+    let app = TestApp::new();
+    for (path, field) in [("/api/v1/sync/runs?page=0", "page"), ("/api/v1/groups?sort=x", "sort")] {
+        expect_problem(app.get(path).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        let nobody = signed_in(&app, "asks-nothing@example.com", &fresh_subject("bad-query"));
+        expect_problem(nobody.get(path).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let root = app.as_person("root@example.com");
+        let problem =
+            expect_problem(root.get(path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+        assert_eq!(problem.field.as_deref(), Some(field), "{path}");
+    }
+}
