@@ -1,6 +1,8 @@
 //! The Worker's entry points: one-time setup, the `fetch` handler that routes `/api/v1`, and the
-//! cron trigger. Every request goes: route → guard → (configuration) → identity → authorization
-//! → handler; errors become problem+json in one place (`http::respond`).
+//! cron trigger. Every request goes: route → guard → (configuration) → credential (its checks
+//! that need no D1) → one D1 batch (the caller's facts, and a read-only endpoint's own reads) →
+//! authorization → answer or handler; errors become problem+json in one place
+//! (`http::respond`).
 
 use groupsync_core::api::ProblemCode;
 use groupsync_core::domain::{IdentityMatch, SYNC_TRIGGERS};
