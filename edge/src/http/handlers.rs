@@ -23,6 +23,14 @@ pub(crate) fn answer(
     Box::new(respond)
 }
 
+/// The answer of a read whose response is the same for every caller allowed to ask.
+pub(crate) fn answered<T: 'static>(
+    read: Planned<T>,
+    respond: impl FnOnce(T) -> Result<Response, ApiError> + 'static,
+) -> PlannedAnswer {
+    read.map(|value| answer(move |_| respond(value)))
+}
+
 /// Answers `planned` on its own: its reads in one round trip.
 pub(crate) async fn answer_alone(
     planned: Result<PlannedAnswer, ApiError>,

@@ -119,9 +119,18 @@ pub(crate) async fn identify(req: &Request, ctx: &Ctx) -> Result<Identified, Api
         .filter(|ip| !ip.is_empty());
     match credential(req, ctx).await {
         Ok(credential) => Ok(Identified { credential, address }),
-        Err(error) => {
-            Err(refused(error, presented_credentials(req), address.as_deref(), ctx).await)
-        }
+        // Past the limit, every refusal is a 429, so that a guess learns nothing.
+        Err(error) => match (&error, address.as_deref()) {
+            (ApiError::Unauthenticated { reason }, Some(address)) => {
+                let limit = ctx.config.rate_limits.auth_failures;
+                ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await?;
+                if presented_credentials(req) {
+                    count_failure(address, reason, ctx).await?;
+                }
+                Err(error)
+            }
+            _ => Err(error),
+        },
     }
 }
 
@@ -146,7 +155,7 @@ pub(crate) fn plan_caller(
     };
     let attempts = match &identified.address {
         Some(address) => ctx.plan_request_count(AUTH_FAILURES, address)?.map(Some),
-        None => Planned::new(Vec::new(), |_| Ok(None)),
+        None => Planned::nothing().map(|()| None),
     };
     Ok(attempts
         .and(record)
@@ -176,29 +185,19 @@ pub(crate) async fn caller(
                 Credential::ApiKey { .. } => "an unknown, revoked or expired API key",
                 _ => "an unregistered service token",
             };
-            let address = identified.address.as_deref();
-            Err(refused(unauthenticated(reason), true, address, ctx).await)
+            // The attempts were read in the batch and are within the limit (checked above).
+            if let Some(address) = &identified.address {
+                count_failure(address, reason, ctx).await?;
+            }
+            Err(unauthenticated(reason))
         }
     }
 }
 
-/// What a refused credential answers: the refusal, counted against the address; or 429 when
-/// the address had spent its attempts already.
-async fn refused(error: ApiError, presented: bool, address: Option<&str>, ctx: &Ctx) -> ApiError {
-    let (ApiError::Unauthenticated { reason }, Some(address)) = (&error, address) else {
-        return error;
-    };
-    let limit = ctx.config.rate_limits.auth_failures;
-    if let Err(refusal) = ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await {
-        return refusal;
-    }
-    if presented {
-        console_warn!("failed credential attempt from {address}: {reason}");
-        if let Err(failure) = ctx.count(AUTH_FAILURES, address).await {
-            return failure;
-        }
-    }
-    error
+/// Counts a refused credential against its address.
+async fn count_failure(address: &str, reason: &str, ctx: &Ctx) -> Result<(), ApiError> {
+    console_warn!("failed credential attempt from {address}: {reason}");
+    ctx.count(AUTH_FAILURES, address).await
 }
 
 /// Whether the request carries a credential of either kind.

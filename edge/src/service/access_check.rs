@@ -1,9 +1,10 @@
 //! The access check for the apps that rely on this product (issue #14): may this person do
 //! this permission on this resource, and why, perhaps assuming a membership they do not have.
 //!
-//! The person's groups, with their custom grants, and status are read in one read
-//! ([`PeopleStore::person_facts`], as for their effective access); the catalog is the built-in roles, the relying app's registered
-//! permissions and the custom roles; the decision is `core`'s [`check`]. A check about a
+//! What a check reads ([`CheckReads`]: each person's groups with their custom grants and
+//! status, as for their effective access; the relying app's registered permissions and the
+//! custom roles; the what-if groups) is read by the caller in one D1 batch, with the request's
+//! own reads; answering from it is pure, and the decision is `core`'s [`check`]. A check about a
 //! permission the catalog does not know is refused as a mistake (`400 invalid_query`), never
 //! answered "denied", so that a typo in a client shows at once.
 

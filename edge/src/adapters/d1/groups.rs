@@ -150,7 +150,7 @@ impl Store {
 /// Groups and their roles as D1 stores them.
 impl GroupStore for Store {
     async fn group(&self, id: &str) -> Result<Option<GroupListRow>, StoreError> {
-        self.first(&format!("{GROUP_COLUMNS} WHERE g.id = ?1"), &[text(id)]).await
+        self.plan_group(id)?.run(self).await
     }
 
     /// One batch: the version bump (which only matches the expected version) marks the row with

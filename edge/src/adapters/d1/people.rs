@@ -21,22 +21,6 @@ use crate::service::ports::{CustomGrantRow, GroupRoles, InvitationRow, PeopleSto
 impl Store {
     // --- people ------------------------------------------------------------------------------
 
-    /// What decides the access of a person, read in one batch (one round trip, and one
-    /// transaction, so the status, the grants and the superAdmin flag are of one moment):
-    /// whether `email` is a superAdmin, which synced Okta user they are (the one bound to the
-    /// sign-in `subject`, else the one synced user with the email, else `fallback_user_id`), that
-    /// user's groups with the roles each grants (built-in, and custom with their scopes and
-    /// names), and whether an invitation waits for their first sign-in. Without a subject
-    /// (someone asking about an email), only a clear email match counts.
-    pub(crate) async fn person(
-        &self,
-        email: &str,
-        subject: Option<&str>,
-        fallback_user_id: Option<&str>,
-    ) -> Result<PersonRecord, StoreError> {
-        self.plan_person(email, subject, fallback_user_id)?.run(self).await
-    }
-
     /// What checks about `emails`, with what-ifs of the groups `what_if_ids`, read; planned.
     pub(crate) fn plan_check_reads(
         &self,
@@ -57,7 +41,14 @@ impl Store {
         }))
     }
 
-    /// [`Self::person`], planned: to be read in the batch of other reads.
+    /// What decides the access of a person, planned to be read in one batch with the request's
+    /// other reads (one round trip, and one transaction, so the status, the grants and the
+    /// superAdmin flag are of one moment): whether `email` is a superAdmin, which synced Okta
+    /// user they are (the one bound to the sign-in `subject`, else the one synced user with the
+    /// email, else `fallback_user_id`), that user's groups with the roles each grants (built-in,
+    /// and custom with their scopes and names), and whether an invitation waits for their first
+    /// sign-in. Without a subject (someone asking about an email), only a clear email match
+    /// counts.
     pub(crate) fn plan_person(
         &self,
         email: &str,
@@ -287,7 +278,7 @@ impl PeopleStore for Store {
         email: &str,
         fallback_user_id: Option<&str>,
     ) -> Result<PersonFacts, StoreError> {
-        Ok(self.person(email, None, fallback_user_id).await?.into_facts())
+        Ok(self.plan_person(email, None, fallback_user_id)?.run(self).await?.into_facts())
     }
 }
 

@@ -5,17 +5,15 @@ use worker::{Request, Response};
 
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::{PlannedAnswer, answer, answer_alone};
+use crate::http::handlers::{PlannedAnswer, answer_alone, answered};
 use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::catalog;
 
 /// `GET /api/v1/permissions`.
 pub(crate) fn list_permissions(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
-    Ok(ctx
-        .store
-        .plan_catalog_rows()?
-        .map(|rows| answer(move |_| respond::json(&catalog::permissions_listing(rows), 200))))
+    let listing = |rows| respond::json(&catalog::permissions_listing(rows), 200);
+    Ok(answered(ctx.store.plan_catalog_rows()?, listing))
 }
 
 /// `POST /api/v1/permissions`.
@@ -41,10 +39,8 @@ pub(crate) async fn remove_permission(
 
 /// `GET /api/v1/roles`.
 pub(crate) fn list_roles(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
-    Ok(ctx
-        .store
-        .plan_catalog_rows()?
-        .map(|rows| answer(move |_| respond::json(&catalog::roles_listing(rows), 200))))
+    let listing = |rows| respond::json(&catalog::roles_listing(rows), 200);
+    Ok(answered(ctx.store.plan_catalog_rows()?, listing))
 }
 
 /// `POST /api/v1/roles`.

@@ -12,7 +12,7 @@ use worker::{Request, Response};
 use crate::adapters::d1::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::{PlannedAnswer, answer, answer_alone};
+use crate::http::handlers::{PlannedAnswer, answer, answer_alone, answered};
 use crate::http::listing::{Cursor, GROUP_PAGING, GROUP_SORTS, MEMBER_PAGING, listing};
 use crate::http::respond;
 use crate::service::access::Principal;
@@ -33,11 +33,9 @@ pub(crate) fn list_groups(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, Api
     })?;
     let (page, per_page) = (query.page, query.per_page);
     let read = ctx.store.plan_group_page(&query.search, order, per_page, query.offset())?;
-    Ok(read.map(move |GroupPageRows { rows, total, last_commit_at }| {
-        answer(move |_| {
-            let groups = rows.into_iter().map(|row| detail(row, last_commit_at.clone())).collect();
-            respond::json(&GroupPage { groups, total, page, per_page, as_of: last_commit_at }, 200)
-        })
+    Ok(answered(read, move |GroupPageRows { rows, total, last_commit_at }| {
+        let groups = rows.into_iter().map(|row| detail(row, last_commit_at.clone())).collect();
+        respond::json(&GroupPage { groups, total, page, per_page, as_of: last_commit_at }, 200)
     }))
 }
 
@@ -68,21 +66,18 @@ pub(crate) fn list_members(id: &str, req: &Request, ctx: &Ctx) -> Result<Planned
     let per_page = query.per_page;
     let after = query.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let read = ctx.store.plan_member_page(id, &query.search, after, per_page)?;
-    Ok(read.map(move |page| {
-        answer(move |_| {
-            let MemberPageRows { mut rows, total, last_commit_at } =
-                page.ok_or_else(no_such_group)?;
-            // The store reads one row more than a page: whether it came says whether a page
-            // follows.
-            let more = rows.len() > per_page as usize;
-            rows.truncate(per_page as usize);
-            let next_after = more.then(|| rows.last()).flatten().map(|row| {
-                Cursor { key: row.email.clone().unwrap_or_default(), id: row.id.clone() }.encode()
-            });
-            let members = rows.into_iter().map(member).collect();
-            let page = MemberPage { members, total, per_page, next_after, as_of: last_commit_at };
-            respond::json(&page, 200)
-        })
+    Ok(answered(read, move |page| {
+        let MemberPageRows { mut rows, total, last_commit_at } = page.ok_or_else(no_such_group)?;
+        // The store reads one row more than a page: whether it came says whether a page
+        // follows.
+        let more = rows.len() > per_page as usize;
+        rows.truncate(per_page as usize);
+        let next_after = more.then(|| rows.last()).flatten().map(|row| {
+            Cursor { key: row.email.clone().unwrap_or_default(), id: row.id.clone() }.encode()
+        });
+        let members = rows.into_iter().map(member).collect();
+        let page = MemberPage { members, total, per_page, next_after, as_of: last_commit_at };
+        respond::json(&page, 200)
     }))
 }
 

@@ -8,7 +8,7 @@ use worker::{Env, Response, console_error};
 use crate::adapters::d1::{FailingStreak, Store};
 use crate::error::{ApiError, StoreError};
 use crate::http::context::Ctx;
-use crate::http::handlers::{PlannedAnswer, answer};
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::respond;
 
 /// `GET /api/v1/health`: the version, whether D1 answered a query, and whether sync keeps
@@ -48,7 +48,7 @@ fn logged<T>(result: Result<T, StoreError>, what: &str) -> Option<T> {
 /// `GET /api/v1/sync/status` (superAdmins): the health's sync part with the last failure's
 /// sentence, for the app's banner. One query.
 pub(crate) fn get_sync_status(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
-    Ok(ctx.store.plan_failing_streak()?.map(|streak| answer(move |_| sync_status(streak))))
+    Ok(answered(ctx.store.plan_failing_streak()?, sync_status))
 }
 
 fn sync_status(streak: FailingStreak) -> Result<Response, ApiError> {

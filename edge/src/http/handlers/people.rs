@@ -14,7 +14,7 @@ use crate::adapters::d1::{People, PersonGrants, PersonRecord, ReviewRow};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
-use crate::http::handlers::{PlannedAnswer, answer};
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::listing::{PEOPLE_PAGING, listing, query_pairs};
 use crate::http::respond;
 use crate::okta_target::OktaDirectory;
@@ -58,11 +58,9 @@ pub(crate) fn list_invitations(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
     let (page, per_page) = (query.page, query.per_page);
     let read = ctx.store.plan_invitation_page(&query.search, per_page, query.offset())?;
-    Ok(read.map(move |(rows, total)| {
-        answer(move |_| {
-            let invitations = rows.into_iter().map(invitations::invitation).collect();
-            respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
-        })
+    Ok(answered(read, move |(rows, total)| {
+        let invitations = rows.into_iter().map(invitations::invitation).collect();
+        respond::json(&ListInvitationsResponse { invitations, total, page, per_page }, 200)
     }))
 }
 
@@ -74,14 +72,10 @@ pub(crate) fn list_users(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiE
     let query = listing(req, PEOPLE_PAGING, |_, _| Ok(false))?;
     let (page, per_page) = (query.page, query.per_page);
     let read = ctx.store.plan_people_page(&query.search, per_page, query.offset())?;
-    Ok(read.map(move |People { invitations, total, mut grants, super_admins }| {
-        answer(move |_| {
-            let users = invitations
-                .into_iter()
-                .map(|row| app_user(row, &mut grants, &super_admins))
-                .collect();
-            respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
-        })
+    Ok(answered(read, move |People { invitations, total, mut grants, super_admins }| {
+        let users =
+            invitations.into_iter().map(|row| app_user(row, &mut grants, &super_admins)).collect();
+        respond::json(&ListUsersResponse { users, total, page, per_page }, 200)
     }))
 }
 
@@ -113,13 +107,11 @@ fn app_user(
 pub(crate) fn get_user_access(email: &str, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let email = parse_email(email)?;
     let read = ctx.store.plan_person(&email, None, None)?;
-    Ok(read.map(move |person| {
-        answer(move |_| {
-            let PersonAccess { okta_user_id, status, access } =
-                access_from_facts(&email, person.into_facts(), None);
-            let response = UserAccessResponse { email, okta_user_id, okta_status: status, access };
-            respond::json(&response, 200)
-        })
+    Ok(answered(read, move |person| {
+        let PersonAccess { okta_user_id, status, access } =
+            access_from_facts(&email, person.into_facts(), None);
+        let response = UserAccessResponse { email, okta_user_id, okta_status: status, access };
+        respond::json(&response, 200)
     }))
 }
 
@@ -128,7 +120,7 @@ pub(crate) fn check_access(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, Ap
     let query = parse_check_query(&query_pairs(req)?)?;
     let (emails, what_if_ids) = check_subjects(std::slice::from_ref(&query));
     let read = ctx.store.plan_check_reads(emails, &what_if_ids)?;
-    Ok(read.map(|reads| answer(move |_| respond::json(&answer_check(reads, query)?, 200))))
+    Ok(answered(read, move |reads| respond::json(&answer_check(reads, query)?, 200)))
 }
 
 /// `POST /api/v1/access/checks`: many checks, answered in their order, read in one batch.

@@ -11,7 +11,7 @@ use crate::adapters::d1::RunRow;
 use crate::config::SYNC_COORDINATOR_BINDING;
 use crate::error::{ApiError, StoreError};
 use crate::http::context::{Ctx, read_json};
-use crate::http::handlers::{PlannedAnswer, answer};
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
@@ -65,19 +65,17 @@ pub(crate) fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, 
     // One more than a page, to know whether another page follows.
     let read = ctx.store.plan_runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE)?;
     let now_s = ctx.now_s;
-    Ok(read.map(move |(mut rows, sync_enabled)| {
-        answer(move |_| {
-            let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
-            rows.truncate(RUNS_PER_PAGE as usize);
-            let runs = rows.into_iter().map(sync_run).collect();
-            let next = sync_enabled.then(|| next_scheduled_sync(now_s)).flatten();
-            let schedule = SyncSchedule {
-                sync_enabled,
-                next_at: next.map(|(at, _)| iso_time(at)),
-                next_full: next.is_some_and(|(_, full)| full),
-            };
-            respond::json(&ListSyncRunsResponse { runs, next_page, schedule }, 200)
-        })
+    Ok(answered(read, move |(mut rows, sync_enabled)| {
+        let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
+        rows.truncate(RUNS_PER_PAGE as usize);
+        let runs = rows.into_iter().map(sync_run).collect();
+        let next = sync_enabled.then(|| next_scheduled_sync(now_s)).flatten();
+        let schedule = SyncSchedule {
+            sync_enabled,
+            next_at: next.map(|(at, _)| iso_time(at)),
+            next_full: next.is_some_and(|(_, full)| full),
+        };
+        respond::json(&ListSyncRunsResponse { runs, next_page, schedule }, 200)
     }))
 }
 
@@ -88,7 +86,7 @@ fn iso_time(epoch_s: u64) -> String {
 
 /// `GET /api/v1/sync/runs/{id}`.
 pub(crate) fn get_sync_run(id: &str, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
-    Ok(ctx.store.plan_run(id)?.map(|row| answer(move |_| respond::json(&found_run(row)?, 200))))
+    Ok(answered(ctx.store.plan_run(id)?, |row| respond::json(&found_run(row)?, 200)))
 }
 
 /// `POST /api/v1/sync/runs/{id}/confirm` or `…/discard`.
