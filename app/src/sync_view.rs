@@ -75,7 +75,11 @@ pub fn run_kind(run: &SyncRun) -> String {
         (false, true) => "Full",
         (false, false) => "Changed groups",
     };
-    let trigger = if run.trigger == "schedule" { "scheduled" } else { "manual" };
+    let trigger = match run.trigger.as_str() {
+        "schedule" => "scheduled",
+        "okta_event" => "Okta event",
+        _ => "manual",
+    };
     format!("{kind} ({trigger})")
 }
 

@@ -19,9 +19,9 @@ pub use access::{
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
-    ConnectionFailure, CreateGroupRequest, GroupSource, GroupSummary, OktaSettingsResponse,
-    SealedWith, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, TokenStatus,
-    UpdateOktaSettingsRequest,
+    ConnectionFailure, CreateGroupRequest, GroupSource, GroupSummary, OktaEventHook,
+    OktaEventHookSecret, OktaSettingsResponse, SealedWith, TestOktaConnectionRequest,
+    TestOktaConnectionResponse, TokenSource, TokenStatus, UpdateOktaSettingsRequest,
 };
 pub use sync::{
     AppUser, AppUserStatus, CreateInvitationRequest, CreateInvitationResponse, DiffGroup,

@@ -16,8 +16,8 @@ use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
 use crate::http::handlers::{
-    Answer, access, admin, answer, answer_alone, audit, catalog, groups, health, people, settings,
-    sync,
+    Answer, access, admin, answer, answer_alone, audit, catalog, groups, health, okta_hooks,
+    people, settings, sync,
 };
 use crate::http::routes::{self, Endpoint, Matched};
 use crate::http::{identity, respond};
@@ -37,6 +37,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
     let method = req.method().to_string();
     let matched = routes::resolve(&method, &req.path())?;
+    // Okta's calls carry the hook's secret, not a browser's cookie or a person's identity: no
+    // cross-site request can forge them, and their handlers authenticate them.
+    match matched.endpoint {
+        Endpoint::VerifyOktaEventHook => return okta_hooks::verify_hook(req, &env).await,
+        Endpoint::ReceiveOktaEvents => return okta_hooks::receive_events(req, &env).await,
+        _ => {}
+    }
     check_guard(req, &method)?;
     if matched.endpoint == Endpoint::Health {
         return health::get_health(&env).await;
@@ -210,6 +217,10 @@ async fn dispatch(
         Endpoint::GetOktaSettings => settings::get_okta_settings(ctx).await,
         Endpoint::UpdateOktaSettings => settings::update_okta_settings(req, ctx, principal).await,
         Endpoint::TestOktaConnection => settings::test_okta_connection(req, ctx, principal).await,
+        Endpoint::GetOktaEventHook => okta_hooks::get_event_hook(req, ctx).await,
+        Endpoint::RotateOktaEventHookSecret => {
+            okta_hooks::rotate_event_hook_secret(req, ctx, principal).await
+        }
         Endpoint::ListSuperAdmins => admin::list_super_admins(ctx).await,
         Endpoint::GrantSuperAdmin => admin::grant_super_admin(req, ctx, principal).await,
         Endpoint::RevokeSuperAdmin => {
@@ -260,9 +271,11 @@ async fn dispatch(
         Endpoint::CreateGroup => groups::create_group(req, ctx, principal).await,
         Endpoint::ListAudit => audit::list_audit(req, ctx).await,
         Endpoint::ExportAudit => audit::export_audit(req, ctx).await,
-        Endpoint::Health | Endpoint::DevSignIn | Endpoint::OpenApi => {
-            Err(ApiError::NotFound { path: req.path() })
-        }
+        Endpoint::Health
+        | Endpoint::DevSignIn
+        | Endpoint::OpenApi
+        | Endpoint::VerifyOktaEventHook
+        | Endpoint::ReceiveOktaEvents => Err(ApiError::NotFound { path: req.path() }),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod connection_test;
 pub mod credentials;
 pub mod groups;
 pub mod invitations;
+pub mod okta_hooks;
 pub mod okta_settings;
 pub mod okta_token;
 pub mod person_access;

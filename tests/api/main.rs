@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod hostile_input;
 mod invitations;
+mod okta_hooks;
 mod paging;
 mod routing;
 mod secrets;

@@ -168,3 +168,39 @@ pub struct CreateGroupRequest {
     #[serde(default)]
     pub description: Option<String>,
 }
+
+/// `GET /api/v1/settings/okta/event-hook`: the Okta Event Hook that tells this app of changes,
+/// described (its secret is never shown again after it is made).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OktaEventHook {
+    /// Whether a secret has been made, so that deliveries can be authenticated.
+    pub configured: bool,
+    /// The endpoint URL to register in Okta (`https://…/api/v1/okta/events`).
+    pub url: String,
+    /// The header Okta must send the secret in (Okta's `authScheme.key`).
+    pub header: String,
+    /// The event types to subscribe the hook to.
+    pub event_types: Vec<String>,
+    /// Who made the current secret, and when.
+    pub created_by: Option<String>,
+    /// When the current secret was made.
+    pub created_at: Option<String>,
+    /// When Okta last verified the endpoint.
+    pub verified_at: Option<String>,
+    /// When Okta last delivered events.
+    pub last_delivery_at: Option<String>,
+    /// Deliveries received with the current secret (duplicates included).
+    pub deliveries: u64,
+    /// Of them, the retries and duplicates of a delivery taken already (not acted on again).
+    pub duplicates: u64,
+}
+
+/// `POST /api/v1/settings/okta/event-hook/secret`: a new secret (the old one stops working), shown
+/// this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OktaEventHookSecret {
+    /// The secret: Okta's `authScheme.value`.
+    pub secret: String,
+    /// The hook, described.
+    pub hook: OktaEventHook,
+}

@@ -597,6 +597,7 @@ fn database(error: worker::Error) -> StoreError {
 
 mod catalog;
 mod groups;
+mod hooks;
 mod people;
 mod planned;
 mod runs;
@@ -604,6 +605,7 @@ mod snapshot;
 mod staging;
 
 pub(crate) use groups::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
+pub(crate) use hooks::EventHookRow;
 pub(crate) use people::{People, PersonGrants, PersonRecord, ReviewRow};
 pub(crate) use planned::Planned;
 pub(crate) use runs::{FailingStreak, RunEnd, RunRow};

@@ -152,17 +152,17 @@ fn bucket(action: &str, who: &str) -> String {
 
 /// Reads the body as JSON of type `T` (whose unknown fields are refused), within the cap.
 pub(crate) async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiError> {
-    let bytes = read_body(req).await?;
+    let bytes = read_body(req, MAX_BODY_BYTES).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::client(ProblemCode::InvalidJson, format!("The body is not valid: {e}."))
     })
 }
 
-/// Reads the body chunk by chunk, refusing it (413) as soon as more than [`MAX_BODY_BYTES`]
-/// arrived. The guard refuses a declared `Content-Length` over the cap up front, but a chunked
+/// Reads the body chunk by chunk, refusing it (413) as soon as more than `cap` bytes arrived
+/// ([`MAX_BODY_BYTES`] for the API's JSON bodies). The guard refuses a declared `Content-Length` over the cap up front, but a chunked
 /// body declares none: reading it whole first would buffer whatever a client sends (and wait
 /// for a body that never ends), so the cap is kept while reading.
-async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, ApiError> {
     use futures_util::StreamExt;
 
     let unreadable = |_| ApiError::client(ProblemCode::InvalidJson, "The body could not be read.");
@@ -172,14 +172,14 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let mut stream = req.stream().map_err(unreadable)?;
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        append_within_cap(&mut body, &chunk.map_err(unreadable)?)?;
+        append_within_cap(&mut body, &chunk.map_err(unreadable)?, cap)?;
     }
     Ok(body)
 }
 
-/// Appends `chunk` to `body` unless that takes it over [`MAX_BODY_BYTES`].
-fn append_within_cap(body: &mut Vec<u8>, chunk: &[u8]) -> Result<(), ApiError> {
-    if body.len().saturating_add(chunk.len()) > MAX_BODY_BYTES {
+/// Appends `chunk` to `body` unless that takes it over `cap`.
+fn append_within_cap(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> Result<(), ApiError> {
+    if body.len().saturating_add(chunk.len()) > cap {
         return Err(too_large_error());
     }
     body.extend_from_slice(chunk);
@@ -210,10 +210,10 @@ mod tests {
     fn a_body_may_fill_the_cap_but_not_pass_it() {
         let mut body = Vec::new();
         for _ in 0..64 {
-            append_within_cap(&mut body, &[b'x'; 1024]).unwrap();
+            append_within_cap(&mut body, &[b'x'; 1024], MAX_BODY_BYTES).unwrap();
         }
         assert_eq!(body.len(), MAX_BODY_BYTES);
-        let error = append_within_cap(&mut body, b"y").unwrap_err();
+        let error = append_within_cap(&mut body, b"y", MAX_BODY_BYTES).unwrap_err();
         assert_eq!(error.to_problem().code, "payload_too_large");
         assert_eq!(body.len(), MAX_BODY_BYTES, "the chunk over the cap is not kept");
     }

@@ -46,6 +46,7 @@ pub(crate) mod audit;
 pub(crate) mod catalog;
 pub(crate) mod groups;
 pub(crate) mod health;
+pub(crate) mod okta_hooks;
 pub(crate) mod people;
 pub(crate) mod settings;
 pub(crate) mod sync;

@@ -27,6 +27,10 @@ pub fn document() -> Value {
                 (secured(), format!("Callers with the `{permission}` permission."))
             }
             Access::SuperAdmin => (secured(), "superAdmins.".to_owned()),
+            Access::OktaEventHook => (
+                json!([]),
+                "Okta, with the Event Hook's secret in the `Authorization` header.".to_owned(),
+            ),
         };
         let mut operation = json!({
             "operationId": operation_id(route.endpoint),

@@ -66,6 +66,15 @@ pub enum Endpoint {
     UpdateOktaSettings,
     /// `POST /api/v1/settings/okta/test`.
     TestOktaConnection,
+    /// `GET /api/v1/settings/okta/event-hook`: the Okta Event Hook, described.
+    GetOktaEventHook,
+    /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret for the hook, shown once.
+    RotateOktaEventHookSecret,
+    /// `GET /api/v1/okta/events`: Okta's one-time verification of the hook (the hook's secret,
+    /// not a person's identity, authenticates Okta's calls).
+    VerifyOktaEventHook,
+    /// `POST /api/v1/okta/events`: Okta delivers events.
+    ReceiveOktaEvents,
     /// `GET /api/v1/super-admins`.
     ListSuperAdmins,
     /// `POST /api/v1/super-admins`.
@@ -178,7 +187,7 @@ const fn route(
 
 /// The route table of the edge API.
 pub const ROUTES: &[Route] = {
-    use Access::{Authenticated, Public, SuperAdmin};
+    use Access::{Authenticated, OktaEventHook, Public, SuperAdmin};
     use Endpoint::*;
     use Method::{Delete, Get, Post, Put};
     use Permission::{
@@ -255,6 +264,34 @@ pub const ROUTES: &[Route] = {
             TestOktaConnection,
             SuperAdmin,
             "Test the Okta connection",
+        ),
+        route(
+            Get,
+            "/api/v1/settings/okta/event-hook",
+            GetOktaEventHook,
+            SuperAdmin,
+            "The Okta Event Hook: where Okta sends events, and how it authenticates",
+        ),
+        route(
+            Post,
+            "/api/v1/settings/okta/event-hook/secret",
+            RotateOktaEventHookSecret,
+            SuperAdmin,
+            "Make a new secret for the Okta Event Hook (shown once; the old one stops working)",
+        ),
+        route(
+            Get,
+            "/api/v1/okta/events",
+            VerifyOktaEventHook,
+            OktaEventHook,
+            "Okta's one-time verification of the Event Hook (the hook's secret authenticates it)",
+        ),
+        route(
+            Post,
+            "/api/v1/okta/events",
+            ReceiveOktaEvents,
+            OktaEventHook,
+            "Okta delivers events (the hook's secret authenticates it); 204",
         ),
         route(Get, "/api/v1/super-admins", ListSuperAdmins, SuperAdmin, "The superAdmins"),
         route(
@@ -535,12 +572,28 @@ mod tests {
             ROUTES.iter().filter(|r| r.method != Method::Get && r.endpoint != Endpoint::DevSignIn)
         {
             assert!(
-                matches!(route.access, Access::SuperAdmin | Access::Permission(_)),
+                matches!(
+                    route.access,
+                    Access::SuperAdmin | Access::Permission(_) | Access::OktaEventHook
+                ),
                 "{} {}",
                 route.method,
                 route.pattern
             );
         }
+    }
+
+    #[test]
+    fn only_okta_s_event_hook_calls_bypass_the_identity_checks() {
+        let hook: Vec<(Method, &str)> = ROUTES
+            .iter()
+            .filter(|r| r.access == Access::OktaEventHook)
+            .map(|r| (r.method, r.pattern))
+            .collect();
+        assert_eq!(
+            hook,
+            [(Method::Get, "/api/v1/okta/events"), (Method::Post, "/api/v1/okta/events")]
+        );
     }
 
     #[test]

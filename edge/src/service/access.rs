@@ -21,6 +21,9 @@ pub enum Access {
     Permission(Permission),
     /// superAdmins only (never machine clients).
     SuperAdmin,
+    /// Okta's Event Hook calls, authenticated by the hook's secret (not by any caller's
+    /// identity: no principal is ever authorized for them).
+    OktaEventHook,
 }
 
 /// Who sent a request, as their credentials proved.
@@ -117,7 +120,7 @@ impl Principal {
             Access::Permission(permission) => {
                 permission.is_for_machines() && !permission.is_read_only()
             }
-            Access::Authenticated | Access::SuperAdmin => false,
+            Access::Authenticated | Access::SuperAdmin | Access::OktaEventHook => false,
         };
         if matches!(self.caller, Caller::Machine { .. }) && write && !machine_write {
             return Err(ApiError::forbidden(
@@ -130,6 +133,7 @@ impl Principal {
             Access::Permission(permission) => Err(ApiError::forbidden(needed_for(permission))),
             Access::SuperAdmin if self.super_admin => Ok(()),
             Access::SuperAdmin => Err(ApiError::forbidden("Only superAdmins may do this.")),
+            Access::OktaEventHook => Err(ApiError::forbidden("Only Okta calls this.")),
         }
     }
 

@@ -8,17 +8,24 @@ use groupsync_core::api::{ProblemCode, SyncFailure, SyncState};
 use groupsync_core::okta::ClientConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worker::{DurableObject, Env, Request, Response, State, console_error, durable_object};
+use worker::{
+    DurableObject, Env, Request, Response, State, console_error, console_log, durable_object,
+};
 
 use crate::adapters::d1::{RunEnd, RunRow, Store};
 use crate::config::{Config, EnvSource};
 use crate::error::ApiError;
 use crate::okta_target::{Client, OktaTarget};
-use crate::service::ports::AuditRecord;
+use crate::service::ports::{AuditRecord, SettingsStore};
 use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.
 const RUN_KEY: &str = "run";
+/// The storage key of the run that Okta's event hook asked for (see [`Hinted`]).
+const HINT_KEY: &str = "hint";
+/// How long Okta's events gather before the run they start: a bulk change in Okta delivers a
+/// burst of events, and one run reads them all.
+const HINT_SETTLE: Duration = Duration::from_secs(5);
 /// How long one invocation reads before it hands over to the next alarm. Well under the Workers
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
@@ -45,6 +52,18 @@ pub(crate) enum Command {
     Confirm { run_id: String, actor: String, now: String },
     /// Discard a held run.
     Discard { run_id: String, actor: String, now: String },
+    /// Okta said that groups or users changed: run an incremental sync soon (one run for a
+    /// burst of events, and one more after a run that was already reading).
+    Hint,
+}
+
+/// A run that Okta's events asked for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum Hinted {
+    /// Due at this time (epoch ms); events until then join it.
+    Due { at_ms: u64 },
+    /// Due once the current run ends: it may have read the changed groups before they changed.
+    AfterRun,
 }
 
 /// The coordinator's answer.
@@ -86,13 +105,14 @@ impl DurableObject for SyncCoordinator {
             Command::Discard { run_id, actor, now } => {
                 self.resolve(&run_id, &actor, false, &now).await?
             }
+            Command::Hint => self.hint().await?,
         };
         Response::from_json(&answer)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
         let Some(mut run) = self.state.storage().get::<RunState>(RUN_KEY).await? else {
-            return Response::ok("idle");
+            return self.start_hinted_run().await;
         };
         if run.phase == Phase::Held {
             return Response::ok("held");
@@ -123,6 +143,7 @@ impl DurableObject for SyncCoordinator {
                 }
                 if tidied {
                     self.state.storage().delete(RUN_KEY).await?;
+                    self.schedule_hinted_run_after(&run).await?;
                 } else {
                     // Ended (perhaps just now, by a failure): the next alarm only tidies.
                     self.state.storage().put(RUN_KEY, &run).await?;
@@ -202,6 +223,70 @@ impl SyncCoordinator {
         self.state.storage().put(RUN_KEY, &run).await?;
         self.state.storage().set_alarm(Duration::from_millis(0)).await?;
         Ok(Answer { run_id: id, joined: false, refused: None })
+    }
+
+    /// Takes Okta's hint: a run is due in [`HINT_SETTLE`] (unless one is due already), or after
+    /// the current run.
+    async fn hint(&self) -> worker::Result<Answer> {
+        let storage = self.state.storage();
+        let current = storage.get::<RunState>(RUN_KEY).await?;
+        if let Some(run) = current.filter(|run| run.phase != Phase::Ended) {
+            storage.put(HINT_KEY, &Hinted::AfterRun).await?;
+            return Ok(Answer { run_id: run.id, joined: true, refused: None });
+        }
+        if storage.get::<Hinted>(HINT_KEY).await?.is_none() {
+            let at_ms = worker::Date::now().as_millis() + HINT_SETTLE.as_millis() as u64;
+            storage.put(HINT_KEY, &Hinted::Due { at_ms }).await?;
+            storage.set_alarm(HINT_SETTLE).await?;
+        }
+        Ok(Answer { run_id: String::new(), joined: false, refused: None })
+    }
+
+    /// After a run ended: a run asked for meanwhile is due after the settling time.
+    async fn schedule_hinted_run_after(&self, run: &RunState) -> worker::Result<()> {
+        let storage = self.state.storage();
+        match storage.get::<Hinted>(HINT_KEY).await? {
+            None => Ok(()),
+            Some(Hinted::AfterRun) => {
+                console_log!("events arrived during sync run {}: another run follows", run.id);
+                let at_ms = worker::Date::now().as_millis() + HINT_SETTLE.as_millis() as u64;
+                storage.put(HINT_KEY, &Hinted::Due { at_ms }).await?;
+                storage.set_alarm(HINT_SETTLE).await
+            }
+            Some(Hinted::Due { at_ms }) => {
+                let wait = at_ms.saturating_sub(worker::Date::now().as_millis());
+                storage.set_alarm(Duration::from_millis(wait)).await
+            }
+        }
+    }
+
+    /// With no run under way: starts the run Okta's events asked for, once it is due.
+    async fn start_hinted_run(&self) -> worker::Result<Response> {
+        let storage = self.state.storage();
+        let Some(hinted) = storage.get::<Hinted>(HINT_KEY).await? else {
+            return Response::ok("idle");
+        };
+        if let Hinted::Due { at_ms } = hinted {
+            let wait = at_ms.saturating_sub(worker::Date::now().as_millis());
+            if wait > 0 {
+                storage.set_alarm(Duration::from_millis(wait)).await?;
+                return Response::ok("waiting");
+            }
+        }
+        storage.delete(HINT_KEY).await?;
+        // Sync may have been turned off since the events arrived.
+        let on = Store::open(&self.env)
+            .map_err(|e| worker::Error::RustError(e.to_string()))?
+            .okta_settings()
+            .await
+            .is_ok_and(|settings| settings.sync_enabled != 0);
+        if !on {
+            console_log!("Okta events arrived, but sync is off: no run");
+            return Response::ok("sync off");
+        }
+        let answer = self.start("system".into(), "okta_event".into(), false, false, &now()).await?;
+        console_log!("sync run {} started for Okta's events", answer.run_id);
+        Response::ok("started")
     }
 
     /// Joins the current run, waiting (briefly) until its starter has recorded it in D1.

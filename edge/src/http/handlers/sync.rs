@@ -133,7 +133,7 @@ pub(crate) async fn start_scheduled_sync(
     Ok(Some(ask_coordinator(env, &command).await?.run_id))
 }
 
-async fn ask_coordinator(env: &Env, command: &Command) -> Result<Answer, ApiError> {
+pub(crate) async fn ask_coordinator(env: &Env, command: &Command) -> Result<Answer, ApiError> {
     let internal = |e: worker::Error| {
         ApiError::Internal(StoreError::Database(format!("the sync coordinator: {e}")))
     };

@@ -1,0 +1,230 @@
+//! Okta Event Hooks in, black-box: the secret made in Settings, Okta's verification call, and
+//! deliveries: a forged or malformed one changes nothing, a burst becomes one run that revokes
+//! what Okta removed, and a retried or duplicated delivery is acknowledged without being acted
+//! on again.
+//!
+//! The tests share the sync stack and tenant with `sync.rs`, so they take its turns.
+
+use std::time::{Duration, Instant};
+
+use fake_okta::UserStatus;
+use groupsync_core::api::{
+    ListSyncRunsResponse, OktaEventHook, OktaEventHookSecret, SyncRun, SyncState,
+    UserAccessResponse,
+};
+use groupsync_core::domain::BuiltInRole;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, expect_problem};
+use crate::sync::{TURN, prepared, set_roles};
+use crate::world::World;
+
+const HOOK: &str = "/api/v1/okta/events";
+const SETTINGS: &str = "/api/v1/settings/okta/event-hook";
+
+/// How long the run that events ask for may take to start and end (it starts a few seconds after
+/// the last event; the S tenant's run takes seconds, far more on two busy cores).
+const RUN_PATIENCE: Duration = Duration::from_secs(180);
+
+/// Okta's delivery body (CONTRACT.md §7), with `events` of the given types about `group` and
+/// `user`.
+fn delivery(event_id: &str, types: &[&str], group: &str, user: &str) -> Value {
+    let events: Vec<Value> = types
+        .iter()
+        .enumerate()
+        .map(|(i, event_type)| {
+            json!({
+                "uuid": format!("{event_id}-{i}"),
+                "published": "2026-12-01T10:00:00.000Z",
+                "eventType": event_type,
+                "version": "0",
+                "displayMessage": "Remove user from group membership",
+                "severity": "INFO",
+                "actor": { "id": "00uadmin", "type": "User", "alternateId": "admin@example.com" },
+                "target": [
+                    { "id": user, "type": "User", "alternateId": "someone@example.com" },
+                    { "id": group, "type": "UserGroup", "displayName": "A group" }
+                ],
+                "outcome": { "result": "SUCCESS" }
+            })
+        })
+        .collect();
+    json!({
+        "eventType": "com.okta.event_hook",
+        "eventTypeVersion": "1.0",
+        "cloudEventsVersion": "0.1",
+        "source": "https://example.okta.com/api/v1/eventHooks/who7hphp39JoHLni81d7",
+        "eventId": event_id,
+        "eventTime": "2026-12-01T10:00:01.000Z",
+        "contentType": "application/json",
+        "data": { "events": events }
+    })
+}
+
+/// Sends a delivery as Okta does: the secret as the whole `Authorization` value, no CSRF header.
+async fn deliver(app: &TestApp, secret: &str, body: &Value) -> reqwest::Response {
+    app.raw(Method::POST, HOOK)
+        .header("Authorization", secret)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the Worker answers")
+}
+
+#[tokio::test]
+async fn okta_verifies_the_hook_with_its_secret_and_forged_or_malformed_deliveries_change_nothing()
+{
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, _) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+
+    // Only a superAdmin makes the secret; it is shown once, with what to register in Okta.
+    let nobody = app.as_person("nobody-hooks@example.com");
+    let refused = nobody.send(Method::POST, &format!("{SETTINGS}/secret"), &json!({})).await;
+    expect_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    let made = root.send(Method::POST, &format!("{SETTINGS}/secret"), &json!({})).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: OktaEventHookSecret = made.json().await.expect("a secret");
+    assert!(made.hook.configured && made.hook.url.ends_with(HOOK), "{made:?}");
+    assert_eq!(made.hook.header, "Authorization");
+    assert!(made.hook.event_types.iter().any(|t| t == "group.user_membership.remove"));
+    let described: OktaEventHook = root.read(SETTINGS).await;
+    assert_eq!(described, made.hook, "the secret is never shown again");
+    assert!(!serde_json::to_string(&described).unwrap().contains(&made.secret));
+
+    // Verification: the challenge is echoed with the secret or without it, never with a wrong one.
+    let verify = |secret: Option<&str>| {
+        let mut request =
+            app.raw(Method::GET, HOOK).header("x-okta-verification-challenge", "c1-X_y");
+        if let Some(secret) = secret {
+            request = request.header("Authorization", secret);
+        }
+        request.send()
+    };
+    for secret in [Some(made.secret.as_str()), None] {
+        let answer = verify(secret).await.expect("the Worker answers");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body: Value = answer.json().await.expect("JSON");
+        assert_eq!(body, json!({ "verification": "c1-X_y" }));
+    }
+    let forged = verify(Some("gsh_forged")).await.expect("the Worker answers");
+    expect_problem(forged, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    let verified: OktaEventHook = root.read(SETTINGS).await;
+    assert!(verified.verified_at.is_some(), "{verified:?}");
+
+    // A forged, missing or stale secret, and a body not of Okta's shape, are refused and counted
+    // nowhere.
+    let body = delivery("forged-1", &["group.user_membership.remove"], "00gX", "00uX");
+    for secret in ["gsh_forged", "", &made.secret[..made.secret.len() - 1]] {
+        let answer = deliver(&app, secret, &body).await;
+        expect_problem(answer, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    }
+    let not_okta =
+        json!({ "eventType": "something.else", "eventId": "x", "data": { "events": [] } });
+    let malformed = deliver(&app, &made.secret, &not_okta).await;
+    expect_problem(malformed, StatusCode::BAD_REQUEST, "invalid_json").await;
+    let untouched: OktaEventHook = root.read(SETTINGS).await;
+    assert_eq!((untouched.deliveries, &untouched.last_delivery_at), (0, &None), "{untouched:?}");
+
+    // A new secret replaces the old one at once.
+    let renewed: OktaEventHookSecret = root
+        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(renewed.secret, made.secret);
+    let stale = deliver(&app, &made.secret, &delivery("stale-1", &[], "00gX", "00uX")).await;
+    expect_problem(stale, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_burst_of_events_starts_one_run_that_revokes_the_removed_member_and_duplicates_are_taken_once()
+ {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let made: OktaEventHookSecret = root
+        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let truth = control.truth();
+    let group = &truth.groups[0];
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    set_roles(&root, &group.id, &["editor"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let before: UserAccessResponse = root.read(&access_path).await;
+    assert!(before.access.roles.contains(&BuiltInRole::Editor), "{before:?}");
+    let runs_before: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
+    let last_run_before = runs_before.runs.first().map(|run| run.id.clone());
+
+    // Okta removes the member and delivers 100 events in 20 deliveries, each one twice (Okta
+    // delivers at least once), all within the few seconds the events gather for.
+    control.remove_member(&group.id, &member.id).expect("remove a member");
+    let started = Instant::now();
+    let mut deliveries = Vec::new();
+    for n in 0..20 {
+        let types = ["group.user_membership.remove"; 5];
+        let body = delivery(&format!("burst-{n}"), &types, &group.id, &member.id);
+        deliveries.push(body.clone());
+        deliveries.push(body);
+    }
+    let answers = futures_util::future::join_all(
+        deliveries.iter().map(|body| deliver(&app, &made.secret, body)),
+    )
+    .await;
+    for answer in answers {
+        assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    }
+    let delivered_in = started.elapsed();
+    let hook: OktaEventHook = root.read(SETTINGS).await;
+    assert_eq!((hook.deliveries, hook.duplicates), (40, 20), "{hook:?}");
+
+    // One run follows, started by the events, and the member's role is gone when it ends.
+    let run = wait_for_event_run(&root, last_run_before.as_deref()).await;
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
+    assert!(!run.full && !run.dry_run, "an incremental run: {run:?}");
+    let after: UserAccessResponse = root.read(&access_path).await;
+    assert!(!after.access.roles.contains(&BuiltInRole::Editor), "{after:?}");
+    let runs_after: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
+    let new_runs: Vec<&SyncRun> =
+        runs_after.runs.iter().take_while(|r| Some(&r.id) != last_run_before.as_ref()).collect();
+    assert_eq!(
+        new_runs.len(),
+        1,
+        "one run for the burst (delivered in {delivered_in:?}): {new_runs:?}"
+    );
+
+    // A retry of a delivery already taken, long after, is acknowledged and counted, not acted on.
+    let retried = deliver(&app, &made.secret, &deliveries[0]).await;
+    assert_eq!(retried.status(), StatusCode::NO_CONTENT);
+    let hook: OktaEventHook = root.read(SETTINGS).await;
+    assert_eq!((hook.deliveries, hook.duplicates), (41, 21), "{hook:?}");
+
+    control.add_member(&group.id, &member.id).expect("add the member back");
+}
+
+/// Waits until the newest run after `after` was started by Okta's events and has ended.
+async fn wait_for_event_run(caller: &crate::helpers::Caller<'_>, after: Option<&str>) -> SyncRun {
+    let deadline = Instant::now() + RUN_PATIENCE;
+    loop {
+        let runs: ListSyncRunsResponse = caller.read("/api/v1/sync/runs").await;
+        if let Some(run) = runs.runs.first()
+            && Some(run.id.as_str()) != after
+        {
+            assert_eq!(run.trigger, "okta_event", "{run:?}");
+            if run.state != SyncState::Running {
+                return run.clone();
+            }
+        }
+        assert!(Instant::now() < deadline, "no run started by Okta's events ended in time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
