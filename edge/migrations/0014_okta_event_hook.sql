@@ -29,4 +29,15 @@ CREATE TABLE okta_hook_deliveries (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX okta_hook_deliveries_by_time ON okta_hook_deliveries (received_at);
 
+-- What Okta's events named, until a run has read them again: the groups whose members the next
+-- incremental run reads whatever their `lastMembershipUpdated` says, and the users it reads by id
+-- (Okta's user search, which incremental runs read statuses from, is eventually consistent). A
+-- run that ends forgets the hints received before it started.
+CREATE TABLE okta_hook_hints (
+    kind        TEXT NOT NULL CHECK (kind IN ('group', 'user')),
+    id          TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) STRICT, WITHOUT ROWID;
+
 INSERT INTO schema_version (version, description) VALUES (14, 'okta event hook');

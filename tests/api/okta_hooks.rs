@@ -13,6 +13,7 @@ use groupsync_core::api::{
     UserAccessResponse,
 };
 use groupsync_core::domain::BuiltInRole;
+use groupsync_core::okta::OktaUserStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -227,4 +228,45 @@ async fn wait_for_event_run(caller: &crate::helpers::Caller<'_>, after: Option<&
         assert!(Instant::now() < deadline, "no run started by Okta's events ended in time");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test]
+async fn a_suspension_okta_names_is_read_by_id_although_the_user_search_has_not_caught_up() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let made: OktaEventHookSecret = root
+        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let truth = control.truth();
+    let group = &truth.groups[0];
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    set_roles(&root, &group.id, &["editor"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+
+    // Okta suspends the member; its user search does not show it yet. An incremental run, which
+    // reads statuses from that search, misses it.
+    control.set_search_lag(true);
+    control.set_user_status(&member.id, UserStatus::Suspended).expect("suspend");
+    let missed = crate::sync::run_sync(&root, json!({})).await;
+    assert_eq!(missed.state, SyncState::Succeeded, "{missed:?}");
+    let still: UserAccessResponse = root.read(&access_path).await;
+    assert!(still.access.roles.contains(&BuiltInRole::Editor), "the search lags: {still:?}");
+
+    // The event names the user: the run it starts reads them by id, and the role is gone.
+    let body = delivery("suspend-1", &["user.lifecycle.suspend"], &group.id, &member.id);
+    assert_eq!(deliver(&app, &made.secret, &body).await.status(), StatusCode::NO_CONTENT);
+    let run = wait_for_event_run(&root, Some(&missed.id)).await;
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
+    let after: UserAccessResponse = root.read(&access_path).await;
+    assert!(!after.access.roles.contains(&BuiltInRole::Editor), "{after:?}");
+    assert_eq!(after.okta_status.map(OktaUserStatus::as_str), Some("SUSPENDED"), "{after:?}");
+
+    control.set_search_lag(false);
+    control.set_user_status(&member.id, UserStatus::Active).expect("reactivate");
 }

@@ -231,6 +231,18 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
         self.get_json(&url, "group").await.map(|(group, _)| group)
     }
 
+    /// `GET /api/v1/users/{userId}`: the user as Okta holds them now. A read by id is
+    /// consistent, where the user search is not (CONTRACT.md §2 note 7): the event hook's runs
+    /// read the users Okta's events name this way.
+    ///
+    /// # Errors
+    ///
+    /// Any [`OktaErrorKind`]; an unknown (or deleted) user is `NotFound("user")`.
+    pub async fn get_user(&self, user_id: &str) -> Result<OktaUser, OktaError> {
+        let url = self.origin.url(&format!("/api/v1/users/{}", okta_id(user_id, "user id")?));
+        self.get_json(&url, "user").await.map(|(user, _)| user)
+    }
+
     /// The users whose primary email is `email` (case-insensitive; deprovisioned users included,
     /// as Okta's search returns them).
     ///

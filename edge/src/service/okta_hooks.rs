@@ -6,6 +6,8 @@
 //! capped, read into the few fields this app needs, and an event is only a hint that something
 //! changed; the run it starts reads the truth from Okta.
 
+use std::collections::BTreeSet;
+
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -94,6 +96,18 @@ pub struct Delivery {
     pub events: u32,
     /// Of them, the events of a type this app acts on.
     pub relevant: u32,
+    /// What those events name, for the run to read again.
+    pub hints: Vec<Hint>,
+}
+
+/// A group or user that an event names: the next run reads it again from Okta (hints only
+/// choose what to read; what is read decides).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hint {
+    /// A group whose members (or assignment, or name) changed.
+    Group(String),
+    /// A user whose status changed.
+    User(String),
 }
 
 /// Why a delivery was refused (nothing of it is acted on).
@@ -124,6 +138,38 @@ struct Data {
 #[serde(rename_all = "camelCase")]
 struct Event {
     event_type: String,
+    #[serde(default)]
+    target: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    #[serde(default)]
+    id: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+impl Event {
+    /// The groups and users this event names that a run should read again: a group event's
+    /// `UserGroup` targets, a user lifecycle event's `User` targets. An id not of Okta's shape
+    /// (20 letters and digits) is hostile and dropped.
+    fn hints(&self) -> impl Iterator<Item = Hint> + '_ {
+        let wanted = if self.event_type.starts_with("group.") {
+            "UserGroup"
+        } else if self.event_type.starts_with("user.lifecycle.") {
+            "User"
+        } else {
+            ""
+        };
+        self.target.iter().filter(move |t| t.kind == wanted && is_okta_id(&t.id)).map(move |t| {
+            if wanted == "User" { Hint::User(t.id.clone()) } else { Hint::Group(t.id.clone()) }
+        })
+    }
+}
+
+fn is_okta_id(id: &str) -> bool {
+    id.len() == 20 && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The events a delivery may carry: Okta batches a few dozen at most.
@@ -150,12 +196,14 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, DeliveryError> {
     if body.data.events.len() > MAX_EVENTS {
         return Err(DeliveryError::Field("data.events holds too many events"));
     }
-    let relevant =
-        body.data.events.iter().filter(|e| EVENT_TYPES.contains(&e.event_type.as_str())).count();
+    let relevant: Vec<&Event> =
+        body.data.events.iter().filter(|e| EVENT_TYPES.contains(&e.event_type.as_str())).collect();
+    let hints: BTreeSet<Hint> = relevant.iter().flat_map(|e| e.hints()).collect();
     Ok(Delivery {
         event_id: body.event_id,
         events: count(body.data.events.len()),
-        relevant: count(relevant),
+        relevant: count(relevant.len()),
+        hints: hints.into_iter().collect(),
     })
 }
 
@@ -192,10 +240,19 @@ mod tests {
         }
     }
 
+    const GROUP: &str = "00g1emaKYZTWRYYRRTSK";
+    const USER: &str = "00u1emaKYZTWRYYRRTSK";
+
     fn delivery(event_id: &str, types: &[&str]) -> Vec<u8> {
+        let targets = serde_json::json!([
+            { "id": USER, "type": "User", "alternateId": "a@example.com" },
+            { "id": GROUP, "type": "UserGroup" },
+            { "id": "0oa1emaKYZTWRYYRRTSK", "type": "AppInstance" },
+            { "id": "<script>", "type": "UserGroup" }
+        ]);
         let events: Vec<_> = types
             .iter()
-            .map(|t| serde_json::json!({ "uuid": "u1", "eventType": t, "target": [] }))
+            .map(|t| serde_json::json!({ "uuid": "u1", "eventType": t, "target": targets }))
             .collect();
         serde_json::json!({
             "eventType": "com.okta.event_hook",
@@ -214,7 +271,18 @@ mod tests {
             &["group.user_membership.remove", "user.session.start", "user.lifecycle.suspend"],
         );
         let read = parse_delivery(&body).unwrap();
-        assert_eq!(read, Delivery { event_id: "85b60edb-1".into(), events: 3, relevant: 2 });
+        let hints = vec![Hint::Group(GROUP.into()), Hint::User(USER.into())];
+        assert_eq!(read, Delivery { event_id: "85b60edb-1".into(), events: 3, relevant: 2, hints });
+    }
+
+    #[test]
+    fn a_group_event_names_its_groups_and_a_lifecycle_event_its_users_once_each() {
+        let groups = parse_delivery(&delivery("1", &["group.user_membership.add"; 3])).unwrap();
+        assert_eq!(groups.hints, [Hint::Group(GROUP.into())]);
+        let users = parse_delivery(&delivery("2", &["user.lifecycle.suspend"])).unwrap();
+        assert_eq!(users.hints, [Hint::User(USER.into())]);
+        let ignored = parse_delivery(&delivery("3", &["user.session.start"])).unwrap();
+        assert_eq!((ignored.relevant, ignored.hints.len()), (0, 0));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use futures_util::future::{try_join, try_join_all};
 use futures_util::{SinkExt, StreamExt};
 use groupsync_core::api::{SyncFailure, SyncPhase, SyncProgress, SyncState};
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
-use groupsync_core::okta::{OktaError, OktaGroupAssignment, OktaUser};
+use groupsync_core::okta::{OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -42,6 +42,8 @@ const UNIT_READING_MS: f64 = 5_000.0;
 /// group's next link: few D1 statements, each value well under D1's 1 MB, and a restart
 /// re-reads little.
 const MEMBERS_PER_STAGING: usize = 1_000;
+/// Users named by Okta's events that one unit reads by id.
+const HINTED_USERS_PER_UNIT: u32 = 60;
 /// D1 statements one staging of members costs.
 const STATEMENTS_PER_STAGING: u32 = 3;
 /// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
@@ -89,6 +91,9 @@ pub(crate) enum Phase {
     Groups { next: Option<String> },
     /// Reading the non-active users (incremental runs).
     Statuses { next: Option<String> },
+    /// Reading by id the users Okta's events named (incremental runs), after this id: the
+    /// user search of `Statuses` is eventually consistent, a read by id is not.
+    HintedUsers { after: String },
     /// Reading the members of the groups marked in D1, a page per group at a time.
     Members,
     /// Writing what changed as the next generation: the step, and the key it reached.
@@ -154,7 +159,7 @@ impl RunState {
         let phase = match &self.phase {
             Phase::Tidy => SyncPhase::Tidying,
             Phase::Groups { .. } => SyncPhase::ReadingGroups,
-            Phase::Statuses { .. } => SyncPhase::ReadingStatuses,
+            Phase::Statuses { .. } | Phase::HintedUsers { .. } => SyncPhase::ReadingStatuses,
             Phase::Members => SyncPhase::ReadingMembers,
             Phase::Write {
                 step: WriteStep::MembershipsAdded | WriteStep::MembershipsRemoved,
@@ -168,7 +173,13 @@ impl RunState {
 
     /// Whether the next unit needs Okta (the coordinator then loads the settings and a client).
     pub(crate) fn reads_okta(&self) -> bool {
-        matches!(self.phase, Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members)
+        matches!(
+            self.phase,
+            Phase::Groups { .. }
+                | Phase::Statuses { .. }
+                | Phase::HintedUsers { .. }
+                | Phase::Members
+        )
     }
 
     /// Does one unit of work: a piece of tidying, one page of groups or statuses, a few seconds
@@ -223,12 +234,28 @@ impl RunState {
                 self.progress.status_pages += 1;
                 self.phase = match page.next {
                     Some(next) => Phase::Statuses { next: Some(next.as_str().to_owned()) },
-                    None => self.members_phase(store).await?,
+                    None => Phase::HintedUsers { after: String::new() },
                 };
+            }
+            (Phase::HintedUsers { after }, Some((client, _))) => {
+                let ids = store.hinted_users(&after, HINTED_USERS_PER_UNIT).await?;
+                let Some(last) = ids.last().cloned() else {
+                    self.phase = self.members_phase(store).await?;
+                    return Ok(());
+                };
+                let statuses = read_user_statuses(client, &ids).await?;
+                store.stage_statuses(&self.id, &statuses).await?;
+                self.phase = Phase::HintedUsers { after: last };
             }
             (Phase::Members, Some((client, _))) => self.read_member_pages(store, client).await?,
             (Phase::Write { step, after }, _) => self.write(store, step, &after).await?,
-            (Phase::Groups { .. } | Phase::Statuses { .. } | Phase::Members, None) => {
+            (
+                Phase::Groups { .. }
+                | Phase::Statuses { .. }
+                | Phase::HintedUsers { .. }
+                | Phase::Members,
+                None,
+            ) => {
                 return Err(SyncError::Unusable("reading Okta without a client".into()));
             }
             (Phase::Decide | Phase::Held | Phase::Ended, _) => {}
@@ -428,6 +455,10 @@ impl RunState {
             let end = RunEnd { rows_written, ..end };
             store.switch(&self.id, self.generation, delta, &end, &audit, now).await?;
         }
+        // Best effort: hints left behind only make the next run read a few groups again.
+        if let Err(error) = store.forget_hints_read_by(&self.id).await {
+            worker::console_error!("forgetting the event hints read by run {}: {error}", self.id);
+        }
         self.phase = Phase::Ended;
         Ok(Ending::Done)
     }
@@ -447,6 +478,30 @@ impl RunState {
 /// The actor a run acts as: the system for scheduled runs, else the person.
 pub(crate) fn actor_named(name: &str) -> Actor {
     Actor { name: name.to_owned(), kind: if name == "system" { "system" } else { "person" } }
+}
+
+/// The statuses of the users `ids`, read by id (six at a time); a user Okta no longer has is
+/// left out (they leave with their memberships).
+async fn read_user_statuses(
+    client: &Client,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, SyncError> {
+    let read = futures_util::stream::iter(ids)
+        .map(|id| async move {
+            match client.get_user(id).await {
+                Ok(user) => Ok(Some((user.id, user.status.as_str().to_owned()))),
+                Err(error) if matches!(error.kind, OktaErrorKind::NotFound(_)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(MEMBER_SLOTS)
+        .collect::<Vec<_>>()
+        .await;
+    let mut statuses = Vec::with_capacity(read.len());
+    for status in read {
+        statuses.extend(status?);
+    }
+    Ok(statuses)
 }
 
 /// Reads the next page of a group's members.

@@ -138,6 +138,13 @@ impl Control {
         self.tenant().set_status(user, status)
     }
 
+    /// While `lags`, status changes do not reach Okta's (eventually consistent) user search:
+    /// `search=status eq "SUSPENDED"` misses a user suspended meanwhile, as a real tenant's
+    /// search may for a while. Turned off, the index catches up with every change.
+    pub fn set_search_lag(&self, lags: bool) {
+        self.tenant().set_search_lag(lags);
+    }
+
     /// Changes a user's (id or login) primary email; the login stays.
     pub fn set_user_email(&self, user: &str, email: &str) -> Result<(), ControlError> {
         self.tenant().set_email(user, email)

@@ -4,11 +4,14 @@
 //! allows only `eq`; `search` also allows `sw` (starts with) and `co` (contains). Anything else
 //! is a malformed expression, answered with 400 `E0000031`.
 
-use crate::tenant::User;
+use crate::tenant::{User, UserStatus};
 
 /// A parsed expression: a disjunction of conjunctions of terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Expr(Vec<Vec<Term>>);
+pub(crate) struct Expr {
+    any: Vec<Vec<Term>>,
+    dialect: Dialect,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Term {
@@ -59,7 +62,7 @@ impl Expr {
             };
             any.last_mut()?.push(term);
             match tail {
-                [] => return Some(Expr(any)),
+                [] => return Some(Expr { any, dialect }),
                 [joiner, tail @ ..] => {
                     match joiner.bare()?.to_ascii_lowercase().as_str() {
                         "and" => {}
@@ -74,15 +77,20 @@ impl Expr {
 
     /// Whether a user matches.
     pub(crate) fn matches(&self, user: &User) -> bool {
-        self.0.iter().any(|all| all.iter().all(|term| term.matches(user)))
+        // `search` reads an eventually consistent index; `filter` the user as it is.
+        let status = match self.dialect {
+            Dialect::Search => user.searched_status,
+            Dialect::Filter => user.status,
+        };
+        self.any.iter().any(|all| all.iter().all(|term| term.matches(user, status)))
     }
 }
 
 impl Term {
-    fn matches(&self, user: &User) -> bool {
+    fn matches(&self, user: &User, status: UserStatus) -> bool {
         let field = match self.attribute {
             Attribute::Id => user.id.to_lowercase(),
-            Attribute::Status => user.status.as_str().to_lowercase(),
+            Attribute::Status => status.as_str().to_lowercase(),
             Attribute::Login => user.login.to_lowercase(),
             Attribute::Email => user.email().to_lowercase(),
             Attribute::FirstName => user.first_name.to_lowercase(),
@@ -175,7 +183,6 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::UserStatus;
 
     fn user(login: &str, status: UserStatus) -> User {
         User {
@@ -185,6 +192,7 @@ mod tests {
             login: login.into(),
             email: None,
             status,
+            searched_status: status,
             created: 0,
             activated: None,
             status_changed: None,
@@ -199,6 +207,15 @@ mod tests {
         let e = Expr::parse(r#"profile.email EQ "Alice@Example.com""#, Dialect::Filter).unwrap();
         assert!(e.matches(&user("alice@example.com", UserStatus::Active)));
         assert!(!e.matches(&user("bob@example.com", UserStatus::Active)));
+    }
+
+    #[test]
+    fn search_sees_the_indexed_status_and_filter_the_current_one() {
+        let mut suspended = user("a@example.com", UserStatus::Suspended);
+        suspended.searched_status = UserStatus::Active;
+        let text = r#"status eq "SUSPENDED""#;
+        assert!(!Expr::parse(text, Dialect::Search).unwrap().matches(&suspended));
+        assert!(Expr::parse(text, Dialect::Filter).unwrap().matches(&suspended));
     }
 
     #[test]

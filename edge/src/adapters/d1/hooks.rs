@@ -5,6 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::{Store, changes, database, text};
 use crate::error::StoreError;
+use crate::service::okta_hooks::{Delivery, Hint};
 use crate::service::ports::AuditRecord;
 
 /// The hook's row.
@@ -78,15 +79,16 @@ impl Store {
             .map(|_| ())
     }
 
-    /// Records a delivery, in one batch: `true` when its id is new, `false` for a retry or a
-    /// duplicate (which is counted, and not acted on again). Ids older than a day are forgotten.
+    /// Records a delivery and what its events name, in one batch: `true` when its id is new,
+    /// `false` for a retry or a duplicate (which is counted, and not acted on again). Ids older
+    /// than a day are forgotten.
     pub(crate) async fn record_delivery(
         &self,
-        event_id: &str,
-        events: u32,
+        delivery: &Delivery,
         now: &str,
         now_s: u64,
     ) -> Result<bool, StoreError> {
+        let (event_id, events) = (delivery.event_id.as_str(), delivery.events);
         let insert = self.statement(
             "INSERT INTO okta_hook_deliveries (event_id, received_at, events) VALUES (?1, ?2, ?3) \
              ON CONFLICT(event_id) DO NOTHING",
@@ -106,7 +108,55 @@ impl Store {
             "DELETE FROM okta_hook_deliveries WHERE received_at < ?1",
             &[text(&String::from(forget_before))],
         )?;
-        let results = self.db.batch(vec![insert, figures, forget]).await.map_err(database)?;
+        let hints: Vec<(&str, &str)> = delivery
+            .hints
+            .iter()
+            .map(|hint| match hint {
+                Hint::Group(id) => ("group", id.as_str()),
+                Hint::User(id) => ("user", id.as_str()),
+            })
+            .collect();
+        let hinted = self.statement(
+            "INSERT INTO okta_hook_hints (kind, id, received_at) \
+             SELECT value ->> '$[0]', value ->> '$[1]', ?2 FROM json_each(?1) WHERE true \
+             ON CONFLICT(kind, id) DO UPDATE SET received_at = excluded.received_at",
+            &[text(&serde_json::json!(hints).to_string()), text(now)],
+        )?;
+        let results =
+            self.db.batch(vec![insert, figures, forget, hinted]).await.map_err(database)?;
         Ok(results.first().is_some_and(|r| changes(r) > 0))
+    }
+
+    /// Up to `limit` users that events named, after `after` (by id).
+    pub(crate) async fn hinted_users(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let ids: Vec<Id> = self
+            .all(
+                "SELECT id FROM okta_hook_hints WHERE kind = 'user' AND id > ?1 ORDER BY id LIMIT ?2",
+                &[text(after), JsValue::from_f64(f64::from(limit))],
+            )
+            .await?;
+        Ok(ids.into_iter().map(|i| i.id).collect())
+    }
+
+    /// Forgets what events named before `run_id` started: it has read them again. What arrived
+    /// since stays for the next run.
+    pub(crate) async fn forget_hints_read_by(&self, run_id: &str) -> Result<(), StoreError> {
+        self.statement(
+            "DELETE FROM okta_hook_hints WHERE received_at <= \
+             (SELECT started_at FROM sync_runs WHERE id = ?1)",
+            &[text(run_id)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
     }
 }

@@ -102,8 +102,9 @@ impl Store {
     }
 
     /// Marks the staged groups whose members this run must read: every group when `full`,
-    /// otherwise those that are new or whose `lastMembershipUpdated` moved (or is unknown), with
-    /// the members the snapshot has as their size hint. Returns how many.
+    /// otherwise those that are new, whose `lastMembershipUpdated` moved (or is unknown), or that
+    /// Okta's events named (`okta_hook_hints`), with the members the snapshot has as their size
+    /// hint. Returns how many.
     pub(crate) async fn mark_groups_to_read(
         &self,
         run_id: &str,
@@ -115,7 +116,8 @@ impl Store {
                  (SELECT COUNT(*) FROM group_member_versions m WHERE m.group_id = sync_staged_groups.id \
                  AND m.to_gen IS NULL)) WHERE run_id = ?1 AND (?2 OR lmu IS NULL \
                  OR NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = sync_staged_groups.id AND g.source = 'okta' \
-                 AND g.okta_last_membership_updated = sync_staged_groups.lmu))",
+                 AND g.okta_last_membership_updated = sync_staged_groups.lmu) \
+                 OR EXISTS (SELECT 1 FROM okta_hook_hints h WHERE h.kind = 'group' AND h.id = sync_staged_groups.id))",
                 &[text(run_id), JsValue::from_bool(full)],
             )?
             .run()

@@ -62,7 +62,7 @@ pub(crate) async fn receive_events(req: &mut Request, env: &Env) -> Result<Respo
     if !seen && sync_enabled && delivery.relevant > 0 {
         ask_coordinator(env, &Command::Hint).await?;
     }
-    ctx.store.record_delivery(&delivery.event_id, delivery.events, &ctx.now, ctx.now_s).await?;
+    ctx.store.record_delivery(&delivery, &ctx.now, ctx.now_s).await?;
     Ok(Response::empty().map_err(internal)?.with_status(204))
 }
 

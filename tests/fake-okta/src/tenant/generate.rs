@@ -141,6 +141,7 @@ impl Builder {
             id_rng: Rng::new(seed, 5),
             everyone: None,
             big_group: None,
+            search_lags: false,
         };
         Builder { tenant, ids, times, rng: Rng::new(seed, 6) }
     }
@@ -184,6 +185,7 @@ impl Builder {
             login,
             email: None,
             status,
+            searched_status: status,
             created,
             activated,
             status_changed,

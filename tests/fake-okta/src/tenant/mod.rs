@@ -220,6 +220,10 @@ pub(crate) struct User {
     /// email change keeps the login).
     pub(crate) email: Option<String>,
     pub(crate) status: UserStatus,
+    /// The status `search` sees: Okta's search is eventually consistent (CONTRACT.md §2 note 7),
+    /// so while the tenant's search index lags ([`Tenant::search_lags`]) a status change reaches
+    /// it only when the index catches up. `filter` and reads by id see [`Self::status`].
+    pub(crate) searched_status: UserStatus,
     pub(crate) created: i64,
     pub(crate) activated: Option<i64>,
     pub(crate) status_changed: Option<i64>,
@@ -276,6 +280,8 @@ pub(crate) struct Tenant {
     pub(crate) everyone: Option<u32>,
     /// The group [`TenantOptions::big_group`] added, if any.
     pub(crate) big_group: Option<u32>,
+    /// Whether the search index lags behind status changes (see [`User::searched_status`]).
+    pub(crate) search_lags: bool,
 }
 
 /// Why a control-API change to the tenant was refused.
@@ -456,9 +462,22 @@ impl Tenant {
         let user = &mut self.users[u as usize];
         let now = later_than(user.last_updated);
         user.status = status;
+        if !self.search_lags {
+            user.searched_status = status;
+        }
         user.status_changed = Some(now);
         user.last_updated = now;
         Ok(())
+    }
+
+    /// Makes the search index lag behind status changes, or catch up with all of them.
+    pub(crate) fn set_search_lag(&mut self, lags: bool) {
+        self.search_lags = lags;
+        if !lags {
+            for user in &mut self.users {
+                user.searched_status = user.status;
+            }
+        }
     }
 
     /// Changes a user's primary email (their login stays).
