@@ -270,3 +270,108 @@ async fn a_suspension_okta_names_is_read_by_id_although_the_user_search_has_not_
     control.set_search_lag(false);
     control.set_user_status(&member.id, UserStatus::Active).expect("reactivate");
 }
+
+/// Unregisters the fake Okta's hook when the test ends, however it ends: the other tests on this
+/// tenant must not see deliveries they did not ask for.
+struct Registered<'a>(&'a fake_okta::Control);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.unregister_event_hook();
+    }
+}
+
+/// Polls `access_path` until `holds` says the editor role is there (or not).
+async fn wait_for_editor(caller: &crate::helpers::Caller<'_>, access_path: &str, holds: bool) {
+    let deadline = Instant::now() + RUN_PATIENCE;
+    loop {
+        let access: UserAccessResponse = caller.read(access_path).await;
+        if access.access.roles.contains(&BuiltInRole::Editor) == holds {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the editor role is still {}: {access:?}", !holds);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_fake_okta_s_own_hook_is_verified_and_its_deliveries_and_duplicates_revoke_once() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let made: OktaEventHookSecret = root
+        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let truth = control.truth();
+    let group = &truth.groups[0];
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    set_roles(&root, &group.id, &["editor"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+
+    // Okta verifies the hook before it delivers anything; every delivery is sent twice.
+    let registration = fake_okta::HookRegistration {
+        url: made.hook.url.clone(),
+        secret: made.secret.clone(),
+        duplicate_every: Some(1),
+    };
+    control.register_event_hook(registration).await.expect("the hook is verified");
+    let _registered = Registered(control);
+    let verified: OktaEventHook = root.read(SETTINGS).await;
+    assert!(verified.verified_at.is_some(), "{verified:?}");
+
+    control.remove_member(&group.id, &member.id).expect("remove a member");
+    wait_for_editor(&root, &access_path, false).await;
+    let sent = control.hook_counters();
+    assert!(sent.acknowledged >= 2 && sent.duplicates >= 1 && sent.failed == 0, "{sent:?}");
+    let hook: OktaEventHook = root.read(SETTINGS).await;
+    assert!(hook.duplicates >= 1 && hook.deliveries >= 2 * hook.duplicates, "{hook:?}");
+
+    // Added back, the member regains the role the same way.
+    control.add_member(&group.id, &member.id).expect("add the member back");
+    wait_for_editor(&root, &access_path, true).await;
+}
+
+#[tokio::test]
+async fn a_change_whose_event_is_lost_is_caught_by_the_next_scheduled_run() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let truth = control.truth();
+    let group = &truth.groups[0];
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    set_roles(&root, &group.id, &["editor"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let runs_before: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
+    let last_run_before = runs_before.runs.first().map(|run| run.id.clone());
+
+    // No hook delivers this change; the hourly run reads it.
+    control.remove_member(&group.id, &member.id).expect("remove a member");
+    let fired = app.raw(Method::GET, "/__scheduled?cron=0+*+*+*+*").send().await.unwrap();
+    assert!(fired.status().is_success(), "{}", fired.status());
+    let deadline = Instant::now() + RUN_PATIENCE;
+    let run = loop {
+        let runs: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
+        match runs.runs.first() {
+            Some(run)
+                if Some(&run.id) != last_run_before.as_ref() && run.state != SyncState::Running =>
+            {
+                break run.clone();
+            }
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the scheduled run did not end in time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!((run.trigger.as_str(), run.state), ("schedule", SyncState::Succeeded), "{run:?}");
+    let after: UserAccessResponse = root.read(&access_path).await;
+    assert!(!after.access.roles.contains(&BuiltInRole::Editor), "{after:?}");
+
+    control.add_member(&group.id, &member.id).expect("add the member back");
+}

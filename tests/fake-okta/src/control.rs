@@ -3,11 +3,14 @@
 //! latency and counters. The `/__control` HTTP routes (see `control_http`) call the same methods.
 
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 use std::time::Duration;
 
 use crate::counters::Counters;
 use crate::faults::{FaultBook, FaultSpec, FaultState};
+use crate::hooks::{self, HookCounters, HookError, HookEvent, HookRegistration, Hooks};
 use crate::info::{TenantInfo, Truth};
 use crate::rate_limit::{InFlight, RateLimitConfig, Windows};
 use crate::tenant::{ControlError, Tenant, UserStatus};
@@ -25,6 +28,10 @@ pub(crate) struct Shared {
     pub(crate) latency: Mutex<Duration>,
     /// Numbers each request, for `X-Okta-Request-Id`.
     pub(crate) request_seq: AtomicU64,
+    /// The Event Hook, once registered.
+    pub(crate) hooks: Arc<Hooks>,
+    /// The runtime the server runs on, which delivers the hook's events.
+    pub(crate) runtime: OnceLock<tokio::runtime::Handle>,
 }
 
 /// Locks a mutex; a panic elsewhere while holding it leaves plain data, still usable.
@@ -56,6 +63,8 @@ impl Shared {
             counters: Mutex::new(Counters::default()),
             latency: Mutex::new(latency),
             request_seq: AtomicU64::new(0),
+            hooks: Arc::default(),
+            runtime: OnceLock::new(),
         }
     }
 }
@@ -79,12 +88,16 @@ impl Control {
 
     /// Assigns a group to the app (a no-op if it already is).
     pub fn assign_group(&self, group_id: &str) -> Result<(), ControlError> {
-        self.tenant().assign(group_id)
+        self.tenant().assign(group_id)?;
+        self.emit_group("group.application_assignment.add", group_id);
+        Ok(())
     }
 
     /// Removes a group's assignment to the app.
     pub fn unassign_group(&self, group_id: &str) -> Result<(), ControlError> {
-        self.tenant().unassign(group_id)
+        self.tenant().unassign(group_id)?;
+        self.emit_group("group.application_assignment.remove", group_id);
+        Ok(())
     }
 
     /// Assigns the built-in `Everyone` group (every user of the org) to the app, as many
@@ -105,12 +118,16 @@ impl Control {
 
     /// Deletes a group: it leaves every listing and `GET /groups/{id}` answers 404.
     pub fn delete_group(&self, group_id: &str) -> Result<(), ControlError> {
-        self.tenant().delete_group(group_id)
+        self.tenant().delete_group(group_id)?;
+        self.emit_group("group.lifecycle.delete", group_id);
+        Ok(())
     }
 
     /// Renames a group (its `lastUpdated` moves).
     pub fn rename_group(&self, group_id: &str, name: &str) -> Result<(), ControlError> {
-        self.tenant().rename_group(group_id, name)
+        self.tenant().rename_group(group_id, name)?;
+        self.emit_group("group.profile.update", group_id);
+        Ok(())
     }
 
     /// Creates an empty `OKTA_GROUP`, assigned to the app if `assign`; returns its id.
@@ -125,17 +142,71 @@ impl Control {
 
     /// Adds a user (id or login) to a group (its `lastMembershipUpdated` moves).
     pub fn add_member(&self, group_id: &str, user: &str) -> Result<(), ControlError> {
-        self.tenant().add_member(group_id, user)
+        let user_id = self.tenant().add_member(group_id, user)?;
+        self.emit_membership("group.user_membership.add", group_id, user_id);
+        Ok(())
     }
 
     /// Removes a user (id or login) from a group (its `lastMembershipUpdated` moves).
     pub fn remove_member(&self, group_id: &str, user: &str) -> Result<(), ControlError> {
-        self.tenant().remove_member(group_id, user)
+        let user_id = self.tenant().remove_member(group_id, user)?;
+        self.emit_membership("group.user_membership.remove", group_id, user_id);
+        Ok(())
     }
 
     /// Sets a user's (id or login) status, e.g. suspends them.
     pub fn set_user_status(&self, user: &str, status: UserStatus) -> Result<(), ControlError> {
-        self.tenant().set_status(user, status)
+        let (user_id, before) = self.tenant().set_status(user, status)?;
+        let event_type = match (before, status) {
+            (UserStatus::Suspended, UserStatus::Active) => Some("user.lifecycle.unsuspend"),
+            (_, UserStatus::Active) => Some("user.lifecycle.activate"),
+            (_, UserStatus::Suspended) => Some("user.lifecycle.suspend"),
+            (_, UserStatus::Deprovisioned) => Some("user.lifecycle.deactivate"),
+            _ => None,
+        };
+        if let Some(event_type) = event_type.filter(|_| before != status) {
+            self.shared.hooks.emit(HookEvent { event_type, targets: vec![("User", user_id)] });
+        }
+        Ok(())
+    }
+
+    /// Registers an Event Hook: verifies it as Okta does (a `GET` whose challenge must come
+    /// back), then delivers every change made through this control API to it, from the fake's
+    /// own runtime. A second registration replaces the first.
+    ///
+    /// # Errors
+    ///
+    /// When the endpoint does not answer the verification.
+    pub async fn register_event_hook(
+        &self,
+        registration: HookRegistration,
+    ) -> Result<(), HookError> {
+        let runtime =
+            self.shared.runtime.get().cloned().unwrap_or_else(tokio::runtime::Handle::current);
+        runtime
+            .spawn(hooks::register(Arc::clone(&self.shared.hooks), registration))
+            .await
+            .unwrap_or_else(|e| Err(HookError::VerificationFailed(e.to_string())))
+    }
+
+    /// Stops delivering to the registered Event Hook (events from then on are dropped).
+    pub fn unregister_event_hook(&self) {
+        self.shared.hooks.unregister();
+    }
+
+    /// What the Event Hook sender did so far.
+    pub fn hook_counters(&self) -> HookCounters {
+        self.shared.hooks.counters()
+    }
+
+    fn emit_group(&self, event_type: &'static str, group_id: &str) {
+        let targets = vec![("UserGroup", group_id.to_owned())];
+        self.shared.hooks.emit(HookEvent { event_type, targets });
+    }
+
+    fn emit_membership(&self, event_type: &'static str, group_id: &str, user_id: String) {
+        let targets = vec![("User", user_id), ("UserGroup", group_id.to_owned())];
+        self.shared.hooks.emit(HookEvent { event_type, targets });
     }
 
     /// While `lags`, status changes do not reach Okta's (eventually consistent) user search:

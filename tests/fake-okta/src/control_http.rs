@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::control::{Control, Shared};
 use crate::faults::FaultSpec;
+use crate::hooks::{HookError, HookRegistration};
 use crate::rate_limit::RateLimitConfig;
 use crate::server::ResponseBody;
 use crate::tenant::{ControlError, UserStatus};
@@ -62,6 +63,21 @@ struct Latency {
     ms: u64,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewHook {
+    url: String,
+    secret: String,
+    #[serde(default)]
+    duplicate_every: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchLag {
+    lags: bool,
+}
+
 /// Answers one control request.
 pub(crate) async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<ResponseBody> {
     let method = req.method().clone();
@@ -71,6 +87,22 @@ pub(crate) async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Resp
         Err(e) => return reply(Err(ControlError::BadRequest(e.to_string()))),
     };
     let control = Control { shared: Arc::clone(shared) };
+    // The one control route that waits: registering a hook verifies it first.
+    if method == Method::POST && path.trim_end_matches('/') == "/__control/event-hook" {
+        let registered = match parse::<NewHook>(&body) {
+            Ok(hook) => control
+                .register_event_hook(HookRegistration {
+                    url: hook.url,
+                    secret: hook.secret,
+                    duplicate_every: hook.duplicate_every,
+                })
+                .await
+                .map_err(|HookError::VerificationFailed(why)| ControlError::BadRequest(why))
+                .and_then(|()| ok()),
+            Err(error) => Err(error),
+        };
+        return reply(registered);
+    }
     reply(dispatch(&control, &method, &path, &body))
 }
 
@@ -157,6 +189,12 @@ fn dispatch(c: &Control, method: &Method, path: &str, body: &Bytes) -> Result<Va
             ok()
         }
         ("GET", ["counters"]) => to_json(&c.counters()),
+        ("GET", ["event-hook"]) => to_json(&c.hook_counters()),
+        ("PUT", ["search-lag"]) => {
+            let lag: SearchLag = parse(body)?;
+            c.set_search_lag(lag.lags);
+            ok()
+        }
         ("DELETE", ["counters"]) => {
             c.reset_counters();
             ok()

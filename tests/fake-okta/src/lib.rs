@@ -49,6 +49,9 @@
 //! | `GET`/`PUT /__control/limits` | [`RateLimitConfig`], partial on `PUT`, e.g. `{"window_ms":2000,"buckets":{"apps":10}}` | reads or changes the knobs |
 //! | `POST /__control/limits/reset` | | forgets every rate-limit window |
 //! | `GET`/`DELETE /__control/counters` | | [`Counters`], or resets them |
+//! | `POST /__control/event-hook` | `{"url", "secret", "duplicate_every"?}` | registers an Event Hook: verifies it (the challenge must come back), then delivers every change made through the control API as Okta's events, batched, retried once after a timeout or 5xx |
+//! | `GET /__control/event-hook` | | [`HookCounters`] |
+//! | `PUT /__control/search-lag` | `{"lags": true}` | while on, user status changes do not reach `search` (Okta's search is eventually consistent); off, it catches up |
 //!
 //! Fault kinds (`"kind"`): `error` (`status`), `hang` (`ms`, default an hour), `malformed_json`,
 //! `truncated_body`, `next_link_foreign_host`, `next_link_other_scheme`, `next_link_other_port`,
@@ -63,6 +66,7 @@ mod cursor;
 mod errors;
 mod faults;
 mod handlers;
+mod hooks;
 mod info;
 mod okta;
 mod query;
@@ -84,6 +88,7 @@ use tokio::task::JoinHandle;
 pub use control::Control;
 pub use counters::Counters;
 pub use faults::{FaultKind, FaultSpec, FaultState};
+pub use hooks::{HookCounters, HookError, HookRegistration};
 pub use info::{TenantInfo, Truth, TruthGroup, TruthMember};
 pub use rate_limit::{Bucket, BucketLimits, RateLimitConfig};
 pub use route::Endpoint;
@@ -141,6 +146,8 @@ impl FakeOkta {
             .map_err(std::io::Error::other)?;
         let info = TenantInfo::new(base_url, &tenant);
         let shared = Arc::new(control::Shared::new(info, tenant, config.limits, config.latency));
+        // Hooks are delivered from here, whichever runtime a test changes the tenant from.
+        let _ = shared.runtime.set(tokio::runtime::Handle::current());
         let server = server::spawn(listener, Arc::clone(&shared));
         Ok(FakeOkta { control: Control { shared }, server })
     }

@@ -429,7 +429,8 @@ impl Tenant {
     }
 
     /// Adds a user to a group; `lastMembershipUpdated` moves only if membership changed.
-    pub(crate) fn add_member(&mut self, group: &str, user: &str) -> Result<(), ControlError> {
+    /// Returns the user's id.
+    pub(crate) fn add_member(&mut self, group: &str, user: &str) -> Result<String, ControlError> {
         let g = self.live_group(group)?;
         let u = self.known_user(user)?;
         let group = &mut self.groups[g as usize];
@@ -437,11 +438,16 @@ impl Tenant {
             group.members.insert(at, u);
             group.last_membership_updated = later_than(group.last_membership_updated);
         }
-        Ok(())
+        Ok(self.users[u as usize].id.clone())
     }
 
     /// Removes a user from a group; `lastMembershipUpdated` moves only if membership changed.
-    pub(crate) fn remove_member(&mut self, group: &str, user: &str) -> Result<(), ControlError> {
+    /// Returns the user's id.
+    pub(crate) fn remove_member(
+        &mut self,
+        group: &str,
+        user: &str,
+    ) -> Result<String, ControlError> {
         let g = self.live_group(group)?;
         let u = self.known_user(user)?;
         let group = &mut self.groups[g as usize];
@@ -449,25 +455,27 @@ impl Tenant {
             group.members.remove(at);
             group.last_membership_updated = later_than(group.last_membership_updated);
         }
-        Ok(())
+        Ok(self.users[u as usize].id.clone())
     }
 
     /// Sets a user's status (e.g. suspends them), updating `statusChanged` and `lastUpdated`.
+    /// Returns the user's id and the status before.
     pub(crate) fn set_status(
         &mut self,
         user: &str,
         status: UserStatus,
-    ) -> Result<(), ControlError> {
+    ) -> Result<(String, UserStatus), ControlError> {
         let u = self.known_user(user)?;
         let user = &mut self.users[u as usize];
         let now = later_than(user.last_updated);
+        let before = user.status;
         user.status = status;
         if !self.search_lags {
             user.searched_status = status;
         }
         user.status_changed = Some(now);
         user.last_updated = now;
-        Ok(())
+        Ok((user.id.clone(), before))
     }
 
     /// Makes the search index lag behind status changes, or catch up with all of them.
