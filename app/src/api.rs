@@ -4,10 +4,10 @@ use groupsync_core::api::{
     API_PREFIX, AppPermissionDescription, CreateGroupRequest, CreateInvitationRequest,
     CreateInvitationResponse, CreateRoleRequest, CustomRoleDescription, DevSignInRequest,
     DevSignInResponse, GroupDetail, GroupPage, GroupSummary, ListSyncRunsResponse,
-    ListUsersResponse, MeResponse, MemberPage, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem,
-    ProblemCode, RoleImpact, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun,
-    TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
-    UpdateRoleRequest, UserAccessResponse,
+    ListUsersResponse, MeResponse, MemberPage, OktaEventHook, OktaEventHookSecret,
+    OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode, RoleImpact,
+    SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun, TestOktaConnectionRequest,
+    TestOktaConnectionResponse, UpdateOktaSettingsRequest, UpdateRoleRequest, UserAccessResponse,
 };
 use std::future::Future;
 
@@ -112,6 +112,16 @@ pub fn test_okta_connection(
     body: TestOktaConnectionRequest,
 ) -> impl Request<TestOktaConnectionResponse> {
     write(Method::Post, "/settings/okta/test", &body)
+}
+
+/// `GET /api/v1/settings/okta/event-hook`.
+pub fn get_event_hook() -> impl Request<OktaEventHook> + use<> {
+    get("/settings/okta/event-hook")
+}
+
+/// `POST /api/v1/settings/okta/event-hook/secret`: a new secret, shown once.
+pub fn make_event_hook_secret() -> impl Request<OktaEventHookSecret> {
+    write(Method::Post, "/settings/okta/event-hook/secret", &EmptyObject {})
 }
 
 /// `GET /api/v1/groups`: one page of the groups, sorted by name.

@@ -83,3 +83,35 @@ async fn a_super_admin_configures_okta_after_a_connection_test_and_each_failure_
     assert!(!page.contains(&okta.token), "the token is nowhere in the page");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_super_admin_makes_the_event_hook_s_secret_sees_it_once_and_sees_okta_verify_it() {
+    let product = Product::start("settings-hook", TenantSize::Demo);
+    let browser = Browser::signed_in(&product, ROOT, "/settings/okta").await;
+    browser.expect_heading("Okta API Access").await;
+    browser.wait_for_text("#hook-status", "No secret yet").await;
+    let url = browser.wait_for_text("#hook-url", "/api/v1/okta/events").await;
+    assert_eq!(url, format!("{}/api/v1/okta/events", product.base_url()));
+
+    // The secret is shown once, with what to do with it.
+    browser.click_button("Make a secret").await;
+    browser.wait_for_text("#hook-secret-result [role=status]", "it is not shown again").await;
+    let secret = browser.wait_for_text("#hook-secret", "gsh_").await;
+    browser.wait_for_text("#hook-status", "No verification call yet").await;
+
+    // Okta (the fake) verifies the hook with it; the screen says so, and never shows the secret
+    // again.
+    let registration =
+        fake_okta::HookRegistration { url, secret: secret.clone(), duplicate_every: None };
+    product.control.register_event_hook(registration).await.expect("the hook is verified");
+    browser.goto("/settings/okta").await;
+    browser.wait_for_text("#hook-status", "Verification call answered").await;
+    browser
+        .wait_until(
+            "return document.querySelector('#hook-secret') === null",
+            "the secret is not shown again",
+        )
+        .await;
+    assert!(browser.has_button("Make a new secret").await);
+    product.control.unregister_event_hook();
+}

@@ -2,8 +2,8 @@
 //! with **Test connection** and **Save**; read-only when the deployment manages the token.
 
 use groupsync_core::api::{
-    OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource,
-    UpdateOktaSettingsRequest,
+    OktaEventHook, OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse,
+    TokenSource, UpdateOktaSettingsRequest,
 };
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
@@ -37,6 +37,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
                 "Loading the settings…",
                 move |stored| view! { <SettingsForm stored /> }.boxed(),
             )}
+            <EventHookSection />
         </Gate>
     }
 }
@@ -252,6 +253,91 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                 Err(error) => view! { <ErrorAlert error /> }.boxed(),
             })).boxed())}
         </div>
+    }
+}
+
+/// Okta Event Hook: what to register in Okta so that changes arrive in minutes, the secret (made
+/// here, shown once), and what Okta has sent so far.
+#[component]
+fn EventHookSection() -> impl IntoView {
+    let hook = Remote::new(api::get_event_hook);
+    let made = RwSignal::new(None::<Result<String, ClientError>>);
+    let busy = RwSignal::new(false);
+    let make = move || {
+        busy.set(true);
+        made.set(None);
+        spawn_local(async move {
+            let answer = api::make_event_hook_secret().await;
+            made.set(Some(answer.map(|made| made.secret)));
+            hook.refetch();
+            busy.set(false);
+            focus_by_id("hook-secret-result");
+        });
+    };
+    view! {
+        <section class="settings-section" aria-labelledby="event-hook-heading">
+            <h2 id="event-hook-heading">"Okta Event Hook"</h2>
+            <p>
+                "With an Event Hook, Okta tells this app when a group's members, a group or a user's status change, and the change reaches everyone's roles within a minute instead of at the next hourly sync. The hourly sync still catches anything a lost event missed."
+            </p>
+            {awaited(move || hook.get(), "Loading the Event Hook…", move |hook| view! { <EventHookFacts hook /> }.boxed())}
+            <div class="actions">
+                <button type="button" class="button" disabled=move || busy.get() on:click=move |_| make()>
+                    {move || if hook.get().and_then(Result::ok).is_some_and(|h| h.configured) { "Make a new secret" } else { "Make a secret" }}
+                </button>
+            </div>
+            <div id="hook-secret-result" tabindex="-1">
+                {dynamic(move || (made.get().map(|result| match result {
+                    Ok(secret) => view! {
+                        <div class="alert alert--ok" role="status">
+                            <p>"The new secret (any earlier one stopped working). Paste it into Okta as the Authorization header's value now: it is not shown again."</p>
+                            <p><code id="hook-secret">{secret}</code></p>
+                        </div>
+                    }.boxed(),
+                    Err(error) => view! { <ErrorAlert error /> }.boxed(),
+                })).boxed())}
+            </div>
+        </section>
+    }
+}
+
+/// What to register in Okta (Workflow → Event Hooks → Create Event Hook), and what it sent.
+#[component]
+fn EventHookFacts(hook: OktaEventHook) -> impl IntoView {
+    let status = match (&hook.last_delivery_at, &hook.verified_at) {
+        _ if !hook.configured => {
+            "No secret yet: make one, then register the hook in Okta.".to_owned()
+        }
+        (Some(at), _) => format!(
+            "Last events received {} ({} deliveries, {} of them repeats Okta sent again).",
+            when(at),
+            hook.deliveries,
+            hook.duplicates
+        ),
+        (None, Some(at)) => {
+            format!("Verification call answered {}; no events received yet.", when(at))
+        }
+        (None, None) => {
+            "No verification call yet: press Verify in Okta after creating the hook.".to_owned()
+        }
+    };
+    view! {
+        <dl class="facts">
+            <dt>"Endpoint URL"</dt>
+            <dd><code id="hook-url">{hook.url}</code></dd>
+            <dt>"Authentication field"</dt>
+            <dd><code>{hook.header}</code></dd>
+            <dt>"Authentication secret"</dt>
+            <dd>"Made here and shown once (below)."</dd>
+            <dt>"Events to subscribe to"</dt>
+            <dd>
+                <ul class="event-types">
+                    {hook.event_types.into_iter().map(|t| view! { <li><code>{t}</code></li> }).collect::<Vec<_>>()}
+                </ul>
+            </dd>
+            <dt>"Status"</dt>
+            <dd id="hook-status">{status}</dd>
+        </dl>
     }
 }
 

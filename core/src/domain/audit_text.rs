@@ -37,6 +37,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("settings.okta.updated", "Okta settings changed"),
     ("settings.okta.tested", "Okta connection tested"),
     ("settings.okta.token_resealed", "Okta API token re-sealed"),
+    ("settings.okta.hook_secret_made", "Okta Event Hook secret made"),
     ("super_admin.bootstrapped", "First superAdmin"),
     ("super_admin.granted", "superAdmin added"),
     ("super_admin.revoked", "superAdmin removed"),
@@ -174,6 +175,10 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
             format!("API key \u{201c}{name}\u{201d} issued{}", scopes(after))
         }
         "api_key.revoked" => format!("API key {target} revoked"),
+        "settings.okta.hook_secret_made" => {
+            "A new secret for the Okta Event Hook was made (any earlier one stopped working)"
+                .to_owned()
+        }
         "service_token.registered" => format!("Service token {target} registered{}", scopes(after)),
         "service_token.revoked" => format!("Service token {target} revoked"),
         "permission.registered" => format!("Permission {target} of the relying app registered"),

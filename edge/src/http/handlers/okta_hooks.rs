@@ -82,7 +82,7 @@ pub(crate) async fn rotate_event_hook_secret(
     let pepper = ctx.config.api_key_pepper.as_deref().ok_or_else(no_pepper)?;
     let actor = ctx.admin_write(principal).await?;
     let secret = okta_hooks::issue_secret().map_err(internal)?;
-    let audit = AuditRecord::of(&actor, "okta_event_hook.secret_made", HOOK_PATH.to_owned());
+    let audit = AuditRecord::of(&actor, "settings.okta.hook_secret_made", HOOK_PATH.to_owned());
     let hash = okta_hooks::secret_hash(pepper, &secret);
     ctx.store.replace_event_hook_secret(&hash, &audit, &ctx.now).await?;
     let hook = ctx.store.event_hook().await?;
