@@ -23,9 +23,11 @@ use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named,
 const RUN_KEY: &str = "run";
 /// The storage key of the run that Okta's event hook asked for (see [`Hinted`]).
 const HINT_KEY: &str = "hint";
-/// How long Okta's events gather before the run they start: a bulk change in Okta delivers a
-/// burst of events, and one run reads them all.
+/// How long after the last of Okta's events the run they ask for starts: a bulk change in Okta
+/// delivers a burst of events, and one run reads them all.
 const HINT_SETTLE: Duration = Duration::from_secs(5);
+/// The longest a stream of events keeps that run waiting after the first of them.
+const HINT_MAX_WAIT: Duration = Duration::from_secs(30);
 /// How long one invocation reads before it hands over to the next alarm. Well under the Workers
 /// CPU and wall limits; with 6 requests in flight this is a few hundred Okta requests, under the
 /// subrequest limit.
@@ -60,8 +62,9 @@ pub(crate) enum Command {
 /// A run that Okta's events asked for.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum Hinted {
-    /// Due at this time (epoch ms); events until then join it.
-    Due { at_ms: u64 },
+    /// Due at `at_ms` (epoch ms), [`HINT_SETTLE`] after the last event and at most
+    /// [`HINT_MAX_WAIT`] after the first (`first_ms`); events until then join it.
+    Due { at_ms: u64, first_ms: u64 },
     /// Due once the current run ends: it may have read the changed groups before they changed.
     AfterRun,
 }
@@ -225,8 +228,8 @@ impl SyncCoordinator {
         Ok(Answer { run_id: id, joined: false, refused: None })
     }
 
-    /// Takes Okta's hint: a run is due in [`HINT_SETTLE`] (unless one is due already), or after
-    /// the current run.
+    /// Takes Okta's hint: a run is due [`HINT_SETTLE`] after this event (at most
+    /// [`HINT_MAX_WAIT`] after the first one it gathers), or after the current run.
     async fn hint(&self) -> worker::Result<Answer> {
         let storage = self.state.storage();
         let current = storage.get::<RunState>(RUN_KEY).await?;
@@ -234,12 +237,22 @@ impl SyncCoordinator {
             storage.put(HINT_KEY, &Hinted::AfterRun).await?;
             return Ok(Answer { run_id: run.id, joined: true, refused: None });
         }
-        if storage.get::<Hinted>(HINT_KEY).await?.is_none() {
-            let at_ms = worker::Date::now().as_millis() + HINT_SETTLE.as_millis() as u64;
-            storage.put(HINT_KEY, &Hinted::Due { at_ms }).await?;
-            storage.set_alarm(HINT_SETTLE).await?;
-        }
+        let now_ms = worker::Date::now().as_millis();
+        let first_ms = match storage.get::<Hinted>(HINT_KEY).await? {
+            Some(Hinted::Due { first_ms, .. }) => first_ms,
+            _ => now_ms,
+        };
+        self.hinted_run_due(first_ms, now_ms).await?;
         Ok(Answer { run_id: String::new(), joined: false, refused: None })
+    }
+
+    /// Stores when the hinted run is due, and sets the alarm then.
+    async fn hinted_run_due(&self, first_ms: u64, now_ms: u64) -> worker::Result<()> {
+        let settle = HINT_SETTLE.as_millis() as u64;
+        let at_ms = (now_ms + settle).min(first_ms + HINT_MAX_WAIT.as_millis() as u64);
+        let storage = self.state.storage();
+        storage.put(HINT_KEY, &Hinted::Due { at_ms, first_ms }).await?;
+        storage.set_alarm(Duration::from_millis(at_ms.saturating_sub(now_ms))).await
     }
 
     /// After a run ended: a run asked for meanwhile is due after the settling time.
@@ -249,11 +262,10 @@ impl SyncCoordinator {
             None => Ok(()),
             Some(Hinted::AfterRun) => {
                 console_log!("events arrived during sync run {}: another run follows", run.id);
-                let at_ms = worker::Date::now().as_millis() + HINT_SETTLE.as_millis() as u64;
-                storage.put(HINT_KEY, &Hinted::Due { at_ms }).await?;
-                storage.set_alarm(HINT_SETTLE).await
+                let now_ms = worker::Date::now().as_millis();
+                self.hinted_run_due(now_ms, now_ms).await
             }
-            Some(Hinted::Due { at_ms }) => {
+            Some(Hinted::Due { at_ms, .. }) => {
                 let wait = at_ms.saturating_sub(worker::Date::now().as_millis());
                 storage.set_alarm(Duration::from_millis(wait)).await
             }
@@ -266,7 +278,7 @@ impl SyncCoordinator {
         let Some(hinted) = storage.get::<Hinted>(HINT_KEY).await? else {
             return Response::ok("idle");
         };
-        if let Hinted::Due { at_ms } = hinted {
+        if let Hinted::Due { at_ms, .. } = hinted {
             let wait = at_ms.saturating_sub(worker::Date::now().as_millis());
             if wait > 0 {
                 storage.set_alarm(Duration::from_millis(wait)).await?;
