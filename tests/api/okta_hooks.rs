@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use fake_okta::UserStatus;
+use fake_okta::{Control, TruthGroup, TruthMember, UserStatus};
 use groupsync_core::api::{
     ListSyncRunsResponse, OktaEventHook, OktaEventHookSecret, SyncRun, SyncState,
     UserAccessResponse,
@@ -17,7 +17,7 @@ use groupsync_core::okta::OktaUserStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_problem};
+use crate::helpers::{Caller, TestApp, expect_problem};
 use crate::sync::{TURN, prepared, set_roles};
 use crate::world::World;
 
@@ -86,9 +86,7 @@ async fn okta_verifies_the_hook_with_its_secret_and_forged_or_malformed_deliveri
     let nobody = app.as_person("nobody-hooks@example.com");
     let refused = nobody.send(Method::POST, &format!("{SETTINGS}/secret"), &json!({})).await;
     expect_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
-    let made = root.send(Method::POST, &format!("{SETTINGS}/secret"), &json!({})).await;
-    assert_eq!(made.status(), StatusCode::CREATED);
-    let made: OktaEventHookSecret = made.json().await.expect("a secret");
+    let made = make_secret(&root).await;
     assert!(made.hook.configured && made.hook.url.ends_with(HOOK), "{made:?}");
     assert_eq!(made.hook.header, "Authorization");
     assert!(made.hook.event_types.iter().any(|t| t == "group.user_membership.remove"));
@@ -131,12 +129,7 @@ async fn okta_verifies_the_hook_with_its_secret_and_forged_or_malformed_deliveri
     assert_eq!((untouched.deliveries, &untouched.last_delivery_at), (0, &None), "{untouched:?}");
 
     // A new secret replaces the old one at once.
-    let renewed: OktaEventHookSecret = root
-        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let renewed = make_secret(&root).await;
     assert_ne!(renewed.secret, made.secret);
     let stale = deliver(&app, &made.secret, &delivery("stale-1", &[], "00gX", "00uX")).await;
     expect_problem(stale, StatusCode::UNAUTHORIZED, "unauthenticated").await;
@@ -149,22 +142,11 @@ async fn a_burst_of_events_starts_one_run_that_revokes_the_removed_member_and_du
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    let made: OktaEventHookSecret = root
-        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let truth = control.truth();
-    let group = &truth.groups[0];
-    let member =
-        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
-    set_roles(&root, &group.id, &["editor"]).await;
-    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let made = make_secret(&root).await;
+    let Editor { group, member, access_path } = an_editor(&root, control).await;
     let before: UserAccessResponse = root.read(&access_path).await;
     assert!(before.access.roles.contains(&BuiltInRole::Editor), "{before:?}");
-    let runs_before: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
-    let last_run_before = runs_before.runs.first().map(|run| run.id.clone());
+    let last_run_before = last_run(&root).await;
 
     // Okta removes the member and delivers 100 events in 20 deliveries, each one twice (Okta
     // delivers at least once), all within the few seconds the events gather for.
@@ -189,7 +171,7 @@ async fn a_burst_of_events_starts_one_run_that_revokes_the_removed_member_and_du
     assert_eq!((hook.deliveries, hook.duplicates), (40, 20), "{hook:?}");
 
     // One run follows, started by the events, and the member's role is gone when it ends.
-    let run = wait_for_event_run(&root, last_run_before.as_deref()).await;
+    let run = wait_for_run(&root, last_run_before.as_deref(), "okta_event").await;
     assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
     assert!(!run.full && !run.dry_run, "an incremental run: {run:?}");
     let after: UserAccessResponse = root.read(&access_path).await;
@@ -212,22 +194,55 @@ async fn a_burst_of_events_starts_one_run_that_revokes_the_removed_member_and_du
     control.add_member(&group.id, &member.id).expect("add the member back");
 }
 
-/// Waits until the newest run after `after` was started by Okta's events and has ended.
-async fn wait_for_event_run(caller: &crate::helpers::Caller<'_>, after: Option<&str>) -> SyncRun {
+/// A member of the tenant's first group, given `editor` through it: whose access a test watches.
+struct Editor {
+    group: TruthGroup,
+    member: TruthMember,
+    access_path: String,
+}
+
+async fn an_editor(root: &Caller<'_>, control: &Control) -> Editor {
+    let group = control.truth().groups.swap_remove(0);
+    let member = group
+        .members
+        .iter()
+        .find(|m| m.status == UserStatus::Active)
+        .expect("an active member")
+        .clone();
+    set_roles(root, &group.id, &["editor"]).await;
+    let access_path = format!("/api/v1/users/{}/access", member.login);
+    Editor { group, member, access_path }
+}
+
+/// Makes the hook's secret, as a superAdmin does in Settings.
+async fn make_secret(root: &Caller<'_>) -> OktaEventHookSecret {
+    let made = root.send(Method::POST, &format!("{SETTINGS}/secret"), &json!({})).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    made.json().await.expect("a secret")
+}
+
+/// Waits until the newest run after `after` was started by `trigger` and has ended.
+async fn wait_for_run(caller: &Caller<'_>, after: Option<&str>, trigger: &str) -> SyncRun {
     let deadline = Instant::now() + RUN_PATIENCE;
     loop {
         let runs: ListSyncRunsResponse = caller.read("/api/v1/sync/runs").await;
         if let Some(run) = runs.runs.first()
             && Some(run.id.as_str()) != after
         {
-            assert_eq!(run.trigger, "okta_event", "{run:?}");
+            assert_eq!(run.trigger, trigger, "{run:?}");
             if run.state != SyncState::Running {
                 return run.clone();
             }
         }
-        assert!(Instant::now() < deadline, "no run started by Okta's events ended in time");
+        assert!(Instant::now() < deadline, "no run started by {trigger} ended in time");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The newest run's id.
+async fn last_run(caller: &Caller<'_>) -> Option<String> {
+    let runs: ListSyncRunsResponse = caller.read("/api/v1/sync/runs").await;
+    runs.runs.first().map(|run| run.id.clone())
 }
 
 #[tokio::test]
@@ -236,18 +251,8 @@ async fn a_suspension_okta_names_is_read_by_id_although_the_user_search_has_not_
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    let made: OktaEventHookSecret = root
-        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let truth = control.truth();
-    let group = &truth.groups[0];
-    let member =
-        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
-    set_roles(&root, &group.id, &["editor"]).await;
-    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let made = make_secret(&root).await;
+    let Editor { group, member, access_path } = an_editor(&root, control).await;
 
     // Okta suspends the member; its user search does not show it yet. An incremental run, which
     // reads statuses from that search, misses it.
@@ -261,7 +266,7 @@ async fn a_suspension_okta_names_is_read_by_id_although_the_user_search_has_not_
     // The event names the user: the run it starts reads them by id, and the role is gone.
     let body = delivery("suspend-1", &["user.lifecycle.suspend"], &group.id, &member.id);
     assert_eq!(deliver(&app, &made.secret, &body).await.status(), StatusCode::NO_CONTENT);
-    let run = wait_for_event_run(&root, Some(&missed.id)).await;
+    let run = wait_for_run(&root, Some(&missed.id), "okta_event").await;
     assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
     let after: UserAccessResponse = root.read(&access_path).await;
     assert!(!after.access.roles.contains(&BuiltInRole::Editor), "{after:?}");
@@ -273,7 +278,7 @@ async fn a_suspension_okta_names_is_read_by_id_although_the_user_search_has_not_
 
 /// Unregisters the fake Okta's hook when the test ends, however it ends: the other tests on this
 /// tenant must not see deliveries they did not ask for.
-struct Registered<'a>(&'a fake_okta::Control);
+struct Registered<'a>(&'a Control);
 
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
@@ -282,7 +287,7 @@ impl Drop for Registered<'_> {
 }
 
 /// Polls `access_path` until `holds` says the editor role is there (or not).
-async fn wait_for_editor(caller: &crate::helpers::Caller<'_>, access_path: &str, holds: bool) {
+async fn wait_for_editor(caller: &Caller<'_>, access_path: &str, holds: bool) {
     let deadline = Instant::now() + RUN_PATIENCE;
     loop {
         let access: UserAccessResponse = caller.read(access_path).await;
@@ -300,18 +305,8 @@ async fn the_fake_okta_s_own_hook_is_verified_and_its_deliveries_and_duplicates_
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    let made: OktaEventHookSecret = root
-        .send(Method::POST, &format!("{SETTINGS}/secret"), &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let truth = control.truth();
-    let group = &truth.groups[0];
-    let member =
-        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
-    set_roles(&root, &group.id, &["editor"]).await;
-    let access_path = format!("/api/v1/users/{}/access", member.login);
+    let made = make_secret(&root).await;
+    let Editor { group, member, access_path } = an_editor(&root, control).await;
 
     // Okta verifies the hook before it delivers anything; every delivery is sent twice.
     let registration = fake_okta::HookRegistration {
@@ -342,34 +337,15 @@ async fn a_change_whose_event_is_lost_is_caught_by_the_next_scheduled_run() {
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    let truth = control.truth();
-    let group = &truth.groups[0];
-    let member =
-        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
-    set_roles(&root, &group.id, &["editor"]).await;
-    let access_path = format!("/api/v1/users/{}/access", member.login);
-    let runs_before: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
-    let last_run_before = runs_before.runs.first().map(|run| run.id.clone());
+    let Editor { group, member, access_path } = an_editor(&root, control).await;
+    let last_run_before = last_run(&root).await;
 
     // No hook delivers this change; the hourly run reads it.
     control.remove_member(&group.id, &member.id).expect("remove a member");
     let fired = app.raw(Method::GET, "/__scheduled?cron=0+*+*+*+*").send().await.unwrap();
     assert!(fired.status().is_success(), "{}", fired.status());
-    let deadline = Instant::now() + RUN_PATIENCE;
-    let run = loop {
-        let runs: ListSyncRunsResponse = root.read("/api/v1/sync/runs").await;
-        match runs.runs.first() {
-            Some(run)
-                if Some(&run.id) != last_run_before.as_ref() && run.state != SyncState::Running =>
-            {
-                break run.clone();
-            }
-            _ => {}
-        }
-        assert!(Instant::now() < deadline, "the scheduled run did not end in time");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!((run.trigger.as_str(), run.state), ("schedule", SyncState::Succeeded), "{run:?}");
+    let run = wait_for_run(&root, last_run_before.as_deref(), "schedule").await;
+    assert_eq!(run.state, SyncState::Succeeded, "{run:?}");
     let after: UserAccessResponse = root.read(&access_path).await;
     assert!(!after.access.roles.contains(&BuiltInRole::Editor), "{after:?}");
 
