@@ -278,3 +278,41 @@ async fn status_of_me(base: &str, token: &str) -> StatusCode {
         .expect("the Worker answers");
     response.status()
 }
+
+#[tokio::test]
+async fn wrong_okta_event_hook_secrets_count_as_refused_credentials_of_their_address() {
+    let app = limited_failures();
+    let root = app.as_person("root@example.com");
+    let made = root
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/settings/okta/event-hook/secret",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let guess = |address: &str| {
+        app.raw(reqwest::Method::POST, "/api/v1/okta/events")
+            .header("Authorization", "gsh_a-guess")
+            .header("Content-Type", "application/json")
+            .header("CF-Connecting-IP", address)
+            .body("{}")
+            .send()
+    };
+    // The limit counts in fixed minutes: a round that straddles a minute's end starts over.
+    for _ in 0..3 {
+        let minute = now_s() / 60;
+        let attacker = fresh_address();
+        for attempt in 0..FAILURE_LIMIT {
+            let refused = guess(&attacker).await.expect("the Worker answers");
+            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        }
+        let limited = guess(&attacker).await.expect("the Worker answers");
+        if now_s() / 60 != minute {
+            continue;
+        }
+        expect_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        return;
+    }
+    panic!("three rounds in a row straddled a minute's end");
+}

@@ -108,30 +108,41 @@ enum CallerRecord {
 /// requests that presented a credential count: a request with none guesses nothing, and a
 /// failure of the service (D1, Access's keys) is not the client's.
 pub(crate) async fn identify(req: &Request, ctx: &Ctx) -> Result<Identified, ApiError> {
-    // Cloudflare sets this header on every request it forwards, replacing any a client sent;
-    // without it (a local stack) there is no address to count by.
-    let address = req
-        .headers()
+    match credential(req, ctx).await {
+        Ok(credential) => Ok(Identified { credential, address: client_address(req) }),
+        Err(error) => Err(counted_refusal(req, ctx, error).await),
+    }
+}
+
+/// A refused credential (`error`, when it is `Unauthenticated`), counted against the client's
+/// address: past the limit every refusal is a 429, so that a guess learns nothing. Okta's event
+/// hook calls, refused for a wrong secret, count the same way.
+pub(crate) async fn counted_refusal(req: &Request, ctx: &Ctx, error: ApiError) -> ApiError {
+    let address = client_address(req);
+    let (ApiError::Unauthenticated { reason }, Some(address)) = (&error, address.as_deref()) else {
+        return error;
+    };
+    let limit = ctx.config.rate_limits.auth_failures;
+    if let Err(used_up) = ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await {
+        return used_up;
+    }
+    if presented_credentials(req)
+        && let Err(failed) = count_failure(address, reason, ctx).await
+    {
+        return failed;
+    }
+    error
+}
+
+/// The client's address. Cloudflare sets this header on every request it forwards, replacing
+/// any a client sent; without it (a local stack) there is no address to count by.
+fn client_address(req: &Request) -> Option<String> {
+    req.headers()
         .get("CF-Connecting-IP")
         .ok()
         .flatten()
         .map(|ip| ip.trim().chars().take(MAX_ADDRESS_CHARS).collect::<String>())
-        .filter(|ip| !ip.is_empty());
-    match credential(req, ctx).await {
-        Ok(credential) => Ok(Identified { credential, address }),
-        // Past the limit, every refusal is a 429, so that a guess learns nothing.
-        Err(error) => match (&error, address.as_deref()) {
-            (ApiError::Unauthenticated { reason }, Some(address)) => {
-                let limit = ctx.config.rate_limits.auth_failures;
-                ctx.refuse_if_used_up(AUTH_FAILURES, address, limit).await?;
-                if presented_credentials(req) {
-                    count_failure(address, reason, ctx).await?;
-                }
-                Err(error)
-            }
-            _ => Err(error),
-        },
-    }
+        .filter(|ip| !ip.is_empty())
 }
 
 /// Plans the reads that say who an identified caller is: the person's facts, or the machine

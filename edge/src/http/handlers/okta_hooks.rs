@@ -16,7 +16,7 @@ use crate::adapters::d1::EventHookRow;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin, read_body};
 use crate::http::handlers::sync::ask_coordinator;
-use crate::http::respond;
+use crate::http::{identity, respond};
 use crate::service::access::Principal;
 use crate::service::okta_hooks::{
     self, CHALLENGE_HEADER, EVENT_TYPES, MAX_DELIVERY_BYTES, SECRET_HEADER,
@@ -34,7 +34,7 @@ pub(crate) async fn verify_hook(req: &Request, env: &Env) -> Result<Response, Ap
     // Whether Okta sends the secret on this call is not documented: a missing one is taken, a
     // wrong one never is (CONTRACT.md §7).
     if header(req, SECRET_HEADER).is_some() {
-        authenticate(req, &ctx, &hook)?;
+        authenticate(req, &ctx, &hook).await?;
     }
     let challenge = header(req, CHALLENGE_HEADER).unwrap_or_default();
     let Some(challenge) = okta_hooks::echoable_challenge(&challenge) else {
@@ -52,7 +52,7 @@ pub(crate) async fn verify_hook(req: &Request, env: &Env) -> Result<Response, Ap
 pub(crate) async fn receive_events(req: &mut Request, env: &Env) -> Result<Response, ApiError> {
     let ctx = Ctx::new(env)?;
     let hook = configured_hook(&ctx).await?;
-    authenticate(req, &ctx, &hook)?;
+    authenticate(req, &ctx, &hook).await?;
     let body = read_body(req, MAX_DELIVERY_BYTES).await?;
     let delivery = okta_hooks::parse_delivery(&body)
         .map_err(|e| ApiError::client(ProblemCode::InvalidJson, format!("{e}.")))?;
@@ -111,17 +111,19 @@ async fn configured_hook(ctx: &Ctx) -> Result<EventHookRow, ApiError> {
     })
 }
 
-/// Checks the secret Okta sent (in constant time); `401` when it is missing or wrong.
-fn authenticate(req: &Request, ctx: &Ctx, hook: &EventHookRow) -> Result<(), ApiError> {
+/// Checks the secret Okta sent (in constant time); `401` when it is missing or wrong, counted
+/// against the client's address as any refused credential is (`429` past the limit).
+async fn authenticate(req: &Request, ctx: &Ctx, hook: &EventHookRow) -> Result<(), ApiError> {
     let pepper = ctx.config.api_key_pepper.as_deref().ok_or_else(no_pepper)?;
     let presented = header(req, SECRET_HEADER).unwrap_or_default();
     if okta_hooks::secret_matches(pepper, &presented, &hook.secret_hash) {
         return Ok(());
     }
     // The presented value is never logged: it may be a near miss of the real secret.
-    Err(ApiError::Unauthenticated {
+    let refused = ApiError::Unauthenticated {
         reason: format!("an Okta event hook call without the hook's secret in {SECRET_HEADER}"),
-    })
+    };
+    Err(identity::counted_refusal(req, ctx, refused).await)
 }
 
 fn header(req: &Request, name: &str) -> Option<String> {
