@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use fake_okta::{Control, TruthGroup, TruthMember, UserStatus};
+use fake_okta::{Control, HookEvent, TruthGroup, TruthMember, UserStatus, delivery_body};
 use groupsync_core::api::{
     ListSyncRunsResponse, OktaEventHook, OktaEventHookSecret, SyncRun, SyncState,
     UserAccessResponse,
@@ -28,39 +28,17 @@ const SETTINGS: &str = "/api/v1/settings/okta/event-hook";
 /// the last event; the S tenant's run takes seconds, far more on two busy cores).
 const RUN_PATIENCE: Duration = Duration::from_secs(180);
 
-/// Okta's delivery body (CONTRACT.md §7), with `events` of the given types about `group` and
-/// `user`.
-fn delivery(event_id: &str, types: &[&str], group: &str, user: &str) -> Value {
-    let events: Vec<Value> = types
+/// Okta's delivery body (CONTRACT.md §7, as the fake Okta writes it), with events of the given
+/// types about `group` and `user`.
+fn delivery(event_id: &str, types: &[&'static str], group: &str, user: &str) -> Value {
+    let events: Vec<(HookEvent, i64)> = types
         .iter()
-        .enumerate()
-        .map(|(i, event_type)| {
-            json!({
-                "uuid": format!("{event_id}-{i}"),
-                "published": "2026-12-01T10:00:00.000Z",
-                "eventType": event_type,
-                "version": "0",
-                "displayMessage": "Remove user from group membership",
-                "severity": "INFO",
-                "actor": { "id": "00uadmin", "type": "User", "alternateId": "admin@example.com" },
-                "target": [
-                    { "id": user, "type": "User", "alternateId": "someone@example.com" },
-                    { "id": group, "type": "UserGroup", "displayName": "A group" }
-                ],
-                "outcome": { "result": "SUCCESS" }
-            })
+        .map(|event_type| {
+            let targets = vec![("User", user.to_owned()), ("UserGroup", group.to_owned())];
+            (HookEvent { event_type, targets }, 1_764_583_200_000)
         })
         .collect();
-    json!({
-        "eventType": "com.okta.event_hook",
-        "eventTypeVersion": "1.0",
-        "cloudEventsVersion": "0.1",
-        "source": "https://example.okta.com/api/v1/eventHooks/who7hphp39JoHLni81d7",
-        "eventId": event_id,
-        "eventTime": "2026-12-01T10:00:01.000Z",
-        "contentType": "application/json",
-        "data": { "events": events }
-    })
+    serde_json::from_str(&delivery_body(event_id, &events)).expect("the fake writes JSON")
 }
 
 /// Sends a delivery as Okta does: the secret as the whole `Authorization` value, no CSRF header.
@@ -286,6 +264,20 @@ impl Drop for Registered<'_> {
     }
 }
 
+/// Waits until the fake Okta has had `n` deliveries acknowledged (a duplicate is sent after the
+/// first one's answer, and may still be on its way when the run has revoked the role).
+async fn wait_for_acknowledged(control: &Control, n: u64) -> fake_okta::HookCounters {
+    let deadline = Instant::now() + RUN_PATIENCE;
+    loop {
+        let sent = control.hook_counters();
+        if sent.acknowledged >= n || sent.failed > 0 {
+            return sent;
+        }
+        assert!(Instant::now() < deadline, "the fake's deliveries were not answered: {sent:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Polls `access_path` until `holds` says the editor role is there (or not).
 async fn wait_for_editor(caller: &Caller<'_>, access_path: &str, holds: bool) {
     let deadline = Instant::now() + RUN_PATIENCE;
@@ -321,7 +313,7 @@ async fn the_fake_okta_s_own_hook_is_verified_and_its_deliveries_and_duplicates_
 
     control.remove_member(&group.id, &member.id).expect("remove a member");
     wait_for_editor(&root, &access_path, false).await;
-    let sent = control.hook_counters();
+    let sent = wait_for_acknowledged(control, 2).await;
     assert!(sent.acknowledged >= 2 && sent.duplicates >= 1 && sent.failed == 0, "{sent:?}");
     let hook: OktaEventHook = root.read(SETTINGS).await;
     assert!(hook.duplicates >= 1 && hook.deliveries >= 2 * hook.duplicates, "{hook:?}");

@@ -159,9 +159,10 @@ pub(crate) async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<
 }
 
 /// Reads the body chunk by chunk, refusing it (413) as soon as more than `cap` bytes arrived
-/// ([`MAX_BODY_BYTES`] for the API's JSON bodies). The guard refuses a declared `Content-Length` over the cap up front, but a chunked
-/// body declares none: reading it whole first would buffer whatever a client sends (and wait
-/// for a body that never ends), so the cap is kept while reading.
+/// ([`MAX_BODY_BYTES`] for the API's JSON bodies). The guard refuses a declared
+/// `Content-Length` over the cap up front, but a chunked body declares none: reading it whole
+/// first would buffer whatever a client sends (and wait for a body that never ends), so the cap
+/// is kept while reading.
 pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, ApiError> {
     use futures_util::StreamExt;
 
@@ -180,7 +181,7 @@ pub(crate) async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, 
 /// Appends `chunk` to `body` unless that takes it over `cap`.
 fn append_within_cap(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> Result<(), ApiError> {
     if body.len().saturating_add(chunk.len()) > cap {
-        return Err(too_large_error());
+        return Err(too_large_error(cap));
     }
     body.extend_from_slice(chunk);
     Ok(())

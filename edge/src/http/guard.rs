@@ -52,7 +52,7 @@ pub fn check(facts: &RequestFacts<'_>) -> Result<(), ApiError> {
     if let Some(length) = facts.content_length {
         let too_large = length.trim().parse::<u64>().map_or(true, |l| l > MAX_BODY_BYTES as u64);
         if too_large {
-            return Err(too_large_error());
+            return Err(too_large_error(MAX_BODY_BYTES));
         }
     }
     if !is_write(facts.method) {
@@ -96,11 +96,12 @@ pub fn check(facts: &RequestFacts<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The error for a body over [`MAX_BODY_BYTES`] (also when the length was not declared).
-pub fn too_large_error() -> ApiError {
+/// The error for a body over its cap (also when the length was not declared): [`MAX_BODY_BYTES`]
+/// for the API's JSON bodies.
+pub fn too_large_error(cap: usize) -> ApiError {
     ApiError::client(
         ProblemCode::PayloadTooLarge,
-        format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        format!("The request body is larger than {cap} bytes."),
     )
 }
 

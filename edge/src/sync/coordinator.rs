@@ -14,7 +14,7 @@ use worker::{
 
 use crate::adapters::d1::{RunEnd, RunRow, Store};
 use crate::config::{Config, EnvSource};
-use crate::error::ApiError;
+use crate::error::{ApiError, StoreError};
 use crate::okta_target::{Client, OktaTarget};
 use crate::service::ports::{AuditRecord, SettingsStore};
 use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
@@ -285,13 +285,12 @@ impl SyncCoordinator {
                 return Response::ok("waiting");
             }
         }
+        // Sync may have been turned off since the events arrived. A database that does not answer
+        // fails the alarm, which the runtime retries, and keeps the hint for then.
+        let unusable = |e: StoreError| worker::Error::RustError(e.to_string());
+        let settings = Store::open(&self.env).map_err(unusable)?.okta_settings().await;
+        let on = settings.map_err(unusable)?.sync_enabled != 0;
         storage.delete(HINT_KEY).await?;
-        // Sync may have been turned off since the events arrived.
-        let on = Store::open(&self.env)
-            .map_err(|e| worker::Error::RustError(e.to_string()))?
-            .okta_settings()
-            .await
-            .is_ok_and(|settings| settings.sync_enabled != 0);
         if !on {
             console_log!("Okta events arrived, but sync is off: no run");
             return Response::ok("sync off");

@@ -64,10 +64,11 @@ pub enum HookError {
 
 /// One change, as Okta's System Log describes it.
 #[derive(Debug, Clone)]
-pub(crate) struct HookEvent {
-    pub(crate) event_type: &'static str,
+pub struct HookEvent {
+    /// `group.user_membership.remove`, …
+    pub event_type: &'static str,
     /// `(type, id)` of each target: `User`, `UserGroup`.
-    pub(crate) targets: Vec<(&'static str, String)>,
+    pub targets: Vec<(&'static str, String)>,
 }
 
 /// The registered hook, its queue and its counters.
@@ -158,7 +159,7 @@ async fn deliver_forever(hooks: Arc<Hooks>, client: HttpClient) {
             continue;
         }
         seq += 1;
-        let body = delivery_body(seq, &batch);
+        let body = delivery_body(&format!("{:x}-{seq}", now_ms()), &batch);
         let twice =
             registration.duplicate_every.is_some_and(|n| n > 0 && seq.is_multiple_of(u64::from(n)));
         deliver(&hooks, &client, &registration, &body).await;
@@ -198,9 +199,9 @@ async fn deliver(hooks: &Hooks, client: &HttpClient, registration: &HookRegistra
     lock(&hooks.counters).failed += 1;
 }
 
-/// Okta's delivery body for a batch of events.
-fn delivery_body(seq: u64, batch: &[(HookEvent, i64)]) -> String {
-    let salt = now_ms();
+/// Okta's delivery body (CONTRACT.md §7) of `batch`, each event with the time it happened
+/// (epoch ms), under `event_id` (the same for a retry or a duplicate of the delivery).
+pub fn delivery_body(event_id: &str, batch: &[(HookEvent, i64)]) -> String {
     let events: Vec<Value> = batch
         .iter()
         .enumerate()
@@ -211,7 +212,7 @@ fn delivery_body(seq: u64, batch: &[(HookEvent, i64)]) -> String {
                 .map(|(kind, id)| json!({ "id": id, "type": kind, "alternateId": id, "displayName": id }))
                 .collect();
             json!({
-                "uuid": format!("{salt:x}-{seq}-{i}"),
+                "uuid": format!("{event_id}-{i}"),
                 "published": iso8601(*at),
                 "eventType": event.event_type,
                 "version": "0",
@@ -228,7 +229,7 @@ fn delivery_body(seq: u64, batch: &[(HookEvent, i64)]) -> String {
         "eventTypeVersion": "1.0",
         "cloudEventsVersion": "0.1",
         "source": "https://fake.okta.local/api/v1/eventHooks/whofake",
-        "eventId": format!("{salt:x}-{seq}"),
+        "eventId": event_id,
         "eventTime": iso8601(now_ms()),
         "contentType": "application/json",
         "data": { "events": events }

@@ -88,7 +88,7 @@ use tokio::task::JoinHandle;
 pub use control::Control;
 pub use counters::Counters;
 pub use faults::{FaultKind, FaultSpec, FaultState};
-pub use hooks::{HookCounters, HookError, HookRegistration};
+pub use hooks::{HookCounters, HookError, HookEvent, HookRegistration, delivery_body};
 pub use info::{TenantInfo, Truth, TruthGroup, TruthMember};
 pub use rate_limit::{Bucket, BucketLimits, RateLimitConfig};
 pub use route::Endpoint;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::{Store, changes, database, text};
+use super::{Store, database, text};
 use crate::error::StoreError;
 use crate::service::okta_hooks::{Delivery, Hint};
 use crate::service::ports::AuditRecord;
@@ -79,15 +79,14 @@ impl Store {
             .map(|_| ())
     }
 
-    /// Records a delivery and what its events name, in one batch: `true` when its id is new,
-    /// `false` for a retry or a duplicate (which is counted, and not acted on again). Ids older
-    /// than a day are forgotten.
+    /// Records a delivery and what its events name, in one batch; a retry or a duplicate (an id
+    /// taken already) is counted as one. Ids older than a day are forgotten.
     pub(crate) async fn record_delivery(
         &self,
         delivery: &Delivery,
         now: &str,
         now_s: u64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let (event_id, events) = (delivery.event_id.as_str(), delivery.events);
         let insert = self.statement(
             "INSERT INTO okta_hook_deliveries (event_id, received_at, events) VALUES (?1, ?2, ?3) \
@@ -122,9 +121,7 @@ impl Store {
              ON CONFLICT(kind, id) DO UPDATE SET received_at = excluded.received_at",
             &[text(&serde_json::json!(hints).to_string()), text(now)],
         )?;
-        let results =
-            self.db.batch(vec![insert, figures, forget, hinted]).await.map_err(database)?;
-        Ok(results.first().is_some_and(|r| changes(r) > 0))
+        self.db.batch(vec![insert, figures, forget, hinted]).await.map_err(database).map(|_| ())
     }
 
     /// Up to `limit` users that events named, after `after` (by id).

@@ -13,7 +13,7 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 use crate::adapters::d1::EventHookRow;
-use crate::error::ApiError;
+use crate::error::{ApiError, StoreError};
 use crate::http::context::{Ctx, own_origin, read_body};
 use crate::http::handlers::sync::ask_coordinator;
 use crate::http::{identity, respond};
@@ -63,7 +63,9 @@ pub(crate) async fn receive_events(req: &mut Request, env: &Env) -> Result<Respo
         ask_coordinator(env, &Command::Hint).await?;
     }
     ctx.store.record_delivery(&delivery, &ctx.now, ctx.now_s).await?;
-    Ok(Response::empty().map_err(internal)?.with_status(204))
+    Ok(Response::empty()
+        .map_err(|e| ApiError::Internal(StoreError::Database(e.to_string())))?
+        .with_status(204))
 }
 
 /// `GET /api/v1/settings/okta/event-hook`.
@@ -81,7 +83,8 @@ pub(crate) async fn rotate_event_hook_secret(
 ) -> Result<Response, ApiError> {
     let pepper = ctx.config.api_key_pepper.as_deref().ok_or_else(no_pepper)?;
     let actor = ctx.admin_write(principal).await?;
-    let secret = okta_hooks::issue_secret().map_err(internal)?;
+    let secret = okta_hooks::issue_secret()
+        .map_err(|_| ApiError::client(ProblemCode::Internal, "No randomness to make a secret."))?;
     let audit = AuditRecord::of(&actor, "settings.okta.hook_secret_made", HOOK_PATH.to_owned());
     let hash = okta_hooks::secret_hash(pepper, &secret);
     ctx.store.replace_event_hook_secret(&hash, &audit, &ctx.now).await?;
@@ -137,8 +140,4 @@ fn no_pepper() -> ApiError {
         ProblemCode::Misconfigured,
         "The Okta event hook needs the API_KEY_PEPPER secret, which this deployment lacks.",
     )
-}
-
-fn internal(error: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(crate::error::StoreError::Database(error.to_string()))
 }
