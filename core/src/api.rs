@@ -6,6 +6,7 @@ mod health;
 mod problem;
 mod settings;
 mod sync;
+mod webhooks;
 
 pub use access::{
     AccessCheckBatchRequest, AccessCheckBatchResponse, AccessCheckItem, AccessCheckResponse,
@@ -29,6 +30,11 @@ pub use sync::{
     ListSyncRunsResponse, ListUsersResponse, MemberPage, SetGroupRolesRequest, StartSyncRequest,
     StartSyncResponse, SyncDiff, SyncFailure, SyncPhase, SyncProgress, SyncRun, SyncSchedule,
     SyncState, UserAccessResponse,
+};
+pub use webhooks::{
+    AccessChange, AccessChangedData, CreateWebhookRequest, CreateWebhookResponse, DeliveryState,
+    ListWebhookDeliveriesResponse, ListWebhooksResponse, SyncCommittedData, WebhookDelivery,
+    WebhookEndpoint, WebhookEvent, WebhookEventType,
 };
 
 /// The path prefix every edge API route lives under.

@@ -14,6 +14,7 @@ mod schedule;
 mod scope;
 mod sync_plan;
 mod tenant_url;
+mod webhook_url;
 
 pub use access::{
     BeyondCaller, BuiltInRole, Permission, beyond_caller, needed_for, permissions_of, roles_changed,
@@ -45,3 +46,4 @@ pub use sync_plan::{
     SyncPlan, groups_to_refetch, guard, guard_figures, plan_sync,
 };
 pub use tenant_url::{TenantUrl, TenantUrlError, TenantUrlPolicy};
+pub use webhook_url::{WebhookUrl, WebhookUrlError, WebhookUrlPolicy};

@@ -15,7 +15,7 @@ use std::ops::Deref;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use groupsync_core::auth::{DEFAULT_MAX_STALE_S, VerificationKey};
-use groupsync_core::domain::{TenantUrl, TenantUrlError, TenantUrlPolicy};
+use groupsync_core::domain::{TenantUrl, TenantUrlError, TenantUrlPolicy, WebhookUrlPolicy};
 use groupsync_core::okta::OktaToken;
 use rsa::PrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -40,6 +40,8 @@ pub const DB_BINDING: &str = "DB";
 pub const CACHE_BINDING: &str = "CACHE";
 /// The Durable Object namespace of the sync coordinator.
 pub const SYNC_COORDINATOR_BINDING: &str = "SYNC_COORDINATOR";
+/// The Durable Object namespace of the webhook sender.
+pub const WEBHOOK_SENDER_BINDING: &str = "WEBHOOK_SENDER";
 
 /// `production` (the default, and what `wrangler.toml` says) or `local`.
 pub const ENVIRONMENT: &str = "ENVIRONMENT";
@@ -55,6 +57,9 @@ pub const DEV_SIGNING_KEY: &str = "DEV_SIGNING_KEY";
 pub const SUPER_ADMIN_BOOTSTRAP: &str = "SUPER_ADMIN_BOOTSTRAP";
 /// Comma-separated extra tenant hosts the operator allows (custom Okta domains).
 pub const OKTA_TENANT_ALLOWLIST: &str = "OKTA_TENANT_ALLOWLIST";
+/// Comma-separated hosts webhook endpoints may be on (`hooks.example.com`, or `*.example.com`
+/// for every host below it). Empty: no endpoint can be registered outside the local stack.
+pub const WEBHOOK_ALLOWLIST: &str = "WEBHOOK_ALLOWLIST";
 /// A deployment-managed Okta API token; it wins over a typed one.
 pub const OKTA_API_TOKEN: &str = "OKTA_API_TOKEN";
 /// The tenant the deployment's token belongs to, and the only host it is ever sent to; required
@@ -180,6 +185,8 @@ pub struct Config {
     pub bootstrap_super_admins: Vec<String>,
     /// Which tenant URLs are acceptable.
     pub tenant_policy: TenantUrlPolicy,
+    /// Which webhook endpoint URLs are acceptable.
+    pub webhook_policy: WebhookUrlPolicy,
     /// The deployment's Okta token, which wins over a typed one, with its tenant.
     pub deployment_okta: Option<DeploymentOkta>,
     /// The keys that encrypt a typed Okta token (the current one, and the previous one during a
@@ -278,6 +285,12 @@ impl Config {
                 .collect(),
             deployment_okta: deployment_okta(source, &tenant_policy)?,
             tenant_policy,
+            webhook_policy: WebhookUrlPolicy {
+                allowed_hosts: list(source.get(WEBHOOK_ALLOWLIST))
+                    .map(|h| h.to_lowercase())
+                    .collect(),
+                allow_loopback_http: local,
+            },
             token_keys: token_keys(source)?,
             api_key_pepper: match source.get(API_KEY_PEPPER) {
                 None => None,

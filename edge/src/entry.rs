@@ -17,7 +17,7 @@ use crate::http::context::{Ctx, own_origin};
 use crate::http::guard::{self, CSRF_HEADER, RequestFacts};
 use crate::http::handlers::{
     Answer, access, admin, answer, answer_alone, audit, catalog, groups, health, okta_hooks,
-    people, settings, sync,
+    people, settings, sync, webhooks,
 };
 use crate::http::routes::{self, Endpoint, Matched};
 use crate::http::{identity, respond};
@@ -229,6 +229,13 @@ async fn dispatch(
         Endpoint::ListApiKeys => admin::list_api_keys(ctx).await,
         Endpoint::CreateApiKey => admin::create_api_key(req, ctx, principal).await,
         Endpoint::RevokeApiKey => admin::revoke_api_key(&param("id"), ctx, principal).await,
+        Endpoint::ListWebhooks => webhooks::list_webhooks(ctx).await,
+        Endpoint::CreateWebhook => webhooks::create_webhook(req, ctx, principal).await,
+        Endpoint::DeleteWebhook => webhooks::delete_webhook(&param("id"), ctx, principal).await,
+        Endpoint::ListWebhookDeliveries => webhooks::list_deliveries(&param("id"), req, ctx).await,
+        Endpoint::RedeliverWebhook => {
+            webhooks::redeliver(&param("id"), &param("message_id"), ctx, env, principal).await
+        }
         Endpoint::ListServiceTokens => admin::list_service_tokens(ctx).await,
         Endpoint::RegisterServiceToken => admin::register_service_token(req, ctx, principal).await,
         Endpoint::RevokeServiceToken => {
@@ -292,6 +299,8 @@ fn decoded(matched: &Matched, name: &str) -> String {
 /// The cron trigger: the same sync as the button, when Okta is configured and sync is on.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    // The sender keeps its own alarm; this wakes it should that alarm ever be lost.
+    crate::webhooks::kick(&env).await;
     let started = match Ctx::new(&env) {
         Ok(ctx) => sync::start_scheduled_sync(&ctx, &env, is_full_sync_cron(&event.cron())).await,
         Err(error) => Err(error),

@@ -19,3 +19,5 @@ mod entry;
 mod okta_target;
 #[cfg(target_arch = "wasm32")]
 mod sync;
+#[cfg(target_arch = "wasm32")]
+mod webhooks;

@@ -192,6 +192,34 @@ impl TokenKeys {
         Ok(Opened { token, key: role, has_key_id: true })
     }
 
+    /// Seals a webhook endpoint's signing secret, bound to the endpoint: the same AES-256-GCM
+    /// as the token, with associated data that no tenant URL can equal (`webhook-endpoint`), so
+    /// a sealed secret never opens as a token, nor for another endpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Random`] when no nonce can be drawn.
+    pub fn seal_webhook_secret(
+        &self,
+        secret: &str,
+        endpoint_id: &str,
+    ) -> Result<String, SealError> {
+        self.seal(&OktaToken::new(secret), WEBHOOK_PURPOSE, endpoint_id)
+    }
+
+    /// Opens what [`Self::seal_webhook_secret`] sealed for `endpoint_id`.
+    ///
+    /// # Errors
+    ///
+    /// See [`SealError`].
+    pub fn open_webhook_secret(
+        &self,
+        sealed: &str,
+        endpoint_id: &str,
+    ) -> Result<String, SealError> {
+        Ok(self.open(sealed, WEBHOOK_PURPOSE, endpoint_id)?.token.expose().to_owned())
+    }
+
     fn open_v1(&self, sealed: &str, tenant_url: &str, app_id: &str) -> Result<Opened, SealError> {
         let aad = associated_data_v1(tenant_url, app_id);
         let keys = [Some((&self.current, KeyRole::Current)), self.previous_with_role()];
@@ -230,6 +258,9 @@ fn decrypt(key: &SealingKey, body: &str, aad: &str) -> Result<Option<OktaToken>,
     };
     String::from_utf8(plaintext).map(|t| Some(OktaToken::new(t))).map_err(|_| SealError::Format)
 }
+
+/// Where a tenant URL goes in the associated data of a sealed webhook secret.
+const WEBHOOK_PURPOSE: &str = "webhook-endpoint";
 
 /// The last four characters of a token, to recognize it without revealing it.
 pub fn last4(token: &OktaToken) -> String {
@@ -373,5 +404,14 @@ mod tests {
     fn last4_shows_only_the_end() {
         assert_eq!(last4(&OktaToken::new("00abcdef1a2b")), "1a2b");
         assert_eq!(last4(&OktaToken::new("ab")), "ab");
+    }
+
+    #[test]
+    fn a_webhook_secret_opens_for_its_endpoint_only_and_never_as_a_token() {
+        let keys = TokenKeys::new(NEW, None);
+        let sealed = keys.seal_webhook_secret("whsec_abc", "we_1").unwrap();
+        assert_eq!(keys.open_webhook_secret(&sealed, "we_1").unwrap(), "whsec_abc");
+        assert_eq!(keys.open_webhook_secret(&sealed, "we_2"), Err(SealError::Open));
+        assert_eq!(keys.open(&sealed, TENANT, "we_1").unwrap_err(), SealError::Open);
     }
 }

@@ -17,6 +17,7 @@ pub mod okta_settings;
 pub mod okta_token;
 pub mod person_access;
 pub mod ports;
+pub mod webhooks;
 
 #[cfg(test)]
 mod fakes;

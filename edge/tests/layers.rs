@@ -23,6 +23,8 @@ const LAYERS: &[&str] = &[
     "adapters",
     // The configured Okta client.
     "okta_target",
+    // Signed webhooks out: the Durable Object that sends them, and its kick.
+    "webhooks",
     // The sync engine and its Durable Object.
     "sync",
     // Routes, parsing, handlers and answers.

@@ -121,6 +121,8 @@ impl World {
             // Locally every request comes from 127.0.0.1 (wrangler sets `CF-Connecting-IP`), and
             // the credential tests send many refused credentials at once.
             ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "100000".to_owned()),
+            // Webhook endpoints may be on these hosts (and, locally, on loopback).
+            ("WEBHOOK_ALLOWLIST", "hooks.example.test, *.apps.example.test".to_owned()),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))

@@ -21,6 +21,7 @@ pub const AUDIT_AREAS: &[(&str, &str)] = &[
     ("service_token", "Service tokens"),
     ("permission", "Permissions"),
     ("role", "Custom roles"),
+    ("webhook", "Webhooks"),
 ];
 
 /// Every action the Worker records: `(action, name for people)`.
@@ -50,6 +51,9 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("role.created", "Custom role created"),
     ("role.updated", "Custom role changed"),
     ("role.deleted", "Custom role deleted"),
+    ("webhook.endpoint_added", "Webhook endpoint added"),
+    ("webhook.endpoint_removed", "Webhook endpoint removed"),
+    ("webhook.redelivered", "Webhook event sent again"),
 ];
 
 /// What an audit filter's `action` names: one action, or every action of an area.
@@ -179,6 +183,18 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
             "A new secret for the Okta Event Hook was made (any earlier one stopped working)"
                 .to_owned()
         }
+        "webhook.endpoint_added" => {
+            let url = field(after, "url").unwrap_or_else(|| target.to_owned());
+            format!("Webhook endpoint {url} added")
+        }
+        "webhook.endpoint_removed" => {
+            let url = field(before, "url").unwrap_or_else(|| target.to_owned());
+            format!("Webhook endpoint {url} removed")
+        }
+        "webhook.redelivered" => match field(after, "message_id") {
+            Some(message) => format!("Event {message} sent again to webhook endpoint {target}"),
+            None => format!("An event sent again to webhook endpoint {target}"),
+        },
         "service_token.registered" => format!("Service token {target} registered{}", scopes(after)),
         "service_token.revoked" => format!("Service token {target} revoked"),
         "permission.registered" => format!("Permission {target} of the relying app registered"),

@@ -603,6 +603,7 @@ mod planned;
 mod runs;
 mod snapshot;
 mod staging;
+mod webhooks;
 
 pub(crate) use groups::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 pub(crate) use hooks::EventHookRow;
@@ -611,3 +612,4 @@ pub(crate) use planned::Planned;
 pub(crate) use runs::{FailingStreak, RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};
+pub(crate) use webhooks::{AttemptOutcome, DueDelivery, EndpointRow, NewEndpoint, WebhookCommit};

@@ -50,3 +50,4 @@ pub(crate) mod okta_hooks;
 pub(crate) mod people;
 pub(crate) mod settings;
 pub(crate) mod sync;
+pub(crate) mod webhooks;

@@ -14,6 +14,13 @@ pub(crate) fn json<T: Serialize>(body: &T, status: u16) -> Result<Response, ApiE
     })
 }
 
+/// An empty `204 No Content`.
+pub(crate) fn no_content() -> Result<Response, ApiError> {
+    Response::empty()
+        .map(|response| response.with_status(204))
+        .map_err(|e| ApiError::Internal(StoreError::Database(format!("an empty response: {e}"))))
+}
+
 /// Finishes a request: maps an error to its problem+json answer and adds the API headers.
 pub(crate) fn finish(result: Result<Response, ApiError>) -> worker::Result<Response> {
     let mut response = match result {

@@ -147,6 +147,16 @@ pub enum Endpoint {
     DeleteRole,
     RegisterPermission,
     RemovePermission,
+    /// `GET /api/v1/webhooks`.
+    ListWebhooks,
+    /// `POST /api/v1/webhooks`.
+    CreateWebhook,
+    /// `DELETE /api/v1/webhooks/{id}`.
+    DeleteWebhook,
+    /// `GET /api/v1/webhooks/{id}/deliveries`.
+    ListWebhookDeliveries,
+    /// `POST /api/v1/webhooks/{id}/deliveries/{message_id}/redeliver`.
+    RedeliverWebhook,
     /// `GET /api/v1/openapi.json`.
     OpenApi,
 }
@@ -317,6 +327,41 @@ pub const ROUTES: &[Route] = {
             "Issue an API key (reads, or manage_catalog)",
         ),
         route(Delete, "/api/v1/api-keys/{id}", RevokeApiKey, SuperAdmin, "Revoke an API key"),
+        route(
+            Get,
+            "/api/v1/webhooks",
+            ListWebhooks,
+            SuperAdmin,
+            "The webhook endpoints, and the hosts they may be on",
+        ),
+        route(
+            Post,
+            "/api/v1/webhooks",
+            CreateWebhook,
+            SuperAdmin,
+            "Register a webhook endpoint (its signing secret is shown once); 201",
+        ),
+        route(
+            Delete,
+            "/api/v1/webhooks/{id}",
+            DeleteWebhook,
+            SuperAdmin,
+            "Remove a webhook endpoint and its delivery log; 204",
+        ),
+        route(
+            Get,
+            "/api/v1/webhooks/{id}/deliveries",
+            ListWebhookDeliveries,
+            SuperAdmin,
+            "A webhook endpoint's deliveries, newest first (`limit`, 1 to 200)",
+        ),
+        route(
+            Post,
+            "/api/v1/webhooks/{id}/deliveries/{message_id}/redeliver",
+            RedeliverWebhook,
+            SuperAdmin,
+            "Send a delivered or failed event to the endpoint again; 202",
+        ),
         route(
             Get,
             "/api/v1/service-tokens",

@@ -17,7 +17,7 @@ use crate::config::{Config, EnvSource};
 use crate::error::{ApiError, StoreError};
 use crate::okta_target::{Client, OktaTarget};
 use crate::service::ports::{AuditRecord, SettingsStore};
-use crate::sync::engine::{Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
+use crate::sync::engine::{Ending, Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.
 const RUN_KEY: &str = "run";
@@ -367,9 +367,14 @@ impl SyncCoordinator {
                 .await
                 .map_err(SyncError::from)
         };
-        if let Err(error) = outcome {
-            console_error!("deciding held sync run {}: {error}", run.id);
-            self.fail(&run, &error, now).await;
+        match outcome {
+            Err(error) => {
+                console_error!("deciding held sync run {}: {error}", run.id);
+                self.fail(&run, &error, now).await;
+            }
+            // The commit released the run's events.
+            Ok(()) if confirm => crate::webhooks::kick(&self.env).await,
+            Ok(()) => {}
         }
         // What the run wrote ahead is tidied away (discarded) or made stale (confirmed).
         run.phase = Phase::Ended;
@@ -402,7 +407,11 @@ impl SyncCoordinator {
                     return Ok(());
                 }
                 Phase::Decide => {
-                    run.decide(&store, None, &now()).await?;
+                    let ending = run.decide(&store, None, &now()).await?;
+                    if !run.dry_run && matches!(ending, Ending::Done) {
+                        // A commit released the run's events.
+                        crate::webhooks::kick(&self.env).await;
+                    }
                     // Saved at once: a restart after the switch must not decide again.
                     self.state
                         .storage()

@@ -15,7 +15,10 @@ use std::collections::VecDeque;
 use futures_channel::mpsc;
 use futures_util::future::{try_join, try_join_all};
 use futures_util::{SinkExt, StreamExt};
-use groupsync_core::api::{SyncFailure, SyncPhase, SyncProgress, SyncState};
+use groupsync_core::api::{
+    AccessChangedData, SyncCommittedData, SyncFailure, SyncPhase, SyncProgress, SyncState,
+    WebhookEvent, WebhookEventType,
+};
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
 use groupsync_core::okta::{OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser};
 use serde::{Deserialize, Serialize};
@@ -23,12 +26,13 @@ use serde_json::{Value, json};
 
 use crate::adapters::d1::{
     GroupChanges, GroupToRead, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup, StagedUser,
-    Store, WriteStep, diff_json,
+    Store, WebhookCommit, WriteStep, diff_json,
 };
 use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
 use crate::service::ports::AuditRecord;
+use crate::service::webhooks::{PEOPLE_PER_EVENT, access_change, new_id};
 
 /// Groups read at once: the Workers limit of 6 connections in flight.
 const MEMBER_SLOTS: usize = 6;
@@ -98,6 +102,10 @@ pub(crate) enum Phase {
     Members,
     /// Writing what changed as the next generation: the step, and the key it reached.
     Write { step: WriteStep, after: Key },
+    /// Staging the `access.changed` events of the people whose roles the written generation
+    /// changes, a page of user ids at a time, after this id (only while an endpoint receives
+    /// them): released by the switch, tidied if the run never commits.
+    Announce { after: String },
     /// Everything written ahead: switch, hold or record.
     Decide,
     /// Held by the guard for a superAdmin.
@@ -166,7 +174,9 @@ impl RunState {
                 ..
             } => SyncPhase::WritingMemberships,
             Phase::Write { .. } => SyncPhase::WritingUsers,
-            Phase::Decide | Phase::Held | Phase::Ended => SyncPhase::Switching,
+            Phase::Announce { .. } | Phase::Decide | Phase::Held | Phase::Ended => {
+                SyncPhase::Switching
+            }
         };
         serde_json::to_value(SyncProgress { phase, ..self.progress }).unwrap_or(Value::Null)
     }
@@ -249,6 +259,7 @@ impl RunState {
             }
             (Phase::Members, Some((client, _))) => self.read_member_pages(store, client).await?,
             (Phase::Write { step, after }, _) => self.write(store, step, &after).await?,
+            (Phase::Announce { after }, _) => self.announce(store, &after).await?,
             (
                 Phase::Groups { .. }
                 | Phase::Statuses { .. }
@@ -364,7 +375,49 @@ impl RunState {
         self.phase = match (next, step.next()) {
             (Some(after), _) => Phase::Write { step, after },
             (None, Some(step)) => Phase::Write { step, after: Key::default() },
+            (None, None) if self.announces(store).await? => {
+                Phase::Announce { after: String::new() }
+            }
             (None, None) => Phase::Decide,
+        };
+        Ok(())
+    }
+
+    /// Whether the run stages `access.changed` events: it may commit, and an endpoint receives
+    /// them.
+    async fn announces(&self, store: &Store) -> Result<bool, SyncError> {
+        Ok(!self.dry_run && store.has_webhook_subscriber(WebhookEventType::AccessChanged).await?)
+    }
+
+    /// Stages the `access.changed` event of one page of the people the written generation
+    /// changes (those whose roles it leaves as they were are not named), and moves on.
+    async fn announce(&mut self, store: &Store, after: &str) -> Result<(), SyncError> {
+        let limit = u32::try_from(PEOPLE_PER_EVENT).unwrap_or(u32::MAX);
+        let (people, last) =
+            store.access_change_page(&self.id, self.generation, after, limit).await?;
+        let changes: Vec<_> = people.iter().filter_map(access_change).collect();
+        if !changes.is_empty() {
+            let now = now_iso();
+            let event = WebhookEvent {
+                kind: WebhookEventType::AccessChanged,
+                timestamp: now.clone(),
+                data: AccessChangedData { run_id: self.id.clone(), people: changes },
+            };
+            let payload =
+                serde_json::to_string(&event).map_err(|e| SyncError::Unusable(e.to_string()))?;
+            store
+                .stage_webhook_event(
+                    &self.id,
+                    &message_id()?,
+                    WebhookEventType::AccessChanged,
+                    &payload,
+                    &now,
+                )
+                .await?;
+        }
+        self.phase = match last {
+            Some(after) if people.len() >= PEOPLE_PER_EVENT => Phase::Announce { after },
+            _ => Phase::Decide,
         };
         Ok(())
     }
@@ -382,7 +435,8 @@ impl RunState {
         now: &str,
     ) -> Result<Ending, SyncError> {
         // Decided already (an invocation that switched, then died before it saved its state).
-        let decided = store.run(&self.id).await?.is_some_and(|row| {
+        let row = store.run(&self.id).await?;
+        let decided = row.as_ref().is_some_and(|row| {
             !matches!(row.state, SyncState::Running | SyncState::NeedsConfirmation)
         });
         if decided {
@@ -453,7 +507,26 @@ impl RunState {
             let rows_written =
                 self.tally.rows_written + changes.added + changes.changed + changes.removed;
             let end = RunEnd { rows_written, ..end };
-            store.switch(&self.id, self.generation, delta, &end, &audit, now).await?;
+            let trigger = row.map(|row| row.trigger).unwrap_or_default();
+            let event = WebhookEvent {
+                kind: WebhookEventType::SyncCommitted,
+                timestamp: now.to_owned(),
+                data: SyncCommittedData {
+                    run_id: self.id.clone(),
+                    trigger,
+                    counts: counts.clone(),
+                },
+            };
+            let payload =
+                serde_json::to_string(&event).map_err(|e| SyncError::Unusable(e.to_string()))?;
+            let message_id = message_id()?;
+            let commit = WebhookCommit {
+                run_id: &self.id,
+                message_id: &message_id,
+                payload: &payload,
+                now_ms: worker::Date::now().as_millis(),
+            };
+            store.switch(&self.id, self.generation, delta, &end, &audit, &commit, now).await?;
         }
         // Best effort: hints left behind only make the next run read a few groups again.
         if let Err(error) = store.forget_hints_read_by(&self.id).await {
@@ -473,6 +546,16 @@ impl RunState {
             "users_changed": self.tally.users_changed,
         })
     }
+}
+
+/// A new webhook event id.
+fn message_id() -> Result<String, SyncError> {
+    new_id("msg_").map_err(|e| SyncError::Unusable(format!("no randomness for an event id: {e}")))
+}
+
+/// Now, in RFC 3339.
+fn now_iso() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
 }
 
 /// The actor a run acts as: the system for scheduled runs, else the person.

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, RunEnd, Store, batch_answer, changes, database, text};
+use super::{AuditRecord, RunEnd, Store, WebhookCommit, batch_answer, changes, database, text};
 use crate::error::StoreError;
 
 /// The most rows one statement writes or scans for a key range: a few tens of milliseconds of
@@ -368,6 +368,10 @@ impl Store {
     /// (their roles archived), adds and updates the others, makes `generation` the committed
     /// one, ends the run and audits it. Readers see the old snapshot before it and the new one
     /// after it. Returns the group rows it wrote.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the switch is one batch made of every part of the commit"
+    )]
     pub(crate) async fn switch(
         &self,
         run_id: &str,
@@ -375,11 +379,12 @@ impl Store {
         delta: MembershipDelta,
         end: &RunEnd<'_>,
         audit: &AuditRecord<'_>,
+        webhooks: &WebhookCommit<'_>,
         now: &str,
     ) -> Result<u64, StoreError> {
         let run = || text(run_id);
         let removed = "SELECT group_id FROM sync_removed_groups";
-        let statements = vec![
+        let mut statements = vec![
             self.statement(
                 &format!("INSERT OR IGNORE INTO sync_removed_groups (group_id) SELECT g.id {REMOVED}"),
                 &[run()],
@@ -422,6 +427,8 @@ impl Store {
             self.end_statement(run_id, "succeeded", end, now)?,
             self.audit_statement(audit, now)?,
         ];
+        // The run's events are sent if, and only if, this batch commits.
+        statements.extend(self.webhook_commit_statements(webhooks, now)?);
         let results = self.db.batch(statements).await.map_err(database)?;
         // The group rows: removed (archived roles and roles aside), added and updated.
         Ok([3, 4, 5].iter().filter_map(|&i| results.get(i)).map(changes).sum())
@@ -444,7 +451,8 @@ impl Store {
                      OR EXISTS (SELECT 1 FROM okta_user_versions WHERE to_gen IS NOT NULL) \
                      OR EXISTS (SELECT 1 FROM sync_removed_groups) \
                      OR EXISTS (SELECT 1 FROM sync_staged_members) OR EXISTS (SELECT 1 FROM sync_staged_users) \
-                     OR EXISTS (SELECT 1 FROM sync_staged_statuses) OR EXISTS (SELECT 1 FROM sync_staged_groups) AS n"
+                     OR EXISTS (SELECT 1 FROM sync_staged_statuses) OR EXISTS (SELECT 1 FROM sync_staged_groups) \
+                     OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'staged') AS n"
                 ),
                 &[],
             )
@@ -481,6 +489,13 @@ impl Store {
             staged_delete("sync_staged_users", "run_id, id"),
             staged_delete("sync_staged_statuses", "run_id, id"),
             staged_delete("sync_staged_groups", "run_id, id"),
+            // The events of a run that never committed: never sent.
+            "DELETE FROM webhook_messages WHERE id IN \
+             (SELECT message_id FROM webhook_deliveries WHERE state = 'staged' LIMIT ?1)"
+                .to_owned(),
+            "DELETE FROM webhook_deliveries WHERE (endpoint_id, message_id) IN \
+             (SELECT endpoint_id, message_id FROM webhook_deliveries WHERE state = 'staged' LIMIT ?1)"
+                .to_owned(),
         ];
         for sql in pieces {
             let result = self

@@ -13,7 +13,7 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 use crate::adapters::d1::EventHookRow;
-use crate::error::{ApiError, StoreError};
+use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin, read_body};
 use crate::http::handlers::sync::ask_coordinator;
 use crate::http::{identity, respond};
@@ -63,9 +63,7 @@ pub(crate) async fn receive_events(req: &mut Request, env: &Env) -> Result<Respo
         ask_coordinator(env, &Command::Hint).await?;
     }
     ctx.store.record_delivery(&delivery, &ctx.now, ctx.now_s).await?;
-    Ok(Response::empty()
-        .map_err(|e| ApiError::Internal(StoreError::Database(e.to_string())))?
-        .with_status(204))
+    respond::no_content()
 }
 
 /// `GET /api/v1/settings/okta/event-hook`.
