@@ -51,6 +51,20 @@ CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (endpoint_id, sta
 -- What runs staged: released by their switch, deleted by the tidying if they never switch.
 CREATE INDEX webhook_deliveries_staged ON webhook_deliveries (message_id) WHERE state = 'staged';
 
+-- A change of a group's roles that `access.changed` events must tell its members of: written in
+-- the batch that changes the roles (only while an endpoint receives the events), with the roles
+-- and custom grants the group had before; the sender works through the group's members a page at
+-- a time (`after_user`: the last member done) and deletes the job when all are.
+CREATE TABLE webhook_jobs (
+    id         TEXT NOT NULL PRIMARY KEY,
+    group_id   TEXT NOT NULL,
+    before     TEXT NOT NULL CHECK (json_valid(before)),
+    actor      TEXT NOT NULL,
+    after_user TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX webhook_jobs_by_time ON webhook_jobs (created_at);
+
 -- The runs announce whose access changed by comparing a generation with the one before it, page
 -- by page of user ids: these indexes let each page seek the users a generation touched in id
 -- order instead of sorting them all (they replace the plain generation indexes, which the same

@@ -241,7 +241,9 @@ async fn dispatch(
         Endpoint::RevokeServiceToken => {
             admin::revoke_service_token(&param("common_name"), ctx, principal).await
         }
-        Endpoint::SetGroupRoles => groups::set_group_roles(&param("id"), req, ctx, principal).await,
+        Endpoint::SetGroupRoles => {
+            groups::set_group_roles(&param("id"), req, ctx, env, principal).await
+        }
         Endpoint::StartSync => sync::start_sync(req, ctx, env, principal).await,
         Endpoint::ListSyncRuns => {
             answer_alone(sync::list_sync_runs(req, ctx), store, principal).await

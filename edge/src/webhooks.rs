@@ -15,9 +15,12 @@ use worker::{
     RequestRedirect, Response, State, console_error, durable_object,
 };
 
-use crate::adapters::d1::{AttemptOutcome, DueDelivery, Store};
+use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
 use crate::config::{Config, EnvSource, WEBHOOK_SENDER_BINDING};
-use crate::service::webhooks::{retry_delay_ms, signature, signing_key};
+use crate::service::webhooks::{
+    PEOPLE_PER_EVENT, access_change, access_changed_body, new_id, retry_delay_ms, signature,
+    signing_key,
+};
 
 /// Deliveries read and sent at once; Workers keeps at most six connections open and queues the
 /// rest.
@@ -92,6 +95,12 @@ impl WebhookSender {
         let store = Store::open(&self.env).map_err(|e| e.to_string())?;
         let config = Config::load(&EnvSource(&self.env)).map_err(|e| e.to_string())?;
         let started = Date::now().as_millis();
+        while let Some(job) = store.next_webhook_job().await.map_err(|e| e.to_string())? {
+            announce_page(&store, &job).await?;
+            if spent(started) {
+                return Ok(Some(Date::now().as_millis()));
+            }
+        }
         loop {
             let now_ms = Date::now().as_millis();
             let due =
@@ -104,7 +113,7 @@ impl WebhookSender {
                 .record_webhook_attempts(&outcomes, &iso(Date::now().as_millis() as f64))
                 .await
                 .map_err(|e| e.to_string())?;
-            if Date::now().as_millis().saturating_sub(started) > INVOCATION.as_millis() as u64 {
+            if spent(started) {
                 return Ok(Some(Date::now().as_millis()));
             }
         }
@@ -116,6 +125,43 @@ impl WebhookSender {
         }
         store.next_webhook_due_ms().await.map_err(|e| e.to_string())
     }
+}
+
+/// Whether this invocation has sent for as long as it may.
+fn spent(started: u64) -> bool {
+    Date::now().as_millis().saturating_sub(started) > INVOCATION.as_millis() as u64
+}
+
+/// Makes the `access.changed` event of one page of the members of a group whose roles an admin
+/// changed (those whose roles it leaves as they were are not named), due now.
+async fn announce_page(store: &Store, job: &JobRow) -> Result<(), String> {
+    let limit = u32::try_from(PEOPLE_PER_EVENT).unwrap_or(u32::MAX);
+    let (mut people, last) = store
+        .grant_change_page(&job.group_id, &job.after_user, limit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let before = job.grants_before();
+    for person in &mut people {
+        for group in person.groups.iter_mut().filter(|g| g.group_id == job.group_id) {
+            group.grants_before = Some(before.clone());
+        }
+    }
+    let changes: Vec<_> = people.iter().filter_map(access_change).collect();
+    let now_ms = Date::now().as_millis();
+    let now = iso(now_ms as f64);
+    let event = match changes.is_empty() {
+        true => None,
+        false => Some((
+            new_id("msg_").map_err(|e| e.to_string())?,
+            access_changed_body(None, changes, &now).map_err(|e| e.to_string())?,
+        )),
+    };
+    let reached = last.filter(|_| people.len() >= PEOPLE_PER_EVENT);
+    let event = event.as_ref().map(|(id, body)| (id.as_str(), body.as_str()));
+    store
+        .advance_webhook_job(&job.id, reached.as_deref(), event, &now, now_ms)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Signs and sends one delivery, and says how it went.

@@ -1,7 +1,8 @@
 //! Signed webhooks out, black-box: endpoints registered by superAdmins on allowed hosts only,
 //! events signed per Standard Webhooks (verified by the specification's own library in
 //! `receiver.rs`), retried with backoff after the receiver fails, logged, and sent again on
-//! request; and nothing sent for a run that does not commit.
+//! request; an admin's change of a group's roles told of as a run's changes are; and nothing
+//! sent for a run that does not commit.
 
 use fake_okta::UserStatus;
 use groupsync_core::api::{
@@ -57,12 +58,14 @@ async fn superadmins_register_endpoints_on_allowed_hosts_only_and_see_the_secret
     ] {
         let body = json!({ "url": refused_url, "events": ["access.changed"] });
         let refused = root.send(Method::POST, WEBHOOKS, &body).await;
-        let problem = expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+        let problem =
+            expect_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
         assert_eq!(problem.field.as_deref(), Some("url"), "{refused_url}: {problem:?}");
         assert!(problem.detail.contains(why), "{refused_url}: {problem:?}");
     }
     let no_events = root.send(Method::POST, WEBHOOKS, &json!({ "url": url, "events": [] })).await;
-    let problem = expect_problem(no_events, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    let problem =
+        expect_problem(no_events, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
     assert_eq!(problem.field.as_deref(), Some("events"));
     let unknown = json!({ "url": url, "events": ["user.deleted"] });
     let unknown = root.send(Method::POST, WEBHOOKS, &unknown).await;
@@ -207,6 +210,22 @@ async fn a_revocation_is_signed_sent_and_retried_until_the_receiver_takes_it_and
     let dry_sent =
         receiver.attempts().into_iter().any(|a| a.body["data"]["run_id"] == dry.id.as_str());
     assert!(!dry_sent, "a dry run sends nothing");
+
+    // An admin's change of the group's roles is told of too, with who made it (and no run).
+    set_roles(&root, &group.id, &["viewer"]).await;
+    let demoted = |a: &Attempt| {
+        change_of(a, &member.id).is_some_and(|c| {
+            c.roles_before.contains(&"editor".to_owned())
+                && !c.roles_after.contains(&"editor".to_owned())
+                && c.roles_after.contains(&"viewer".to_owned())
+        })
+    };
+    let demoted = receiver.wait_for("access.changed of the admin's change", demoted).await;
+    assert!(demoted.body["data"].get("run_id").is_none(), "{:?}", demoted.body);
+    let change = change_of(&demoted, &member.id).expect("the member's change");
+    let by_root =
+        format!("Roles of Okta group {} ({}) changed by root@example.com", group.name, group.id);
+    assert_eq!(change.why, [by_root]);
 
     let removed = root.delete(&format!("{WEBHOOKS}/{endpoint}")).await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);

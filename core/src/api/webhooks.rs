@@ -142,11 +142,12 @@ pub struct WebhookEvent<T> {
     pub data: T,
 }
 
-/// `access.changed`: people whose roles changed in one commit (at most 100 per event).
+/// `access.changed`: people whose roles one change changed (at most 100 per event).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessChangedData {
-    /// The sync run whose commit changed them.
-    pub run_id: String,
+    /// The sync run whose commit changed them; none when an admin changed a group's roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// Each person whose roles changed.
     pub people: Vec<AccessChange>,
 }

@@ -612,4 +612,6 @@ pub(crate) use planned::Planned;
 pub(crate) use runs::{FailingStreak, RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};
-pub(crate) use webhooks::{AttemptOutcome, DueDelivery, EndpointRow, NewEndpoint, WebhookCommit};
+pub(crate) use webhooks::{
+    AttemptOutcome, DueDelivery, EndpointRow, JobRow, NewEndpoint, WebhookCommit,
+};

@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use groupsync_core::api::AccessChange;
+use groupsync_core::api::{AccessChange, AccessChangedData, WebhookEvent, WebhookEventType};
 use groupsync_core::domain::{EffectiveAccess, effective_access};
 use groupsync_core::okta::OktaUserStatus;
 use hmac::{Hmac, KeyInit, Mac};
@@ -87,6 +87,24 @@ pub fn new_id(prefix: &str) -> Result<String, getrandom::Error> {
     Ok(format!("{prefix}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
+/// The body of an `access.changed` event naming `changes`, made by run `run_id` (none: by an
+/// admin's change of a group's roles) at `now`.
+///
+/// # Errors
+///
+/// None in practice: the event has only string keys.
+pub fn access_changed_body(
+    run_id: Option<&str>,
+    changes: Vec<AccessChange>,
+    now: &str,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&WebhookEvent {
+        kind: WebhookEventType::AccessChanged,
+        timestamp: now.to_owned(),
+        data: AccessChangedData { run_id: run_id.map(str::to_owned), people: changes },
+    })
+}
+
 /// What a commit changes for one person: their status and groups before and after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonChange {
@@ -119,23 +137,38 @@ pub struct MembershipChange {
     pub roles: Vec<String>,
     /// Its custom grants.
     pub custom: Vec<CustomGrantRow>,
+    /// What it granted before, when an admin changed its roles (then `roles` and `custom` are
+    /// what it grants after).
+    pub grants_before: Option<GrantsBefore>,
+}
+
+/// A group's roles and custom grants before an admin changed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantsBefore {
+    /// The built-in roles.
+    pub roles: Vec<String>,
+    /// The custom grants.
+    pub custom: Vec<CustomGrantRow>,
+    /// Who changed them.
+    pub changed_by: String,
 }
 
 /// The person's change of roles, and why, or `None` when their roles did not change.
 pub fn access_change(person: &PersonChange) -> Option<AccessChange> {
     let at = |after: bool| {
-        let rows = person
-            .groups
-            .iter()
-            .filter(|g| if after { g.after && g.kept } else { g.before })
-            .map(|g| (g.group_id.clone(), g.group_name.clone(), g.roles.clone()))
-            .collect();
-        let custom: Vec<CustomGrantRow> = person
-            .groups
-            .iter()
-            .filter(|g| if after { g.after && g.kept } else { g.before })
-            .flat_map(|g| g.custom.iter().cloned())
-            .collect();
+        let held =
+            person.groups.iter().filter(|g| if after { g.after && g.kept } else { g.before });
+        let granted = |g: &MembershipChange| match (&g.grants_before, after) {
+            (Some(before), false) => (before.roles.clone(), before.custom.clone()),
+            _ => (g.roles.clone(), g.custom.clone()),
+        };
+        let mut rows = Vec::new();
+        let mut custom: Vec<CustomGrantRow> = Vec::new();
+        for group in held {
+            let (roles, grants) = granted(group);
+            rows.push((group.group_id.clone(), group.group_name.clone(), roles));
+            custom.extend(grants);
+        }
         let status = if after { person.status_after } else { person.status_before };
         role_names(&effective_access(status, &group_grants(rows, &custom), false))
     };
@@ -182,10 +215,16 @@ fn reasons(person: &PersonChange) -> Vec<String> {
         ));
     }
     for group in &person.groups {
+        let named = format!("Okta group {} ({})", group.group_name, group.group_id);
+        if let Some(before) = &group.grants_before {
+            if group.before && group.after && group.kept {
+                why.push(format!("Roles of {named} changed by {}", before.changed_by));
+            }
+            continue;
+        }
         if group.roles.is_empty() && group.custom.is_empty() {
             continue;
         }
-        let named = format!("Okta group {} ({})", group.group_name, group.group_id);
         match (group.before, group.after && group.kept) {
             (false, true) => why.push(format!("Added to {named}")),
             (true, false) if !group.kept => {
@@ -211,6 +250,7 @@ mod tests {
             kept: true,
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             custom: Vec::new(),
+            grants_before: None,
         }
     }
 
@@ -320,5 +360,31 @@ mod tests {
         let change = access_change(&person(OktaUserStatus::Active, vec![runbooks])).unwrap();
         assert_eq!(change.roles_before, Vec::<String>::new());
         assert_eq!(change.roles_after, ["runbook_operator@folder:/prod"]);
+    }
+
+    #[test]
+    fn an_admin_s_change_of_a_group_s_roles_names_who_made_it() {
+        let mut engineering = group("00g1", true, true, &["viewer"]);
+        engineering.grants_before = Some(GrantsBefore {
+            roles: vec!["admin".into()],
+            custom: Vec::new(),
+            changed_by: "root@example.com".into(),
+        });
+        let change = access_change(&person(OktaUserStatus::Active, vec![engineering.clone()]));
+        let change = change.unwrap();
+        assert_eq!(
+            (change.roles_before, change.roles_after),
+            (vec!["admin".into()], vec!["viewer".into()])
+        );
+        assert_eq!(
+            change.why,
+            ["Roles of Okta group Group 00g1 (00g1) changed by root@example.com"]
+        );
+        // A member who holds the same roles through another group is not named.
+        let also_admin = group("00g2", true, true, &["admin", "viewer"]);
+        assert_eq!(
+            access_change(&person(OktaUserStatus::Active, vec![engineering, also_admin])),
+            None
+        );
     }
 }

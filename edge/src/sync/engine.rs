@@ -16,8 +16,8 @@ use futures_channel::mpsc;
 use futures_util::future::{try_join, try_join_all};
 use futures_util::{SinkExt, StreamExt};
 use groupsync_core::api::{
-    AccessChangedData, SyncCommittedData, SyncFailure, SyncPhase, SyncProgress, SyncState,
-    WebhookEvent, WebhookEventType,
+    SyncCommittedData, SyncFailure, SyncPhase, SyncProgress, SyncState, WebhookEvent,
+    WebhookEventType,
 };
 use groupsync_core::domain::{AppId, GuardFigures, GuardReason, guard_figures};
 use groupsync_core::okta::{OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser};
@@ -32,7 +32,7 @@ use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
 use crate::service::ports::AuditRecord;
-use crate::service::webhooks::{PEOPLE_PER_EVENT, access_change, new_id};
+use crate::service::webhooks::{PEOPLE_PER_EVENT, access_change, access_changed_body, new_id};
 
 /// Groups read at once: the Workers limit of 6 connections in flight.
 const MEMBER_SLOTS: usize = 6;
@@ -398,13 +398,8 @@ impl RunState {
         let changes: Vec<_> = people.iter().filter_map(access_change).collect();
         if !changes.is_empty() {
             let now = now_iso();
-            let event = WebhookEvent {
-                kind: WebhookEventType::AccessChanged,
-                timestamp: now.clone(),
-                data: AccessChangedData { run_id: self.id.clone(), people: changes },
-            };
-            let payload =
-                serde_json::to_string(&event).map_err(|e| SyncError::Unusable(e.to_string()))?;
+            let payload = access_changed_body(Some(&self.id), changes, &now)
+                .map_err(|e| SyncError::Unusable(e.to_string()))?;
             store
                 .stage_webhook_event(
                     &self.id,

@@ -14,7 +14,7 @@ use worker::D1PreparedStatement;
 use super::{Store, batch_answer, changes, database, text};
 use crate::error::StoreError;
 use crate::service::ports::{AuditRecord, CustomGrantRow};
-use crate::service::webhooks::{MembershipChange, PersonChange};
+use crate::service::webhooks::{GrantsBefore, MembershipChange, PersonChange};
 
 /// An endpoint as stored, with its figures.
 #[derive(Debug, Clone, Deserialize)]
@@ -427,6 +427,91 @@ impl Store {
         Ok(results.get(1).map(changes).unwrap_or(0) > 0)
     }
 
+    /// The oldest change of a group's roles still to be told of.
+    pub(crate) async fn next_webhook_job(&self) -> Result<Option<JobRow>, StoreError> {
+        self.first(
+            "SELECT id, group_id, before, actor, after_user FROM webhook_jobs ORDER BY created_at, id LIMIT 1",
+            &[],
+        )
+        .await
+    }
+
+    /// A page of the committed members of `group_id` after user id `after`, each with their
+    /// status and every group of theirs, for a change of the group's roles (their groups are the
+    /// same before and after it). Returns them and the last user id read.
+    pub(crate) async fn grant_change_page(
+        &self,
+        group_id: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<(Vec<PersonChange>, Option<String>), StoreError> {
+        let page = "WITH page AS (SELECT user_id FROM group_members WHERE group_id = ?1 AND user_id > ?2 \
+             ORDER BY user_id LIMIT ?3)";
+        let args = [text(group_id), text(after), JsValue::from_f64(f64::from(limit))];
+        let users = self.statement(
+            &format!(
+                "{page} SELECT p.user_id AS user_id, u.status AS status_before, u.status AS status_after, \
+                 u.email AS email FROM page p LEFT JOIN okta_users u ON u.id = p.user_id ORDER BY p.user_id"
+            ),
+            &args,
+        )?;
+        let memberships = self.statement(
+            &format!(
+                "{page} SELECT m.user_id AS user_id, m.group_id AS group_id, g.name AS group_name, \
+                 1 AS before, 1 AS after, 1 AS kept, r.role AS role FROM page p \
+                 JOIN group_members m ON m.user_id = p.user_id JOIN groups g ON g.id = m.group_id \
+                 LEFT JOIN group_roles r ON r.group_id = m.group_id ORDER BY m.user_id, m.group_id"
+            ),
+            &args,
+        )?;
+        let custom = self.statement(
+            &format!(
+                "{page} SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, x.scope AS scope \
+                 FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id IN \
+                 (SELECT m.group_id FROM page p JOIN group_members m ON m.user_id = p.user_id) \
+                 ORDER BY x.group_id, x.role, x.scope"
+            ),
+            &args,
+        )?;
+        self.people_changed(vec![users, memberships, custom]).await
+    }
+
+    /// Records one page of a job: its event, if it has one, for every endpoint that receives
+    /// `access.changed` (due now), and how far it got (`None`: done, the job is deleted).
+    pub(crate) async fn advance_webhook_job(
+        &self,
+        job_id: &str,
+        reached: Option<&str>,
+        event: Option<(&str, &str)>,
+        now: &str,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        let mut statements = Vec::new();
+        if let Some((message_id, payload)) = event {
+            let kind = WebhookEventType::AccessChanged.as_str();
+            statements.push(self.statement(
+                "INSERT INTO webhook_messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+                &[text(message_id), text(kind), text(payload), text(now)],
+            )?);
+            statements.push(self.statement(
+                &format!(
+                    "INSERT INTO webhook_deliveries (endpoint_id, message_id, state, next_attempt_at, created_at) \
+                     SELECT e.id, ?1, 'pending', ?3, ?4 FROM webhook_endpoints e WHERE {}",
+                    subscribed(2)
+                ),
+                &[text(message_id), text(kind), JsValue::from_f64(now_ms as f64), text(now)],
+            )?);
+        }
+        statements.push(match reached {
+            Some(user) => self.statement(
+                "UPDATE webhook_jobs SET after_user = ?2 WHERE id = ?1",
+                &[text(job_id), text(user)],
+            )?,
+            None => self.statement("DELETE FROM webhook_jobs WHERE id = ?1", &[text(job_id)])?,
+        });
+        self.db.batch(statements).await.map_err(database).map(|_| ())
+    }
+
     /// The people of one page of a run's generation `generation` (not yet switched to) whose
     /// memberships or user rows it changes, after user id `after`: each with their status and
     /// groups before and after. Returns them and the last user id read (`None`: no one left).
@@ -495,8 +580,16 @@ impl Store {
             ),
             &args,
         )?;
-        let mut results =
-            self.db.batch(vec![users, memberships, custom]).await.map_err(database)?.into_iter();
+        self.people_changed(vec![users, memberships, custom]).await
+    }
+
+    /// Runs a page's three statements (users, memberships, custom grants) and reads the
+    /// people out of their answers, with the last user id read.
+    async fn people_changed(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<(Vec<PersonChange>, Option<String>), StoreError> {
+        let mut results = self.db.batch(statements).await.map_err(database)?.into_iter();
         let users: Vec<UserRow> = batch_answer(results.next())?;
         let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
         let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
@@ -504,6 +597,31 @@ impl Store {
         let people =
             users.into_iter().map(|user| person_change(user, &memberships, &custom)).collect();
         Ok((people, last))
+    }
+}
+
+/// A change of a group's roles whose members the sender has still to tell of.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct JobRow {
+    pub(crate) id: String,
+    pub(crate) group_id: String,
+    before: String,
+    actor: String,
+    pub(crate) after_user: String,
+}
+
+impl JobRow {
+    /// What the group granted before, as the job recorded it.
+    pub(crate) fn grants_before(&self) -> GrantsBefore {
+        #[derive(Deserialize, Default)]
+        struct Before {
+            #[serde(default)]
+            roles: Vec<String>,
+            #[serde(default)]
+            custom: Vec<CustomGrantRow>,
+        }
+        let before: Before = serde_json::from_str(&self.before).unwrap_or_default();
+        GrantsBefore { roles: before.roles, custom: before.custom, changed_by: self.actor.clone() }
     }
 }
 
@@ -545,6 +663,7 @@ fn person_change(
                     kept: row.kept != 0,
                     roles: Vec::new(),
                     custom: custom.iter().filter(|c| c.group_id == row.group_id).cloned().collect(),
+                    grants_before: None,
                 });
                 let Some(last) = groups.last_mut() else { unreachable!("pushed above") };
                 last

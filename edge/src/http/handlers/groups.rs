@@ -7,7 +7,7 @@ use groupsync_core::api::{
 };
 use groupsync_core::domain::Permission;
 use groupsync_core::okta::OktaUserStatus;
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::adapters::d1::{GroupOrder, GroupPageRows, MemberPageRows, MemberRow};
 use crate::error::ApiError;
@@ -87,11 +87,14 @@ pub(crate) async fn set_group_roles(
     id: &str,
     req: &mut Request,
     ctx: &Ctx,
+    env: &Env,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: SetGroupRolesRequest = read_json(req).await?;
     let stores = RoleStores { groups: &ctx.store, catalog: &ctx.store, people: &ctx.store };
     groups::set_group_roles(stores, ctx, principal, id, &body, &ctx.now).await?;
+    // The members' `access.changed` events, if an endpoint receives them, are made by the sender.
+    crate::webhooks::kick(env).await;
     answer_alone(get_group(id, ctx), &ctx.store, principal).await
 }
 
