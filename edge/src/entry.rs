@@ -272,7 +272,7 @@ async fn dispatch(
         Endpoint::CreateRole => catalog::create_role(req, ctx, principal).await,
         Endpoint::UpdateRole => catalog::update_role(&param("key"), req, ctx, principal).await,
         Endpoint::RoleImpact => catalog::role_impact(&param("key"), ctx).await,
-        Endpoint::DeleteRole => catalog::delete_role(&param("key"), ctx, principal).await,
+        Endpoint::DeleteRole => catalog::delete_role(&param("key"), ctx, env, principal).await,
         Endpoint::RegisterPermission => catalog::register_permission(req, ctx, principal).await,
         Endpoint::RemovePermission => {
             catalog::remove_permission(&param("name"), ctx, principal).await

@@ -6,7 +6,7 @@
 
 use fake_okta::UserStatus;
 use groupsync_core::api::{
-    AccessChange, CreateWebhookResponse, DeliveryState, ListWebhookDeliveriesResponse,
+    AccessChange, CreateWebhookResponse, DeliveryState, GroupDetail, ListWebhookDeliveriesResponse,
     ListWebhooksResponse, WebhookDelivery, WebhookEventType,
 };
 use reqwest::{Method, StatusCode};
@@ -229,6 +229,55 @@ async fn a_revocation_is_signed_sent_and_retried_until_the_receiver_takes_it_and
 
     let removed = root.delete(&format!("{WEBHOOKS}/{endpoint}")).await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_custom_role_granted_then_deleted_is_told_of_to_each_holder_with_its_scope() {
+    let _turn = TURN.lock().await;
+    let app = TestApp::for_sync();
+    let (tenant, control) = &World::get().sync_tenant;
+    let root = prepared(&app, tenant).await;
+    let group = control.truth().groups.swap_remove(12);
+    let member =
+        group.members.iter().find(|m| m.status == UserStatus::Active).expect("an active member");
+    let permission = json!({ "name": "runbooks.run", "description": "" });
+    let registered = root.send(Method::POST, "/api/v1/permissions", &permission).await;
+    assert!(matches!(registered.status(), StatusCode::CREATED | StatusCode::CONFLICT));
+    let role = json!({ "key": "runbook_runner", "name": "Runbook runner", "permissions": ["runbooks.run"] });
+    assert_eq!(root.send(Method::POST, "/api/v1/roles", &role).await.status(), StatusCode::CREATED);
+    let receiver = Receiver::start(0).await;
+    let made = register(&root, receiver.url(), &["access.changed"]).await;
+    receiver.set_secret(&made.secret);
+
+    // Granted on a scope: its holders gain it, named with the scope.
+    let held = "runbook_runner@service:/runbooks".to_owned();
+    let current: GroupDetail = root.read(&format!("/api/v1/groups/{}", group.id)).await;
+    let body = json!({
+        "roles": current.roles,
+        "grants": [{ "role": "runbook_runner", "scope": "service:/runbooks" }],
+        "version": current.roles_version,
+    });
+    let granted =
+        root.send(Method::PUT, &format!("/api/v1/groups/{}/roles", group.id), &body).await;
+    assert_eq!(granted.status(), StatusCode::OK);
+    let gained =
+        |a: &Attempt| change_of(a, &member.id).is_some_and(|c| c.roles_after.contains(&held));
+    receiver.wait_for("access.changed granting the custom role", gained).await;
+
+    // Deleted: its holders lose it.
+    assert_eq!(root.delete("/api/v1/roles/runbook_runner").await.status(), StatusCode::OK);
+    let lost = |a: &Attempt| {
+        change_of(a, &member.id)
+            .is_some_and(|c| c.roles_before.contains(&held) && !c.roles_after.contains(&held))
+    };
+    let lost = receiver.wait_for("access.changed taking the deleted role", lost).await;
+    assert!(lost.verified);
+
+    assert_eq!(
+        root.delete(&format!("{WEBHOOKS}/{}", made.endpoint.id)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(root.delete("/api/v1/permissions/runbooks.run").await.status(), StatusCode::OK);
 }
 
 /// The change an `access.changed` attempt tells of `user_id`, if it names them.

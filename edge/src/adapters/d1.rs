@@ -612,6 +612,7 @@ pub(crate) use planned::Planned;
 pub(crate) use runs::{FailingStreak, RunEnd, RunRow};
 pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_json};
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};
+use webhooks::grant_change_jobs;
 pub(crate) use webhooks::{
     AttemptOutcome, DueDelivery, EndpointRow, JobRow, NewEndpoint, WebhookCommit,
 };

@@ -10,7 +10,7 @@ use crate::service::ports::{
 };
 
 use super::people::statuses_holding_roles;
-use super::{Planned, Store, batch_answer, changes, database, text};
+use super::{Planned, Store, batch_answer, changes, database, grant_change_jobs, text};
 
 /// The permissions of ?3 (a JSON array) that are all registered: a role never holds a name
 /// removed meanwhile.
@@ -160,6 +160,13 @@ impl CatalogStore for Store {
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError> {
+        let granted = "SELECT DISTINCT group_id FROM group_grants WHERE role = ?1 \
+                       AND EXISTS (SELECT 1 FROM custom_roles WHERE key = ?1)";
+        // Before the grants go: what their groups granted, for their members' events.
+        let announce = self.statement(
+            &grant_change_jobs(granted, "?2", "?3"),
+            &[text(key), text(&audit.actor.name), text(now)],
+        )?;
         let grants = self.statement(
             "DELETE FROM group_grants WHERE role = ?1 \
              AND EXISTS (SELECT 1 FROM custom_roles WHERE key = ?1)",
@@ -167,8 +174,9 @@ impl CatalogStore for Store {
         )?;
         let role = self.statement("DELETE FROM custom_roles WHERE key = ?1", &[text(key)])?;
         let audit_row = self.audit_if_changed(audit, now)?;
-        let results = self.db.batch(vec![grants, role, audit_row]).await.map_err(database)?;
-        Ok(results.get(1).is_some_and(|r| changes(r) > 0))
+        let statements = vec![announce, grants, role, audit_row];
+        let results = self.db.batch(statements).await.map_err(database)?;
+        Ok(results.get(2).is_some_and(|r| changes(r) > 0))
     }
 
     async fn remove_permission(

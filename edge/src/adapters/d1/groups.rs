@@ -5,7 +5,9 @@ use serde::Deserialize;
 use serde_json::json;
 use wasm_bindgen::JsValue;
 
-use super::{AuditRecord, Planned, Store, batch_answer, changes, database, opt, text};
+use super::{
+    AuditRecord, Planned, Store, batch_answer, changes, database, grant_change_jobs, opt, text,
+};
 use crate::error::StoreError;
 use crate::service::ports::{GroupListRow, GroupRow, GroupStore, RoleChange};
 
@@ -188,7 +190,7 @@ impl GroupStore for Store {
         // Before the replacement: what the group granted, for the `access.changed` events of its
         // members (only while an endpoint receives them).
         let announce = self.statement(
-            &format!("{ANNOUNCE_GRANT_CHANGE} AND {mine}"),
+            &grant_change_jobs(&format!("SELECT ?1 AS group_id WHERE {mine}"), "?3", "?4"),
             &[text(id), text(nonce), text(&audit.actor.name), text(now)],
         )?;
         let mut statements = vec![bump, audit_row, announce, delete, insert];
@@ -231,15 +233,6 @@ impl GroupStore for Store {
         self.change_with_audit(insert, audit, now).await
     }
 }
-
-/// Records a change of group ?1's roles for the webhook sender (job `job_` ?2, by ?3 at ?4),
-/// with what the group granted before, if an endpoint receives `access.changed`.
-const ANNOUNCE_GRANT_CHANGE: &str = "INSERT INTO webhook_jobs (id, group_id, before, actor, created_at) \
-     SELECT 'job_' || ?2, ?1, json_object('roles', json((SELECT json_group_array(role) FROM group_roles WHERE group_id = ?1)), \
-     'custom', json((SELECT json_group_array(json_object('group_id', x.group_id, 'role', x.role, 'role_name', c.name, 'scope', x.scope)) \
-     FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id = ?1))), ?3, ?4 \
-     WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE EXISTS \
-     (SELECT 1 FROM json_each(e.events) WHERE value = 'access.changed'))";
 
 /// The order of a page of groups, from the API's `sort` value (`http::listing::GROUP_SORTS`):
 /// an SQL `ORDER BY` list of this module's own, never text from the request.

@@ -97,6 +97,23 @@ const ENDPOINT_COLUMNS: &str = "e.id AS id, e.url AS url, e.description AS descr
      (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'failed') AS failed, \
      (SELECT MAX(d.delivered_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id) AS last_delivered_at";
 
+/// The statement that records, for the webhook sender, a change of the roles of each group of
+/// `groups` (a query of `group_id`s, run before the change) by `actor` at `now` (parameter
+/// names), with what each group granted until then: only while an endpoint receives
+/// `access.changed`.
+pub(crate) fn grant_change_jobs(groups: &str, actor: &str, now: &str) -> String {
+    format!(
+        "INSERT INTO webhook_jobs (id, group_id, before, actor, created_at) \
+         SELECT 'job_' || lower(hex(randomblob(12))), g.group_id, json_object(\
+         'roles', json((SELECT json_group_array(r.role) FROM group_roles r WHERE r.group_id = g.group_id)), \
+         'custom', json((SELECT json_group_array(json_object('group_id', x.group_id, 'role', x.role, \
+         'role_name', c.name, 'scope', x.scope)) FROM group_grants x JOIN custom_roles c ON c.key = x.role \
+         WHERE x.group_id = g.group_id))), {actor}, {now} FROM ({groups}) g \
+         WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE EXISTS \
+         (SELECT 1 FROM json_each(e.events) WHERE value = 'access.changed'))"
+    )
+}
+
 /// Endpoints subscribed to the event type ?N (`e` the endpoint).
 fn subscribed(param: u8) -> String {
     format!("EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?{param})")

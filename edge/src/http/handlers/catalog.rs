@@ -1,7 +1,7 @@
 //! The role catalog (issue #14): the relying app's permissions and the custom roles.
 
 use groupsync_core::api::{CreateRoleRequest, RegisterPermissionRequest, UpdateRoleRequest};
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
@@ -75,8 +75,11 @@ pub(crate) async fn role_impact(key: &str, ctx: &Ctx) -> Result<Response, ApiErr
 pub(crate) async fn delete_role(
     key: &str,
     ctx: &Ctx,
+    env: &Env,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     catalog::delete_role(&ctx.store, ctx, principal, key, &ctx.now).await?;
+    // Its holders' `access.changed` events, if an endpoint receives them, are made by the sender.
+    crate::webhooks::kick(env).await;
     answer_alone(list_roles(ctx), &ctx.store, principal).await
 }
