@@ -207,7 +207,8 @@ impl TokenKeys {
         self.seal(&OktaToken::new(secret), WEBHOOK_PURPOSE, endpoint_id)
     }
 
-    /// Opens what [`Self::seal_webhook_secret`] sealed for `endpoint_id`.
+    /// Opens what [`Self::seal_webhook_secret`] sealed for `endpoint_id`, and says whether it
+    /// should be sealed again under the current key.
     ///
     /// # Errors
     ///
@@ -216,8 +217,9 @@ impl TokenKeys {
         &self,
         sealed: &str,
         endpoint_id: &str,
-    ) -> Result<String, SealError> {
-        Ok(self.open(sealed, WEBHOOK_PURPOSE, endpoint_id)?.token.expose().to_owned())
+    ) -> Result<(String, bool), SealError> {
+        let opened = self.open(sealed, WEBHOOK_PURPOSE, endpoint_id)?;
+        Ok((opened.token.expose().to_owned(), opened.needs_reseal()))
     }
 
     fn open_v1(&self, sealed: &str, tenant_url: &str, app_id: &str) -> Result<Opened, SealError> {
@@ -410,7 +412,12 @@ mod tests {
     fn a_webhook_secret_opens_for_its_endpoint_only_and_never_as_a_token() {
         let keys = TokenKeys::new(NEW, None);
         let sealed = keys.seal_webhook_secret("whsec_abc", "we_1").unwrap();
-        assert_eq!(keys.open_webhook_secret(&sealed, "we_1").unwrap(), "whsec_abc");
+        assert_eq!(keys.open_webhook_secret(&sealed, "we_1").unwrap(), ("whsec_abc".into(), false));
+        let rotated = TokenKeys::new(OLD, Some(NEW));
+        assert_eq!(
+            rotated.open_webhook_secret(&sealed, "we_1").unwrap(),
+            ("whsec_abc".into(), true)
+        );
         assert_eq!(keys.open_webhook_secret(&sealed, "we_2"), Err(SealError::Open));
         assert_eq!(keys.open(&sealed, TENANT, "we_1").unwrap_err(), SealError::Open);
     }

@@ -17,6 +17,7 @@ use worker::{
 
 use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
 use crate::config::{Config, EnvSource, WEBHOOK_SENDER_BINDING};
+use crate::sealed_token::TokenKeys;
 use crate::service::webhooks::{
     PEOPLE_PER_EVENT, access_change, access_changed_body, new_id, retry_delay_ms, signature,
     signing_key,
@@ -94,6 +95,9 @@ impl WebhookSender {
     async fn send_due(&self) -> Result<Option<u64>, String> {
         let store = Store::open(&self.env).map_err(|e| e.to_string())?;
         let config = Config::load(&EnvSource(&self.env)).map_err(|e| e.to_string())?;
+        if let Some(keys) = &config.token_keys {
+            reseal_secrets(&store, keys).await;
+        }
         let started = Date::now().as_millis();
         while let Some(job) = store.next_webhook_job().await.map_err(|e| e.to_string())? {
             announce_page(&store, &job).await?;
@@ -124,6 +128,23 @@ impl WebhookSender {
             console_error!("forgetting old webhook events: {error}");
         }
         store.next_webhook_due_ms().await.map_err(|e| e.to_string())
+    }
+}
+
+/// Seals again under the current key every endpoint secret sealed with the previous one, so that
+/// a key rotation completes within the hour (the cron wakes the sender) without anyone making
+/// new secrets. Best effort: the next wake tries again.
+async fn reseal_secrets(store: &Store, keys: &TokenKeys) {
+    let sealed = match store.webhook_secrets().await {
+        Ok(sealed) => sealed,
+        Err(error) => return console_error!("reading the webhook secrets: {error}"),
+    };
+    for (id, old) in sealed {
+        let Ok((secret, true)) = keys.open_webhook_secret(&old, &id) else { continue };
+        let Ok(new) = keys.seal_webhook_secret(&secret, &id) else { continue };
+        if let Err(error) = store.reseal_webhook_secret(&id, &old, &new).await {
+            console_error!("sealing the secret of webhook endpoint {id} again: {error}");
+        }
     }
 }
 
@@ -194,7 +215,7 @@ async fn send(config: &Config, delivery: &DueDelivery) -> Result<u16, String> {
     let url = WebhookUrl::parse(&delivery.url, &config.webhook_policy)
         .map_err(|e| format!("not sent: {e}"))?;
     let keys = config.token_keys.as_ref().ok_or("not sent: TOKEN_ENCRYPTION_KEY is not set")?;
-    let secret = keys
+    let (secret, _) = keys
         .open_webhook_secret(&delivery.secret_sealed, &delivery.endpoint_id)
         .map_err(|e| format!("not sent: the signing secret cannot be opened ({e})"))?;
     let key = signing_key(&secret).ok_or("not sent: the signing secret is not one")?;

@@ -175,6 +175,36 @@ impl Store {
         Ok(count.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
     }
 
+    /// Every endpoint's id and sealed secret.
+    pub(crate) async fn webhook_secrets(&self) -> Result<Vec<(String, String)>, StoreError> {
+        #[derive(Deserialize)]
+        struct Sealed {
+            id: String,
+            secret_sealed: String,
+        }
+        let rows: Vec<Sealed> =
+            self.all("SELECT id, secret_sealed FROM webhook_endpoints", &[]).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.secret_sealed)).collect())
+    }
+
+    /// Replaces an endpoint's sealed secret `old` with `new` (the same secret sealed again),
+    /// unless it changed meanwhile.
+    pub(crate) async fn reseal_webhook_secret(
+        &self,
+        id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(), StoreError> {
+        self.statement(
+            "UPDATE webhook_endpoints SET secret_sealed = ?3 WHERE id = ?1 AND secret_sealed = ?2",
+            &[text(id), text(old), text(new)],
+        )?
+        .run()
+        .await
+        .map_err(database)
+        .map(|_| ())
+    }
+
     /// Registers an endpoint, with its audit row.
     pub(crate) async fn insert_webhook_endpoint(
         &self,
