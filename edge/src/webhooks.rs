@@ -19,7 +19,7 @@ use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
 use crate::config::{Config, EnvSource, WEBHOOK_SENDER_BINDING};
 use crate::sealed_token::TokenKeys;
 use crate::service::webhooks::{
-    PEOPLE_PER_EVENT, access_change, access_changed_body, new_id, retry_delay_ms, signature,
+    PEOPLE_PER_EVENT, access_change, access_changed_body, event_id, retry_delay_ms, signature,
     signing_key,
 };
 
@@ -173,7 +173,7 @@ async fn announce_page(store: &Store, job: &JobRow) -> Result<(), String> {
     let event = match changes.is_empty() {
         true => None,
         false => Some((
-            new_id("msg_").map_err(|e| e.to_string())?,
+            event_id(&[&job.id, "access.changed", &job.after_user]),
             access_changed_body(None, changes, &now).map_err(|e| e.to_string())?,
         )),
     };

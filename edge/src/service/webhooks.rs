@@ -11,7 +11,7 @@ use groupsync_core::api::{AccessChange, AccessChangedData, WebhookEvent, Webhook
 use groupsync_core::domain::{EffectiveAccess, effective_access};
 use groupsync_core::okta::OktaUserStatus;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::service::person_access::group_grants;
 use crate::service::ports::CustomGrantRow;
@@ -74,6 +74,16 @@ pub fn retry_delay_ms(failed: u32, jitter: f64) -> Option<u64> {
         FIRST_RETRY_MS.saturating_mul(4_u64.saturating_pow(failed - 1)).min(LONGEST_RETRY_MS);
     let extra = (base as f64 * jitter.clamp(0.0, 1.0) / 10.0) as u64;
     Some(base + extra)
+}
+
+/// The id of the event made by the unit of work `unit`.
+///
+/// A unit is a run's page of people, a job's page of members or a run's commit: the id is the
+/// same each time the unit is done again after an invocation died part-way, so that the event is
+/// stored, and sent, once.
+pub fn event_id(unit: &[&str]) -> String {
+    let digest = Sha256::digest(unit.join("\n").as_bytes());
+    format!("msg_{}", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// A new id with `prefix` (`msg_`, `we_`) and 128 random bits in hex.
@@ -386,5 +396,14 @@ mod tests {
             access_change(&person(OktaUserStatus::Active, vec![engineering, also_admin])),
             None
         );
+    }
+
+    #[test]
+    fn an_event_s_id_is_its_unit_s_whatever_the_attempt() {
+        let page = event_id(&["run-1", "access.changed", "00u5"]);
+        assert_eq!(page, event_id(&["run-1", "access.changed", "00u5"]));
+        assert_ne!(page, event_id(&["run-1", "access.changed", "00u6"]));
+        assert_ne!(page, event_id(&["run-2", "access.changed", "00u5"]));
+        assert!(page.starts_with("msg_") && page.len() == 36, "{page}");
     }
 }

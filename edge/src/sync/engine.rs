@@ -32,7 +32,7 @@ use crate::error::StoreError;
 use crate::okta_target::Client;
 use crate::service::access::Actor;
 use crate::service::ports::AuditRecord;
-use crate::service::webhooks::{PEOPLE_PER_EVENT, access_change, access_changed_body, new_id};
+use crate::service::webhooks::{PEOPLE_PER_EVENT, access_change, access_changed_body, event_id};
 
 /// Groups read at once: the Workers limit of 6 connections in flight.
 const MEMBER_SLOTS: usize = 6;
@@ -403,7 +403,7 @@ impl RunState {
             store
                 .stage_webhook_event(
                     &self.id,
-                    &message_id()?,
+                    &event_id(&[&self.id, "access.changed", after]),
                     WebhookEventType::AccessChanged,
                     &payload,
                     &now,
@@ -514,7 +514,7 @@ impl RunState {
             };
             let payload =
                 serde_json::to_string(&event).map_err(|e| SyncError::Unusable(e.to_string()))?;
-            let message_id = message_id()?;
+            let message_id = event_id(&[&self.id, "sync.committed"]);
             let commit = WebhookCommit {
                 run_id: &self.id,
                 message_id: &message_id,
@@ -541,11 +541,6 @@ impl RunState {
             "users_changed": self.tally.users_changed,
         })
     }
-}
-
-/// A new webhook event id.
-fn message_id() -> Result<String, SyncError> {
-    new_id("msg_").map_err(|e| SyncError::Unusable(format!("no randomness for an event id: {e}")))
 }
 
 /// Now, in RFC 3339.

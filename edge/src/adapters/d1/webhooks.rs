@@ -334,13 +334,13 @@ impl Store {
         now: &str,
     ) -> Result<(), StoreError> {
         let message = self.statement(
-            "INSERT INTO webhook_messages (id, event_type, payload, run_id, created_at) \
+            "INSERT OR IGNORE INTO webhook_messages (id, event_type, payload, run_id, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
             &[text(message_id), text(kind.as_str()), text(payload), text(run_id), text(now)],
         )?;
         let deliveries = self.statement(
             &format!(
-                "INSERT INTO webhook_deliveries (endpoint_id, message_id, state, created_at) \
+                "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, message_id, state, created_at) \
                  SELECT e.id, ?1, 'staged', ?3 FROM webhook_endpoints e WHERE {}",
                 subscribed(2)
             ),
@@ -366,7 +366,7 @@ impl Store {
             )?,
             self.statement(
                 &format!(
-                    "INSERT INTO webhook_messages (id, event_type, payload, run_id, created_at) \
+                    "INSERT OR IGNORE INTO webhook_messages (id, event_type, payload, run_id, created_at) \
                      SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE {})",
                     subscribed(2)
                 ),
@@ -374,7 +374,7 @@ impl Store {
             )?,
             self.statement(
                 &format!(
-                    "INSERT INTO webhook_deliveries (endpoint_id, message_id, state, next_attempt_at, created_at) \
+                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, message_id, state, next_attempt_at, created_at) \
                      SELECT e.id, ?1, 'pending', ?3, ?4 FROM webhook_endpoints e WHERE {}",
                     subscribed(2)
                 ),
@@ -537,12 +537,12 @@ impl Store {
         if let Some((message_id, payload)) = event {
             let kind = WebhookEventType::AccessChanged.as_str();
             statements.push(self.statement(
-                "INSERT INTO webhook_messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO webhook_messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
                 &[text(message_id), text(kind), text(payload), text(now)],
             )?);
             statements.push(self.statement(
                 &format!(
-                    "INSERT INTO webhook_deliveries (endpoint_id, message_id, state, next_attempt_at, created_at) \
+                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, message_id, state, next_attempt_at, created_at) \
                      SELECT e.id, ?1, 'pending', ?3, ?4 FROM webhook_endpoints e WHERE {}",
                     subscribed(2)
                 ),
