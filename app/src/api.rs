@@ -2,12 +2,13 @@
 
 use groupsync_core::api::{
     API_PREFIX, AppPermissionDescription, CreateGroupRequest, CreateInvitationRequest,
-    CreateInvitationResponse, CreateRoleRequest, CustomRoleDescription, DevSignInRequest,
-    DevSignInResponse, GroupDetail, GroupPage, GroupSummary, ListSyncRunsResponse,
-    ListUsersResponse, MeResponse, MemberPage, OktaEventHook, OktaEventHookSecret,
-    OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode, RoleImpact,
-    SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun, TestOktaConnectionRequest,
-    TestOktaConnectionResponse, UpdateOktaSettingsRequest, UpdateRoleRequest, UserAccessResponse,
+    CreateInvitationResponse, CreateRoleRequest, CreateWebhookRequest, CustomRoleDescription,
+    DeliveryState, DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
+    ListSyncRunsResponse, ListUsersResponse, MeResponse, MemberPage, OktaEventHook,
+    OktaEventHookSecret, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode,
+    RoleImpact, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun,
+    TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
+    UpdateRoleRequest, UserAccessResponse,
 };
 use std::future::Future;
 
@@ -122,6 +123,104 @@ pub fn get_event_hook() -> impl Request<OktaEventHook> + use<> {
 /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret, shown once.
 pub fn make_event_hook_secret() -> impl Request<OktaEventHookSecret> {
     write(Method::Post, "/settings/okta/event-hook/secret", &EmptyObject {})
+}
+
+/// Deliveries the webhooks screen lists at once, newest first.
+pub const DELIVERIES_SHOWN: u32 = 50;
+
+/// `ListWebhooksResponse` as the settings screen reads it: the edge's types without what the
+/// screen does not show (who registered an endpoint, and when), which keeps their parsers out of
+/// the SPA.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Webhooks {
+    /// Every endpoint, oldest first.
+    pub endpoints: Vec<WebhookEndpoint>,
+    /// The hosts endpoints may be on (`WEBHOOK_ALLOWLIST`).
+    pub allowed_hosts: Vec<String>,
+}
+
+/// A registered endpoint (`groupsync_core::api::WebhookEndpoint`) as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookEndpoint {
+    /// `we_…`.
+    pub id: String,
+    /// Where events are sent.
+    pub url: String,
+    /// What it is for (may be empty).
+    pub description: String,
+    /// The names of the event types it receives (`access.changed`), shown as they are: names,
+    /// not an enum, so that a type added later is shown rather than refused.
+    pub events: Vec<String>,
+    /// Deliveries still to be tried.
+    pub pending: u64,
+    /// Deliveries that failed every attempt.
+    pub failed: u64,
+    /// When an event last reached it.
+    pub last_delivered_at: Option<String>,
+}
+
+/// `ListWebhookDeliveriesResponse` as the screen reads it: only the deliveries (it knows the
+/// endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookDeliveries {
+    /// Newest first.
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
+/// One delivery (`groupsync_core::api::WebhookDelivery`) as the log shows it: without when the
+/// event happened.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookDelivery {
+    /// The event's id (`msg_…`).
+    pub message_id: String,
+    /// The event type's name, as it is (see [`WebhookEndpoint::events`]).
+    pub event_type: String,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The HTTP status of the last attempt, when the endpoint answered.
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the next attempt is due.
+    pub next_attempt_at: Option<String>,
+    /// When it was delivered.
+    pub delivered_at: Option<String>,
+}
+
+/// `CreateWebhookResponse` as the screen reads it: the secret, shown once (it knows the URL).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookSecret {
+    /// `whsec_…`.
+    pub secret: String,
+}
+
+/// `GET /api/v1/webhooks`: the endpoints, oldest first, and the hosts they may be on.
+pub fn get_webhooks() -> impl Request<Webhooks> + use<> {
+    get("/webhooks")
+}
+
+/// `POST /api/v1/webhooks`: a new endpoint; its signing secret is in the answer this once.
+pub fn create_webhook(body: CreateWebhookRequest) -> impl Request<WebhookSecret> {
+    write(Method::Post, "/webhooks", &body)
+}
+
+/// `DELETE /api/v1/webhooks/{id}`: no more events are sent to the endpoint.
+pub fn delete_webhook(id: &str) -> impl Request<()> + use<> {
+    write_only(Method::Delete, &format!("/webhooks/{}", encode(id)), None)
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries`: the [`DELIVERIES_SHOWN`] newest deliveries.
+pub fn get_webhook_deliveries(id: &str) -> impl Request<WebhookDeliveries> + use<> {
+    get(&format!("/webhooks/{}/deliveries?limit={DELIVERIES_SHOWN}", encode(id)))
+}
+
+/// `POST /api/v1/webhooks/{id}/deliveries/{message_id}/redeliver`: the event is sent again
+/// (the screen reads the log again rather than the answer).
+pub fn redeliver_webhook(id: &str, message_id: &str) -> impl Request<()> + use<> {
+    let path = format!("/webhooks/{}/deliveries/{}/redeliver", encode(id), encode(message_id));
+    write_only_json(Method::Post, &path, &EmptyObject {})
 }
 
 /// `GET /api/v1/groups`: one page of the groups, sorted by name.
@@ -413,7 +512,11 @@ fn write<B: Serialize, T: DeserializeOwned>(
 /// whether it succeeded.
 fn write_only(method: Method, path: &str, body: Option<String>) -> impl Request<()> + use<> {
     let pending = send(method, path, body);
-    async move { pending.await?.into_result::<serde::de::IgnoredAny>().map(|_| ()) }
+    // A success's body is not read: it may be empty (`204 No Content`).
+    async move {
+        let answer = pending.await?;
+        if answer.ok { Ok(()) } else { Err(answer.into_error()) }
+    }
 }
 
 /// [`write_only`] with a JSON body.

@@ -147,8 +147,18 @@ fn field_label(api_name: &str) -> Option<&'static str> {
     match api_name {
         "email" => Some("Email"),
         "name" => Some("Group name"),
+        // The webhooks form's.
+        "url" => Some("Endpoint URL"),
+        "description" => Some("Description"),
+        "events" => Some("Events to send"),
         other => SettingsField::from_api_name(other).map(SettingsField::label),
     }
+}
+
+/// What an edge problem says about the request field `api_name`, as a sentence, when it is about
+/// that field: a form shows it under the field's input.
+pub fn problem_about(problem: &Problem, api_name: &str) -> Option<String> {
+    (problem.field.as_deref() == Some(api_name)).then(|| sentence(problem.message()))
 }
 
 /// An edge problem about a field of a form, named by the field's label as the screen shows it
@@ -208,6 +218,24 @@ mod tests {
         assert_eq!(
             field_problem_in_words(&email).as_deref(),
             Some("Email: Enter an email address.")
+        );
+    }
+
+    #[test]
+    fn a_refused_webhook_url_is_said_under_its_input_and_named_by_its_label_elsewhere() {
+        let problem = Problem::new(
+            ProblemCode::InvalidInput,
+            "url: the host example.com is not on WEBHOOK_ALLOWLIST",
+        )
+        .about_field("url");
+        assert_eq!(
+            problem_about(&problem, "url").as_deref(),
+            Some("The host example.com is not on WEBHOOK_ALLOWLIST.")
+        );
+        assert_eq!(problem_about(&problem, "events"), None, "another field's input says nothing");
+        assert_eq!(
+            field_problem_in_words(&problem).as_deref(),
+            Some("Endpoint URL: The host example.com is not on WEBHOOK_ALLOWLIST.")
         );
     }
 

@@ -48,6 +48,8 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
 CREATE INDEX webhook_deliveries_by_message ON webhook_deliveries (message_id);
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (endpoint_id, created_at);
 CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (endpoint_id, state);
+CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries (endpoint_id, delivered_at)
+    WHERE delivered_at IS NOT NULL;
 -- What runs staged: released by their switch, deleted by the tidying if they never switch.
 CREATE INDEX webhook_deliveries_staged ON webhook_deliveries (message_id) WHERE state = 'staged';
 

@@ -12,7 +12,7 @@ use groupsync_core::domain::WebhookUrl;
 use wasm_bindgen::JsValue;
 use worker::{
     AbortController, Date, Delay, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit,
-    RequestRedirect, Response, State, console_error, durable_object,
+    RequestRedirect, Response, State, console_error, console_log, durable_object,
 };
 
 use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
@@ -99,28 +99,36 @@ impl WebhookSender {
             reseal_secrets(&store, keys).await;
         }
         let started = Date::now().as_millis();
-        while let Some(job) = store.next_webhook_job().await.map_err(|e| e.to_string())? {
-            announce_page(&store, &job).await?;
-            if spent(started) {
-                return Ok(Some(Date::now().as_millis()));
-            }
-        }
+        let (mut pages, mut attempts) = (0, 0);
+        // A page of a role change's members, then a round of deliveries, in turn: a role change
+        // of 100,000 people does not hold back the events due meanwhile (a revocation's).
         loop {
+            let job = store.next_webhook_job().await.map_err(|e| e.to_string())?;
+            if let Some(job) = &job {
+                announce_page(&store, job).await?;
+                pages += 1;
+            }
             let now_ms = Date::now().as_millis();
             let due =
                 store.due_webhook_deliveries(now_ms, PER_ROUND).await.map_err(|e| e.to_string())?;
-            if due.is_empty() {
+            if !due.is_empty() {
+                let outcomes =
+                    join_all(due.iter().map(|delivery| attempt(&config, delivery))).await;
+                store
+                    .record_webhook_attempts(&outcomes, &iso(Date::now().as_millis() as f64))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                attempts += outcomes.len();
+            }
+            if job.is_none() && due.is_empty() {
                 break;
             }
-            let outcomes = join_all(due.iter().map(|delivery| attempt(&config, delivery))).await;
-            store
-                .record_webhook_attempts(&outcomes, &iso(Date::now().as_millis() as f64))
-                .await
-                .map_err(|e| e.to_string())?;
             if spent(started) {
+                log_work(pages, attempts, started);
                 return Ok(Some(Date::now().as_millis()));
             }
         }
+        log_work(pages, attempts, started);
         let before = iso(Date::now().as_millis() as f64 - KEPT_FOR_MS);
         if let Err(error) =
             store.forget_webhook_messages_before(&before, FORGET_PER_INVOCATION).await
@@ -145,6 +153,16 @@ async fn reseal_secrets(store: &Store, keys: &TokenKeys) {
         if let Err(error) = store.reseal_webhook_secret(&id, &old, &new).await {
             console_error!("sealing the secret of webhook endpoint {id} again: {error}");
         }
+    }
+}
+
+/// Logs what one invocation did (nothing about the events' contents).
+fn log_work(pages: u32, attempts: usize, started: u64) {
+    if pages > 0 || attempts > 0 {
+        let took = Date::now().as_millis().saturating_sub(started);
+        console_log!(
+            "webhook sender: {pages} pages of role changes, {attempts} attempts in {took} ms"
+        );
     }
 }
 

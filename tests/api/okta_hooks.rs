@@ -173,13 +173,13 @@ async fn a_burst_of_events_starts_one_run_that_revokes_the_removed_member_and_du
 }
 
 /// A member of the tenant's first group, given `editor` through it: whose access a test watches.
-struct Editor {
-    group: TruthGroup,
-    member: TruthMember,
-    access_path: String,
+pub(crate) struct Editor {
+    pub(crate) group: TruthGroup,
+    pub(crate) member: TruthMember,
+    pub(crate) access_path: String,
 }
 
-async fn an_editor(root: &Caller<'_>, control: &Control) -> Editor {
+pub(crate) async fn an_editor(root: &Caller<'_>, control: &Control) -> Editor {
     let group = control.truth().groups.swap_remove(0);
     let member = group
         .members

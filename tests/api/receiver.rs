@@ -86,7 +86,12 @@ impl Receiver {
 
     /// Every attempt so far.
     pub(crate) fn attempts(&self) -> Vec<Attempt> {
-        self.lock().attempts.clone()
+        self.attempts_after(0)
+    }
+
+    /// The attempts after the first `seen`.
+    pub(crate) fn attempts_after(&self, seen: usize) -> Vec<Attempt> {
+        self.lock().attempts.iter().skip(seen).cloned().collect()
     }
 
     /// Waits until an attempt answered `2xx` satisfies `wanted`, and returns it.

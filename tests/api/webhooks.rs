@@ -13,6 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Caller, TestApp, expect_problem};
+use crate::okta_hooks::{Editor, an_editor};
 use crate::receiver::{Attempt, Receiver};
 use crate::sync::{TURN, prepared, run_sync, set_roles};
 use crate::world::World;
@@ -130,14 +131,7 @@ async fn a_revocation_is_signed_sent_and_retried_until_the_receiver_takes_it_and
     let app = TestApp::for_sync();
     let (tenant, control) = &World::get().sync_tenant;
     let root = prepared(&app, tenant).await;
-    let group = control.truth().groups.swap_remove(0);
-    let member = group
-        .members
-        .iter()
-        .find(|m| m.status == UserStatus::Active)
-        .expect("an active member")
-        .clone();
-    set_roles(&root, &group.id, &["editor"]).await;
+    let Editor { group, member, .. } = an_editor(&root, control).await;
 
     // The relying app fails the first two attempts of every event.
     let receiver = Receiver::start(2).await;

@@ -16,3 +16,4 @@ mod roles;
 mod settings;
 mod sync;
 mod sync_alarm;
+mod webhooks;

@@ -102,6 +102,20 @@ impl Product {
         self.call(Some(&token), method, path, body).await
     }
 
+    /// Calls the API as `email` with a request it must refuse, and returns its problem.
+    pub(crate) async fn api_refused(
+        &self,
+        email: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let token = self.token(email).await;
+        let (status, text) = self.send(Some(&token), method.clone(), path, body).await;
+        assert!(status.is_client_error(), "{method} {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("a problem, not {text:?}: {e}"))
+    }
+
     async fn call(
         &self,
         token: Option<&str>,
@@ -109,6 +123,19 @@ impl Product {
         path: &str,
         body: Option<Value>,
     ) -> Value {
+        let (status, text) = self.send(token, method.clone(), path, body).await;
+        assert!(status.is_success(), "{method} {path} answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// One request to the API, as the SPA sends it; its status and body.
+    async fn send(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, String) {
         // A client per call: tests run on runtimes of their own, and a pooled connection must not
         // outlive the runtime that opened it.
         let mut request = reqwest::Client::new()
@@ -122,9 +149,7 @@ impl Product {
         }
         let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        assert!(status.is_success(), "{method} {path} answered {status}: {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
+        (status, response.text().await.unwrap_or_default())
     }
 
     /// Points the product at its fake tenant (sync on), as a superAdmin would on the settings

@@ -1,5 +1,9 @@
 //! Settings → Okta API Access: tenant URL, App ID and API token, checked as the edge checks them,
 //! with **Test connection** and **Save**; read-only when the deployment manages the token.
+//!
+//! Below them: the Okta Event Hook, and the webhooks sent to the apps that rely on this one.
+
+pub mod webhooks;
 
 use groupsync_core::api::{
     OktaEventHook, OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse,
@@ -38,6 +42,7 @@ pub fn OktaSettingsPage() -> impl IntoView {
                 move |stored| view! { <SettingsForm stored /> }.boxed(),
             )}
             <EventHookSection />
+            <webhooks::WebhooksSection />
         </Gate>
     }
 }

@@ -95,7 +95,8 @@ const ENDPOINT_COLUMNS: &str = "e.id AS id, e.url AS url, e.description AS descr
      e.events AS events, e.created_by AS created_by, e.created_at AS created_at, \
      (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending') AS pending, \
      (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'failed') AS failed, \
-     (SELECT MAX(d.delivered_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id) AS last_delivered_at";
+     (SELECT MAX(d.delivered_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
+     AND d.delivered_at IS NOT NULL) AS last_delivered_at";
 
 /// The statement that records, for the webhook sender, a change of the roles of each group of
 /// `groups` (a query of `group_id`s, run before the change) by `actor` at `now` (parameter
@@ -497,8 +498,13 @@ impl Store {
         let args = [text(group_id), text(after), JsValue::from_f64(f64::from(limit))];
         let users = self.statement(
             &format!(
-                "{page} SELECT p.user_id AS user_id, u.status AS status_before, u.status AS status_after, \
-                 u.email AS email FROM page p LEFT JOIN okta_users u ON u.id = p.user_id ORDER BY p.user_id"
+                // The committed user row, sought by id (a join with the `okta_users` view would
+                // materialize the whole view for every page).
+                "{page}, committed AS (SELECT committed AS g FROM sync_generation WHERE id = 1) \
+                 SELECT p.user_id AS user_id, u.status AS status_before, u.status AS status_after, \
+                 u.email AS email FROM page p LEFT JOIN okta_user_versions u ON u.id = p.user_id \
+                 AND u.from_gen <= (SELECT g FROM committed) \
+                 AND (u.to_gen IS NULL OR u.to_gen > (SELECT g FROM committed)) ORDER BY p.user_id"
             ),
             &args,
         )?;
@@ -511,15 +517,7 @@ impl Store {
             ),
             &args,
         )?;
-        let custom = self.statement(
-            &format!(
-                "{page} SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, x.scope AS scope \
-                 FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id IN \
-                 (SELECT m.group_id FROM page p JOIN group_members m ON m.user_id = p.user_id) \
-                 ORDER BY x.group_id, x.role, x.scope"
-            ),
-            &args,
-        )?;
+        let custom = self.statement(&custom_grants_of(page, "group_members"), &args)?;
         self.people_changed(vec![users, memberships, custom]).await
     }
 
@@ -570,13 +568,14 @@ impl Store {
         limit: u32,
     ) -> Result<(Vec<PersonChange>, Option<String>), StoreError> {
         // Each part takes its first `limit` users in id order (an index seek); the first `limit`
-        // of their union are the first `limit` of all.
+        // of their union are the first `limit` of all. The groups leaving the app are found
+        // first (`CROSS JOIN` keeps SQLite from walking every membership in user order instead).
         let page = "WITH page AS (SELECT user_id FROM ( \
              SELECT * FROM (SELECT DISTINCT user_id FROM group_member_versions WHERE from_gen = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4) \
              UNION SELECT * FROM (SELECT DISTINCT user_id FROM group_member_versions WHERE to_gen = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4) \
              UNION SELECT * FROM (SELECT DISTINCT id AS user_id FROM okta_user_versions WHERE from_gen = ?2 AND id > ?3 ORDER BY id LIMIT ?4) \
              UNION SELECT * FROM (SELECT DISTINCT id AS user_id FROM okta_user_versions WHERE to_gen = ?2 AND id > ?3 ORDER BY id LIMIT ?4) \
-             UNION SELECT * FROM (SELECT DISTINCT m.user_id FROM groups g JOIN group_member_versions m ON m.group_id = g.id \
+             UNION SELECT * FROM (SELECT DISTINCT m.user_id FROM groups g CROSS JOIN group_member_versions m ON m.group_id = g.id \
                WHERE g.source = 'okta' AND NOT EXISTS (SELECT 1 FROM sync_staged_groups s WHERE s.run_id = ?1 AND s.id = g.id) \
                AND m.user_id > ?3 AND m.from_gen < ?2 AND m.to_gen IS NULL ORDER BY m.user_id LIMIT ?4) \
              ) ORDER BY user_id LIMIT ?4)";
@@ -618,15 +617,7 @@ impl Store {
             ),
             &args,
         )?;
-        let custom = self.statement(
-            &format!(
-                "{page} SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, x.scope AS scope \
-                 FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id IN \
-                 (SELECT m.group_id FROM page p JOIN group_member_versions m ON m.user_id = p.user_id) \
-                 ORDER BY x.group_id, x.role, x.scope"
-            ),
-            &args,
-        )?;
+        let custom = self.statement(&custom_grants_of(page, "group_member_versions"), &args)?;
         self.people_changed(vec![users, memberships, custom]).await
     }
 
@@ -670,6 +661,17 @@ impl JobRow {
         let before: Before = serde_json::from_str(&self.before).unwrap_or_default();
         GrantsBefore { roles: before.roles, custom: before.custom, changed_by: self.actor.clone() }
     }
+}
+
+/// The custom grants, with their roles' names, of the groups of the people of `page` (a `WITH`
+/// clause naming `page (user_id)`) as the memberships `memberships` list them.
+fn custom_grants_of(page: &str, memberships: &str) -> String {
+    format!(
+        "{page} SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, x.scope AS scope \
+         FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id IN \
+         (SELECT m.group_id FROM page p JOIN {memberships} m ON m.user_id = p.user_id) \
+         ORDER BY x.group_id, x.role, x.scope"
+    )
 }
 
 #[derive(Debug, Deserialize)]
