@@ -15,6 +15,7 @@ use worker::{
     RequestRedirect, Response, State, console_error, console_log, durable_object,
 };
 
+use crate::adapters::d1::limits::QUERY_BUDGET;
 use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
 use crate::config::{Config, EnvSource, WEBHOOK_SENDER_BINDING};
 use crate::sealed_token::TokenKeys;
@@ -26,6 +27,9 @@ use crate::service::webhooks::{
 /// Deliveries read and sent at once; Workers keeps at most six connections open and queues the
 /// rest.
 const PER_ROUND: u32 = 24;
+/// The most D1 queries one round sends: a page of a role change (the job, 3 reads, 3 writes),
+/// the due deliveries (1) and their outcomes (one each).
+const ROUND_QUERIES: u32 = 8 + PER_ROUND;
 /// How long one invocation sends before it hands over to the next alarm.
 const INVOCATION: Duration = Duration::from_secs(15);
 /// How long an endpoint has to answer: Standard Webhooks receivers should answer at once and
@@ -123,7 +127,7 @@ impl WebhookSender {
             if job.is_none() && due.is_empty() {
                 break;
             }
-            if spent(started) {
+            if spent(started, &store) {
                 log_work(pages, attempts, started);
                 return Ok(Some(Date::now().as_millis()));
             }
@@ -166,9 +170,11 @@ fn log_work(pages: u32, attempts: usize, started: u64) {
     }
 }
 
-/// Whether this invocation has sent for as long as it may.
-fn spent(started: u64) -> bool {
+/// Whether this invocation has sent for as long, or as many D1 queries, as it may: a round
+/// costs a few queries per delivery, and D1 refuses an invocation's 1,001st.
+fn spent(started: u64, store: &Store) -> bool {
     Date::now().as_millis().saturating_sub(started) > INVOCATION.as_millis() as u64
+        || store.queries_sent() + ROUND_QUERIES >= QUERY_BUDGET
 }
 
 /// Makes the `access.changed` event of one page of the members of a group whose roles an admin

@@ -36,6 +36,10 @@ pub(crate) mod limits {
     pub(crate) const MAX_VALUE_BYTES: usize = 1_000_000;
     /// Queries per Worker invocation (paid plan).
     pub(crate) const MAX_QUERIES: u32 = 1_000;
+    /// The D1 statements a long piece of work (a sync run, the webhook sender) sends in one
+    /// invocation before it hands over to the next: well under [`MAX_QUERIES`], with room for
+    /// the unit under way and the failure record.
+    pub(crate) const QUERY_BUDGET: u32 = 800;
 }
 
 /// A row of `api_keys` or `service_tokens` as the authenticator needs it.

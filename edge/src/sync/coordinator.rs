@@ -12,12 +12,13 @@ use worker::{
     DurableObject, Env, Request, Response, State, console_error, console_log, durable_object,
 };
 
+use crate::adapters::d1::limits::QUERY_BUDGET;
 use crate::adapters::d1::{RunEnd, RunRow, Store};
 use crate::config::{Config, EnvSource};
 use crate::error::{ApiError, StoreError};
 use crate::okta_target::{Client, OktaTarget};
 use crate::service::ports::{AuditRecord, SettingsStore};
-use crate::sync::engine::{Ending, Phase, QUERY_BUDGET, RunState, SyncError, actor_named, failure};
+use crate::sync::engine::{Ending, Phase, RunState, SyncError, actor_named, failure};
 
 /// The storage key of the current run.
 const RUN_KEY: &str = "run";

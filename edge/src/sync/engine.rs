@@ -24,6 +24,7 @@ use groupsync_core::okta::{OktaError, OktaErrorKind, OktaGroupAssignment, OktaUs
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::adapters::d1::limits::QUERY_BUDGET;
 use crate::adapters::d1::{
     GroupChanges, GroupToRead, Key, MemberPage, MembershipDelta, RunEnd, StagedGroup, StagedUser,
     Store, WebhookCommit, WriteStep, diff_json,
@@ -50,9 +51,6 @@ const MEMBERS_PER_STAGING: usize = 1_000;
 const HINTED_USERS_PER_UNIT: u32 = 60;
 /// D1 statements one staging of members costs.
 const STATEMENTS_PER_STAGING: u32 = 3;
-/// The D1 statements one invocation sends before it hands over: well under D1's 1,000 per
-/// invocation, with room for the unit under way and the failure record.
-pub(crate) const QUERY_BUDGET: u32 = 800;
 
 /// A run's state between invocations (Durable Object storage). Small whatever the tenant's
 /// size: where the run is, and counters.
