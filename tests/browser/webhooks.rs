@@ -2,8 +2,14 @@
 //! its deliveries and removes it; a URL the deployment does not allow is refused in the edge's
 //! words, under the field, and adds nothing.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use fake_okta::TenantSize;
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
 use crate::browser::Browser;
 use crate::product::{Product, ROOT};
@@ -114,4 +120,85 @@ async fn a_super_admin_adds_a_webhook_sees_its_secret_once_opens_its_deliveries_
 async fn listed(product: &Product) -> Vec<Value> {
     let answer = product.api(ROOT, reqwest::Method::GET, "/api/v1/webhooks", None).await;
     answer["endpoints"].as_array().cloned().unwrap_or_else(|| panic!("a list: {answer}"))
+}
+
+#[tokio::test]
+async fn a_delivered_event_is_in_the_log_and_sent_again_on_request() {
+    let product = Product::start("settings-webhooks-log", TenantSize::Demo);
+    let (url, received) = receiver().await;
+    let body = json!({ "url": url, "events": ["sync.committed"] });
+    product.api(ROOT, reqwest::Method::POST, "/api/v1/webhooks", Some(body)).await;
+    product.configure_okta().await;
+    let run = product.sync().await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    wait_for_count(&received, 1).await;
+
+    // The log shows the run's event, delivered at the first attempt.
+    let browser = Browser::signed_in(&product, ROOT, "/settings/okta").await;
+    browser.wait_for_text("#webhooks-table tbody tr", &url).await;
+    browser.click_button("Deliveries").await;
+    let row = browser.wait_for_text("#webhook-deliveries-table tbody tr", "delivered").await;
+    assert!(row.contains("sync.committed") && row.contains("HTTP 204"), "{row}");
+
+    // Sent again on request: said, received again, and logged as a second attempt.
+    browser.click_button("Redeliver").await;
+    browser.wait_for_text("#webhooks-notice [role=status]", "will be delivered again").await;
+    wait_for_count(&received, 2).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        browser.click_button("Refresh").await;
+        // The row's cells after the event id: type, state, attempts, last result, …
+        let cells = browser.texts("#webhook-deliveries-table tbody tr td").await;
+        let cell = |i: usize| cells.get(i).map(|c| c.trim().to_owned()).unwrap_or_default();
+        if (cell(1).as_str(), cell(2).as_str(), cell(3).as_str()) == ("delivered", "2", "HTTP 204")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the log never showed the second attempt: {cells:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.close().await;
+}
+
+/// A receiver on a loopback port that answers every request `204` and counts them: an app that
+/// takes every event (the API tests' receiver checks the signatures).
+async fn receiver() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let url = format!("http://{}/events", listener.local_addr().expect("its address"));
+    let received = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&received);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            tokio::spawn(async move {
+                let mut stream = BufReader::new(stream);
+                let mut length = 0;
+                let mut line = String::new();
+                // The request's head, then its body, read whole before the answer.
+                while stream.read_line(&mut line).await.is_ok_and(|n| n > 0) && line != "\r\n" {
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                if stream.read_exact(&mut body).await.is_ok() {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                let answer = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+                let _ = stream.get_mut().write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (url, received)
+}
+
+/// Waits until the receiver has taken `n` requests.
+async fn wait_for_count(received: &AtomicUsize, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while received.load(Ordering::SeqCst) < n {
+        assert!(Instant::now() < deadline, "the receiver took fewer than {n} events");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
