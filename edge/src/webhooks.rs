@@ -16,7 +16,7 @@ use worker::{
 };
 
 use crate::adapters::d1::limits::QUERY_BUDGET;
-use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store};
+use crate::adapters::d1::{AttemptOutcome, DueDelivery, JobRow, Store, iso_of_ms};
 use crate::config::{Config, EnvSource, WEBHOOK_SENDER_BINDING};
 use crate::sealed_token::TokenKeys;
 use crate::service::webhooks::{
@@ -119,7 +119,7 @@ impl WebhookSender {
                 let outcomes =
                     join_all(due.iter().map(|delivery| attempt(&config, delivery))).await;
                 store
-                    .record_webhook_attempts(&outcomes, &iso(Date::now().as_millis() as f64))
+                    .record_webhook_attempts(&outcomes, &iso_of_ms(Date::now().as_millis() as f64))
                     .await
                     .map_err(|e| e.to_string())?;
                 attempts += outcomes.len();
@@ -133,7 +133,7 @@ impl WebhookSender {
             }
         }
         log_work(pages, attempts, started);
-        let before = iso(Date::now().as_millis() as f64 - KEPT_FOR_MS);
+        let before = iso_of_ms(Date::now().as_millis() as f64 - KEPT_FOR_MS);
         if let Err(error) =
             store.forget_webhook_messages_before(&before, FORGET_PER_INVOCATION).await
         {
@@ -193,7 +193,7 @@ async fn announce_page(store: &Store, job: &JobRow) -> Result<(), String> {
     }
     let changes: Vec<_> = people.iter().filter_map(access_change).collect();
     let now_ms = Date::now().as_millis();
-    let now = iso(now_ms as f64);
+    let now = iso_of_ms(now_ms as f64);
     let event = match changes.is_empty() {
         true => None,
         false => Some((
@@ -274,9 +274,4 @@ async fn send(config: &Config, delivery: &DueDelivery) -> Result<u16, String> {
             Err(format!("timed out after {} s", ATTEMPT_TIMEOUT.as_secs()))
         }
     }
-}
-
-/// RFC 3339 of epoch milliseconds.
-fn iso(ms: f64) -> String {
-    String::from(js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string())
 }

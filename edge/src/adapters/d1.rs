@@ -618,5 +618,5 @@ pub(crate) use snapshot::{GroupChanges, Key, MembershipDelta, WriteStep, diff_js
 pub(crate) use staging::{GroupToRead, MemberPage, StagedGroup, StagedUser};
 use webhooks::grant_change_jobs;
 pub(crate) use webhooks::{
-    AttemptOutcome, DueDelivery, EndpointRow, JobRow, NewEndpoint, WebhookCommit,
+    AttemptOutcome, DueDelivery, EndpointRow, JobRow, NewEndpoint, WebhookCommit, iso_of_ms,
 };

@@ -737,6 +737,6 @@ fn person_change(
 }
 
 /// RFC 3339 of epoch milliseconds.
-fn iso_of_ms(ms: f64) -> String {
+pub(crate) fn iso_of_ms(ms: f64) -> String {
     String::from(js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string())
 }
