@@ -81,6 +81,12 @@ pub(crate) async fn stored(caller: &Caller<'_>) -> BTreeMap<String, (String, BTr
     {
         let id = group["id"].as_str().expect("the Worker answers as documented");
         let members = crate::paging::member_ids(caller, id).await;
+        // The count kept with the group is the members listed, after every kind of run.
+        assert_eq!(
+            group["member_count"].as_u64(),
+            Some(members.len() as u64),
+            "the member count of {id} agrees with its members"
+        );
         groups.insert(
             id.to_owned(),
             (group["name"].as_str().expect("the Worker answers as documented").to_owned(), members),

@@ -32,20 +32,14 @@ impl Store {
             &[text(&pattern)],
         )?;
         let order = order.0;
-        // SQLite computes every selected column of every matching row before it sorts them:
-        // sorted by the group's own columns, the page's ids are chosen first, so that members,
-        // roles and grants are read for the page alone, not for all 10,000 groups.
-        let sql = if order.contains("member_count") {
-            format!(
-                "{GROUP_COLUMNS} WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3"
-            )
-        } else {
-            format!(
-                "{GROUP_COLUMNS} WHERE g.id IN (SELECT g.id FROM groups g \
-                 WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3) \
-                 ORDER BY {order}"
-            )
-        };
+        // SQLite computes every selected column of every matching row before it sorts them: the
+        // page's ids are chosen first, by the group's own columns, so that roles and grants are
+        // read for the page alone, not for all 10,000 groups.
+        let sql = format!(
+            "{GROUP_COLUMNS} WHERE g.id IN (SELECT g.id FROM groups g \
+             WHERE g.name LIKE ?1 ESCAPE '\\' ORDER BY {order} LIMIT ?2 OFFSET ?3) \
+             ORDER BY {order}"
+        );
         let rows = self.statement(
             &sql,
             &[
@@ -89,8 +83,9 @@ impl Store {
     /// last sync committed. One batch, so that the count, the page and the time agree; `None`
     /// when no group has this id.
     ///
-    /// The page is a keyset read (`(email, id) > after`), never an OFFSET: a page deep into a
-    /// group of 100,000 members costs what the first one does, bar the count.
+    /// The page is a keyset read (`(email, id) > after`), never an OFFSET, and without a search
+    /// its cost does not grow with the group: the count is the one kept with the group, and a
+    /// large group's page walks the users in email order (see [`walked_or_sorted_page`]).
     pub(crate) fn plan_member_page(
         &self,
         group_id: &str,
@@ -98,44 +93,42 @@ impl Store {
         after: Option<(&str, &str)>,
         limit: u32,
     ) -> Result<Planned<Option<MemberPageRows>>, StoreError> {
-        let mut args = vec![text(group_id)];
-        let mut from = "FROM group_members m JOIN okta_users u ON u.id = m.user_id \
-             WHERE m.group_id = ?1"
-            .to_owned();
-        if !search.is_empty() {
-            args.push(text(&like_pattern(search)));
-            from.push_str(
-                " AND (IFNULL(u.email, '') || ' ' || IFNULL(u.login, '') || ' ' || \
-                 IFNULL(u.first_name, '') || ' ' || IFNULL(u.last_name, '')) LIKE ?2 ESCAPE '\\'",
-            );
-        }
-        // Without a search the count is the group's memberships alone, read from the key of
-        // `group_members` (as the group's `member_count` is), not joined with every user.
-        let counted = if search.is_empty() {
-            "FROM group_members m WHERE m.group_id = ?1"
+        let (after_email, after_id) = after.unwrap_or(("", ""));
+        let rows = JsValue::from_f64(f64::from(limit) + 1.0);
+        let mut page_args = vec![text(group_id), text(after_email), text(after_id), rows];
+        let (summary, page) = if search.is_empty() {
+            let window = f64::from(limit + 1) * f64::from(WALK_USERS_PER_ROW);
+            page_args.extend([
+                JsValue::from_f64(window),
+                JsValue::from_f64(f64::from(WALK_FROM_MEMBERS)),
+            ]);
+            let summary = self.statement(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1) AS found, \
+                     IFNULL((SELECT member_count FROM groups WHERE id = ?1), 0) AS n, \
+                     ({LAST_COMMIT_AT}) AS ended_at"
+                ),
+                &[text(group_id)],
+            )?;
+            (summary, self.statement(&walked_or_sorted_page(), &page_args)?)
         } else {
-            from.as_str()
+            let pattern = text(&like_pattern(search));
+            page_args.push(pattern.clone());
+            let summary = self.statement(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1) AS found, \
+                     (SELECT COUNT(*) {MEMBERS_OF_GROUP} AND {} ) AS n, ({LAST_COMMIT_AT}) AS ended_at",
+                    member_search(2)
+                ),
+                &[text(group_id), pattern],
+            )?;
+            let page = format!(
+                "SELECT {MEMBER_COLUMNS} {MEMBERS_OF_GROUP} AND {} AND {AFTER_KEY} \
+                 ORDER BY IFNULL(u.email, ''), u.id LIMIT ?4",
+                member_search(5)
+            );
+            (summary, self.statement(&page, &page_args)?)
         };
-        let summary = self.statement(
-            &format!(
-                "SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1) AS found, \
-                 (SELECT COUNT(*) {counted}) AS n, ({LAST_COMMIT_AT}) AS ended_at"
-            ),
-            &args,
-        )?;
-        let mut page =
-            format!("SELECT u.id, u.email, u.login, u.first_name, u.last_name, u.status {from}");
-        if let Some((email, id)) = after {
-            args.extend([text(email), text(id)]);
-            page.push_str(&format!(
-                " AND (IFNULL(u.email, ''), u.id) > (?{}, ?{})",
-                args.len() - 1,
-                args.len()
-            ));
-        }
-        args.push(JsValue::from_f64(f64::from(limit) + 1.0));
-        page.push_str(&format!(" ORDER BY IFNULL(u.email, ''), u.id LIMIT ?{}", args.len()));
-        let page = self.statement(&page, &args)?;
         Ok(Planned::new(vec![summary, page], |results| {
             let summary: Vec<Summary> = batch_answer(results.next())?;
             let summary = summary.into_iter().next().unwrap_or_default();
@@ -245,8 +238,8 @@ impl GroupOrder {
         let order = match sort {
             "name" => "g.name COLLATE NOCASE, g.id",
             "-name" => "g.name COLLATE NOCASE DESC, g.id",
-            "members" => "member_count, g.name COLLATE NOCASE, g.id",
-            "-members" => "member_count DESC, g.name COLLATE NOCASE, g.id",
+            "members" => "g.member_count, g.name COLLATE NOCASE, g.id",
+            "-members" => "g.member_count DESC, g.name COLLATE NOCASE, g.id",
             "source" => "g.source, g.name COLLATE NOCASE, g.id",
             _ => return None,
         };
@@ -272,10 +265,61 @@ pub(crate) struct MemberRow {
     pub(crate) status: String,
 }
 
+/// A member page's columns (`u` is the user).
+const MEMBER_COLUMNS: &str = "u.id, u.email, u.login, u.first_name, u.last_name, u.status";
+
+/// The committed members of group ?1 (`m` the membership, `u` the user), to be followed by
+/// `AND`s.
+const MEMBERS_OF_GROUP: &str =
+    "FROM group_members m JOIN okta_users u ON u.id = m.user_id WHERE m.group_id = ?1";
+
+/// Users after the member (?2 its email or `''`, ?3 its id) in member-page order. The first term
+/// makes the keyset a range of the index `okta_user_versions_in_email_order`: SQLite does not
+/// seek an expression index by a row value.
+const AFTER_KEY: &str = "IFNULL(u.email, '') >= ?2 AND (IFNULL(u.email, ''), u.id) > (?2, ?3)";
+
+/// Users walked in email order per row a page shows, at most: a group whose members are at
+/// least one in 40 users fills its page from the walk.
+const WALK_USERS_PER_ROW: u32 = 40;
+
+/// Groups with fewer members are sorted, never walked: sorting a thousand rows costs less than
+/// a walk that might not fill the page.
+const WALK_FROM_MEMBERS: u32 = 1_000;
+
+/// A page of group ?1's members after the member (?2, ?3), at most ?4 rows, without a search.
+///
+/// Sorting a group's members by email reads and sorts all of them (100,000 for an `Everyone`
+/// group) for every page. A large group's page instead walks the next ?5 users in email order
+/// (an index range) and keeps its members: when that finds ?4 of them they are the page, as
+/// no member between them was skipped. Otherwise (a group of fewer than ?6 members, a sparse
+/// one, or the end of the users) the members are sorted as before. The choice is made inside the
+/// statement, so the page still takes one round trip.
+fn walked_or_sorted_page() -> String {
+    format!(
+        "WITH walk AS MATERIALIZED (SELECT * FROM (SELECT {MEMBER_COLUMNS} FROM okta_users u \
+         WHERE {AFTER_KEY} AND (SELECT member_count FROM groups WHERE id = ?1) >= ?6 \
+         ORDER BY IFNULL(u.email, ''), u.id LIMIT ?5) u \
+         WHERE EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ?1 AND m.user_id = u.id) LIMIT ?4) \
+         SELECT * FROM (SELECT * FROM walk WHERE (SELECT COUNT(*) FROM walk) = ?4 \
+         UNION ALL SELECT * FROM (SELECT {MEMBER_COLUMNS} {MEMBERS_OF_GROUP} AND {AFTER_KEY} \
+         AND (SELECT COUNT(*) FROM walk) < ?4 ORDER BY IFNULL(u.email, ''), u.id LIMIT ?4)) \
+         ORDER BY IFNULL(email, ''), id"
+    )
+}
+
+/// A member search (its `LIKE` pattern the statement's parameter `index`) over a member's
+/// email, login and names.
+fn member_search(index: usize) -> String {
+    format!(
+        "(IFNULL(u.email, '') || ' ' || IFNULL(u.login, '') || ' ' || \
+         IFNULL(u.first_name, '') || ' ' || IFNULL(u.last_name, '')) LIKE ?{index} ESCAPE '\\'"
+    )
+}
+
 /// A group's columns as listings show them (`g` is the group), to be followed by a `WHERE`.
 const GROUP_COLUMNS: &str = "SELECT g.id, g.source, g.name, g.description, g.roles_version, \
      g.roles_saved_by, g.roles_saved_at, \
-     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count, \
+     g.member_count, \
      (SELECT json_group_array(role) FROM group_roles r WHERE r.group_id = g.id) AS roles, \
      (SELECT json_group_array(json_object('role', role, 'scope', NULLIF(scope, ''))) \
       FROM group_grants x WHERE x.group_id = g.id) AS grants \

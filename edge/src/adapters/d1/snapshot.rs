@@ -365,7 +365,8 @@ impl Store {
     }
 
     /// The switch: in one small batch (one transaction), removes the groups no longer assigned
-    /// (their roles archived), adds and updates the others, makes `generation` the committed
+    /// (their roles archived), adds and updates the others (with the member counts of the groups
+    /// the run read; the others keep theirs, as they keep their members), makes `generation` the committed
     /// one, ends the run and audits it. Readers see the old snapshot before it and the new one
     /// after it. Returns the group rows it wrote.
     #[expect(
@@ -404,15 +405,18 @@ impl Store {
             self.statement(
                 &format!(
                     "INSERT INTO groups (id, source, name, description, created_by, created_at, \
-                     okta_last_membership_updated) SELECT s.id, 'okta', s.name, s.description, 'sync', ?2, s.lmu {ADDED}"
+                     okta_last_membership_updated, member_count) \
+                     SELECT s.id, 'okta', s.name, s.description, 'sync', ?2, s.lmu, IFNULL(s.member_count, 0) {ADDED}"
                 ),
                 &[run(), text(now)],
             )?,
             self.statement(
-                "UPDATE groups SET name = s.name, description = s.description, okta_last_membership_updated = s.lmu \
+                "UPDATE groups SET name = s.name, description = s.description, okta_last_membership_updated = s.lmu, \
+                 member_count = IFNULL(s.member_count, groups.member_count) \
                  FROM sync_staged_groups s WHERE s.run_id = ?1 AND s.id = groups.id \
                  AND (groups.name IS NOT s.name OR groups.description IS NOT s.description \
-                 OR groups.okta_last_membership_updated IS NOT s.lmu)",
+                 OR groups.okta_last_membership_updated IS NOT s.lmu \
+                 OR groups.member_count <> IFNULL(s.member_count, groups.member_count))",
                 &[run()],
             )?,
             self.statement(

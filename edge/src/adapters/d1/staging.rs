@@ -113,8 +113,7 @@ impl Store {
         let result = self
             .statement(
                 "UPDATE sync_staged_groups SET members = 'pending', size_hint = max(size_hint, \
-                 (SELECT COUNT(*) FROM group_member_versions m WHERE m.group_id = sync_staged_groups.id \
-                 AND m.to_gen IS NULL)) WHERE run_id = ?1 AND (?2 OR lmu IS NULL \
+                 IFNULL((SELECT member_count FROM groups g WHERE g.id = sync_staged_groups.id), 0)) WHERE run_id = ?1 AND (?2 OR lmu IS NULL \
                  OR NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = sync_staged_groups.id AND g.source = 'okta' \
                  AND g.okta_last_membership_updated = sync_staged_groups.lmu) \
                  OR EXISTS (SELECT 1 FROM okta_hook_hints h WHERE h.kind = 'group' AND h.id = sync_staged_groups.id))",
@@ -168,9 +167,14 @@ impl Store {
              SELECT ?1, value ->> '$[0]', value ->> '$[1]' FROM json_each(?2)",
             &[text(run_id), text(&json!(memberships).to_string())],
         )?;
+        // A group read to its last page is counted once, after its members are inserted: the
+        // members staged are the group's memberships in the run's generation, and the switch
+        // keeps the count with the group. Counting again on a page staged twice gives the same.
         let cursors = self.statement(
             "UPDATE sync_staged_groups SET members = CASE WHEN c.value ->> '$[1]' IS NULL THEN 'read' ELSE 'reading' END, \
-             next_page = c.value ->> '$[1]' FROM json_each(?2) AS c \
+             next_page = c.value ->> '$[1]', member_count = CASE WHEN c.value ->> '$[1]' IS NULL THEN \
+             (SELECT COUNT(*) FROM sync_staged_members s WHERE s.run_id = ?1 AND s.group_id = sync_staged_groups.id) END \
+             FROM json_each(?2) AS c \
              WHERE sync_staged_groups.run_id = ?1 AND sync_staged_groups.id = c.value ->> '$[0]'",
             &[text(run_id), text(&json!(cursors).to_string())],
         )?;
