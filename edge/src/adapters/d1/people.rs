@@ -59,49 +59,35 @@ impl Store {
         // Every Okta user the person could be: those with the email, the bound one, the fallback.
         let candidates = "SELECT id FROM okta_users WHERE email = ?1 \
              UNION SELECT okta_user_id FROM identities WHERE subject = ?2 UNION SELECT ?3";
-        // The person's flags and binding in one row: each statement of a batch costs D1 work.
-        let flags = self.statement(
-            "SELECT EXISTS (SELECT 1 FROM super_admins WHERE email = ?1) AS super_admin, \
-             (SELECT okta_user_id FROM identities WHERE subject = ?2) AS bound_user, \
-             EXISTS (SELECT 1 FROM invitations WHERE email = ?1 AND status = 'invited') \
-             AS invited, \
-             EXISTS (SELECT 1 FROM sign_ins WHERE email = ?1) AS signed_in_before",
-            &[text(email), opt(subject)],
-        )?;
-        let matches = self.statement(
-            "SELECT u.id AS okta_user_id, i.subject AS bound_to FROM okta_users u \
-             LEFT JOIN identities i ON i.okta_user_id = u.id WHERE u.email = ?1 ORDER BY u.id LIMIT 10",
-            &[text(email)],
-        )?;
-        let users = self.statement(
+        // One statement, its lists as JSON columns: each statement of a batch costs the D1
+        // worker about as much as a small query, and this one is in every request's batch.
+        // The lists are put in order after parsing (`PersonRow::parse`).
+        let facts = self.statement(
             &format!(
-                "SELECT id, email, login, first_name, last_name, status FROM okta_users \
-                 WHERE id IN ({candidates})"
+                "SELECT EXISTS (SELECT 1 FROM super_admins WHERE email = ?1) AS super_admin, \
+                 (SELECT okta_user_id FROM identities WHERE subject = ?2) AS bound_user, \
+                 EXISTS (SELECT 1 FROM invitations WHERE email = ?1 AND status = 'invited') AS invited, \
+                 EXISTS (SELECT 1 FROM sign_ins WHERE email = ?1) AS signed_in_before, \
+                 (SELECT json_group_array(json_object('okta_user_id', okta_user_id, 'bound_to', bound_to)) \
+                  FROM (SELECT u.id AS okta_user_id, i.subject AS bound_to FROM okta_users u \
+                  LEFT JOIN identities i ON i.okta_user_id = u.id WHERE u.email = ?1 \
+                  ORDER BY u.id LIMIT {MATCHES_READ})) AS matches, \
+                 (SELECT json_group_array(json_object('id', id, 'email', email, 'login', login, \
+                  'first_name', first_name, 'last_name', last_name, 'status', status)) \
+                  FROM okta_users WHERE id IN ({candidates})) AS users, \
+                 (SELECT json_group_array(json_object('user_id', m.user_id, 'group_id', g.id, \
+                  'group_name', g.name, 'role', r.role)) \
+                  FROM group_members m JOIN groups g ON g.id = m.group_id \
+                  LEFT JOIN group_roles r ON r.group_id = g.id \
+                  WHERE m.user_id IN ({candidates})) AS memberships, \
+                 (SELECT json_group_array(json_object('group_id', x.group_id, 'role', x.role, \
+                  'role_name', c.name, 'scope', x.scope)) \
+                  FROM group_grants x JOIN custom_roles c ON c.key = x.role WHERE x.group_id IN \
+                  (SELECT m.group_id FROM group_members m WHERE m.user_id IN ({candidates}))) AS custom"
             ),
             &args,
         )?;
-        let memberships = self.statement(
-            &format!(
-                "SELECT m.user_id AS user_id, g.id AS group_id, g.name AS group_name, r.role AS role \
-                 FROM group_members m JOIN groups g ON g.id = m.group_id \
-                 LEFT JOIN group_roles r ON r.group_id = g.id \
-                 WHERE m.user_id IN ({candidates}) ORDER BY g.name, g.id, r.role"
-            ),
-            &args,
-        )?;
-        // The custom grants of their groups with the roles' names (a grant of a role gone from
-        // the catalog grants nothing), kept below for the chosen user's groups only.
-        let custom = self.statement(
-            &format!(
-                "SELECT x.group_id AS group_id, x.role AS role, c.name AS role_name, \
-                 x.scope AS scope FROM group_grants x JOIN custom_roles c ON c.key = x.role \
-                 WHERE x.group_id IN \
-                 (SELECT m.group_id FROM group_members m WHERE m.user_id IN ({candidates})) \
-                 ORDER BY x.group_id, x.role, x.scope"
-            ),
-            &args,
-        )?;
-        let statements = vec![flags, matches, users, memberships, custom];
+        let statements = vec![facts];
         let subject = subject.map(str::to_owned);
         let fallback_user_id = fallback_user_id.map(str::to_owned);
         Ok(Planned::new(statements, move |results| {
@@ -288,18 +274,27 @@ fn person_record(
     subject: Option<&str>,
     fallback_user_id: Option<&str>,
 ) -> Result<PersonRecord, StoreError> {
-    let flags: Vec<PersonFlags> = batch_answer(results.next())?;
-    let flags = flags.into_iter().next().unwrap_or_default();
-    let matches: Vec<MatchRow> = batch_answer(results.next())?;
-    let users: Vec<MemberRow> = batch_answer(results.next())?;
-    let memberships: Vec<MembershipRow> = batch_answer(results.next())?;
-    let custom: Vec<CustomGrantRow> = batch_answer(results.next())?;
+    let rows: Vec<PersonRow> = batch_answer(results.next())?;
+    let PersonLists {
+        super_admin,
+        bound_user,
+        invited,
+        signed_in_before,
+        matches,
+        users,
+        memberships,
+        custom,
+    } = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Database("a person's facts had no row".into()))?
+        .parse()?;
     let matches: Vec<EmailMatch> = matches
         .into_iter()
         .map(|m| EmailMatch { okta_user_id: m.okta_user_id, bound_to: m.bound_to })
         .collect();
     let identity = match subject {
-        Some(subject) => resolve_identity(subject, flags.bound_user.as_deref(), &matches),
+        Some(subject) => resolve_identity(subject, bound_user.as_deref(), &matches),
         None => resolve_email(&matches),
     };
     let chosen = match (&identity, fallback_user_id) {
@@ -312,13 +307,13 @@ fn person_record(
     }
     let custom = custom.into_iter().filter(|c| grants.iter().any(|g| g.0 == c.group_id)).collect();
     Ok(PersonRecord {
-        super_admin: flags.super_admin != 0,
+        super_admin,
         user: users.into_iter().find(|u| chosen.as_deref() == Some(&u.id)),
         identity,
         grants,
         custom,
-        invited: flags.invited != 0,
-        signed_in_before: flags.signed_in_before != 0,
+        invited,
+        signed_in_before,
     })
 }
 
@@ -470,13 +465,63 @@ struct PersonGrantRow {
     role: String,
 }
 
-/// A person's flags, and the Okta user bound to their sign-in.
-#[derive(Deserialize, Default)]
-struct PersonFlags {
+/// The most Okta users with one email that a person's facts read: more than one is already a
+/// conflict the person cannot be matched through.
+const MATCHES_READ: u32 = 10;
+
+/// The row of [`Store::plan_person`]: a person's flags, the Okta user bound to their sign-in,
+/// and the lists as JSON arrays.
+#[derive(Deserialize)]
+struct PersonRow {
     super_admin: i64,
     bound_user: Option<String>,
     invited: i64,
     signed_in_before: i64,
+    matches: String,
+    users: String,
+    memberships: String,
+    custom: String,
+}
+
+/// A person's facts as read, the lists in the order the rules take them.
+struct PersonLists {
+    super_admin: bool,
+    bound_user: Option<String>,
+    invited: bool,
+    signed_in_before: bool,
+    matches: Vec<MatchRow>,
+    users: Vec<MemberRow>,
+    /// By group name, group id and role (none first), as a person's grants are listed.
+    memberships: Vec<MembershipRow>,
+    /// By group id, role and scope.
+    custom: Vec<CustomGrantRow>,
+}
+
+impl PersonRow {
+    /// The lists parsed and put in order: the byte order of strings, as in the `BINARY` collation.
+    fn parse(self) -> Result<PersonLists, StoreError> {
+        fn list<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, StoreError> {
+            serde_json::from_str(json).map_err(|e| StoreError::Database(e.to_string()))
+        }
+        let mut memberships: Vec<MembershipRow> = list(&self.memberships)?;
+        memberships.sort_by(|a, b| {
+            (&a.group_name, &a.group_id, &a.role).cmp(&(&b.group_name, &b.group_id, &b.role))
+        });
+        let mut custom: Vec<CustomGrantRow> = list(&self.custom)?;
+        custom.sort_by(|a, b| {
+            (&a.group_id, &a.role, &a.scope).cmp(&(&b.group_id, &b.role, &b.scope))
+        });
+        Ok(PersonLists {
+            super_admin: self.super_admin != 0,
+            bound_user: self.bound_user,
+            invited: self.invited != 0,
+            signed_in_before: self.signed_in_before != 0,
+            matches: list(&self.matches)?,
+            users: list(&self.users)?,
+            memberships,
+            custom,
+        })
+    }
 }
 
 #[derive(Deserialize)]
