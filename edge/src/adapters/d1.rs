@@ -135,8 +135,12 @@ impl Store {
         Ok(now_super_admin.first().is_some_and(|c| c.n > 0))
     }
 
-    pub(crate) async fn list_super_admins(&self) -> Result<Vec<SuperAdminRow>, StoreError> {
-        self.all("SELECT email, granted_by, granted_at FROM super_admins ORDER BY email", &[]).await
+    /// Every superAdmin, by email; planned.
+    pub(crate) fn plan_super_admins(&self) -> Result<Planned<Vec<SuperAdminRow>>, StoreError> {
+        Ok(Planned::all(self.statement(
+            "SELECT email, granted_by, granted_at FROM super_admins ORDER BY email",
+            &[],
+        )?))
     }
 
     /// Grants superAdmin; `false` when the person already is one.
@@ -193,12 +197,12 @@ impl Store {
         )?))
     }
 
-    pub(crate) async fn list_api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
-        self.all(
+    /// Every API key (revoked and expired ones too), newest first; planned.
+    pub(crate) fn plan_api_keys(&self) -> Result<Planned<Vec<ApiKeyRow>>, StoreError> {
+        Ok(Planned::all(self.statement(
             "SELECT id, name, scopes, created_by, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at DESC, id",
             &[],
-        )
-        .await
+        )?))
     }
 
     /// Revokes a key; `false` when no unrevoked key has this id.
@@ -215,13 +219,12 @@ impl Store {
         self.change_with_audit(update, audit, now).await
     }
 
-    /// Every registered service token (revoked ones too), by common name.
-    pub(crate) async fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRow>, StoreError> {
-        self.all(
+    /// Every registered service token (revoked ones too), by common name; planned.
+    pub(crate) fn plan_service_tokens(&self) -> Result<Planned<Vec<ServiceTokenRow>>, StoreError> {
+        Ok(Planned::all(self.statement(
             "SELECT common_name, name, scopes, created_by, created_at, revoked_at FROM service_tokens ORDER BY common_name",
             &[],
-        )
-        .await
+        )?))
     }
 
     /// Revokes a service token; `false` when no unrevoked one has this common name.
@@ -239,6 +242,21 @@ impl Store {
     }
 
     // --- Okta settings -----------------------------------------------------------------------
+
+    /// The one row of Okta settings (a database without it is broken); planned.
+    pub(crate) fn plan_okta_settings(&self) -> Result<Planned<SettingsRow>, StoreError> {
+        let statement = self.statement(
+            "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
+             updated_by, updated_at FROM okta_settings WHERE id = 1",
+            &[],
+        )?;
+        Ok(Planned::new(vec![statement], |answers| {
+            batch_answer::<SettingsRow>(answers.next())?
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
+        }))
+    }
 
     /// Replaces the stored token's sealed value by the same token sealed under the current key,
     /// only while the stored value is still `sealed` (a token saved meanwhile wins), with its
@@ -270,6 +288,17 @@ impl Store {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRow>, StoreError> {
+        self.plan_audit(before, filter, limit)?.run(self).await
+    }
+
+    /// Up to `limit` entries of the audit log matching `filter`, older than `before`, newest
+    /// first; planned.
+    pub(crate) fn plan_audit(
+        &self,
+        before: Option<i64>,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Planned<Vec<AuditRow>>, StoreError> {
         // Only the conditions given, so that the planner sees which index serves them.
         let mut conditions = Vec::new();
         let mut args = Vec::new();
@@ -313,7 +342,7 @@ impl Store {
             },
             args.len()
         );
-        self.all(&sql, &args).await
+        Ok(Planned::all(self.statement(&sql, &args)?))
     }
 
     /// Counts one more request in `bucket`'s fixed window starting at `window_start`, and returns
@@ -550,14 +579,7 @@ impl CredentialStore for Store {
 /// The one row of Okta settings.
 impl SettingsStore for Store {
     async fn okta_settings(&self) -> Result<SettingsRow, StoreError> {
-        let row: Option<SettingsRow> = self
-            .first(
-                "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
-                 updated_by, updated_at FROM okta_settings WHERE id = 1",
-                &[],
-            )
-            .await?;
-        row.ok_or_else(|| StoreError::Database("okta_settings has no row".into()))
+        self.plan_okta_settings()?.run(self).await
     }
 
     async fn save_okta_settings(

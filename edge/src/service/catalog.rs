@@ -24,6 +24,7 @@ use crate::error::ApiError;
 use crate::service::access::Principal;
 use crate::service::ports::{
     AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, CustomRoleRow, RateLimiter,
+    RoleHolders,
 };
 
 /// The longest description of a permission, in characters.
@@ -292,6 +293,24 @@ pub async fn update_role(
 pub async fn role_impact(store: &impl CatalogStore, key: &str) -> Result<RoleImpact, ApiError> {
     let row = custom_role_row(&store.catalog_rows().await?.1, key)?;
     let holders = store.role_holders(&row.key, IMPACT_FIRST_PEOPLE).await?;
+    impact(row, holders, key)
+}
+
+/// [`role_impact`] from reads made together: the custom roles, and the holders of the role
+/// `key` (its first [`IMPACT_FIRST_PEOPLE`]), read whether or not it exists.
+///
+/// # Errors
+///
+/// As [`role_impact`]'s.
+pub fn role_impact_of(
+    roles: &[CustomRoleRow],
+    holders: RoleHolders,
+    key: &str,
+) -> Result<RoleImpact, ApiError> {
+    impact(custom_role_row(roles, key)?, holders, key)
+}
+
+fn impact(row: CustomRoleRow, holders: RoleHolders, key: &str) -> Result<RoleImpact, ApiError> {
     let role = described_role(row).ok_or_else(|| unreadable(key))?;
     let people = u64::try_from(holders.people).unwrap_or(0);
     let grants: Vec<RoleGrantImpact> = holders
@@ -704,6 +723,24 @@ mod tests {
         let again = delete_role(&store, &limits, &root(), "operator", NOW).await;
         assert_eq!(code(again.expect_err("gone")), "not_found");
         let built_in = role_impact(&store, "admin").await.expect_err("built in");
+        assert_eq!(code(built_in), "conflict");
+    }
+
+    /// [`role_impact_of`] as the edge plans it: the holders read whether or not the role is.
+    async fn impact_read_together(store: &FakeCatalog, key: &str) -> Result<RoleImpact, ApiError> {
+        let holders = store.role_holders(key, IMPACT_FIRST_PEOPLE).await.expect("read");
+        role_impact_of(&store.catalog_rows().await.expect("read").1, holders, key)
+    }
+
+    #[tokio::test]
+    async fn an_impact_from_reads_made_together_is_the_same_as_read_one_after_the_other() {
+        let (store, _) = with_operator().await;
+        store.grant("g-ops", "operator", "folder:/prod");
+        let planned = impact_read_together(&store, "operator").await.expect("the impact");
+        assert_eq!(planned, role_impact(&store, "operator").await.expect("the impact"));
+        let missing = impact_read_together(&store, "nobody").await.expect_err("no such role");
+        assert_eq!(code(missing), "not_found");
+        let built_in = impact_read_together(&store, "admin").await.expect_err("built in");
         assert_eq!(code(built_in), "conflict");
     }
 

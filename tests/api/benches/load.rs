@@ -9,7 +9,8 @@
 //! The mix, asked round robin by every connection (each connection starts at another place in
 //! it): `GET /api/v1/me`, the groups list, a group search, a group, a page of a group's members,
 //! a person's effective access, the sync status, an access check by a person, an access check
-//! by an API key (a relying app), and `GET /api/v1/health` (one D1 query: the baseline). The
+//! by an API key (a relying app), the Okta settings and the audit log's first page (the admin
+//! screens), and `GET /api/v1/health` (one D1 query: the baseline). The
 //! people's requests carry the dev sign-in's JWT, verified on every request as Access's is.
 //!
 //! Per phase it prints requests/s and errors, then per endpoint the count, p50/p95/p99 and
@@ -159,6 +160,9 @@ impl Mix {
                 members.iter().map(check).collect(),
                 Credential::ApiKey,
             ),
+            // The admin screens' reads: every read-only endpoint is one round trip too.
+            target("GET /settings/okta", vec!["/api/v1/settings/okta".into()], person),
+            target("GET /audit", vec!["/api/v1/audit".into()], person),
             target("GET /health", vec!["/api/v1/health".into()], person),
         ];
         Self {

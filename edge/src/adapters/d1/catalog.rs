@@ -5,12 +5,11 @@ use wasm_bindgen::JsValue;
 
 use crate::error::StoreError;
 use crate::service::ports::{
-    AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, CustomRoleRow, RoleGrantRow,
-    RoleHolders,
+    AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, CustomRoleRow, RoleHolders,
 };
 
 use super::people::statuses_holding_roles;
-use super::{Planned, Store, batch_answer, changes, database, grant_change_jobs, text};
+use super::{Planned, Store, changes, database, grant_change_jobs, text};
 
 /// The permissions of ?3 (a JSON array) that are all registered: a role never holds a name
 /// removed meanwhile.
@@ -30,6 +29,57 @@ impl Store {
             &[],
         )?;
         Ok(Planned::all(permissions).and(Planned::all(roles)))
+    }
+
+    /// The grants of the custom role `key`, with their groups' holding members, and the
+    /// distinct people who hold it (their count, and the first `first_people` by email);
+    /// planned.
+    pub(crate) fn plan_role_holders(
+        &self,
+        key: &str,
+        first_people: u32,
+    ) -> Result<Planned<RoleHolders>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        #[derive(serde::Deserialize)]
+        struct Email {
+            email: String,
+        }
+        let holding = statuses_holding_roles();
+        let holders = format!(
+            "SELECT m.group_id, u.email FROM group_members m JOIN okta_users u ON u.id = m.user_id \
+             WHERE u.status IN ({holding}) AND m.group_id IN \
+             (SELECT group_id FROM group_grants WHERE role = ?1)"
+        );
+        let grants = self.statement(
+            &format!(
+                "WITH holders AS ({holders}) SELECT x.group_id, g.name AS group_name, x.scope, \
+                 (SELECT COUNT(*) FROM holders h WHERE h.group_id = x.group_id) AS members \
+                 FROM group_grants x JOIN groups g ON g.id = x.group_id WHERE x.role = ?1 \
+                 ORDER BY g.name COLLATE NOCASE, x.group_id, x.scope"
+            ),
+            &[text(key)],
+        )?;
+        let people = self.statement(
+            &format!("SELECT COUNT(DISTINCT u.email) AS n FROM ({holders}) u"),
+            &[text(key)],
+        )?;
+        let first = self.statement(
+            &format!(
+                "SELECT DISTINCT u.email FROM ({holders}) u WHERE u.email IS NOT NULL \
+                 ORDER BY u.email LIMIT ?2"
+            ),
+            &[text(key), JsValue::from_f64(f64::from(first_people))],
+        )?;
+        let people = Planned::<Vec<Count>>::all(people).map(|c| c.first().map_or(0, |c| c.n));
+        let first = Planned::<Vec<Email>>::all(first)
+            .map(|emails| emails.into_iter().map(|e| e.email).collect());
+        Ok(Planned::all(grants)
+            .and(people)
+            .and(first)
+            .map(|((grants, people), first_people)| RoleHolders { grants, people, first_people }))
     }
 }
 
@@ -106,50 +156,7 @@ impl CatalogStore for Store {
 
     /// One batch: the grants with their groups' holding members, and the distinct people.
     async fn role_holders(&self, key: &str, first_people: u32) -> Result<RoleHolders, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Count {
-            n: i64,
-        }
-        #[derive(serde::Deserialize)]
-        struct Email {
-            email: String,
-        }
-        let holding = statuses_holding_roles();
-        let holders = format!(
-            "SELECT m.group_id, u.email FROM group_members m JOIN okta_users u ON u.id = m.user_id \
-             WHERE u.status IN ({holding}) AND m.group_id IN \
-             (SELECT group_id FROM group_grants WHERE role = ?1)"
-        );
-        let grants = self.statement(
-            &format!(
-                "WITH holders AS ({holders}) SELECT x.group_id, g.name AS group_name, x.scope, \
-                 (SELECT COUNT(*) FROM holders h WHERE h.group_id = x.group_id) AS members \
-                 FROM group_grants x JOIN groups g ON g.id = x.group_id WHERE x.role = ?1 \
-                 ORDER BY g.name COLLATE NOCASE, x.group_id, x.scope"
-            ),
-            &[text(key)],
-        )?;
-        let people = self.statement(
-            &format!("SELECT COUNT(DISTINCT u.email) AS n FROM ({holders}) u"),
-            &[text(key)],
-        )?;
-        let first = self.statement(
-            &format!(
-                "SELECT DISTINCT u.email FROM ({holders}) u WHERE u.email IS NOT NULL \
-                 ORDER BY u.email LIMIT ?2"
-            ),
-            &[text(key), JsValue::from_f64(f64::from(first_people))],
-        )?;
-        let mut results =
-            self.db.batch(vec![grants, people, first]).await.map_err(database)?.into_iter();
-        let grants: Vec<RoleGrantRow> = batch_answer(results.next())?;
-        let people: Vec<Count> = batch_answer(results.next())?;
-        let first: Vec<Email> = batch_answer(results.next())?;
-        Ok(RoleHolders {
-            grants,
-            people: people.first().map_or(0, |c| c.n),
-            first_people: first.into_iter().map(|e| e.email).collect(),
-        })
+        self.plan_role_holders(key, first_people)?.run(self).await
     }
 
     /// One batch (one transaction): the grants go first, then the role, so no grant outlives

@@ -274,7 +274,7 @@ const MEMBERS_OF_GROUP: &str =
     "FROM group_members m JOIN okta_users u ON u.id = m.user_id WHERE m.group_id = ?1";
 
 /// Users after the member (?2 its email or `''`, ?3 its id) in member-page order. The first term
-/// makes the keyset a range of the index `okta_user_versions_in_email_order`: SQLite does not
+/// makes the keyset a range of the index `okta_user_versions_in_email_order`: the planner does not
 /// seek an expression index by a row value.
 const AFTER_KEY: &str = "IFNULL(u.email, '') >= ?2 AND (IFNULL(u.email, ''), u.id) > (?2, ?3)";
 

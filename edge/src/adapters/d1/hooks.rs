@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::{Store, database, text};
+use super::{Planned, Store, database, text};
 use crate::error::StoreError;
 use crate::service::okta_hooks::{Delivery, Hint};
 use crate::service::ports::AuditRecord;
@@ -27,12 +27,16 @@ const REMEMBERED_FOR_S: f64 = 24.0 * 3600.0;
 impl Store {
     /// The hook, once a secret has been made.
     pub(crate) async fn event_hook(&self) -> Result<Option<EventHookRow>, StoreError> {
-        self.first(
+        self.plan_event_hook()?.run(self).await
+    }
+
+    /// [`Self::event_hook`], planned.
+    pub(crate) fn plan_event_hook(&self) -> Result<Planned<Option<EventHookRow>>, StoreError> {
+        Ok(Planned::first(self.statement(
             "SELECT secret_hash, created_at, created_by, verified_at, last_delivery_at, deliveries, duplicates \
              FROM okta_event_hook WHERE id = 1",
             &[],
-        )
-        .await
+        )?))
     }
 
     /// Replaces the hook's secret (the old one stops working at once), with its audit row, and

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{Store, batch_answer, changes, database, text};
+use super::{Planned, Store, batch_answer, changes, database, text};
 use crate::error::StoreError;
 use crate::service::ports::{AuditRecord, CustomGrantRow};
 use crate::service::webhooks::{GrantsBefore, MembershipChange, PersonChange};
@@ -121,15 +121,14 @@ fn subscribed(param: u8) -> String {
 }
 
 impl Store {
-    /// Every endpoint, oldest first.
-    pub(crate) async fn webhook_endpoints(&self) -> Result<Vec<EndpointRow>, StoreError> {
-        self.all(
+    /// Every endpoint, oldest first; planned.
+    pub(crate) fn plan_webhook_endpoints(&self) -> Result<Planned<Vec<EndpointRow>>, StoreError> {
+        Ok(Planned::all(self.statement(
             &format!(
                 "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints e ORDER BY e.created_at, e.id"
             ),
             &[],
-        )
-        .await
+        )?))
     }
 
     /// One endpoint.
@@ -137,11 +136,18 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<EndpointRow>, StoreError> {
-        self.first(
+        self.plan_webhook_endpoint(id)?.run(self).await
+    }
+
+    /// [`Self::webhook_endpoint`], planned.
+    pub(crate) fn plan_webhook_endpoint(
+        &self,
+        id: &str,
+    ) -> Result<Planned<Option<EndpointRow>>, StoreError> {
+        Ok(Planned::first(self.statement(
             &format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints e WHERE e.id = ?1"),
             &[text(id)],
-        )
-        .await
+        )?))
     }
 
     /// Whether any endpoint receives `kind`.
@@ -253,6 +259,15 @@ impl Store {
         endpoint_id: &str,
         limit: u32,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.plan_webhook_deliveries(endpoint_id, limit)?.run(self).await
+    }
+
+    /// [`Self::webhook_deliveries`], planned.
+    pub(crate) fn plan_webhook_deliveries(
+        &self,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Planned<Vec<WebhookDelivery>>, StoreError> {
         #[derive(Deserialize)]
         struct Row {
             message_id: String,
@@ -265,43 +280,42 @@ impl Store {
             delivered_at: Option<String>,
             created_at: String,
         }
-        let rows: Vec<Row> = self
-            .all(
-                "SELECT d.message_id AS message_id, m.event_type AS event_type, d.state AS state, \
-                 d.attempts AS attempts, d.last_status AS last_status, d.last_error AS last_error, \
-                 d.next_attempt_at AS next_attempt_at, d.delivered_at AS delivered_at, \
-                 d.created_at AS created_at FROM webhook_deliveries d \
-                 JOIN webhook_messages m ON m.id = d.message_id \
-                 WHERE d.endpoint_id = ?1 AND d.state <> 'staged' \
-                 ORDER BY d.created_at DESC, d.message_id DESC LIMIT ?2",
-                &[text(endpoint_id), JsValue::from_f64(f64::from(limit))],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
-                let state = match row.state.as_str() {
-                    "pending" => DeliveryState::Pending,
-                    "delivered" => DeliveryState::Delivered,
-                    "failed" => DeliveryState::Failed,
-                    _ => return None,
-                };
-                Some(WebhookDelivery {
-                    message_id: row.message_id,
-                    event_type: WebhookEventType::parse(&row.event_type)?,
-                    state,
-                    attempts: u32::try_from(row.attempts).unwrap_or(0),
-                    last_status: row.last_status.and_then(|s| u16::try_from(s).ok()),
-                    last_error: row.last_error,
-                    next_attempt_at: row
-                        .next_attempt_at
-                        .filter(|_| state == DeliveryState::Pending)
-                        .map(iso_of_ms),
-                    delivered_at: row.delivered_at,
-                    created_at: row.created_at,
+        let rows = Planned::<Vec<Row>>::all(self.statement(
+            "SELECT d.message_id AS message_id, m.event_type AS event_type, d.state AS state, \
+             d.attempts AS attempts, d.last_status AS last_status, d.last_error AS last_error, \
+             d.next_attempt_at AS next_attempt_at, d.delivered_at AS delivered_at, \
+             d.created_at AS created_at FROM webhook_deliveries d \
+             JOIN webhook_messages m ON m.id = d.message_id \
+             WHERE d.endpoint_id = ?1 AND d.state <> 'staged' \
+             ORDER BY d.created_at DESC, d.message_id DESC LIMIT ?2",
+            &[text(endpoint_id), JsValue::from_f64(f64::from(limit))],
+        )?);
+        Ok(rows.map(|rows| {
+            rows.into_iter()
+                .filter_map(|row| {
+                    let state = match row.state.as_str() {
+                        "pending" => DeliveryState::Pending,
+                        "delivered" => DeliveryState::Delivered,
+                        "failed" => DeliveryState::Failed,
+                        _ => return None,
+                    };
+                    Some(WebhookDelivery {
+                        message_id: row.message_id,
+                        event_type: WebhookEventType::parse(&row.event_type)?,
+                        state,
+                        attempts: u32::try_from(row.attempts).unwrap_or(0),
+                        last_status: row.last_status.and_then(|s| u16::try_from(s).ok()),
+                        last_error: row.last_error,
+                        next_attempt_at: row
+                            .next_attempt_at
+                            .filter(|_| state == DeliveryState::Pending)
+                            .map(iso_of_ms),
+                        delivered_at: row.delivered_at,
+                        created_at: row.created_at,
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        }))
     }
 
     /// Makes a delivered or failed delivery due again now, with its audit row. Returns whether

@@ -9,19 +9,25 @@ use worker::{Request, Response};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::access::parse_email;
+use crate::http::handlers::{PlannedAnswer, answer_alone, answered};
 use crate::http::respond;
 use crate::service::access::Principal;
 use crate::service::credentials::{self, Now};
 use crate::service::ports::AuditRecord;
 
 /// `GET /api/v1/super-admins`.
-pub(crate) async fn list_super_admins(ctx: &Ctx) -> Result<Response, ApiError> {
-    let rows = ctx.store.list_super_admins().await?;
-    let super_admins = rows
-        .into_iter()
-        .map(|r| SuperAdmin { email: r.email, granted_by: r.granted_by, granted_at: r.granted_at })
-        .collect();
-    respond::json(&ListSuperAdminsResponse { super_admins }, 200)
+pub(crate) fn list_super_admins(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(answered(ctx.store.plan_super_admins()?, |rows| {
+        let super_admins = rows
+            .into_iter()
+            .map(|r| SuperAdmin {
+                email: r.email,
+                granted_by: r.granted_by,
+                granted_at: r.granted_at,
+            })
+            .collect();
+        respond::json(&ListSuperAdminsResponse { super_admins }, 200)
+    }))
 }
 
 /// `POST /api/v1/super-admins`.
@@ -40,7 +46,7 @@ pub(crate) async fn grant_super_admin(
             format!("{email} is a superAdmin already."),
         ));
     }
-    list_super_admins(ctx).await.map(|r| r.with_status(201))
+    answer_alone(list_super_admins(ctx), &ctx.store, principal).await.map(|r| r.with_status(201))
 }
 
 /// `DELETE /api/v1/super-admins/{email}`.
@@ -64,13 +70,15 @@ pub(crate) async fn revoke_super_admin(
             "This is the last superAdmin; grant superAdmin to someone else first.",
         ));
     }
-    list_super_admins(ctx).await
+    answer_alone(list_super_admins(ctx), &ctx.store, principal).await
 }
 
 /// `GET /api/v1/api-keys`.
-pub(crate) async fn list_api_keys(ctx: &Ctx) -> Result<Response, ApiError> {
-    let api_keys = ctx.store.list_api_keys().await?.into_iter().map(credentials::api_key).collect();
-    respond::json(&ListApiKeysResponse { api_keys }, 200)
+pub(crate) fn list_api_keys(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(answered(ctx.store.plan_api_keys()?, |rows| {
+        let api_keys = rows.into_iter().map(credentials::api_key).collect();
+        respond::json(&ListApiKeysResponse { api_keys }, 200)
+    }))
 }
 
 /// `POST /api/v1/api-keys`: see [`credentials::create_api_key`].
@@ -97,19 +105,15 @@ pub(crate) async fn revoke_api_key(
     if !ctx.store.revoke_api_key(id, &audit, &ctx.now).await? {
         return Err(ApiError::client(ProblemCode::NotFound, "No active API key has this id."));
     }
-    list_api_keys(ctx).await
+    answer_alone(list_api_keys(ctx), &ctx.store, principal).await
 }
 
 /// `GET /api/v1/service-tokens`.
-pub(crate) async fn list_service_tokens(ctx: &Ctx) -> Result<Response, ApiError> {
-    let service_tokens = ctx
-        .store
-        .list_service_tokens()
-        .await?
-        .into_iter()
-        .map(credentials::service_token)
-        .collect();
-    respond::json(&ListServiceTokensResponse { service_tokens }, 200)
+pub(crate) fn list_service_tokens(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    Ok(answered(ctx.store.plan_service_tokens()?, |rows| {
+        let service_tokens = rows.into_iter().map(credentials::service_token).collect();
+        respond::json(&ListServiceTokensResponse { service_tokens }, 200)
+    }))
 }
 
 /// `POST /api/v1/service-tokens`: see [`credentials::register_service_token`].
@@ -138,5 +142,5 @@ pub(crate) async fn revoke_service_token(
             "No active service token has this common name.",
         ));
     }
-    list_service_tokens(ctx).await
+    answer_alone(list_service_tokens(ctx), &ctx.store, principal).await
 }

@@ -9,6 +9,7 @@ use crate::adapters::d1::AuditRow;
 use crate::error::{ApiError, StoreError};
 use crate::http::audit_csv::{AUDIT_CSV_COLUMNS, audit_csv_cells};
 use crate::http::context::Ctx;
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::listing::{AuditQuery, audit_query, query_pairs};
 use crate::http::respond;
 
@@ -29,14 +30,17 @@ const EXPORT_TRUNCATED_HEADER: &str = "Audit-Export-Truncated";
 const EXPORT_ENTRIES_HEADER: &str = "Audit-Export-Entries";
 
 /// `GET /api/v1/audit?before=&limit=&target=&actor=&action=&from=&to=`.
-pub(crate) async fn list_audit(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+pub(crate) fn list_audit(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let AuditQuery { before, limit, filter } =
         audit_query(&query_pairs(req)?, 50, MAX_AUDIT_PAGE, MAX_FILTER_LENGTH)?;
-    let rows = ctx.store.list_audit(before, &filter, limit + 1).await?;
-    let more = rows.len() > limit as usize;
-    let entries: Vec<AuditEntry> = rows.into_iter().take(limit as usize).map(entry).collect();
-    let next_before = if more { entries.last().map(|e| e.id) } else { None };
-    respond::json(&ListAuditResponse { entries, next_before }, 200)
+    // One entry more than a page, to know whether another page follows.
+    let read = ctx.store.plan_audit(before, &filter, limit + 1)?;
+    Ok(answered(read, move |rows| {
+        let more = rows.len() > limit as usize;
+        let entries: Vec<AuditEntry> = rows.into_iter().take(limit as usize).map(entry).collect();
+        let next_before = if more { entries.last().map(|e| e.id) } else { None };
+        respond::json(&ListAuditResponse { entries, next_before }, 200)
+    }))
 }
 
 /// `GET /api/v1/audit/export?target=&actor=&action=&from=&to=`: the matching entries as CSV,

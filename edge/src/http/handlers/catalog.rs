@@ -66,9 +66,14 @@ pub(crate) async fn update_role(
     respond::json(&edited, 200)
 }
 
-/// `GET /api/v1/roles/{key}/impact`.
-pub(crate) async fn role_impact(key: &str, ctx: &Ctx) -> Result<Response, ApiError> {
-    respond::json(&catalog::role_impact(&ctx.store, key).await?, 200)
+/// `GET /api/v1/roles/{key}/impact`: the role's holders are read with the catalog, whether or
+/// not it has the role.
+pub(crate) fn role_impact(key: &str, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    let holders = ctx.store.plan_role_holders(key, catalog::IMPACT_FIRST_PEOPLE)?;
+    let key = key.to_owned();
+    Ok(answered(ctx.store.plan_catalog_rows()?.and(holders), move |((_, roles), holders)| {
+        respond::json(&catalog::role_impact_of(&roles, holders, &key)?, 200)
+    }))
 }
 
 /// `DELETE /api/v1/roles/{key}`: answers the roles that remain.

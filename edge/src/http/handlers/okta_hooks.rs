@@ -16,6 +16,7 @@ use crate::adapters::d1::EventHookRow;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, own_origin, read_body};
 use crate::http::handlers::sync::ask_coordinator;
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::{identity, respond};
 use crate::service::access::Principal;
 use crate::service::okta_hooks::{
@@ -67,9 +68,11 @@ pub(crate) async fn receive_events(req: &mut Request, env: &Env) -> Result<Respo
 }
 
 /// `GET /api/v1/settings/okta/event-hook`.
-pub(crate) async fn get_event_hook(req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    let hook = ctx.store.event_hook().await?;
-    respond::json(&describe(req, hook.as_ref()), 200)
+pub(crate) fn get_event_hook(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    let origin = own_origin(req);
+    let described =
+        move |hook: Option<EventHookRow>| respond::json(&describe(&origin, hook.as_ref()), 200);
+    Ok(answered(ctx.store.plan_event_hook()?, described))
 }
 
 /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret, shown this once; the old one
@@ -87,13 +90,15 @@ pub(crate) async fn rotate_event_hook_secret(
     let hash = okta_hooks::secret_hash(pepper, &secret);
     ctx.store.replace_event_hook_secret(&hash, &audit, &ctx.now).await?;
     let hook = ctx.store.event_hook().await?;
-    respond::json(&OktaEventHookSecret { secret, hook: describe(req, hook.as_ref()) }, 201)
+    let hook = describe(&own_origin(req), hook.as_ref());
+    respond::json(&OktaEventHookSecret { secret, hook }, 201)
 }
 
-fn describe(req: &Request, hook: Option<&EventHookRow>) -> OktaEventHook {
+/// The hook as the API describes it, its URL on `origin` (this Worker's).
+fn describe(origin: &str, hook: Option<&EventHookRow>) -> OktaEventHook {
     OktaEventHook {
         configured: hook.is_some(),
-        url: format!("{}{HOOK_PATH}", own_origin(req)),
+        url: format!("{origin}{HOOK_PATH}"),
         header: SECRET_HEADER.to_owned(),
         event_types: EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         created_by: hook.map(|h| h.created_by.clone()),

@@ -5,6 +5,8 @@
 //! Test connection alike. A stored token that needs a key the Worker no longer has is reported
 //! as `token_key_changed`, on the screen (`GET`) and wherever it would be used.
 
+use std::rc::Rc;
+
 use groupsync_core::api::{TestOktaConnectionRequest, UpdateOktaSettingsRequest};
 use groupsync_core::domain::{AppId, TenantUrl};
 use groupsync_core::okta::OktaToken;
@@ -13,6 +15,7 @@ use worker::{Request, Response};
 
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::respond;
 use crate::okta_target::{OktaConnectionTester, UsableToken, keep_resealed, token_for};
 use crate::service::access::Principal;
@@ -22,9 +25,10 @@ use crate::service::ports::{AuditRecord, RateLimiter};
 use crate::service::ports::{ConnectionTester, SettingsStore};
 
 /// `GET /api/v1/settings/okta`.
-pub(crate) async fn get_okta_settings(ctx: &Ctx) -> Result<Response, ApiError> {
-    let row = ctx.store.okta_settings().await?;
-    respond::json(&describe_settings(&ctx.config, &row), 200)
+pub(crate) fn get_okta_settings(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
+    let config = Rc::clone(&ctx.config);
+    let described = move |row| respond::json(&describe_settings(&config, &row), 200);
+    Ok(answered(ctx.store.plan_okta_settings()?, described))
 }
 
 /// `PUT /api/v1/settings/okta`: see [`okta_settings::update_okta_settings`].

@@ -16,6 +16,7 @@ use worker::{Env, Request, Response};
 use crate::adapters::d1::{EndpointRow, NewEndpoint};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
+use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::listing::{invalid_query, query_pairs};
 use crate::http::respond;
 use crate::sealed_token::TokenKeys;
@@ -28,11 +29,12 @@ const DELIVERIES_SHOWN: u32 = 50;
 const MOST_DELIVERIES_SHOWN: u32 = 200;
 
 /// `GET /api/v1/webhooks`.
-pub(crate) async fn list_webhooks(ctx: &Ctx) -> Result<Response, ApiError> {
-    let endpoints =
-        ctx.store.webhook_endpoints().await?.into_iter().map(EndpointRow::into_api).collect();
+pub(crate) fn list_webhooks(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
     let allowed_hosts = ctx.config.webhook_policy.allowed_hosts.clone();
-    respond::json(&ListWebhooksResponse { endpoints, allowed_hosts }, 200)
+    Ok(answered(ctx.store.plan_webhook_endpoints()?, move |rows| {
+        let endpoints = rows.into_iter().map(EndpointRow::into_api).collect();
+        respond::json(&ListWebhooksResponse { endpoints, allowed_hosts }, 200)
+    }))
 }
 
 /// `POST /api/v1/webhooks`: registers an endpoint; its secret is shown this once.
@@ -80,12 +82,13 @@ pub(crate) async fn delete_webhook(
     respond::no_content()
 }
 
-/// `GET /api/v1/webhooks/{id}/deliveries?limit=N`: the newest deliveries first.
-pub(crate) async fn list_deliveries(
+/// `GET /api/v1/webhooks/{id}/deliveries?limit=N`: the newest deliveries first (read with the
+/// endpoint, whether or not it exists).
+pub(crate) fn list_deliveries(
     id: &str,
     req: &Request,
     ctx: &Ctx,
-) -> Result<Response, ApiError> {
+) -> Result<PlannedAnswer, ApiError> {
     let limit = match query_pairs(req)?.iter().find(|(name, _)| name == "limit") {
         None => DELIVERIES_SHOWN,
         Some((_, value)) => value
@@ -96,9 +99,12 @@ pub(crate) async fn list_deliveries(
                 invalid_query("limit", format!("a number from 1 to {MOST_DELIVERIES_SHOWN}"))
             })?,
     };
-    let endpoint = described(ctx, id).await?;
-    let deliveries = ctx.store.webhook_deliveries(id, limit).await?;
-    respond::json(&ListWebhookDeliveriesResponse { endpoint, deliveries }, 200)
+    let read =
+        ctx.store.plan_webhook_endpoint(id)?.and(ctx.store.plan_webhook_deliveries(id, limit)?);
+    Ok(answered(read, |(endpoint, deliveries)| {
+        let endpoint = endpoint.ok_or_else(not_found)?.into_api();
+        respond::json(&ListWebhookDeliveriesResponse { endpoint, deliveries }, 200)
+    }))
 }
 
 /// `POST /api/v1/webhooks/{id}/deliveries/{message_id}/redeliver`: sends a delivered or failed
