@@ -4,7 +4,8 @@
 //! `cargo xtask build && cargo bench -p api-tests --bench load` runs 1, 10 and 50 concurrent
 //! connections for 30 s each over a realistic mix of reads, then 10 connections while a full
 //! sync runs and commits. Options: `-- --size S|M|L`, `--seconds N` (per phase),
-//! `--connections 1,10,50`.
+//! `--connections 1,10,50`, and `--only "GET /health,GET /me"` (those endpoints alone, no phase
+//! during a sync).
 //!
 //! The mix, asked round robin by every connection (each connection starts at another place in
 //! it): `GET /api/v1/me`, the groups list, a group search, a group, a page of a group's members,
@@ -48,20 +49,28 @@ fn main() {
     let connections: Vec<usize> = value("--connections").map_or(vec![1, 10, 50], |list| {
         list.split(',').map(|n| n.parse().expect("counts such as 1,10,50")).collect()
     });
+    // A diagnosis: only these endpoints of the mix (names as printed, comma-separated), and no
+    // phase during a sync. `--only "GET /health"` measures what the stack itself can serve.
+    let only: Option<Vec<String>> =
+        value("--only").map(|names| names.split(',').map(|n| n.trim().to_owned()).collect());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(run(size, Duration::from_secs(seconds), &connections));
+    runtime.block_on(run(size, Duration::from_secs(seconds), &connections, only));
 }
 
-async fn run(size: TenantSize, phase: Duration, connections: &[usize]) {
+async fn run(size: TenantSize, phase: Duration, connections: &[usize], only: Option<Vec<String>>) {
     let options = TenantOptions::default();
     let (fake, stack, api) =
         common::start_product(size, options, Some(OKTA_WINDOW), "bench-load", false).await;
     api.sync(json!({ "full": true })).await;
-    let mix = Mix::prepare(&api, &fake).await;
+    let mut mix = Mix::prepare(&api, &fake).await;
+    if let Some(names) = &only {
+        mix.targets.retain(|target| names.iter().any(|name| name == target.name));
+        assert!(!mix.targets.is_empty(), "--only names none of the mix's endpoints");
+    }
     println!(
         "Load on {size:?} ({} groups, {} memberships), {} s per phase, one connection per client",
         fake.info().groups,
@@ -71,6 +80,10 @@ async fn run(size: TenantSize, phase: Duration, connections: &[usize]) {
     for &count in connections {
         let report = load(&mix, count, phase, None).await;
         report.print(&format!("{count} connection(s)"), count == 1);
+    }
+    if only.is_some() {
+        drop(stack);
+        return;
     }
     let run = api.start_sync(json!({ "full": true })).await;
     let report = load(&mix, SYNC_CONNECTIONS, SYNC_PATIENCE, Some((&api, &run))).await;
