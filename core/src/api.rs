@@ -4,6 +4,8 @@
 mod access;
 mod health;
 mod problem;
+#[cfg(all(test, feature = "schema"))]
+mod schema_tests;
 mod settings;
 mod sync;
 mod webhooks;

@@ -49,7 +49,7 @@ async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
         return health::get_health(&env).await;
     }
     if matched.endpoint == Endpoint::OpenApi {
-        return respond::json(&crate::http::openapi::document(), 200);
+        return respond::json_text(crate::http::openapi::DOCUMENT);
     }
     let ctx = Ctx::new(&env)?;
     if matched.access == Access::Public {

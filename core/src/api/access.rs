@@ -9,6 +9,7 @@ use crate::domain::{
 
 /// Who the caller is (`GET /api/v1/me`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MeResponse {
     /// `person` (signed in through Cloudflare Access or the dev sign-in) or `machine`.
     pub kind: CallerKind,
@@ -31,8 +32,10 @@ pub struct MeResponse {
 
 /// `GET /api/v1/access/check`: may this person do this, there, and why (issue #14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessCheckResponse {
     /// The email asked about (trimmed and lowercased).
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// The permission asked about.
     pub permission: PermissionName,
@@ -48,6 +51,7 @@ pub struct AccessCheckResponse {
 
 /// `POST /api/v1/access/checks`: many checks in one call (it reads, and changes nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccessCheckBatchRequest {
     /// The checks, each as the single check's query would ask it.
@@ -56,9 +60,11 @@ pub struct AccessCheckBatchRequest {
 
 /// One check of a batch: the single check's query parameters, as fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccessCheckItem {
     /// Whose access.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// Which permission.
     pub permission: String,
@@ -75,6 +81,7 @@ pub struct AccessCheckItem {
 
 /// The answers of a batch, in the order of its checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessCheckBatchResponse {
     /// One answer per check.
     pub results: Vec<AccessCheckResponse>,
@@ -83,6 +90,7 @@ pub struct AccessCheckBatchResponse {
 /// A hypothetical membership an access check assumes (`as_if_member_of`,
 /// `as_if_not_member_of`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Assumption {
     /// As if the person were also a member of this group (its id).
@@ -93,6 +101,7 @@ pub enum Assumption {
 
 /// A permission the relying app registered (issue #14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppPermissionDescription {
     /// Its name (`runbooks.execute`).
     pub name: AppPermission,
@@ -101,11 +110,13 @@ pub struct AppPermissionDescription {
     /// Who registered it.
     pub created_by: String,
     /// When (RFC 3339, UTC).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: String,
 }
 
 /// `GET /api/v1/permissions`: both catalogs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListPermissionsResponse {
     /// This console's own permissions (fixed).
     pub console: Vec<Permission>,
@@ -115,6 +126,7 @@ pub struct ListPermissionsResponse {
 
 /// `POST /api/v1/permissions`: registers a permission of the relying app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterPermissionRequest {
     /// Its name: lowercase words joined by dots (`runbooks.execute`).
@@ -126,6 +138,7 @@ pub struct RegisterPermissionRequest {
 
 /// The two kinds of callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallerKind {
     /// A person.
@@ -136,6 +149,7 @@ pub enum CallerKind {
 
 /// The role catalog (`GET /api/v1/roles`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListRolesResponse {
     /// The built-in roles with their permissions.
     pub roles: Vec<RoleDescription>,
@@ -152,6 +166,7 @@ pub struct ListRolesResponse {
 
 /// A custom role: a named set of the relying app's permissions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomRoleDescription {
     /// Its key, as grants name it.
     pub key: RoleKey,
@@ -165,11 +180,13 @@ pub struct CustomRoleDescription {
     /// Who created it or last changed it.
     pub updated_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub updated_at: String,
 }
 
 /// `PUT /api/v1/roles/{key}`: a custom role's new name and permissions (its key stays).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     /// The name shown to people.
@@ -183,6 +200,7 @@ pub struct UpdateRoleRequest {
 /// `GET /api/v1/roles/{key}/impact`: what deleting a custom role would take away, and from
 /// whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleImpact {
     /// The role as it is.
     pub role: CustomRoleDescription,
@@ -191,6 +209,7 @@ pub struct RoleImpact {
     /// How many people hold it through those grants (members whose Okta status holds roles).
     pub people: u64,
     /// The first of them by email (at most 20), for a reader to recognise.
+    #[cfg_attr(feature = "schema", schemars(inner(email)))]
     pub first_people: Vec<String>,
     /// The impact in one sentence.
     pub summary: String,
@@ -198,6 +217,7 @@ pub struct RoleImpact {
 
 /// One group's grant of a role, as the impact of deleting the role lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleGrantImpact {
     /// The group's id.
     pub group_id: String,
@@ -211,6 +231,7 @@ pub struct RoleGrantImpact {
 
 /// `POST /api/v1/roles`: a custom role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// Its key (a lowercase word, such as `runbook_operator`), never changed afterwards.
@@ -223,6 +244,7 @@ pub struct CreateRoleRequest {
 
 /// One role and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleDescription {
     /// The role's id.
     pub id: BuiltInRole,
@@ -234,17 +256,21 @@ pub struct RoleDescription {
 
 /// A superAdmin (`GET /api/v1/super-admins`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuperAdmin {
     /// Their email.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// Who granted it (an email, or `bootstrap`).
     pub granted_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub granted_at: String,
 }
 
 /// `GET /api/v1/super-admins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListSuperAdminsResponse {
     /// Every superAdmin.
     pub super_admins: Vec<SuperAdmin>,
@@ -252,14 +278,17 @@ pub struct ListSuperAdminsResponse {
 
 /// `POST /api/v1/super-admins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GrantSuperAdminRequest {
     /// The person to make a superAdmin.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
 }
 
 /// `POST /api/v1/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// What the key is for, shown in lists.
@@ -274,6 +303,7 @@ pub struct CreateApiKeyRequest {
 
 /// An API key as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiKey {
     /// The key's id (also the public part of the key).
     pub id: String,
@@ -284,15 +314,19 @@ pub struct ApiKey {
     /// Who issued it.
     pub created_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: String,
     /// When it stops working.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub expires_at: String,
     /// When it was revoked, if it was.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub revoked_at: Option<String>,
 }
 
 /// `POST /api/v1/api-keys`: the key, with its secret shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateApiKeyResponse {
     /// The key's record.
     pub key: ApiKey,
@@ -302,6 +336,7 @@ pub struct CreateApiKeyResponse {
 
 /// `GET /api/v1/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListApiKeysResponse {
     /// Every key, newest first.
     pub api_keys: Vec<ApiKey>,
@@ -309,6 +344,7 @@ pub struct ListApiKeysResponse {
 
 /// `POST /api/v1/service-tokens`: map a Cloudflare Access service token to read scopes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterServiceTokenRequest {
     /// The service token's client id, as Access puts it in `common_name`.
@@ -322,6 +358,7 @@ pub struct RegisterServiceTokenRequest {
 
 /// A registered service token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceToken {
     /// The client id.
     pub common_name: String,
@@ -332,13 +369,16 @@ pub struct ServiceToken {
     /// Who registered it.
     pub created_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: String,
     /// When it was revoked, if it was.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub revoked_at: Option<String>,
 }
 
 /// `GET /api/v1/service-tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListServiceTokensResponse {
     /// Every registered service token.
     pub service_tokens: Vec<ServiceToken>,
@@ -346,14 +386,17 @@ pub struct ListServiceTokensResponse {
 
 /// `POST /api/v1/dev/sign-in` (local only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DevSignInRequest {
     /// Who to sign in as.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
 }
 
 /// The dev sign-in's token, sent back as `Cf-Access-Jwt-Assertion` like Access would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DevSignInResponse {
     /// The signed token.
     pub token: String,
@@ -363,10 +406,12 @@ pub struct DevSignInResponse {
 
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// Its id; entries are listed newest first.
     pub id: i64,
     /// When (RFC 3339 UTC).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub at: String,
     /// Who (an email, a machine client's name, or `system`).
     pub actor: String,
@@ -393,6 +438,7 @@ pub struct AuditEntry {
 
 /// `GET /api/v1/audit?before=<id>&limit=<n>&target=<what>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListAuditResponse {
     /// Entries, newest first.
     pub entries: Vec<AuditEntry>,

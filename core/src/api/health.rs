@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The answer of `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HealthResponse {
     /// `ok` when every dependency answered, `degraded` otherwise.
     pub status: ServiceStatus,
@@ -46,10 +47,12 @@ impl HealthResponse {
 /// A state, a time and a stable code, never a sentence or an id. Only finished runs that were not
 /// dry runs count: sync is `failing` when the last of them failed, whatever started it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncHealth {
     /// `ok`, `failing` or `never_run`.
     pub state: SyncHealthState,
     /// While failing: when the first run that failed after the last success ended (RFC 3339).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub failing_since: Option<String>,
     /// While failing: the runs that failed in a row since the last success.
     pub failures: u32,
@@ -84,6 +87,7 @@ impl SyncHealth {
 
 /// Whether sync works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncHealthState {
     /// The last finished run succeeded.
@@ -97,10 +101,12 @@ pub enum SyncHealthState {
 /// `GET /api/v1/sync/status` (superAdmins): [`SyncHealth`] with the last failure in words, for
 /// the app's banner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncStatus {
     /// `ok`, `failing` or `never_run`.
     pub state: SyncHealthState,
     /// While failing: when the first run that failed after the last success ended.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub failing_since: Option<String>,
     /// While failing: the runs that failed in a row since the last success.
     pub failures: u32,
@@ -112,6 +118,7 @@ pub struct SyncStatus {
 
 /// The overall state of the edge service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
     /// Every dependency answered.

@@ -12,6 +12,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 /// `code` is the stable, machine-readable part that clients match on; `title` and `detail` are
 /// for people and may change wording between versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// A URI reference naming the problem type; `about:blank` when the status says it all.
     #[serde(rename = "type")]
@@ -23,6 +24,7 @@ pub struct Problem {
     /// What went wrong with this request, in words meant for the person who made it.
     pub detail: String,
     /// The stable machine-readable code (see [`ProblemCode`]).
+    #[cfg_attr(feature = "schema", schemars(with = "ProblemCode"))]
     pub code: String,
     /// The request field (body member or query parameter, by its API name) the problem is about,
     /// when it is about one: a client can mark that input without reading `detail`.
@@ -69,7 +71,10 @@ impl fmt::Display for Problem {
 /// The stable codes the edge API answers errors with, each bound to one HTTP status.
 ///
 /// New codes may be added; existing ones keep their spelling and status.
+// Not (de)serialized itself: `Problem` carries it as text spelled by `as_str`, which is each
+// variant's name in snake_case, so the derived schema's values are those (a test checks each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename_all = "snake_case"))]
 pub enum ProblemCode {
     /// The request carries no valid identity (no, or an invalid, Access JWT or API key).
     Unauthenticated,

@@ -6,6 +6,7 @@ use super::problem::Problem;
 
 /// `GET /api/v1/settings/okta`: the settings, with the token described, never shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OktaSettingsResponse {
     /// The tenant URL (`https://acme.okta.com`), once set.
     pub tenant_url: Option<String>,
@@ -18,6 +19,7 @@ pub struct OktaSettingsResponse {
     /// Who last changed the settings, and when.
     pub updated_by: Option<String>,
     /// When the settings last changed.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub updated_at: Option<String>,
     /// Whether the settings can be changed here (false when the token is managed by the
     /// deployment).
@@ -26,6 +28,7 @@ pub struct OktaSettingsResponse {
 
 /// The API token, described.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenStatus {
     /// Whether a token is available.
     pub configured: bool,
@@ -34,6 +37,7 @@ pub struct TokenStatus {
     /// Who set it (an email, or `deployment`).
     pub set_by: Option<String>,
     /// When it was set.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub set_at: Option<String>,
     /// `deployment` (a Worker secret, which wins), `stored` (typed here, encrypted), or `none`.
     pub source: TokenSource,
@@ -50,6 +54,7 @@ pub struct TokenStatus {
 
 /// The encryption key a stored token is sealed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SealedWith {
     /// `TOKEN_ENCRYPTION_KEY`.
@@ -60,6 +65,7 @@ pub enum SealedWith {
 
 /// Where the token comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenSource {
     /// `wrangler secret put OKTA_API_TOKEN`: it wins, and the screen is read-only.
@@ -72,6 +78,7 @@ pub enum TokenSource {
 
 /// `PUT /api/v1/settings/okta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOktaSettingsRequest {
     /// The tenant URL.
@@ -89,6 +96,7 @@ pub struct UpdateOktaSettingsRequest {
 
 /// `POST /api/v1/settings/okta/test`: values to test; stored values fill the gaps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TestOktaConnectionRequest {
     /// The tenant URL to test.
@@ -104,6 +112,7 @@ pub struct TestOktaConnectionRequest {
 
 /// The outcome of a connection test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TestOktaConnectionResponse {
     /// Whether every check passed.
     pub ok: bool,
@@ -117,6 +126,7 @@ pub struct TestOktaConnectionResponse {
 
 /// Why a connection test failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionFailure {
     /// Okta rejected the token.
@@ -137,6 +147,7 @@ pub enum ConnectionFailure {
 
 /// Where a group comes from: synced from Okta, or made by hand while sync was off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum GroupSource {
     /// `okta`: synced; its members come from Okta.
@@ -147,6 +158,7 @@ pub enum GroupSource {
 
 /// A group as listed by `GET /api/v1/groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupSummary {
     /// The id (an Okta group id, or `loc…` for local groups).
     pub id: String,
@@ -160,6 +172,7 @@ pub struct GroupSummary {
 
 /// `POST /api/v1/groups`: a group made by hand (refused while sync is on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
     /// The name.
@@ -172,6 +185,7 @@ pub struct CreateGroupRequest {
 /// `GET /api/v1/settings/okta/event-hook`: the Okta Event Hook that tells this app of changes,
 /// described (its secret is never shown again after it is made).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OktaEventHook {
     /// Whether a secret has been made, so that deliveries can be authenticated.
     pub configured: bool,
@@ -184,10 +198,13 @@ pub struct OktaEventHook {
     /// Who made the current secret, and when.
     pub created_by: Option<String>,
     /// When the current secret was made.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: Option<String>,
     /// When Okta last verified the endpoint.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub verified_at: Option<String>,
     /// When Okta last delivered events.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub last_delivery_at: Option<String>,
     /// Deliveries received with the current secret (duplicates included).
     pub deliveries: u64,
@@ -198,6 +215,7 @@ pub struct OktaEventHook {
 /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret (the old one stops working), shown
 /// this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OktaEventHookSecret {
     /// The secret: Okta's `authScheme.value`.
     pub secret: String,

@@ -8,6 +8,7 @@ use crate::okta::OktaUserStatus;
 
 /// `POST /api/v1/sync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartSyncRequest {
     /// Compute the diff without committing it.
@@ -20,6 +21,7 @@ pub struct StartSyncRequest {
 
 /// The answer of `POST /api/v1/sync`: the run started, or the one already running.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StartSyncResponse {
     /// The run.
     pub run: SyncRun,
@@ -29,6 +31,7 @@ pub struct StartSyncResponse {
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Reading Okta.
@@ -69,6 +72,7 @@ impl SyncState {
 ///
 /// New codes may be added; a client that meets one it does not know reads it as `Unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncFailure {
     /// Okta refused the API token (invalid, expired or revoked).
@@ -144,6 +148,7 @@ impl SyncFailure {
 
 /// How far a run has read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncProgress {
     /// Pages of the app's group assignments read.
     pub group_pages: u32,
@@ -162,6 +167,7 @@ pub struct SyncProgress {
 
 /// The part of a run under way, in order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncPhase {
     /// Deleting what earlier runs left behind.
@@ -184,6 +190,7 @@ pub enum SyncPhase {
 
 /// A group named in a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiffGroup {
     /// The Okta group id.
     pub id: String,
@@ -196,6 +203,7 @@ pub struct DiffGroup {
 /// What a run changed (or, for dry runs and held runs, would change), with the first groups of
 /// each kind named.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncDiff {
     /// Groups added.
     pub groups_added: Vec<DiffGroup>,
@@ -207,6 +215,7 @@ pub struct SyncDiff {
 
 /// One sync run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncRun {
     /// The run id.
     pub id: String,
@@ -221,8 +230,10 @@ pub struct SyncRun {
     /// Whether it re-reads every group.
     pub full: bool,
     /// When it started.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub started_at: String,
     /// When it ended.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub ended_at: Option<String>,
     /// How far it has read.
     pub progress: SyncProgress,
@@ -249,6 +260,7 @@ pub struct SyncRun {
 
 /// `GET /api/v1/sync/runs?page=<n>` (25 runs per page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListSyncRunsResponse {
     /// Runs, newest first.
     pub runs: Vec<SyncRun>,
@@ -260,10 +272,12 @@ pub struct ListSyncRunsResponse {
 
 /// Whether groups come from Okta, and when the next scheduled sync is due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncSchedule {
     /// Whether sync is on (groups come from Okta and cannot be made by hand).
     pub sync_enabled: bool,
     /// When the next scheduled run starts (RFC 3339 UTC), while sync is on.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub next_at: Option<String>,
     /// Whether that run re-reads every group.
     pub next_full: bool,
@@ -272,6 +286,7 @@ pub struct SyncSchedule {
 /// A group with its roles (`GET /api/v1/groups`, `GET /api/v1/groups/{id}`); its members come
 /// page by page from `GET /api/v1/groups/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupDetail {
     /// The id.
     pub id: String,
@@ -296,17 +311,21 @@ pub struct GroupDetail {
     pub roles_saved_by: Option<String>,
     /// When the roles were saved last (RFC 3339 UTC); shown as `roles_saved_by` is.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub roles_saved_at: Option<String>,
     /// When a sync last saw it.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub last_synced_at: Option<String>,
 }
 
 /// A member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupMember {
     /// The Okta user id.
     pub id: String,
     /// The email.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: Option<String>,
     /// The name.
     pub name: Option<String>,
@@ -319,6 +338,7 @@ pub struct GroupMember {
 /// Ordered by email, then id (a member without an email first), with the count of all that
 /// match, both read in one D1 batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberPage {
     /// The members of this page (at most `per_page`).
     pub members: Vec<GroupMember>,
@@ -331,11 +351,13 @@ pub struct MemberPage {
     /// When the sync whose members these are committed (`None` before the first). Pages with
     /// the same `as_of` belong to one listing.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub as_of: Option<String>,
 }
 
 /// `GET /api/v1/groups?q=&sort=&page=&per_page=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupPage {
     /// The groups of this page.
     pub groups: Vec<GroupDetail>,
@@ -349,11 +371,13 @@ pub struct GroupPage {
     /// the same `as_of` and `total` belong to one listing; a client reading page after page
     /// starts over when either changes.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub as_of: Option<String>,
 }
 
 /// `PUT /api/v1/groups/{id}/roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetGroupRolesRequest {
     /// The built-in roles the group grants from now on (this console's own; everywhere).
@@ -369,9 +393,11 @@ pub struct SetGroupRolesRequest {
 
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     /// Who to invite.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// Invite them even though Okta has no user with this email (or could not be asked): they
     /// get no role until Okta has them. Without it, such an invitation is refused with
@@ -382,6 +408,7 @@ pub struct CreateInvitationRequest {
 
 /// Where an invitation stands (D1's `invitations.status` holds the same two words).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationStatus {
     /// Sent, not used yet: it can be withdrawn.
@@ -392,6 +419,7 @@ pub enum InvitationStatus {
 
 /// Where a person of the access review stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AppUserStatus {
     /// Invited, not signed in yet.
@@ -405,8 +433,10 @@ pub enum AppUserStatus {
 
 /// An invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Invitation {
     /// The invited email (lowercased).
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
@@ -415,13 +445,16 @@ pub struct Invitation {
     /// Who invited.
     pub invited_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub invited_at: String,
     /// When they first signed in.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub activated_at: Option<String>,
 }
 
 /// The answer of `POST /api/v1/invitations`: the invitation and what it will grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateInvitationResponse {
     /// The invitation.
     pub invitation: Invitation,
@@ -433,6 +466,7 @@ pub struct CreateInvitationResponse {
 
 /// `GET /api/v1/invitations?q=&page=&per_page=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListInvitationsResponse {
     /// This page's invitations, newest first.
     pub invitations: Vec<Invitation>,
@@ -447,8 +481,10 @@ pub struct ListInvitationsResponse {
 /// A user of the app (`GET /api/v1/users`): their invitation and their access now, read together
 /// so that no row mixes two moments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppUser {
     /// The email (lowercased).
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// The Okta user found by that email when invited.
     pub okta_user_id: Option<String>,
@@ -457,8 +493,10 @@ pub struct AppUser {
     /// Who invited them (none when never invited).
     pub invited_by: Option<String>,
     /// When (none when never invited).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub invited_at: Option<String>,
     /// When they first signed in (after their invitation, when invited).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub activated_at: Option<String>,
     /// Whether they are a superAdmin (and so hold every permission, whatever their roles).
     pub super_admin: bool,
@@ -471,6 +509,7 @@ pub struct AppUser {
 ///
 /// Read in one D1 batch, of the same four statements whatever the page holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListUsersResponse {
     /// This page's people: the invited (newest invitation first), then those who hold access or
     /// have signed in without an invitation, by email.
@@ -485,8 +524,10 @@ pub struct ListUsersResponse {
 
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UserAccessResponse {
     /// The email asked about.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// The Okta user id, when the email is an Okta user in a synced group.
     pub okta_user_id: Option<String>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of event sent to an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum WebhookEventType {
     /// People's roles changed: each person, their roles before and after, and why.
     #[serde(rename = "access.changed")]
@@ -34,6 +35,7 @@ impl WebhookEventType {
 
 /// `POST /api/v1/webhooks`: a new endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateWebhookRequest {
     /// Where to send events: https, a host on the deployment's `WEBHOOK_ALLOWLIST`.
     pub url: String,
@@ -46,6 +48,7 @@ pub struct CreateWebhookRequest {
 
 /// A registered endpoint (its secret is shown only when it is made).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookEndpoint {
     /// `we_…`.
     pub id: String,
@@ -58,17 +61,20 @@ pub struct WebhookEndpoint {
     /// Who registered it.
     pub created_by: String,
     /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: String,
     /// Deliveries not yet answered with a 2xx and still to be tried.
     pub pending: u64,
     /// Deliveries that failed every attempt (until someone redelivers them).
     pub failed: u64,
     /// When an event last reached it.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub last_delivered_at: Option<String>,
 }
 
 /// `POST /api/v1/webhooks`: the endpoint, and its signing secret, shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreateWebhookResponse {
     /// The endpoint registered.
     pub endpoint: WebhookEndpoint,
@@ -78,6 +84,7 @@ pub struct CreateWebhookResponse {
 
 /// `GET /api/v1/webhooks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListWebhooksResponse {
     /// Every endpoint, oldest first.
     pub endpoints: Vec<WebhookEndpoint>,
@@ -88,6 +95,7 @@ pub struct ListWebhooksResponse {
 
 /// Where one event's delivery to one endpoint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// To be sent (again) at `next_attempt_at`.
@@ -100,6 +108,7 @@ pub enum DeliveryState {
 
 /// One event's delivery to one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookDelivery {
     /// The event's id (`msg_…`, the `webhook-id` header): the same for every attempt.
     pub message_id: String,
@@ -114,15 +123,19 @@ pub struct WebhookDelivery {
     /// Why the last attempt failed, when it did (`timed out`, `HTTP 500`, …).
     pub last_error: Option<String>,
     /// When the next attempt is due (pending deliveries).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub next_attempt_at: Option<String>,
     /// When it was answered with a 2xx.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub delivered_at: Option<String>,
     /// When the event happened.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub created_at: String,
 }
 
 /// `GET /api/v1/webhooks/{id}/deliveries`: the newest deliveries first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListWebhookDeliveriesResponse {
     /// The endpoint.
     pub endpoint: WebhookEndpoint,
@@ -132,11 +145,14 @@ pub struct ListWebhookDeliveriesResponse {
 
 /// The body of every event sent (Standard Webhooks' recommended shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// One schema per kind of data, each of its own name (`WebhookEvent_AccessChangedData`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(rename = "WebhookEvent_{T}"))]
 pub struct WebhookEvent<T> {
     /// The event type.
     #[serde(rename = "type")]
     pub kind: WebhookEventType,
     /// When it happened (RFC 3339).
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub timestamp: String,
     /// What happened.
     pub data: T,
@@ -144,6 +160,7 @@ pub struct WebhookEvent<T> {
 
 /// `access.changed`: people whose roles one change changed (at most 100 per event).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessChangedData {
     /// The sync run whose commit changed them; none when an admin changed a group's roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,8 +171,10 @@ pub struct AccessChangedData {
 
 /// One person's roles before and after a change, and why they changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessChange {
     /// Their email (lowercase), as `/api/v1/users/{email}/access` takes it.
+    #[cfg_attr(feature = "schema", schemars(email))]
     pub email: Option<String>,
     /// Their Okta user id.
     pub okta_user_id: String,
@@ -171,11 +190,13 @@ pub struct AccessChange {
 
 /// `sync.committed`: a run committed changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncCommittedData {
     /// The run.
     pub run_id: String,
     /// What started it (`schedule`, `manual`, `okta_event`, …).
     pub trigger: String,
     /// What it changed (`groups_added`, `memberships_removed`, …).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::domain::SyncCounts"))]
     pub counts: serde_json::Value,
 }

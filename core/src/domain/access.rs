@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing a caller may be allowed to do. The catalog is fixed: roles combine these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Read the synced groups, their members and roles.
@@ -80,6 +81,7 @@ impl fmt::Display for Permission {
 
 /// A built-in role: a named set of permissions that groups can grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BuiltInRole {
     /// Reads groups and users.

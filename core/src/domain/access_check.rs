@@ -18,6 +18,7 @@ use crate::okta::OktaUserStatus;
 /// A grant of a group: a role, everywhere (`scope` `None`) or on a resource and everything
 /// below it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Grant {
     /// The role granted.
     pub role: RoleKey,
@@ -88,6 +89,7 @@ impl Person {
 
 /// One link of the chain that allows (or would allow elsewhere) a permission.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GrantChain {
     /// The Okta group's name (first, so that chains sort by it).
     pub group_name: String,
@@ -114,6 +116,7 @@ impl GrantChain {
 
 /// Why a check is denied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Denial {
     /// The person is in no group of the app (or in groups that grant nothing).
@@ -134,6 +137,7 @@ pub enum Denial {
 
 /// The answer to one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Decision {
     /// Whether the permission is held on the resource.
     pub allowed: bool,

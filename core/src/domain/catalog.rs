@@ -275,6 +275,74 @@ text_on_the_wire!(AppPermission);
 text_on_the_wire!(PermissionName);
 text_on_the_wire!(RoleKey);
 
+/// The JSON Schemas of the names above, which travel as text: each says exactly what its
+/// `parse` accepts (the `schema` tests check the patterns against `parse`).
+#[cfg(feature = "schema")]
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{AppPermission, MAX_NAME_LEN, PermissionName, RoleKey};
+    use crate::domain::Permission;
+
+    /// A lowercase word, as `is_word` checks it.
+    const WORD: &str = "[a-z][a-z0-9_]*";
+
+    impl JsonSchema for AppPermission {
+        fn schema_name() -> Cow<'static, str> {
+            "AppPermission".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "description": "A permission the app relying on this product defines, such as \
+                    `runbooks.execute`: two or more lowercase words (a letter, then letters, \
+                    digits and underscores) joined by dots, at most 64 characters.",
+                "pattern": format!("^{WORD}(\\.{WORD})+$"),
+                "maxLength": MAX_NAME_LEN,
+                "examples": ["runbooks.execute"],
+            })
+        }
+    }
+
+    impl JsonSchema for PermissionName {
+        fn schema_name() -> Cow<'static, str> {
+            "PermissionName".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "A permission of either catalog: one of this console's own \
+                    (`read_groups`, …) or one the relying app defined (`runbooks.execute`).",
+                "anyOf": [
+                    generator.subschema_for::<Permission>(),
+                    generator.subschema_for::<AppPermission>(),
+                ],
+            })
+        }
+    }
+
+    impl JsonSchema for RoleKey {
+        fn schema_name() -> Cow<'static, str> {
+            "RoleKey".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "description": "The key of a role, as grants store it: a built-in's (`viewer`, \
+                    `editor`, `admin`) or a custom role's (`runbook_operator`). A lowercase word: \
+                    a letter, then letters, digits and underscores, at most 64 characters.",
+                "pattern": format!("^{WORD}$"),
+                "maxLength": MAX_NAME_LEN,
+                "examples": ["runbook_operator"],
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,7 @@ pub struct NamedGrant {
 
 /// Why the user holds a custom role, and where (issue #14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GrantReason {
     /// The custom role's key.
     pub role: RoleKey,
@@ -56,6 +57,7 @@ pub struct GrantReason {
 
 /// Why the user holds a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessReason {
     /// The role held.
     pub role: BuiltInRole,
@@ -69,6 +71,7 @@ pub struct AccessReason {
 
 /// An Okta group of the app that the user is in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberGroup {
     /// The group's name (first, so that groups sort by name).
     pub name: String,
@@ -78,6 +81,7 @@ pub struct MemberGroup {
 
 /// What a user may do, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EffectiveAccess {
     /// Whether the user is a superAdmin (and so holds every permission).
     pub super_admin: bool,

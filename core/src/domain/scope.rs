@@ -148,6 +148,32 @@ impl<'de> Deserialize<'de> for ResourcePath {
     }
 }
 
+/// The JSON Schema of a resource path, which travels as text: it says exactly what
+/// [`ResourcePath::parse`] accepts (the `schema` tests check the pattern against `parse`).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ResourcePath {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ResourcePath".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // A segment: letters, digits, `-`, `_` and `.`, but not `.` or `..` alone.
+        let segment = r"(?:\.{0,2}[A-Za-z0-9_-][A-Za-z0-9._-]*|\.{3}[A-Za-z0-9._-]*)";
+        let more = MAX_SEGMENTS - 1;
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A resource path of the relying app: a kind (a lowercase word) and an \
+                absolute path (`folder:/prod/db`), or the kind's root (`folder:/`). Segments hold \
+                letters, digits, `-`, `_` and `.` (never `.` or `..` alone), at most 16 of them; \
+                at most 256 characters. As a grant's scope it covers itself and everything below \
+                it.",
+            "pattern": format!("^[a-z][a-z0-9_]*:/(?:{segment}(?:/{segment}){{0,{more}}})?$"),
+            "maxLength": MAX_RESOURCE_LEN,
+            "examples": ["folder:/prod/db"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

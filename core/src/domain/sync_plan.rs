@@ -115,6 +115,7 @@ pub struct GroupChange {
 
 /// Counts for run records and the UI.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SyncCounts {
     /// Groups newly assigned to the app.
     pub groups_added: u32,
@@ -256,11 +257,19 @@ pub fn plan_sync(stored: &Snapshot, fetched: &Snapshot) -> SyncPlan {
 /// Why a sync is held for a superAdmin instead of committed (DESIGN.md §3).
 ///
 /// On the wire it is an object tagged by `reason` with the variant's fields beside it
-/// (`{"reason": "removes_most_groups", "removed": 30, "stored": 50}`), but it goes through the
-/// flat [`GuardReasonWire`] rather than serde's internally tagged enum: that one buffers the
-/// object into serde's `Content` to find the tag first, and its deserializer cost the SPA's wasm
-/// 4.6 KB brotli.
+/// (`{"reason": "removes_most_groups", "removed": 30, "stored": 50}`).
+//
+// It goes through the flat `GuardReasonWire` rather than serde's internally tagged enum: that one
+// buffers the object into serde's `Content` to find the tag first, and its deserializer cost the
+// SPA's wasm 4.6 KB brotli. Its schema is the internally tagged enum's all the same: that is the
+// shape `GuardReasonWire` writes and reads (a variant's own fields required, others ignored),
+// where `GuardReasonWire`'s own schema would make every field optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(!try_from, !into, tag = "reason", rename_all = "snake_case")
+)]
 #[serde(try_from = "GuardReasonWire", into = "GuardReasonWire")]
 pub enum GuardReason {
     /// The run would remove every stored group: most likely the app lost its assignments.

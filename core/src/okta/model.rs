@@ -114,6 +114,7 @@ pub struct OktaUserProfile {
 /// An Okta user's lifecycle status. The API writes it in Okta's spelling; a status Okta adds
 /// later reads (and is written) as `UNKNOWN`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OktaUserStatus {
     /// Signed up and able to sign in.

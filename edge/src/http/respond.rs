@@ -14,6 +14,15 @@ pub(crate) fn json<T: Serialize>(body: &T, status: u16) -> Result<Response, ApiE
     })
 }
 
+/// A `200` whose body is JSON text already made (the OpenAPI document).
+pub(crate) fn json_text(body: &str) -> Result<Response, ApiError> {
+    let failed =
+        |e: worker::Error| ApiError::Internal(StoreError::Database(format!("a response: {e}")));
+    let response = Response::ok(body).map_err(failed)?;
+    response.headers().set("Content-Type", "application/json").map_err(failed)?;
+    Ok(response)
+}
+
 /// An empty `204 No Content`.
 pub(crate) fn no_content() -> Result<Response, ApiError> {
     Response::empty()
