@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod contract;
 mod credentials;
+mod fuzz;
 mod health;
 mod helpers;
 mod hostile_input;

@@ -1,13 +1,14 @@
 //! Installing what the builds and tests need, each piece only when it is missing: Debian's
 //! chromium and chromium-driver (tests only), the wasm32 target, the npm packages of the
-//! committed lockfile, and the pinned cargo tools.
+//! committed lockfile, the pinned cargo tools, and Schemathesis with its pinned Python packages
+//! (tests only, in a virtual environment of the tool cache).
 
 use std::env;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use test_support::workspace_root;
+use test_support::{schemathesis_env, workspace_root};
 
 use crate::process::{self, Failure, Outcome, step};
 use crate::tools::Tools;
@@ -32,6 +33,9 @@ pub(crate) fn run(needs: Needs) -> Outcome {
     let root = workspace_root();
     if needs == Needs::Browser {
         step("system packages: chromium, chromium-driver", ensure_browser)?;
+        step("python packages: schemathesis (tests/api/schemathesis-requirements.txt)", || {
+            ensure_schemathesis(&root)
+        })?;
     }
     step("rust target wasm32-unknown-unknown", ensure_wasm_target)?;
     step("npm packages (package-lock.json)", || ensure_npm_packages(&root))?;
@@ -42,19 +46,24 @@ fn ensure_browser() -> Outcome {
     if on_path("chromium") && on_path("chromedriver") {
         return Ok(());
     }
+    install_debian(&["chromium", "chromium-driver"])
+}
+
+/// Installs Debian `packages` (as root; otherwise says what to run).
+fn install_debian(packages: &[&str]) -> Outcome {
     let user = process::output(Command::new("id").arg("-u"))?;
     if user.trim() != "0" {
-        return Err(Failure::new(
-            "the browser tests need Debian's chromium and chromium-driver: \
-             run `apt-get install chromium chromium-driver` as root",
-        ));
+        return Err(Failure::new(format!(
+            "the tests need Debian's {0}: run `apt-get install {0}` as root",
+            packages.join(" ")
+        )));
     }
     process::run(Command::new("apt-get").args(["update", "-qq"]))?;
     process::run(
         Command::new("apt-get")
             // Another apt (unattended upgrades, a parallel job) may hold the lock for a while.
             .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq"])
-            .args(["chromium", "chromium-driver"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }
@@ -82,6 +91,39 @@ fn ensure_npm_packages(root: &Path) -> Outcome {
     ]))?;
     fs::write(root.join(NPM_STAMP), lock)
         .map_err(|e| Failure::new(format!("writing {NPM_STAMP}: {e}")))
+}
+
+/// The pinned requirements of the API fuzzing, every package at its version (a lockfile:
+/// installed with `--no-deps`, so nothing unpinned comes in).
+const SCHEMATHESIS_REQUIREMENTS: &str = "tests/api/schemathesis-requirements.txt";
+
+/// Where the environment keeps a copy of the requirements it installed.
+const SCHEMATHESIS_STAMP: &str = "installed-requirements.txt";
+
+fn ensure_schemathesis(root: &Path) -> Outcome {
+    let env_dir = schemathesis_env().ok_or_else(|| {
+        Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set")
+    })?;
+    let requirements = fs::read(root.join(SCHEMATHESIS_REQUIREMENTS))
+        .map_err(|e| Failure::new(format!("reading {SCHEMATHESIS_REQUIREMENTS}: {e}")))?;
+    let stamp = env_dir.join(SCHEMATHESIS_STAMP);
+    if fs::read(&stamp).is_ok_and(|installed| installed == requirements) {
+        return Ok(());
+    }
+    if !on_path("python3")
+        || process::output(Command::new("python3").args(["-m", "venv", "--help"])).is_err()
+    {
+        install_debian(&["python3", "python3-venv"])?;
+    }
+    let _ = fs::remove_dir_all(&env_dir);
+    process::run(Command::new("python3").args(["-m", "venv"]).arg(&env_dir))?;
+    process::run(
+        Command::new(env_dir.join("bin").join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r"])
+            .arg(root.join(SCHEMATHESIS_REQUIREMENTS)),
+    )?;
+    fs::write(&stamp, requirements)
+        .map_err(|e| Failure::new(format!("writing {SCHEMATHESIS_STAMP}: {e}")))
 }
 
 fn on_path(program: &str) -> bool {

@@ -126,19 +126,10 @@ impl Tools {
     }
 }
 
-/// The tool cache: `$GROUPSYNC_TOOLS_DIR`, else `$XDG_CACHE_HOME/okta-groups-sync/tools`, else
-/// `~/.cache/okta-groups-sync/tools`.
+/// The tool cache (see [`test_support::tool_cache`]).
 fn cache_dir() -> Result<PathBuf, Failure> {
-    if let Some(dir) = env::var_os("GROUPSYNC_TOOLS_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    let cache = env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .ok_or_else(|| {
-            Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set")
-        })?;
-    Ok(cache.join("okta-groups-sync").join("tools"))
+    test_support::tool_cache()
+        .ok_or_else(|| Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set"))
 }
 
 /// Where cargo unpacked a downloaded crate (`$CARGO_HOME/registry/src/<index>/<name-version>`).

@@ -1,0 +1,67 @@
+//! Property-based testing of the API from its document: Schemathesis (pinned, installed by
+//! `cargo xtask setup`) reads `/api/v1/openapi.json`, makes requests for every operation from its
+//! schemas (examples, boundary values, then random ones, a bounded number each, from a fixed seed)
+//! as a signed-in superAdmin, and checks every answer: never a server error, and always a status,
+//! content type and body the document gives the operation.
+//!
+//! The stack is its own (writes are fuzzed too) and has no Okta settings, so nothing it does
+//! reaches the fake Okta that the sync tests share. `positive_data_acceptance` is not checked: a
+//! schema cannot say every rule a write follows (a tenant URL's forgery rules, a scope's parent
+//! grant), and such a refusal is a documented `422` problem.
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use test_support::{LocalStack, SCHEMATHESIS_VERSION, schemathesis_env, workspace_root};
+
+use crate::helpers::{TestApp, start_stack};
+use crate::world::World;
+
+static FUZZ_STACK: OnceLock<LocalStack> = OnceLock::new();
+
+/// Cases per operation and phase: enough to reach each operation's refusals and edges, few
+/// enough for CI (about 2,000 requests in all).
+const MAX_EXAMPLES: &str = "10";
+
+#[tokio::test]
+async fn schema_fuzzing_finds_no_server_error_and_no_answer_the_document_lacks() {
+    let stack = FUZZ_STACK.get_or_init(|| start_stack("api-fuzz", true, World::get().stack_vars()));
+    let app = TestApp::connect(stack);
+    let token = World::get().person("root@example.com");
+    // The superAdmin exists once the bootstrap address has been seen.
+    let me = app.as_person("root@example.com").get("/api/v1/me").await;
+    assert!(me.status().is_success(), "root signs in");
+    let bin = schemathesis_env()
+        .map(|env| env.join("bin").join("schemathesis"))
+        .filter(|bin| bin.is_file())
+        .unwrap_or_else(|| {
+            panic!("Schemathesis {SCHEMATHESIS_VERSION} is not installed: run `cargo xtask setup --browser`")
+        });
+    let work_dir = workspace_root().join("target").join("test-stacks").join("api-fuzz");
+    let output = Command::new(bin)
+        .current_dir(&work_dir)
+        .args(["run", &format!("{}/api/v1/openapi.json", stack.base_url())])
+        .args(["--header", &format!("Cf-Access-Jwt-Assertion: {token}")])
+        .args(["--header", "X-Requested-By: okta-groups-sync"])
+        .args(["--max-examples", MAX_EXAMPLES, "--seed", "1"])
+        .args(["--phases", "examples,coverage,fuzzing"])
+        .args([
+            "--checks",
+            "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
+        ])
+        // The dev sign-in is off here, and Okta's calls carry the hook's secret, not a person.
+        .args(["--exclude-path", "/api/v1/dev/sign-in"])
+        .args(["--exclude-path-regex", "^/api/v1/okta/events"])
+        .args(["--no-color", "--request-timeout", "30"])
+        .output()
+        .expect("Schemathesis runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let summary = report.lines().skip_while(|line| !line.contains("SUMMARY")).collect::<Vec<_>>();
+    println!("{}", summary.join("\n"));
+    assert!(
+        output.status.success(),
+        "Schemathesis found answers the document does not allow:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains(" passed"), "Schemathesis ran cases:\n{report}");
+}
