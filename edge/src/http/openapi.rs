@@ -4,10 +4,12 @@
 //! route table and `core`'s wire types ([`generate`], with `schemars`), so that the Worker
 //! carries neither the generator nor the schemas' code, only their text; a test fails when the
 //! file is not what the generator makes of the code (`UPDATE_OPENAPI=1 cargo test -p edge
-//! openapi` writes it again).
+//! openapi` writes it again), and so does the reference for people, `docs/api.md` ([`reference`]).
 
 /// The document, as generated.
 pub const DOCUMENT: &str = include_str!("../../openapi.json");
 
 #[cfg(test)]
 mod generate;
+#[cfg(test)]
+mod reference;

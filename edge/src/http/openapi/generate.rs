@@ -17,6 +17,9 @@ use crate::service::access::Access;
 /// Where the served document lives, from the crate's root.
 const DOCUMENT_FILE: &str = "openapi.json";
 
+/// Where the reference for people lives, from the crate's root.
+const REFERENCE_FILE: &str = "../docs/api.md";
+
 /// A body's schema, from the generator that collects the definitions it refers to.
 type BodySchema = fn(&mut SchemaGenerator) -> Schema;
 
@@ -580,17 +583,40 @@ mod tests {
     #[test]
     fn the_served_document_is_the_generated_one() {
         let generated = document();
-        if std::env::var_os("UPDATE_OPENAPI").is_some() {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DOCUMENT_FILE);
-            let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
-            std::fs::write(path, text).unwrap();
+        let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+        if updated(DOCUMENT_FILE, &text) {
             return;
         }
         let served: Value = serde_json::from_str(super::super::DOCUMENT).unwrap();
-        assert!(
-            served == generated,
-            "edge/{DOCUMENT_FILE} is not what the code generates: run \
+        assert!(served == generated, "{}", stale(DOCUMENT_FILE));
+    }
+
+    /// The reference for people is the document's: `docs/api.md` changes with it.
+    #[test]
+    fn the_reference_is_the_generated_one() {
+        let rendered = super::super::reference::markdown(&document());
+        if updated(REFERENCE_FILE, &rendered) {
+            return;
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(REFERENCE_FILE);
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == rendered, "{}", stale(REFERENCE_FILE));
+    }
+
+    /// With `UPDATE_OPENAPI` set, writes `text` to `file` (from the crate's root) and says so.
+    fn updated(file: &str, text: &str) -> bool {
+        if std::env::var_os("UPDATE_OPENAPI").is_none() {
+            return false;
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        std::fs::write(path, text).unwrap();
+        true
+    }
+
+    fn stale(file: &str) -> String {
+        format!(
+            "edge/{file} is not what the code generates: run \
              `UPDATE_OPENAPI=1 cargo test -p edge openapi` and commit it"
-        );
+        )
     }
 }
