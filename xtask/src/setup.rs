@@ -110,13 +110,18 @@ fn ensure_schemathesis(root: &Path) -> Outcome {
     if fs::read(&stamp).is_ok_and(|installed| installed == requirements) {
         return Ok(());
     }
-    if !on_path("python3")
-        || process::output(Command::new("python3").args(["-m", "venv", "--help"])).is_err()
-    {
+    if !on_path("python3") {
         install_debian(&["python3", "python3-venv"])?;
     }
     let _ = fs::remove_dir_all(&env_dir);
-    process::run(Command::new("python3").args(["-m", "venv"]).arg(&env_dir))?;
+    let make_env = || process::run(Command::new("python3").args(["-m", "venv"]).arg(&env_dir));
+    // Debian's python3 has the venv module, but it cannot make an environment (no ensurepip)
+    // without python3-venv.
+    if make_env().is_err() {
+        let _ = fs::remove_dir_all(&env_dir);
+        install_debian(&["python3-venv"])?;
+        make_env()?;
+    }
     process::run(
         Command::new(env_dir.join("bin").join("pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r"])
