@@ -95,7 +95,6 @@ async fn every_read_answers_as_the_document_describes() {
         // A problem: the default answer.
         ("get /api/v1/groups/{id}", "/api/v1/groups/00gnosuchgroup".to_owned()),
     ];
-    let mut checked = 0;
     for (operation, path) in reads {
         let response = root.get(&path).await;
         let status = response.status();
@@ -109,7 +108,5 @@ async fn every_read_answers_as_the_document_describes() {
         let errors: Vec<String> =
             validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{path} ({status}) is not as documented: {errors:#?}\n{body}");
-        checked += 1;
     }
-    assert_eq!(checked, 22);
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use test_support::{schemathesis_env, workspace_root};
 
 use crate::process::{self, Failure, Outcome, step};
-use crate::tools::Tools;
+use crate::tools::{Tools, no_tool_cache};
 
 /// What the task about to run needs installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,9 +101,7 @@ const SCHEMATHESIS_REQUIREMENTS: &str = "tests/api/schemathesis-requirements.txt
 const SCHEMATHESIS_STAMP: &str = "installed-requirements.txt";
 
 fn ensure_schemathesis(root: &Path) -> Outcome {
-    let env_dir = schemathesis_env().ok_or_else(|| {
-        Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set")
-    })?;
+    let env_dir = schemathesis_env().ok_or_else(no_tool_cache)?;
     let requirements = fs::read(root.join(SCHEMATHESIS_REQUIREMENTS))
         .map_err(|e| Failure::new(format!("reading {SCHEMATHESIS_REQUIREMENTS}: {e}")))?;
     let stamp = env_dir.join(SCHEMATHESIS_STAMP);

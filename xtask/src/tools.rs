@@ -128,8 +128,12 @@ impl Tools {
 
 /// The tool cache (see [`test_support::tool_cache`]).
 fn cache_dir() -> Result<PathBuf, Failure> {
-    test_support::tool_cache()
-        .ok_or_else(|| Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set"))
+    test_support::tool_cache().ok_or_else(no_tool_cache)
+}
+
+/// Why there is no tool cache.
+pub(crate) fn no_tool_cache() -> Failure {
+    Failure::new("neither GROUPSYNC_TOOLS_DIR, XDG_CACHE_HOME nor HOME is set")
 }
 
 /// Where cargo unpacked a downloaded crate (`$CARGO_HOME/registry/src/<index>/<name-version>`).
