@@ -2,6 +2,8 @@
 //! other services. Types here carry no logic beyond construction and small accessors.
 
 mod access;
+#[cfg(feature = "schema")]
+mod examples;
 mod health;
 mod problem;
 #[cfg(all(test, feature = "schema"))]

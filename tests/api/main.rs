@@ -8,6 +8,7 @@ mod access_rules;
 mod admin;
 mod audit;
 mod auth;
+mod client;
 mod contract;
 mod credentials;
 mod fuzz;

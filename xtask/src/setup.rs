@@ -1,14 +1,15 @@
 //! Installing what the builds and tests need, each piece only when it is missing: Debian's
 //! chromium and chromium-driver (tests only), the wasm32 target, the npm packages of the
-//! committed lockfile, the pinned cargo tools, and Schemathesis with its pinned Python packages
-//! (tests only, in a virtual environment of the tool cache).
+//! committed lockfile, the pinned cargo tools, and the Python tools of the API tests (Schemathesis
+//! and a client generator, tests only, each with its pinned packages in a virtual environment of
+//! the tool cache).
 
 use std::env;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use test_support::{schemathesis_env, workspace_root};
+use test_support::{PYTHON_TOOLS, PythonTool, workspace_root};
 
 use crate::process::{self, Failure, Outcome, step};
 use crate::tools::{Tools, no_tool_cache};
@@ -33,9 +34,11 @@ pub(crate) fn run(needs: Needs) -> Outcome {
     let root = workspace_root();
     if needs == Needs::Browser {
         step("system packages: chromium, chromium-driver", ensure_browser)?;
-        step("python packages: schemathesis (tests/api/schemathesis-requirements.txt)", || {
-            ensure_schemathesis(&root)
-        })?;
+        for tool in PYTHON_TOOLS {
+            step(&format!("python packages: {} ({})", tool.name, tool.requirements), || {
+                ensure_python_tool(&root, tool)
+            })?;
+        }
     }
     step("rust target wasm32-unknown-unknown", ensure_wasm_target)?;
     step("npm packages (package-lock.json)", || ensure_npm_packages(&root))?;
@@ -93,18 +96,16 @@ fn ensure_npm_packages(root: &Path) -> Outcome {
         .map_err(|e| Failure::new(format!("writing {NPM_STAMP}: {e}")))
 }
 
-/// The pinned requirements of the API fuzzing, every package at its version (a lockfile:
-/// installed with `--no-deps`, so nothing unpinned comes in).
-const SCHEMATHESIS_REQUIREMENTS: &str = "tests/api/schemathesis-requirements.txt";
+/// Where an environment keeps a copy of the requirements it installed.
+const PYTHON_STAMP: &str = "installed-requirements.txt";
 
-/// Where the environment keeps a copy of the requirements it installed.
-const SCHEMATHESIS_STAMP: &str = "installed-requirements.txt";
-
-fn ensure_schemathesis(root: &Path) -> Outcome {
-    let env_dir = schemathesis_env().ok_or_else(no_tool_cache)?;
-    let requirements = fs::read(root.join(SCHEMATHESIS_REQUIREMENTS))
-        .map_err(|e| Failure::new(format!("reading {SCHEMATHESIS_REQUIREMENTS}: {e}")))?;
-    let stamp = env_dir.join(SCHEMATHESIS_STAMP);
+/// Makes `tool`'s environment from its lockfile, every package at its version (installed with
+/// `--no-deps`, so nothing unpinned comes in).
+fn ensure_python_tool(root: &Path, tool: PythonTool) -> Outcome {
+    let env_dir = tool.env().ok_or_else(no_tool_cache)?;
+    let requirements = fs::read(root.join(tool.requirements))
+        .map_err(|e| Failure::new(format!("reading {}: {e}", tool.requirements)))?;
+    let stamp = env_dir.join(PYTHON_STAMP);
     if fs::read(&stamp).is_ok_and(|installed| installed == requirements) {
         return Ok(());
     }
@@ -123,10 +124,10 @@ fn ensure_schemathesis(root: &Path) -> Outcome {
     process::run(
         Command::new(env_dir.join("bin").join("pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r"])
-            .arg(root.join(SCHEMATHESIS_REQUIREMENTS)),
+            .arg(root.join(tool.requirements)),
     )?;
     fs::write(&stamp, requirements)
-        .map_err(|e| Failure::new(format!("writing {SCHEMATHESIS_STAMP}: {e}")))
+        .map_err(|e| Failure::new(format!("writing {PYTHON_STAMP}: {e}")))
 }
 
 fn on_path(program: &str) -> bool {

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "schema")]
+use super::examples;
+
 use crate::domain::{
     AppPermission, BuiltInRole, Decision, Permission, PermissionName, ResourcePath, RoleKey,
 };
@@ -33,13 +36,21 @@ pub struct MeResponse {
 /// `GET /api/v1/access/check`: may this person do this, there, and why (issue #14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(
+        example = examples::access_check(),
+        example = examples::access_check_denied(),
+        example = examples::access_check_what_if(),
+    )
+)]
 pub struct AccessCheckResponse {
     /// The email asked about (trimmed and lowercased).
     #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// The permission asked about.
     pub permission: PermissionName,
-    /// The resource asked about (`None`: none in particular, which only grants everywhere
+    /// The resource asked about (null: none in particular, which only grants everywhere
     /// answer).
     pub resource: Option<ResourcePath>,
     /// The membership the answer assumes, when one was asked about.
@@ -52,6 +63,13 @@ pub struct AccessCheckResponse {
 /// `POST /api/v1/access/checks`: many checks in one call (it reads, and changes nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(
+        example = examples::access_check_batch(),
+        example = examples::access_check_batch_what_if(),
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct AccessCheckBatchRequest {
     /// The checks, each as the single check's query would ask it.
@@ -61,6 +79,7 @@ pub struct AccessCheckBatchRequest {
 /// One check of a batch: the single check's query parameters, as fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::access_check_item()))]
 #[serde(deny_unknown_fields)]
 pub struct AccessCheckItem {
     /// Whose access.
@@ -127,6 +146,7 @@ pub struct ListPermissionsResponse {
 /// `POST /api/v1/permissions`: registers a permission of the relying app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::register_permission()))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterPermissionRequest {
     /// Its name: lowercase words joined by dots (`runbooks.execute`).
@@ -187,6 +207,7 @@ pub struct CustomRoleDescription {
 /// `PUT /api/v1/roles/{key}`: a custom role's new name and permissions (its key stays).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::update_role()))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     /// The name shown to people.
@@ -223,7 +244,7 @@ pub struct RoleGrantImpact {
     pub group_id: String,
     /// Its name.
     pub group_name: String,
-    /// Where the grant applies; `None` for everywhere.
+    /// Where the grant applies; null for everywhere.
     pub scope: Option<ResourcePath>,
     /// Its members who hold roles (by their Okta status).
     pub members: u64,
@@ -232,6 +253,7 @@ pub struct RoleGrantImpact {
 /// `POST /api/v1/roles`: a custom role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::create_role()))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// Its key (a lowercase word, such as `runbook_operator`), never changed afterwards.
@@ -279,6 +301,7 @@ pub struct ListSuperAdminsResponse {
 /// `POST /api/v1/super-admins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::grant_super_admin()))]
 #[serde(deny_unknown_fields)]
 pub struct GrantSuperAdminRequest {
     /// The person to make a superAdmin.
@@ -289,6 +312,7 @@ pub struct GrantSuperAdminRequest {
 /// `POST /api/v1/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::create_api_key()))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// What the key is for, shown in lists.
@@ -345,6 +369,7 @@ pub struct ListApiKeysResponse {
 /// `POST /api/v1/service-tokens`: map a Cloudflare Access service token to read scopes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::register_service_token()))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterServiceTokenRequest {
     /// The service token's client id, as Access puts it in `common_name`.
@@ -387,6 +412,7 @@ pub struct ListServiceTokensResponse {
 /// `POST /api/v1/dev/sign-in` (local only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::dev_sign_in()))]
 #[serde(deny_unknown_fields)]
 pub struct DevSignInRequest {
     /// Who to sign in as.
@@ -425,7 +451,8 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     /// The state after, as JSON (never secrets).
     pub after: Option<serde_json::Value>,
-    /// What changed, in one line (see `domain::change_summary`); `description` says it for people.
+    /// What changed, in one line (each member whose value differs, as
+    /// `roles: ["viewer"] → ["admin"]`); `description` says it for people.
     #[serde(default)]
     pub summary: String,
     /// What the entry records, in one sentence for people ("Roles of IT Admins: Admin added").

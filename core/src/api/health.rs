@@ -15,7 +15,7 @@ pub struct HealthResponse {
     pub database_ok: bool,
     /// The newest applied schema migration, when D1 answered.
     pub schema_version: Option<u32>,
-    /// Whether Okta sync keeps failing (`None` when D1 did not answer).
+    /// Whether Okta sync keeps failing (null when D1 did not answer).
     #[serde(default)]
     pub sync: Option<SyncHealth>,
 }
@@ -57,7 +57,7 @@ pub struct SyncHealth {
     /// While failing: the runs that failed in a row since the last success.
     pub failures: u32,
     /// While failing: the stable code of the last failure (`okta_token_rejected`, …; see
-    /// `SyncRun::error_code`).
+    /// `error_code` of `SyncRun`).
     pub last_error_code: Option<String>,
 }
 
@@ -98,7 +98,7 @@ pub enum SyncHealthState {
     NeverRun,
 }
 
-/// `GET /api/v1/sync/status` (superAdmins): [`SyncHealth`] with the last failure in words, for
+/// `GET /api/v1/sync/status` (superAdmins): `SyncHealth` with the last failure in words, for
 /// the app's banner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -4,6 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "schema")]
+use super::examples;
+
 /// The media type of a [`Problem`] body.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -13,6 +16,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 /// for people and may change wording between versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::problem()))]
 pub struct Problem {
     /// A URI reference naming the problem type; `about:blank` when the status says it all.
     #[serde(rename = "type")]
@@ -23,7 +27,7 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request, in words meant for the person who made it.
     pub detail: String,
-    /// The stable machine-readable code (see [`ProblemCode`]).
+    /// The stable machine-readable code (see `ProblemCode`).
     #[cfg_attr(feature = "schema", schemars(with = "ProblemCode"))]
     pub code: String,
     /// The request field (body member or query parameter, by its API name) the problem is about,

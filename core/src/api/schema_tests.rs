@@ -716,3 +716,162 @@ fn the_texts_accepted_by_the_schemas_of_names_and_paths_are_those_parse_accepts(
     }
     proptest!(ProptestConfig::with_cases(512), |(text in near_names())| check(&text));
 }
+
+/// The examples in `T`'s schema, after checking that there is one at least and that each is a
+/// value serde reads and writes back unchanged, valid under both of `T`'s schemas.
+fn assert_examples<T: JsonSchema + Serialize + DeserializeOwned>() -> (String, Vec<Value>) {
+    let name = T::schema_name().into_owned();
+    let examples = match schema_for!(T).get("examples") {
+        Some(Value::Array(examples)) => examples.clone(),
+        _ => Vec::new(),
+    };
+    assert!(!examples.is_empty(), "{name} has no example");
+    assert_eq!(serialize_schema::<T>().get("examples"), Some(&json!(examples)), "{name}");
+    for example in &examples {
+        let read: T = serde_json::from_value(example.clone())
+            .unwrap_or_else(|e| panic!("{name}: serde does not read the example {example}: {e}"));
+        assert_eq!(&assert_valid(&read), example, "{name}: the example is what serde writes");
+    }
+    (name, examples)
+}
+
+/// The examples of every request body and of the answers clients read most.
+fn examples() -> Vec<(String, Vec<Value>)> {
+    macro_rules! examples {
+        ($($type:ty),* $(,)?) => { vec![$(assert_examples::<$type>()),*] };
+    }
+    examples![
+        // Request bodies.
+        AccessCheckBatchRequest,
+        AccessCheckItem,
+        CreateApiKeyRequest,
+        CreateGroupRequest,
+        CreateInvitationRequest,
+        CreateRoleRequest,
+        CreateWebhookRequest,
+        DevSignInRequest,
+        GrantSuperAdminRequest,
+        RegisterPermissionRequest,
+        RegisterServiceTokenRequest,
+        SetGroupRolesRequest,
+        StartSyncRequest,
+        TestOktaConnectionRequest,
+        UpdateOktaSettingsRequest,
+        UpdateRoleRequest,
+        // Answers.
+        AccessCheckResponse,
+        GroupSummary,
+        Problem,
+        SyncRun,
+        UserAccessResponse,
+    ]
+}
+
+#[test]
+fn request_bodies_and_the_main_answers_have_examples_that_validate() {
+    let examples = examples();
+    assert_eq!(examples.len(), 21);
+    let allowed = examples.iter().find(|(name, _)| name == "AccessCheckResponse").unwrap();
+    let allowed: Vec<&Value> = allowed.1.iter().map(|e| &e["allowed"]).collect();
+    assert_eq!(allowed, [&json!(true), &json!(false), &json!(false)], "one allowed, two denied");
+}
+
+/// Every text of `value` (object keys aside).
+fn texts(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(text) => vec![text],
+        Value::Array(items) => items.iter().flat_map(texts).collect(),
+        Value::Object(members) => members.values().flat_map(texts).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn examples_name_only_example_domains() {
+    for (name, examples) in examples() {
+        for text in examples.iter().flat_map(texts) {
+            if text.contains('@') {
+                assert!(text.ends_with("@example.com"), "{name}: {text}");
+            }
+            if let Some(url) = url::Url::parse(text).ok().filter(url::Url::has_host) {
+                let host = url.host_str().unwrap_or_default();
+                assert!(
+                    host == "acme.okta.com" || host.ends_with(".example.com"),
+                    "{name}: {text}"
+                );
+            }
+        }
+    }
+}
+
+/// The request examples pass the checks the Worker makes of what it reads (those `domain` holds),
+/// and tell one story: the role is made of the permission registered, and granted as created.
+#[test]
+fn request_examples_pass_the_worker_s_checks() {
+    use crate::domain::{
+        AppId, AppPermission, Email, TenantUrl, TenantUrlPolicy, WebhookUrl, WebhookUrlPolicy,
+        role_display_name,
+    };
+
+    let email = |text: &str| assert!(Email::parse(text).is_ok(), "{text}");
+    let settings = examples::update_okta_settings();
+    let test = examples::test_okta_connection();
+    for (tenant, app) in [
+        (Some(&settings.tenant_url), Some(&settings.app_id)),
+        (test.tenant_url.as_ref(), test.app_id.as_ref()),
+    ] {
+        let tenant = tenant.expect("a tenant URL");
+        assert!(TenantUrl::parse(tenant, &TenantUrlPolicy::default()).is_ok(), "{tenant}");
+        assert!(AppId::parse(app.expect("an App ID")).is_ok());
+    }
+    email(&examples::grant_super_admin().email);
+    email(&examples::dev_sign_in().email);
+    email(&examples::create_invitation().email);
+
+    let key = examples::create_api_key();
+    let scopes = key.scopes.expect("scopes");
+    assert!(!scopes.is_empty() && scopes.iter().all(|p| p.is_read_only()));
+    assert!((1..=365).contains(&key.expires_in_days.expect("days")));
+    let token = examples::register_service_token();
+    assert!(token.common_name.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)));
+    assert!(token.scopes.expect("scopes").iter().all(|p| p.is_for_machines()));
+
+    let registered = AppPermission::parse(&examples::register_permission().name).unwrap();
+    let role = examples::create_role();
+    let key = RoleKey::parse_custom(&role.key).unwrap();
+    let update = examples::update_role();
+    for (name, permissions) in
+        [(&role.name, &role.permissions), (&update.name, &update.permissions)]
+    {
+        assert!(role_display_name(name).is_ok(), "{name}");
+        for permission in permissions {
+            assert_eq!(permission, registered.as_str(), "only what was registered");
+        }
+    }
+    assert_eq!(update.version, 1, "the version a new role has");
+    let grants = examples::set_group_roles_with_grants().grants.expect("grants");
+    assert!(grants.iter().all(|grant| grant.role == key), "the role created");
+
+    let checks = [examples::access_check_batch(), examples::access_check_batch_what_if()];
+    for item in
+        checks.iter().flat_map(|batch| &batch.checks).chain([&examples::access_check_item()])
+    {
+        email(&item.email);
+        match PermissionName::parse(&item.permission).unwrap() {
+            PermissionName::Console(_) => {}
+            PermissionName::App(app) => assert_eq!(app, registered),
+        }
+        if let Some(resource) = &item.resource {
+            path(resource);
+        }
+    }
+
+    let webhook = examples::create_webhook();
+    let policy = WebhookUrlPolicy {
+        // The allow-list `wrangler.toml` suggests.
+        allowed_hosts: vec![text("hooks.example.com")],
+        allow_loopback_http: false,
+    };
+    assert!(WebhookUrl::parse(&webhook.url, &policy).is_ok(), "{}", webhook.url);
+    assert!(!webhook.events.is_empty());
+}

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "schema")]
+use super::examples;
+
 use super::problem::Problem;
 
 /// `GET /api/v1/settings/okta`: the settings, with the token described, never shown.
@@ -42,12 +45,12 @@ pub struct TokenStatus {
     /// `deployment` (a Worker secret, which wins), `stored` (typed here, encrypted), or `none`.
     pub source: TokenSource,
     /// Why the stored token cannot be used now (for example `token_key_changed`: it was
-    /// encrypted with a key the deployment no longer has), with what to do; `None` when it can.
+    /// encrypted with a key the deployment no longer has), with what to do; null when it can.
     #[serde(default)]
     pub problem: Option<Problem>,
     /// Which encryption key the stored token is sealed under: `previous` while a key rotation
     /// is under way (the token is sealed again under the current key on its next use), then
-    /// `current`. `None` for a deployment token, no token, or one that cannot be read.
+    /// `current`. Null for a deployment token, no token, or one that cannot be read.
     #[serde(default)]
     pub sealed_with: Option<SealedWith>,
 }
@@ -79,6 +82,7 @@ pub enum TokenSource {
 /// `PUT /api/v1/settings/okta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::update_okta_settings()))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOktaSettingsRequest {
     /// The tenant URL.
@@ -97,6 +101,7 @@ pub struct UpdateOktaSettingsRequest {
 /// `POST /api/v1/settings/okta/test`: values to test; stored values fill the gaps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::test_okta_connection()))]
 #[serde(deny_unknown_fields)]
 pub struct TestOktaConnectionRequest {
     /// The tenant URL to test.
@@ -159,6 +164,10 @@ pub enum GroupSource {
 /// A group as listed by `GET /api/v1/groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(example = examples::group_summary(), example = examples::group_summary_local())
+)]
 pub struct GroupSummary {
     /// The id (an Okta group id, or `loc…` for local groups).
     pub id: String,
@@ -173,6 +182,7 @@ pub struct GroupSummary {
 /// `POST /api/v1/groups`: a group made by hand (refused while sync is on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::create_group()))]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
     /// The name.

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "schema")]
+use super::examples;
+
 use super::settings::GroupSource;
 use crate::domain::{BuiltInRole, EffectiveAccess, Grant, GuardReason, SyncCounts};
 use crate::okta::OktaUserStatus;
@@ -9,6 +12,7 @@ use crate::okta::OktaUserStatus;
 /// `POST /api/v1/sync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::start_sync()))]
 #[serde(deny_unknown_fields)]
 pub struct StartSyncRequest {
     /// Compute the diff without committing it.
@@ -70,7 +74,7 @@ impl SyncState {
 
 /// Why a run failed: a closed set, so that a screen chooses its advice by code, not by words.
 ///
-/// New codes may be added; a client that meets one it does not know reads it as `Unknown`.
+/// New codes may be added; a client that meets one it does not know reads it as `unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -216,6 +220,10 @@ pub struct SyncDiff {
 /// One sync run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(example = examples::sync_run(), example = examples::sync_run_held())
+)]
 pub struct SyncRun {
     /// The run id.
     pub id: String,
@@ -245,7 +253,7 @@ pub struct SyncRun {
     pub rate_limit_waits: u64,
     /// Why it failed, in words: what failed and what to do.
     pub error: Option<String>,
-    /// Why it failed, as a stable code for programs (see [`SyncFailure`]).
+    /// Why it failed, as a stable code for programs (see `SyncFailure`).
     #[serde(default)]
     pub error_code: Option<SyncFailure>,
     /// Why the guard holds it.
@@ -346,9 +354,9 @@ pub struct MemberPage {
     pub total: u32,
     /// Members per page.
     pub per_page: u32,
-    /// The cursor of the next page (pass it as `after`); `None` on the last page.
+    /// The cursor of the next page (pass it as `after`); null on the last page.
     pub next_after: Option<String>,
-    /// When the sync whose members these are committed (`None` before the first). Pages with
+    /// When the sync whose members these are committed (null before the first). Pages with
     /// the same `as_of` belong to one listing.
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
@@ -367,7 +375,7 @@ pub struct GroupPage {
     pub page: u32,
     /// Groups per page.
     pub per_page: u32,
-    /// When the sync whose groups these are committed (`None` before the first). Pages with
+    /// When the sync whose groups these are committed (null before the first). Pages with
     /// the same `as_of` and `total` belong to one listing; a client reading page after page
     /// starts over when either changes.
     #[serde(default)]
@@ -378,6 +386,13 @@ pub struct GroupPage {
 /// `PUT /api/v1/groups/{id}/roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(
+        example = examples::set_group_roles(),
+        example = examples::set_group_roles_with_grants(),
+    )
+)]
 #[serde(deny_unknown_fields)]
 pub struct SetGroupRolesRequest {
     /// The built-in roles the group grants from now on (this console's own; everywhere).
@@ -394,6 +409,7 @@ pub struct SetGroupRolesRequest {
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::create_invitation()))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     /// Who to invite.
@@ -525,6 +541,7 @@ pub struct ListUsersResponse {
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::user_access()))]
 pub struct UserAccessResponse {
     /// The email asked about.
     #[cfg_attr(feature = "schema", schemars(email))]

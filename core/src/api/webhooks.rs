@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "schema")]
+use super::examples;
+
 /// The kinds of event sent to an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -36,6 +39,7 @@ impl WebhookEventType {
 /// `POST /api/v1/webhooks`: a new endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(example = examples::create_webhook()))]
 pub struct CreateWebhookRequest {
     /// Where to send events: https, a host on the deployment's `WEBHOOK_ALLOWLIST`.
     pub url: String,

@@ -15,14 +15,14 @@ use crate::domain::{
 };
 use crate::okta::OktaUserStatus;
 
-/// A grant of a group: a role, everywhere (`scope` `None`) or on a resource and everything
+/// A grant of a group: a role, everywhere (`scope` null) or on a resource and everything
 /// below it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Grant {
     /// The role granted.
     pub role: RoleKey,
-    /// Where: `None` is everywhere.
+    /// Where: null is everywhere.
     pub scope: Option<ResourcePath>,
 }
 
@@ -99,7 +99,7 @@ pub struct GrantChain {
     pub role: RoleKey,
     /// The role's name.
     pub role_name: String,
-    /// The grant's scope (`None`: everywhere).
+    /// The grant's scope (null: everywhere).
     pub scope: Option<ResourcePath>,
 }
 
@@ -126,7 +126,7 @@ pub enum Denial {
         /// The status.
         status: OktaUserStatus,
     },
-    /// None of their roles holds the permission.
+    /// No role of theirs holds the permission.
     NoRoleHolds,
     /// Roles hold it, but only on other resources.
     OnlyElsewhere {

@@ -44,7 +44,7 @@ pub struct GrantReason {
     pub role: RoleKey,
     /// Its name.
     pub role_name: String,
-    /// Where the grant applies (and below it); `None` is everywhere.
+    /// Where the grant applies (and below it); null is everywhere.
     pub scope: Option<ResourcePath>,
     /// The Okta group that grants it.
     pub group_id: String,
@@ -93,8 +93,8 @@ pub struct EffectiveAccess {
     pub reasons: Vec<AccessReason>,
     /// Each custom role held, with the group that grants it and where: sorted by role name,
     /// role key, scope (everywhere first), group name, then group id; unique. Held by the same
-    /// rule as the built-in roles (see [`holds_group_roles`]); a superAdmin's list is their
-    /// groups' all the same.
+    /// rule as the built-in roles (only while the user's Okta status holds their groups' roles);
+    /// a superAdmin's list is their groups' all the same.
     #[serde(default)]
     pub grants: Vec<GrantReason>,
     /// Sentences for people, e.g. why the user holds no role.

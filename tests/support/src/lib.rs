@@ -11,6 +11,8 @@ mod stack;
 mod supervised;
 
 pub use fake_okta::FakeOktaProcess;
-pub use paths::{SCHEMATHESIS_VERSION, node_bin, schemathesis_env, tool_cache, workspace_root};
+pub use paths::{
+    CLIENT_GENERATOR, PYTHON_TOOLS, PythonTool, SCHEMATHESIS, node_bin, tool_cache, workspace_root,
+};
 pub use stack::{LocalStack, StackError, StackOptions, free_port, quiet_wrangler_env};
 pub use supervised::{Logs, Supervised, http_status};

@@ -4,9 +4,58 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-/// The Schemathesis release the API fuzzing runs (its dependencies are pinned in
-/// `tests/api/schemathesis-requirements.txt`).
-pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// A Python tool the API tests run, which `cargo xtask setup --browser` installs into a virtual
+/// environment of the tool cache from its lockfile (every package at its version).
+#[derive(Debug, Clone, Copy)]
+pub struct PythonTool {
+    /// Its package name, which also names its environment.
+    pub name: &'static str,
+    /// The release the lockfile pins.
+    pub version: &'static str,
+    /// The lockfile, from the workspace root.
+    pub requirements: &'static str,
+}
+
+/// Schemathesis, which fuzzes the API from its document.
+pub const SCHEMATHESIS: PythonTool = PythonTool {
+    name: "schemathesis",
+    version: "4.32.5",
+    requirements: "tests/api/schemathesis-requirements.txt",
+};
+
+/// openapi-python-client, which generates a typed client from the document (and the packages that
+/// client needs at run time).
+pub const CLIENT_GENERATOR: PythonTool = PythonTool {
+    name: "openapi-python-client",
+    version: "0.29.1",
+    requirements: "tests/api/client/requirements.txt",
+};
+
+/// Every Python tool the tests run.
+pub const PYTHON_TOOLS: [PythonTool; 2] = [SCHEMATHESIS, CLIENT_GENERATOR];
+
+impl PythonTool {
+    /// Its environment in the tool cache (`None` when there is no tool cache).
+    pub fn env(&self) -> Option<PathBuf> {
+        tool_cache().map(|cache| cache.join(format!("{}-{}", self.name, self.version)))
+    }
+
+    /// One of the environment's programs (`python`, or a tool's command).
+    ///
+    /// # Panics
+    /// When the tool is not installed, with the command that installs it.
+    pub fn program(&self, program: &str) -> PathBuf {
+        self.env()
+            .map(|env| env.join("bin").join(program))
+            .filter(|bin| bin.is_file())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} {} is not installed: run `cargo xtask setup --browser`",
+                    self.name, self.version
+                )
+            })
+    }
+}
 
 /// The root of the workspace (where `Cargo.toml`, `wrangler.toml` and `node_modules/` are).
 pub fn workspace_root() -> PathBuf {
@@ -33,11 +82,6 @@ pub fn tool_cache() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     Some(cache.join("okta-groups-sync").join("tools"))
-}
-
-/// The Python environment holding the pinned Schemathesis, in the tool cache.
-pub fn schemathesis_env() -> Option<PathBuf> {
-    tool_cache().map(|cache| cache.join(format!("schemathesis-{SCHEMATHESIS_VERSION}")))
 }
 
 #[cfg(test)]

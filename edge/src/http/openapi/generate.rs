@@ -5,9 +5,12 @@
 use groupsync_core::api::{self as wire, Problem};
 use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS};
 use schemars::generate::{Contract as SerdeContract, SchemaGenerator, SchemaSettings};
+use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
+use super::closed_sets::closed_set_as_enum;
+use super::problems::{self, Operation};
 use crate::http::listing::{
     GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MEMBER_PAGING, PEOPLE_PAGING,
 };
@@ -167,7 +170,7 @@ fn generator(contract: SerdeContract) -> SchemaGenerator {
     settings.definitions_path = "/components/schemas".into();
     settings.meta_schema = None;
     settings.contract = contract;
-    settings.into_generator()
+    settings.with_transform(RecursiveTransform(closed_set_as_enum)).into_generator()
 }
 
 /// The document (`GET /api/v1/openapi.json`).
@@ -176,13 +179,16 @@ pub(super) fn document() -> Value {
     // responses what it serializes (every member it always writes is required).
     let mut requests = generator(SerdeContract::Deserialize);
     let mut responses = generator(SerdeContract::Serialize);
-    let problem = responses.subschema_for::<Problem>();
+    let problem = responses.subschema_for::<Problem>().to_value();
     let mut paths = Map::new();
     for route in ROUTES {
-        let parameters: Vec<Value> = route
+        let names: Vec<&str> = route
             .pattern
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let parameters: Vec<Value> = names
+            .iter()
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
         let (security, who) = match route.access {
@@ -214,10 +220,10 @@ pub(super) fn document() -> Value {
             other_answer["description"] = json!(description);
             answers.insert(other.to_string(), other_answer);
         }
-        answers.insert(
-            "default".to_owned(),
-            json!({ "description": "A problem", "content": { "application/problem+json": { "schema": problem } } }),
-        );
+        let query = query_parameters(route.endpoint);
+        let facts =
+            Operation { route, path: &names, body: request.is_some(), query: !query.is_empty() };
+        answers.extend(problems::responses(&facts, &problem));
         let mut operation = json!({
             "operationId": operation_id(route.endpoint),
             "summary": route.summary,
@@ -225,8 +231,7 @@ pub(super) fn document() -> Value {
             "security": security,
             "responses": answers,
         });
-        let parameters: Vec<Value> =
-            parameters.into_iter().chain(query_parameters(route.endpoint)).collect();
+        let parameters: Vec<Value> = parameters.into_iter().chain(query).collect();
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
@@ -392,11 +397,31 @@ fn access_check_parameters() -> Vec<Value> {
     ]
 }
 
+/// The one number the sync runs' listing (`page`, as `http::handlers::sync`'s `MAX_PAGE`
+/// bounds it) and a webhook endpoint's deliveries (`limit`, as `http::handlers::webhooks`
+/// bounds it) read from their query.
+fn numbered_parameters(endpoint: Endpoint) -> Vec<Value> {
+    let (name, maximum, default, description) = match endpoint {
+        Endpoint::ListSyncRuns => ("page", 10_000, 1, "The page, from 1 (25 runs each)"),
+        _ => ("limit", 200, 50, "The deliveries shown, newest first"),
+    };
+    vec![json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "schema": { "type": "integer", "minimum": 1, "maximum": maximum, "default": default },
+        "description": description,
+    })]
+}
+
 /// The query parameters of a paged listing, from the paging its handler validates with.
 fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
     let (paging, noun) = match endpoint {
         Endpoint::ListAudit | Endpoint::ExportAudit => return audit_parameters(endpoint),
         Endpoint::CheckAccess => return access_check_parameters(),
+        Endpoint::ListSyncRuns | Endpoint::ListWebhookDeliveries => {
+            return numbered_parameters(endpoint);
+        }
         Endpoint::ListGroups => (GROUP_PAGING, "groups"),
         Endpoint::ListGroupMembers => (MEMBER_PAGING, "members"),
         Endpoint::ListUsers => (PEOPLE_PAGING, "users"),

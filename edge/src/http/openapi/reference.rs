@@ -23,7 +23,9 @@ curl -s -H \"Authorization: Bearer $GROUPSYNC_API_KEY\" \\
   \"https://groups.example.com/api/v1/access/check?email=ann%40example.com&permission=read_groups\"
 ```
 
-Errors are `application/problem+json` with a stable `code` (see [`Problem`](#problem)).
+Errors are `application/problem+json` with a stable `code` (see [`Problem`](#problem)). Each
+operation lists every status it can answer with a problem, and the codes each carries; a `500`
+(`internal`, `misconfigured`) is the service's own failure, listed nowhere.
 ";
 
 /// The reference of `doc`.
@@ -74,7 +76,7 @@ fn operation_section(out: &mut String, method: &str, path: &str, operation: &Val
                 || "none".to_owned(),
                 |(media, body)| format!("{} (`{media}`)", type_of(&body["schema"])),
             );
-        let _ = writeln!(out, "| {status}: {} | {body} |", cell(&answer["description"]));
+        let _ = writeln!(out, "| {status}: {} | {body} |", lines(&answer["description"]));
     }
 }
 
@@ -152,6 +154,13 @@ fn text(value: &Value) -> String {
 /// A description fit for a table cell (none: empty): one line, its pipes escaped.
 fn cell(value: &Value) -> String {
     value.as_str().map_or_else(String::new, |text| one_line(text).replace('|', "\\|"))
+}
+
+/// A description of several lines (a problem answer's, a line per code) fit for a table cell:
+/// each line a cell's, joined by line breaks.
+fn lines(value: &Value) -> String {
+    let lines = value.as_str().unwrap_or_default().lines();
+    lines.map(|line| cell(&Value::from(line))).collect::<Vec<_>>().join("<br>")
 }
 
 fn one_line(text: &str) -> String {
