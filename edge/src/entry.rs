@@ -35,7 +35,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 /// Routes one request through the checks to its handler.
 async fn handle(req: &mut Request, env: Env) -> Result<Response, ApiError> {
-    let method = req.method().to_string();
+    // As sent: `Request::method` reads a method workers-rs has no name for as GET.
+    let method = req.inner().method();
     let matched = routes::resolve(&method, &req.path())?;
     // Okta's calls carry the hook's secret, not a browser's cookie or a person's identity: no
     // cross-site request can forge them, and their handlers authenticate them.

@@ -36,6 +36,23 @@ async fn wrong_method_is_a_405_problem_with_allow() {
 }
 
 #[tokio::test]
+async fn a_method_no_route_knows_is_a_405_not_read_as_a_get() {
+    let app = TestApp::new();
+    // workers-rs reads a method it has no name for as GET; a signed-in caller could then read
+    // through any method at all.
+    let query = Method::from_bytes(b"QUERY").expect("a method");
+
+    for path in ["/api/v1/groups", "/api/v1/health"] {
+        let response = app.as_person("root@example.com").builder(query.clone(), path).send().await;
+
+        let response = response.expect("an answer");
+        let allow = response.headers()["allow"].to_str().expect("a header").to_owned();
+        assert!(allow.starts_with("GET"), "{path}: {allow}");
+        expect_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+}
+
+#[tokio::test]
 async fn deep_link_returns_the_spa_html() {
     let app = TestApp::new();
 

@@ -1,6 +1,6 @@
 //! The API reference for people (`docs/api.md`), rendered from the generated document: each
 //! operation with who may call it, its parameters, its request body and its answers, then each
-//! schema with its members. Like the document, it is generated and checked, never hand-written.
+//! schema with its members and examples. Like the document, it is generated and checked, never hand-written.
 
 use std::fmt::Write as _;
 
@@ -82,13 +82,23 @@ fn operation_section(out: &mut String, method: &str, path: &str, operation: &Val
 
 fn schema_section(out: &mut String, name: &str, schema: &Value) {
     let _ = writeln!(out, "\n### {name}\n");
+    // Markdown already (a closed set's description lists its values).
     if let Some(description) = schema["description"].as_str() {
-        let _ = writeln!(out, "{}\n", one_line(description));
+        let _ = writeln!(out, "{}\n", description.trim());
     }
-    let Some(properties) = schema["properties"].as_object() else {
-        let _ = writeln!(out, "{}", type_of(schema));
-        return;
-    };
+    match schema["properties"].as_object() {
+        Some(properties) => members_table(out, schema, properties),
+        None => {
+            let _ = writeln!(out, "{}", type_of(schema));
+        }
+    }
+    for example in schema["examples"].as_array().into_iter().flatten() {
+        let pretty = serde_json::to_string_pretty(example).unwrap_or_else(|_| example.to_string());
+        let _ = writeln!(out, "\nExample:\n\n```json\n{pretty}\n```");
+    }
+}
+
+fn members_table(out: &mut String, schema: &Value, properties: &serde_json::Map<String, Value>) {
     let required: Vec<&str> =
         schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     out.push_str("| Member | Type | Always there | Description |\n| --- | --- | --- | --- |\n");
