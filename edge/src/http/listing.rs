@@ -18,6 +18,16 @@ const MAX_LIKE_PATTERN_BYTES: usize = 50;
 pub const MAX_SEARCH_BYTES: usize = MAX_LIKE_PATTERN_BYTES - 2;
 /// The last page a numbered listing may ask for (a bound on the OFFSET D1 scans).
 pub const MAX_PAGE: u32 = 100_000;
+
+/// The runs per page of `GET /api/v1/sync/runs`.
+pub const SYNC_RUNS_PER_PAGE: u32 = 25;
+/// The last page of runs a listing may ask for (a bound on the OFFSET D1 scans).
+pub const MAX_SYNC_RUNS_PAGE: u32 = 10_000;
+
+/// Deliveries a webhook endpoint's log shows by default, and at most (`limit`).
+pub const DELIVERIES_SHOWN: u32 = 50;
+/// See [`DELIVERIES_SHOWN`].
+pub const MOST_DELIVERIES_SHOWN: u32 = 200;
 /// The longest cursor (`after`) a keyset listing accepts, in bytes.
 const MAX_CURSOR_BYTES: usize = 2_048;
 /// The longest parameter name echoed back in a detail; longer names are cut.

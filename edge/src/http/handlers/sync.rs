@@ -12,16 +12,12 @@ use crate::config::SYNC_COORDINATOR_BINDING;
 use crate::error::{ApiError, StoreError};
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::{PlannedAnswer, answered};
+use crate::http::listing::{MAX_SYNC_RUNS_PAGE, SYNC_RUNS_PER_PAGE};
 use crate::http::{listing, respond};
 use crate::okta_target::OktaTarget;
 use crate::service::access::Principal;
 use crate::service::ports::SettingsStore;
 use crate::sync::coordinator::{Answer, Command};
-
-/// The runs per page of `GET /api/v1/sync/runs`.
-const RUNS_PER_PAGE: u32 = 25;
-/// The last page a listing may ask for (a bound on the OFFSET D1 scans).
-const MAX_PAGE: u32 = 10_000;
 
 /// `POST /api/v1/sync`: starts a run, or joins the one running (same run id).
 pub(crate) async fn start_sync(
@@ -61,13 +57,13 @@ async fn started_run(ctx: &Ctx, answer: &Answer) -> Result<SyncRun, ApiError> {
 
 /// `GET /api/v1/sync/runs`.
 pub(crate) fn list_sync_runs(req: &Request, ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
-    let page = listing::sync_runs_page(&listing::query_pairs(req)?, MAX_PAGE)?;
+    let page = listing::sync_runs_page(&listing::query_pairs(req)?, MAX_SYNC_RUNS_PAGE)?;
     // One more than a page, to know whether another page follows.
-    let read = ctx.store.plan_runs(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE)?;
+    let read = ctx.store.plan_runs(SYNC_RUNS_PER_PAGE + 1, (page - 1) * SYNC_RUNS_PER_PAGE)?;
     let now_s = ctx.now_s;
     Ok(answered(read, move |(mut rows, sync_enabled)| {
-        let next_page = (rows.len() > RUNS_PER_PAGE as usize).then_some(page + 1);
-        rows.truncate(RUNS_PER_PAGE as usize);
+        let next_page = (rows.len() > SYNC_RUNS_PER_PAGE as usize).then_some(page + 1);
+        rows.truncate(SYNC_RUNS_PER_PAGE as usize);
         let runs = rows.into_iter().map(sync_run).collect();
         let next = sync_enabled.then(|| next_scheduled_sync(now_s)).flatten();
         let schedule = SyncSchedule {

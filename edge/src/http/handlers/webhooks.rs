@@ -17,16 +17,12 @@ use crate::adapters::d1::{EndpointRow, NewEndpoint};
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::{PlannedAnswer, answered};
-use crate::http::listing::{invalid_query, query_pairs};
+use crate::http::listing::{DELIVERIES_SHOWN, MOST_DELIVERIES_SHOWN, invalid_query, query_pairs};
 use crate::http::respond;
 use crate::sealed_token::TokenKeys;
 use crate::service::access::Principal;
 use crate::service::ports::AuditRecord;
 use crate::service::webhooks::{MAX_DESCRIPTION_CHARS, MAX_ENDPOINTS, issue_secret, new_id};
-
-/// Deliveries a log page shows by default, and at most.
-const DELIVERIES_SHOWN: u32 = 50;
-const MOST_DELIVERIES_SHOWN: u32 = 200;
 
 /// `GET /api/v1/webhooks`.
 pub(crate) fn list_webhooks(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {

@@ -12,7 +12,8 @@ use serde_json::{Map, Value, json};
 use super::closed_sets::closed_set_as_enum;
 use super::problems::{self, Operation};
 use crate::http::listing::{
-    GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MEMBER_PAGING, PEOPLE_PAGING,
+    DELIVERIES_SHOWN, GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MAX_SYNC_RUNS_PAGE,
+    MEMBER_PAGING, MOST_DELIVERIES_SHOWN, PEOPLE_PAGING, SYNC_RUNS_PER_PAGE,
 };
 use crate::http::routes::{Endpoint, ROUTES};
 use crate::service::access::Access;
@@ -397,13 +398,22 @@ fn access_check_parameters() -> Vec<Value> {
     ]
 }
 
-/// The one number the sync runs' listing (`page`, as `http::handlers::sync`'s `MAX_PAGE`
-/// bounds it) and a webhook endpoint's deliveries (`limit`, as `http::handlers::webhooks`
-/// bounds it) read from their query.
+/// The one number the sync runs' listing (`page`) and a webhook endpoint's deliveries (`limit`)
+/// read from their query, with the bounds their handlers check.
 fn numbered_parameters(endpoint: Endpoint) -> Vec<Value> {
     let (name, maximum, default, description) = match endpoint {
-        Endpoint::ListSyncRuns => ("page", 10_000, 1, "The page, from 1 (25 runs each)"),
-        _ => ("limit", 200, 50, "The deliveries shown, newest first"),
+        Endpoint::ListSyncRuns => (
+            "page",
+            MAX_SYNC_RUNS_PAGE,
+            1,
+            format!("The page, from 1 ({SYNC_RUNS_PER_PAGE} runs each)"),
+        ),
+        _ => (
+            "limit",
+            MOST_DELIVERIES_SHOWN,
+            DELIVERIES_SHOWN,
+            "The deliveries shown, newest first".to_owned(),
+        ),
     };
     vec![json!({
         "name": name,
