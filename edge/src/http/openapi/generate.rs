@@ -3,7 +3,7 @@
 //! checks that `edge/openapi.json`, which the Worker serves, is what it generates.
 
 use groupsync_core::api::{self as wire, Problem};
-use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS};
+use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS, PermissionName, RoleKey};
 use schemars::generate::{Contract as SerdeContract, SchemaGenerator, SchemaSettings};
 use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema};
@@ -188,10 +188,8 @@ pub(super) fn document() -> Value {
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
             .collect();
-        let parameters: Vec<Value> = names
-            .iter()
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
-            .collect();
+        let parameters: Vec<Value> =
+            names.iter().map(|name| path_parameter(name, &mut requests)).collect();
         let (security, who) = match route.access {
             Access::Public => (json!([]), "Anyone.".to_owned()),
             Access::Authenticated => (secured(), "Any signed-in caller.".to_owned()),
@@ -424,6 +422,22 @@ fn numbered_parameters(endpoint: Endpoint) -> Vec<Value> {
     })]
 }
 
+/// A path parameter, with the schema of what its handler parses it as.
+fn path_parameter(name: &str, requests: &mut SchemaGenerator) -> Value {
+    let (schema, description) = match name {
+        "email" => (
+            json!({ "type": "string", "format": "email" }),
+            "An email address (any case; compared trimmed and lowercased)",
+        ),
+        "key" => (requests.subschema_for::<RoleKey>().to_value(), "A role's key"),
+        "name" => (requests.subschema_for::<PermissionName>().to_value(), "A permission's name"),
+        "common_name" => (json!({ "type": "string" }), "The service token's Client ID"),
+        "message_id" => (json!({ "type": "string" }), "The event's message id, as listed"),
+        _ => (json!({ "type": "string" }), "The id, as listed"),
+    };
+    json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": description })
+}
+
 /// The query parameters of a paged listing, from the paging its handler validates with.
 fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
     let (paging, noun) = match endpoint {
@@ -528,6 +542,26 @@ mod tests {
             }
         }
         assert!(ids.contains("set_group_roles") && ids.contains("get_user_access"));
+    }
+
+    #[test]
+    fn path_parameters_carry_the_schema_their_handler_parses() {
+        let doc = document();
+        let parameter =
+            |path: &str, method: &str| doc["paths"][path][method]["parameters"][0].clone();
+        let email = parameter("/api/v1/users/{email}/access", "get");
+        assert_eq!(email["schema"]["format"], "email", "{email}");
+        let key = parameter("/api/v1/roles/{key}", "put");
+        assert_eq!(key["schema"]["$ref"], "#/components/schemas/RoleKey", "{key}");
+        let name = parameter("/api/v1/permissions/{name}", "delete");
+        assert_eq!(name["schema"]["$ref"], "#/components/schemas/PermissionName", "{name}");
+        for item in doc["paths"].as_object().expect("paths").values() {
+            for operation in item.as_object().expect("operations").values() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    assert!(parameter["description"].is_string(), "{parameter}");
+                }
+            }
+        }
     }
 
     #[test]
