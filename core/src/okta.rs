@@ -12,6 +12,7 @@ mod error;
 mod governor;
 mod link;
 mod model;
+pub mod oauth;
 mod origin;
 mod token;
 mod transport;

@@ -13,12 +13,12 @@
 //!    service apps asking for Okta API scopes, so every token request carries a short-lived JWT
 //!    signed with that key, placed in a [`TokenRequestBody`] for the org token endpoint
 //!    ([`token_endpoint`]).
-//! 3. [`DpopProof`]: when the app requires DPoP (RFC 9449), the token request and every API call
+//! 3. [`DpopProof`]: when the app requires `DPoP` (RFC 9449), the token request and every API call
 //!    carry a proof signed by the same key; Okta first answers `use_dpop_nonce` with a
 //!    [`DpopNonce`] to put in the next proof, and API calls bind the proof to the token (`ath`).
 //! 4. [`parse_token_answer`]: the token endpoint's answer is untrusted input; it becomes an
 //!    [`IssuedToken`] or a [`TokenEndpointError`] whose [`OAuthErrorKind`] names the likely cause
-//!    (wrong key, missing scope, DPoP setting) for the admin.
+//!    (wrong key, missing scope, `DPoP` setting) for the admin.
 //! 5. [`TokenCache`], [`UnauthorizedRule`] and [`NonceRule`]: when to reuse the token (until
 //!    five minutes before it expires), when a 401 earns one fresh token before failing, and when
 //!    a nonce challenge earns one retry.

@@ -12,6 +12,7 @@ use crate::counters::Counters;
 use crate::faults::{FaultBook, FaultSpec, FaultState};
 use crate::hooks::{self, HookCounters, HookError, HookEvent, HookRegistration, Hooks};
 use crate::info::{TenantInfo, Truth};
+use crate::oauth::{OAuth, ServiceApp};
 use crate::rate_limit::{InFlight, RateLimitConfig, Windows};
 use crate::tenant::{ControlError, Tenant, UserStatus};
 
@@ -26,6 +27,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultBook>,
     pub(crate) counters: Mutex<Counters>,
     pub(crate) latency: Mutex<Duration>,
+    /// OAuth service apps, issued access tokens, used `jti`s and the `DPoP` nonce.
+    pub(crate) oauth: Mutex<OAuth>,
     /// Numbers each request, for `X-Okta-Request-Id`.
     pub(crate) request_seq: AtomicU64,
     /// The Event Hook, once registered.
@@ -54,6 +57,7 @@ impl Shared {
         limits: RateLimitConfig,
         latency: Duration,
     ) -> Shared {
+        let oauth = OAuth::new(tenant.cursor_salt);
         Shared {
             info,
             tenant: RwLock::new(tenant),
@@ -62,6 +66,7 @@ impl Shared {
             faults: Mutex::new(FaultBook::default()),
             counters: Mutex::new(Counters::default()),
             latency: Mutex::new(latency),
+            oauth: Mutex::new(oauth),
             request_seq: AtomicU64::new(0),
             hooks: Arc::default(),
             runtime: OnceLock::new(),
@@ -280,5 +285,49 @@ impl Control {
     /// Zeroes the request counters.
     pub fn reset_counters(&self) {
         *lock(&self.shared.counters) = Counters::default();
+    }
+
+    /// Registers an OAuth 2.0 service app (or replaces the one with the same client id) and
+    /// returns its client id (generated, `0oa…`, unless the app names one).
+    ///
+    /// # Errors
+    ///
+    /// [`ControlError::BadRequest`] when the JWK set is not `{"keys":[…]}` of public RSA (2048
+    /// bits or more) or EC P-256 keys, each with a `kid`.
+    pub fn register_service_app(&self, app: ServiceApp) -> Result<String, ControlError> {
+        lock(&self.shared.oauth).register(app)
+    }
+
+    /// The registered service apps, by client id.
+    pub fn service_apps(&self) -> Vec<ServiceApp> {
+        lock(&self.shared.oauth).apps()
+    }
+
+    /// Sets the lifetime of the access tokens issued from now on (Okta's is one hour, the
+    /// default); tokens already issued keep theirs.
+    pub fn set_access_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.oauth).set_lifetime_s(lifetime.as_secs());
+    }
+
+    /// The lifetime of newly issued access tokens.
+    pub fn access_token_lifetime(&self) -> Duration {
+        Duration::from_secs(lock(&self.shared.oauth).lifetime_s())
+    }
+
+    /// Expires every access token issued so far, now: their next use gets 401 `E0000011`, as
+    /// after their hour, so that a client must get a new one. Returns how many were live.
+    pub fn expire_access_tokens(&self) -> usize {
+        lock(&self.shared.oauth).expire_all(crate::clock::now_ms())
+    }
+
+    /// Replaces the `DPoP` nonce of the token endpoint, as if the old one had aged past Okta's
+    /// three days: proofs with the old nonce get `use_dpop_nonce` again.
+    pub fn rotate_dpop_nonce(&self) {
+        lock(&self.shared.oauth).rotate_nonce();
+    }
+
+    /// The `DPoP` nonce the token endpoint currently asks for.
+    pub fn dpop_nonce(&self) -> String {
+        lock(&self.shared.oauth).nonce().to_owned()
     }
 }

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::control::{Control, Shared};
 use crate::faults::FaultSpec;
 use crate::hooks::{HookError, HookRegistration};
+use crate::oauth::ServiceApp;
 use crate::rate_limit::RateLimitConfig;
 use crate::server::ResponseBody;
 use crate::tenant::{ControlError, UserStatus};
@@ -70,6 +71,12 @@ struct NewHook {
     secret: String,
     #[serde(default)]
     duplicate_every: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lifetime {
+    seconds: u64,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +167,27 @@ fn dispatch(c: &Control, method: &Method, path: &str, body: &Bytes) -> Result<Va
         ("POST", ["tokens", "revoke"]) => {
             let revoke: Revoke = parse(body)?;
             c.revoke_token(&revoke.token).and_then(|()| ok())
+        }
+        ("POST", ["oauth", "apps"]) => {
+            let app: ServiceApp = parse(body)?;
+            Ok(json!({ "client_id": c.register_service_app(app)? }))
+        }
+        ("GET", ["oauth", "apps"]) => to_json(&c.service_apps()),
+        ("GET", ["oauth", "token-lifetime"]) => {
+            Ok(json!({ "seconds": c.access_token_lifetime().as_secs() }))
+        }
+        ("PUT", ["oauth", "token-lifetime"]) => {
+            let lifetime: Lifetime = parse(body)?;
+            c.set_access_token_lifetime(Duration::from_secs(lifetime.seconds));
+            ok()
+        }
+        ("POST", ["oauth", "tokens", "expire"]) => {
+            Ok(json!({ "ok": true, "expired": c.expire_access_tokens() }))
+        }
+        ("GET", ["oauth", "dpop-nonce"]) => Ok(json!({ "nonce": c.dpop_nonce() })),
+        ("POST", ["oauth", "dpop-nonce", "rotate"]) => {
+            c.rotate_dpop_nonce();
+            ok()
         }
         ("GET", ["faults"]) => to_json(&c.faults()),
         ("POST", ["faults"]) => {

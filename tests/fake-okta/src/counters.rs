@@ -24,6 +24,18 @@ pub struct Counters {
     /// The groups whose member listing began (a first page, without `after`), in the order the
     /// requests arrived: what a client chose to read first.
     pub member_listings_begun: Vec<String>,
+    /// Requests to the OAuth token endpoint (`POST /oauth2/v1/token`), counted apart from the
+    /// management API's `total`, `by_endpoint` and `by_status`.
+    #[serde(default)]
+    pub oauth_token_requests: u64,
+    /// Access tokens the token endpoint issued.
+    #[serde(default)]
+    pub oauth_tokens_issued: u64,
+    /// OAuth refusals by reason, at the token endpoint (e.g. `replayed_assertion`,
+    /// `use_dpop_nonce`) and on resource calls (e.g. `expired_token`, `insufficient_scope`);
+    /// the reasons are listed in the crate docs.
+    #[serde(default)]
+    pub oauth_refusals: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -44,6 +56,16 @@ impl Counters {
         if status == 429 {
             self.rate_limited += 1;
         }
+    }
+
+    /// Counts an OAuth refusal.
+    pub(crate) fn oauth_refusal(&mut self, reason: &str) {
+        *self.oauth_refusals.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    /// OAuth refusals for one reason.
+    pub fn oauth_refused(&self, reason: &str) -> u64 {
+        self.oauth_refusals.get(reason).copied().unwrap_or(0)
     }
 
     /// Requests received for one endpoint.

@@ -1,4 +1,4 @@
-//! The JOSE pieces the OAuth token endpoint and DPoP need (see `oauth`): public JWKs (RSA of
+//! The JOSE pieces the OAuth token endpoint and `DPoP` need (see `oauth`): public JWKs (RSA of
 //! 2048 bits or more, and EC P-256), compact JWS parsing, signature checks (RS256, RS384, RS512
 //! and ES256) and JWK thumbprints (RFC 7638). Okta also accepts ES384 and ES512 (CONTRACT §9);
 //! the fake does not implement those two and says so in its refusal.
@@ -22,7 +22,7 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// base64url(SHA-256(text)), the form of DPoP's `ath` claim and of thumbprints.
+/// base64url(SHA-256(text)), the form of `DPoP`'s `ath` claim and of thumbprints.
 pub(crate) fn sha256_b64(text: &[u8]) -> String {
     b64(&Sha256::digest(text))
 }
@@ -40,7 +40,7 @@ pub(crate) struct Jwk {
     /// The `kid`, if the JWK has one.
     pub(crate) kid: Option<String>,
     pub(crate) key: KeyMaterial,
-    /// The RFC 7638 SHA-256 thumbprint (base64url), what a DPoP-bound token's `cnf.jkt` holds.
+    /// The RFC 7638 SHA-256 thumbprint (base64url), what a `DPoP`-bound token's `cnf.jkt` holds.
     pub(crate) thumbprint: String,
 }
 
@@ -108,8 +108,12 @@ impl Jwk {
             (KeyMaterial::Rsa(key), "RS256" | "RS384" | "RS512") => {
                 let signature = RsaSignature::try_from(signature).map_err(|e| e.to_string())?;
                 match alg {
-                    "RS256" => RsaVerifyingKey::<Sha256>::new(key.clone()).verify(signed, &signature),
-                    "RS384" => RsaVerifyingKey::<Sha384>::new(key.clone()).verify(signed, &signature),
+                    "RS256" => {
+                        RsaVerifyingKey::<Sha256>::new(key.clone()).verify(signed, &signature)
+                    }
+                    "RS384" => {
+                        RsaVerifyingKey::<Sha384>::new(key.clone()).verify(signed, &signature)
+                    }
                     _ => RsaVerifyingKey::<Sha512>::new(key.clone()).verify(signed, &signature),
                 }
                 .is_ok()
@@ -204,8 +208,9 @@ mod tests {
     #[test]
     fn private_and_short_keys_are_refused() {
         assert!(Jwk::parse(&json!({ "kty": "RSA", "n": "AQAB", "e": "AQAB" })).is_err());
-        assert!(Jwk::parse(&json!({ "kty": "EC", "crv": "P-256", "x": "", "y": "", "d": "" }))
-            .is_err());
+        assert!(
+            Jwk::parse(&json!({ "kty": "EC", "crv": "P-256", "x": "", "y": "", "d": "" })).is_err()
+        );
         assert!(Jwk::parse(&json!({ "kty": "oct", "k": "c2VjcmV0" })).is_err());
     }
 

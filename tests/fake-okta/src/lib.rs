@@ -9,6 +9,14 @@
 //! token share, concurrency) and injectable faults, over a tenant generated deterministically
 //! from a seed ([`TenantSpec`]).
 //!
+//! Besides `SSWS` API tokens it plays the org authorization server for OAuth 2.0 service apps
+//! (CONTRACT §9): apps registered through the control API ([`ServiceApp`]) get access tokens at
+//! `POST /oauth2/v1/token` ([`TOKEN_PATH`]) with a `private_key_jwt` client assertion (RS256 or
+//! ES256), `DPoP`-bound with a nonce challenge when the app requires it, and the endpoints above
+//! accept `Authorization: Bearer {token}`, or `DPoP {token}` with a `DPoP` proof, checking the
+//! operation's scope and the app's admin role. The checks, the error bodies and statuses of each
+//! refusal, and the counters' reasons are listed in the `oauth` module.
+//!
 //! Every tenant has Okta's built-in `Everyone` group (type `BUILT_IN`, every user of the org,
 //! listed first among the groups), not assigned to the app unless asked: at start with
 //! [`TenantOptions::assign_everyone`] ([`FakeOkta::start_with_options`], the binary's
@@ -51,6 +59,12 @@
 //! | `GET`/`DELETE /__control/counters` | | [`Counters`], or resets them |
 //! | `POST /__control/event-hook` | `{"url", "secret", "duplicate_every"?}` | registers an Event Hook: verifies it (the challenge must come back), then delivers every change made through the control API as Okta's events, batched, retried once after a timeout or 5xx |
 //! | `GET /__control/event-hook` | | [`HookCounters`] |
+//! | `POST /__control/oauth/apps` | [`ServiceApp`], e.g. `{"jwks":{"keys":[…]},"scopes":["okta.groups.read"],"dpop_required":false,"admin_role":true}` | registers an OAuth service app (replaces one with the same `client_id`), answers `{"client_id"}` |
+//! | `GET /__control/oauth/apps` | | the registered [`ServiceApp`]s |
+//! | `GET`/`PUT /__control/oauth/token-lifetime` | `{"seconds"}` | the lifetime of access tokens issued from then on (default 3600) |
+//! | `POST /__control/oauth/tokens/expire` | | expires every issued access token now (answers `{"ok":true,"expired":n}`) |
+//! | `GET /__control/oauth/dpop-nonce` | | `{"nonce"}`, the `DPoP` nonce the token endpoint asks for |
+//! | `POST /__control/oauth/dpop-nonce/rotate` | | replaces it; proofs with the old one get `use_dpop_nonce` again |
 //! | `PUT /__control/search-lag` | `{"lags": true}` | while on, user status changes do not reach `search` (Okta's search is eventually consistent); off, it catches up |
 //!
 //! Fault kinds (`"kind"`): `error` (`status`), `hang` (`ms`, default an hour), `malformed_json`,
@@ -68,6 +82,8 @@ mod faults;
 mod handlers;
 mod hooks;
 mod info;
+mod jose;
+mod oauth;
 mod okta;
 mod query;
 mod rate_limit;
@@ -90,6 +106,7 @@ pub use counters::Counters;
 pub use faults::{FaultKind, FaultSpec, FaultState};
 pub use hooks::{HookCounters, HookError, HookEvent, HookRegistration, delivery_body};
 pub use info::{TenantInfo, Truth, TruthGroup, TruthMember};
+pub use oauth::{ServiceApp, TOKEN_PATH};
 pub use rate_limit::{Bucket, BucketLimits, RateLimitConfig};
 pub use route::Endpoint;
 pub use tenant::{BIG_GROUP_NAME, ControlError, TenantOptions, TenantSize, TenantSpec, UserStatus};

@@ -6,7 +6,7 @@
 //!
 //! An "API Services" app is registered through the control API ([`ServiceApp`]): its client id
 //! (`0oa…`), its public JWK set (RSA or EC P-256 keys, each with a `kid`), the Okta API scopes
-//! granted to it, whether it requires DPoP (Okta's console turns that on for new apps, so it is
+//! granted to it, whether it requires `DPoP` (Okta's console turns that on for new apps, so it is
 //! the default here) and whether it has an admin role.
 //!
 //! # The token endpoint
@@ -31,14 +31,14 @@
 //! | `iat` present, not in the future; `nbf`, if any, passed | 401 | `invalid_client` (`bad_iat`) |
 //! | `jti` present and never used before | 401 | `invalid_client` (`missing_jti`, `replayed_assertion`) |
 //! | `scope` present, every scope granted to the app | 400 | `invalid_scope` (`missing_scope`, `scope_not_granted`) |
-//! | if the app requires DPoP: a valid `DPoP` proof | 400 | `invalid_dpop_proof` (`invalid_dpop_proof`) |
+//! | if the app requires `DPoP`: a valid `DPoP` proof | 400 | `invalid_dpop_proof` (`invalid_dpop_proof`) |
 //! | … whose `nonce` is the current one | 400 | `use_dpop_nonce`, with a `DPoP-Nonce` header (`use_dpop_nonce`) |
 //!
 //! The origin is the one the client called (`http://127.0.0.1:PORT` or `http://localhost:PORT`),
 //! as for `Link` URLs. A clock skew of 60 s is allowed on `iat` and `nbf`, none on `exp`. The
-//! assertion's `jti` is spent only when a token is issued: a request refused for its DPoP nonce
+//! assertion's `jti` is spent only when a token is issued: a request refused for its `DPoP` nonce
 //! may be sent again with the same assertion (whether Okta spends it on that refusal is not
-//! documented). Without DPoP required, a `DPoP` header is ignored and a `Bearer` token issued
+//! documented). Without `DPoP` required, a `DPoP` header is ignored and a `Bearer` token issued
 //! (what Okta does then is not documented either).
 //!
 //! The answer is `{"token_type":"Bearer"|"DPoP","expires_in":3600,"access_token":…,"scope":…}`
@@ -48,7 +48,7 @@
 //! # Resource calls
 //!
 //! `Authorization: Bearer {token}` for a Bearer token, `Authorization: DPoP {token}` plus a
-//! `DPoP` proof for a DPoP-bound token (RFC 9449 §7: `htm` the method, `htu` the URL without its
+//! `DPoP` proof for a `DPoP`-bound token (RFC 9449 §7: `htm` the method, `htu` the URL without its
 //! query, `ath` = base64url(SHA-256(token)), a `jti` never used before, `iat` within 5 minutes
 //! past or 60 s ahead, signed by the key the token is bound to; no nonce). Refusals, with Okta's
 //! error body and an RFC 6750 / RFC 9449 `WWW-Authenticate` challenge:
@@ -57,7 +57,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | unknown token | 401 | `E0000011` | `invalid_token` | `unknown_token` |
 //! | expired token | 401 | `E0000011` | `invalid_token` | `expired_token` |
-//! | a DPoP-bound token as `Bearer`, a Bearer token as `DPoP` | 401 | `E0000011` | `invalid_token` | `wrong_token_scheme` |
+//! | a `DPoP`-bound token as `Bearer`, a Bearer token as `DPoP` | 401 | `E0000011` | `invalid_token` | `wrong_token_scheme` |
 //! | a missing or invalid proof | 401 | `E0000011` | `invalid_dpop_proof` | `invalid_dpop_proof` |
 //! | the operation's scope not in the token | 403 | `E0000006` | `insufficient_scope` (with `scope`) | `insufficient_scope` |
 //! | the app has no admin role | 403 | `E0000006` | none | `no_admin_role` |
@@ -95,7 +95,7 @@ const DEFAULT_LIFETIME_S: u64 = 3600;
 const MAX_ASSERTION_LIFETIME_S: i64 = 3600;
 /// Allowed clock skew on `iat` and `nbf`.
 const SKEW_S: i64 = 60;
-/// How old a DPoP proof's `iat` may be.
+/// How old a `DPoP` proof's `iat` may be.
 const PROOF_MAX_AGE_S: i64 = 300;
 
 /// An OAuth 2.0 service app ("API Services" app integration), as the control API registers it.
@@ -112,8 +112,8 @@ pub struct ServiceApp {
     /// The Okta API scopes granted to the app, e.g. `okta.groups.read`.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Whether token requests must carry a DPoP proof (the setting "Require Demonstrating Proof
-    /// of Possession (DPoP) header in token requests"; on by default, as for new apps in Okta's
+    /// Whether token requests must carry a `DPoP` proof (the setting "Require Demonstrating Proof
+    /// of Possession (`DPoP`) header in token requests"; on by default, as for new apps in Okta's
     /// console).
     #[serde(default = "yes")]
     pub dpop_required: bool,
@@ -128,7 +128,7 @@ fn yes() -> bool {
 }
 
 impl ServiceApp {
-    /// An app with a generated client id, these keys and scopes, DPoP required and an admin
+    /// An app with a generated client id, these keys and scopes, `DPoP` required and an admin
     /// role.
     pub fn new(jwks: Value, scopes: &[&str]) -> ServiceApp {
         ServiceApp {
@@ -153,7 +153,7 @@ struct Issued {
     client_id: String,
     scopes: Vec<String>,
     expires_ms: i64,
-    /// The thumbprint of the key a DPoP token is bound to.
+    /// The thumbprint of the key a `DPoP` token is bound to.
     jkt: Option<String>,
 }
 
@@ -165,7 +165,7 @@ pub(crate) struct OAuth {
     lifetime_s: u64,
     /// `(client id, jti)` of every assertion that got a token.
     assertion_jtis: HashSet<(String, String)>,
-    /// `jti` of every accepted DPoP proof.
+    /// `jti` of every accepted `DPoP` proof.
     proof_jtis: HashSet<String>,
     nonce: String,
     rng: Rng,
@@ -237,7 +237,7 @@ impl OAuth {
         })
     }
 
-    /// Replaces the DPoP nonce; the previous one is refused from then on.
+    /// Replaces the `DPoP` nonce; the previous one is refused from then on.
     pub(crate) fn rotate_nonce(&mut self) {
         self.nonce = self.rng.base62(32);
     }
@@ -267,7 +267,7 @@ fn invalid_client(reason: &'static str, why: &str) -> TokenError {
     refuse(401, "invalid_client", reason, why)
 }
 
-/// The URL a DPoP proof's `htu` must name: scheme and host compared case-insensitively, no query
+/// The URL a `DPoP` proof's `htu` must name: scheme and host compared case-insensitively, no query
 /// or fragment (RFC 9449 §4.3).
 fn normalized_htu(url: &str) -> String {
     let url = url.split(['?', '#']).next().unwrap_or_default();
@@ -280,14 +280,14 @@ fn normalized_htu(url: &str) -> String {
     }
 }
 
-/// A verified DPoP proof.
+/// A verified `DPoP` proof.
 struct Proof {
     jti: String,
     jkt: String,
     nonce: Option<String>,
 }
 
-/// Checks a DPoP proof (RFC 9449 §4.3) for a request `htm htu`, and its `ath` if `token` is
+/// Checks a `DPoP` proof (RFC 9449 §4.3) for a request `htm htu`, and its `ath` if `token` is
 /// given; the `jti` is checked against those already used but not recorded.
 fn check_proof(
     state: &OAuth,
@@ -387,11 +387,10 @@ fn authenticate_client(
             "The client_assertion token must have the client id as both 'iss' and 'sub'.",
         ));
     }
-    let app = state
-        .apps
-        .get(iss)
-        .filter(|_| param("client_id").is_none_or(|id| id == iss))
-        .ok_or_else(|| invalid_client("unknown_client", "Invalid value for 'client_id' parameter."))?;
+    let app =
+        state.apps.get(iss).filter(|_| param("client_id").is_none_or(|id| id == iss)).ok_or_else(
+            || invalid_client("unknown_client", "Invalid value for 'client_id' parameter."),
+        )?;
     let alg = jws.header_str("alg").unwrap_or_default();
     if !jose::supported_alg(alg) {
         return Err(invalid_client(
@@ -507,11 +506,8 @@ fn issue(
              'scope' must be provided.",
         ));
     }
-    let refused: Vec<&str> = requested
-        .iter()
-        .filter(|s| !app.spec.scopes.contains(s))
-        .map(String::as_str)
-        .collect();
+    let refused: Vec<&str> =
+        requested.iter().filter(|s| !app.spec.scopes.contains(s)).map(String::as_str).collect();
     if !refused.is_empty() {
         return Err(refuse(
             400,
@@ -658,12 +654,16 @@ pub(crate) struct OAuthRefusal {
 }
 
 fn challenge(scheme: &str, origin: &str, error: &str, why: &str, scope: Option<&str>) -> String {
-    let algs = if scheme == "DPoP" { format!(" algs=\"{}\",", jose::SUPPORTED_ALGS) } else {
+    let algs = if scheme == "DPoP" {
+        format!(" algs=\"{}\",", jose::SUPPORTED_ALGS)
+    } else {
         String::new()
     };
     let scope = scope.map(|s| format!(", scope=\"{s}\"")).unwrap_or_default();
     let why = why.replace('"', "'");
-    format!("{scheme}{algs} realm=\"{origin}\", error=\"{error}\", error_description=\"{why}\"{scope}")
+    format!(
+        "{scheme}{algs} realm=\"{origin}\", error=\"{error}\", error_description=\"{why}\"{scope}"
+    )
 }
 
 /// Checks `Authorization: Bearer|DPoP {token}` (the scheme given in `scheme`) on a resource call
@@ -688,7 +688,11 @@ pub(crate) fn authenticate(
         unauthenticated("invalid_token", "The access token is invalid.", "unknown_token")
     })?;
     if issued.expires_ms <= now {
-        return Err(unauthenticated("invalid_token", "The access token is expired.", "expired_token"));
+        return Err(unauthenticated(
+            "invalid_token",
+            "The access token is expired.",
+            "expired_token",
+        ));
     }
     let dpop = scheme == "DPoP";
     if dpop != issued.jkt.is_some() {
@@ -736,7 +740,12 @@ impl OAuthCaller {
     }
 
     /// The refusal of a call to `route` that the token's scopes or the app's role do not allow.
-    pub(crate) fn forbidden(&self, route: &Route, path: &str, origin: &str) -> Option<OAuthRefusal> {
+    pub(crate) fn forbidden(
+        &self,
+        route: &Route,
+        path: &str,
+        origin: &str,
+    ) -> Option<OAuthRefusal> {
         if let Some(needed) = Self::required_scope(route, path) {
             let manage = needed.replace(".read", ".manage");
             if !self.scopes.iter().any(|s| s == needed || *s == manage) {

@@ -4,9 +4,12 @@
 //! 2. the org's concurrency limit (429, `Limit`/`Remaining` 0, counted in no bucket);
 //! 3. the added latency;
 //! 4. the rate-limit bucket: every request counts, 429 past the org-wide limit;
-//! 5. auth: `Authorization: SSWS {token}` with a known, unrevoked token, else 401 `E0000011`;
-//! 6. the token's share of the bucket: 429 past it;
-//! 7. permission: the restricted token gets 403 `E0000006` outside `/api/v1/apps/*`;
+//! 5. auth: `Authorization: SSWS {token}` with a known, unrevoked token, or an OAuth access token
+//!    (`Bearer {token}`, or `DPoP {token}` with a `DPoP` proof; see `oauth`), else 401
+//!    `E0000011` (with a `WWW-Authenticate` challenge for the OAuth schemes);
+//! 6. the token's share of the bucket (an OAuth app's tokens share one): 429 past it;
+//! 7. permission: the restricted token gets 403 `E0000006` outside `/api/v1/apps/*`; an OAuth
+//!    token gets it without the operation's scope or without an admin role;
 //! 8. method: only GET is served (405 `E0000022`);
 //! 9. an injected fault, if one is due;
 //! 10. the endpoint itself (404 `E0000007` for unknown ids or paths).
@@ -22,6 +25,7 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderValue, LINK, LOCATION,
+    WWW_AUTHENTICATE,
 };
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::Value;
@@ -31,6 +35,7 @@ use crate::control::{Shared, lock, read};
 use crate::errors::OktaError;
 use crate::faults::{DEFAULT_HANG, FaultKind};
 use crate::handlers::{self, Reply};
+use crate::oauth::{self, OAuthCaller, OAuthRefusal};
 use crate::query::Query;
 use crate::rate_limit::{Verdict, concurrency_verdict};
 use crate::rng::Rng;
@@ -67,33 +72,29 @@ pub(crate) async fn handle(
         tokio::time::sleep(latency).await;
     }
 
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("SSWS "))
-        .map(str::to_owned);
-    let access = token.as_deref().and_then(|t| read(&shared.tenant).access(t));
+    let caller = caller(shared, &req, &origin, &path);
     let verdict = {
         let mut limits = lock(&shared.limits);
         let (config, windows) = &mut *limits;
-        windows.hit(config, route.bucket(&path), access.and(token.as_deref()))
+        let rate_key = caller.as_ref().ok().map(Caller::rate_key);
+        windows.hit(config, route.bucket(&path), rate_key.as_deref())
     };
-    let refusal = if verdict.over_org_limit {
-        Some(OktaError::RateLimited)
-    } else if access.is_none() {
-        Some(OktaError::InvalidToken)
-    } else if verdict.over_token_share {
-        Some(OktaError::RateLimited)
-    } else if access == Some(Access::AppsOnly) && !route.is_apps_scope() {
-        Some(OktaError::Forbidden)
-    } else if req.method() != Method::GET {
-        Some(OktaError::MethodNotAllowed)
-    } else {
-        None
-    };
+    let refusal = match &caller {
+        _ if verdict.over_org_limit => Some(Refusal::plain(OktaError::RateLimited)),
+        Err(refusal) => Some(refusal.clone()),
+        Ok(_) if verdict.over_token_share => Some(Refusal::plain(OktaError::RateLimited)),
+        Ok(caller) => caller.forbidden(&route, &path, &origin),
+    }
+    .or_else(|| (req.method() != Method::GET).then(|| Refusal::plain(OktaError::MethodNotAllowed)));
     if let Some(refusal) = refusal {
-        return finish(shared, error(refusal, &verdict, &ids));
+        if let Some(reason) = refusal.oauth_reason {
+            lock(&shared.counters).oauth_refusal(reason);
+        }
+        let mut response = error(refusal.error, &verdict, &ids);
+        if let Some(value) = refusal.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        return finish(shared, response);
     }
 
     let fault = lock(&shared.faults).take(route.endpoint, &path);
@@ -133,6 +134,82 @@ pub(crate) async fn handle(
         Err(e) => error(e, &verdict, &ids),
     };
     finish(shared, response)
+}
+
+/// Who a request speaks for.
+enum Caller {
+    /// An API token (`SSWS`).
+    Ssws { token: String, access: Access },
+    /// An OAuth access token of a service app.
+    OAuth(OAuthCaller),
+}
+
+impl Caller {
+    /// The key of the caller's share of a rate-limit bucket: the token, or the OAuth app.
+    fn rate_key(&self) -> String {
+        match self {
+            Caller::Ssws { token, .. } => token.clone(),
+            Caller::OAuth(caller) => format!("oauth app {}", caller.client_id),
+        }
+    }
+
+    fn forbidden(&self, route: &Route, path: &str, origin: &str) -> Option<Refusal> {
+        match self {
+            Caller::Ssws { access: Access::AppsOnly, .. } if !route.is_apps_scope() => {
+                Some(Refusal::plain(OktaError::Forbidden))
+            }
+            Caller::Ssws { .. } => None,
+            Caller::OAuth(caller) => caller.forbidden(route, path, origin).map(Refusal::from),
+        }
+    }
+}
+
+/// A refusal before the endpoint runs: the error, and for OAuth a challenge and a reason.
+#[derive(Clone)]
+struct Refusal {
+    error: OktaError,
+    challenge: Option<String>,
+    oauth_reason: Option<&'static str>,
+}
+
+impl Refusal {
+    fn plain(error: OktaError) -> Refusal {
+        Refusal { error, challenge: None, oauth_reason: None }
+    }
+}
+
+impl From<OAuthRefusal> for Refusal {
+    fn from(refusal: OAuthRefusal) -> Refusal {
+        let error =
+            if refusal.unauthenticated { OktaError::InvalidToken } else { OktaError::Forbidden };
+        Refusal { error, challenge: refusal.challenge, oauth_reason: Some(refusal.reason) }
+    }
+}
+
+/// Authenticates a request by its `Authorization` header: `SSWS` exactly as Okta spells it,
+/// `Bearer` and `DPoP` in any case (RFC 9110 §11.1).
+fn caller(
+    shared: &Shared,
+    req: &Request<Incoming>,
+    origin: &str,
+    path: &str,
+) -> Result<Caller, Refusal> {
+    let header = req.headers().get(AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if let Some(token) = header.strip_prefix("SSWS ") {
+        let access = read(&shared.tenant).access(token);
+        return access
+            .map(|access| Caller::Ssws { token: token.to_owned(), access })
+            .ok_or_else(|| Refusal::plain(OktaError::InvalidToken));
+    }
+    let (scheme, token) = header.split_once(' ').unwrap_or((header, ""));
+    let scheme = match scheme {
+        s if s.eq_ignore_ascii_case("Bearer") => "Bearer",
+        s if s.eq_ignore_ascii_case("DPoP") => "DPoP",
+        _ => return Err(Refusal::plain(OktaError::InvalidToken)),
+    };
+    oauth::authenticate(shared, scheme, token.trim(), req.headers(), req.method(), origin, path)
+        .map(Caller::OAuth)
+        .map_err(Refusal::from)
 }
 
 /// `X-Okta-Request-Id` and `errorId` of one request: unique, opaque.

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::control::Shared;
-use crate::{control_http, okta};
+use crate::{control_http, oauth, okta};
 
 /// A response body: whole, or (for the truncated-body fault) a prefix followed by an error
 /// that makes hyper close the connection before the announced length was sent.
@@ -136,6 +136,8 @@ async fn route(
     let origin = format!("http://{host}");
     if req.uri().path().starts_with("/__control") {
         control_http::handle(shared, req).await
+    } else if req.uri().path() == oauth::TOKEN_PATH {
+        oauth::token_endpoint(shared, req, &origin).await
     } else {
         okta::handle(shared, req, origin).await
     }

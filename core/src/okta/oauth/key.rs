@@ -1,7 +1,7 @@
 //! [`ServiceAppKey`]: the RS256 key the service app authenticates with, its public JWK for the
 //! admin to register in Okta, and its PKCS#8 form for sealed storage.
 //!
-//! RS256 because Okta accepts it for `private_key_jwt` and DPoP alike, the workspace already
+//! RS256 because Okta accepts it for `private_key_jwt` and `DPoP` alike, the workspace already
 //! verifies it in pure Rust (`rsa`), and `WebCrypto` signs it (`RSASSA-PKCS1-v1_5`) should the
 //! Worker want to later. Keys are not generated here: the Worker will do that with `WebCrypto`
 //! or a seeded RNG, and hand the PKCS#8 bytes to [`ServiceAppKey::from_pkcs8_der`].
@@ -47,9 +47,12 @@ pub enum KeyError {
     /// The modulus is outside [`MIN_KEY_BITS`]..=[`MAX_KEY_BITS`].
     #[error("the key has {0} bits; 2048 to 4096 are accepted")]
     Size(u32),
+    /// The key could not be written as PKCS#8 (not expected of a key that was read or checked).
+    #[error("the key could not be encoded as PKCS#8")]
+    Encode,
 }
 
-/// The service app's private key, ready to sign client assertions and DPoP proofs.
+/// The service app's private key, ready to sign client assertions and `DPoP` proofs.
 ///
 /// Its `Debug` shows only the key id, and it has no `Display`; the private key leaves it only as
 /// [`Pkcs8Der`], for sealing.
@@ -67,7 +70,7 @@ impl ServiceAppKey {
     /// [`KeyError::Size`] when the modulus is shorter than [`MIN_KEY_BITS`] or longer than
     /// [`MAX_KEY_BITS`].
     pub fn from_private_key(key: PrivateKey) -> Result<Self, KeyError> {
-        let bits = key.n().bits();
+        let bits = key.n().bit_width();
         if !(MIN_KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
             return Err(KeyError::Size(bits));
         }
@@ -114,11 +117,13 @@ impl ServiceAppKey {
     }
 
     /// The private key as PKCS#8 DER, to be sealed (encrypted) before it is stored anywhere.
-    pub fn to_pkcs8_der(&self) -> Pkcs8Der {
-        // Encoding a key that was decoded or validated on the way in cannot fail; if the
-        // encoder ever did, an empty document would make the stored key unreadable, which the
-        // next load reports, rather than panic in the Worker.
-        Pkcs8Der(self.signing.to_pkcs8_der().ok())
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Encode`] if the encoder fails, which a valid key should never make it do;
+    /// an error rather than a panic, since the Worker must not abort on it.
+    pub fn to_pkcs8_der(&self) -> Result<Pkcs8Der, KeyError> {
+        self.signing.to_pkcs8_der().map(Pkcs8Der).map_err(|_| KeyError::Encode)
     }
 
     /// The key id: the RFC 7638 thumbprint of the public key, so that it is derived rather than
@@ -136,7 +141,11 @@ impl ServiceAppKey {
     ///
     /// Both are JSON objects; `serde_json`'s map keeps their members sorted, so the output is
     /// deterministic for given inputs (PKCS#1 v1.5 signatures are deterministic too).
-    pub(super) fn sign_compact(&self, header: &serde_json::Value, claims: &impl Serialize) -> String {
+    pub(super) fn sign_compact(
+        &self,
+        header: &serde_json::Value,
+        claims: &impl Serialize,
+    ) -> String {
         let header = URL_SAFE_NO_PAD.encode(header.to_string());
         // Serializing a struct of strings and integers to a string cannot fail.
         let claims = serde_json::to_vec(claims).unwrap_or_default();
@@ -153,12 +162,12 @@ impl fmt::Debug for ServiceAppKey {
 }
 
 /// A private key as PKCS#8 DER: secret, wiped from memory when dropped, with a redacted `Debug`.
-pub struct Pkcs8Der(Option<SecretDocument>);
+pub struct Pkcs8Der(SecretDocument);
 
 impl Pkcs8Der {
     /// The DER bytes, to be sealed before storage and for nothing else.
     pub fn expose(&self) -> &[u8] {
-        self.0.as_ref().map_or(&[], SecretDocument::as_bytes)
+        self.0.as_bytes()
     }
 
     /// The DER as standard base64 (what [`ServiceAppKey::from_pkcs8_text`] reads back), for a
@@ -188,7 +197,7 @@ pub struct PublicJwk {
 }
 
 /// The members RFC 7638 hashes for an RSA key, in the order it requires (lexicographic), and
-/// the members a DPoP proof's `jwk` header carries (no `kid` or `alg` are needed there).
+/// the members a `DPoP` proof's `jwk` header carries (no `kid` or `alg` are needed there).
 #[derive(Serialize)]
 pub(super) struct RsaJwkCore<'a> {
     e: &'a str,
@@ -231,7 +240,7 @@ impl PublicJwk {
         serde_json::json!({ "keys": [self] }).to_string()
     }
 
-    /// The public members alone, for a DPoP proof's `jwk` header (RFC 9449 §4.2).
+    /// The public members alone, for a `DPoP` proof's `jwk` header (RFC 9449 §4.2).
     pub(super) fn core(&self) -> RsaJwkCore<'_> {
         RsaJwkCore { e: &self.e, kty: self.kty, n: &self.n }
     }
@@ -314,7 +323,7 @@ mod tests {
     #[test]
     fn pkcs8_round_trips_as_der_and_base64() {
         let key = test_key();
-        let der = key.to_pkcs8_der();
+        let der = key.to_pkcs8_der().unwrap();
         assert!(der.expose().len() > 1000);
         let from_der = ServiceAppKey::from_pkcs8_der(der.expose()).unwrap();
         assert_eq!(from_der.kid(), key.kid());
@@ -341,9 +350,9 @@ mod tests {
             ServiceAppKey::from_pkcs8_text(&"A".repeat(MAX_PKCS8_BYTES * 2 + 1)).unwrap_err(),
             KeyError::TooLarge
         );
-        let mut der = test_key().to_pkcs8_der().expose().to_vec();
-        let last = der.len() - 1;
-        der[last] ^= 1;
+        // A changed modulus (it starts at byte 38) no longer matches the private exponent.
+        let mut der = test_key().to_pkcs8_der().unwrap().expose().to_vec();
+        der[100] ^= 1;
         assert_eq!(ServiceAppKey::from_pkcs8_der(&der).unwrap_err(), KeyError::NotPkcs8Rsa);
     }
 
@@ -353,12 +362,52 @@ mod tests {
         assert_eq!(small.unwrap_err(), KeyError::Size(1024));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn random_text_is_refused_without_panicking(
+            text in "\\PC{0,200}|[A-Za-z0-9+/=\\s]{0,400}",
+        ) {
+            proptest::prop_assert!(ServiceAppKey::from_pkcs8_text(&text).is_err());
+        }
+
+        #[test]
+        fn random_der_is_refused_without_panicking(
+            der in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        ) {
+            proptest::prop_assert!(ServiceAppKey::from_pkcs8_der(&der).is_err());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// A damaged stored key is refused or, if only a value the parser recomputes was hit
+        /// (the CRT exponents and coefficient), read as the same key: never a panic, never a
+        /// different key, never wrong signatures.
+        #[test]
+        fn a_damaged_key_is_refused_or_unchanged(at in 0usize..1300, flip in 1u8..=255) {
+            let mut der = test_key().to_pkcs8_der().unwrap().expose().to_vec();
+            let at = at % der.len();
+            der[at] ^= flip;
+            if let Ok(key) = ServiceAppKey::from_pkcs8_der(&der) {
+                proptest::prop_assert_eq!(key.kid(), TEST_KEY_KID);
+                // And it still signs correctly (the CRT values are recomputed, not trusted).
+                let signature = key.signing.sign(b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0");
+                let signature = URL_SAFE_NO_PAD.encode(signature.to_bytes());
+                proptest::prop_assert_eq!(signature, TEST_KEY_SIGNATURE);
+            }
+        }
+    }
+
     #[test]
     fn debug_shows_the_kid_and_never_the_key() {
         let key = test_key();
-        let der = key.to_pkcs8_der();
+        let der = key.to_pkcs8_der().unwrap();
         let debug = format!("{key:?} {der:?}");
-        assert_eq!(debug, format!("ServiceAppKey(kid {TEST_KEY_KID}, [redacted]) Pkcs8Der([redacted])"));
+        assert_eq!(
+            debug,
+            format!("ServiceAppKey(kid {TEST_KEY_KID}, [redacted]) Pkcs8Der([redacted])")
+        );
         let secret = der.expose_base64();
         assert!(!debug.contains(&secret[40..60]), "{debug}");
     }

@@ -24,9 +24,10 @@ pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-
 /// The `Content-Type` of a [`TokenRequestBody`].
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// How long a client assertion is valid, in seconds. Okta allows up to an hour; the assertion is
-/// used at once, so a short life only narrows the window in which a leaked one could be
-/// replayed, while leaving room for a few minutes of clock skew.
+/// How long a client assertion is valid, in seconds.
+///
+/// Okta allows up to an hour; the assertion is used at once, so a short life only narrows the
+/// window in which a leaked one could be replayed, while leaving room for some clock skew.
 pub const ASSERTION_LIFETIME_S: u64 = 300;
 
 /// The token endpoint of `tenant`: the assertion's audience and where the request goes.
@@ -235,7 +236,10 @@ mod tests {
             let debug = format!("{assertion:?} {body:?} {:?}", Some(&body));
             prop_assert_eq!(
                 &debug,
-                "ClientAssertion([redacted]) TokenRequestBody([redacted]) Some(TokenRequestBody([redacted]))"
+                concat!(
+                    "ClientAssertion([redacted]) TokenRequestBody([redacted]) ",
+                    "Some(TokenRequestBody([redacted]))"
+                )
             );
         }
     }

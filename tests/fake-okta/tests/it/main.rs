@@ -6,6 +6,7 @@ mod control;
 mod errors;
 mod faults;
 mod helpers;
+mod oauth;
 mod paging;
 mod rate_limits;
 mod tenant;
