@@ -1,7 +1,8 @@
 //! Property-based testing of the API from its document: Schemathesis (pinned, installed by
 //! `cargo xtask setup`) reads `/api/v1/openapi.json`, makes requests for every operation from its
-//! schemas (examples, boundary values, then random ones, a bounded number each, from a fixed seed)
-//! as a signed-in superAdmin, and checks every answer: never a server error, and always a status,
+//! schemas (examples, boundary values, random ones, then sequences that follow the document's
+//! links, such as a webhook endpoint made and then deleted; a bounded number each, from a fixed
+//! seed) as a signed-in superAdmin, and checks every answer: never a server error, and always a status,
 //! content type and body the document gives the operation.
 //!
 //! The stack is its own (writes are fuzzed too) and has no Okta settings, so nothing it does
@@ -48,7 +49,7 @@ async fn schema_fuzzing_finds_no_server_error_and_no_answer_the_document_lacks()
         .args(["run", &format!("{}/api/v1/openapi.json", stack.base_url())])
         .args(["--header", "X-Requested-By: okta-groups-sync"])
         .args(["--max-examples", MAX_EXAMPLES, "--seed", "1"])
-        .args(["--phases", "examples,coverage,fuzzing"])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args([
             "--checks",
             "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",

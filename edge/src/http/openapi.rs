@@ -15,6 +15,8 @@ mod closed_sets;
 #[cfg(test)]
 mod generate;
 #[cfg(test)]
+mod links;
+#[cfg(test)]
 mod problems;
 #[cfg(test)]
 mod reference;

@@ -10,6 +10,7 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
 use super::closed_sets::closed_set_as_enum;
+use super::links;
 use super::problems::{self, Operation};
 use crate::http::listing::{
     DELIVERIES_SHOWN, GROUP_PAGING, GROUP_SORTS, MAX_PAGE, MAX_SEARCH_BYTES, MAX_SYNC_RUNS_PAGE,
@@ -212,6 +213,11 @@ pub(super) fn document() -> Value {
             }
             None => json!({ "description": "Success, no body" }),
         };
+        let mut success = success;
+        let links = links::links(route.endpoint);
+        if !links.is_empty() {
+            success["links"] = links::document_links(&links, operation_id);
+        }
         let mut answers = Map::new();
         answers.insert(status.to_string(), success.clone());
         if let Some((other, description)) = also {
