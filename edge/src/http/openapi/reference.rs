@@ -78,6 +78,27 @@ fn operation_section(out: &mut String, method: &str, path: &str, operation: &Val
             );
         let _ = writeln!(out, "| {status}: {} | {body} |", lines(&answer["description"]));
     }
+    let links: Vec<String> = operation["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, answer)| answer["links"].as_object())
+        .flat_map(|links| links.values())
+        .map(|link| {
+            let filled: Vec<String> = link["parameters"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| format!("`{name}` = `{}`", text(value)))
+                .collect();
+            format!("`{}` ({})", text(&link["operationId"]), filled.join(", "))
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !links.is_empty() {
+        let _ = writeln!(out, "\nLeads to: {}.", links.join("; "));
+    }
 }
 
 fn schema_section(out: &mut String, name: &str, schema: &Value) {
