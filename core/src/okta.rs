@@ -2,11 +2,15 @@
 //! headers, its errors typed by `errorCode`, and a rate governor that stays within a share of
 //! each rate-limit bucket.
 //!
+//! It authenticates with an SSWS API token or as an OAuth 2.0 service app ([`OktaCredential`],
+//! [`oauth`]).
+//!
 //! The client does no I/O of its own: it sends through an [`HttpTransport`] and waits through a
 //! [`Clock`], so the same code runs natively (tests, benchmarks) and in the Worker (Workers
 //! fetch). See `../shared/okta/CONTRACT.md` for the facts it follows.
 
 mod client;
+mod credential;
 mod date;
 mod error;
 mod governor;
@@ -18,7 +22,8 @@ mod token;
 mod transport;
 
 pub use client::{ClientConfig, ClientStats, OktaClient, Page, PageUrl};
-pub use error::{OktaError, OktaErrorKind};
+pub use credential::{OktaCredential, ServiceAppCredential};
+pub use error::{OktaError, OktaErrorKind, ServiceAppProblem};
 pub use model::{
     OktaApp, OktaGroup, OktaGroupAssignment, OktaGroupProfile, OktaUser, OktaUserProfile,
     OktaUserStatus,

@@ -5,17 +5,24 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::time::Duration;
 
-use async_lock::Semaphore;
+use async_lock::{Mutex, Semaphore};
 use futures_util::future::{Either, select};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::credential::{OktaCredential, ServiceAppCredential};
 use super::date::parse_http_date;
 use super::error::{OktaError, OktaErrorBody, OktaErrorKind};
 use super::governor::{Admission, Bucket, Governor, RateHeaders};
 use super::link::next_link;
 use super::model::{OktaApp, OktaGroup, OktaGroupAssignment, OktaUser};
+use super::oauth::{
+    AfterNonceChallenge, AfterUnauthorized, ClientAssertion, DpopClaims, DpopProof,
+    FORM_CONTENT_TYPE, IssuedToken, MAX_ANSWER_BYTES, Method, NonceRule, OAuthError,
+    OAuthErrorKind, TokenCache, TokenEndpointError, TokenGeneration, TokenRequestBody, TokenType,
+    UnauthorizedRule, parse_token_answer, token_endpoint,
+};
 use super::origin::TenantOrigin;
 use super::token::OktaToken;
 use super::transport::{Clock, HttpRequest, HttpResponse, HttpTransport, TransportError};
@@ -104,11 +111,33 @@ pub struct Page<T> {
     pub next: Option<PageUrl>,
 }
 
+/// How the client authenticates, with a service app's token state.
+#[derive(Debug)]
+enum Credential {
+    ApiToken(OktaToken),
+    ServiceApp(Box<ServiceApp>),
+}
+
+/// A service app, the access token it holds and the lock that lets one request at a time fetch
+/// a new one (the others then reuse it).
+#[derive(Debug)]
+struct ServiceApp {
+    app: ServiceAppCredential,
+    cache: RefCell<TokenCache>,
+    fetching: Mutex<()>,
+}
+
+/// What one attempt of a request authenticates with.
+enum Presented<'a> {
+    ApiToken(&'a OktaToken),
+    AccessToken { app: &'a ServiceApp, token: IssuedToken, generation: TokenGeneration },
+}
+
 /// A client of one Okta tenant's Management API.
 #[derive(Debug)]
 pub struct OktaClient<T, C> {
     origin: TenantOrigin,
-    token: OktaToken,
+    credential: Credential,
     transport: T,
     clock: C,
     config: ClientConfig,
@@ -119,7 +148,7 @@ pub struct OktaClient<T, C> {
 }
 
 impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
-    /// A client of the tenant at `origin`, authenticating with `token`.
+    /// A client of the tenant at `origin`, authenticating with the SSWS API token `token`.
     pub fn new(
         origin: TenantOrigin,
         token: OktaToken,
@@ -127,12 +156,33 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
         clock: C,
         config: ClientConfig,
     ) -> Self {
+        Self::with_credential(origin, OktaCredential::ApiToken(token), transport, clock, config)
+    }
+
+    /// A client of the tenant at `origin`, authenticating with `credential`: an SSWS API token,
+    /// or a service app whose access tokens the client requests (through `transport`'s
+    /// [`post_form`](HttpTransport::post_form)), caches and renews.
+    pub fn with_credential(
+        origin: TenantOrigin,
+        credential: OktaCredential,
+        transport: T,
+        clock: C,
+        config: ClientConfig,
+    ) -> Self {
         let jitter_seed = clock.now_ms() | 1;
+        let credential = match credential {
+            OktaCredential::ApiToken(token) => Credential::ApiToken(token),
+            OktaCredential::ServiceApp(app) => Credential::ServiceApp(Box::new(ServiceApp {
+                app,
+                cache: RefCell::new(TokenCache::new()),
+                fetching: Mutex::new(()),
+            })),
+        };
         Self {
             governor: RefCell::new(Governor::new(config.rate_share)),
             in_flight: Semaphore::new(config.max_in_flight.max(1)),
             origin,
-            token,
+            credential,
             transport,
             clock,
             config,
@@ -394,10 +444,28 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
         let mut rate_limit_retries = 0;
         let mut transient_retries = 0;
         let mut previous_request_id = None;
+        let mut unauthorized = UnauthorizedRule::new();
         loop {
+            // A service app's token is got (from the cache, or fetched) before the governor
+            // admits the request: the token request is not in the API's rate-limit buckets.
+            let presented = match self.present().await {
+                Ok(presented) => presented,
+                Err(failure) => {
+                    if !is_transient(&failure)
+                        || transient_retries >= self.config.max_transient_retries
+                    {
+                        return Err(failure);
+                    }
+                    transient_retries += 1;
+                    self.add_stats(|s| s.retries += 1);
+                    self.clock.sleep(self.backoff(transient_retries)).await;
+                    continue;
+                }
+            };
             self.admit(bucket).await;
             let attempt = rate_limit_retries + transient_retries;
-            let outcome = self.send_once(url, attempt, previous_request_id.as_deref()).await;
+            let outcome =
+                self.send_once(url, &presented, attempt, previous_request_id.as_deref()).await;
             let rate = outcome.as_ref().ok().and_then(rate_headers);
             let too_many = matches!(&outcome, Ok(r) if r.status == 429);
             let jitter = self.jitter_ms();
@@ -405,6 +473,14 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
 
             let failure = match outcome {
                 Ok(response) if (200..300).contains(&response.status) => return Ok(response),
+                // A service app's token refused: drop it and retry once with a new one.
+                Ok(response)
+                    if response.status == 401
+                        && self.renew_after_401(&presented, &mut unauthorized) =>
+                {
+                    self.add_stats(|s| s.retries += 1);
+                    continue;
+                }
                 Ok(response) if response.status == 429 => {
                     self.add_stats(|s| s.rate_limited += 1);
                     if rate_limit_retries >= self.config.max_rate_limit_retries {
@@ -427,16 +503,13 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
                     };
                     OktaError::new(kind, request_id(&response))
                 }
-                Ok(response) => return Err(classify_refusal(&response, resource)),
+                Ok(response) => {
+                    let service_app = matches!(presented, Presented::AccessToken { .. });
+                    return Err(classify_refusal(&response, resource, service_app));
+                }
                 Err(failure) => failure,
             };
-            let transient = matches!(
-                failure.kind,
-                OktaErrorKind::Upstream { .. }
-                    | OktaErrorKind::Timeout(_)
-                    | OktaErrorKind::Unreachable(_)
-            );
-            if !transient || transient_retries >= self.config.max_transient_retries {
+            if !is_transient(&failure) || transient_retries >= self.config.max_transient_retries {
                 return Err(failure);
             }
             transient_retries += 1;
@@ -471,16 +544,41 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
     async fn send_once(
         &self,
         url: &Url,
+        presented: &Presented<'_>,
         attempt: u32,
         retry_for: Option<&str>,
     ) -> Result<HttpResponse, OktaError> {
         let _slot = self.in_flight.acquire().await;
         self.add_stats(|s| s.requests += 1);
-        let mut headers = vec![
-            ("Authorization", format!("SSWS {}", self.token.expose())),
-            ("Accept", "application/json".to_owned()),
-            ("User-Agent", self.config.user_agent.clone()),
-        ];
+        let mut headers = match presented {
+            Presented::ApiToken(token) => {
+                vec![("Authorization", format!("SSWS {}", token.expose()))]
+            }
+            Presented::AccessToken { app, token, .. } => {
+                let authorization =
+                    format!("{} {}", token.token_type.scheme(), token.access_token.expose());
+                let mut headers = vec![("Authorization", authorization)];
+                if token.token_type == TokenType::Dpop {
+                    // A fresh proof per request, bound to its URL (`htu` drops the query) and to
+                    // the token (`ath`), made after the wait for a slot so its `iat` is current.
+                    let jti = app.app.unique_id();
+                    let claims = DpopClaims::resource_request(
+                        Method::Get,
+                        url,
+                        self.clock.now_ms() / 1000,
+                        &jti,
+                        &token.access_token,
+                    );
+                    headers.push((
+                        "DPoP",
+                        DpopProof::sign(app.app.key(), &claims).expose().to_owned(),
+                    ));
+                }
+                headers
+            }
+        };
+        headers.push(("Accept", "application/json".to_owned()));
+        headers.push(("User-Agent", self.config.user_agent.clone()));
         if attempt > 0 {
             // Okta's suggested retry headers, so its support can tie a retry to the failure.
             headers.push(("X-Okta-Retry-Count", attempt.to_string()));
@@ -493,13 +591,22 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
             headers,
             max_body_bytes: self.config.max_body_bytes,
         };
-        let send = std::pin::pin!(self.transport.get(request));
+        self.within_timeout(self.transport.get(request), self.config.max_body_bytes).await
+    }
+
+    /// Awaits `send` within the request timeout, and checks its answer's size.
+    async fn within_timeout(
+        &self,
+        send: impl Future<Output = Result<HttpResponse, TransportError>>,
+        max_body_bytes: usize,
+    ) -> Result<HttpResponse, OktaError> {
+        let send = std::pin::pin!(send);
         let timeout = std::pin::pin!(self.clock.sleep(self.config.request_timeout));
         match select(send, timeout).await {
             Either::Left((Ok(response), _)) => {
-                if response.body.len() > self.config.max_body_bytes {
+                if response.body.len() > max_body_bytes {
                     return Err(OktaError::new(
-                        OktaErrorKind::TooLarge(self.config.max_body_bytes),
+                        OktaErrorKind::TooLarge(max_body_bytes),
                         request_id(&response),
                     ));
                 }
@@ -515,6 +622,109 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
                 Err(OktaError::new(OktaErrorKind::Timeout(self.config.request_timeout), None))
             }
         }
+    }
+
+    /// What the next attempt authenticates with: the API token, or a service app's access token
+    /// from the cache, fetched first when there is none usable.
+    async fn present(&self) -> Result<Presented<'_>, OktaError> {
+        let app = match &self.credential {
+            Credential::ApiToken(token) => return Ok(Presented::ApiToken(token)),
+            Credential::ServiceApp(app) => app,
+        };
+        let cached = |app: &'_ ServiceApp| {
+            let cache = app.cache.borrow();
+            cache.get(self.clock.now_ms() / 1000).map(|c| (c.token.clone(), c.generation))
+        };
+        if let Some((token, generation)) = cached(app) {
+            return Ok(Presented::AccessToken { app, token, generation });
+        }
+        // One request fetches; those that waited meanwhile find its token in the cache.
+        let _fetching = app.fetching.lock().await;
+        if let Some((token, generation)) = cached(app) {
+            return Ok(Presented::AccessToken { app, token, generation });
+        }
+        let (token, generation) = self.fetch_token(app).await?;
+        Ok(Presented::AccessToken { app, token, generation })
+    }
+
+    /// Requests an access token from the org authorization server and caches it, redoing the
+    /// request once if Okta asks for a `DPoP` nonce.
+    ///
+    /// A `DPoP` proof is always sent: Okta needs one when the app requires `DPoP`, and issues a
+    /// `Bearer` token when it does not; the token type in the answer decides how it is used.
+    async fn fetch_token(
+        &self,
+        app: &ServiceApp,
+    ) -> Result<(IssuedToken, TokenGeneration), OktaError> {
+        let mut nonce_rule = NonceRule::new();
+        loop {
+            let requested_at_s = self.clock.now_ms() / 1000;
+            // Fresh `jti`s on every attempt: Okta may have recorded the refused ones as used.
+            let assertion = ClientAssertion::sign(
+                app.app.key(),
+                app.app.client_id(),
+                &self.origin,
+                requested_at_s,
+                &app.app.unique_id(),
+            );
+            let nonce = app.cache.borrow().dpop_nonce().cloned();
+            let proof = DpopProof::for_token_request(
+                app.app.key(),
+                &self.origin,
+                requested_at_s,
+                &app.app.unique_id(),
+                nonce.as_ref(),
+            );
+            let response =
+                self.post_token_request(&TokenRequestBody::new(&assertion), &proof).await?;
+            let refusal = match parse_token_answer(&response) {
+                Ok(token) => {
+                    let generation = app.cache.borrow_mut().store(token.clone(), requested_at_s);
+                    return Ok((token, generation));
+                }
+                Err(refusal) => refusal,
+            };
+            if let Some(nonce) = refusal.dpop_nonce() {
+                let after =
+                    nonce_rule.on_use_dpop_nonce(&mut app.cache.borrow_mut(), nonce.clone());
+                if after == AfterNonceChallenge::RetryWithNonce {
+                    continue;
+                }
+            }
+            return Err(token_refusal(refusal, request_id(&response)));
+        }
+    }
+
+    /// Sends one token request within the in-flight limit and the timeout.
+    async fn post_token_request(
+        &self,
+        body: &TokenRequestBody,
+        proof: &DpopProof,
+    ) -> Result<HttpResponse, OktaError> {
+        let _slot = self.in_flight.acquire().await;
+        self.add_stats(|s| s.requests += 1);
+        let request = HttpRequest {
+            url: token_endpoint(&self.origin).into(),
+            headers: vec![
+                ("Content-Type", FORM_CONTENT_TYPE.to_owned()),
+                ("DPoP", proof.expose().to_owned()),
+                ("Accept", "application/json".to_owned()),
+                ("User-Agent", self.config.user_agent.clone()),
+            ],
+            max_body_bytes: MAX_ANSWER_BYTES,
+        };
+        let send = self.transport.post_form(request, body.expose().to_owned());
+        self.within_timeout(send, MAX_ANSWER_BYTES).await
+    }
+
+    /// After a 401 to the attempt that `presented` authenticated: whether to retry with a new
+    /// token (once per call, and only for a service app; the refused token is dropped).
+    fn renew_after_401(&self, presented: &Presented<'_>, rule: &mut UnauthorizedRule) -> bool {
+        let Presented::AccessToken { app, generation, .. } = presented else {
+            return false;
+        };
+        let after = rule.on_unauthorized(&mut app.cache.borrow_mut(), *generation);
+        after == AfterUnauthorized::RetryWithNewToken
     }
 
     /// Exponential backoff with jitter: initial, ×2, ×4, … plus up to 250 ms.
@@ -540,11 +750,69 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
     }
 }
 
-/// Maps a 3xx or 4xx (other than 429) to its error.
-fn classify_refusal(response: &HttpResponse, resource: &'static str) -> OktaError {
+/// Whether a failure may clear by itself, so that the request is worth sending again.
+fn is_transient(failure: &OktaError) -> bool {
+    matches!(
+        failure.kind,
+        OktaErrorKind::Upstream { .. } | OktaErrorKind::Timeout(_) | OktaErrorKind::Unreachable(_)
+    )
+}
+
+/// Maps the token endpoint's refusal to the client's error; a 5xx is `Upstream`, so retried.
+fn token_refusal(refusal: TokenEndpointError, request_id: Option<String>) -> OktaError {
+    let kind = match refusal {
+        TokenEndpointError::OAuth(error) => OktaErrorKind::TokenRefused(error),
+        TokenEndpointError::Status(429) => OktaErrorKind::RateLimited { retries: 0 },
+        TokenEndpointError::Status(status @ (500 | 502 | 503 | 504)) => {
+            OktaErrorKind::Upstream { status, error_code: None }
+        }
+        TokenEndpointError::Status(status @ 300..=399) => OktaErrorKind::Redirect(status),
+        TokenEndpointError::Status(status) => OktaErrorKind::Rejected { status, error_code: None },
+        TokenEndpointError::TooLarge => OktaErrorKind::TooLarge(MAX_ANSWER_BYTES),
+        TokenEndpointError::Malformed(what) => {
+            OktaErrorKind::Malformed(format!("the token endpoint's answer: {what}"))
+        }
+    };
+    OktaError::new(kind, request_id)
+}
+
+/// The `error` of a `WWW-Authenticate` challenge (RFC 6750 §3), if it is `code`.
+fn challenge_error_is(response: &HttpResponse, code: &str) -> bool {
+    response.headers_named("www-authenticate").any(|c| c.contains(&format!("error=\"{code}\"")))
+}
+
+/// The `scope` of a `WWW-Authenticate` challenge, when it is plain scope names.
+fn challenge_scope(response: &HttpResponse) -> Option<String> {
+    let challenge = response.header("www-authenticate")?;
+    let (_, rest) = challenge.split_once("scope=\"")?;
+    let (scope, _) = rest.split_once('"')?;
+    let plain = !scope.is_empty()
+        && scope.len() <= 200
+        && scope.bytes().all(|b| b.is_ascii_alphanumeric() || b" ._-".contains(&b));
+    plain.then(|| scope.to_owned())
+}
+
+/// Maps a 3xx or 4xx (other than 429) to its error; `service_app` when the request carried a
+/// service app's access token.
+fn classify_refusal(
+    response: &HttpResponse,
+    resource: &'static str,
+    service_app: bool,
+) -> OktaError {
     let kind = match response.status {
         300..=399 => OktaErrorKind::Redirect(response.status),
+        401 if service_app && challenge_error_is(response, "invalid_dpop_proof") => {
+            OktaErrorKind::TokenRefused(OAuthError {
+                kind: OAuthErrorKind::InvalidDpopProof,
+                status: 401,
+                description: None,
+            })
+        }
         401 => OktaErrorKind::InvalidToken,
+        403 if service_app && challenge_error_is(response, "insufficient_scope") => {
+            OktaErrorKind::MissingScope(challenge_scope(response))
+        }
+        403 if service_app => OktaErrorKind::NoAdminRole,
         403 => OktaErrorKind::PermissionDenied,
         404 => OktaErrorKind::NotFound(resource),
         status => OktaErrorKind::Rejected { status, error_code: error_code(response) },

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::oauth::{OAuthError, OAuthErrorKind};
+
 /// A failed call to Okta.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OktaError {
@@ -94,6 +96,61 @@ pub enum OktaErrorKind {
     /// An id or email given to the client cannot be sent to Okta.
     #[error("{0}")]
     InvalidInput(String),
+    /// A service app got no access token: Okta's token endpoint refused the request (wrong
+    /// client id or key, scopes not granted, the app's `DPoP` setting), or, on a resource call,
+    /// refused the `DPoP` proof. The OAuth error says which, phrased for the admin.
+    #[error("{0}")]
+    TokenRefused(OAuthError),
+    /// 403 `insufficient_scope`: the service app's token lacks a scope this call needs.
+    #[error(
+        "the service app may not make this request: grant {} on the app's Okta API Scopes tab",
+        .0.as_deref().unwrap_or("okta.apps.read, okta.groups.read and okta.users.read")
+    )]
+    MissingScope(Option<String>),
+    /// 403 (`E0000006`) to a service app whose token has the scopes: it has no admin role, or one
+    /// that does not cover this app, its groups or their members.
+    #[error(
+        "the service app may not make this request: assign it an admin role that can read the \
+         app, its groups and their members"
+    )]
+    NoAdminRole,
+}
+
+/// What is wrong with a service app's setup, for "Test connection" to name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceAppProblem {
+    /// Okta did not accept the client: a wrong client id, or the key registered on the app is
+    /// not this product's (`invalid_client`, `unauthorized_client`).
+    InvalidClient,
+    /// A scope is not granted (`invalid_scope` at the token endpoint, or 403
+    /// `insufficient_scope` on a call).
+    MissingScope,
+    /// The `DPoP` proof was refused, or the nonce challenge repeated: the app's `DPoP` setting or
+    /// this server's clock.
+    Dpop,
+    /// The app has no admin role that covers the call.
+    NoAdminRole,
+}
+
+impl OktaErrorKind {
+    /// The service-app misconfiguration this failure points to, if any.
+    pub fn service_app_problem(&self) -> Option<ServiceAppProblem> {
+        match self {
+            Self::TokenRefused(error) => match error.kind {
+                OAuthErrorKind::InvalidClient | OAuthErrorKind::UnauthorizedClient => {
+                    Some(ServiceAppProblem::InvalidClient)
+                }
+                OAuthErrorKind::InvalidScope => Some(ServiceAppProblem::MissingScope),
+                OAuthErrorKind::InvalidDpopProof | OAuthErrorKind::UseDpopNonce(_) => {
+                    Some(ServiceAppProblem::Dpop)
+                }
+                OAuthErrorKind::InvalidGrant | OAuthErrorKind::Other(_) => None,
+            },
+            Self::MissingScope(_) => Some(ServiceAppProblem::MissingScope),
+            Self::NoAdminRole => Some(ServiceAppProblem::NoAdminRole),
+            _ => None,
+        }
+    }
 }
 
 fn code_suffix(code: Option<&str>) -> String {

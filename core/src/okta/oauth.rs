@@ -1,9 +1,11 @@
 //! OAuth 2.0 for the Okta management APIs (CONTRACT.md §9): the second credential type, an
 //! Okta "API Services" app that authenticates with a private key instead of an SSWS token.
 //!
-//! Everything here is pure: no I/O, no clock, no randomness. The client (in a later change)
-//! supplies the time, the unique ids and the network, and these pieces decide what to send and
-//! what an answer means. That keeps each rule testable natively and identical in the Worker.
+//! Everything here is pure: no I/O, no clock, no randomness. The client
+//! ([`OktaClient::with_credential`](super::OktaClient::with_credential) with a
+//! [`ServiceAppCredential`](super::ServiceAppCredential)) supplies the time, the unique ids and
+//! the network, and these pieces decide what to send and what an answer means. That keeps each
+//! rule testable natively and identical in the Worker.
 //!
 //! The flow the pieces serve:
 //!
@@ -49,4 +51,4 @@ pub use request::{
 };
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;

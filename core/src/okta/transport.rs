@@ -1,17 +1,18 @@
-//! The seam between the client and the network: [`HttpTransport`] sends one GET, [`Clock`]
-//! tells the time and sleeps. Natively they are reqwest and tokio; in the Worker, Workers fetch
+//! The seam between the client and the network: [`HttpTransport`] sends one GET (or, for a
+//! service app's token request, one form POST), [`Clock`] tells the time and sleeps. Natively they are reqwest and tokio; in the Worker, Workers fetch
 //! and timers.
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-/// One GET request to Okta.
+/// One request to Okta: a GET, or the body-less part of a form POST
+/// ([`HttpTransport::post_form`]).
 #[derive(Clone)]
 pub struct HttpRequest {
     /// The absolute URL, sent exactly as given.
     pub url: String,
-    /// Request headers, including `Authorization`.
+    /// Request headers, including `Authorization` (and `DPoP` for a `DPoP`-bound token).
     pub headers: Vec<(&'static str, String)>,
     /// The largest body the transport may read; a larger one is [`TransportError::BodyTooLarge`].
     pub max_body_bytes: usize,
@@ -19,12 +20,13 @@ pub struct HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The Authorization header carries the token: show that it is there, never its value.
+        // The Authorization header carries the token and the DPoP header a proof bound to it:
+        // show that they are there, never their values.
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(name, value)| {
-                if name.eq_ignore_ascii_case("authorization") {
+                if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("dpop") {
                     (*name, "<redacted>")
                 } else {
                     (*name, value.as_str())
@@ -76,12 +78,27 @@ pub enum TransportError {
     Failed(String),
 }
 
-/// Sends GET requests. Implementations must not follow redirects (a 3xx is returned as is), and
+/// Sends requests. Implementations must not follow redirects (a 3xx is returned as is), and
 /// must stop reading a body at `max_body_bytes`. Timeouts are the client's job.
 #[expect(async_fn_in_trait, reason = "the Worker's futures are not Send; neither need be")]
 pub trait HttpTransport {
-    /// Sends `request` and returns the answer, whatever its status.
+    /// Sends `request` as a GET and returns the answer, whatever its status.
     async fn get(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Sends `request` as a POST with `body` (its `Content-Type` is among the request's headers)
+    /// and returns the answer, whatever its status. Only a service app's token request uses it;
+    /// the body holds a client assertion, so it must never be logged.
+    ///
+    /// The default refuses: a transport that is only ever used with an SSWS API token need not
+    /// implement it.
+    async fn post_form(
+        &self,
+        request: HttpRequest,
+        body: String,
+    ) -> Result<HttpResponse, TransportError> {
+        let _ = (request, body);
+        Err(TransportError::Failed("this transport cannot send POST requests".into()))
+    }
 }
 
 /// The time, and a way to wait.
@@ -103,6 +120,7 @@ mod tests {
             url: "https://acme.okta.com/api/v1/groups".into(),
             headers: vec![
                 ("Authorization", "SSWS 00canary".into()),
+                ("DPoP", "eyJcanary-proof".into()),
                 ("Accept", "application/json".into()),
             ],
             max_body_bytes: 10,

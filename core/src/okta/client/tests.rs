@@ -28,10 +28,27 @@ enum Step {
 struct Script {
     steps: RefCell<VecDeque<Step>>,
     requests: RefCell<Vec<HttpRequest>>,
+    /// The bodies of POST requests, in order.
+    posted: RefCell<Vec<String>>,
 }
 
 impl HttpTransport for &Script {
     async fn get(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.answer(request).await
+    }
+
+    async fn post_form(
+        &self,
+        request: HttpRequest,
+        body: String,
+    ) -> Result<HttpResponse, TransportError> {
+        self.posted.borrow_mut().push(body);
+        self.answer(request).await
+    }
+}
+
+impl Script {
+    async fn answer(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.requests.borrow_mut().push(request);
         let step = self
             .steps
@@ -119,7 +136,7 @@ fn client<'a>(
 }
 
 fn script(steps: Vec<Step>) -> Script {
-    Script { steps: RefCell::new(steps.into()), requests: RefCell::default() }
+    Script { steps: RefCell::new(steps.into()), ..Script::default() }
 }
 
 #[test]
@@ -409,4 +426,267 @@ fn no_error_or_debug_output_contains_the_token() {
 
     let shown = format!("{error} {error:?} {client:?} {:?}", script.requests.borrow());
     assert!(!shown.contains("canary"), "{shown}");
+}
+
+mod service_app {
+    //! A service app's access tokens: fetched, presented as `Bearer` or `DPoP` with a proof per
+    //! request, renewed once after a 401, and Okta's refusals typed.
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::super::super::oauth::access_token_hash;
+    use super::super::super::oauth::fixtures::test_key;
+    use super::*;
+    use crate::okta::{OktaCredential, ServiceAppCredential, ServiceAppProblem};
+
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzY3AiOltdfQ.c2ln";
+    const CLIENT_ID: &str = "0oa1serviceapp000001";
+
+    fn token_answer(token_type: &str) -> Step {
+        Step::Answer(answer(
+            200,
+            &format!(
+                r#"{{"token_type":"{token_type}","expires_in":3600,"access_token":"{TOKEN}","scope":"okta.apps.read okta.groups.read okta.users.read"}}"#
+            ),
+        ))
+    }
+
+    fn oauth_error(status: u16, error: &str) -> HttpResponse {
+        answer(status, &format!(r#"{{"error":"{error}","error_description":"x"}}"#))
+    }
+
+    fn nonce_challenge(nonce: &str) -> Step {
+        let mut response = oauth_error(400, "use_dpop_nonce");
+        response.headers.push(("DPoP-Nonce".into(), nonce.into()));
+        Step::Answer(response)
+    }
+
+    fn app_answer() -> Step {
+        Step::Answer(answer(
+            200,
+            r#"{"id":"0oa1bcdefghijklmnopq","signOnMode":"SAML_2_0","status":"ACTIVE"}"#,
+        ))
+    }
+
+    fn service_app_client<'a>(
+        script: &'a Script,
+        clock: &'a VirtualClock,
+    ) -> OktaClient<&'a Script, &'a VirtualClock> {
+        let next = Cell::new(0_u64);
+        let ids = move || {
+            next.set(next.get() + 1);
+            format!("id-{}", next.get())
+        };
+        let credential = ServiceAppCredential::new(CLIENT_ID, test_key().clone(), ids);
+        let config =
+            ClientConfig { request_timeout: Duration::from_secs(5), ..ClientConfig::default() };
+        OktaClient::with_credential(
+            TenantOrigin::parse(ORIGIN).unwrap(),
+            OktaCredential::ServiceApp(credential),
+            script,
+            clock,
+            config,
+        )
+    }
+
+    fn header(request: &HttpRequest, name: &str) -> Option<String> {
+        request.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+    }
+
+    /// The claims of a compact JWS (its signature is checked by the oauth module's tests).
+    fn claims(jws: &str) -> serde_json::Value {
+        let payload = jws.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    }
+
+    fn token_url() -> String {
+        format!("{ORIGIN}/oauth2/v1/token")
+    }
+
+    #[test]
+    fn a_dpop_token_is_fetched_once_and_each_call_carries_a_fresh_bound_proof() {
+        let script = script(vec![
+            nonce_challenge("n-1"),
+            token_answer("DPoP"),
+            Step::Answer(answer(200, "[]")),
+            Step::Answer(answer(200, "[]")),
+        ]);
+        let clock = VirtualClock::default();
+        let client = service_app_client(&script, &clock);
+
+        block_on(client.list_group_members(GROUP)).unwrap();
+        block_on(client.list_group_members(GROUP)).unwrap();
+
+        let requests = script.requests.borrow();
+        assert_eq!(requests.len(), 4, "one nonce retry, one token, two calls");
+        for (i, request) in requests[..2].iter().enumerate() {
+            assert_eq!(request.url, token_url());
+            let content_type = header(request, "Content-Type");
+            assert_eq!(content_type.as_deref(), Some("application/x-www-form-urlencoded"));
+            let proof = claims(&header(request, "DPoP").unwrap());
+            assert_eq!(proof["htm"], "POST");
+            assert_eq!(proof["htu"], token_url());
+            assert_eq!(proof.get("nonce").and_then(|n| n.as_str()), [None, Some("n-1")][i]);
+        }
+        let posted = script.posted.borrow();
+        let assertion_jti = |body: &str| {
+            let (_, assertion) = url::form_urlencoded::parse(body.as_bytes())
+                .find(|(name, _)| name == "client_assertion")
+                .unwrap();
+            claims(&assertion)["jti"].clone()
+        };
+        assert_ne!(assertion_jti(&posted[0]), assertion_jti(&posted[1]), "a new assertion");
+
+        let mut proof_ids = Vec::new();
+        for request in &requests[2..] {
+            assert_eq!(header(request, "Authorization").unwrap(), format!("DPoP {TOKEN}"));
+            let proof = claims(&header(request, "DPoP").unwrap());
+            assert_eq!(proof["htm"], "GET");
+            assert_eq!(proof["htu"], format!("{ORIGIN}/api/v1/groups/{GROUP}/users"));
+            let expected_ath = access_token_hash(&client_token(&client).expect("a cached token"));
+            assert_eq!(proof["ath"], expected_ath);
+            proof_ids.push(proof["jti"].clone());
+        }
+        assert_ne!(proof_ids[0], proof_ids[1], "a fresh proof per request");
+    }
+
+    /// The cached token of `client`.
+    fn client_token(
+        client: &OktaClient<&Script, &VirtualClock>,
+    ) -> Option<super::super::super::oauth::AccessToken> {
+        let Credential::ServiceApp(app) = &client.credential else { return None };
+        app.cache.borrow().get(0).map(|cached| cached.token.access_token.clone())
+    }
+
+    #[test]
+    fn a_bearer_token_is_sent_without_a_proof() {
+        let script = script(vec![token_answer("Bearer"), app_answer()]);
+        let clock = VirtualClock::default();
+
+        block_on(service_app_client(&script, &clock).get_app(APP)).unwrap();
+
+        let requests = script.requests.borrow();
+        let call = &requests[1];
+        assert_eq!(header(call, "Authorization").unwrap(), format!("Bearer {TOKEN}"));
+        assert_eq!(header(call, "DPoP"), None);
+        let debug = format!("{call:?}");
+        assert!(!debug.contains(TOKEN), "{debug}");
+    }
+
+    #[test]
+    fn a_401_renews_the_token_once_and_a_second_401_fails() {
+        let script = script(vec![
+            token_answer("Bearer"),
+            Step::Answer(okta_error(401, "E0000011")),
+            token_answer("Bearer"),
+            Step::Answer(okta_error(401, "E0000011")),
+        ]);
+        let clock = VirtualClock::default();
+
+        let error = block_on(service_app_client(&script, &clock).get_app(APP)).unwrap_err();
+
+        assert_eq!(error.kind, OktaErrorKind::InvalidToken);
+        let urls: Vec<String> = script.requests.borrow().iter().map(|r| r.url.clone()).collect();
+        assert_eq!(urls[0], token_url());
+        assert_eq!(urls[2], token_url(), "the refused token was dropped");
+        assert_eq!(urls.len(), 4, "no third token");
+    }
+
+    #[test]
+    fn a_401_then_a_success_returns_the_answer() {
+        let script = script(vec![
+            token_answer("Bearer"),
+            Step::Answer(okta_error(401, "E0000011")),
+            token_answer("Bearer"),
+            app_answer(),
+        ]);
+        let clock = VirtualClock::default();
+
+        block_on(service_app_client(&script, &clock).get_app(APP)).unwrap();
+    }
+
+    #[test]
+    fn a_second_nonce_challenge_fails_as_a_dpop_problem() {
+        let script = script(vec![nonce_challenge("n-1"), nonce_challenge("n-2")]);
+        let clock = VirtualClock::default();
+
+        let error = block_on(service_app_client(&script, &clock).get_app(APP)).unwrap_err();
+
+        assert_eq!(error.kind.service_app_problem(), Some(ServiceAppProblem::Dpop));
+        assert_eq!(script.requests.borrow().len(), 2);
+    }
+
+    #[test]
+    fn token_endpoint_refusals_are_typed_and_not_retried() {
+        let cases = [
+            (oauth_error(401, "invalid_client"), ServiceAppProblem::InvalidClient),
+            (oauth_error(400, "invalid_scope"), ServiceAppProblem::MissingScope),
+            (oauth_error(400, "invalid_dpop_proof"), ServiceAppProblem::Dpop),
+        ];
+        for (response, problem) in cases {
+            let status = response.status;
+            let script = script(vec![Step::Answer(response)]);
+            let clock = VirtualClock::default();
+
+            let error = block_on(service_app_client(&script, &clock).get_app(APP)).unwrap_err();
+
+            assert!(matches!(error.kind, OktaErrorKind::TokenRefused(_)), "{error}");
+            assert_eq!(error.kind.service_app_problem(), Some(problem));
+            assert_eq!(error.request_id, Some(format!("req-{status}")));
+            assert_eq!(script.requests.borrow().len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_token_endpoint_outage_is_retried_like_any_call() {
+        let script = script(vec![
+            Step::Answer(answer(503, "")),
+            Step::Fail(TransportError::Failed("reset".into())),
+            token_answer("Bearer"),
+            app_answer(),
+        ]);
+        let clock = VirtualClock::default();
+        let client = service_app_client(&script, &clock);
+
+        block_on(client.get_app(APP)).unwrap();
+
+        assert_eq!(client.stats().retries, 2);
+        assert_eq!(clock.slept.borrow().len(), 2, "backed off before each retry");
+    }
+
+    #[test]
+    fn a_403_to_a_service_app_names_the_missing_scope_or_the_role() {
+        let mut scope = okta_error(403, "E0000006");
+        scope.headers.push((
+            "WWW-Authenticate".into(),
+            r#"Bearer realm="x", error="insufficient_scope", error_description="y", scope="okta.users.read""#.into(),
+        ));
+        let cases = [
+            (scope, OktaErrorKind::MissingScope(Some("okta.users.read".into()))),
+            (okta_error(403, "E0000006"), OktaErrorKind::NoAdminRole),
+        ];
+        for (response, expected) in cases {
+            let script = script(vec![token_answer("Bearer"), Step::Answer(response)]);
+            let clock = VirtualClock::default();
+
+            let error = block_on(service_app_client(&script, &clock).get_app(APP)).unwrap_err();
+
+            assert_eq!(error.kind, expected);
+            assert_eq!(script.requests.borrow().len(), 2, "a 403 is not retried");
+        }
+    }
+
+    #[test]
+    fn the_client_debug_shows_no_secret() {
+        let script = script(vec![token_answer("DPoP"), app_answer()]);
+        let clock = VirtualClock::default();
+        let client = service_app_client(&script, &clock);
+        block_on(client.get_app(APP)).unwrap();
+
+        let debug = format!("{:?}", client.credential);
+        assert!(debug.contains(CLIENT_ID), "{debug}");
+        assert!(debug.contains("AccessToken([redacted])"), "{debug}");
+        assert!(!debug.contains("eyJ"), "{debug}");
+    }
 }

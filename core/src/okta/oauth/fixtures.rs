@@ -19,7 +19,7 @@ pub(super) const TEST_KEY_SIGNATURE: &str = "P3cJvP-hKM8zK_4AskBhDbjMlWKoESprxBl
 pub(super) const SMALL_KEY_BASE64: &str = "MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBAKMTeqINx+KC4Vaf24UsGxb1iZFfgdPIlzO8COdIZqPkDSHMSgYgKWnAwHMIHz9eql2SLGSKKPxqH7A5MOouEat/msXTXBEZvQUyW51mC/z20f+LmOUcNpX1CGO9uYVWJgJtmkotYGV+NLtJg9CUlG/plDUoXqgN0takW31yAfapAgMBAAECgYATm5v7MD0Ad0ww5je2436+W/eWiy1JEa1cgxdu972fpyQNFEsyQVu5Y3vAWRGoxPEnHxRHYnVbJEd7IOVIwxFMpGpBQdklmmOsxsOGUDwcq7dPleUR4Kq+aE0J+Bs23J2mrNCnpgwn6OYGtx+BpX6rN+Z1j4ddjuot+wyADkG2gQJBANjffqYgW9RJdqpv5kpYYD6sbuRIvdGM2qxHkxeJ0wUQb59oWmpDQXf2VpgLyH3PZmoTdm591kq21/0AHo66NrUCQQDAf1Et71DV6dZxj0lPFSy1axxPUPDJV+TE32jIUxOGN4NkLaIYPKeg80uTYOApeN0aFodu3g4dTXnvhzFQ5mSlAkA/+eY9kYwlWqqT6sCvq9RwiKOJ2l+MopWbft3IctL6SnfzOXB6qm50ugmfftJdMsKOhkFIpPyDO98JdnCNQCeFAkBmKCsQ0Zx4qaxgf8ZL7dTYQou3nCDs+XQy9s1I4q3N4NAd7gnECwx64iMNh6/u0nGkUqh1MesTqfY4I+sMH/jxAkEAp6g62ra1EFK9F/dloOJiGEqBjxZAjJuJw0hF4ZyxSN2vPj0I5ObwFyet+wWtr2pLfMCBrFCg7+qG5h43yyh72w==";
 
 /// [`TEST_KEY_PEM`], parsed once per test binary.
-pub(super) fn test_key() -> &'static ServiceAppKey {
+pub(crate) fn test_key() -> &'static ServiceAppKey {
     static KEY: OnceLock<ServiceAppKey> = OnceLock::new();
     KEY.get_or_init(|| ServiceAppKey::from_pkcs8_text(TEST_KEY_PEM).expect("the test key loads"))
 }
