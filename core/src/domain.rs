@@ -27,8 +27,8 @@ pub use audit_text::{
     describe_audit,
 };
 pub use catalog::{
-    AppPermission, Catalog, CatalogNameError, MAX_NAME_LEN, MAX_ROLE_NAME_CHARS, PermissionName,
-    RoleDefinition, RoleKey, role_display_name,
+    AppPermission, Catalog, CatalogNameError, MAX_NAME_LEN, MAX_PERMISSION_DESCRIPTION_CHARS,
+    MAX_ROLE_NAME_CHARS, PermissionName, RoleDefinition, RoleKey, role_display_name,
 };
 pub use effective_access::{
     AccessReason, EffectiveAccess, GrantReason, GroupGrant, MemberGroup, NO_GROUP_NOTE, NamedGrant,
@@ -38,7 +38,7 @@ pub use effective_access::{
 pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use numbers::thousands;
-pub use okta_ids::{AppId, AppIdError};
+pub use okta_ids::{APP_ID_PATTERN, AppId, AppIdError};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError, scope_in_words};
 pub use sync_plan::{

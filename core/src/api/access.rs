@@ -86,9 +86,11 @@ pub struct AccessCheckItem {
     #[cfg_attr(feature = "schema", schemars(email))]
     pub email: String,
     /// Which permission.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::domain::PermissionName"))]
     pub permission: String,
     /// On which resource (`kind:/path`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::domain::ResourcePath>"))]
     pub resource: Option<String>,
     /// Answer as if the person were also a member of this group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,9 +152,11 @@ pub struct ListPermissionsResponse {
 #[serde(deny_unknown_fields)]
 pub struct RegisterPermissionRequest {
     /// Its name: lowercase words joined by dots (`runbooks.execute`).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::domain::AppPermission"))]
     pub name: String,
     /// What it allows, in words for people (at most 200 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(max = crate::domain::MAX_PERMISSION_DESCRIPTION_CHARS)))]
     pub description: String,
 }
 
@@ -211,8 +215,10 @@ pub struct CustomRoleDescription {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     /// The name shown to people.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = crate::domain::MAX_ROLE_NAME_CHARS)))]
     pub name: String,
     /// The relying app's permissions it holds (registered ones), all of them.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::domain::AppPermission>"))]
     pub permissions: Vec<String>,
     /// The version the edit is based on.
     pub version: i64,
@@ -257,10 +263,13 @@ pub struct RoleGrantImpact {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// Its key (a lowercase word, such as `runbook_operator`), never changed afterwards.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::domain::RoleKey"))]
     pub key: String,
     /// The name shown to people.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = crate::domain::MAX_ROLE_NAME_CHARS)))]
     pub name: String,
     /// The relying app's permissions it holds (registered ones).
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::domain::AppPermission>"))]
     pub permissions: Vec<String>,
 }
 

@@ -717,6 +717,34 @@ fn the_texts_accepted_by_the_schemas_of_names_and_paths_are_those_parse_accepts(
     proptest!(ProptestConfig::with_cases(512), |(text in near_names())| check(&text));
 }
 
+#[test]
+fn the_app_id_pattern_accepts_what_app_id_parse_accepts() {
+    // ASCII whitespace only: JSON Schema's `\s` and Rust's `trim` differ on rare code points
+    // (U+0085), which no pasted App ID carries.
+    let schema = json!({ "type": "string", "pattern": crate::domain::APP_ID_PATTERN });
+    let validator = jsonschema::draft202012::new(&schema).expect("the pattern compiles");
+    let check = |text: &str| {
+        assert_eq!(
+            validator.is_valid(&json!(text)),
+            crate::domain::AppId::parse(text).is_ok(),
+            "{text:?}"
+        );
+    };
+    for text in [
+        "0oa1b2c3d4e5f6g7h8i9",
+        " 0oa1b2c3d4e5f6g7h8i9\n",
+        "0oa1b2c3d4e5f6g7h8i",
+        "0oa1b2c3d4e5f6g7h8i9x",
+        "00g1b2c3d4e5f6g7h8i9",
+        "0oa1b2c3d4e5f6g7h8-9",
+        "0oa1b2c3d4e5f6g7h8é",
+        "",
+    ] {
+        check(text);
+    }
+    proptest!(ProptestConfig::with_cases(256), |(text in "[ \\t\\n]?(0oa)?[A-Za-z0-9-]{15,19}[ \\t\\n]?")| check(&text));
+}
+
 /// The examples in `T`'s schema, after checking that there is one at least and that each is a
 /// value serde reads and writes back unchanged, valid under both of `T`'s schemas.
 fn assert_examples<T: JsonSchema + Serialize + DeserializeOwned>() -> (String, Vec<Value>) {

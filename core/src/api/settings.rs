@@ -88,6 +88,7 @@ pub struct UpdateOktaSettingsRequest {
     /// The tenant URL.
     pub tenant_url: String,
     /// The App ID.
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::domain::APP_ID_PATTERN)))]
     pub app_id: String,
     /// A new API token; saved only after a successful connection test. Required when the
     /// tenant URL or App ID changes.
@@ -109,6 +110,7 @@ pub struct TestOktaConnectionRequest {
     pub tenant_url: Option<String>,
     /// The App ID to test.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(pattern(crate::domain::APP_ID_PATTERN)))]
     pub app_id: Option<String>,
     /// The token to test.
     #[serde(default)]

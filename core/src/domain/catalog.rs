@@ -15,6 +15,9 @@ pub const MAX_NAME_LEN: usize = 64;
 /// The longest role display name accepted, in characters.
 pub const MAX_ROLE_NAME_CHARS: usize = 80;
 
+/// The longest description of a permission, in characters.
+pub const MAX_PERMISSION_DESCRIPTION_CHARS: usize = 200;
+
 /// A permission the app relying on this product defines, such as `runbooks.execute`.
 ///
 /// Two or more lowercase words joined by dots. The dot keeps the two catalogs apart: this

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+/// What [`AppId::parse`] accepts, as a JSON Schema pattern (for the API's document).
+pub const APP_ID_PATTERN: &str = "^\\s*0oa[A-Za-z0-9]{17}\\s*$";
+
 /// The id of an Okta application: `0oa` and 17 more ASCII letters or digits (20 in all).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppId(String);

@@ -28,7 +28,7 @@ use crate::service::ports::{
 };
 
 /// The longest description of a permission, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = groupsync_core::domain::MAX_PERMISSION_DESCRIPTION_CHARS;
 
 /// The most permissions the relying app may register. Every access check reads the whole
 /// catalog, so its size is bounded; a real app's permissions number in the tens.

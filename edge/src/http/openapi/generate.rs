@@ -3,7 +3,7 @@
 //! checks that `edge/openapi.json`, which the Worker serves, is what it generates.
 
 use groupsync_core::api::{self as wire, Problem};
-use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS, PermissionName, RoleKey};
+use groupsync_core::domain::{AUDIT_ACTIONS, AUDIT_AREAS, PermissionName, ResourcePath, RoleKey};
 use schemars::generate::{Contract as SerdeContract, SchemaGenerator, SchemaSettings};
 use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema};
@@ -225,7 +225,7 @@ pub(super) fn document() -> Value {
             other_answer["description"] = json!(description);
             answers.insert(other.to_string(), other_answer);
         }
-        let query = query_parameters(route.endpoint);
+        let query = query_parameters(route.endpoint, &mut requests);
         let facts =
             Operation { route, path: &names, body: request.is_some(), query: !query.is_empty() };
         answers.extend(problems::responses(&facts, &problem));
@@ -375,28 +375,38 @@ fn audit_parameters(endpoint: Endpoint) -> Vec<Value> {
 }
 
 /// The access check's query parameters (`service::access_check::parse_check_query`).
-fn access_check_parameters() -> Vec<Value> {
-    let parameter = |name: &str, required: bool, description: &str| json!({ "name": name, "in": "query", "required": required, "schema": { "type": "string" }, "description": description });
+fn access_check_parameters(requests: &mut SchemaGenerator) -> Vec<Value> {
+    let parameter = |name: &str, required: bool, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description });
+    let text = || json!({ "type": "string" });
     vec![
-        parameter("email", true, "The person's email"),
+        parameter(
+            "email",
+            true,
+            json!({ "type": "string", "format": "email" }),
+            "The person's email",
+        ),
         parameter(
             "permission",
             true,
+            requests.subschema_for::<PermissionName>().to_value(),
             "A permission of this app (such as read_groups) or of the relying app (such as runbooks.execute)",
         ),
         parameter(
             "resource",
             false,
+            requests.subschema_for::<ResourcePath>().to_value(),
             "The resource, as kind:/path (such as folder:/prod/db); absent: none in particular, which only grants everywhere answer",
         ),
         parameter(
             "as_if_member_of",
             false,
+            text(),
             "Answer as if the person were also in this group (its id)",
         ),
         parameter(
             "as_if_not_member_of",
             false,
+            text(),
             "Answer as if the person were not in this group (its id); not with as_if_member_of",
         ),
     ]
@@ -445,10 +455,10 @@ fn path_parameter(name: &str, requests: &mut SchemaGenerator) -> Value {
 }
 
 /// The query parameters of a paged listing, from the paging its handler validates with.
-fn query_parameters(endpoint: Endpoint) -> Vec<Value> {
+fn query_parameters(endpoint: Endpoint, requests: &mut SchemaGenerator) -> Vec<Value> {
     let (paging, noun) = match endpoint {
         Endpoint::ListAudit | Endpoint::ExportAudit => return audit_parameters(endpoint),
-        Endpoint::CheckAccess => return access_check_parameters(),
+        Endpoint::CheckAccess => return access_check_parameters(requests),
         Endpoint::ListSyncRuns | Endpoint::ListWebhookDeliveries => {
             return numbered_parameters(endpoint);
         }
