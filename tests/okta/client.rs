@@ -1,17 +1,18 @@
 //! The Okta client against the fake Okta: a complete listing, or a typed error and no partial
 //! result, for every fault the fake can inject; and the rate governor keeping within the limits.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod common;
+
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use common::{Client, read_everything, truth};
 use fake_okta::{
     Endpoint, FakeOkta, FakeOktaConfig, FaultKind, FaultSpec, RateLimitConfig, TenantSize,
     TenantSpec,
 };
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaErrorKind, OktaToken, TenantOrigin};
 use okta_tests::{ReqwestTransport, TokioClock};
-
-type Client = OktaClient<ReqwestTransport, TokioClock>;
 
 async fn fake(size: TenantSize) -> FakeOkta {
     fake_with(FakeOktaConfig { tenant: TenantSpec { size, seed: 7 }, ..FakeOktaConfig::default() })
@@ -46,30 +47,6 @@ fn impatient() -> ClientConfig {
 /// [`impatient`], and quick to give up a request that hangs.
 fn quick_to_time_out() -> ClientConfig {
     ClientConfig { request_timeout: HANG_TIMEOUT, ..impatient() }
-}
-
-/// Lists the app's groups and all their members: group id → member ids.
-async fn read_everything(
-    client: &Client,
-    app_id: &str,
-) -> Result<BTreeMap<String, BTreeSet<String>>, OktaErrorKind> {
-    let assignments = client.list_app_groups(app_id).await.map_err(|e| e.kind)?;
-    let ids: Vec<String> = assignments.iter().map(|a| a.id.clone()).collect();
-    let members = client.list_members_of_groups(&ids).await.map_err(|e| e.kind)?;
-    Ok(ids
-        .into_iter()
-        .zip(members)
-        .map(|(id, users)| (id, users.into_iter().map(|u| u.id).collect()))
-        .collect())
-}
-
-fn truth(fake: &FakeOkta) -> BTreeMap<String, BTreeSet<String>> {
-    fake.control()
-        .truth()
-        .groups
-        .into_iter()
-        .map(|g| (g.id, g.members.into_iter().map(|m| m.id).collect()))
-        .collect()
 }
 
 #[tokio::test]

@@ -4,8 +4,11 @@
 //!
 //! Nothing waits for time: the fake expires its tokens on request.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{Client, read_everything, truth};
 use fake_okta::{FakeOkta, FakeOktaConfig, TenantSize, TenantSpec};
 use groupsync_core::okta::oauth::{OAuthErrorKind, ServiceAppKey};
 use groupsync_core::okta::{
@@ -13,8 +16,6 @@ use groupsync_core::okta::{
     ServiceAppProblem, TenantOrigin,
 };
 use okta_tests::{ReqwestTransport, TokioClock, unique_id};
-
-type Client = OktaClient<ReqwestTransport, TokioClock>;
 
 /// The key the client signs with, made with `openssl genpkey` for these tests only.
 const KEY_PEM: &str = include_str!("testdata/service-app-key.pem");
@@ -86,30 +87,6 @@ fn client(fake: &FakeOkta) -> Client {
         TokioClock,
         ClientConfig::default(),
     )
-}
-
-/// Lists the app's groups and all their members: group id → member ids.
-async fn read_everything(
-    client: &Client,
-    app_id: &str,
-) -> Result<BTreeMap<String, BTreeSet<String>>, OktaErrorKind> {
-    let assignments = client.list_app_groups(app_id).await.map_err(|e| e.kind)?;
-    let ids: Vec<String> = assignments.iter().map(|a| a.id.clone()).collect();
-    let members = client.list_members_of_groups(&ids).await.map_err(|e| e.kind)?;
-    Ok(ids
-        .into_iter()
-        .zip(members)
-        .map(|(id, users)| (id, users.into_iter().map(|u| u.id).collect()))
-        .collect())
-}
-
-fn truth(fake: &FakeOkta) -> BTreeMap<String, BTreeSet<String>> {
-    fake.control()
-        .truth()
-        .groups
-        .into_iter()
-        .map(|g| (g.id, g.members.into_iter().map(|m| m.id).collect()))
-        .collect()
 }
 
 /// The kind of the error `client.get_app` fails with.
