@@ -25,7 +25,7 @@ static FUZZ_STACK: OnceLock<LocalStack> = OnceLock::new();
 const TOKEN_VARIABLE: &str = "GROUPSYNC_FUZZ_TOKEN";
 
 /// Cases per operation and phase: enough to reach each operation's refusals and edges, few
-/// enough for CI (about 2,000 requests in all).
+/// enough for CI (about 2,200 requests in all).
 const MAX_EXAMPLES: &str = "10";
 
 #[tokio::test]
