@@ -237,13 +237,13 @@ fn requests_with_optional_members_are_described_as_serde_reads_them() {
     assert_members(
         &UpdateOktaSettingsRequest {
             tenant_url: text("https://acme.okta.com"),
-            app_id: text("0oa1"),
+            app_id: text("0oa1b2c3d4e5f6g7h8i9"),
             api_token: Some(text("secret")),
             sync_enabled: Some(true),
         },
         &UpdateOktaSettingsRequest {
             tenant_url: text("https://acme.okta.com"),
-            app_id: text("0oa1"),
+            app_id: text("0oa1b2c3d4e5f6g7h8i9"),
             api_token: None,
             sync_enabled: None,
         },
