@@ -204,7 +204,7 @@ pub(super) fn document() -> Value {
             ),
         };
         let Exchange { request, success: (status, response), also } = exchange(route.endpoint);
-        let success = match response {
+        let mut success = match response {
             Some(schema) => {
                 json!({ "description": "Success", "content": { "application/json": { "schema": schema(&mut responses) } } })
             }
@@ -213,7 +213,6 @@ pub(super) fn document() -> Value {
             }
             None => json!({ "description": "Success, no body" }),
         };
-        let mut success = success;
         let links = links::links(route.endpoint);
         if !links.is_empty() {
             success["links"] = links::document_links(&links, operation_id);
