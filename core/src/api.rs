@@ -24,9 +24,10 @@ pub use access::{
 pub use health::{HealthResponse, ServiceStatus, SyncHealth, SyncHealthState, SyncStatus};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 pub use settings::{
-    ConnectionFailure, CreateGroupRequest, GroupSource, GroupSummary, OktaEventHook,
-    OktaEventHookSecret, OktaSettingsResponse, SealedWith, TestOktaConnectionRequest,
-    TestOktaConnectionResponse, TokenSource, TokenStatus, UpdateOktaSettingsRequest,
+    ConnectionFailure, CreateGroupRequest, CredentialKind, GroupSource, GroupSummary,
+    OktaEventHook, OktaEventHookSecret, OktaSettingsResponse, SealedWith, ServiceAppKey,
+    ServiceAppStatus, TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource,
+    TokenStatus, UpdateOktaSettingsRequest,
 };
 pub use sync::{
     AppUser, AppUserStatus, CreateInvitationRequest, CreateInvitationResponse, DiffGroup,

@@ -38,7 +38,9 @@ pub use effective_access::{
 pub use email::{Email, EmailError, looks_like_email};
 pub use identity::{EmailMatch, IdentityMatch, resolve_email, resolve_identity};
 pub use numbers::thousands;
-pub use okta_ids::{APP_ID_PATTERN, AppId, AppIdError};
+pub use okta_ids::{
+    APP_ID_PATTERN, AppId, AppIdError, ClientId, ClientIdError, MAX_CLIENT_ID_CHARS,
+};
 pub use schedule::{SYNC_TRIGGERS, SyncTrigger, next_fire, next_scheduled_sync};
 pub use scope::{MAX_RESOURCE_LEN, MAX_SEGMENTS, ResourcePath, ResourcePathError, scope_in_words};
 pub use sync_plan::{

@@ -110,7 +110,9 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
         let body = TestOktaConnectionRequest {
             tenant_url: optional(tenant_url.get_untracked()),
             app_id: optional(app_id.get_untracked()),
+            credential: None,
             api_token: optional(api_token.get_untracked()),
+            client_id: None,
         };
         spawn_local(async move {
             let result = api::test_okta_connection(body).await;
@@ -134,7 +136,9 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
         let body = UpdateOktaSettingsRequest {
             tenant_url: tenant_url.get_untracked().trim().to_owned(),
             app_id: app_id.get_untracked().trim().to_owned(),
+            credential: None,
             api_token: optional(api_token.get_untracked()),
+            client_id: None,
             sync_enabled: Some(sync_enabled.get_untracked()),
         };
         spawn_local(async move {

@@ -13,9 +13,9 @@
 use crate::api::{
     AccessCheckBatchRequest, AccessCheckItem, AccessCheckResponse, Assumption, CreateApiKeyRequest,
     CreateGroupRequest, CreateInvitationRequest, CreateRoleRequest, CreateWebhookRequest,
-    DevSignInRequest, DiffGroup, GrantSuperAdminRequest, GroupSource, GroupSummary, Problem,
-    ProblemCode, RegisterPermissionRequest, RegisterServiceTokenRequest, SetGroupRolesRequest,
-    StartSyncRequest, SyncDiff, SyncPhase, SyncProgress, SyncRun, SyncState,
+    CredentialKind, DevSignInRequest, DiffGroup, GrantSuperAdminRequest, GroupSource, GroupSummary,
+    Problem, ProblemCode, RegisterPermissionRequest, RegisterServiceTokenRequest,
+    SetGroupRolesRequest, StartSyncRequest, SyncDiff, SyncPhase, SyncProgress, SyncRun, SyncState,
     TestOktaConnectionRequest, UpdateOktaSettingsRequest, UpdateRoleRequest, UserAccessResponse,
     WebhookEventType,
 };
@@ -32,6 +32,8 @@ const TENANT_URL: &str = "https://acme.okta.com";
 const APP_ID: &str = "0oa1b2c3d4e5f6g7h8i9";
 /// A typed API token (not a real one).
 const API_TOKEN: &str = "00aBcDeF-example-api-token";
+/// The client id of Acme's "Groups Sync" API Services app.
+const CLIENT_ID: &str = "0oa9s8r7q6p5o4n3m2l1";
 /// A person of the app.
 const ANN: &str = "ann@example.com";
 /// Another, whom the requests invite and make a superAdmin.
@@ -76,7 +78,9 @@ pub(super) fn update_okta_settings() -> UpdateOktaSettingsRequest {
     UpdateOktaSettingsRequest {
         tenant_url: text(TENANT_URL),
         app_id: text(APP_ID),
-        api_token: Some(text(API_TOKEN)),
+        credential: Some(CredentialKind::ServiceApp),
+        api_token: None,
+        client_id: Some(text(CLIENT_ID)),
         sync_enabled: Some(true),
     }
 }
@@ -86,7 +90,9 @@ pub(super) fn test_okta_connection() -> TestOktaConnectionRequest {
     TestOktaConnectionRequest {
         tenant_url: Some(text(TENANT_URL)),
         app_id: Some(text(APP_ID)),
+        credential: Some(CredentialKind::ApiToken),
         api_token: Some(text(API_TOKEN)),
+        client_id: None,
     }
 }
 

@@ -191,6 +191,7 @@ fn enums_allow_exactly_the_spellings_serde_writes() {
     assert_enum(&WebhookEventType::ALL);
     assert_enum(&[DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed]);
     assert_enum(&[TokenSource::Deployment, TokenSource::Stored, TokenSource::None]);
+    assert_enum(&[CredentialKind::ServiceApp, CredentialKind::ApiToken]);
     assert_enum(&[GroupSource::Okta, GroupSource::Local]);
     assert_enum(&[SyncHealthState::Ok, SyncHealthState::Failing, SyncHealthState::NeverRun]);
     assert_enum(&[CallerKind::Person, CallerKind::Machine]);
@@ -238,13 +239,17 @@ fn requests_with_optional_members_are_described_as_serde_reads_them() {
         &UpdateOktaSettingsRequest {
             tenant_url: text("https://acme.okta.com"),
             app_id: text("0oa1b2c3d4e5f6g7h8i9"),
+            credential: Some(CredentialKind::ServiceApp),
             api_token: Some(text("secret")),
+            client_id: Some(text("0oa9s8r7q6p5o4n3m2l1")),
             sync_enabled: Some(true),
         },
         &UpdateOktaSettingsRequest {
             tenant_url: text("https://acme.okta.com"),
             app_id: text("0oa1b2c3d4e5f6g7h8i9"),
+            credential: None,
             api_token: None,
+            client_id: None,
             sync_enabled: None,
         },
     );
@@ -559,12 +564,15 @@ fn every_wire_type_has_a_schema_of_its_own_name() {
         ProblemCode,
         ConnectionFailure,
         CreateGroupRequest,
+        CredentialKind,
         GroupSource,
         GroupSummary,
         OktaEventHook,
         OktaEventHookSecret,
         OktaSettingsResponse,
         SealedWith,
+        ServiceAppKey,
+        ServiceAppStatus,
         TestOktaConnectionRequest,
         TestOktaConnectionResponse,
         TokenSource,

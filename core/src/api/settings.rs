@@ -15,8 +15,12 @@ pub struct OktaSettingsResponse {
     pub tenant_url: Option<String>,
     /// The App ID of the Okta SAML app, once set.
     pub app_id: Option<String>,
+    /// Which credential the Worker calls Okta with.
+    pub credential: CredentialKind,
     /// What is known about the API token.
     pub token: TokenStatus,
+    /// The OAuth 2.0 service app: its client id and the keys this deployment made for it.
+    pub service_app: ServiceAppStatus,
     /// Whether groups come from Okta (and so cannot be created by hand).
     pub sync_enabled: bool,
     /// Who last changed the settings, and when.
@@ -79,6 +83,51 @@ pub enum TokenSource {
     None,
 }
 
+/// The credential the Worker calls Okta with (README: "Connecting to Okta").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An OAuth 2.0 service app (Okta's recommendation): scoped access tokens, requested with a
+    /// key pair this deployment made and signed with its private key, which never leaves it.
+    ServiceApp,
+    /// An SSWS API token, acting with the full rights of the admin who made it.
+    ApiToken,
+}
+
+/// The OAuth 2.0 service app, described. Its private keys are never shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ServiceAppStatus {
+    /// The app's client id in Okta, once saved.
+    pub client_id: Option<String>,
+    /// The key the saved service app signs with.
+    pub key: Option<ServiceAppKey>,
+    /// A key made for the next save and not tested yet: register its public JWK on the app, then
+    /// save (the test must pass before it replaces `key`).
+    pub pending_key: Option<ServiceAppKey>,
+    /// Why the saved key cannot be used now (for example `token_key_changed`), with what to do;
+    /// null when it can.
+    #[serde(default)]
+    pub problem: Option<Problem>,
+}
+
+/// A key pair made by this deployment for the service app: its public half, to register in
+/// Okta (Applications → the app → General → Public keys → Add key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ServiceAppKey {
+    /// The key id (`kid`): the RFC 7638 thumbprint of the public key.
+    pub kid: String,
+    /// The public key as a JWK (RS256), in JSON: paste it into Okta as it is.
+    pub public_jwk: String,
+    /// Who made the key.
+    pub created_by: Option<String>,
+    /// When.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
+    pub created_at: Option<String>,
+}
+
 /// `PUT /api/v1/settings/okta`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -90,10 +139,18 @@ pub struct UpdateOktaSettingsRequest {
     /// The App ID.
     #[cfg_attr(feature = "schema", schemars(pattern(crate::domain::APP_ID_PATTERN)))]
     pub app_id: String,
+    /// The credential to use from now on; unchanged when absent.
+    #[serde(default)]
+    pub credential: Option<CredentialKind>,
     /// A new API token; saved only after a successful connection test. Required when the
-    /// tenant URL or App ID changes.
+    /// tenant URL or App ID changes while the API token is the credential.
     #[serde(default)]
     pub api_token: Option<String>,
+    /// The service app's client id; saved only after a successful connection test. Required
+    /// the first time the service app becomes the credential.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 100)))]
+    pub client_id: Option<String>,
     /// Whether groups come from Okta; unchanged when absent.
     #[serde(default)]
     pub sync_enabled: Option<bool>,
@@ -112,9 +169,16 @@ pub struct TestOktaConnectionRequest {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(pattern(crate::domain::APP_ID_PATTERN)))]
     pub app_id: Option<String>,
+    /// The credential to test; the stored one when absent.
+    #[serde(default)]
+    pub credential: Option<CredentialKind>,
     /// The token to test.
     #[serde(default)]
     pub api_token: Option<String>,
+    /// The service app's client id to test (with its pending key when there is one).
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(length(min = 1, max = 100)))]
+    pub client_id: Option<String>,
 }
 
 /// The outcome of a connection test.
@@ -150,6 +214,16 @@ pub enum ConnectionFailure {
     RateLimited,
     /// Okta could not be reached or answered wrongly.
     Unreachable,
+    /// The service app was not accepted: a wrong client id, no such app, or this deployment's
+    /// public key is not registered on it.
+    ServiceAppNotAccepted,
+    /// The service app lacks a scope the sync needs (`okta.apps.read`, `okta.groups.read`,
+    /// `okta.users.read`).
+    ScopeNotGranted,
+    /// The service app has no admin role that may read the app, its groups and their members.
+    AdminRoleMissing,
+    /// Okta refused the `DPoP` proof: the app's `DPoP` setting, or this server's clock.
+    DpopRefused,
 }
 
 /// Where a group comes from: synced from Okta, or made by hand while sync was off.

@@ -1,4 +1,5 @@
-//! Okta object ids as users type them (the App ID on the settings screen).
+//! Okta object ids as users type them (the App ID and a service app's client id on the settings
+//! screen).
 
 use std::fmt;
 
@@ -55,9 +56,66 @@ impl fmt::Display for AppId {
     }
 }
 
+/// The longest client id accepted.
+pub const MAX_CLIENT_ID_CHARS: usize = 100;
+
+/// An OAuth 2.0 client id of an Okta app: the app's id (`0oa…`) unless it was given another at
+/// creation, so the rule is only what can go into a JWT claim and a form field unescaped.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+/// Why a text is not a client id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientIdError {
+    /// Empty, or longer than [`MAX_CLIENT_ID_CHARS`].
+    #[error("a client id is 1 to 100 characters long (Okta shows it on the app's General tab)")]
+    Length,
+    /// Holds something other than ASCII letters, digits, `-`, `_` and `.`.
+    #[error("a client id holds only letters, digits, '-', '_' and '.'")]
+    Characters,
+}
+
+impl ClientId {
+    /// Parses a client id, ignoring whitespace around it (as pasted from the Admin Console).
+    ///
+    /// # Errors
+    ///
+    /// See [`ClientIdError`].
+    pub fn parse(text: &str) -> Result<Self, ClientIdError> {
+        let id = text.trim();
+        if id.is_empty() || id.len() > MAX_CLIENT_ID_CHARS {
+            return Err(ClientIdError::Length);
+        }
+        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+            return Err(ClientIdError::Characters);
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_ids_are_the_app_id_or_another_plain_name() {
+        assert_eq!(
+            ClientId::parse(" 0oa1b2c3d4e5f6g7h8i9\n").unwrap().as_str(),
+            "0oa1b2c3d4e5f6g7h8i9"
+        );
+        assert_eq!(ClientId::parse("groups-sync.prod_1").unwrap().as_str(), "groups-sync.prod_1");
+        assert_eq!(ClientId::parse("  "), Err(ClientIdError::Length));
+        assert_eq!(ClientId::parse(&"a".repeat(101)), Err(ClientIdError::Length));
+        assert_eq!(ClientId::parse(&"a".repeat(100)).map(|c| c.as_str().len()), Ok(100));
+        for hostile in ["0oa\"x", "a b", "a&scope=okta.users.manage", "ï"] {
+            assert_eq!(ClientId::parse(hostile), Err(ClientIdError::Characters), "{hostile}");
+        }
+    }
 
     #[test]
     fn app_ids_parse_with_surrounding_whitespace_trimmed() {

@@ -5,8 +5,8 @@
 //! a token needs the token again (the stored one was sealed for the old ones).
 
 use groupsync_core::api::{
-    OktaSettingsResponse, ProblemCode, SealedWith, TokenSource, TokenStatus,
-    UpdateOktaSettingsRequest,
+    CredentialKind, OktaSettingsResponse, ProblemCode, SealedWith, ServiceAppStatus, TokenSource,
+    TokenStatus, UpdateOktaSettingsRequest,
 };
 use groupsync_core::domain::{AppId, TenantUrl, TenantUrlPolicy};
 use groupsync_core::okta::OktaToken;
@@ -197,7 +197,9 @@ pub fn describe_settings(config: &Config, row: &SettingsRow) -> OktaSettingsResp
     OktaSettingsResponse {
         tenant_url: row.tenant_url.clone(),
         app_id: row.app_id.clone(),
+        credential: CredentialKind::ApiToken,
         token,
+        service_app: ServiceAppStatus::default(),
         sync_enabled: row.sync_enabled != 0,
         updated_by: row.updated_by.clone(),
         updated_at: row.updated_at.clone(),
@@ -282,7 +284,9 @@ mod tests {
         let body = UpdateOktaSettingsRequest {
             tenant_url: tenant.into(),
             app_id: APP.into(),
+            credential: None,
             api_token: token.map(str::to_owned),
+            client_id: None,
             sync_enabled: Some(true),
         };
         SettingsChange::parse(&body, &config.tenant_policy).expect("valid values")
