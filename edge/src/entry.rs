@@ -232,6 +232,7 @@ async fn dispatch(
         }
         Endpoint::UpdateOktaSettings => settings::update_okta_settings(req, ctx, principal).await,
         Endpoint::TestOktaConnection => settings::test_okta_connection(req, ctx, principal).await,
+        Endpoint::MakeServiceAppKey => settings::make_service_app_key(ctx, principal).await,
         Endpoint::GetOktaEventHook => {
             answer_alone(okta_hooks::get_event_hook(req, ctx), store, principal).await
         }

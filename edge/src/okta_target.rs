@@ -7,15 +7,17 @@
 //! token sealed with a key the Worker no longer has is `token_key_changed`, never a complaint
 //! about the tenant URL.
 
-use groupsync_core::api::{ProblemCode, TestOktaConnectionResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use groupsync_core::api::{CredentialKind, ProblemCode, TestOktaConnectionResponse};
 use groupsync_core::domain::{AppId, TenantUrl};
-use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken};
+use groupsync_core::okta::{ClientConfig, OktaClient, OktaCredential, ServiceAppCredential};
 
 use serde_json::json;
 use std::time::Duration;
 use worker::console_error;
 
-use crate::adapters::d1::Store;
+use crate::adapters::d1::{SealedColumn, Store};
 use crate::adapters::okta_http::{WorkersClock, WorkersFetch};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -26,24 +28,22 @@ use crate::service::ports::{
     AuditRecord, ConnectionTester, Directory, DirectoryUnavailable, DirectoryUser, SettingsRow,
     SettingsStore,
 };
+use crate::service::service_app::{
+    OktaAccess, OpenedPair, ServiceAppAccess, checked_client_id, open_pair,
+};
+pub(crate) use crate::service::service_app::{Resealed, UsableAccess};
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;
 
-/// A configured tenant, app and token.
+/// A configured tenant, app and credential.
 pub(crate) struct OktaTarget {
     pub(crate) tenant: TenantUrl,
     pub(crate) app_id: AppId,
-    pub(crate) token: OktaToken,
-    /// The stored token sealed again under the current key, when it was read with the previous
-    /// key or had no key id: written back by [`Self::load`].
-    resealed: Option<String>,
-}
-
-/// A token the Worker may use, and the stored value sealed anew when it should be replaced.
-pub(crate) struct UsableToken {
-    pub(crate) token: OktaToken,
-    pub(crate) resealed: Option<String>,
+    pub(crate) access: OktaAccess,
+    /// The stored credential sealed again under the current key, when it was read with the
+    /// previous key or had no key id: written back by [`Self::load`].
+    resealed: Option<Resealed>,
 }
 
 impl OktaTarget {
@@ -54,7 +54,7 @@ impl OktaTarget {
     pub(crate) async fn load(config: &Config, store: &Store) -> Result<Self, ApiError> {
         let row = store.okta_settings().await?;
         let target = Self::from_row(config, &row)?;
-        keep_resealed(store, &row, target.resealed.as_deref()).await;
+        keep_resealed(store, &row, target.resealed.as_ref()).await;
         Ok(target)
     }
 
@@ -66,20 +66,43 @@ impl OktaTarget {
         let tenant = TenantUrl::parse(tenant, &config.tenant_policy)
             .map_err(|e| ApiError::invalid("tenant_url", e))?;
         let app_id = AppId::parse(app_id).map_err(|e| ApiError::invalid("app_id", e))?;
-        let UsableToken { token, resealed } = token_for(config, row, &tenant, &app_id)?;
-        Ok(Self { tenant, app_id, token, resealed })
+        let UsableAccess { access, resealed } = access_for(config, row, &tenant, &app_id)?;
+        Ok(Self { tenant, app_id, access, resealed })
     }
 
     /// A client of this target.
     pub(crate) fn client(&self, config: ClientConfig) -> Client {
-        OktaClient::new(
-            self.tenant.origin().clone(),
-            self.token.clone(),
-            WorkersFetch,
-            WorkersClock,
-            config,
-        )
+        client_of(&self.tenant, self.access.clone(), config)
     }
+}
+
+/// A Worker client of `tenant` calling with `access`.
+fn client_of(tenant: &TenantUrl, access: OktaAccess, config: ClientConfig) -> Client {
+    let credential = match access {
+        OktaAccess::ApiToken(token) => OktaCredential::ApiToken(token),
+        OktaAccess::ServiceApp(ServiceAppAccess { client_id, keys }) => OktaCredential::ServiceApp(
+            ServiceAppCredential::new(client_id.as_str(), keys.client, keys.dpop, unique_id),
+        ),
+    };
+    OktaClient::with_credential(
+        tenant.origin().clone(),
+        credential,
+        WorkersFetch,
+        WorkersClock,
+        config,
+    )
+}
+
+/// A `jti` for a client assertion or a `DPoP` proof: 16 random bytes, base64url. Okta refuses a
+/// `jti` it has seen, so it must never repeat; 128 random bits do not.
+fn unique_id() -> String {
+    let mut bytes = [0_u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: a value Okta will refuse as a replay on its second use, rather than a
+        // panic in the middle of a sync.
+        console_error!("crypto.getRandomValues failed: the service app's jti is not random");
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The configured Okta tenant as the use cases ask it, loaded only when they ask: a request that
@@ -113,7 +136,7 @@ impl ConnectionTester for OktaConnectionTester {
         &self,
         tenant: &TenantUrl,
         app_id: &AppId,
-        token: OktaToken,
+        access: OktaAccess,
     ) -> TestOktaConnectionResponse {
         // A person is waiting: few retries, short timeouts.
         let config = ClientConfig {
@@ -122,24 +145,48 @@ impl ConnectionTester for OktaConnectionTester {
             max_rate_limit_retries: 0,
             ..ClientConfig::default()
         };
-        let client =
-            OktaClient::new(tenant.origin().clone(), token, WorkersFetch, WorkersClock, config);
-        connection_test::run(&client, app_id).await
+        connection_test::run(&client_of(tenant, access, config), app_id).await
     }
 }
 
-/// The token the Worker would use for `tenant` and `app_id`: the deployment's when `tenant` is
-/// its tenant (and none for any other), or the stored one when it was saved for them.
-pub(crate) fn token_for(
+/// The credential the Worker would use for `tenant` and `app_id`: the deployment's token when
+/// `tenant` is its tenant (and none for any other); else the stored service app or the stored
+/// token, whichever the settings name, when it was saved for them.
+pub(crate) fn access_for(
     config: &Config,
     row: &SettingsRow,
     tenant: &TenantUrl,
     app_id: &AppId,
-) -> Result<UsableToken, ApiError> {
+) -> Result<UsableAccess, ApiError> {
     if let Some(deployment) = &config.deployment_okta {
         check_deployment_tenant(deployment, tenant)?;
-        return Ok(UsableToken { token: deployment.token.clone(), resealed: None });
+        let access = OktaAccess::ApiToken(deployment.token.clone());
+        return Ok(UsableAccess { access, resealed: None });
     }
+    match row.credential {
+        CredentialKind::ServiceApp => service_app_for(config, row),
+        CredentialKind::ApiToken => token_for(config, row, tenant, app_id),
+    }
+}
+
+/// The stored service app (tested with the stored tenant and App ID when it was saved).
+fn service_app_for(config: &Config, row: &SettingsRow) -> Result<UsableAccess, ApiError> {
+    let (Some(client_id), Some(stored)) = (&row.client_id, &row.app_key) else {
+        return Err(not_configured());
+    };
+    let client_id = checked_client_id(client_id)?;
+    let OpenedPair { keys, resealed } = open_pair(config, stored)?;
+    let access = OktaAccess::ServiceApp(ServiceAppAccess { client_id, keys });
+    Ok(UsableAccess { access, resealed: resealed.map(Resealed::AppKey) })
+}
+
+/// The stored token, when it was saved for `tenant` and `app_id`.
+fn token_for(
+    config: &Config,
+    row: &SettingsRow,
+    tenant: &TenantUrl,
+    app_id: &AppId,
+) -> Result<UsableAccess, ApiError> {
     if row.token_ciphertext.is_none() {
         return Err(not_configured());
     }
@@ -158,28 +205,44 @@ pub(crate) fn token_for(
         (Some(keys), true) => keys.seal(&opened.token, tenant.as_str(), app_id.as_str()).ok(),
         _ => None,
     };
-    Ok(UsableToken { token: opened.token, resealed })
+    Ok(UsableAccess {
+        access: OktaAccess::ApiToken(opened.token),
+        resealed: resealed.map(Resealed::Token),
+    })
 }
 
-/// Saves the re-sealed token, if any, in place of the one it was made from. A failure is only
+/// Saves the re-sealed secret, if any, in place of the one it was made from. A failure is only
 /// logged: the stored value still reads with the previous key, and the next use tries again.
-pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Option<&str>) {
-    let (Some(resealed), Some(sealed)) = (resealed, row.token_ciphertext.as_deref()) else {
-        return;
+pub(crate) async fn keep_resealed(store: &Store, row: &SettingsRow, resealed: Option<&Resealed>) {
+    let (column, resealed, sealed) = match resealed {
+        Some(Resealed::Token(value)) => {
+            (SealedColumn::Token, value.as_str(), row.token_ciphertext.as_deref())
+        }
+        Some(Resealed::AppKey(value)) => (
+            SealedColumn::AppKey,
+            value.as_str(),
+            row.app_key.as_ref().map(|key| key.sealed.as_str()),
+        ),
+        None => return,
     };
-    // The audit row names the key id the token is now sealed under (`v2:<kid>:…`), so an
+    let Some(sealed) = sealed else { return };
+    let action = match column {
+        SealedColumn::Token => "settings.okta.token_resealed",
+        SealedColumn::AppKey => "settings.okta.service_app_key_resealed",
+    };
+    // The audit row names the key id the secret is now sealed under (`v2:<kid>:…`), so an
     // operator sees when the rotation is done; the value itself is not recorded.
     let key_id = resealed.split(':').nth(1).unwrap_or_default();
     let system = Actor { name: "system".into(), kind: "system" };
     let audit = AuditRecord {
         actor: &system,
-        action: "settings.okta.token_resealed",
+        action,
         target: Some("okta_settings".into()),
         before: None,
         after: Some(json!({ "key_id": key_id })),
     };
     let now = String::from(js_sys::Date::new_0().to_iso_string());
-    if let Err(error) = store.reseal_okta_token(sealed, resealed, &audit, &now).await {
-        console_error!("sealing the stored Okta token under the current key: {error}");
+    if let Err(error) = store.reseal_okta_secret(column, sealed, resealed, &audit, &now).await {
+        console_error!("sealing the stored Okta credential under the current key: {error}");
     }
 }

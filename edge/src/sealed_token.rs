@@ -222,6 +222,26 @@ impl TokenKeys {
         Ok((opened.token.expose().to_owned(), opened.needs_reseal()))
     }
 
+    /// Seals the Okta service app's private key (PKCS#8 DER in base64), bound to its key id:
+    /// associated data no tenant URL can equal (`okta-service-app-key`), so a sealed key never
+    /// opens as a token, and never as another key (the id is derived from the key).
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Random`] when no nonce can be drawn.
+    pub fn seal_service_app_key(&self, pkcs8_base64: &str, kid: &str) -> Result<String, SealError> {
+        self.seal(&OktaToken::new(pkcs8_base64), SERVICE_APP_KEY_PURPOSE, kid)
+    }
+
+    /// Opens what [`Self::seal_service_app_key`] sealed for `kid`.
+    ///
+    /// # Errors
+    ///
+    /// See [`SealError`].
+    pub fn open_service_app_key(&self, sealed: &str, kid: &str) -> Result<Opened, SealError> {
+        self.open(sealed, SERVICE_APP_KEY_PURPOSE, kid)
+    }
+
     fn open_v1(&self, sealed: &str, tenant_url: &str, app_id: &str) -> Result<Opened, SealError> {
         let aad = associated_data_v1(tenant_url, app_id);
         let keys = [Some((&self.current, KeyRole::Current)), self.previous_with_role()];
@@ -263,6 +283,8 @@ fn decrypt(key: &SealingKey, body: &str, aad: &str) -> Result<Option<OktaToken>,
 
 /// Where a tenant URL goes in the associated data of a sealed webhook secret.
 const WEBHOOK_PURPOSE: &str = "webhook-endpoint";
+/// The associated data's first part for a service app's private key.
+const SERVICE_APP_KEY_PURPOSE: &str = "okta-service-app-key";
 
 /// The last four characters of a token, to recognize it without revealing it.
 pub fn last4(token: &OktaToken) -> String {

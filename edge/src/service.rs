@@ -17,6 +17,7 @@ pub mod okta_settings;
 pub mod okta_token;
 pub mod person_access;
 pub mod ports;
+pub mod service_app;
 pub mod webhooks;
 
 #[cfg(test)]

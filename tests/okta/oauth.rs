@@ -76,10 +76,13 @@ async fn register(fake: &FakeOkta, app: &App<'_>) {
     assert!(status.is_success(), "registration failed: {status} {text}");
 }
 
-/// A client of the fake authenticating as the service app [`CLIENT_ID`] with [`KEY_PEM`].
+/// A client of the fake authenticating as the service app [`CLIENT_ID`] with [`KEY_PEM`], its
+/// `DPoP` proofs signed with another key ([`OTHER_KEY_PEM`], which the app does not know: a
+/// `DPoP` key is never registered).
 fn client(fake: &FakeOkta) -> Client {
     let origin = TenantOrigin::parse(fake.base_url()).expect("the fake's origin");
-    let credential = ServiceAppCredential::new(CLIENT_ID, key(KEY_PEM), unique_id);
+    let credential =
+        ServiceAppCredential::new(CLIENT_ID, key(KEY_PEM), key(OTHER_KEY_PEM), unique_id);
     OktaClient::with_credential(
         origin,
         OktaCredential::ServiceApp(credential),

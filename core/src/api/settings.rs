@@ -84,14 +84,16 @@ pub enum TokenSource {
 }
 
 /// The credential the Worker calls Okta with (README: "Connecting to Okta").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     /// An OAuth 2.0 service app (Okta's recommendation): scoped access tokens, requested with a
     /// key pair this deployment made and signed with its private key, which never leaves it.
     ServiceApp,
-    /// An SSWS API token, acting with the full rights of the admin who made it.
+    /// An SSWS API token, acting with the full rights of the admin who made it (what a
+    /// deployment without a service app uses).
+    #[default]
     ApiToken,
 }
 

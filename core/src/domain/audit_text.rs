@@ -38,6 +38,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("settings.okta.updated", "Okta settings changed"),
     ("settings.okta.tested", "Okta connection tested"),
     ("settings.okta.token_resealed", "Okta API token re-sealed"),
+    ("settings.okta.service_app_key_made", "Service app key pair made"),
+    ("settings.okta.service_app_key_resealed", "Service app key re-sealed"),
     ("settings.okta.hook_secret_made", "Okta Event Hook secret made"),
     ("super_admin.bootstrapped", "First superAdmin"),
     ("super_admin.granted", "superAdmin added"),
@@ -168,6 +170,16 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
         }
         "settings.okta.token_resealed" => {
             "Okta API token sealed again with the current encryption key".to_owned()
+        }
+        "settings.okta.service_app_key_made" => match field(after, "kid") {
+            Some(kid) => format!(
+                "A key pair was made for the service app (key id {kid}); it is used once a save with it passes the connection test"
+            ),
+            None => "A key pair was made for the service app".to_owned(),
+        },
+        "settings.okta.service_app_key_resealed" => {
+            "The service app's private key sealed again with the current encryption key"
+                .to_owned()
         }
         "super_admin.bootstrapped" => {
             format!("{target} became the first superAdmin (from the bootstrap list)")

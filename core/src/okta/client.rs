@@ -571,7 +571,7 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
                     );
                     headers.push((
                         "DPoP",
-                        DpopProof::sign(app.app.key(), &claims).expose().to_owned(),
+                        DpopProof::sign(app.app.dpop_key(), &claims).expose().to_owned(),
                     ));
                 }
                 headers
@@ -669,7 +669,7 @@ impl<T: HttpTransport, C: Clock> OktaClient<T, C> {
             );
             let nonce = app.cache.borrow().dpop_nonce().cloned();
             let proof = DpopProof::for_token_request(
-                app.app.key(),
+                app.app.dpop_key(),
                 &self.origin,
                 requested_at_s,
                 &app.app.unique_id(),

@@ -31,17 +31,22 @@ impl From<ServiceAppCredential> for OktaCredential {
     }
 }
 
-/// A service app's client id and private key, and where its assertions and proofs get their
+/// A service app's client id and private keys, and where its assertions and proofs get their
 /// unique ids (`jti`).
+///
+/// Two keys, as Okta's `DPoP` guide asks: the client key signs the client assertions (its public
+/// half is registered on the app), the `DPoP` key signs the proofs (its public half travels in
+/// each proof, and the tokens are bound to it).
 pub struct ServiceAppCredential {
     client_id: String,
     key: Box<ServiceAppKey>,
+    dpop_key: Box<ServiceAppKey>,
     unique_id: Box<dyn Fn() -> String>,
 }
 
 impl ServiceAppCredential {
     /// The app `client_id` (Okta's `0oa…`), authenticating with `key`, whose public half is
-    /// registered on the app.
+    /// registered on the app, and proving possession of its tokens with `dpop_key` (another key).
     ///
     /// `unique_id` is called for every client assertion and `DPoP` proof, and must never return
     /// the same text twice (Okta refuses a replayed `jti`): in the Worker, 16 bytes from
@@ -50,9 +55,15 @@ impl ServiceAppCredential {
     pub fn new(
         client_id: impl Into<String>,
         key: ServiceAppKey,
+        dpop_key: ServiceAppKey,
         unique_id: impl Fn() -> String + 'static,
     ) -> Self {
-        Self { client_id: client_id.into(), key: Box::new(key), unique_id: Box::new(unique_id) }
+        Self {
+            client_id: client_id.into(),
+            key: Box::new(key),
+            dpop_key: Box::new(dpop_key),
+            unique_id: Box::new(unique_id),
+        }
     }
 
     /// The app's client id.
@@ -69,6 +80,10 @@ impl ServiceAppCredential {
         &self.key
     }
 
+    pub(super) fn dpop_key(&self) -> &ServiceAppKey {
+        &self.dpop_key
+    }
+
     pub(super) fn unique_id(&self) -> String {
         (self.unique_id)()
     }
@@ -79,6 +94,7 @@ impl fmt::Debug for ServiceAppCredential {
         f.debug_struct("ServiceAppCredential")
             .field("client_id", &self.client_id)
             .field("key", &self.key)
+            .field("dpop_key", &self.dpop_key)
             .finish_non_exhaustive()
     }
 }

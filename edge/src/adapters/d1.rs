@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 
+use groupsync_core::api::CredentialKind;
 use groupsync_core::domain::{AuditActionFilter, AuditFilter};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -14,7 +15,7 @@ use crate::config::DB_BINDING;
 use crate::error::StoreError;
 use crate::service::access::Actor;
 use crate::service::ports::{
-    ApiKeyRow, AuditRecord, CredentialStore, ServiceTokenRow, SettingsRow, SettingsStore,
+    ApiKeyRow, AuditRecord, CredentialStore, ServiceTokenRow, SettingsRow, SettingsStore, StoredKey,
 };
 
 /// The database of this request (or of one Durable Object invocation).
@@ -247,7 +248,9 @@ impl Store {
     pub(crate) fn plan_okta_settings(&self) -> Result<Planned<SettingsRow>, StoreError> {
         let statement = self.statement(
             "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
-             updated_by, updated_at FROM okta_settings WHERE id = 1",
+             updated_by, updated_at, credential, client_id, app_key_sealed, app_key_kid, app_key_jwk, \
+             app_key_created_by, app_key_created_at, pending_key_sealed, pending_key_kid, pending_key_jwk, \
+             pending_key_created_by, pending_key_created_at FROM okta_settings WHERE id = 1",
             &[],
         )?;
         Ok(Planned::new(vec![statement], |answers| {
@@ -258,20 +261,26 @@ impl Store {
         }))
     }
 
-    /// Replaces the stored token's sealed value by the same token sealed under the current key,
-    /// only while the stored value is still `sealed` (a token saved meanwhile wins), with its
-    /// audit row. Not a settings change: `version` and `updated_*` stay. Returns whether it did.
-    pub(crate) async fn reseal_okta_token(
+    /// Replaces a stored secret's sealed value (the token or the service app's key pair) by the
+    /// same secret sealed under the current key, only while the stored value is still `sealed`
+    /// (a secret saved meanwhile wins), with its audit row. Not a settings change: `version` and `updated_*` stay. Returns whether it did.
+    pub(crate) async fn reseal_okta_secret(
         &self,
+        column: SealedColumn,
         sealed: &str,
         resealed: &str,
         audit: &AuditRecord<'_>,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let update = self.statement(
-            "UPDATE okta_settings SET token_ciphertext = ?2 WHERE id = 1 AND token_ciphertext = ?1",
-            &[text(sealed), text(resealed)],
-        )?;
+        let sql = match column {
+            SealedColumn::Token => {
+                "UPDATE okta_settings SET token_ciphertext = ?2 WHERE id = 1 AND token_ciphertext = ?1"
+            }
+            SealedColumn::AppKey => {
+                "UPDATE okta_settings SET app_key_sealed = ?2 WHERE id = 1 AND app_key_sealed = ?1"
+            }
+        };
+        let update = self.statement(sql, &[text(sealed), text(resealed)])?;
         self.change_with_audit(update, audit, now).await
     }
 
@@ -591,7 +600,10 @@ impl SettingsStore for Store {
         let update = self.statement(
             "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
              token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
-             version = version + 1 WHERE id = 1",
+             credential = ?10, client_id = ?11, app_key_sealed = ?12, app_key_kid = ?13, app_key_jwk = ?14, \
+             app_key_created_by = ?15, app_key_created_at = ?16, pending_key_sealed = ?17, \
+             pending_key_kid = ?18, pending_key_jwk = ?19, pending_key_created_by = ?20, \
+             pending_key_created_at = ?21, version = version + 1 WHERE id = 1",
             &[
                 opt(row.tenant_url.as_deref()),
                 opt(row.app_id.as_deref()),
@@ -602,10 +614,40 @@ impl SettingsStore for Store {
                 JsValue::from_f64(row.sync_enabled as f64),
                 opt(row.updated_by.as_deref()),
                 opt(row.updated_at.as_deref()),
-            ],
+                JsValue::from_str(match row.credential {
+                    CredentialKind::ServiceApp => "service_app",
+                    CredentialKind::ApiToken => "api_token",
+                }),
+                opt(row.client_id.as_deref()),
+            ]
+            .into_iter()
+            .chain(key_columns(row.app_key.as_ref()))
+            .chain(key_columns(row.pending_key.as_ref()))
+            .collect::<Vec<_>>(),
         )?;
         self.change_with_audit(update, audit, now).await.map(|_| ())
     }
+}
+
+/// Which sealed secret of the settings a re-seal replaces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SealedColumn {
+    /// `token_ciphertext`.
+    Token,
+    /// `app_key_sealed`.
+    AppKey,
+}
+
+/// The five columns of a stored key, in the order `*_sealed, *_kid, *_jwk, *_created_by,
+/// *_created_at`.
+fn key_columns(key: Option<&StoredKey>) -> [JsValue; 5] {
+    [
+        opt(key.map(|k| k.sealed.as_str())),
+        opt(key.map(|k| k.kid.as_str())),
+        opt(key.map(|k| k.jwk.as_str())),
+        opt(key.and_then(|k| k.created_by.as_deref())),
+        opt(key.and_then(|k| k.created_at.as_deref())),
+    ]
 }
 
 fn opt(value: Option<&str>) -> JsValue {

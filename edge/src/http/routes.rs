@@ -66,6 +66,9 @@ pub enum Endpoint {
     UpdateOktaSettings,
     /// `POST /api/v1/settings/okta/test`.
     TestOktaConnection,
+    /// `POST /api/v1/settings/okta/service-app/key`: a key pair for the service app, pending
+    /// until a save with it passes the connection test.
+    MakeServiceAppKey,
     /// `GET /api/v1/settings/okta/event-hook`: the Okta Event Hook, described.
     GetOktaEventHook,
     /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret for the hook, shown once.
@@ -274,6 +277,13 @@ pub const ROUTES: &[Route] = {
             TestOktaConnection,
             SuperAdmin,
             "Test the Okta connection",
+        ),
+        route(
+            Post,
+            "/api/v1/settings/okta/service-app/key",
+            MakeServiceAppKey,
+            SuperAdmin,
+            "Make a key pair for the OAuth 2.0 service app (its public key is shown to register in Okta)",
         ),
         route(
             Get,

@@ -1,4 +1,5 @@
-//! "Test connection": whether a token, tenant and App ID will let the sync read what it needs.
+//! "Test connection": whether a credential (an API token or a service app), tenant and App ID
+//! will let the sync read what it needs.
 //!
 //! The token works; the app exists, signs in with SAML 2.0 and is active; the token may list the
 //! app's groups and read their members. Each failure is named by category, in words an admin can
@@ -8,6 +9,7 @@ use groupsync_core::api::{ConnectionFailure, TestOktaConnectionResponse};
 use groupsync_core::domain::AppId;
 use groupsync_core::okta::{
     Clock, HttpTransport, OktaClient, OktaError, OktaErrorKind, OktaGroupAssignment, OktaUser,
+    ServiceAppProblem,
 };
 
 /// Runs every check in order and stops at the first failure.
@@ -76,6 +78,17 @@ fn classify(error: &OktaError, step: Step) -> (ConnectionFailure, String) {
         .as_deref()
         .map(|id| format!(" (Okta request id {id})"))
         .unwrap_or_default();
+    if let Some(problem) = error.kind.service_app_problem() {
+        let failure = match problem {
+            ServiceAppProblem::InvalidClient => F::ServiceAppNotAccepted,
+            ServiceAppProblem::MissingScope => F::ScopeNotGranted,
+            ServiceAppProblem::NoAdminRole => F::AdminRoleMissing,
+            ServiceAppProblem::Dpop => F::DpopRefused,
+        };
+        // The core error's words already name what to change in Okta.
+        let kind = &error.kind;
+        return (failure, format!("{}{reference}", sentence(&kind.to_string())));
+    }
     let (failure, message) = match (&error.kind, step) {
         (OktaErrorKind::InvalidToken, _) => (
             F::InvalidToken,
@@ -103,6 +116,14 @@ fn classify(error: &OktaError, step: Step) -> (ConnectionFailure, String) {
         }
     };
     (failure, format!("{message}{reference}"))
+}
+
+/// `text` as a sentence: a capital first letter and a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let end = if text.ends_with('.') { "" } else { "." };
+    format!("{}{}{end}", first.to_uppercase(), chars.as_str())
 }
 
 fn failed(

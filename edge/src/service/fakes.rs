@@ -8,7 +8,7 @@ use groupsync_core::api::{
     ConnectionFailure, GroupSource, InvitationStatus, TestOktaConnectionResponse,
 };
 use groupsync_core::domain::{AppId, BuiltInRole, IdentityMatch, TenantUrl};
-use groupsync_core::okta::{OktaToken, OktaUserStatus};
+use groupsync_core::okta::OktaUserStatus;
 
 use crate::config::{Config, ConfigSource};
 use crate::error::{ApiError, StoreError};
@@ -17,9 +17,11 @@ use crate::service::access::{Actor, Principal};
 use crate::service::ports::{
     ApiKeyRow, AppPermissionRow, AuditRecord, CatalogRows, CatalogStore, ConnectionTester,
     CredentialStore, CustomGrantRow, CustomRoleRow, Directory, DirectoryUnavailable, DirectoryUser,
-    GroupListRow, GroupRow, GroupStore, InvitationRow, PeopleStore, PersonFacts, RateLimiter,
-    RoleChange, RoleGrantRow, RoleHolders, ServiceTokenRow, SettingsRow, SettingsStore,
+    GroupListRow, GroupRow, GroupStore, InvitationRow, KeyMaker, PeopleStore, PersonFacts,
+    RateLimiter, RoleChange, RoleGrantRow, RoleHolders, ServiceTokenRow, SettingsRow,
+    SettingsStore,
 };
+use crate::service::service_app::{KeyPair, OktaAccess, test_keys};
 
 /// The Worker's configuration made of these variables (a production one, unless they say).
 pub(crate) fn config_of(vars: &[(&str, String)]) -> Config {
@@ -518,9 +520,16 @@ impl ConnectionTester for FakeConnectionTester {
         &self,
         tenant: &TenantUrl,
         _app_id: &AppId,
-        token: OktaToken,
+        access: OktaAccess,
     ) -> TestOktaConnectionResponse {
-        self.tested.borrow_mut().push((tenant.as_str().to_owned(), last4(&token)));
+        // A token by its last four characters, a service app by its client id and key id.
+        let credential = match &access {
+            OktaAccess::ApiToken(token) => last4(token),
+            OktaAccess::ServiceApp(app) => {
+                format!("app {} key {}", app.client_id.as_str(), app.keys.client.kid())
+            }
+        };
+        self.tested.borrow_mut().push((tenant.as_str().to_owned(), credential));
         TestOktaConnectionResponse {
             ok: self.passes,
             failure: (!self.passes).then_some(ConnectionFailure::InvalidToken),
@@ -528,6 +537,27 @@ impl ConnectionTester for FakeConnectionTester {
                 .to_owned(),
             app_label: None,
         }
+    }
+}
+
+/// Key pairs from a list of test keys, in turn, counting what it made.
+#[derive(Debug, Default)]
+pub(crate) struct FakeKeyMaker {
+    made: Cell<usize>,
+}
+
+impl FakeKeyMaker {
+    /// How many pairs it made.
+    pub(crate) fn made(&self) -> usize {
+        self.made.get()
+    }
+}
+
+impl KeyMaker for FakeKeyMaker {
+    async fn new_key_pair(&self) -> Result<KeyPair, ApiError> {
+        self.made.set(self.made.get() + 1);
+        // Alternates, so that a second pair is another key.
+        Ok(if self.made.get() % 2 == 1 { test_keys::pair() } else { test_keys::other_pair() })
     }
 }
 

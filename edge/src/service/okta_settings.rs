@@ -5,10 +5,10 @@
 //! a token needs the token again (the stored one was sealed for the old ones).
 
 use groupsync_core::api::{
-    CredentialKind, OktaSettingsResponse, ProblemCode, SealedWith, ServiceAppStatus, TokenSource,
-    TokenStatus, UpdateOktaSettingsRequest,
+    CredentialKind, OktaSettingsResponse, ProblemCode, SealedWith, TokenSource, TokenStatus,
+    UpdateOktaSettingsRequest,
 };
-use groupsync_core::domain::{AppId, TenantUrl, TenantUrlPolicy};
+use groupsync_core::domain::{AppId, ClientId, TenantUrl, TenantUrlPolicy};
 use groupsync_core::okta::OktaToken;
 use serde_json::json;
 
@@ -20,7 +20,11 @@ use crate::service::okta_token::{
     check_deployment_tenant, checked_token, open_stored, resealed_on_save,
 };
 use crate::service::ports::{
-    AuditRecord, ConnectionTester, RateLimiter, SettingsRow, SettingsStore,
+    AuditRecord, ConnectionTester, KeyMaker, RateLimiter, SettingsRow, SettingsStore, StoredKey,
+};
+use crate::service::service_app::{
+    self, OktaAccess, OpenedPair, Resealed, ServiceAppAccess, UsableAccess, checked_client_id,
+    client_id_required, key_required, open_pair, sealing_keys,
 };
 
 /// The settings a superAdmin asked to save, parsed.
@@ -30,8 +34,12 @@ pub struct SettingsChange {
     pub tenant: TenantUrl,
     /// The App ID.
     pub app_id: AppId,
+    /// The credential to use from now on, if the request says.
+    pub credential: Option<CredentialKind>,
     /// A token typed on the screen, if any.
     pub typed_token: Option<OktaToken>,
+    /// A service app's client id typed on the screen, if any.
+    pub client_id: Option<ClientId>,
     /// Sync on or off, if the request says.
     pub sync_enabled: Option<bool>,
 }
@@ -50,7 +58,15 @@ impl SettingsChange {
             .map_err(|e| ApiError::invalid("tenant_url", e))?;
         let app_id = AppId::parse(&body.app_id).map_err(|e| ApiError::invalid("app_id", e))?;
         let typed_token = body.api_token.as_deref().map(checked_token).transpose()?;
-        Ok(Self { tenant, app_id, typed_token, sync_enabled: body.sync_enabled })
+        let client_id = body.client_id.as_deref().map(checked_client_id).transpose()?;
+        Ok(Self {
+            tenant,
+            app_id,
+            credential: body.credential,
+            typed_token,
+            client_id,
+            sync_enabled: body.sync_enabled,
+        })
     }
 }
 
@@ -86,14 +102,17 @@ pub async fn update_okta_settings(
     change: SettingsChange,
     now: &str,
 ) -> Result<SettingsRow, ApiError> {
-    let SettingsChange { tenant, app_id, typed_token, sync_enabled } = change;
+    let SettingsChange { tenant, app_id, credential, typed_token, client_id, sync_enabled } =
+        change;
     let actor = ports.limits.admit_write(principal).await?;
     let before = ports.settings.okta_settings().await?;
     let mut after = before.clone();
+    let credential = credential.unwrap_or(before.credential);
     let target_changed = before.tenant_url.as_deref() != Some(tenant.as_str())
         || before.app_id.as_deref() != Some(app_id.as_str());
+    let credential_changed = credential != before.credential;
     if let Some(deployment) = &config.deployment_okta {
-        if typed_token.is_some() {
+        if typed_token.is_some() || credential == CredentialKind::ServiceApp {
             return Err(ApiError::client(
                 ProblemCode::TokenManagedByDeployment,
                 "The API token is set by the deployment (OKTA_API_TOKEN) and cannot be changed here.",
@@ -103,17 +122,32 @@ pub async fn update_okta_settings(
         // the token to.
         check_deployment_tenant(deployment, &tenant)?;
         if target_changed {
-            test_or_refuse(ports.okta, &tenant, &app_id, deployment.token.clone()).await?;
+            let access = OktaAccess::ApiToken(deployment.token.clone());
+            test_or_refuse(ports.okta, &tenant, &app_id, access).await?;
         }
+    } else if credential == CredentialKind::ServiceApp {
+        if typed_token.is_some() {
+            return Err(ApiError::invalid(
+                "api_token",
+                "an API token is not used with the service app credential; choose api_token to save one.",
+            ));
+        }
+        let pending = before.pending_key.is_some();
+        let (app, _) = service_app_of(config, &before, client_id)?;
+        let client_id = app.client_id.clone();
+        let client_id_changed = before.client_id.as_deref() != Some(client_id.as_str());
+        if pending || credential_changed || target_changed || client_id_changed {
+            ports.limits.admit_okta_test(&actor.name).await?;
+            test_or_refuse(ports.okta, &tenant, &app_id, OktaAccess::ServiceApp(app)).await?;
+        }
+        if pending {
+            after.app_key = after.pending_key.take();
+        }
+        after.client_id = Some(client_id.as_str().to_owned());
     } else if let Some(token) = typed_token {
         ports.limits.admit_okta_test(&actor.name).await?;
-        test_or_refuse(ports.okta, &tenant, &app_id, token.clone()).await?;
-        let keys = config.token_keys.as_ref().ok_or_else(|| {
-            ApiError::client(
-                ProblemCode::Misconfigured,
-                "Tokens cannot be stored: the operator has not set TOKEN_ENCRYPTION_KEY.",
-            )
-        })?;
+        test_or_refuse(ports.okta, &tenant, &app_id, OktaAccess::ApiToken(token.clone())).await?;
+        let keys = sealing_keys(config)?;
         let sealed = keys
             .seal(&token, tenant.as_str(), app_id.as_str())
             .map_err(|e| ApiError::client(ProblemCode::Internal, e.to_string()))?;
@@ -121,17 +155,20 @@ pub async fn update_okta_settings(
         after.token_last4 = Some(sealed_token::last4(&token));
         after.token_set_by = Some(actor.name.clone());
         after.token_set_at = Some(now.to_owned());
-    } else if target_changed && before.token_ciphertext.is_some() {
+    } else if credential_changed || (target_changed && before.token_ciphertext.is_some()) {
+        // The stored token was sealed for the old target; and one that has not been used for a
+        // while (the service app was) is tested again rather than trusted.
         return Err(ApiError::about_field(
             ProblemCode::TokenRequired,
             "api_token",
-            "changing the tenant URL or App ID requires the API token again.",
+            "changing the tenant URL, the App ID or the credential requires the API token again.",
         ));
     } else if let Some(resealed) = resealed_on_save(config, &before) {
         // Saving is one of the moments a key rotation completes (see the README's procedure):
         // the token, read with the previous key, is sealed under the current one.
         after.token_ciphertext = Some(resealed);
     }
+    after.credential = credential;
     after.tenant_url = Some(tenant.as_str().to_owned());
     after.app_id = Some(app_id.as_str().to_owned());
     if let Some(sync_enabled) = sync_enabled {
@@ -146,6 +183,94 @@ pub async fn update_okta_settings(
     };
     ports.settings.save_okta_settings(&after, &audit, now).await?;
     Ok(after)
+}
+
+/// The ports [`make_service_app_key`] works through.
+#[derive(Debug)]
+pub struct KeyPorts<'a, S, L, K> {
+    /// Where the settings are stored.
+    pub settings: &'a S,
+    /// The per-person limits.
+    pub limits: &'a L,
+    /// Where key pairs come from.
+    pub keys: &'a K,
+}
+
+/// Makes a key pair for the service app on behalf of `principal` and keeps it, sealed, as the
+/// pending key (replacing an earlier pending one): the key in use stays until a save with the
+/// new one passes its connection test, so making a key never breaks a working connection.
+///
+/// Only a superAdmin may (the router checks).
+///
+/// # Errors
+///
+/// `token_managed_by_deployment` while the deployment sets the token; `misconfigured` without
+/// `TOKEN_ENCRYPTION_KEY` (checked before a key is made); the write limit's refusal.
+pub async fn make_service_app_key(
+    ports: KeyPorts<'_, impl SettingsStore, impl RateLimiter, impl KeyMaker>,
+    config: &Config,
+    principal: &Principal,
+    now: &str,
+) -> Result<StoredKey, ApiError> {
+    if config.deployment_okta.is_some() {
+        return Err(ApiError::client(
+            ProblemCode::TokenManagedByDeployment,
+            "The deployment sets the API token (OKTA_API_TOKEN), so a service app cannot be set up here.",
+        ));
+    }
+    sealing_keys(config)?;
+    let actor = ports.limits.admit_write(principal).await?;
+    let made = ports.keys.new_key_pair().await?.seal(config, &actor.name, now)?;
+    let before = ports.settings.okta_settings().await?;
+    let after = SettingsRow { pending_key: Some(made.clone()), ..before };
+    let audit = AuditRecord {
+        after: Some(json!({ "kid": made.kid })),
+        ..AuditRecord::of(&actor, "settings.okta.service_app_key_made", "okta_settings")
+    };
+    ports.settings.save_okta_settings(&after, &audit, now).await?;
+    Ok(made)
+}
+
+/// The service app a Test connection tries: `typed` or the saved client id, with the pending
+/// key (the one a save would test) or else the saved key.
+///
+/// # Errors
+///
+/// `token_required` about `client_id` or `service_app_key` when either is missing; those of
+/// [`open_pair`].
+pub fn service_app_to_test(
+    config: &Config,
+    row: &SettingsRow,
+    typed: Option<ClientId>,
+) -> Result<UsableAccess, ApiError> {
+    let (app, resealed) = service_app_of(config, row, typed)?;
+    Ok(UsableAccess { access: OktaAccess::ServiceApp(app), resealed })
+}
+
+/// See [`service_app_to_test`].
+fn service_app_of(
+    config: &Config,
+    row: &SettingsRow,
+    typed: Option<ClientId>,
+) -> Result<(ServiceAppAccess, Option<Resealed>), ApiError> {
+    let client_id = match typed {
+        Some(id) => id,
+        None => row
+            .client_id
+            .as_deref()
+            .map(checked_client_id)
+            .transpose()?
+            .ok_or_else(client_id_required)?,
+    };
+    let (stored, pending) = match (&row.pending_key, &row.app_key) {
+        (Some(pending), _) => (pending, true),
+        (None, Some(saved)) => (saved, false),
+        (None, None) => return Err(key_required()),
+    };
+    let OpenedPair { keys, resealed } = open_pair(config, stored)?;
+    // Only the saved key is re-sealed in place; a pending key is sealed anew when it is saved.
+    let resealed = if pending { None } else { resealed.map(Resealed::AppKey) };
+    Ok((ServiceAppAccess { client_id, keys }, resealed))
 }
 
 /// The settings as the screen shows them: the token only as where it comes from, its last four
@@ -197,9 +322,13 @@ pub fn describe_settings(config: &Config, row: &SettingsRow) -> OktaSettingsResp
     OktaSettingsResponse {
         tenant_url: row.tenant_url.clone(),
         app_id: row.app_id.clone(),
-        credential: CredentialKind::ApiToken,
+        credential: if config.deployment_okta.is_some() {
+            CredentialKind::ApiToken
+        } else {
+            row.credential
+        },
         token,
-        service_app: ServiceAppStatus::default(),
+        service_app: service_app::describe(config, row),
         sync_enabled: row.sync_enabled != 0,
         updated_by: row.updated_by.clone(),
         updated_at: row.updated_at.clone(),
@@ -212,9 +341,9 @@ async fn test_or_refuse(
     okta: &impl ConnectionTester,
     tenant: &TenantUrl,
     app_id: &AppId,
-    token: OktaToken,
+    access: OktaAccess,
 ) -> Result<(), ApiError> {
-    let result = okta.test_connection(tenant, app_id, token).await;
+    let result = okta.test_connection(tenant, app_id, access).await;
     if result.ok {
         Ok(())
     } else {
@@ -232,6 +361,9 @@ fn audit_view(row: &SettingsRow) -> serde_json::Value {
         "app_id": row.app_id,
         "token_configured": row.token_ciphertext.is_some(),
         "token_last4": row.token_last4,
+        "credential": row.credential,
+        "client_id": row.client_id,
+        "service_app_kid": row.app_key.as_ref().map(|key| key.kid.as_str()),
         "sync_enabled": row.sync_enabled != 0,
     })
 }

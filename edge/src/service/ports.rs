@@ -9,15 +9,18 @@
 //! The traits are generic parameters, never `dyn`: the Worker is single-threaded wasm, so their
 //! futures need no `Send` bound, and a generic costs no allocation per call.
 
-use groupsync_core::api::{GroupSource, InvitationStatus, TestOktaConnectionResponse};
+use groupsync_core::api::{
+    CredentialKind, GroupSource, InvitationStatus, TestOktaConnectionResponse,
+};
 use groupsync_core::domain::{
     AppId, BuiltInRole, Grant, IdentityMatch, ResourcePath, RoleKey, TenantUrl,
 };
-use groupsync_core::okta::{OktaToken, OktaUserStatus};
-use serde::Deserialize;
+use groupsync_core::okta::OktaUserStatus;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, StoreError};
 use crate::service::access::{Actor, Principal};
+use crate::service::service_app::{KeyPair, OktaAccess};
 
 /// An audit row to write with a change, in the same D1 step.
 #[derive(Debug)]
@@ -449,6 +452,86 @@ pub struct SettingsRow {
     pub updated_by: Option<String>,
     /// When.
     pub updated_at: Option<String>,
+    /// Which credential the Worker calls Okta with.
+    pub credential: CredentialKind,
+    /// The service app's client id.
+    pub client_id: Option<String>,
+    /// The service app's key, tested and saved.
+    #[serde(flatten, deserialize_with = "app_key_columns")]
+    pub app_key: Option<StoredKey>,
+    /// A key made for the next save, not tested yet.
+    #[serde(flatten, deserialize_with = "pending_key_columns")]
+    pub pending_key: Option<StoredKey>,
+}
+
+/// A service-app key pair as stored: the private key sealed, the public one as a JWK.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredKey {
+    /// The private key (PKCS#8), sealed for its key id.
+    pub sealed: String,
+    /// The key id.
+    pub kid: String,
+    /// The public key as JWK text.
+    pub jwk: String,
+    /// Who made it.
+    pub created_by: Option<String>,
+    /// When.
+    pub created_at: Option<String>,
+}
+
+impl StoredKey {
+    /// The key of a row's columns: all three of the sealed key, its id and its JWK, or none.
+    fn from_columns(
+        sealed: Option<String>,
+        kid: Option<String>,
+        jwk: Option<String>,
+        created_by: Option<String>,
+        created_at: Option<String>,
+    ) -> Option<Self> {
+        Some(Self { sealed: sealed?, kid: kid?, jwk: jwk?, created_by, created_at })
+    }
+}
+
+/// Reads the `app_key_*` columns of a settings row.
+fn app_key_columns<'de, D: Deserializer<'de>>(columns: D) -> Result<Option<StoredKey>, D::Error> {
+    #[derive(Deserialize)]
+    struct Columns {
+        app_key_sealed: Option<String>,
+        app_key_kid: Option<String>,
+        app_key_jwk: Option<String>,
+        app_key_created_by: Option<String>,
+        app_key_created_at: Option<String>,
+    }
+    let c = Columns::deserialize(columns)?;
+    Ok(StoredKey::from_columns(
+        c.app_key_sealed,
+        c.app_key_kid,
+        c.app_key_jwk,
+        c.app_key_created_by,
+        c.app_key_created_at,
+    ))
+}
+
+/// Reads the `pending_key_*` columns of a settings row.
+fn pending_key_columns<'de, D: Deserializer<'de>>(
+    columns: D,
+) -> Result<Option<StoredKey>, D::Error> {
+    #[derive(Deserialize)]
+    struct Columns {
+        pending_key_sealed: Option<String>,
+        pending_key_kid: Option<String>,
+        pending_key_jwk: Option<String>,
+        pending_key_created_by: Option<String>,
+        pending_key_created_at: Option<String>,
+    }
+    let c = Columns::deserialize(columns)?;
+    Ok(StoredKey::from_columns(
+        c.pending_key_sealed,
+        c.pending_key_kid,
+        c.pending_key_jwk,
+        c.pending_key_created_by,
+        c.pending_key_created_at,
+    ))
 }
 
 /// The Okta settings.
@@ -475,13 +558,27 @@ pub trait SettingsStore {
     reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
 )]
 pub trait ConnectionTester {
-    /// Whether `token` may read what the sync needs of `app_id` on `tenant`, and if not, why.
+    /// Whether `access` may read what the sync needs of `app_id` on `tenant`, and if not, why.
     async fn test_connection(
         &self,
         tenant: &TenantUrl,
         app_id: &AppId,
-        token: OktaToken,
+        access: OktaAccess,
     ) -> TestOktaConnectionResponse;
+}
+
+/// Where the service app's key pairs come from (the runtime's `WebCrypto` in the Worker).
+#[expect(
+    async_fn_in_trait,
+    reason = "the Worker is single-threaded wasm: no caller needs the futures to be Send"
+)]
+pub trait KeyMaker {
+    /// A new pair of keys.
+    ///
+    /// # Errors
+    ///
+    /// `internal` when the runtime cannot make keys.
+    async fn new_key_pair(&self) -> Result<KeyPair, ApiError>;
 }
 
 /// A row of `api_keys`.

@@ -478,7 +478,9 @@ mod service_app {
             next.set(next.get() + 1);
             format!("id-{}", next.get())
         };
-        let credential = ServiceAppCredential::new(CLIENT_ID, test_key().clone(), ids);
+        // One key for both jobs here: these tests are about the flow, not whose key signs.
+        let credential =
+            ServiceAppCredential::new(CLIENT_ID, test_key().clone(), test_key().clone(), ids);
         let config =
             ClientConfig { request_timeout: Duration::from_secs(5), ..ClientConfig::default() };
         OktaClient::with_credential(

@@ -7,22 +7,25 @@
 
 use std::rc::Rc;
 
-use groupsync_core::api::{TestOktaConnectionRequest, UpdateOktaSettingsRequest};
+use groupsync_core::api::{CredentialKind, TestOktaConnectionRequest, UpdateOktaSettingsRequest};
 use groupsync_core::domain::{AppId, TenantUrl};
-use groupsync_core::okta::OktaToken;
 use serde_json::json;
 use worker::{Request, Response};
 
+use crate::adapters::keygen::WebCryptoKeys;
 use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::respond;
-use crate::okta_target::{OktaConnectionTester, UsableToken, keep_resealed, token_for};
+use crate::okta_target::{OktaConnectionTester, UsableAccess, access_for, keep_resealed};
 use crate::service::access::Principal;
-use crate::service::okta_settings::{self, SettingsChange, SettingsPorts, describe_settings};
+use crate::service::okta_settings::{
+    self, KeyPorts, SettingsChange, SettingsPorts, describe_settings,
+};
 use crate::service::okta_token::{checked_token, not_configured};
 use crate::service::ports::{AuditRecord, RateLimiter};
 use crate::service::ports::{ConnectionTester, SettingsStore};
+use crate::service::service_app::{self, OktaAccess, checked_client_id};
 
 /// `GET /api/v1/settings/okta`.
 pub(crate) fn get_okta_settings(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
@@ -53,37 +56,62 @@ pub(crate) async fn test_okta_connection(
     principal: &Principal,
 ) -> Result<Response, ApiError> {
     let body: TestOktaConnectionRequest = read_json(req).await?;
-    let (tenant, app_id, token) = connection_to_test(body, ctx).await?;
+    let (tenant, app_id, access) = connection_to_test(body, ctx).await?;
     let actor = principal.actor();
     // The same limit, counted the same way, as a save with a typed token.
     ctx.admit_okta_test(&actor.name).await?;
-    let result = OktaConnectionTester.test_connection(&tenant, &app_id, token).await;
+    let credential = match &access {
+        OktaAccess::ApiToken(_) => CredentialKind::ApiToken,
+        OktaAccess::ServiceApp(_) => CredentialKind::ServiceApp,
+    };
+    let result = OktaConnectionTester.test_connection(&tenant, &app_id, access).await;
     let audit = AuditRecord {
-        after: Some(
-            json!({ "app_id": app_id.as_str(), "ok": result.ok, "failure": result.failure }),
-        ),
+        after: Some(json!({
+            "app_id": app_id.as_str(),
+            "credential": credential,
+            "ok": result.ok,
+            "failure": result.failure,
+        })),
         ..AuditRecord::of(&actor, "settings.okta.tested", tenant.as_str())
     };
     ctx.store.audit(&audit, &ctx.now).await?;
     respond::json(&result, 200)
 }
 
-/// The tenant, App ID and token to test: those of the request, with the gaps filled from the
-/// stored settings (whose token is sealed anew, when it should be, on the way).
+/// `POST /api/v1/settings/okta/service-app/key`: see [`okta_settings::make_service_app_key`].
+pub(crate) async fn make_service_app_key(
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
+    let ports = KeyPorts { settings: &ctx.store, limits: ctx, keys: &WebCryptoKeys };
+    let made = okta_settings::make_service_app_key(ports, &ctx.config, principal, &ctx.now).await?;
+    respond::json(&service_app::public_half(&made), 201)
+}
+
+/// The tenant, App ID and credential to test: those of the request, with the gaps filled from
+/// the stored settings (whose secret is sealed anew, when it should be, on the way).
 async fn connection_to_test(
     body: TestOktaConnectionRequest,
     ctx: &Ctx,
-) -> Result<(TenantUrl, AppId, OktaToken), ApiError> {
+) -> Result<(TenantUrl, AppId, OktaAccess), ApiError> {
     let stored = ctx.store.okta_settings().await?;
     let tenant_text = body.tenant_url.or(stored.tenant_url.clone()).ok_or_else(not_configured)?;
     let app_text = body.app_id.or(stored.app_id.clone()).ok_or_else(not_configured)?;
     let tenant = TenantUrl::parse(&tenant_text, &ctx.config.tenant_policy)
         .map_err(|e| ApiError::invalid("tenant_url", e))?;
     let app_id = AppId::parse(&app_text).map_err(|e| ApiError::invalid("app_id", e))?;
-    let UsableToken { token, resealed } = match body.api_token.as_deref() {
-        Some(typed) => UsableToken { token: checked_token(typed)?, resealed: None },
-        None => token_for(&ctx.config, &stored, &tenant, &app_id)?,
+    let credential = body.credential.unwrap_or(stored.credential);
+    let typed_token = body.api_token.as_deref().map(checked_token).transpose()?;
+    let typed_client = body.client_id.as_deref().map(checked_client_id).transpose()?;
+    let UsableAccess { access, resealed } = match (credential, typed_token) {
+        (CredentialKind::ApiToken, Some(token)) => {
+            UsableAccess { access: OktaAccess::ApiToken(token), resealed: None }
+        }
+        (CredentialKind::ServiceApp, _) if ctx.config.deployment_okta.is_none() => {
+            okta_settings::service_app_to_test(&ctx.config, &stored, typed_client)?
+        }
+        _ => access_for(&ctx.config, &stored, &tenant, &app_id)?,
     };
-    keep_resealed(&ctx.store, &stored, resealed.as_deref()).await;
-    Ok((tenant, app_id, token))
+    keep_resealed(&ctx.store, &stored, resealed.as_ref()).await;
+    Ok((tenant, app_id, access))
 }

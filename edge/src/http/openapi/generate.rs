@@ -66,6 +66,7 @@ fn exchange(endpoint: Endpoint) -> Exchange {
         ),
         E::GetOktaEventHook => (None, 200, Some(body::<wire::OktaEventHook>)),
         E::RotateOktaEventHookSecret => (None, 201, Some(body::<wire::OktaEventHookSecret>)),
+        E::MakeServiceAppKey => (None, 201, Some(body::<wire::ServiceAppKey>)),
         E::VerifyOktaEventHook => (None, 200, Some(body::<OktaHookVerification>)),
         E::ReceiveOktaEvents => (Some(body::<Map<String, Value>>), 204, None),
         E::ListSuperAdmins | E::RevokeSuperAdmin => {

@@ -68,21 +68,27 @@ const OKTA_TESTS: (ProblemCode, &str) = (
 const BUILT_IN: (ProblemCode, &str) =
     (ProblemCode::Conflict, "The role is a built-in one, which cannot be changed.");
 
-/// Why the configured Okta tenant, app and token cannot be used (`okta_target::token_for`).
-const OKTA_TARGET: [(ProblemCode, &str); 4] = [
-    (ProblemCode::OktaNotConfigured, "The tenant URL, App ID or API token is not set yet."),
+/// Why the configured Okta tenant, app and credential cannot be used
+/// (`okta_target::access_for`).
+const OKTA_TARGET: [(ProblemCode, &str); 5] = [
+    (ProblemCode::OktaNotConfigured, "The tenant URL, App ID or credential is not set yet."),
     (
         ProblemCode::DeploymentTenantMismatch,
         "The tenant is not the deployment's (`OKTA_TENANT_URL`), the only one its token goes to.",
     ),
     (
         ProblemCode::TokenKeyChanged,
-        "The stored token was sealed with a key the deployment no longer has.",
+        "The stored token or service-app key was sealed with a key the deployment no longer has.",
     ),
     (
         ProblemCode::TokenRequired,
         "The stored token belongs to another tenant URL or App ID, or cannot be read: enter it \
          again.",
+    ),
+    (
+        ProblemCode::TokenRequired,
+        "The service app is chosen without a client ID (`field`: `client_id`) or a key pair \
+         (`field`: `service_app_key`).",
     ),
 ];
 
@@ -301,7 +307,11 @@ fn particular(endpoint: Endpoint) -> Vec<(ProblemCode, &'static str)> {
                 "A token was typed while the deployment sets it (`OKTA_API_TOKEN`).",
             ),
             OKTA_TARGET[1],
-            (P::TokenRequired, "The tenant URL or App ID changes without the API token."),
+            (
+                P::TokenRequired,
+                "The tenant URL, the App ID or the credential changes to the API token without \
+                 it.",
+            ),
             (
                 P::OktaTestFailed,
                 "The connection test with these settings failed: nothing was saved.",
@@ -310,6 +320,13 @@ fn particular(endpoint: Endpoint) -> Vec<(ProblemCode, &'static str)> {
             OKTA_TESTS,
         ],
         E::TestOktaConnection => [&OKTA_TARGET[..], &[OKTA_TESTS]].concat(),
+        E::MakeServiceAppKey => vec![
+            (
+                P::TokenManagedByDeployment,
+                "The deployment sets the API token (`OKTA_API_TOKEN`): no service app here.",
+            ),
+            WRITES,
+        ],
         E::RotateOktaEventHookSecret
         | E::CreateApiKey
         | E::RevokeApiKey
