@@ -80,9 +80,15 @@ impl OktaTarget {
 fn client_of(tenant: &TenantUrl, access: OktaAccess, config: ClientConfig) -> Client {
     let credential = match access {
         OktaAccess::ApiToken(token) => OktaCredential::ApiToken(token),
-        OktaAccess::ServiceApp(ServiceAppAccess { client_id, keys }) => OktaCredential::ServiceApp(
-            ServiceAppCredential::new(client_id.as_str(), keys.client, keys.dpop, unique_id),
-        ),
+        OktaAccess::ServiceApp(app) => {
+            let ServiceAppAccess { client_id, keys } = *app;
+            OktaCredential::ServiceApp(ServiceAppCredential::new(
+                client_id.as_str(),
+                keys.client,
+                keys.dpop,
+                unique_id,
+            ))
+        }
     };
     OktaClient::with_credential(
         tenant.origin().clone(),
@@ -176,7 +182,7 @@ fn service_app_for(config: &Config, row: &SettingsRow) -> Result<UsableAccess, A
     };
     let client_id = checked_client_id(client_id)?;
     let OpenedPair { keys, resealed } = open_pair(config, stored)?;
-    let access = OktaAccess::ServiceApp(ServiceAppAccess { client_id, keys });
+    let access = OktaAccess::ServiceApp(Box::new(ServiceAppAccess { client_id, keys }));
     Ok(UsableAccess { access, resealed: resealed.map(Resealed::AppKey) })
 }
 

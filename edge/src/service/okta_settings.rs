@@ -138,7 +138,8 @@ pub async fn update_okta_settings(
         let client_id_changed = before.client_id.as_deref() != Some(client_id.as_str());
         if pending || credential_changed || target_changed || client_id_changed {
             ports.limits.admit_okta_test(&actor.name).await?;
-            test_or_refuse(ports.okta, &tenant, &app_id, OktaAccess::ServiceApp(app)).await?;
+            test_or_refuse(ports.okta, &tenant, &app_id, OktaAccess::ServiceApp(Box::new(app)))
+                .await?;
         }
         if pending {
             after.app_key = after.pending_key.take();
@@ -196,8 +197,9 @@ pub struct KeyPorts<'a, S, L, K> {
     pub keys: &'a K,
 }
 
-/// Makes a key pair for the service app on behalf of `principal` and keeps it, sealed, as the
-/// pending key (replacing an earlier pending one): the key in use stays until a save with the
+/// Makes a key pair for the service app on behalf of `principal`, and keeps it as the pending key.
+///
+/// It is sealed, and replaces an earlier pending one. The key in use stays until a save with the
 /// new one passes its connection test, so making a key never breaks a working connection.
 ///
 /// Only a superAdmin may (the router checks).
@@ -244,7 +246,7 @@ pub fn service_app_to_test(
     typed: Option<ClientId>,
 ) -> Result<UsableAccess, ApiError> {
     let (app, resealed) = service_app_of(config, row, typed)?;
-    Ok(UsableAccess { access: OktaAccess::ServiceApp(app), resealed })
+    Ok(UsableAccess { access: OktaAccess::ServiceApp(Box::new(app)), resealed })
 }
 
 /// See [`service_app_to_test`].
@@ -378,7 +380,9 @@ mod tests {
         TOKEN_ENCRYPTION_KEY_PREVIOUS,
     };
     use crate::sealed_token::TokenKeys;
-    use crate::service::fakes::{FakeConnectionTester, FakeRateLimiter, FakeSettings, config_of};
+    use crate::service::fakes::{
+        FakeConnectionTester, FakeKeyMaker, FakeRateLimiter, FakeSettings, config_of,
+    };
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
 
@@ -678,5 +682,177 @@ mod tests {
         let opened = open_stored(&rotated, &settings.row()).expect("opens with the new key alone");
         assert_eq!((opened.token.expose(), opened.key), (TOKEN, KeyRole::Current));
         assert_eq!(settings.row().token_last4.as_deref(), Some("wxyz"));
+    }
+
+    const CLIENT: &str = "0oa9s8r7q6p5o4n3m2l1";
+
+    /// Makes a key pair through the use case.
+    async fn make_key(
+        settings: &FakeSettings,
+        keys: &FakeKeyMaker,
+        config: &Config,
+    ) -> Result<StoredKey, ApiError> {
+        let limits = FakeRateLimiter::open();
+        let ports = KeyPorts { settings, limits: &limits, keys };
+        make_service_app_key(ports, config, &root(), NOW).await
+    }
+
+    /// A change to the service app with `client_id`, if any.
+    fn to_service_app(config: &Config, client_id: Option<&str>) -> SettingsChange {
+        let body = UpdateOktaSettingsRequest {
+            tenant_url: TENANT.into(),
+            app_id: APP.into(),
+            credential: Some(CredentialKind::ServiceApp),
+            api_token: None,
+            client_id: client_id.map(str::to_owned),
+            sync_enabled: Some(true),
+        };
+        SettingsChange::parse(&body, &config.tenant_policy).expect("valid values")
+    }
+
+    #[tokio::test]
+    async fn a_made_key_waits_as_pending_until_a_save_with_it_passes_the_test() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), sealing());
+        let made = make_key(&settings, &keys, &config).await.expect("made");
+        assert_eq!(settings.row().pending_key.as_ref().map(|k| &k.kid), Some(&made.kid));
+        assert_eq!(settings.row().credential, CredentialKind::ApiToken, "nothing switched yet");
+        assert_eq!(settings.audit()[0].action, "settings.okta.service_app_key_made");
+        let failing = FakeConnectionTester::failing();
+        let refused =
+            save(&settings, &failing, &config, to_service_app(&config, Some(CLIENT))).await;
+        assert_eq!(code(refused.unwrap_err()), "okta_test_failed");
+        assert_eq!(settings.row().app_key, None, "a failed test saves nothing");
+        assert!(settings.row().pending_key.is_some(), "the pending key stays for another try");
+        let passing = FakeConnectionTester::passing();
+        let saved = save(&settings, &passing, &config, to_service_app(&config, Some(CLIENT)))
+            .await
+            .expect("saved");
+        assert_eq!(passing.tokens_tested(), [format!("app {CLIENT} key {}", made.kid)]);
+        assert_eq!(saved.credential, CredentialKind::ServiceApp);
+        assert_eq!(saved.client_id.as_deref(), Some(CLIENT));
+        assert_eq!(saved.app_key.as_ref().map(|k| &k.kid), Some(&made.kid), "promoted");
+        assert_eq!(saved.pending_key, None);
+        let shown = describe_settings(&config, &saved);
+        assert_eq!(shown.credential, CredentialKind::ServiceApp);
+        let key = shown.service_app.key.clone().expect("the saved key is shown");
+        assert_eq!(
+            (key.kid.as_str(), key.created_by.as_deref()),
+            (made.kid.as_str(), Some("root@example.com"))
+        );
+        assert!(!serde_json::to_string(&shown).expect("json").contains(&made.sealed));
+    }
+
+    #[tokio::test]
+    async fn a_new_key_does_not_replace_the_working_one_until_tested() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), sealing());
+        let first = make_key(&settings, &keys, &config).await.expect("made");
+        let passing = FakeConnectionTester::passing();
+        save(&settings, &passing, &config, to_service_app(&config, Some(CLIENT)))
+            .await
+            .expect("saved");
+        let second = make_key(&settings, &keys, &config).await.expect("made");
+        assert_ne!(first.kid, second.kid);
+        let row = settings.row();
+        assert_eq!(row.app_key.as_ref().map(|k| &k.kid), Some(&first.kid), "still the working key");
+        let shown = describe_settings(&config, &row).service_app;
+        assert_eq!(shown.pending_key.map(|k| k.kid), Some(second.kid.clone()));
+        // Saving again (same client id) tests the pending key, then uses it.
+        save(&settings, &passing, &config, to_service_app(&config, None)).await.expect("saved");
+        assert_eq!(
+            passing.tokens_tested().last(),
+            Some(&format!("app {CLIENT} key {}", second.kid))
+        );
+        assert_eq!(settings.row().app_key.map(|k| k.kid), Some(second.kid));
+        // Nothing new to test: the switch alone is saved without one.
+        save(&settings, &passing, &config, to_service_app(&config, None)).await.expect("saved");
+        assert_eq!(passing.tokens_tested().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_service_app_needs_a_key_and_a_client_id_and_names_which() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), sealing());
+        let okta = FakeConnectionTester::passing();
+        let problem = save(&settings, &okta, &config, to_service_app(&config, Some(CLIENT)))
+            .await
+            .unwrap_err()
+            .to_problem();
+        assert_eq!(
+            (problem.code.as_str(), problem.field.as_deref()),
+            ("token_required", Some("service_app_key"))
+        );
+        make_key(&settings, &keys, &config).await.expect("made");
+        let problem = save(&settings, &okta, &config, to_service_app(&config, None))
+            .await
+            .unwrap_err()
+            .to_problem();
+        assert_eq!(
+            (problem.code.as_str(), problem.field.as_deref()),
+            ("token_required", Some("client_id"))
+        );
+        assert!(okta.tested().is_empty(), "nothing was tested");
+        let body = UpdateOktaSettingsRequest {
+            client_id: Some("0oa&scope=okta.users.manage".into()),
+            ..UpdateOktaSettingsRequest {
+                tenant_url: TENANT.into(),
+                app_id: APP.into(),
+                credential: Some(CredentialKind::ServiceApp),
+                api_token: None,
+                client_id: None,
+                sync_enabled: None,
+            }
+        };
+        let problem = SettingsChange::parse(&body, &config.tenant_policy).unwrap_err().to_problem();
+        assert_eq!(
+            (problem.code.as_str(), problem.field.as_deref()),
+            ("invalid_input", Some("client_id"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deployment_token_leaves_no_room_for_a_service_app() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), deployment());
+        let error = make_key(&settings, &keys, &config).await.unwrap_err();
+        assert_eq!(code(error), "token_managed_by_deployment");
+        assert_eq!(keys.made(), 0, "no key was made");
+        let okta = FakeConnectionTester::passing();
+        let error = save(&settings, &okta, &config, to_service_app(&config, Some(CLIENT))).await;
+        assert_eq!(code(error.unwrap_err()), "token_managed_by_deployment");
+        let without_key = Config::load(&Source(HashMap::new())).expect("a config");
+        let error = make_key(&settings, &keys, &without_key).await.unwrap_err();
+        assert_eq!(code(error), "misconfigured");
+        assert_eq!(keys.made(), 0, "checked before a key is made");
+    }
+
+    #[tokio::test]
+    async fn switching_back_to_the_api_token_needs_the_token_again() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), sealing());
+        let okta = FakeConnectionTester::passing();
+        save(&settings, &okta, &config, change(&config, TENANT, Some(TOKEN))).await.expect("saved");
+        make_key(&settings, &keys, &config).await.expect("made");
+        save(&settings, &okta, &config, to_service_app(&config, Some(CLIENT)))
+            .await
+            .expect("saved");
+        let back = SettingsChange {
+            credential: Some(CredentialKind::ApiToken),
+            ..change(&config, TENANT, None)
+        };
+        let problem = save(&settings, &okta, &config, back).await.unwrap_err().to_problem();
+        assert_eq!(
+            (problem.code.as_str(), problem.field.as_deref()),
+            ("token_required", Some("api_token"))
+        );
+        assert_eq!(settings.row().credential, CredentialKind::ServiceApp, "unchanged");
+        let with_token = SettingsChange {
+            credential: Some(CredentialKind::ApiToken),
+            ..change(&config, TENANT, Some(TOKEN))
+        };
+        let saved = save(&settings, &okta, &config, with_token).await.expect("saved");
+        assert_eq!(saved.credential, CredentialKind::ApiToken);
+        assert!(saved.app_key.is_some(), "the service app stays set up, to switch back to");
     }
 }

@@ -28,8 +28,8 @@ const KEY_CHANGED: &str = "The service app's private key was encrypted with a ke
 pub enum OktaAccess {
     /// An SSWS API token.
     ApiToken(OktaToken),
-    /// The OAuth 2.0 service app.
-    ServiceApp(ServiceAppAccess),
+    /// The OAuth 2.0 service app (boxed: two RSA keys).
+    ServiceApp(Box<ServiceAppAccess>),
 }
 
 /// A credential the Worker may use, and the stored value sealed anew when it should be
@@ -60,9 +60,11 @@ pub struct ServiceAppAccess {
     pub keys: KeyPair,
 }
 
-/// The service app's two private keys: `client` signs the client assertions (its public half is
-/// registered on the app), `dpop` signs the `DPoP` proofs (Okta's `DPoP` guide asks for a key of
-/// its own; its public half travels in each proof, and is never registered).
+/// The service app's two private keys.
+///
+/// `client` signs the client assertions (its public half is registered on the app); `dpop` signs
+/// the `DPoP` proofs (Okta's `DPoP` guide asks for a key of its own; its public half travels in
+/// each proof, and is never registered).
 #[derive(Debug, Clone)]
 pub struct KeyPair {
     /// The client key.
