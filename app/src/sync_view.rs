@@ -115,7 +115,7 @@ pub fn failure_advice(error: &str, code: Option<SyncFailure>) -> String {
             | SyncFailure::OktaPermissionDenied
             | SyncFailure::TokenKeyChanged,
         ) => {
-            "Check the API token in Settings → Okta API Access, test the connection, then sync again."
+            "Check the credential in Settings → Okta API Access, test the connection, then sync again."
         }
         Some(SyncFailure::OktaRateLimited) => {
             "Okta's rate limit was reached; wait a minute, then sync again."

@@ -79,9 +79,11 @@ impl SyncState {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncFailure {
-    /// Okta refused the API token (invalid, expired or revoked).
+    /// Okta refused the credential: the API token (invalid, expired or revoked), or the service
+    /// app (its client id or key, or its `DPoP` setting).
     OktaTokenRejected,
-    /// The token may not read the app's groups or their members.
+    /// The credential may not read the app's groups or their members: the token's admin, or the
+    /// service app's scopes or admin role.
     OktaPermissionDenied,
     /// Okta has no such app (or group), or the token cannot see it.
     OktaNotFound,

@@ -665,8 +665,25 @@ fn staged_group(assignment: &OktaGroupAssignment) -> Result<StagedGroup, SyncErr
 /// what to do. The raw cause goes to the log only.
 pub(crate) fn failure(error: &SyncError) -> (SyncFailure, String) {
     use groupsync_core::okta::OktaErrorKind as Kind;
+    use groupsync_core::okta::ServiceAppProblem;
     let retry = "Nothing was changed; the next scheduled sync will try again.";
     match error {
+        // A service app refused (its client or key, a scope, its admin role, DPoP) reads as the
+        // token's two failures, in the core error's words, which name what to change in Okta.
+        SyncError::Okta(okta) if okta.kind.service_app_problem().is_some() => {
+            let failure = match okta.kind.service_app_problem() {
+                Some(ServiceAppProblem::MissingScope | ServiceAppProblem::NoAdminRole) => {
+                    SyncFailure::OktaPermissionDenied
+                }
+                _ => SyncFailure::OktaTokenRejected,
+            };
+            let message = format!(
+                "Okta refused the service app: {}. Nothing was changed. Fix it in Okta, then use \
+                 Test connection in Settings → Okta API Access.",
+                okta.kind
+            );
+            (failure, message)
+        }
         SyncError::Okta(okta) => match &okta.kind {
             Kind::InvalidToken => (
                 SyncFailure::OktaTokenRejected,
