@@ -21,6 +21,7 @@ mod paging;
 mod receiver;
 mod routing;
 mod secrets;
+mod service_app;
 mod settings;
 mod sync;
 mod sync_crash;

@@ -178,8 +178,7 @@ pub fn describe_audit(facts: &AuditFacts<'_>) -> String {
             None => "A key pair was made for the service app".to_owned(),
         },
         "settings.okta.service_app_key_resealed" => {
-            "The service app's private key sealed again with the current encryption key"
-                .to_owned()
+            "The service app's private key sealed again with the current encryption key".to_owned()
         }
         "super_admin.bootstrapped" => {
             format!("{target} became the first superAdmin (from the bootstrap list)")

@@ -320,6 +320,45 @@ impl Control {
         lock(&self.shared.oauth).expire_all(crate::clock::now_ms())
     }
 
+    /// Expires every access token issued so far once `requests` more resource calls have
+    /// authenticated with an access token (any app's): the call that makes the count is served,
+    /// the next call with an older token gets 401 `E0000011` (`expired_token`). So a test can
+    /// expire the token in the middle of a client's run, between two of its calls, without
+    /// racing it. Fires once; 0 disarms.
+    pub fn expire_access_tokens_after(&self, requests: u64) {
+        lock(&self.shared.oauth).expire_after(requests);
+    }
+
+    /// The authenticated resource calls still to come before the armed expiry fires; `None`
+    /// when none is armed (or it has fired).
+    pub fn access_token_expiry_pending(&self) -> Option<u64> {
+        lock(&self.shared.oauth).expire_after_remaining()
+    }
+
+    /// Makes the `DPoP` proof checks (token endpoint and resource calls) read the clock
+    /// `seconds` ahead of the real one (negative: behind), as a server whose clock is off:
+    /// beyond 300 s ahead (or 60 s behind) every fresh proof is refused as not recent
+    /// (`invalid_dpop_proof`). 0 restores the real clock.
+    pub fn set_dpop_clock_offset(&self, seconds: i64) {
+        lock(&self.shared.oauth).set_dpop_clock_offset_s(seconds);
+    }
+
+    /// The offset of the `DPoP` proof checks' clock, in seconds.
+    pub fn dpop_clock_offset(&self) -> i64 {
+        lock(&self.shared.oauth).dpop_clock_offset_s()
+    }
+
+    /// The last client assertion that got an access token (a compact JWS), to replay it.
+    pub fn last_accepted_assertion(&self) -> Option<String> {
+        lock(&self.shared.oauth).last_assertion().map(str::to_owned)
+    }
+
+    /// Every access token issued so far, expired or not (to check that they appear nowhere
+    /// they should not).
+    pub fn issued_access_tokens(&self) -> Vec<String> {
+        lock(&self.shared.oauth).issued_tokens()
+    }
+
     /// Replaces the `DPoP` nonce of the token endpoint, as if the old one had aged past Okta's
     /// three days: proofs with the old nonce get `use_dpop_nonce` again.
     pub fn rotate_dpop_nonce(&self) {

@@ -81,6 +81,18 @@ struct Lifetime {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ExpireAfter {
+    requests: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockOffset {
+    seconds: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SearchLag {
     lags: bool,
 }
@@ -183,6 +195,24 @@ fn dispatch(c: &Control, method: &Method, path: &str, body: &Bytes) -> Result<Va
         }
         ("POST", ["oauth", "tokens", "expire"]) => {
             Ok(json!({ "ok": true, "expired": c.expire_access_tokens() }))
+        }
+        ("GET", ["oauth", "tokens", "expire-after"]) => {
+            Ok(json!({ "remaining": c.access_token_expiry_pending() }))
+        }
+        ("POST", ["oauth", "tokens", "expire-after"]) => {
+            let after: ExpireAfter = parse(body)?;
+            c.expire_access_tokens_after(after.requests);
+            ok()
+        }
+        ("GET", ["oauth", "tokens"]) => Ok(json!({ "access_tokens": c.issued_access_tokens() })),
+        ("GET", ["oauth", "last-assertion"]) => {
+            Ok(json!({ "client_assertion": c.last_accepted_assertion() }))
+        }
+        ("GET", ["oauth", "dpop-clock-offset"]) => Ok(json!({ "seconds": c.dpop_clock_offset() })),
+        ("PUT", ["oauth", "dpop-clock-offset"]) => {
+            let offset: ClockOffset = parse(body)?;
+            c.set_dpop_clock_offset(offset.seconds);
+            ok()
         }
         ("GET", ["oauth", "dpop-nonce"]) => Ok(json!({ "nonce": c.dpop_nonce() })),
         ("POST", ["oauth", "dpop-nonce", "rotate"]) => {

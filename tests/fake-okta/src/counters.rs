@@ -36,6 +36,10 @@ pub struct Counters {
     /// the reasons are listed in the crate docs.
     #[serde(default)]
     pub oauth_refusals: BTreeMap<String, u64>,
+    /// Resource calls that authenticated with an OAuth access token, by scheme (`Bearer`,
+    /// `DPoP`), whatever their outcome after that (scope, role, rate limit, fault).
+    #[serde(default)]
+    pub oauth_calls: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -61,6 +65,17 @@ impl Counters {
     /// Counts an OAuth refusal.
     pub(crate) fn oauth_refusal(&mut self, reason: &str) {
         *self.oauth_refusals.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    /// Counts a resource call authenticated with an OAuth access token under `scheme`.
+    pub(crate) fn oauth_call(&mut self, scheme: &str) {
+        *self.oauth_calls.entry(scheme.to_owned()).or_default() += 1;
+    }
+
+    /// Resource calls authenticated with an OAuth access token under `scheme` (`Bearer` or
+    /// `DPoP`).
+    pub fn oauth_calls_with(&self, scheme: &str) -> u64 {
+        self.oauth_calls.get(scheme).copied().unwrap_or(0)
     }
 
     /// OAuth refusals for one reason.

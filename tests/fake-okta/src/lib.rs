@@ -63,6 +63,10 @@
 //! | `GET /__control/oauth/apps` | | the registered [`ServiceApp`]s |
 //! | `GET`/`PUT /__control/oauth/token-lifetime` | `{"seconds"}` | the lifetime of access tokens issued from then on (default 3600) |
 //! | `POST /__control/oauth/tokens/expire` | | expires every issued access token now (answers `{"ok":true,"expired":n}`) |
+//! | `GET`/`POST /__control/oauth/tokens/expire-after` | `{"requests": n}` | expires every issued access token once `n` more resource calls have authenticated with one (the `n`th is served; 0 disarms); `GET` answers `{"remaining": n \| null}` |
+//! | `GET /__control/oauth/tokens` | | `{"access_tokens": […]}`, every access token issued, expired or not |
+//! | `GET /__control/oauth/last-assertion` | | `{"client_assertion"}`, the last client assertion that got a token (null before one did) |
+//! | `GET`/`PUT /__control/oauth/dpop-clock-offset` | `{"seconds"}` | the `DPoP` proof checks read the clock this far ahead (a server whose clock is off: past 300 s, every proof is refused as not recent) |
 //! | `GET /__control/oauth/dpop-nonce` | | `{"nonce"}`, the `DPoP` nonce the token endpoint asks for |
 //! | `POST /__control/oauth/dpop-nonce/rotate` | | replaces it; proofs with the old one get `use_dpop_nonce` again |
 //! | `PUT /__control/search-lag` | `{"lags": true}` | while on, user status changes do not reach `search` (Okta's search is eventually consistent); off, it catches up |

@@ -43,7 +43,13 @@
 //!
 //! The answer is `{"token_type":"Bearer"|"DPoP","expires_in":3600,"access_token":…,"scope":…}`
 //! (no refresh token), with `Cache-Control: no-store`. The lifetime can be changed and every
-//! issued token expired at once through the control API, so that tests can force a renewal.
+//! issued token expired at once through the control API, so that tests can force a renewal:
+//! at once, or after the next N resource calls that authenticate with an access token (the Nth is
+//! served, the next one with an older token is refused as expired), so that a renewal lands
+//! between two calls of a client's run whatever the timing. The last assertion that got a token
+//! and the issued tokens can be read back (to replay the one, and to look for the others where
+//! they must not appear), and the `DPoP` proof checks can read the clock ahead of the real one,
+//! as a server whose clock is off: every proof is then refused as not recent.
 //!
 //! # Resource calls
 //!
@@ -169,6 +175,14 @@ pub(crate) struct OAuth {
     proof_jtis: HashSet<String>,
     nonce: String,
     rng: Rng,
+    /// Resource calls still to authenticate before every issued token expires (see
+    /// [`OAuth::expire_after`]); `None` when nothing is armed.
+    expire_after: Option<u64>,
+    /// How far ahead of the real clock the `DPoP` proof checks read the time, in seconds (a
+    /// server whose clock is off).
+    dpop_clock_offset_s: i64,
+    /// The last client assertion that got a token.
+    last_assertion: Option<String>,
 }
 
 impl OAuth {
@@ -183,6 +197,9 @@ impl OAuth {
             proof_jtis: HashSet::new(),
             nonce,
             rng,
+            expire_after: None,
+            dpop_clock_offset_s: 0,
+            last_assertion: None,
         }
     }
 
@@ -235,6 +252,50 @@ impl OAuth {
             token.expires_ms = now;
             n + 1
         })
+    }
+
+    /// Arms the expiry of every issued token after `requests` more resource calls authenticate
+    /// with an access token (0 disarms): the call that makes the count is served, and the next
+    /// call with any token issued before is refused as expired. The trigger fires once.
+    pub(crate) fn expire_after(&mut self, requests: u64) {
+        self.expire_after = (requests > 0).then_some(requests);
+    }
+
+    /// The resource calls still to authenticate before the armed expiry fires, if armed.
+    pub(crate) fn expire_after_remaining(&self) -> Option<u64> {
+        self.expire_after
+    }
+
+    /// Counts one authenticated resource call against the armed expiry, firing it if due.
+    fn count_towards_expiry(&mut self, now: i64) {
+        if let Some(remaining) = self.expire_after {
+            if remaining <= 1 {
+                self.expire_after = None;
+                self.expire_all(now);
+            } else {
+                self.expire_after = Some(remaining - 1);
+            }
+        }
+    }
+
+    pub(crate) fn set_dpop_clock_offset_s(&mut self, seconds: i64) {
+        self.dpop_clock_offset_s = seconds;
+    }
+
+    pub(crate) fn dpop_clock_offset_s(&self) -> i64 {
+        self.dpop_clock_offset_s
+    }
+
+    /// The last client assertion that got a token (to replay it).
+    pub(crate) fn last_assertion(&self) -> Option<&str> {
+        self.last_assertion.as_deref()
+    }
+
+    /// Every access token issued and not forgotten, expired or not, sorted.
+    pub(crate) fn issued_tokens(&self) -> Vec<String> {
+        let mut tokens: Vec<String> = self.tokens.keys().cloned().collect();
+        tokens.sort_unstable();
+        tokens
     }
 
     /// Replaces the `DPoP` nonce; the previous one is refused from then on.
@@ -322,6 +383,7 @@ fn check_proof(
         return Err(format!("The DPoP proof 'htu' claim must be '{}'.", normalized_htu(htu)));
     }
     let iat = proof.claim_time("iat").ok_or("The DPoP proof JWT has no 'iat' claim.")?;
+    let now_s = now_s + state.dpop_clock_offset_s;
     if iat > now_s + SKEW_S || iat < now_s - PROOF_MAX_AGE_S {
         return Err("The DPoP proof JWT 'iat' is not recent.".into());
     }
@@ -492,6 +554,7 @@ fn issue(
         }
     }
     let (client_id, assertion_jti) = authenticate_client(state, &params, &token_url, now_s)?;
+    let assertion = params.get("client_assertion").cloned();
     let app = &state.apps[&client_id];
     let requested: Vec<String> = params
         .get("scope")
@@ -535,6 +598,7 @@ fn issue(
     };
 
     state.assertion_jtis.insert((client_id.clone(), assertion_jti));
+    state.last_assertion = assertion;
     let jkt = proof.map(|proof| {
         state.proof_jtis.insert(proof.jti);
         proof.jkt
@@ -720,10 +784,16 @@ pub(crate) fn authenticate(
         state.proof_jtis.insert(proof.jti);
     }
     let admin_role = state.apps.get(&client_id).is_some_and(|app| app.spec.admin_role);
+    state.count_towards_expiry(now);
     Ok(OAuthCaller { client_id, scopes, admin_role, dpop })
 }
 
 impl OAuthCaller {
+    /// The scheme the call authenticated with: `DPoP` or `Bearer`.
+    pub(crate) fn scheme(&self) -> &'static str {
+        if self.dpop { "DPoP" } else { "Bearer" }
+    }
+
     /// The scope the spec's security asks for on this path, if any.
     fn required_scope(route: &Route, path: &str) -> Option<&'static str> {
         match route.endpoint {
@@ -749,7 +819,7 @@ impl OAuthCaller {
         if let Some(needed) = Self::required_scope(route, path) {
             let manage = needed.replace(".read", ".manage");
             if !self.scopes.iter().any(|s| s == needed || *s == manage) {
-                let scheme = if self.dpop { "DPoP" } else { "Bearer" };
+                let scheme = self.scheme();
                 let why = "The access token provided does not contain the required scopes.";
                 return Some(OAuthRefusal {
                     unauthenticated: false,

@@ -73,6 +73,9 @@ pub(crate) async fn handle(
     }
 
     let caller = caller(shared, &req, &origin, &path);
+    if let Ok(Caller::OAuth(oauth)) = &caller {
+        lock(&shared.counters).oauth_call(oauth.scheme());
+    }
     let verdict = {
         let mut limits = lock(&shared.limits);
         let (config, windows) = &mut *limits;

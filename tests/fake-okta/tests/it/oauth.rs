@@ -573,3 +573,159 @@ async fn service_apps_lifetime_and_expiry_are_controlled_over_http() {
     let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
     assert_eq!(get_as(&url, Some(&auth)).await.status(), 401);
 }
+
+#[tokio::test]
+async fn tokens_expire_after_the_resource_calls_asked_for_and_calls_are_counted_by_scheme() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let key = ec_key();
+    let client_id = register(&fake, &key, &ALL_SCOPES, false, true);
+    let control = |path: &str| format!("{}/__control/oauth/{path}", fake.base_url());
+    let url = format!("{}/api/v1/apps/{}", fake.base_url(), fake.info().app_id);
+    let token = bearer_token(&fake, &client_id, &key, "okta.apps.read").await;
+    let auth = format!("Bearer {token}");
+    assert_eq!(get_as(&url, Some(&auth)).await.status(), 200, "nothing armed yet");
+
+    let armed = client()
+        .post(control("tokens/expire-after"))
+        .json(&json!({ "requests": 2 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(armed.status(), 200);
+    let pending = || async {
+        let state: Value = client()
+            .get(control("tokens/expire-after"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        state["remaining"].clone()
+    };
+    assert_eq!(pending().await, 2);
+    // A refused call does not count: only calls that authenticate do.
+    assert_eq!(get_as(&url, Some("Bearer unknown")).await.status(), 401);
+    assert_eq!(get_as(&url, Some(&auth)).await.status(), 200);
+    assert_eq!(pending().await, 1);
+    assert_eq!(get_as(&url, Some(&auth)).await.status(), 200, "the call that fires is served");
+    assert_eq!(pending().await, Value::Null, "fired, and disarmed");
+    assert_eq!(fake.control().access_token_expiry_pending(), None);
+    let refused = get_as(&url, Some(&auth)).await;
+    assert_eq!(refused.status(), 401, "the next call finds the token expired");
+    assert!(header(&refused, "www-authenticate").contains("The access token is expired."));
+
+    // Fired once: a token issued afterwards lives on.
+    let renewed = bearer_token(&fake, &client_id, &key, "okta.apps.read").await;
+    for _ in 0..3 {
+        assert_eq!(get_as(&url, Some(&format!("Bearer {renewed}"))).await.status(), 200);
+    }
+    // Disarming: 0.
+    fake.control().expire_access_tokens_after(1);
+    fake.control().expire_access_tokens_after(0);
+    assert_eq!(get_as(&url, Some(&format!("Bearer {renewed}"))).await.status(), 200);
+
+    let counters = fake.control().counters();
+    assert_eq!(counters.oauth_refused("expired_token"), 1, "{:?}", counters.oauth_refusals);
+    assert_eq!(counters.oauth_calls_with("Bearer"), 1 + 2 + 3 + 1, "{:?}", counters.oauth_calls);
+    assert_eq!(counters.oauth_calls_with("DPoP"), 0);
+
+    let tokens: Value = client().get(control("tokens")).send().await.unwrap().json().await.unwrap();
+    let mut listed: Vec<&str> =
+        tokens["access_tokens"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    listed.sort_unstable();
+    let mut issued = vec![token.as_str(), renewed.as_str()];
+    issued.sort_unstable();
+    assert_eq!(listed, issued, "every token issued, expired or not");
+    assert_eq!(fake.control().issued_access_tokens().len(), 2);
+}
+
+#[tokio::test]
+async fn the_last_accepted_assertion_can_be_read_and_is_refused_when_replayed() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let key = rsa_key(0);
+    let client_id = register(&fake, &key, &ALL_SCOPES, true, true);
+    let control = format!("{}/__control/oauth/last-assertion", fake.base_url());
+    let last = || async {
+        let body: Value = client().get(&control).send().await.unwrap().json().await.unwrap();
+        body["client_assertion"].clone()
+    };
+    assert_eq!(last().await, Value::Null, "no assertion got a token yet");
+
+    // Refused for its nonce: not accepted yet.
+    let signed = assertion(&key, "k1", &assertion_claims(&fake, &client_id));
+    let dpop_key = ec_key();
+    let first = proof(&dpop_key, "POST", &token_url(&fake), None, None);
+    let challenged = request_token(&fake, &signed, "okta.apps.read", Some(&first)).await;
+    let nonce = header(&challenged, "dpop-nonce");
+    oauth_error(challenged, 400, "use_dpop_nonce").await;
+    assert_eq!(last().await, Value::Null);
+    let second = proof(&dpop_key, "POST", &token_url(&fake), Some(&nonce), None);
+    let response = request_token(&fake, &signed, "okta.apps.read", Some(&second)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(last().await, signed.as_str());
+    assert_eq!(fake.control().last_accepted_assertion().as_deref(), Some(signed.as_str()));
+
+    // Replayed (with or without a proof), it is an invalid client: the `jti` is spent.
+    let replay = request_token(&fake, &signed, "okta.apps.read", None).await;
+    oauth_error(replay, 401, "invalid_client").await;
+    let third = proof(&dpop_key, "POST", &token_url(&fake), Some(&nonce), None);
+    let replay = request_token(&fake, &signed, "okta.apps.read", Some(&third)).await;
+    oauth_error(replay, 401, "invalid_client").await;
+    let counters = fake.control().counters();
+    assert_eq!(counters.oauth_refused("replayed_assertion"), 2, "{:?}", counters.oauth_refusals);
+    assert_eq!(counters.oauth_tokens_issued, 1);
+}
+
+#[tokio::test]
+async fn a_dpop_clock_offset_refuses_every_proof_as_not_recent() {
+    let fake = start(TenantSize::Demo, 7).await;
+    let key = rsa_key(1);
+    let client_id = register(&fake, &key, &ALL_SCOPES, true, true);
+    let offset_url = format!("{}/__control/oauth/dpop-clock-offset", fake.base_url());
+    let put = client().put(&offset_url).json(&json!({ "seconds": 600 })).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    assert_eq!(fake.control().dpop_clock_offset(), 600);
+    let read: Value = client().get(&offset_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["seconds"], 600);
+
+    let nonce = fake.control().dpop_nonce();
+    let dpop_key = ec_key();
+    let signed = assertion(&key, "k1", &assertion_claims(&fake, &client_id));
+    let fresh = proof(&dpop_key, "POST", &token_url(&fake), Some(&nonce), None);
+    let refused = request_token(&fake, &signed, "okta.apps.read", Some(&fresh)).await;
+    let body = oauth_error(refused, 400, "invalid_dpop_proof").await;
+    assert!(body["error_description"].as_str().unwrap().contains("not recent"), "{body}");
+
+    // Back on time, the same assertion (not spent by the refusal) gets its token.
+    fake.control().set_dpop_clock_offset(0);
+    let fresh = proof(&dpop_key, "POST", &token_url(&fake), Some(&nonce), None);
+    let response = request_token(&fake, &signed, "okta.apps.read", Some(&fresh)).await;
+    assert_eq!(response.status(), 200);
+    let token: Value = response.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+
+    // Resource calls' proofs are read by the same clock.
+    let path = format!("/api/v1/apps/{}", fake.info().app_id);
+    let url = format!("{}{path}", fake.base_url());
+    let call = |offset: i64| {
+        let (url, token, dpop_key) = (url.clone(), token.clone(), dpop_key.clone());
+        let fake = &fake;
+        async move {
+            fake.control().set_dpop_clock_offset(offset);
+            client()
+                .get(&url)
+                .header("Authorization", format!("DPoP {token}"))
+                .header("DPoP", proof(&dpop_key, "GET", &url, None, Some(&token)))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(call(-600).await, 401);
+    assert_eq!(call(0).await, 200);
+    let counters = fake.control().counters();
+    assert_eq!(counters.oauth_refused("invalid_dpop_proof"), 2, "{:?}", counters.oauth_refusals);
+    assert_eq!(counters.oauth_calls_with("DPoP"), 1, "{:?}", counters.oauth_calls);
+}
