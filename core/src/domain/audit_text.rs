@@ -414,12 +414,37 @@ fn settings_change(
         }),
         _ => {}
     }
+    match (text(before, "credential"), text(after, "credential")) {
+        (Some(was), Some(now)) if was != now => {
+            parts.push(format!("credential changed to {}", credential_name(now)));
+        }
+        _ => {}
+    }
+    if let (was, Some(now)) = (text(before, "client_id"), text(after, "client_id"))
+        && was != Some(now)
+    {
+        parts.push(format!("service app client ID set to {now}"));
+    }
+    if let (was, Some(now)) = (text(before, "service_app_kid"), text(after, "service_app_kid"))
+        && was != Some(now)
+    {
+        parts.push(format!("service app key {now} in use"));
+    }
     match (flag(before, "sync_enabled"), flag(after, "sync_enabled")) {
         (Some(false) | None, Some(true)) => parts.push("sync turned on".to_owned()),
         (Some(true), Some(false)) => parts.push("sync turned off".to_owned()),
         _ => {}
     }
     if parts.is_empty() { "saved unchanged".to_owned() } else { parts.join("; ") }
+}
+
+/// A credential's name for people.
+fn credential_name(credential: &str) -> &str {
+    match credential {
+        "service_app" => "the OAuth 2.0 service app",
+        "api_token" => "the API token",
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -534,6 +559,19 @@ mod tests {
         assert_eq!(
             describe("settings.okta.updated", "okta_settings", Some(before.clone()), Some(before)),
             "Okta settings: saved unchanged"
+        );
+    }
+
+    #[test]
+    fn a_switch_to_the_service_app_names_its_client_and_key() {
+        let before = json!({ "tenant_url": "https://a.okta.com", "credential": "api_token",
+            "client_id": null, "service_app_kid": null, "sync_enabled": true });
+        let after = json!({ "tenant_url": "https://a.okta.com", "credential": "service_app",
+            "client_id": "0oa9", "service_app_kid": "kid1", "sync_enabled": true });
+        assert_eq!(
+            describe("settings.okta.updated", "okta_settings", Some(before), Some(after)),
+            "Okta settings: credential changed to the OAuth 2.0 service app; service app client \
+             ID set to 0oa9; service app key kid1 in use"
         );
     }
 
