@@ -1,8 +1,9 @@
-//! Which Okta tenant, app and token the Worker uses now: the stored settings with the
-//! deployment's token (only ever for the deployment's tenant), or the stored (sealed) one.
+//! Which Okta tenant, app and credential the Worker uses now: the stored settings with the
+//! deployment's token (only ever for the deployment's tenant), or the stored (sealed) service app
+//! or token, whichever the settings name.
 //!
-//! Every path that uses the token (Test connection, sync start, the sync run, the settings
-//! screen) comes through here, so that each says the same thing when the token cannot be used:
+//! Every path that uses the credential (Test connection, sync start, the sync run, the settings
+//! screen) comes through here, so that each says the same thing when it cannot be used:
 //! the deployment's token is bound to `OKTA_TENANT_URL` (`deployment_tenant_mismatch`), and a
 //! token sealed with a key the Worker no longer has is `token_key_changed`, never a complaint
 //! about the tenant URL.
@@ -29,9 +30,8 @@ use crate::service::ports::{
     SettingsStore,
 };
 use crate::service::service_app::{
-    OktaAccess, OpenedPair, ServiceAppAccess, checked_client_id, open_pair,
+    OktaAccess, OpenedPair, Resealed, ServiceAppAccess, UsableAccess, checked_client_id, open_pair,
 };
-pub(crate) use crate::service::service_app::{Resealed, UsableAccess};
 
 /// The Okta client of the Worker.
 pub(crate) type Client = OktaClient<WorkersFetch, WorkersClock>;

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::respond;
-use crate::okta_target::{OktaConnectionTester, UsableAccess, access_for, keep_resealed};
+use crate::okta_target::{OktaConnectionTester, access_for, keep_resealed};
 use crate::service::access::Principal;
 use crate::service::okta_settings::{
     self, KeyPorts, SettingsChange, SettingsPorts, describe_settings,
@@ -25,7 +25,7 @@ use crate::service::okta_settings::{
 use crate::service::okta_token::{checked_token, not_configured};
 use crate::service::ports::{AuditRecord, RateLimiter};
 use crate::service::ports::{ConnectionTester, SettingsStore};
-use crate::service::service_app::{self, OktaAccess, checked_client_id};
+use crate::service::service_app::{self, OktaAccess, UsableAccess, checked_client_id};
 
 /// `GET /api/v1/settings/okta`.
 pub(crate) fn get_okta_settings(ctx: &Ctx) -> Result<PlannedAnswer, ApiError> {
