@@ -6,7 +6,7 @@
 //! proofs. Both private keys are sealed together, bound to the client key's id, so they are
 //! always used as a pair and a sealed pair never opens as anything else.
 
-use groupsync_core::api::{self, ProblemCode, ServiceAppStatus};
+use groupsync_core::api::{self, CredentialKind, ProblemCode, ServiceAppStatus};
 use groupsync_core::domain::ClientId;
 use groupsync_core::okta::OktaToken;
 use groupsync_core::okta::oauth::ServiceAppKey;
@@ -49,6 +49,16 @@ pub enum Resealed {
     Token(String),
     /// The service app's key pair.
     AppKey(String),
+}
+
+impl OktaAccess {
+    /// Which kind of credential this is.
+    pub fn kind(&self) -> CredentialKind {
+        match self {
+            Self::ApiToken(_) => CredentialKind::ApiToken,
+            Self::ServiceApp(_) => CredentialKind::ServiceApp,
+        }
+    }
 }
 
 /// A service app's client id and key pair.

@@ -60,10 +60,7 @@ pub(crate) async fn test_okta_connection(
     let actor = principal.actor();
     // The same limit, counted the same way, as a save with a typed token.
     ctx.admit_okta_test(&actor.name).await?;
-    let credential = match &access {
-        OktaAccess::ApiToken(_) => CredentialKind::ApiToken,
-        OktaAccess::ServiceApp(_) => CredentialKind::ServiceApp,
-    };
+    let credential = access.kind();
     let result = OktaConnectionTester.test_connection(&tenant, &app_id, access).await;
     let audit = AuditRecord {
         after: Some(json!({
