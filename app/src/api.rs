@@ -6,11 +6,16 @@ use groupsync_core::api::{
     DeliveryState, DevSignInRequest, DevSignInResponse, GroupDetail, GroupPage, GroupSummary,
     ListSyncRunsResponse, ListUsersResponse, MeResponse, MemberPage, OktaEventHook,
     OktaEventHookSecret, OktaSettingsResponse, PROBLEM_CONTENT_TYPE, Problem, ProblemCode,
-    RoleImpact, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun,
+    RoleImpact, ServiceAppKey, SetGroupRolesRequest, StartSyncRequest, StartSyncResponse, SyncRun,
     TestOktaConnectionRequest, TestOktaConnectionResponse, UpdateOktaSettingsRequest,
     UpdateRoleRequest, UserAccessResponse,
 };
+use std::any::Any;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use leptos::prelude::{Owner, on_cleanup};
 use send_wrapper::SendWrapper;
@@ -65,15 +70,87 @@ impl ClientError {
     }
 }
 
-/// A request to the edge on its way, and what it answers.
+/// A request to the edge on its way, and how its answer is read as `T`.
 ///
-/// Every endpoint returns one that owns what it needs (`+ use<>`: it borrows none of the
-/// arguments; its path is written before it is returned). A caller then passes it on as it is,
-/// where a borrowing future needed an `async move` block around it to own the arguments, and each
-/// of those blocks compiled a state machine of its own: 1.5 KB brotli of the SPA.
-pub trait Request<T>: Future<Output = Result<T, ClientError>> {}
+/// Every endpoint returns one that owns what it needs (it borrows none of the arguments; its
+/// path is written before it is returned), so a caller passes it on as it is. It is not an
+/// `async` block: its waiting is the client's one request future ([`send`]'s, not generic) and its
+/// reading a plain function per answer type, where an `async` block per endpoint compiled a state
+/// machine each. A screen's [`Remote`](crate::remote::Remote) holds its type-erased half
+/// ([`AnyCall`]), which is one type for every answer.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<T> {
+    any: AnyCall,
+    answer: PhantomData<fn() -> T>,
+}
 
-impl<T, F: Future<Output = Result<T, ClientError>>> Request<T> for F {}
+/// A [`Call`] with its answer's type erased.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct AnyCall {
+    pending: Pending,
+    read: Read,
+}
+
+/// How a call reads the edge's answer: as its answer type, erased.
+type Read = fn(Answer) -> Result<Rc<dyn Any>, ClientError>;
+
+impl<T> std::fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Call")
+    }
+}
+
+impl std::fmt::Debug for AnyCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnyCall")
+    }
+}
+
+impl<T> Call<T> {
+    /// The call, with its answer's type erased.
+    pub fn into_any(self) -> AnyCall {
+        self.any
+    }
+}
+
+impl Future for AnyCall {
+    type Output = Result<Rc<dyn Any>, ClientError>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let read = self.read;
+        self.pending.as_mut().poll(context).map(|answer| answer.and_then(read))
+    }
+}
+
+impl<T: 'static> Future for Call<T> {
+    type Output = Result<T, ClientError>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.any).poll(context).map(|answer| {
+            answer.map(|any| {
+                any.downcast::<T>()
+                    .ok()
+                    .and_then(|answer| Rc::try_unwrap(answer).ok())
+                    .expect("a call reads its answer as its own type, once")
+            })
+        })
+    }
+}
+
+fn call<T>(pending: Pending, read: Read) -> Call<T> {
+    Call { any: AnyCall { pending, read }, answer: PhantomData }
+}
+
+/// Reads a success's body as `T`; a failure as its problem.
+fn read_json<T: DeserializeOwned + 'static>(answer: Answer) -> Result<Rc<dyn Any>, ClientError> {
+    answer.into_result::<T>().map(|answer| Rc::new(answer) as Rc<dyn Any>)
+}
+
+/// Reads only whether the write succeeded. A success's body is not read: it may be empty
+/// (`204 No Content`).
+fn read_success(answer: Answer) -> Result<Rc<dyn Any>, ClientError> {
+    if answer.ok { Ok(Rc::new(())) } else { Err(answer.into_error()) }
+}
 
 /// The health answer as the header shows it: `HealthResponse` without the parts the header does
 /// not show (its status word, schema version and sync state), which keeps their parsers out of
@@ -87,41 +164,49 @@ pub struct Health {
 }
 
 /// `GET /api/v1/health`. A degraded service (503 with a health body) is an answer, not an error.
-pub async fn get_health() -> Result<Health, ClientError> {
-    let answer = send(Method::Get, "/health", None).await?;
+pub fn get_health() -> Call<Health> {
+    call(send(Method::Get, "/health", None), read_health)
+}
+
+fn read_health(answer: Answer) -> Result<Rc<dyn Any>, ClientError> {
     let degraded = answer.status == 503 && answer.is_json("application/json");
-    if degraded { parse(&answer.text) } else { answer.into_result() }
+    let health: Health = if degraded { parse(&answer.text)? } else { answer.into_result()? };
+    Ok(Rc::new(health))
 }
 
 /// `GET /api/v1/me`: who is signed in, with their roles and permissions.
-pub fn get_me() -> impl Request<MeResponse> + use<> {
+pub fn get_me() -> Call<MeResponse> {
     get("/me")
 }
 
 /// `GET /api/v1/settings/okta`.
-pub fn get_okta_settings() -> impl Request<OktaSettingsResponse> + use<> {
+pub fn get_okta_settings() -> Call<OktaSettingsResponse> {
     get("/settings/okta")
 }
 
 /// `PUT /api/v1/settings/okta`.
-pub fn put_okta_settings(body: UpdateOktaSettingsRequest) -> impl Request<OktaSettingsResponse> {
+pub fn put_okta_settings(body: UpdateOktaSettingsRequest) -> Call<OktaSettingsResponse> {
     write(Method::Put, "/settings/okta", &body)
 }
 
 /// `POST /api/v1/settings/okta/test`.
-pub fn test_okta_connection(
-    body: TestOktaConnectionRequest,
-) -> impl Request<TestOktaConnectionResponse> {
+pub fn test_okta_connection(body: TestOktaConnectionRequest) -> Call<TestOktaConnectionResponse> {
     write(Method::Post, "/settings/okta/test", &body)
 }
 
+/// `POST /api/v1/settings/okta/service-app/key`: a new key pair for the service app, pending
+/// until a save whose connection test passes.
+pub fn make_service_app_key() -> Call<ServiceAppKey> {
+    write(Method::Post, "/settings/okta/service-app/key", &EmptyObject {})
+}
+
 /// `GET /api/v1/settings/okta/event-hook`.
-pub fn get_event_hook() -> impl Request<OktaEventHook> + use<> {
+pub fn get_event_hook() -> Call<OktaEventHook> {
     get("/settings/okta/event-hook")
 }
 
 /// `POST /api/v1/settings/okta/event-hook/secret`: a new secret, shown once.
-pub fn make_event_hook_secret() -> impl Request<OktaEventHookSecret> {
+pub fn make_event_hook_secret() -> Call<OktaEventHookSecret> {
     write(Method::Post, "/settings/okta/event-hook/secret", &EmptyObject {})
 }
 
@@ -197,45 +282,45 @@ pub struct WebhookSecret {
 }
 
 /// `GET /api/v1/webhooks`: the endpoints, oldest first, and the hosts they may be on.
-pub fn get_webhooks() -> impl Request<Webhooks> + use<> {
+pub fn get_webhooks() -> Call<Webhooks> {
     get("/webhooks")
 }
 
 /// `POST /api/v1/webhooks`: a new endpoint; its signing secret is in the answer this once.
-pub fn create_webhook(body: CreateWebhookRequest) -> impl Request<WebhookSecret> {
+pub fn create_webhook(body: CreateWebhookRequest) -> Call<WebhookSecret> {
     write(Method::Post, "/webhooks", &body)
 }
 
 /// `DELETE /api/v1/webhooks/{id}`: no more events are sent to the endpoint.
-pub fn delete_webhook(id: &str) -> impl Request<()> + use<> {
+pub fn delete_webhook(id: &str) -> Call<()> {
     write_only(Method::Delete, &format!("/webhooks/{}", encode(id)), None)
 }
 
 /// `GET /api/v1/webhooks/{id}/deliveries`: the [`DELIVERIES_SHOWN`] newest deliveries.
-pub fn get_webhook_deliveries(id: &str) -> impl Request<WebhookDeliveries> + use<> {
+pub fn get_webhook_deliveries(id: &str) -> Call<WebhookDeliveries> {
     get(&format!("/webhooks/{}/deliveries?limit={DELIVERIES_SHOWN}", encode(id)))
 }
 
 /// `POST /api/v1/webhooks/{id}/deliveries/{message_id}/redeliver`: the event is sent again
 /// (the screen reads the log again rather than the answer).
-pub fn redeliver_webhook(id: &str, message_id: &str) -> impl Request<()> + use<> {
+pub fn redeliver_webhook(id: &str, message_id: &str) -> Call<()> {
     let path = format!("/webhooks/{}/deliveries/{}/redeliver", encode(id), encode(message_id));
     write_only_json(Method::Post, &path, &EmptyObject {})
 }
 
 /// `GET /api/v1/groups`: one page of the groups, sorted by name.
-pub fn get_group_page(page: u32) -> impl Request<GroupPage> {
+pub fn get_group_page(page: u32) -> Call<GroupPage> {
     get(&format!("/groups?sort=name&per_page={GROUPS_PER_REQUEST}&page={page}"))
 }
 
 /// `GET /api/v1/groups/{id}`: one group with its member count and roles.
-pub fn get_group(id: &str) -> impl Request<GroupDetail> + use<> {
+pub fn get_group(id: &str) -> Call<GroupDetail> {
     get(&format!("/groups/{}", encode(id)))
 }
 
 /// `GET /api/v1/groups/{id}/members`: a page (the edge's 50) of a group's members, after the
 /// cursor `after` (a page's `next_after`: hex digits and a dot, safe in a URL).
-pub fn get_members(id: &str, after: Option<&str>) -> impl Request<MemberPage> + use<> {
+pub fn get_members(id: &str, after: Option<&str>) -> Call<MemberPage> {
     let mut path = format!("/groups/{}/members", encode(id));
     if let Some(after) = after {
         path = format!("{path}?after={after}");
@@ -244,27 +329,27 @@ pub fn get_members(id: &str, after: Option<&str>) -> impl Request<MemberPage> + 
 }
 
 /// `PUT /api/v1/groups/{id}/roles`.
-pub fn put_group_roles(id: &str, body: SetGroupRolesRequest) -> impl Request<GroupDetail> + use<> {
+pub fn put_group_roles(id: &str, body: SetGroupRolesRequest) -> Call<GroupDetail> {
     write(Method::Put, &format!("/groups/{}/roles", encode(id)), &body)
 }
 
 /// `POST /api/v1/groups`: a local group (refused while sync is on).
-pub fn create_group(body: CreateGroupRequest) -> impl Request<GroupSummary> {
+pub fn create_group(body: CreateGroupRequest) -> Call<GroupSummary> {
     write(Method::Post, "/groups", &body)
 }
 
 /// `POST /api/v1/sync`: starts a run, or joins the running one.
-pub fn start_sync(body: StartSyncRequest) -> impl Request<StartSyncResponse> {
+pub fn start_sync(body: StartSyncRequest) -> Call<StartSyncResponse> {
     write(Method::Post, "/sync", &body)
 }
 
 /// `GET /api/v1/sync/runs?page=`: runs, newest first, with the schedule.
-pub fn get_sync_runs(page: u32) -> impl Request<ListSyncRunsResponse> {
+pub fn get_sync_runs(page: u32) -> Call<ListSyncRunsResponse> {
     get(&format!("/sync/runs?page={page}"))
 }
 
 /// `GET /api/v1/sync/runs/{id}`.
-pub fn get_sync_run(id: &str) -> impl Request<SyncRun> + use<> {
+pub fn get_sync_run(id: &str) -> Call<SyncRun> {
     get(&format!("/sync/runs/{}", encode(id)))
 }
 
@@ -280,33 +365,33 @@ pub struct SyncAlarmStatus {
 }
 
 /// `GET /api/v1/sync/status` (superAdmins): whether sync keeps failing, and why.
-pub fn get_sync_status() -> impl Request<SyncAlarmStatus> + use<> {
+pub fn get_sync_status() -> Call<SyncAlarmStatus> {
     get("/sync/status")
 }
 
 /// `POST /api/v1/sync/runs/{id}/confirm` (`confirm`) or `…/discard`.
-pub fn resolve_sync_run(id: &str, confirm: bool) -> impl Request<SyncRun> + use<> {
+pub fn resolve_sync_run(id: &str, confirm: bool) -> Call<SyncRun> {
     let verb = if confirm { "confirm" } else { "discard" };
     write(Method::Post, &format!("/sync/runs/{}/{verb}", encode(id)), &EmptyObject {})
 }
 
 /// `POST /api/v1/invitations`; `confirm_unknown` invites an email Okta does not know.
-pub fn invite(email: String, confirm_unknown: bool) -> impl Request<CreateInvitationResponse> {
+pub fn invite(email: String, confirm_unknown: bool) -> Call<CreateInvitationResponse> {
     write(Method::Post, "/invitations", &CreateInvitationRequest { email, confirm_unknown })
 }
 
 /// `DELETE /api/v1/invitations/{email}`: withdraws an invitation not yet used.
-pub fn revoke_invitation(email: &str) -> impl Request<()> + use<> {
+pub fn revoke_invitation(email: &str) -> Call<()> {
     write_only(Method::Delete, &format!("/invitations/{}", encode(email)), None)
 }
 
 /// `GET /api/v1/users?page=`: a page (the edge's 50) of the users, newest invitation first.
-pub fn get_users(page: u32) -> impl Request<ListUsersResponse> {
+pub fn get_users(page: u32) -> Call<ListUsersResponse> {
     get(&format!("/users?page={page}"))
 }
 
 /// `GET /api/v1/users/{email}/access`: what the user may do, and why.
-pub fn get_user_access(email: &str) -> impl Request<UserAccessResponse> + use<> {
+pub fn get_user_access(email: &str) -> Call<UserAccessResponse> {
     get(&format!("/users/{}/access", encode(email)))
 }
 
@@ -321,27 +406,27 @@ pub struct Catalog {
 }
 
 /// `GET /api/v1/roles`: the custom roles and the relying app's permissions.
-pub fn get_catalog() -> impl Request<Catalog> + use<> {
+pub fn get_catalog() -> Call<Catalog> {
     get("/roles")
 }
 
 /// `POST /api/v1/roles`: a custom role.
-pub fn create_role(body: &CreateRoleRequest) -> impl Request<()> + use<> {
+pub fn create_role(body: &CreateRoleRequest) -> Call<()> {
     write_only_json(Method::Post, "/roles", body)
 }
 
 /// `PUT /api/v1/roles/{key}`: a custom role's new name and permissions.
-pub fn update_role(key: &str, body: &UpdateRoleRequest) -> impl Request<()> + use<> {
+pub fn update_role(key: &str, body: &UpdateRoleRequest) -> Call<()> {
     write_only_json(Method::Put, &format!("/roles/{}", encode(key)), body)
 }
 
 /// `GET /api/v1/roles/{key}/impact`: who would lose what if the role were deleted.
-pub fn get_role_impact(key: &str) -> impl Request<RoleImpact> + use<> {
+pub fn get_role_impact(key: &str) -> Call<RoleImpact> {
     get(&format!("/roles/{}/impact", encode(key)))
 }
 
 /// `DELETE /api/v1/roles/{key}`: a custom role and its grants.
-pub fn delete_role(key: &str) -> impl Request<()> + use<> {
+pub fn delete_role(key: &str) -> Call<()> {
     write_only(Method::Delete, &format!("/roles/{}", encode(key)), None)
 }
 
@@ -413,7 +498,7 @@ impl AuditFilters {
 }
 
 /// `GET /api/v1/audit`: a page of the entries that pass `filters`, older than `before`.
-pub fn get_audit(before: Option<i64>, filters: &AuditFilters) -> impl Request<AuditPage> + use<> {
+pub fn get_audit(before: Option<i64>, filters: &AuditFilters) -> Call<AuditPage> {
     let mut path = format!("/audit?limit=50{}", filters.query());
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));
@@ -437,22 +522,25 @@ pub const AUDIT_EXPORT_FILE: &str = "audit-log.csv";
 ///
 /// Fetched, not linked: locally the identity travels in a header that a plain link would not
 /// carry.
-pub fn export_audit(filters: &AuditFilters) -> impl Request<AuditExport> + use<> {
+pub fn export_audit(filters: &AuditFilters) -> Call<AuditExport> {
     let query = filters.query();
-    let pending = send(Method::Get, &format!("/audit/export{}", query.replacen('&', "?", 1)), None);
-    async move {
-        let answer = pending.await?;
-        if !answer.ok {
-            return Err(answer.into_error());
-        }
-        let header = |name: &str| answer.headers.get(name).unwrap_or_default();
-        let export = AuditExport {
-            entries: header("Audit-Export-Entries").parse().unwrap_or_default(),
-            truncated: header("Audit-Export-Truncated") == "true",
-        };
-        save_file(AUDIT_EXPORT_FILE, "text/csv;charset=utf-8", &answer.text)?;
-        Ok(export)
+    call(
+        send(Method::Get, &format!("/audit/export{}", query.replacen('&', "?", 1)), None),
+        read_export,
+    )
+}
+
+fn read_export(answer: Answer) -> Result<Rc<dyn Any>, ClientError> {
+    if !answer.ok {
+        return Err(answer.into_error());
     }
+    let header = |name: &str| answer.headers.get(name).unwrap_or_default();
+    let export = AuditExport {
+        entries: header("Audit-Export-Entries").parse().unwrap_or_default(),
+        truncated: header("Audit-Export-Truncated") == "true",
+    };
+    save_file(AUDIT_EXPORT_FILE, "text/csv;charset=utf-8", &answer.text)?;
+    Ok(Rc::new(export))
 }
 
 /// Hands `text` to the browser as a download named `name`.
@@ -493,40 +581,36 @@ pub fn dev_sign_out() {
     set_dev_token(None);
 }
 
-fn get<T: DeserializeOwned>(path: &str) -> impl Request<T> + use<T> {
-    let pending = send(Method::Get, path, None);
-    async move { pending.await?.into_result() }
+fn get<T: DeserializeOwned + 'static>(path: &str) -> Call<T> {
+    call(send(Method::Get, path, None), read_json::<T>)
 }
 
 /// The body is written as JSON now, the request sent when the answer is awaited.
-fn write<B: Serialize, T: DeserializeOwned>(
+fn write<B: Serialize, T: DeserializeOwned + 'static>(
     method: Method,
     path: &str,
     body: &B,
-) -> impl Request<T> + use<B, T> {
-    let pending = to_json(body).map(|body| send(method, path, Some(body)));
-    async move { pending?.await?.into_result() }
+) -> Call<T> {
+    call(send_json(method, path, body), read_json::<T>)
 }
 
 /// A write whose answer the screen does not read (it reads the list again instead): only
 /// whether it succeeded.
-fn write_only(method: Method, path: &str, body: Option<String>) -> impl Request<()> + use<> {
-    let pending = send(method, path, body);
-    // A success's body is not read: it may be empty (`204 No Content`).
-    async move {
-        let answer = pending.await?;
-        if answer.ok { Ok(()) } else { Err(answer.into_error()) }
-    }
+fn write_only(method: Method, path: &str, body: Option<String>) -> Call<()> {
+    call(send(method, path, body), read_success)
 }
 
 /// [`write_only`] with a JSON body.
-fn write_only_json<B: Serialize>(
-    method: Method,
-    path: &str,
-    body: &B,
-) -> impl Request<()> + use<B> {
-    let pending = to_json(body).map(|body| write_only(method, path, Some(body)));
-    async move { pending?.await }
+fn write_only_json<B: Serialize>(method: Method, path: &str, body: &B) -> Call<()> {
+    call(send_json(method, path, body), read_success)
+}
+
+/// [`send`] with `body` written as JSON, or the reason it could not be.
+fn send_json<B: Serialize>(method: Method, path: &str, body: &B) -> Pending {
+    match to_json(body) {
+        Ok(body) => send(method, path, Some(body)),
+        Err(error) => Box::pin(std::future::ready(Err(error))),
+    }
 }
 
 /// The HTTP methods the edge API uses.
@@ -576,7 +660,7 @@ fn send(method: Method, path: &str, body: Option<String>) -> Pending {
 }
 
 /// A request on its way.
-type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, ClientError>>>>;
+type Pending = Pin<Box<dyn Future<Output = Result<Answer, ClientError>>>>;
 
 async fn fetch(method: Method, url: String, body: Option<String>) -> Result<Answer, ClientError> {
     let mut request = match method {

@@ -152,3 +152,28 @@ impl RenderHtml for BoxedView {
         self
     }
 }
+
+/// An event handler, boxed: one type for every handler of an event (`on:click`, `on:input`, …).
+///
+/// leptos compiles the code that attaches, clones and type-erases a listener once per handler
+/// type; with every handler boxed, that is once per event (3.7 KB brotli less for this SPA's 65
+/// handlers).
+pub type Handler<E> = Box<dyn FnMut(E)>;
+
+/// Boxes an event handler (see [`Handler`]).
+pub fn handler<E>(handler: impl FnMut(E) + 'static) -> Handler<E> {
+    Box::new(handler)
+}
+
+/// A form's submit handler: the browser's own submission is prevented, then `submit` runs.
+pub fn submit(mut submit: impl FnMut() + 'static) -> Handler<web_sys::SubmitEvent> {
+    handler(move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        submit();
+    })
+}
+
+/// An input's handler that keeps what is typed (or chosen) in `value`.
+pub fn keep_value<E: wasm_bindgen::JsCast + 'static>(value: RwSignal<String>) -> Handler<E> {
+    handler(move |event: E| value.set(event_target_value(&event)))
+}

@@ -5,7 +5,7 @@
 //! Pure, so it is tested natively.
 
 use groupsync_core::api::Problem;
-use groupsync_core::domain::{AppId, TenantUrlError};
+use groupsync_core::domain::{AppId, ClientId, TenantUrlError};
 
 /// A field of the Okta settings form, named as the API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,10 @@ pub enum SettingsField {
     AppId,
     /// `api_token`.
     ApiToken,
+    /// `client_id`: the OAuth 2.0 service app's.
+    ClientId,
+    /// `service_app_key`: the service app's key pair (its input is the button that makes one).
+    ServiceAppKey,
 }
 
 impl SettingsField {
@@ -25,6 +29,8 @@ impl SettingsField {
             Self::TenantUrl => "tenant_url",
             Self::AppId => "app_id",
             Self::ApiToken => "api_token",
+            Self::ClientId => "client_id",
+            Self::ServiceAppKey => "service_app_key",
         }
     }
 
@@ -34,11 +40,15 @@ impl SettingsField {
             Self::TenantUrl => "Okta tenant URL",
             Self::AppId => "App ID",
             Self::ApiToken => "API token",
+            Self::ClientId => "Client ID",
+            Self::ServiceAppKey => "Key pair",
         }
     }
 
     fn from_api_name(name: &str) -> Option<Self> {
-        [Self::TenantUrl, Self::AppId, Self::ApiToken].into_iter().find(|f| f.api_name() == name)
+        [Self::TenantUrl, Self::AppId, Self::ApiToken, Self::ClientId, Self::ServiceAppKey]
+            .into_iter()
+            .find(|f| f.api_name() == name)
     }
 }
 
@@ -57,6 +67,12 @@ pub struct SettingsDraft {
     pub stored_app_id: Option<String>,
     /// Whether a token is stored.
     pub token_configured: bool,
+    /// Whether the OAuth 2.0 service app is the chosen credential (else the API token).
+    pub service_app: bool,
+    /// The service app's client id typed.
+    pub client_id: String,
+    /// Whether the service app has a key pair (saved, or made for the next save).
+    pub has_key: bool,
 }
 
 /// The problems of a draft, one per field at most, in form order.
@@ -67,6 +83,18 @@ pub fn check_settings(draft: &SettingsDraft) -> Vec<(SettingsField, String)> {
     }
     if let Err(error) = AppId::parse(&draft.app_id) {
         problems.push((SettingsField::AppId, sentence(&error.to_string())));
+    }
+    if draft.service_app {
+        if let Err(error) = ClientId::parse(&draft.client_id) {
+            problems.push((SettingsField::ClientId, sentence(&error.to_string())));
+        }
+        if !draft.has_key {
+            problems.push((
+                SettingsField::ServiceAppKey,
+                "Generate a key pair, and add its public key to the app in Okta.".to_owned(),
+            ));
+        }
+        return problems;
     }
     let token = draft.api_token.trim();
     if token.is_empty() {
@@ -326,6 +354,40 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].0, SettingsField::ApiToken);
         assert!(problems[0].1.contains("requires the API token again"));
+    }
+
+    #[test]
+    fn the_service_app_needs_a_client_id_and_a_key_and_no_token() {
+        let mut service = draft("https://acme.okta.com", APP, "");
+        service.service_app = true;
+        let problems = check_settings(&service);
+        let fields: Vec<SettingsField> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, [SettingsField::ClientId, SettingsField::ServiceAppKey]);
+        assert!(problems[0].1.starts_with("A client id is 1 to 100 characters"), "{problems:?}");
+        service.client_id = "0oa app".into();
+        service.has_key = true;
+        let problems = check_settings(&service);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].1.contains("only letters, digits"), "{problems:?}");
+        service.client_id = " 0oa1b2c3d4e5f6g7h8i9 ".into();
+        assert_eq!(check_settings(&service), [], "pasted with spaces around it");
+    }
+
+    #[test]
+    fn the_edge_s_problems_about_the_service_app_mark_its_fields() {
+        let key = Problem::new(ProblemCode::TokenRequired, "generate a key pair first.")
+            .about_field("service_app_key");
+        assert_eq!(
+            field_of_problem(&key),
+            Some((SettingsField::ServiceAppKey, "Generate a key pair first.".to_owned()))
+        );
+        assert_eq!(
+            field_problem_in_words(&key).as_deref(),
+            Some("Key pair: Generate a key pair first.")
+        );
+        let client = Problem::new(ProblemCode::TokenRequired, "enter the client ID.")
+            .about_field("client_id");
+        assert_eq!(field_of_problem(&client).map(|(f, _)| f), Some(SettingsField::ClientId));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod virtual_window;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::IntoBoxedView;
+use crate::dynamic::{IntoBoxedView, handler};
 
 use components::backend_status::BackendStatus;
 use components::feedback::focus_by_id;
@@ -63,8 +63,8 @@ pub fn App() -> impl IntoView {
                 class="button app-nav__toggle"
                 aria-controls="app-nav-menu"
                 aria-expanded=move || if menu_open.get() { "true" } else { "false" }
-                on:click=move |_| menu_open.update(|open| *open = !*open)
-                on:keydown=move |event| fold_on_escape(&event, menu_open)
+                on:click=handler(move |_| menu_open.update(|open| *open = !*open))
+                on:keydown=handler(move |event| fold_on_escape(&event, menu_open))
             >
                 "Menu"
             </button>
@@ -126,7 +126,7 @@ fn Navigation(
             class="app-nav"
             class:app-nav--open=move || open.get()
             aria-label="Main"
-            on:keydown=move |event| fold_on_escape(&event, open)
+            on:keydown=handler(move |event| fold_on_escape(&event, open))
         >
             <div id="app-nav-menu" class="app-nav__menu">
             <p class="app-nav__section" id="nav-user-management">

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::api::ClientError;
+use crate::api::{Call, ClientError};
 
 /// Any answer, as the one resource type holds it.
 type Erased = Result<Rc<dyn Any>, ClientError>;
@@ -59,6 +59,13 @@ impl<T: Clone + 'static> Remote<T> {
         Self { resource: erased_resource(Box::new(erased)), answer: PhantomData }
     }
 
+    /// As [`Remote::new`], for a plain read of the edge: its erased half is the one future type
+    /// of every such read, so no answer type compiles a future of its own here.
+    pub fn call(call: impl Fn() -> Call<T> + 'static) -> Self {
+        let erased = move || -> ErasedFuture { Box::pin(call().into_any()) };
+        Self { resource: erased_resource(Box::new(erased)), answer: PhantomData }
+    }
+
     /// `None` until the first answer; then the latest answer (tracked).
     pub fn get(&self) -> Option<Result<T, ClientError>> {
         self.resource.get().map(typed)
@@ -80,7 +87,7 @@ fn erased_resource(fetch: Box<dyn Fn() -> ErasedFuture>) -> LocalResource<Erased
     LocalResource::new(fetch)
 }
 
-/// The answer as the type it was asked as (`Remote::new` is the only writer, with `T`).
+/// The answer as the type it was asked as (`Remote::new` and `Remote::call` are the only writers, with `T`).
 fn typed<T: Clone + 'static>(erased: Erased) -> Result<T, ClientError> {
     erased.map(|answer| {
         answer.downcast_ref::<T>().cloned().expect("a Remote holds answers of its own type")

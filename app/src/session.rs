@@ -17,7 +17,7 @@ pub struct Session {
 impl Session {
     /// Asks the edge who the caller is, and provides the answer to every screen.
     pub fn provide() -> Self {
-        let session = Self { me: Remote::new(api::get_me) };
+        let session = Self { me: Remote::call(api::get_me) };
         provide_context(session);
         session
     }

@@ -173,11 +173,23 @@ impl Browser {
         assert_eq!(current, link, "the link marked current");
     }
 
-    /// The input labelled `label` (its `<label for>`), once it is in the page.
+    /// The input labelled `label` (its `<label for>`), once it is in the page; not a radio button
+    /// (whose label may name the field it chooses: see [`Self::choose`]).
     pub(crate) async fn input(&self, label: &str) -> Element {
-        let xpath = format!("//input[@id=//label[normalize-space()=\"{label}\"]/@for]");
+        let xpath = format!(
+            "//input[not(@type=\"radio\")][@id=//label[normalize-space()=\"{label}\"]/@for]"
+        );
         let input = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
         input.unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"))
+    }
+
+    /// Chooses the radio button labelled `label`, once it is in the page.
+    pub(crate) async fn choose(&self, label: &str) {
+        let xpath =
+            format!("//input[@type=\"radio\"][@id=//label[normalize-space()=\"{label}\"]/@for]");
+        let radio = self.client.wait().at_most(PATIENCE).for_element(Locator::XPath(&xpath)).await;
+        let radio = radio.unwrap_or_else(|e| panic!("no radio button labelled {label:?}: {e}"));
+        radio.click().await.unwrap_or_else(|e| panic!("choosing {label:?}: {e}"));
     }
 
     /// The input (e.g. a checkbox) whose label starts with `start`, once it is in the page.

@@ -1,7 +1,9 @@
 //! Settings → Okta API Access: inline validation, Test connection (the good case and each named
-//! failure), saving, and the token shown only as "ends in …" afterwards.
+//! failure), saving, and the token shown only as "ends in …" afterwards; the OAuth 2.0 service
+//! app, with the key pair the edge makes and its public key registered in (the fake) Okta.
 
-use fake_okta::TenantSize;
+use fake_okta::{ServiceApp, TenantSize};
+use serde_json::{Value, json};
 
 use crate::browser::Browser;
 use crate::product::{Product, ROOT};
@@ -114,4 +116,76 @@ async fn a_super_admin_makes_the_event_hook_s_secret_sees_it_once_and_sees_okta_
         .await;
     assert!(browser.has_button("Make a new secret").await);
     product.control.unregister_event_hook();
+}
+
+#[tokio::test]
+async fn a_super_admin_connects_okta_through_a_service_app_with_a_key_pair_made_by_the_edge() {
+    let product = Product::start("settings-service-app", TenantSize::Demo);
+    let okta = &product.okta;
+    let browser = Browser::signed_in(&product, ROOT, "/settings/okta").await;
+    browser.expect_heading("Okta API Access").await;
+    browser.fill("Okta tenant URL", &okta.base_url).await;
+    browser.fill("App ID", &okta.app_id).await;
+
+    // The service app needs a client id and a key pair, not a token.
+    browser.choose("OAuth 2.0 service app (recommended)").await;
+    let token_field = browser.input("API token").await;
+    assert!(!token_field.is_displayed().await.expect("its visibility"), "the token is not asked");
+    browser.click_button("Save").await;
+    browser.wait_for_text("#client_id-message", "A client id is 1 to 100 characters").await;
+    browser.wait_for_text("#service_app_key-message", "Generate a key pair").await;
+
+    // The edge makes the key pair; its public half is shown, to add to the app in Okta.
+    browser.click_button("Generate key pair").await;
+    browser.wait_for_text("#service-app-key-note", "not saved yet").await;
+    let kid = browser.wait_for_text("#service-app-kid", "").await;
+    let jwk: Value = serde_json::from_str(&browser.wait_for_text("#service-app-jwk", "{").await)
+        .expect("the public key is a JWK in JSON");
+    assert_eq!((jwk["kty"].as_str(), jwk["kid"].as_str()), (Some("RSA"), Some(kid.as_str())));
+    assert!(jwk.get("d").is_none(), "no private part: {jwk}");
+    browser
+        .wait_until(
+            "return document.querySelector('#service_app_key-message').textContent === ''",
+            "the key's message goes once there is a key",
+        )
+        .await;
+
+    // A client id Okta does not know is named as such, and nothing is saved.
+    browser.fill("Client ID", "0oaunknownclient0001").await;
+    browser.click_button("Test connection").await;
+    browser.wait_for_text("#test-result [role=alert]", "Okta did not accept the client").await;
+    browser.click_button("Save").await;
+    browser.wait_for_text("#save-result [role=alert]", "Nothing was saved").await;
+
+    // The app registered in Okta with that public key: the test passes, and the save keeps it.
+    let scopes = ["okta.apps.read", "okta.groups.read", "okta.users.read"];
+    let client_id = product
+        .control
+        .register_service_app(ServiceApp::new(json!({ "keys": [jwk] }), &scopes))
+        .expect("the fake registers the app");
+    browser.fill("Client ID", &client_id).await;
+    browser.click_button("Test connection").await;
+    browser.wait_for_text("#test-result [role=status]", "Connected.").await;
+    browser.click_button("Save").await;
+    browser.wait_for_text("#save-result [role=status]", "Settings saved.").await;
+    browser
+        .wait_for_text("#service-app-key-note", "The key the saved service app signs with")
+        .await;
+
+    // Read again, the service app is the credential, with its client id and key.
+    browser.goto("/settings/okta").await;
+    browser.expect_heading("Okta API Access").await;
+    browser
+        .wait_for_text("#service-app-key-note", "The key the saved service app signs with")
+        .await;
+    assert_eq!(browser.wait_for_text("#service-app-kid", &kid).await, kid);
+    let chosen = browser.input_starting("OAuth 2.0 service app").await;
+    assert_eq!(chosen.prop("checked").await.unwrap().as_deref(), Some("true"));
+    let client = browser.input("Client ID").await;
+    assert_eq!(client.prop("value").await.unwrap().as_deref(), Some(client_id.as_str()));
+    let saved = product.api(ROOT, reqwest::Method::GET, "/api/v1/settings/okta", None).await;
+    assert_eq!(saved["credential"], "service_app", "{saved}");
+    assert_eq!(saved["service_app"]["key"]["kid"], kid.as_str(), "{saved}");
+    assert_eq!(browser.axe_violations().await, Vec::<String>::new());
+    browser.close().await;
 }

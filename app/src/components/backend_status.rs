@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler};
 use crate::remote::Remote;
 
 use crate::api::{self, ClientError, Health};
@@ -11,7 +11,7 @@ use crate::api::{self, ClientError, Health};
 /// retry when they don't.
 #[component]
 pub fn BackendStatus() -> impl IntoView {
-    let health = Remote::new(api::get_health);
+    let health = Remote::call(api::get_health);
     view! {
         <div class="backend-status">
             {dynamic(move || (match health.get() {
@@ -64,7 +64,7 @@ fn HealthError(
             <span class="backend-status__dot" aria-hidden="true"></span>
             {format!("Backend unreachable: {error}")}
         </p>
-        <button type="button" class="backend-status__retry" on:click=move |_| on_retry()>
+        <button type="button" class="backend-status__retry" on:click=handler(move |_| on_retry())>
             "Retry"
         </button>
     }

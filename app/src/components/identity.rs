@@ -3,7 +3,7 @@
 use groupsync_core::api::{CallerKind, MeResponse};
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, keep_value, submit};
 
 use crate::api::{self, ClientError};
 use crate::session::Session;
@@ -72,10 +72,10 @@ fn SignedIn(
             <button
                 type="button"
                 class="button button--quiet"
-                on:click=move |_| {
+                on:click=handler(move |_| {
                     api::dev_sign_out();
                     reload();
-                }
+                })
             >
                 "Sign out"
             </button>
@@ -105,10 +105,9 @@ fn SignIn() -> impl IntoView {
     view! {
         <form
             class="identity__sign-in"
-            on:submit=move |event| {
-                event.prevent_default();
+            on:submit=submit(move || {
                 sign_in.dispatch(email.get_untracked());
-            }
+            })
         >
             <label for="dev-sign-in-email">"Email (local sign-in)"</label>
             <input
@@ -117,7 +116,7 @@ fn SignIn() -> impl IntoView {
                 autocomplete="email"
                 required=true
                 prop:value=move || email.get()
-                on:input=move |event| email.set(event_target_value(&event))
+                on:input=keep_value(email)
             />
             <button type="submit" class="button" disabled=move || sign_in.pending().get()>
                 "Sign in"

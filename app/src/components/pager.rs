@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::dynamic::handler;
+
 /// Moves through a paged table; `shown` says which rows are on screen ("Showing 1–50 of 1,001
 /// members"), as a status that screen readers read out.
 #[component]
@@ -21,11 +23,11 @@ pub fn Pager(
                 type="button"
                 class="button"
                 disabled=go.is_none()
-                on:click=move |_| {
+                on:click=handler(move |_| {
                     if let Some(go) = go {
                         go.run(());
                     }
-                }
+                })
             >
                 {text}
             </button>

@@ -11,7 +11,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::{GuardReason, Permission};
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic, patched};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, patched};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -92,7 +92,7 @@ pub fn SyncPanel(
                             type="button"
                             class="button button--primary"
                             disabled=running
-                            on:click=move |_| start.run(false)
+                            on:click=handler(move |_| start.run(false))
                         >
                             "Sync Okta Groups"
                         </button>
@@ -100,7 +100,7 @@ pub fn SyncPanel(
                             type="button"
                             class="button"
                             disabled=running
-                            on:click=move |_| start.run(true)
+                            on:click=handler(move |_| start.run(true))
                         >
                             "Preview"
                         </button>
@@ -268,14 +268,14 @@ fn RunView(
                         <button
                             type="button"
                             class="button button--danger"
-                            on:click=move |_| resolve(id.get_value(), true)
+                            on:click=handler(move |_| resolve(id.get_value(), true))
                         >
                             "Confirm and apply"
                         </button>
                         <button
                             type="button"
                             class="button"
-                            on:click=move |_| resolve(id.get_value(), false)
+                            on:click=handler(move |_| resolve(id.get_value(), false))
                         >
                             "Discard"
                         </button>
@@ -298,7 +298,7 @@ fn RunView(
                 <DiffView diff=run.diff.clone().unwrap_or_default() nested=true />
                 {(applicable && session.can(Permission::RunSync)).then(|| view! {
                     <div class="actions">
-                        <button type="button" class="button button--primary" on:click=move |_| start.run(false)>
+                        <button type="button" class="button button--primary" on:click=handler(move |_| start.run(false))>
                             "Apply this sync"
                         </button>
                     </div>

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::dynamic::patched;
+use crate::dynamic::{handler, patched};
 
 use crate::virtual_window::visible_rows;
 
@@ -62,7 +62,7 @@ pub fn VirtualTable(
         <div
             class="vtable"
             node_ref=scroller
-            on:scroll=move |_| measure()
+            on:scroll=handler(move |_| measure())
             tabindex="0"
             role="region"
             aria-label=format!("{label} (scrollable)")

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, AUDIT_EXPORT_FILE, AuditExport, AuditFilters, AuditLine, AuditPage};
 use crate::components::feedback::{ErrorAlert, FocusOnDraw, Gate, Loading, error_text};
 use crate::components::table_scroll::TableScroll;
-use crate::dynamic::{BoxedView, IntoBoxedView, dynamic};
+use crate::dynamic::{BoxedView, IntoBoxedView, dynamic, handler};
 use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, when};
@@ -58,8 +58,8 @@ fn AuditFilterForm(filters: RwSignal<AuditFilters>) -> impl IntoView {
             class="filters"
             role="search"
             aria-label="Filter the audit log"
-            on:submit=apply
-            on:reset=clear
+            on:submit=handler(apply)
+            on:reset=handler(clear)
         >
             <div class="field">
                 <label for="audit-actor">"Person"</label>
@@ -134,7 +134,7 @@ fn AuditExportButton(filters: Signal<AuditFilters>) -> impl IntoView {
     };
     view! {
         <div class="toolbar">
-            <button type="button" class="button" disabled=busy on:click=save>
+            <button type="button" class="button" disabled=busy on:click=handler(save)>
                 {move || if busy.get() { "Saving the CSV file…" } else { "Download as CSV" }}
             </button>
         </div>
@@ -182,7 +182,7 @@ pub fn AuditEntries(
         && filters.from.is_empty()
         && filters.to.is_empty());
     let filters = StoredValue::new(filters);
-    let page: Remote<AuditPage> = Remote::new(move || {
+    let page: Remote<AuditPage> = Remote::call(move || {
         changes.track();
         let before = pages.with(|p| p.last().copied().flatten());
         filters.with_value(|filters| api::get_audit(before, filters))
@@ -229,7 +229,7 @@ pub fn AuditEntries(
                             type="button"
                             class="button"
                             disabled=move || pages.with(|p| p.len() <= 1)
-                            on:click=newer
+                            on:click=handler(newer)
                         >
                             "Newer"
                         </button>
@@ -237,10 +237,10 @@ pub fn AuditEntries(
                             type="button"
                             class="button"
                             disabled=next.is_none()
-                            on:click=move |_| {
+                            on:click=handler(move |_| {
                                 pages.update(|p| p.push(next));
                                 focus.request("audit-table");
-                            }
+                            })
                         >
                             "Older"
                         </button>

@@ -11,7 +11,7 @@ use groupsync_core::domain::{
 use groupsync_core::okta::OktaUserStatus;
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, keep_value, submit};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -31,7 +31,7 @@ pub fn GroupDetailPage(
     /// The group's id, from the address.
     id: String,
 ) -> impl IntoView {
-    let group = Remote::new(move || api::get_group(&id));
+    let group = Remote::call(move || api::get_group(&id));
     view! {
         <p class="breadcrumb">
             <a href="/groups">"User Groups"</a>
@@ -97,7 +97,7 @@ fn RoleEditor(
 ) -> impl IntoView {
     let session = Session::get();
     // The custom roles there are, to choose from and to name the group's grants.
-    let catalog = Remote::new(api::get_catalog);
+    let catalog = Remote::call(api::get_catalog);
     let chosen = RwSignal::new(detail.roles.clone());
     let saved = RwSignal::new(detail.roles.clone());
     let rows = RwSignal::new(detail.grants.iter().map(GrantRow::of).collect::<Vec<_>>());
@@ -160,10 +160,7 @@ fn RoleEditor(
     view! {
         <section class="panel" aria-labelledby="roles-heading">
             <h2 id="roles-heading">"Roles"</h2>
-            <form on:submit=move |event| {
-                event.prevent_default();
-                save();
-            }>
+            <form on:submit=submit(save)>
                 <fieldset disabled=move || !may_assign()>
                     <legend>{label}</legend>
                     {BuiltInRole::ALL
@@ -189,7 +186,7 @@ fn RoleEditor(
                                             move || beyond().then(|| beyond_id.clone())
                                         }
                                         prop:checked=move || chosen.with(|c| c.contains(&role))
-                                        on:change=move |event| {
+                                        on:change=handler(move |event| {
                                             let on = event_target_checked(&event);
                                             chosen.update(|c| {
                                                 c.retain(|r| *r != role);
@@ -198,7 +195,7 @@ fn RoleEditor(
                                                     c.sort();
                                                 }
                                             });
-                                        }
+                                        })
                                     />
                                     <label for=input_id>
                                         <strong>{role.display_name()}</strong>
@@ -330,7 +327,7 @@ fn CustomGrants(rows: RwSignal<Vec<GrantRow>>, roles: Vec<CustomRoleDescription>
                 view! {
                     <div class="grant">
                         <label for=role_id.clone()>{format!("Custom role {n}")}</label>
-                        <select id=role_id on:change=move |event| row.role.set(event_target_value(&event))>
+                        <select id=role_id on:change=keep_value(row.role)>
                             {(!known).then(|| view! { <option value=current.clone() selected=true>{current.clone()}</option> })}
                             {roles.with_value(|roles| roles.iter().map(|role| {
                                 let key = role.key.as_str().to_owned();
@@ -343,14 +340,14 @@ fn CustomGrants(rows: RwSignal<Vec<GrantRow>>, roles: Vec<CustomRoleDescription>
                             aria-describedby=format!("grants-help {message_id}")
                             aria-invalid=move || if problem().is_some() { "true" } else { "false" }
                             prop:value=move || row.scope.get()
-                            on:input=move |event| row.scope.set(event_target_value(&event)) />
+                            on:input=keep_value(row.scope) />
                         <button type="button" class="button" aria-label=format!("Remove custom role {n}")
-                            on:click=move |_| {
+                            on:click=handler(move |_| {
                                 rows.update(|rows| {
                                     rows.remove(i);
                                 });
                                 focus_by_id("grant-add");
-                            }>"Remove"</button>
+                            })>"Remove"</button>
                         <p class="field__message" id=message_id.clone()>
                             {dynamic(move || problem().map(|e| format!("Not a scope: {e}.")).boxed())}
                         </p>
@@ -358,7 +355,7 @@ fn CustomGrants(rows: RwSignal<Vec<GrantRow>>, roles: Vec<CustomRoleDescription>
                 }
             }).collect_view().boxed())}
             {dynamic(move || roles.with_value(|r| !r.is_empty()).then(|| view! {
-                <button type="button" id="grant-add" class="button" on:click=add>"Add a custom role"</button>
+                <button type="button" id="grant-add" class="button" on:click=handler(add)>"Add a custom role"</button>
             }).boxed())}
         </fieldset>
     }

@@ -8,7 +8,7 @@ use groupsync_core::api::{CreateGroupRequest, GroupDetail, GroupSource};
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, keep_value, submit};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -145,7 +145,7 @@ pub fn GroupsPage() -> impl IntoView {
         let current = move || loads.try_get_value() == Some(ticket);
         spawn_local(load_every_group(groups, loaded, current));
     };
-    let runs = Remote::new(|| api::get_sync_runs(1));
+    let runs = Remote::call(|| api::get_sync_runs(1));
     let may_read = move || session.can(Permission::ReadGroups);
     Effect::new(move || {
         if may_read() {
@@ -256,7 +256,7 @@ fn GroupList(groups: RwSignal<Vec<GroupDetail>>, loaded: RwSignal<Loaded>) -> im
                     autocomplete="off"
                     placeholder="Name, description or Okta id"
                     prop:value=move || query.get()
-                    on:input=move |event| query.set(event_target_value(&event))
+                    on:input=keep_value(query)
                 />
                 <p class="hint" role="status" id="group-count">
                     {count_text}
@@ -300,7 +300,7 @@ fn GroupHeader(sort: RwSignal<Sort>) -> impl IntoView {
                 <button
                     type="button"
                     class="sort"
-                    on:click=move |_| sort.update(|now| *now = now.clicked(key))
+                    on:click=handler(move |_| sort.update(|now| *now = now.clicked(key)))
                 >
                     {text}
                 </button>
@@ -396,10 +396,7 @@ fn CreateGroup(
             <h2 id="create-group-heading">"Create group"</h2>
             <form
                 class="inline-form"
-                on:submit=move |event| {
-                    event.prevent_default();
-                    create();
-                }
+                on:submit=submit(create)
             >
                 <label for="new-group-name">"Group name"</label>
                 <input
@@ -409,7 +406,7 @@ fn CreateGroup(
                     maxlength="200"
                     disabled=move || locked_reason().is_some()
                     prop:value=move || name.get()
-                    on:input=move |event| name.set(event_target_value(&event))
+                    on:input=keep_value(name)
                 />
                 <button
                     type="submit"

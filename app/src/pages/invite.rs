@@ -7,7 +7,7 @@ use groupsync_core::api::{
 use groupsync_core::domain::{BuiltInRole, EffectiveAccess, Email, Permission, scope_in_words};
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, submit};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -103,10 +103,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
             <h2 id="invite-heading">"Invite someone"</h2>
             <form
                 novalidate=true
-                on:submit=move |event| {
-                    event.prevent_default();
-                    send(false);
-                }
+                on:submit=submit(move || send(false))
             >
                 <div class="field">
                     <label for="invite-email">"Email"</label>
@@ -117,14 +114,14 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         aria-describedby="invite-email-help invite-email-message"
                         aria-invalid=move || if invalid() { "true" } else { "false" }
                         prop:value=move || email.get()
-                        on:input=move |event| {
+                        on:input=handler(move |event| {
                             email.set(event_target_value(&event));
                             result.set(None);
                             // The preview of what was typed before is not this email's.
                             preview.set(None);
                             check();
-                        }
-                        on:blur=move |_| touched.set(true)
+                        })
+                        on:blur=handler(move |_| touched.set(true))
                     />
                     <p class="field__help" id="invite-email-help">
                         "Their Okta email. The roles they will get appear below before you send."
@@ -168,7 +165,7 @@ fn InviteForm(on_sent: Callback<()>) -> impl IntoView {
                         view! {
                             <ErrorAlert error />
                             {unknown.then(|| view! {
-                                <button type="button" class="button" on:click=move |_| send(true)>
+                                <button type="button" class="button" on:click=handler(move |_| send(true))>
                                     "Invite anyway"
                                 </button>
                             })}
@@ -262,7 +259,7 @@ fn AccessReasons(access: EffectiveAccess) -> impl IntoView {
 /// time.
 #[component]
 fn People(page: RwSignal<u32>, why: RwSignal<Option<String>>) -> impl IntoView {
-    let users = Remote::new(move || api::get_users(page.get()));
+    let users = Remote::call(move || api::get_users(page.get()));
     let focus = FocusOnDraw::new();
     let go = move |to: u32| {
         page.set(to);
@@ -390,7 +387,7 @@ fn person_row(
                 type="button"
                 class="button button--quiet"
                 aria-label=label
-                on:click=move |_| revoke.run(email.clone())
+                on:click=handler(move |_| revoke.run(email.clone()))
             >
                 "Withdraw"
             </button>
@@ -407,10 +404,10 @@ fn person_row(
                     type="button"
                     class="button button--quiet"
                     aria-label=label
-                    on:click=move |_| {
+                    on:click=handler(move |_| {
                         why.set(Some(email.clone()));
                         focus_by_id("why-heading");
-                    }
+                    })
                 >
                     "Why?"
                 </button>
@@ -429,7 +426,7 @@ fn WhyPanel(why: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
     let asked = email.clone();
-    let access = Remote::new(move || api::get_user_access(&asked));
+    let access = Remote::call(move || api::get_user_access(&asked));
     view! {
         <section class="panel why" aria-labelledby="why-heading">
             <h2 id="why-heading" tabindex="-1">
@@ -440,7 +437,7 @@ fn Why(email: String, why: RwSignal<Option<String>>) -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),
                 Some(Ok(answer)) => view! { <Explanation answer /> }.boxed(),
             })}
-            <button type="button" class="button" on:click=move |_| why.set(None)>
+            <button type="button" class="button" on:click=handler(move |_| why.set(None))>
                 "Close"
             </button>
         </section>

@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, Catalog, ClientError};
 use crate::components::feedback::{ErrorAlert, awaited, focus_by_id};
 use crate::components::table_scroll::TableScroll;
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{IntoBoxedView, dynamic, handler, keep_value, submit};
 use crate::remote::Remote;
 use crate::session::Session;
 use crate::text::{count, inert, when};
@@ -38,7 +38,7 @@ type Outcome = RwSignal<Option<Result<String, ClientError>>>;
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let session = Session::get();
-    let catalog = Remote::new(api::get_catalog);
+    let catalog = Remote::call(api::get_catalog);
     let panel = RwSignal::new(None::<Panel>);
     let outcome: Outcome = RwSignal::new(None);
     // After a write: say what it did, read the catalog again, close the panel.
@@ -86,10 +86,10 @@ pub fn RolesPage() -> impl IntoView {
                 let current = catalog.get().and_then(Result::ok);
                 match (panel.get(), current) {
                     (None, _) => view! {
-                        <button type="button" class="button button--primary" on:click=move |_| {
+                        <button type="button" class="button button--primary" on:click=handler(move |_| {
                             panel.set(Some(Panel::Create));
                             focus_by_id("role-name");
-                        }>"New custom role"</button>
+                        })>"New custom role"</button>
                     }.boxed(),
                     (Some(Panel::Create), _) => view! {
                         <RoleForm role=None app=app_permissions() panel done failed />
@@ -174,15 +174,15 @@ fn CustomRoles(list: Vec<CustomRoleDescription>, panel: RwSignal<Option<Panel>>)
                 let (edit, delete) = (edit.clone(), delete.clone());
                 session.is_super_admin().then(|| {
                     view! {
-                        <button type="button" class="button" aria-label=edit_label.clone() on:click=move |_| {
+                        <button type="button" class="button" aria-label=edit_label.clone() on:click=handler(move |_| {
                             panel.set(Some(Panel::Edit(edit.clone())));
                             focus_by_id("role-name");
-                        }>"Edit"</button>
+                        })>"Edit"</button>
                         " "
-                        <button type="button" class="button button--danger" aria-label=delete_label.clone() on:click=move |_| {
+                        <button type="button" class="button button--danger" aria-label=delete_label.clone() on:click=handler(move |_| {
                             panel.set(Some(Panel::Delete(delete.clone())));
                             focus_by_id("role-impact");
-                        }>"Delete…"</button>
+                        })>"Delete…"</button>
                     }
                 })
             };
@@ -272,17 +272,14 @@ fn RoleForm(
         });
     };
     view! {
-        <form class="role-form" aria-labelledby="role-form-heading" on:submit=move |event| {
-            event.prevent_default();
-            save();
-        }>
+        <form class="role-form" aria-labelledby="role-form-heading" on:submit=submit(save)>
             <h3 id="role-form-heading">{heading}</h3>
             {creating.then(|| view! {
                 <div class="field">
                     <label for="role-key">"Role key"</label>
                     <input id="role-key" type="text" autocomplete="off" required=true aria-describedby="role-key-help"
                         prop:value=move || key.get()
-                        on:input=move |event| key.set(event_target_value(&event)) />
+                        on:input=keep_value(key) />
                     <p class="field__help" id="role-key-help">
                         "How grants and the API name it, never changed: a lowercase word such as runbook_operator."
                     </p>
@@ -292,7 +289,7 @@ fn RoleForm(
                 <label for="role-name">"Role name"</label>
                 <input id="role-name" type="text" autocomplete="off" required=true
                     prop:value=move || name.get()
-                    on:input=move |event| name.set(event_target_value(&event)) />
+                    on:input=keep_value(name) />
             </div>
             <fieldset>
                 <legend>"Permissions"</legend>
@@ -307,7 +304,7 @@ fn RoleForm(
                             <div class="check">
                                 <input type="checkbox" id=id.clone()
                                     prop:checked=move || chosen.with(|c| c.contains(&checked))
-                                    on:change=move |event| {
+                                    on:change=handler(move |event| {
                                         let on = event_target_checked(&event);
                                         chosen.update(|c| {
                                             c.retain(|p| *p != value);
@@ -315,7 +312,7 @@ fn RoleForm(
                                                 c.push(value.clone());
                                             }
                                         });
-                                    } />
+                                    }) />
                                 <label for=id>
                                     <code>{permission.name.as_str().to_owned()}</code>
                                     {(!permission.description.is_empty()).then(|| format!(" — {}", inert(&permission.description)))}
@@ -329,7 +326,7 @@ fn RoleForm(
                 {if creating { "Create role" } else { "Save role" }}
             </button>
             " "
-            <button type="button" class="button" on:click=move |_| panel.set(None)>"Cancel"</button>
+            <button type="button" class="button" on:click=handler(move |_| panel.set(None))>"Cancel"</button>
         </form>
     }
 }
@@ -344,7 +341,7 @@ fn DeleteRole(
     failed: Callback<ClientError>,
 ) -> impl IntoView {
     let asked = key.clone();
-    let impact = Remote::new(move || api::get_role_impact(&asked));
+    let impact = Remote::call(move || api::get_role_impact(&asked));
     let key = StoredValue::new(key);
     let pending = RwSignal::new(false);
     let delete = move |name: String| {
@@ -392,11 +389,11 @@ fn DeleteRole(
                         </p>
                     })}
                     <button type="button" class="button button--danger" disabled=move || pending.get()
-                        on:click=move |_| delete(name.clone())>
+                        on:click=handler(move |_| delete(name.clone()))>
                         "Delete role and its grants"
                     </button>
                     " "
-                    <button type="button" class="button" on:click=move |_| panel.set(None)>"Cancel"</button>
+                    <button type="button" class="button" on:click=handler(move |_| panel.set(None))>"Cancel"</button>
                 }.boxed()
             })}
         </div>

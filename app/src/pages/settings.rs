@@ -1,18 +1,21 @@
-//! Settings → Okta API Access: tenant URL, App ID and API token, checked as the edge checks them,
-//! with **Test connection** and **Save**; read-only when the deployment manages the token.
+//! Settings → Okta API Access: tenant URL, App ID and the credential, checked as the edge checks
+//! them, with **Test connection** and **Save**; read-only when the deployment manages the token.
+//!
+//! The credential is an OAuth 2.0 service app (its client id, and a key pair the edge makes and
+//! keeps, whose public half is registered in Okta) or an API token.
 //!
 //! Below them: the Okta Event Hook, and the webhooks sent to the apps that rely on this one.
 
 pub mod webhooks;
 
 use groupsync_core::api::{
-    OktaEventHook, OktaSettingsResponse, TestOktaConnectionRequest, TestOktaConnectionResponse,
-    TokenSource, UpdateOktaSettingsRequest,
+    CredentialKind, OktaEventHook, OktaSettingsResponse, Problem, ServiceAppStatus,
+    TestOktaConnectionRequest, TestOktaConnectionResponse, TokenSource, UpdateOktaSettingsRequest,
 };
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::{IntoBoxedView, dynamic};
+use crate::dynamic::{BoxedView, IntoBoxedView, dynamic, handler, keep_value, submit};
 use crate::remote::Remote;
 use leptos::task::spawn_local;
 
@@ -26,11 +29,11 @@ use crate::text::when;
 #[component]
 pub fn OktaSettingsPage() -> impl IntoView {
     let _session = Session::get();
-    let settings = Remote::new(api::get_okta_settings);
+    let settings = Remote::call(api::get_okta_settings);
     view! {
         <h1>"Okta API Access"</h1>
         <p class="page-intro">
-            "How this app reads your Okta groups: the address of your Okta tenant, the SAML app whose groups it syncs, and an API token."
+            "How this app reads your Okta groups: the address of your Okta tenant, the SAML app whose groups it syncs, and what it signs in to Okta with: an OAuth 2.0 service app or an API token."
         </p>
         <Gate
             permission=Permission::ManageSettings
@@ -71,6 +74,9 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
     let read_only = stored.read_only;
     let tenant_url = RwSignal::new(stored.tenant_url.clone().unwrap_or_default());
     let app_id = RwSignal::new(stored.app_id.clone().unwrap_or_default());
+    let credential = RwSignal::new(stored.credential);
+    let service_app = move || credential.get() == CredentialKind::ServiceApp;
+    let client_id = RwSignal::new(stored.service_app.client_id.clone().unwrap_or_default());
     let api_token = RwSignal::new(String::new());
     let sync_enabled = RwSignal::new(stored.sync_enabled);
     // Field messages appear once a field was left or the form was submitted.
@@ -78,6 +84,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
     let server_field = RwSignal::new(None::<(SettingsField, String)>);
     let test_result = RwSignal::new(None::<Result<TestOktaConnectionResponse, ClientError>>);
     let save_result = RwSignal::new(None::<Result<(), ClientError>>);
+    let key_error = RwSignal::new(None::<ClientError>);
     let busy = RwSignal::new(false);
     // What the edge holds now: updated from the answer of each save, so the form stays put.
     let saved = RwSignal::new(stored.clone());
@@ -89,6 +96,9 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
             stored_tenant_url: s.tenant_url.clone(),
             stored_app_id: s.app_id.clone(),
             token_configured: s.token.configured,
+            service_app: service_app(),
+            client_id: client_id.get(),
+            has_key: s.service_app.key.is_some() || s.service_app.pending_key.is_some(),
         })
     };
     let problems = Memo::new(move |_| check_settings(&draft()));
@@ -103,16 +113,27 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
         }
         problems.with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()))
     };
+    let message = move |field| Signal::derive(move || message_of(field));
     let optional = |text: String| (!text.trim().is_empty()).then(|| text.trim().to_owned());
+    // The credential chosen, with its one value typed: the client id, or the token.
+    let credential_values = move || {
+        let kind = credential.get_untracked();
+        let (token, client) = match kind {
+            CredentialKind::ServiceApp => (None, optional(client_id.get_untracked())),
+            CredentialKind::ApiToken => (optional(api_token.get_untracked()), None),
+        };
+        (Some(kind), token, client)
+    };
     let test = move || {
         test_result.set(None);
         busy.set(true);
+        let (credential, api_token, client_id) = credential_values();
         let body = TestOktaConnectionRequest {
             tenant_url: optional(tenant_url.get_untracked()),
             app_id: optional(app_id.get_untracked()),
-            credential: None,
-            api_token: optional(api_token.get_untracked()),
-            client_id: None,
+            credential,
+            api_token,
+            client_id,
         };
         spawn_local(async move {
             let result = api::test_okta_connection(body).await;
@@ -133,12 +154,13 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
             return;
         }
         busy.set(true);
+        let (credential, api_token_typed, client_id) = credential_values();
         let body = UpdateOktaSettingsRequest {
             tenant_url: tenant_url.get_untracked().trim().to_owned(),
             app_id: app_id.get_untracked().trim().to_owned(),
-            credential: None,
-            api_token: optional(api_token.get_untracked()),
-            client_id: None,
+            credential,
+            api_token: api_token_typed,
+            client_id,
             sync_enabled: Some(sync_enabled.get_untracked()),
         };
         spawn_local(async move {
@@ -159,6 +181,19 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
             focus_by_id("save-result");
         });
     };
+    // A new key pair: shown at once as the pending key, which the next passing save keeps.
+    let make_key = move || {
+        key_error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match api::make_service_app_key().await {
+                Ok(key) => saved.update(|s| s.service_app.pending_key = Some(key)),
+                Err(error) => key_error.set(Some(error)),
+            }
+            busy.set(false);
+            focus_by_id("service-app-key");
+        });
+    };
     let token_configured = stored.token.configured;
     view! {
         {read_only.then(|| view! {
@@ -173,10 +208,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
         <form
             class="settings-form"
             novalidate=true
-            on:submit=move |event| {
-                event.prevent_default();
-                save();
-            }
+            on:submit=submit(save)
         >
             <fieldset disabled=read_only>
                 <legend class="visually-hidden">"Okta API settings"</legend>
@@ -186,7 +218,7 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                     input_type="url"
                     autocomplete="url"
                     value=tenant_url
-                    message=Signal::derive(move || message_of(SettingsField::TenantUrl))
+                    message=message(SettingsField::TenantUrl)
                     shown
                 />
                 <Field
@@ -195,43 +227,94 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
                     input_type="text"
                     autocomplete="off"
                     value=app_id
-                    message=Signal::derive(move || message_of(SettingsField::AppId))
+                    message=message(SettingsField::AppId)
                     shown
                 />
-                <Field
-                    field=SettingsField::ApiToken
-                    help=if token_configured {
-                        "Leave empty to keep the current token. To make one: Security → API → Tokens → Create token, as an admin who may read the app, its groups and users (Okta shows it only once)."
-                    } else {
-                        "Security → API → Tokens → Create token, as an admin who may read the app, its groups and users. Okta shows it only once; it is stored encrypted and never shown again."
-                    }
-                    input_type="password"
-                    autocomplete="new-password"
-                    value=api_token
-                    message=Signal::derive(move || message_of(SettingsField::ApiToken))
-                    shown
-                />
-                <p class="token-status" id="token-status">
-                    <strong>"Current token: "</strong>
-                    {move || saved.with(token_summary)}
-                </p>
-                // Why the stored token cannot be used (the encryption key changed, say).
-                {dynamic(move || (saved.with(|s| s.token.problem.clone()).map(|problem| view! {
-                    <p class="alert alert--error" role="alert" id="token-problem">{problem.detail}</p>
-                })).boxed())}
+                <fieldset class="field">
+                    <legend>"Credential"</legend>
+                    {[
+                        (CredentialKind::ServiceApp, "credential-service-app", "OAuth 2.0 service app (recommended)"),
+                        (CredentialKind::ApiToken, "credential-api-token", "API token"),
+                    ].map(|(kind, id, label)| view! {
+                        <div class="check">
+                            <input
+                                type="radio"
+                                name="credential"
+                                id=id
+                                prop:checked=move || credential.get() == kind
+                                on:change=handler(move |_| credential.set(kind))
+                            />
+                            <label for=id>{label}</label>
+                        </div>
+                    }).collect_view()}
+                </fieldset>
+                <div hidden=move || !service_app()>
+                    <p class="field__help">
+                        "Create an API Services app in Okta (Applications → Create App Integration), add this deployment's public key to it (below), grant it the scopes okta.apps.read, okta.groups.read and okta.users.read, and give it a read-only admin role. The README's \"Connecting to Okta\" has each step."
+                    </p>
+                    <Field
+                        field=SettingsField::ClientId
+                        help="On the app's General tab in Okta."
+                        input_type="text"
+                        autocomplete="off"
+                        value=client_id
+                        message=message(SettingsField::ClientId)
+                        shown
+                    />
+                    <div class="field">
+                        <button
+                            type="button"
+                            class="button"
+                            id="service_app_key"
+                            aria-describedby="service_app_key-message"
+                            disabled=move || busy.get()
+                            on:click=handler(move |_| make_key())
+                        >
+                            "Generate key pair"
+                        </button>
+                        <p class="field__message" id="service_app_key-message">
+                            {dynamic(move || message_of(SettingsField::ServiceAppKey).boxed())}
+                        </p>
+                    </div>
+                    <div id="service-app-key" tabindex="-1">
+                        {dynamic(move || (key_error.get().map(|error| view! { <ErrorAlert error /> })).boxed())}
+                        {dynamic(move || saved.with(|s| service_app_key(&s.service_app)))}
+                    </div>
+                </div>
+                <div hidden=service_app>
+                    <Field
+                        field=SettingsField::ApiToken
+                        help=if token_configured {
+                            "Leave empty to keep the current token. To make one: Security → API → Tokens → Create token, as an admin who may read the app, its groups and users (Okta shows it only once)."
+                        } else {
+                            "Security → API → Tokens → Create token, as an admin who may read the app, its groups and users. Okta shows it only once; it is stored encrypted and never shown again."
+                        }
+                        input_type="password"
+                        autocomplete="new-password"
+                        value=api_token
+                        message=message(SettingsField::ApiToken)
+                        shown
+                    />
+                    <p class="token-status" id="token-status">
+                        <strong>"Current token: "</strong>
+                        {move || saved.with(token_summary)}
+                    </p>
+                    // Why the stored token cannot be used (the encryption key changed, say).
+                    {dynamic(move || saved.with(|s| problem_alert(s.token.problem.clone(), "token-problem")))}
+                </div>
                 <div class="check">
                     <input
                         type="checkbox"
                         id="sync-enabled"
                         prop:checked=move || sync_enabled.get()
-                        on:change=move |event| sync_enabled.set(event_target_checked(&event))
+                        on:change=handler(move |event| sync_enabled.set(event_target_checked(&event)))
                     />
                     <label for="sync-enabled">
                         "Groups come from Okta (sync on). While it is on, groups cannot be made by hand and the schedule syncs every hour."
                     </label>
                 </div>
                 <div class="actions">
-                    <button type="button" class="button" disabled=move || busy.get() on:click=move |_| test()>
+                    <button type="button" class="button" disabled=move || busy.get() on:click=handler(move |_| test())>
                         "Test connection"
                     </button>
                     <button type="submit" class="button button--primary" disabled=move || busy.get()>
@@ -265,11 +348,41 @@ fn SettingsForm(stored: OktaSettingsResponse) -> impl IntoView {
     }
 }
 
+/// Why a stored credential cannot be used (the encryption key changed, say), as an alert.
+fn problem_alert(problem: Option<Problem>, id: &'static str) -> BoxedView {
+    problem.map(|problem| view! { <p class="alert alert--error" role="alert" id=id>{problem.detail}</p> }).boxed()
+}
+
+/// The service app's key to register in Okta: the one made for the next save, else the saved
+/// one; and why the saved one cannot be used, if it cannot.
+fn service_app_key(app: &ServiceAppStatus) -> BoxedView {
+    let problem = problem_alert(app.problem.clone(), "service-app-problem");
+    let (key, note) = match (&app.pending_key, &app.key) {
+        (Some(key), _) => (
+            key,
+            "New key, not saved yet: add it to the app in Okta (General → Public Keys → Add key → Paste), then Test connection and Save.",
+        ),
+        (None, Some(key)) => (key, "The key the saved service app signs with."),
+        (None, None) => return problem,
+    };
+    view! {
+        <p id="service-app-key-note">{note}</p>
+        <dl class="facts">
+            <dt>"Key ID (kid)"</dt>
+            <dd><code id="service-app-kid">{key.kid.clone()}</code></dd>
+            <dt>"Public key (JWK)"</dt>
+            <dd><code id="service-app-jwk">{key.public_jwk.clone()}</code></dd>
+        </dl>
+        {problem}
+    }
+    .boxed()
+}
+
 /// Okta Event Hook: what to register in Okta so that changes arrive in minutes, the secret (made
 /// here, shown once), and what Okta has sent so far.
 #[component]
 fn EventHookSection() -> impl IntoView {
-    let hook = Remote::new(api::get_event_hook);
+    let hook = Remote::call(api::get_event_hook);
     let made = RwSignal::new(None::<Result<String, ClientError>>);
     let busy = RwSignal::new(false);
     let make = move || {
@@ -291,7 +404,7 @@ fn EventHookSection() -> impl IntoView {
             </p>
             {awaited(move || hook.get(), "Loading the Event Hook…", move |hook| view! { <EventHookFacts hook /> }.boxed())}
             <div class="actions">
-                <button type="button" class="button" disabled=move || busy.get() on:click=move |_| make()>
+                <button type="button" class="button" disabled=move || busy.get() on:click=handler(move |_| make())>
                     {move || if hook.get().and_then(Result::ok).is_some_and(|h| h.configured) { "Make a new secret" } else { "Make a secret" }}
                 </button>
             </div>
@@ -390,8 +503,8 @@ pub fn Field(
                 aria-invalid=move || if message.get().is_some() { "true" } else { "false" }
                 aria-describedby=described
                 prop:value=move || value.get()
-                on:input=move |event| value.set(event_target_value(&event))
-                on:blur=move |_| shown.set(true)
+                on:input=keep_value(value)
+                on:blur=handler(move |_| shown.set(true))
             />
             <p class="field__help" id=help_id>{help}</p>
             <p class="field__message" id=message_id>{dynamic(move || message.get().boxed())}</p>

@@ -4,7 +4,7 @@ use groupsync_core::api::SyncRun;
 use groupsync_core::domain::Permission;
 use leptos::prelude::*;
 
-use crate::dynamic::IntoBoxedView;
+use crate::dynamic::{IntoBoxedView, handler};
 
 use crate::api;
 use crate::components::feedback::{ErrorAlert, FocusOnDraw, Gate, Loading};
@@ -33,7 +33,7 @@ pub fn SyncHistoryPage() -> impl IntoView {
 #[component]
 fn RunTable() -> impl IntoView {
     let page = RwSignal::new(1_u32);
-    let runs = Remote::new(move || api::get_sync_runs(page.get()));
+    let runs = Remote::call(move || api::get_sync_runs(page.get()));
     let focus = FocusOnDraw::new();
     let go = move |to: u32| {
         page.set(to);
@@ -73,7 +73,7 @@ fn RunTable() -> impl IntoView {
                         type="button"
                         class="button"
                         disabled=current <= 1
-                        on:click=move |_| go(current - 1)
+                        on:click=handler(move |_| go(current - 1))
                     >
                         "Newer"
                     </button>
@@ -82,7 +82,7 @@ fn RunTable() -> impl IntoView {
                         type="button"
                         class="button"
                         disabled=next.is_none()
-                        on:click=move |_| go(current + 1)
+                        on:click=handler(move |_| go(current + 1))
                     >
                         "Older"
                     </button>

@@ -36,7 +36,7 @@ pub fn SyncRunPage(
 #[component]
 fn RunDetail(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
-    let run = Remote::new(move || id.with_value(|id| api::get_sync_run(id)));
+    let run = Remote::call(move || id.with_value(|id| api::get_sync_run(id)));
     move || match run.get() {
         None => view! { <Loading label="Loading the sync run…" /> }.boxed(),
         Some(Err(error)) => view! { <ErrorAlert error /> }.boxed(),

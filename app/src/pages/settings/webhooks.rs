@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ClientError, DELIVERIES_SHOWN, WebhookDelivery, WebhookEndpoint, Webhooks};
 use crate::components::feedback::{ErrorAlert, awaited, focus_by_id, focus_by_id_owned};
 use crate::components::table_scroll::TableScroll;
-use crate::dynamic::{BoxedView, IntoBoxedView, dynamic};
+use crate::dynamic::{BoxedView, IntoBoxedView, dynamic, handler, keep_value, submit};
 use crate::forms::problem_about;
 use crate::remote::Remote;
 use crate::text::{inert, when};
@@ -30,7 +30,7 @@ type Selected = RwSignal<Option<(String, String)>>;
 /// form that adds one.
 #[component]
 pub fn WebhooksSection() -> impl IntoView {
-    let list = Remote::new(api::get_webhooks);
+    let list = Remote::call(api::get_webhooks);
     let selected: Selected = RwSignal::new(None);
     // The endpoint whose Remove… was pressed: removing it takes a second, explicit press.
     let removing = RwSignal::new(None::<WebhookEndpoint>);
@@ -86,7 +86,7 @@ fn button(
             aria-label=label
             aria-expanded=move || expanded.map(|shown| if shown.get() { "true" } else { "false" })
             disabled=move || busy.is_some_and(|busy| busy.get())
-            on:click=move |_| run.run(())
+            on:click=handler(move |_| run.run(()))
         >
             {text}
         </button>
@@ -342,10 +342,7 @@ fn AddEndpoint(list: Remote<Webhooks>) -> impl IntoView {
             class="webhook-form"
             novalidate=true
             aria-labelledby="webhook-add-heading"
-            on:submit=move |event| {
-                event.prevent_default();
-                add();
-            }
+            on:submit=submit(add)
         >
             <h3 id="webhook-add-heading">"Add endpoint"</h3>
             <div class="field">
@@ -358,7 +355,7 @@ fn AddEndpoint(list: Remote<Webhooks>) -> impl IntoView {
                     aria-describedby="webhook-url-help webhook-url-message"
                     aria-invalid=move || if url_message().is_some() { "true" } else { "false" }
                     prop:value=move || url.get()
-                    on:input=move |event| url.set(event_target_value(&event))
+                    on:input=keep_value(url)
                 />
                 <p class="field__help" id="webhook-url-help">
                     "Where the app receives events: https, on an allowed host (above)."
@@ -373,7 +370,7 @@ fn AddEndpoint(list: Remote<Webhooks>) -> impl IntoView {
                     autocomplete="off"
                     aria-describedby="webhook-description-help"
                     prop:value=move || description.get()
-                    on:input=move |event| description.set(event_target_value(&event))
+                    on:input=keep_value(description)
                 />
                 <p class="field__help" id="webhook-description-help">"What it is for, such as the app's name."</p>
             </div>
@@ -387,10 +384,10 @@ fn AddEndpoint(list: Remote<Webhooks>) -> impl IntoView {
                                 type="checkbox"
                                 id=id.clone()
                                 prop:checked=move || on.get()
-                                on:change=move |event| {
+                                on:change=handler(move |event| {
                                     on.set(event_target_checked(&event));
                                     events_message.set(None);
-                                }
+                                })
                             />
                             <label for=id><code>{kind.as_str()}</code>{event_meaning(kind)}</label>
                         </div>
@@ -439,7 +436,7 @@ fn Deliveries(
     list: Remote<Webhooks>,
 ) -> impl IntoView {
     let asked = id.clone();
-    let log = Remote::new(move || api::get_webhook_deliveries(&asked));
+    let log = Remote::call(move || api::get_webhook_deliveries(&asked));
     // One event sent again at a time: no press sends twice.
     let sending = RwSignal::new(false);
     let endpoint = StoredValue::new(id.clone());
