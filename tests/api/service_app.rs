@@ -2,8 +2,9 @@
 //! of its own (the demo tenant): a key pair made by the Worker and registered on a service app,
 //! full syncs with `DPoP`-bound and with `Bearer` access tokens, each misconfiguration named by
 //! Test connection (and never saved), an access token that expires between two calls of a run,
-//! a replayed client assertion, and neither the private key nor an access token in any answer
-//! (nor an access token in any file of the stack).
+//! a replayed client assertion, a sync the app may no longer make (its admin role removed) that
+//! fails naming what to fix, and neither the private key nor an access token in any answer (nor
+//! an access token in any file of the stack).
 //!
 //! Nothing waits for time: the fake expires its tokens after a number of calls, and refuses
 //! `DPoP` proofs by reading its clock ahead. The tests share one stack and one fake, whose
@@ -16,8 +17,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fake_okta::{Control, FakeOkta, FakeOktaConfig, ServiceApp, TOKEN_PATH, TenantInfo};
 use groupsync_core::api::{
-    ConnectionFailure, CredentialKind, OktaSettingsResponse, ServiceAppKey, SyncRun, SyncState,
-    TestOktaConnectionResponse,
+    ConnectionFailure, CredentialKind, OktaSettingsResponse, ServiceAppKey, SyncFailure, SyncRun,
+    SyncState, TestOktaConnectionResponse,
 };
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -494,4 +495,58 @@ async fn every_assertion_is_used_once_and_a_replayed_one_is_refused() {
     assert_eq!(control.counters().oauth_refused("replayed_assertion"), 1);
     seen.assert_no_secrets(control);
     sweep_for_access_tokens(control);
+}
+
+/// Puts the service app back as it was registered when dropped, whatever the test did: the
+/// fake replaces an app registered again under its client id.
+struct AppRestored<'a> {
+    control: &'a Control,
+    app: ServiceApp,
+}
+
+impl Drop for AppRestored<'_> {
+    fn drop(&mut self) {
+        self.control.register_service_app(self.app.clone()).expect("the app is registered again");
+    }
+}
+
+#[tokio::test]
+async fn a_sync_the_service_app_may_no_longer_make_fails_naming_what_to_fix() {
+    let _turn = TURN.lock().await;
+    let app = app();
+    let root = app.as_person("root@example.com");
+    let (_, control) = okta();
+    let mut seen = Seen::default();
+    let (_, client_id) = configure(&root, &AppSpec::default(), &mut seen).await;
+    full_sync(&root, &mut seen).await;
+    let before = stored(&root).await;
+
+    // Someone removes the app's admin role in Okta: the same client id, registered again
+    // without one (its tokens stay valid; every call is now refused 403).
+    let registered =
+        control.service_apps().into_iter().find(|a| a.client_id.as_ref() == Some(&client_id));
+    let registered = registered.expect("the app is registered");
+    assert!(registered.admin_role, "{registered:?}");
+    let restore = AppRestored { control, app: registered.clone() };
+    let demoted = ServiceApp { admin_role: false, ..registered };
+    assert_eq!(control.register_service_app(demoted).as_deref(), Ok(client_id.as_str()));
+    control.reset_counters();
+
+    let run = run_sync(&root, json!({ "full": true })).await;
+    seen.0.push(serde_json::to_string(&run).expect("a run"));
+    assert_eq!(run.state, SyncState::Failed, "{run:?}");
+    assert_eq!(run.error_code, Some(SyncFailure::OktaPermissionDenied), "{run:?}");
+    let message = run.error.as_deref().expect("a failed run says why");
+    for words in ["service app", "admin role"] {
+        assert!(message.contains(words), "the message names {words:?}: {message}");
+    }
+    assert!(message.contains("Nothing was changed"), "{message}");
+    let counters = control.counters();
+    assert!(counters.oauth_refused("no_admin_role") >= 1, "{:?}", counters.oauth_refusals);
+    assert_eq!(stored(&root).await, before, "a failed run changes no group");
+
+    // With its role back, the same app syncs again.
+    drop(restore);
+    full_sync(&root, &mut seen).await;
+    seen.assert_no_secrets(control);
 }

@@ -9,6 +9,17 @@
 //! `-- --window-secs N` compresses the fake's rate-limit windows to N seconds (Okta's are 60 s):
 //! L's 10,000 requests need about twenty windows.
 //!
+//! `-- --credential api-token|service-app-dpop|service-app-bearer` chooses how the Worker
+//! authenticates to Okta (issue #16; default `api-token`, the fake's SSWS token). With a service
+//! app the bench sets it up on its stack through the API as an admin does: the Worker makes a key
+//! pair (`POST /api/v1/settings/okta/service-app/key`), the fake registers a service app with its
+//! public JWK (`DPoP` required or not, the three read scopes, an admin role), and the settings
+//! are saved with `credential: "service_app"` (which tests the connection). Every Okta call of
+//! the runs then carries an access token, and with `DPoP` a fresh RS256 proof signed in wasm: the
+//! full sync's wall time against the native listing (which always uses the API token) shows what
+//! that costs. The credential is printed in the header line; below each row, the access tokens
+//! issued during the full sync and its Okta calls by scheme.
+//!
 //! Per size it prints: the full sync's Okta requests vs the minimum (⌈groups/200⌉ +
 //! Σ⌈members/200⌉; goal ≤ 1.01), its 429s, its wall time vs the native Okta client listing the
 //! same tenant at the same limits just before (goal ≤ 1.25), p50/p99 of `GET /api/v1/me` sent
@@ -26,7 +37,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use fake_okta::{FakeOkta, TenantOptions, TenantSize};
+use fake_okta::{FakeOkta, ServiceApp, TenantOptions, TenantSize};
 use groupsync_core::okta::{ClientConfig, OktaClient, OktaToken, TenantOrigin};
 use okta_tests::{ReqwestTransport, TokioClock};
 use serde_json::{Value, json};
@@ -53,13 +64,18 @@ fn main() {
         let secs = args.get(i + 1).expect("--window-secs takes a number of seconds");
         Duration::from_secs(secs.parse().expect("--window-secs takes a number such as 2"))
     });
+    let credential =
+        args.iter().position(|a| a == "--credential").map_or(Credential::ApiToken, |i| {
+            let name = args.get(i + 1).expect("--credential takes a credential");
+            name.parse().unwrap_or_else(|why| panic!("--credential: {why}"))
+        });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     println!(
-        "{:<5} {:>6} {:>9} | {:>6} {:>6} {:>6} {:>5} {:>7} {:>7} {:>6} | {:>6} {:>6} {:>5} {:>6} {:>8} | {:>6} {:>5} {:>6} | {:>5} {:>5}",
+        "{:<5} {:>6} {:>9} | {:>6} {:>6} {:>6} {:>5} {:>7} {:>7} {:>6} | {:>6} {:>6} {:>5} {:>6} {:>8} | {:>6} {:>5} {:>6} | {:>5} {:>5}   credential: {}",
         "size",
         "groups",
         "members",
@@ -79,17 +95,72 @@ fn main() {
         "share",
         "wall s",
         "same",
-        "rows"
+        "rows",
+        credential.as_str(),
     );
     for size in sizes {
-        runtime.block_on(run(size, options, window));
+        runtime.block_on(run(size, options, window, credential));
     }
 }
 
-async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>) {
+/// How the Worker authenticates to Okta (`--credential`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    /// The fake's API token (SSWS), as saved by [`common::start_product`].
+    ApiToken,
+    /// A service app whose tokens are `DPoP`-bound: every call carries a fresh RS256 proof.
+    ServiceAppDpop,
+    /// A service app without `DPoP`: `Bearer` access tokens.
+    ServiceAppBearer,
+}
+
+impl Credential {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ApiToken => "api-token",
+            Self::ServiceAppDpop => "service-app-dpop",
+            Self::ServiceAppBearer => "service-app-bearer",
+        }
+    }
+
+    /// The scheme of the `Authorization` header of every Okta call.
+    fn scheme(self) -> &'static str {
+        match self {
+            Self::ApiToken => "SSWS",
+            Self::ServiceAppDpop => "DPoP",
+            Self::ServiceAppBearer => "Bearer",
+        }
+    }
+}
+
+impl std::str::FromStr for Credential {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        [Self::ApiToken, Self::ServiceAppDpop, Self::ServiceAppBearer]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .ok_or_else(|| {
+                format!("{name:?} is not api-token, service-app-dpop or service-app-bearer")
+            })
+    }
+}
+
+/// The Okta API scopes the service app is granted: the three reads the sync needs.
+const SCOPES: [&str; 3] = ["okta.apps.read", "okta.groups.read", "okta.users.read"];
+
+async fn run(
+    size: TenantSize,
+    options: TenantOptions,
+    window: Option<Duration>,
+    credential: Credential,
+) {
     let (fake, stack, api) =
         common::start_product(size, options, window, &format!("bench-sync-{size:?}"), true).await;
     let info = fake.info().clone();
+    if credential != Credential::ApiToken {
+        api.use_service_app(&fake, credential == Credential::ServiceAppDpop).await;
+    }
 
     // The native client lists the same tenant at the same limits, from fresh windows.
     fake.control().reset_rate_limits();
@@ -98,6 +169,13 @@ async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>)
     fake.control().reset_counters();
     let (full, full_wall, me) = api.sync_measuring_me(json!({ "full": true })).await;
     let full_counters = fake.control().counters();
+    let oauth_calls: u64 = full_counters.oauth_calls.values().sum();
+    assert_eq!(
+        full_counters.oauth_calls_with(credential.scheme()),
+        if credential == Credential::ApiToken { 0 } else { full_counters.total },
+        "every call of the full sync went with the credential's scheme: {:?}",
+        full_counters.oauth_calls
+    );
     let minimum = info.minimum_requests(200) - 1; // the sync does not read the app itself
 
     // Change 1 % of the groups: one member leaves each.
@@ -141,6 +219,18 @@ async fn run(size: TenantSize, options: TenantOptions, window: Option<Duration>)
         resync_wall.as_secs_f64(),
         same_requests,
         same["rows_written"],
+    );
+    println!(
+        "      {} full sync: access tokens issued {} (token requests {}, refusals {:?}); Okta calls \
+         by scheme: DPoP {}, Bearer {}, other (SSWS) {}; {:.2} ms of wall time per call",
+        credential.as_str(),
+        full_counters.oauth_tokens_issued,
+        full_counters.oauth_token_requests,
+        full_counters.oauth_refusals,
+        full_counters.oauth_calls_with("DPoP"),
+        full_counters.oauth_calls_with("Bearer"),
+        full_counters.total - oauth_calls,
+        full_wall.as_secs_f64() * 1000.0 / full_counters.total as f64,
     );
     println!(
         "      GET /api/v1/me every 200 ms throughout the full sync: p50 {}, p99 {}, {} requests",
@@ -259,6 +349,27 @@ fn median(samples: &[u64]) -> u64 {
 }
 
 impl Api {
+    /// Makes the service app the credential, through the API as an admin does (issue #16): the
+    /// Worker makes a key pair, the fake registers a service app with its public JWK (the
+    /// sync's three read scopes, an admin role, `DPoP` required or not), and the settings are
+    /// saved with its client id, which the Worker tests before it saves.
+    async fn use_service_app(&self, fake: &FakeOkta, dpop_required: bool) {
+        let key = self.send("POST", "/api/v1/settings/okta/service-app/key", &json!({})).await;
+        let jwk: Value = serde_json::from_str(key["public_jwk"].as_str().expect("a public JWK"))
+            .expect("the public JWK is JSON");
+        let mut app = ServiceApp::new(json!({ "keys": [jwk] }), &SCOPES);
+        app.dpop_required = dpop_required;
+        let client_id =
+            fake.control().register_service_app(app).expect("the fake registers the app");
+        let info = fake.info();
+        let settings = json!({ "tenant_url": info.base_url, "app_id": info.app_id,
+                               "credential": "service_app", "client_id": client_id,
+                               "sync_enabled": true });
+        let saved = self.send("PUT", "/api/v1/settings/okta", &settings).await;
+        assert_eq!(saved["credential"], "service_app", "{saved}");
+        assert_eq!(saved["service_app"]["client_id"], client_id.as_str(), "{saved}");
+    }
+
     /// Issue #14's figure: registers a permission and a custom role holding it, grants it to
     /// the largest synced group on `folder:/prod`, then asks [`CHECKS`] checks of its members
     /// on a folder below (allowed), alternating with the health probe (one D1 query) as the
