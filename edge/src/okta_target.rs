@@ -164,12 +164,24 @@ pub(crate) fn access_for(
     tenant: &TenantUrl,
     app_id: &AppId,
 ) -> Result<UsableAccess, ApiError> {
+    access_as(config, row, row.credential, tenant, app_id)
+}
+
+/// As [`access_for`], with the stored secret of `credential` rather than of the credential the
+/// settings name (Test connection of the other credential, before the switch is saved).
+pub(crate) fn access_as(
+    config: &Config,
+    row: &SettingsRow,
+    credential: CredentialKind,
+    tenant: &TenantUrl,
+    app_id: &AppId,
+) -> Result<UsableAccess, ApiError> {
     if let Some(deployment) = &config.deployment_okta {
         check_deployment_tenant(deployment, tenant)?;
         let access = OktaAccess::ApiToken(deployment.token.clone());
         return Ok(UsableAccess { access, resealed: None });
     }
-    match row.credential {
+    match credential {
         CredentialKind::ServiceApp => service_app_for(config, row),
         CredentialKind::ApiToken => token_for(config, row, tenant, app_id),
     }

@@ -550,3 +550,38 @@ async fn a_sync_the_service_app_may_no_longer_make_fails_naming_what_to_fix() {
     full_sync(&root, &mut seen).await;
     seen.assert_no_secrets(control);
 }
+
+#[tokio::test]
+async fn test_connection_tests_the_credential_it_is_asked_about_not_the_saved_one() {
+    let _turn = TURN.lock().await;
+    let app = app();
+    let root = app.as_person("root@example.com");
+    let (tenant, control) = okta();
+    let mut seen = Seen::default();
+    // A token stored, then the service app saved as the credential: both secrets are kept.
+    let api_token = json!({ "tenant_url": tenant.base_url, "app_id": tenant.app_id,
+                            "credential": "api_token", "api_token": tenant.token });
+    let (status, text) = seen.take(root.send(Method::PUT, SETTINGS, &api_token).await).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    configure(&root, &AppSpec::default(), &mut seen).await;
+
+    // The admin chooses "API token" on the screen and presses Test without typing one: the
+    // stored token is tested, not the service app the settings still name.
+    for (asked, scheme) in [("api_token", None), ("service_app", Some("DPoP"))] {
+        control.reset_counters();
+        let body = json!({ "credential": asked });
+        let (status, text) = seen.take(root.send(Method::POST, TEST, &body).await).await;
+        let tested: TestOktaConnectionResponse = serde_json::from_str(&text).expect("a result");
+        assert!(status.is_success() && tested.ok, "{asked}: {text}");
+        let counters = control.counters();
+        let oauth: u64 = counters.oauth_calls.values().sum();
+        assert!(counters.total >= 1, "{asked}: {counters:?}");
+        match scheme {
+            None => assert_eq!(oauth, 0, "{asked}: SSWS only: {:?}", counters.oauth_calls),
+            Some(scheme) => assert_eq!(counters.oauth_calls_with(scheme), counters.total),
+        }
+    }
+    let settings: OktaSettingsResponse = seen.read(&root, SETTINGS).await;
+    assert_eq!(settings.credential, CredentialKind::ServiceApp, "a test saves nothing");
+    seen.assert_no_secrets(control);
+}

@@ -250,7 +250,7 @@ impl Store {
             "SELECT tenant_url, app_id, token_ciphertext, token_last4, token_set_by, token_set_at, sync_enabled, \
              updated_by, updated_at, credential, client_id, app_key_sealed, app_key_kid, app_key_jwk, \
              app_key_created_by, app_key_created_at, pending_key_sealed, pending_key_kid, pending_key_jwk, \
-             pending_key_created_by, pending_key_created_at FROM okta_settings WHERE id = 1",
+             pending_key_created_by, pending_key_created_at, version FROM okta_settings WHERE id = 1",
             &[],
         )?;
         Ok(Planned::new(vec![statement], |answers| {
@@ -596,14 +596,14 @@ impl SettingsStore for Store {
         row: &SettingsRow,
         audit: &AuditRecord<'_>,
         now: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let update = self.statement(
             "UPDATE okta_settings SET tenant_url = ?1, app_id = ?2, token_ciphertext = ?3, token_last4 = ?4, \
              token_set_by = ?5, token_set_at = ?6, sync_enabled = ?7, updated_by = ?8, updated_at = ?9, \
              credential = ?10, client_id = ?11, app_key_sealed = ?12, app_key_kid = ?13, app_key_jwk = ?14, \
              app_key_created_by = ?15, app_key_created_at = ?16, pending_key_sealed = ?17, \
              pending_key_kid = ?18, pending_key_jwk = ?19, pending_key_created_by = ?20, \
-             pending_key_created_at = ?21, version = version + 1 WHERE id = 1",
+             pending_key_created_at = ?21, version = version + 1 WHERE id = 1 AND version = ?22",
             &[
                 opt(row.tenant_url.as_deref()),
                 opt(row.app_id.as_deref()),
@@ -623,9 +623,10 @@ impl SettingsStore for Store {
             .into_iter()
             .chain(key_columns(row.app_key.as_ref()))
             .chain(key_columns(row.pending_key.as_ref()))
+            .chain([JsValue::from_f64(row.version as f64)])
             .collect::<Vec<_>>(),
         )?;
-        self.change_with_audit(update, audit, now).await.map(|_| ())
+        self.change_with_audit(update, audit, now).await
     }
 }
 

@@ -53,9 +53,11 @@ async fn exported_private_key(subtle: &SubtleCrypto) -> Result<Vec<u8>, JsValue>
     Ok(Uint8Array::new(&exported).to_vec())
 }
 
+/// The runtime's reason goes to the log (it names no key), the caller gets a plain sentence.
 fn failed(error: JsValue) -> ApiError {
+    worker::console_error!("WebCrypto could not make a key pair: {error:?}");
     ApiError::client(
         ProblemCode::Internal,
-        format!("The Worker could not make a key pair: {error:?}"),
+        "The Worker could not make a key pair (its log says why). Try again.",
     )
 }

@@ -480,10 +480,14 @@ impl SettingsStore for FakeSettings {
         row: &SettingsRow,
         audit: &AuditRecord<'_>,
         _now: &str,
-    ) -> Result<(), StoreError> {
-        *self.row.borrow_mut() = row.clone();
+    ) -> Result<bool, StoreError> {
+        let mut stored = self.row.borrow_mut();
+        if stored.version != row.version {
+            return Ok(false);
+        }
+        *stored = SettingsRow { version: row.version + 1, ..row.clone() };
         self.audit.record(audit);
-        Ok(())
+        Ok(true)
     }
 }
 

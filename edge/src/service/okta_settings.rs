@@ -94,7 +94,8 @@ pub struct SettingsPorts<'a, S, T, L> {
 /// `token_managed_by_deployment` for a typed token while the deployment sets one;
 /// `deployment_tenant_mismatch` for another tenant than the deployment's; `okta_test_failed`
 /// (nothing saved); `misconfigured` when tokens cannot be sealed; `token_required` when the
-/// tenant or App ID changes without the token; the rate limits' refusals.
+/// tenant or App ID changes without the token; `version_conflict` (nothing saved) when the
+/// settings changed while the test ran; the rate limits' refusals.
 pub async fn update_okta_settings(
     ports: SettingsPorts<'_, impl SettingsStore, impl ConnectionTester, impl RateLimiter>,
     config: &Config,
@@ -133,7 +134,7 @@ pub async fn update_okta_settings(
             ));
         }
         let pending = before.pending_key.is_some();
-        let (app, _) = service_app_of(config, &before, client_id)?;
+        let ServiceAppToTest { app, resealed } = service_app_of(config, &before, client_id)?;
         let client_id = app.client_id.clone();
         let client_id_changed = before.client_id.as_deref() != Some(client_id.as_str());
         if pending || credential_changed || target_changed || client_id_changed {
@@ -143,6 +144,15 @@ pub async fn update_okta_settings(
         }
         if pending {
             after.app_key = after.pending_key.take();
+        }
+        // A save is one of the moments a key rotation completes (see the README's procedure):
+        // the key pair tested (now the saved one) and the stored token, read with the previous
+        // encryption key, are sealed under the current one.
+        if let (Some(key), Some(resealed)) = (after.app_key.as_mut(), resealed) {
+            key.sealed = resealed;
+        }
+        if let Some(resealed) = resealed_on_save(config, &before) {
+            after.token_ciphertext = Some(resealed);
         }
         after.client_id = Some(client_id.as_str().to_owned());
     } else if let Some(token) = typed_token {
@@ -182,8 +192,20 @@ pub async fn update_okta_settings(
         after: Some(audit_view(&after)),
         ..AuditRecord::of(&actor, "settings.okta.updated", "okta_settings")
     };
-    ports.settings.save_okta_settings(&after, &audit, now).await?;
-    Ok(after)
+    saved_unless_changed(ports.settings.save_okta_settings(&after, &audit, now).await?)?;
+    Ok(SettingsRow { version: after.version + 1, ..after })
+}
+
+/// A save that found the settings changed since it read them (a key pair made, or another save
+/// landed, while it waited for Okta) wrote nothing, and says so.
+fn saved_unless_changed(saved: bool) -> Result<(), ApiError> {
+    if saved {
+        return Ok(());
+    }
+    Err(ApiError::client(
+        ProblemCode::VersionConflict,
+        "The Okta settings changed while this was being saved (a key pair was made, or someone else saved them); nothing was saved. Read them again and retry.",
+    ))
 }
 
 /// The ports [`make_service_app_key`] works through.
@@ -207,7 +229,8 @@ pub struct KeyPorts<'a, S, L, K> {
 /// # Errors
 ///
 /// `token_managed_by_deployment` while the deployment sets the token; `misconfigured` without
-/// `TOKEN_ENCRYPTION_KEY` (checked before a key is made); the write limit's refusal.
+/// `TOKEN_ENCRYPTION_KEY` (checked before a key is made); `version_conflict` when a save landed
+/// meanwhile; the write limit's refusal.
 pub async fn make_service_app_key(
     ports: KeyPorts<'_, impl SettingsStore, impl RateLimiter, impl KeyMaker>,
     config: &Config,
@@ -229,7 +252,7 @@ pub async fn make_service_app_key(
         after: Some(json!({ "kid": made.kid })),
         ..AuditRecord::of(&actor, "settings.okta.service_app_key_made", "okta_settings")
     };
-    ports.settings.save_okta_settings(&after, &audit, now).await?;
+    saved_unless_changed(ports.settings.save_okta_settings(&after, &audit, now).await?)?;
     Ok(made)
 }
 
@@ -245,8 +268,18 @@ pub fn service_app_to_test(
     row: &SettingsRow,
     typed: Option<ClientId>,
 ) -> Result<UsableAccess, ApiError> {
-    let (app, resealed) = service_app_of(config, row, typed)?;
+    let pending = row.pending_key.is_some();
+    let ServiceAppToTest { app, resealed } = service_app_of(config, row, typed)?;
+    // Only the saved key is re-sealed in place by a test; a pending one is when it is saved.
+    let resealed = resealed.filter(|_| !pending).map(Resealed::AppKey);
     Ok(UsableAccess { access: OktaAccess::ServiceApp(Box::new(app)), resealed })
+}
+
+/// The service app a save or a test tries, and its key pair sealed anew when it was sealed with
+/// the previous encryption key.
+struct ServiceAppToTest {
+    app: ServiceAppAccess,
+    resealed: Option<String>,
 }
 
 /// See [`service_app_to_test`].
@@ -254,7 +287,7 @@ fn service_app_of(
     config: &Config,
     row: &SettingsRow,
     typed: Option<ClientId>,
-) -> Result<(ServiceAppAccess, Option<Resealed>), ApiError> {
+) -> Result<ServiceAppToTest, ApiError> {
     let client_id = match typed {
         Some(id) => id,
         None => row
@@ -264,15 +297,9 @@ fn service_app_of(
             .transpose()?
             .ok_or_else(client_id_required)?,
     };
-    let (stored, pending) = match (&row.pending_key, &row.app_key) {
-        (Some(pending), _) => (pending, true),
-        (None, Some(saved)) => (saved, false),
-        (None, None) => return Err(key_required()),
-    };
+    let stored = row.pending_key.as_ref().or(row.app_key.as_ref()).ok_or_else(key_required)?;
     let OpenedPair { keys, resealed } = open_pair(config, stored)?;
-    // Only the saved key is re-sealed in place; a pending key is sealed anew when it is saved.
-    let resealed = if pending { None } else { resealed.map(Resealed::AppKey) };
-    Ok((ServiceAppAccess { client_id, keys }, resealed))
+    Ok(ServiceAppToTest { app: ServiceAppAccess { client_id, keys }, resealed })
 }
 
 /// The settings as the screen shows them: the token only as where it comes from, its last four
@@ -383,8 +410,10 @@ mod tests {
     use crate::service::fakes::{
         FakeConnectionTester, FakeKeyMaker, FakeRateLimiter, FakeSettings, config_of,
     };
+    use crate::service::service_app::{open_pair, test_keys};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
+    use groupsync_core::api::TestOktaConnectionResponse;
 
     const NOW: &str = "2026-11-30T16:40:12.345Z";
     const TENANT: &str = "https://acme.okta.com";
@@ -741,6 +770,88 @@ mod tests {
             (made.kid.as_str(), Some("root@example.com"))
         );
         assert!(!serde_json::to_string(&shown).expect("json").contains(&made.sealed));
+    }
+
+    /// Okta's Test connection, during which an admin makes a new key pair (a second tab, say).
+    struct KeyMadeDuringTheTest<'a> {
+        settings: &'a FakeSettings,
+        keys: &'a FakeKeyMaker,
+        config: &'a Config,
+        okta: FakeConnectionTester,
+    }
+
+    impl ConnectionTester for KeyMadeDuringTheTest<'_> {
+        async fn test_connection(
+            &self,
+            tenant: &TenantUrl,
+            app_id: &AppId,
+            access: OktaAccess,
+        ) -> TestOktaConnectionResponse {
+            make_key(self.settings, self.keys, self.config).await.expect("made");
+            self.okta.test_connection(tenant, app_id, access).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_made_while_a_save_waits_for_okta_is_kept_and_the_save_refused() {
+        let (settings, keys, config) =
+            (FakeSettings::default(), FakeKeyMaker::default(), sealing());
+        let tested = make_key(&settings, &keys, &config).await.expect("made");
+        let okta = KeyMadeDuringTheTest {
+            settings: &settings,
+            keys: &keys,
+            config: &config,
+            okta: FakeConnectionTester::passing(),
+        };
+        let limits = FakeRateLimiter::open();
+        let ports = SettingsPorts { settings: &settings, okta: &okta, limits: &limits };
+        let change = to_service_app(&config, Some(CLIENT));
+        let refused = update_okta_settings(ports, &config, &root(), change, NOW).await;
+        assert_eq!(code(refused.unwrap_err()), "version_conflict");
+        let row = settings.row();
+        assert_ne!(row.pending_key.as_ref().map(|k| &k.kid), Some(&tested.kid));
+        assert!(row.pending_key.is_some(), "the key made meanwhile is kept, as its admin saw it");
+        assert_eq!(
+            (row.credential, row.app_key),
+            (CredentialKind::ApiToken, None),
+            "nothing saved"
+        );
+        let actions: Vec<_> = settings.audit().iter().map(|a| a.action).collect();
+        assert_eq!(actions, ["settings.okta.service_app_key_made"; 2], "no save audited");
+    }
+
+    #[tokio::test]
+    async fn saving_the_service_app_during_a_key_rotation_reseals_its_key_pair_and_the_token() {
+        let (old_key, new_key) = ([1_u8; 32], [2_u8; 32]);
+        let old = config_of(&[(TOKEN_ENCRYPTION_KEY, STANDARD.encode(old_key))]);
+        let sealed_token = TokenKeys::new(old_key, None)
+            .seal(&OktaToken::new(TOKEN), TENANT, APP)
+            .expect("sealed");
+        let sealed_pair = test_keys::pair().seal(&old, "root@example.com", NOW).expect("sealed");
+        let settings = FakeSettings::with_row(SettingsRow {
+            tenant_url: Some(TENANT.into()),
+            app_id: Some(APP.into()),
+            token_ciphertext: Some(sealed_token),
+            credential: CredentialKind::ServiceApp,
+            client_id: Some(CLIENT.into()),
+            app_key: Some(sealed_pair.clone()),
+            ..SettingsRow::default()
+        });
+        let rotating = config_of(&[
+            (TOKEN_ENCRYPTION_KEY, STANDARD.encode(new_key)),
+            (TOKEN_ENCRYPTION_KEY_PREVIOUS, STANDARD.encode(old_key)),
+        ]);
+        let okta = FakeConnectionTester::passing();
+        save(&settings, &okta, &rotating, to_service_app(&rotating, None)).await.expect("saved");
+        assert!(okta.tested().is_empty(), "nothing new to test");
+        let rotated = config_of(&[(TOKEN_ENCRYPTION_KEY, STANDARD.encode(new_key))]);
+        let row = settings.row();
+        let pair = row.app_key.as_ref().expect("the key pair stays");
+        assert_eq!(pair.kid, sealed_pair.kid);
+        assert_ne!(pair.sealed, sealed_pair.sealed, "sealed again");
+        open_pair(&rotated, pair).expect("the pair opens with the new key alone");
+        let token = open_stored(&rotated, &row).expect("the token opens with the new key alone");
+        assert_eq!(token.token.expose(), TOKEN);
     }
 
     #[tokio::test]

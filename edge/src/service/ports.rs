@@ -462,6 +462,8 @@ pub struct SettingsRow {
     /// A key made for the next save, not tested yet.
     #[serde(flatten, deserialize_with = "pending_key_columns")]
     pub pending_key: Option<StoredKey>,
+    /// How many times the settings were saved: a save applies only to the version it read.
+    pub version: i64,
 }
 
 /// A service-app key pair as stored: the private key sealed, the public one as a JWK.
@@ -543,13 +545,17 @@ pub trait SettingsStore {
     /// The settings (the row always exists: a migration made it).
     async fn okta_settings(&self) -> Result<SettingsRow, StoreError>;
 
-    /// Replaces the settings with `row`, with its audit row.
+    /// Replaces the settings with `row`, with its audit row, if they are still at `row.version`
+    /// (else nothing is written). Returns whether it replaced them.
+    ///
+    /// A save waits for Okta's answer to its connection test; a key pair made, or another save
+    /// landed, meanwhile must not be overwritten by what the save read before.
     async fn save_okta_settings(
         &self,
         row: &SettingsRow,
         audit: &AuditRecord<'_>,
         now: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 }
 
 /// Okta's "Test connection", run against a tenant, app and token before they are saved.

@@ -141,7 +141,7 @@ pub struct OpenedPair {
 /// # Errors
 ///
 /// `token_key_changed` when it needs an encryption key the Worker does not have;
-/// `internal` when the stored value is damaged.
+/// `token_required` about `service_app_key` when the stored value is damaged.
 pub fn open_pair(config: &Config, stored: &StoredKey) -> Result<OpenedPair, ApiError> {
     let keys = config
         .token_keys
@@ -149,16 +149,14 @@ pub fn open_pair(config: &Config, stored: &StoredKey) -> Result<OpenedPair, ApiE
         .ok_or_else(|| ApiError::client(ProblemCode::TokenKeyChanged, KEY_CHANGED))?;
     let opened = keys.open_service_app_key(&stored.sealed, &stored.kid).map_err(|e| match e {
         SealError::UnknownKey => ApiError::client(ProblemCode::TokenKeyChanged, KEY_CHANGED),
-        other => damaged(&other.to_string()),
+        SealError::Format | SealError::Open | SealError::Random => damaged(),
     })?;
     let Opened { token, .. } = &opened;
-    let (client, dpop) =
-        token.expose().split_once(PAIR_SEPARATOR).ok_or_else(|| damaged("no pair"))?;
-    let read =
-        |text: &str| ServiceAppKey::from_pkcs8_text(text).map_err(|e| damaged(&e.to_string()));
+    let (client, dpop) = token.expose().split_once(PAIR_SEPARATOR).ok_or_else(damaged)?;
+    let read = |text: &str| ServiceAppKey::from_pkcs8_text(text).map_err(|_| damaged());
     let pair = KeyPair { client: read(client)?, dpop: read(dpop)? };
     if pair.client.kid() != stored.kid {
-        return Err(damaged("the key id does not match the key"));
+        return Err(damaged());
     }
     let resealed = if opened.needs_reseal() {
         keys.seal_service_app_key(token.expose(), &stored.kid).ok()
@@ -168,10 +166,13 @@ pub fn open_pair(config: &Config, stored: &StoredKey) -> Result<OpenedPair, ApiE
     Ok(OpenedPair { keys: pair, resealed })
 }
 
-fn damaged(why: &str) -> ApiError {
-    ApiError::client(
-        ProblemCode::Internal,
-        format!("The stored service-app key cannot be read ({why}). Generate a key pair again."),
+/// A stored pair that opens but is not a pair of keys, or does not open with a key the Worker
+/// has under its own key id: damaged or altered in the database, so not to be used.
+fn damaged() -> ApiError {
+    ApiError::about_field(
+        ProblemCode::TokenRequired,
+        "service_app_key",
+        "the stored key pair cannot be read (damaged or altered); generate a key pair again, and add its public key to the app in Okta.",
     )
 }
 
@@ -296,7 +297,10 @@ mod tests {
         let stored = test_keys::pair().seal(&config, "a", "t").expect("sealed");
         let other = test_keys::other_pair().seal(&config, "a", "t").expect("sealed");
         let swapped = StoredKey { sealed: other.sealed, ..stored };
-        assert_eq!(open_pair(&config, &swapped).unwrap_err().to_problem().code, "internal");
+        let problem = open_pair(&config, &swapped).unwrap_err().to_problem();
+        assert_eq!(problem.code, "token_required", "{problem:?}");
+        assert_eq!(problem.field.as_deref(), Some("service_app_key"));
+        assert!(problem.detail.contains("generate a key pair again"), "{}", problem.detail);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::context::{Ctx, read_json};
 use crate::http::handlers::{PlannedAnswer, answered};
 use crate::http::respond;
-use crate::okta_target::{OktaConnectionTester, access_for, keep_resealed};
+use crate::okta_target::{OktaConnectionTester, access_as, keep_resealed};
 use crate::service::access::Principal;
 use crate::service::okta_settings::{
     self, KeyPorts, SettingsChange, SettingsPorts, describe_settings,
@@ -107,7 +107,7 @@ async fn connection_to_test(
         (CredentialKind::ServiceApp, _) if ctx.config.deployment_okta.is_none() => {
             okta_settings::service_app_to_test(&ctx.config, &stored, typed_client)?
         }
-        _ => access_for(&ctx.config, &stored, &tenant, &app_id)?,
+        _ => access_as(&ctx.config, &stored, credential, &tenant, &app_id)?,
     };
     keep_resealed(&ctx.store, &stored, resealed.as_ref()).await;
     Ok((tenant, app_id, access))

@@ -316,6 +316,11 @@ fn particular(endpoint: Endpoint) -> Vec<(ProblemCode, &'static str)> {
                 P::OktaTestFailed,
                 "The connection test with these settings failed: nothing was saved.",
             ),
+            (
+                P::VersionConflict,
+                "The settings changed while the test ran (a key pair made, another save): nothing \
+                 was saved.",
+            ),
             WRITES,
             OKTA_TESTS,
         ],
@@ -325,6 +330,7 @@ fn particular(endpoint: Endpoint) -> Vec<(ProblemCode, &'static str)> {
                 P::TokenManagedByDeployment,
                 "The deployment sets the API token (`OKTA_API_TOKEN`): no service app here.",
             ),
+            (P::VersionConflict, "A save of the settings landed while the key was made: retry."),
             WRITES,
         ],
         E::RotateOktaEventHookSecret
