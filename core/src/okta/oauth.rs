@@ -44,7 +44,9 @@ pub use cache::{
     TokenGeneration, TokenLifetime, UnauthorizedRule,
 };
 pub use dpop::{DpopClaims, DpopNonce, DpopProof, Method, access_token_hash, htu};
-pub use key::{KeyError, MAX_KEY_BITS, MIN_KEY_BITS, Pkcs8Der, PublicJwk, ServiceAppKey};
+pub use key::{
+    KeyError, MAX_KEY_BITS, MIN_KEY_BITS, Pkcs8Der, PublicJwk, ServiceAppKey, jwk_has_kid,
+};
 pub use request::{
     ASSERTION_LIFETIME_S, CLIENT_ASSERTION_TYPE, ClientAssertion, FORM_CONTENT_TYPE, SCOPES,
     TOKEN_PATH, TokenRequestBody, token_endpoint,

@@ -9,7 +9,7 @@
 use groupsync_core::api::{self, CredentialKind, ProblemCode, ServiceAppStatus};
 use groupsync_core::domain::ClientId;
 use groupsync_core::okta::OktaToken;
-use groupsync_core::okta::oauth::ServiceAppKey;
+use groupsync_core::okta::oauth::{ServiceAppKey, jwk_has_kid};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -187,16 +187,22 @@ pub fn checked_client_id(text: &str) -> Result<ClientId, ApiError> {
 
 /// The service app as the settings screen shows it: the client id, the keys' public halves,
 /// and why the saved key cannot be used (never a private key).
+///
+/// A key whose stored JWK is not the key of its `kid` (its text altered in the database) is not
+/// shown, so that no admin registers a key in Okta that the Worker does not hold.
 pub fn describe(config: &Config, row: &SettingsRow) -> ServiceAppStatus {
-    let problem = row
-        .app_key
-        .as_ref()
+    let trusted = |key: &&StoredKey| jwk_has_kid(&key.jwk, &key.kid);
+    let saved = row.app_key.as_ref();
+    let pending = row.pending_key.as_ref();
+    let altered = saved.into_iter().chain(pending).any(|key| !trusted(&key));
+    let problem = saved
         .and_then(|key| open_pair(config, key).err())
+        .or_else(|| altered.then(damaged))
         .map(|error| error.to_problem());
     ServiceAppStatus {
         client_id: row.client_id.clone(),
-        key: row.app_key.as_ref().map(public_half),
-        pending_key: row.pending_key.as_ref().map(public_half),
+        key: saved.filter(trusted).map(public_half),
+        pending_key: pending.filter(trusted).map(public_half),
         problem,
     }
 }
@@ -289,6 +295,28 @@ mod tests {
             assert!(jwk.get(private).is_none(), "the JWK shows no private member {private}");
         }
         assert!(!shown.public_jwk.contains(pair.dpop.kid()), "the DPoP key is never shown");
+    }
+
+    #[test]
+    fn a_stored_public_key_altered_in_the_database_is_not_shown_to_register() {
+        let config = keyed([3; 32], None);
+        let stored = test_keys::pair().seal(&config, "a", "t").expect("sealed");
+        let other = test_keys::other_pair().seal(&config, "a", "t").expect("sealed");
+        let intact = SettingsRow { app_key: Some(stored.clone()), ..SettingsRow::default() };
+        let shown = describe(&config, &intact);
+        assert_eq!((shown.key.map(|k| k.kid), shown.problem), (Some(stored.kid.clone()), None));
+        // Another key's JWK put beside this key's kid (and sealed pair), saved or pending.
+        let swapped = StoredKey { jwk: other.jwk, ..stored };
+        for row in [
+            SettingsRow { app_key: Some(swapped.clone()), ..SettingsRow::default() },
+            SettingsRow { pending_key: Some(swapped.clone()), ..SettingsRow::default() },
+        ] {
+            let shown = describe(&config, &row);
+            assert_eq!((shown.key, shown.pending_key), (None, None), "nothing to register");
+            let problem = shown.problem.expect("the screen says why");
+            assert_eq!(problem.field.as_deref(), Some("service_app_key"), "{problem:?}");
+            assert!(problem.detail.contains("generate a key pair again"), "{}", problem.detail);
+        }
     }
 
     #[test]

@@ -246,6 +246,19 @@ impl PublicJwk {
     }
 }
 
+/// Whether `json` is an RSA public JWK whose `kid` member is `kid` and is its RFC 7638
+/// thumbprint: a stored JWK whose text was altered (another key swapped in) fails it.
+pub fn jwk_has_kid(json: &str, kid: &str) -> bool {
+    let Ok(jwk) = serde_json::from_str::<serde_json::Value>(json) else {
+        return false;
+    };
+    let text = |member: &str| jwk.get(member).and_then(serde_json::Value::as_str);
+    match (text("kty"), text("kid"), text("n"), text("e")) {
+        (Some("RSA"), Some(named), Some(n), Some(e)) => named == kid && thumbprint(n, e) == kid,
+        _ => false,
+    }
+}
+
 /// RFC 7638: base64url(SHA-256(the required members, sorted, without whitespace)).
 fn thumbprint(n: &str, e: &str) -> String {
     // The members are base64url text and "RSA", none of which JSON escapes, so serializing the
@@ -281,6 +294,20 @@ mod tests {
         assert_eq!(jwk.n(), RFC7638_N);
         assert_eq!(jwk.e(), "AQAB");
         assert_eq!(jwk.kid(), RFC7638_THUMBPRINT);
+    }
+
+    #[test]
+    fn a_stored_jwk_is_trusted_only_when_its_kid_is_its_thumbprint() {
+        let json = test_key().public_jwk().to_json();
+        assert!(jwk_has_kid(&json, TEST_KEY_KID));
+        let mut swapped: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let n = swapped["n"].as_str().unwrap().replacen('A', "B", 1);
+        swapped["n"] = n.into();
+        assert!(!jwk_has_kid(&swapped.to_string(), TEST_KEY_KID), "another modulus, same kid");
+        assert!(!jwk_has_kid(&json, RFC7638_THUMBPRINT), "another kid than the key's");
+        for broken in ["", "{}", "[1]", "{\"kty\":\"EC\"}"] {
+            assert!(!jwk_has_kid(broken, TEST_KEY_KID), "{broken}");
+        }
     }
 
     #[test]
