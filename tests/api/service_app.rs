@@ -10,12 +10,11 @@
 //! `DPoP` proofs by reading its clock ahead. The tests share one stack and one fake, whose
 //! settings and counters they change, so they take turns (`TURN`).
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fake_okta::{Control, FakeOkta, FakeOktaConfig, ServiceApp, TOKEN_PATH, TenantInfo};
+use fake_okta::{Control, FakeOktaConfig, ServiceApp, TOKEN_PATH, TenantInfo};
 use groupsync_core::api::{
     ConnectionFailure, CredentialKind, OktaSettingsResponse, ServiceAppKey, SyncFailure, SyncRun,
     SyncState, TestOktaConnectionResponse,
@@ -27,7 +26,7 @@ use tokio::sync::Mutex;
 
 use crate::helpers::{Caller, TestApp, expect_problem, start_stack};
 use crate::sync::{run_sync, stored, truth};
-use crate::world::World;
+use crate::world::{World, fake_okta_of_its_own};
 
 /// One test at a time on the shared stack and fake.
 static TURN: Mutex<()> = Mutex::const_new(());
@@ -51,28 +50,7 @@ fn app() -> TestApp {
 /// that lives as long as the test binary.
 fn okta() -> &'static (TenantInfo, Control) {
     static OKTA: OnceLock<(TenantInfo, Control)> = OnceLock::new();
-    OKTA.get_or_init(|| {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
-                let fake = FakeOkta::start(FakeOktaConfig::default(), any_port)
-                    .await
-                    .expect("the fake Okta starts");
-                ready_tx
-                    .send((fake.info().clone(), fake.control().clone()))
-                    .expect("the tests wait");
-                std::future::pending::<()>().await;
-                drop(fake);
-            });
-        });
-        ready_rx.recv().expect("the fake Okta starts")
-    })
+    OKTA.get_or_init(|| fake_okta_of_its_own(FakeOktaConfig::default()))
 }
 
 /// How a test registers its service app on the fake.

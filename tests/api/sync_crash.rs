@@ -25,19 +25,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use fake_okta::{
-    BucketLimits, Control, Endpoint, FakeOkta, FakeOktaConfig, FaultKind, FaultSpec,
-    RateLimitConfig, TenantInfo, TenantSize, TenantSpec, Truth, UserStatus,
+    BucketLimits, Control, Endpoint, FakeOktaConfig, FaultKind, FaultSpec, RateLimitConfig,
+    TenantInfo, TenantSize, TenantSpec, Truth, UserStatus,
 };
 use futures_util::{StreamExt, stream};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use test_support::{LocalStack, StackOptions, workspace_root};
 
-use crate::world::World;
+use crate::world::{World, fake_okta_of_its_own};
 
 /// How long a full sync of M may take, and how long a run may take to reach a point of it: a
 /// minute or so on a quiet machine, several on two busy cores. Each wait ends at the state.
@@ -432,40 +431,23 @@ fn difference(seen: &Snapshot, expected: &Snapshot) -> String {
 /// test binary, with rate limits far above what a run uses: this test is about crashes, not
 /// waiting.
 fn m_tenant() -> (TenantInfo, Control) {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let unlimited = 1_000_000;
-            let config = FakeOktaConfig {
-                tenant: TenantSpec { size: TenantSize::M, seed: 10 },
-                limits: RateLimitConfig {
-                    buckets: BucketLimits {
-                        apps: unlimited,
-                        app_by_id: unlimited,
-                        groups: unlimited,
-                        group_by_id: unlimited,
-                        users: unlimited,
-                        user_by_id: unlimited,
-                        other: unlimited,
-                    },
-                    ..RateLimitConfig::default()
-                },
-                ..FakeOktaConfig::default()
-            };
-            let fake = FakeOkta::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .expect("the M tenant starts");
-            sender.send((fake.info().clone(), fake.control().clone())).expect("the test waits");
-            std::future::pending::<()>().await;
-            drop(fake);
-        });
-    });
-    receiver.recv().expect("the fake Okta starts")
+    let unlimited = 1_000_000;
+    fake_okta_of_its_own(FakeOktaConfig {
+        tenant: TenantSpec { size: TenantSize::M, seed: 10 },
+        limits: RateLimitConfig {
+            buckets: BucketLimits {
+                apps: unlimited,
+                app_by_id: unlimited,
+                groups: unlimited,
+                group_by_id: unlimited,
+                users: unlimited,
+                user_by_id: unlimited,
+                other: unlimited,
+            },
+            ..RateLimitConfig::default()
+        },
+        ..FakeOktaConfig::default()
+    })
 }
 
 /// What a point changes in Okta, and who it concerns.

@@ -347,3 +347,25 @@ async fn answer(
     connection.write_all(response.as_bytes()).await?;
     connection.shutdown().await
 }
+
+/// A fake Okta started with `config` for one test file alone, on a runtime of its own that lives
+/// as long as the test binary (a test's own runtime ends with the test, and the fake with it).
+pub(crate) fn fake_okta_of_its_own(config: FakeOktaConfig) -> (TenantInfo, Control) {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let fake = FakeOkta::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .expect("the fake Okta starts");
+            ready_tx.send((fake.info().clone(), fake.control().clone())).expect("the test waits");
+            std::future::pending::<()>().await;
+            drop(fake);
+        });
+    });
+    ready_rx.recv().expect("the fake Okta starts")
+}
